@@ -1,0 +1,29 @@
+"""cleaner: strips aggregator junk from scraped articles and splits out the articles they embed.
+
+>>> import cleaner
+>>> records = cleaner.clean(text)                       # built-in rules
+>>> c = cleaner.Cleaner(rules="my_rules/", disable=["WEB006"])
+>>> c.clean(text, doc_id="page-1", url="https://example.com/a")
+"""
+
+from cleaner._api import Cleaner, clean
+from cleaner.core.engine import Options
+from cleaner.core.errors import CleanerError, RuleError
+from cleaner.core.records import Cleaned, Notice, Record, Removal
+from cleaner.core.rules import RuleSet
+from cleaner.io.rulefiles import load_rules
+
+__version__ = "0.1.0"
+__all__ = [
+    "Cleaned",
+    "Cleaner",
+    "CleanerError",
+    "Notice",
+    "Options",
+    "Record",
+    "Removal",
+    "RuleError",
+    "RuleSet",
+    "clean",
+    "load_rules",
+]

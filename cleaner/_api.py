@@ -1,0 +1,69 @@
+"""The library API: a reusable :class:`Cleaner` built once, and :func:`clean` for one-off calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from cleaner.core.engine import Engine, Options
+from cleaner.core.records import Cleaned, Record
+from cleaner.core.rules import RuleSet
+from cleaner.io.rulefiles import load_rules
+
+RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
+
+
+class Cleaner:
+    """Rules compiled once, applied per document. Immutable after construction, so safe across threads.
+
+    ``rules``: a :class:`RuleSet`, or rule files/folders added to the built-in ones (``builtin=False``
+    leaves the built-ins out). ``disable``: rule ids to switch off.
+    """
+
+    def __init__(self, rules: RuleSource = None, *, disable: Iterable[str] = (), builtin: bool = True,
+                 options: Options | None = None) -> None:
+        if isinstance(rules, RuleSet):
+            ruleset = RuleSet(rules.files, rules.disabled | frozenset(disable))
+        else:
+            paths = [rules] if isinstance(rules, str | Path) else list(rules or ())
+            ruleset = load_rules(paths, builtin=builtin, disable=disable)
+        self.engine = Engine(ruleset, options)
+
+    @property
+    def rules(self) -> RuleSet:
+        return self.engine.rules
+
+    def process(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
+                url: str | None = None) -> Cleaned:
+        """Records and every removal of one document given as ``text`` or as ``html``."""
+        if (text is None) == (html is None):
+            raise TypeError("give exactly one of text or html")
+        if html is not None:
+            from cleaner.io.html import extract
+
+            page = extract(html, url=url)
+            return self.engine.process(page.text, doc_id=doc_id, url=page.url or url, title=page.title)
+        return self.engine.process(text, doc_id=doc_id, url=url)  # type: ignore[arg-type]
+
+    def clean(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
+              url: str | None = None) -> list[Record]:
+        """The records of one document: the main article first, then secondary articles in page order."""
+        return list(self.process(text, html=html, doc_id=doc_id, url=url).records)
+
+    def clean_many(self, documents: Iterable[str | tuple[str, str | None] | tuple[str, str | None, str | None]]
+                   ) -> Iterator[Record]:
+        """Records of each text in turn, lazily; items are texts or ``(text, doc_id[, url])`` tuples."""
+        return self.engine.clean_many(documents)
+
+
+@lru_cache(maxsize=1)
+def default_cleaner() -> Cleaner:
+    """The built-in rules, compiled on first use and shared: the object is immutable."""
+    return Cleaner()
+
+
+def clean(text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
+          url: str | None = None) -> list[Record]:
+    """Clean one document with the built-in rules. Build a :class:`Cleaner` to choose rules."""
+    return default_cleaner().clean(text, html=html, doc_id=doc_id, url=url)

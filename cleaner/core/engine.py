@@ -1,0 +1,264 @@
+"""The engine: one document in, its records and every removal (with the rule behind it) out.
+
+Pure Python over strings. An :class:`Engine` compiles its rules once and keeps no state between calls,
+so one instance can serve many threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+from types import MappingProxyType
+
+from cleaner.core.errors import RuleError
+from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
+from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, RuleSet
+from cleaner.core.segment import Item, parse_items
+from cleaner.core.text import host_of
+
+# Line states. Junk states keep the rule that explains them in a parallel list.
+_BLANK, _CONTENT, _STRONG, _WEAK, _REGION = 0, 1, 2, 3, 4
+_SENTENCE_END = (".", ",", ";", ":")
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """How the engine reads a document. One object, passed once, shared by every call."""
+
+    #: Take the first kept line as the main article's title (text dumps put the headline there).
+    title_from_first_line: bool = True
+    #: A first line longer than this, or ending like a sentence, is body text, not a title.
+    max_title_chars: int = 250
+    #: Seconds one pattern may spend on one line; past it the line is kept and a notice is raised.
+    match_timeout: float = 0.05
+
+
+class Engine:
+    """Compiled rules and the procedure that applies them. Build once, call :meth:`process` per document."""
+
+    def __init__(self, rules: RuleSet, options: Options | None = None) -> None:
+        self.rules = rules
+        self.options = options or Options()
+        self._exact: dict[str, LineRule] = {}
+        self._patterns: list[LineRule] = []
+        self._blocks: list[BlockRule] = []
+        self._layouts: list[Layout] = []
+        for rule in rules:
+            if isinstance(rule, LineRule) and rule.exact is not None:
+                twin = self._exact.get(rule.exact)
+                if twin is not None:
+                    raise RuleError(rule.source, f"matches the same line as {twin.id} ({twin.location})",
+                                    line=rule.line, rule_id=rule.id)
+                self._exact[rule.exact] = rule
+            elif isinstance(rule, LineRule):
+                self._patterns.append(rule)
+            elif isinstance(rule, BlockRule):
+                self._blocks.append(rule)
+            elif isinstance(rule, Layout):
+                self._layouts.append(rule)
+        bounds = [r.max_chars for r in self._exact.values()] + [r.max_chars for r in self._patterns]
+        bounds += [r.max_chars for r in self._layouts]
+        bounds += [DEFAULT_MAX_CHARS] if self._blocks else []
+        # Lines longer than every rule's bound are body text: the engine never looks at them twice.
+        self._longest = max(bounds, default=0)
+
+    # --- public ----------------------------------------------------------------------------------
+
+    def clean(self, text: str, *, doc_id: str | None = None, url: str | None = None) -> list[Record]:
+        return list(self.process(text, doc_id=doc_id, url=url).records)
+
+    def clean_many(self, documents: Iterable[str | tuple[str, str | None] | tuple[str, str | None, str | None]]
+                   ) -> Iterator[Record]:
+        """Records of each document in turn; items are texts or ``(text, doc_id[, url])`` tuples."""
+        for document in documents:
+            if isinstance(document, str):
+                yield from self.process(document).records
+            else:
+                text, doc_id, *rest = document
+                yield from self.process(text, doc_id=doc_id, url=rest[0] if rest else None).records
+
+    def process(self, text: str, *, doc_id: str | None = None, url: str | None = None,
+                title: str | None = None) -> Cleaned:
+        """Records and removals of one document. ``title``, when known (HTML metadata), is used as given."""
+        return _Pass(self, text, doc_id, url, title).run()
+
+
+class _Pass:
+    """The working state of one :meth:`Engine.process` call; thrown away after it."""
+
+    def __init__(self, engine: Engine, text: str, doc_id: str | None, url: str | None, title: str | None):
+        self.engine = engine
+        self.doc_id = doc_id
+        self.url = url
+        self.given_title = title
+        self.host = host_of(url)
+        offset = 1 if text.startswith("\ufeff") else 0
+        self.text = text
+        raw = (text[offset:] if offset else text).split("\n")
+        self.raw = raw
+        self.starts = list(accumulate((len(line) + 1 for line in raw[:-1]), initial=offset))
+        self.lines = [line.strip() for line in raw]
+        self.state = [_CONTENT if line else _BLANK for line in self.lines]
+        self.why: list[str | None] = [None] * len(raw)
+        self.metadata: dict[str, str] = {}
+        self.notices: list[Notice] = []
+        self.removals: list[Removal] = []
+
+    def run(self) -> Cleaned:
+        engine = self.engine
+        headers: list[tuple[int, Layout]] = []
+        starts: list[tuple[int, BlockRule]] = []
+        longest = engine._longest
+        for index, line in enumerate(self.lines):
+            if line and len(line) <= longest:
+                self._classify(index, line, headers, starts)
+        for index, rule in starts:
+            self._apply_block(index, rule)
+        items: list[tuple[Layout, Item]] = []
+        for index, layout in headers:
+            if self.state[index] != _REGION:
+                items.extend((layout, item) for item in self._apply_layout(index, layout))
+        self._settle_weak_lines()
+        records = self._main_record() + self._related_records(items)
+        self.removals.sort(key=lambda r: r.start)
+        return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices))
+
+    # --- classification ------------------------------------------------------------------------
+
+    def _classify(self, index: int, line: str, headers: list[tuple[int, Layout]],
+                  starts: list[tuple[int, BlockRule]]) -> None:
+        engine = self.engine
+        host = self.host
+        normal = " ".join(line.split())
+        # Headers first: the same words ("Related Articles") mean more when a block of items follows.
+        for layout in engine._layouts:
+            if len(line) <= layout.max_chars and layout.scope.applies(host) and \
+                    self._match(layout.header, normal, index, layout.id):
+                headers.append((index, layout))
+                return
+        exact = engine._exact.get(normal.casefold())
+        if exact is not None and exact.scope.applies(host) and len(line) <= exact.max_chars:
+            self._mark(index, exact, _STRONG if exact.strength == "strong" else _WEAK)
+            return
+        for rule in engine._patterns:
+            if len(line) <= rule.max_chars and rule.scope.applies(host):
+                match = self._match(rule.pattern, normal, index, rule.id)  # type: ignore[arg-type]
+                if match is not None:
+                    self._mark(index, rule, _STRONG if rule.strength == "strong" else _WEAK)
+                    for key, value in match.groupdict().items():
+                        if value:
+                            self.metadata.setdefault(key, value)
+                    return
+        for block in engine._blocks:
+            if block.scope.applies(host) and self._match(block.start, normal, index, block.id):
+                starts.append((index, block))
+                return
+
+    def _match(self, pattern, line: str, index: int, rule_id: str):  # type: ignore[no-untyped-def]
+        try:
+            return pattern.fullmatch(line, timeout=self.engine.options.match_timeout)
+        except TimeoutError:
+            self.notices.append(Notice(index + 1, rule_id, "pattern timed out; line kept"))
+            return None
+
+    def _mark(self, index: int, rule: LineRule | BlockRule | Layout, state: int) -> None:
+        self.state[index] = state
+        self.why[index] = rule.id
+
+    def _apply_block(self, first: int, rule: BlockRule) -> None:
+        if self.state[first] == _REGION:
+            return
+        last_allowed = min(len(self.lines), first + rule.max_lines)
+        for index in range(first + 1, last_allowed):
+            line = self.lines[index]
+            if line and len(line) <= self.engine._longest and \
+                    self._match(rule.end, " ".join(line.split()), index, rule.id):
+                for covered in range(first, index + 1):
+                    if self.lines[covered]:
+                        self._mark(covered, rule, _REGION)
+                return
+
+    def _apply_layout(self, header: int, layout: Layout) -> list[Item]:
+        items = parse_items(layout, self.lines, header)
+        if not items:
+            # A header with nothing under it is junk only beside other junk.
+            self._mark(header, layout, _WEAK)
+            return []
+        self._mark(header, layout, _REGION)
+        for item in items:
+            for index in range(item.first, item.last + 1):
+                if self.lines[index]:
+                    self.state[index] = _REGION
+            for index in item.structure_lines:
+                self.why[index] = layout.id
+        return items
+
+    def _settle_weak_lines(self) -> None:
+        """Weak junk stays junk only in a run of junk (blank lines between allowed) holding strong junk."""
+        state = self.state
+        run: list[int] = []
+        strong = False
+        for index in range(len(state) + 1):
+            current = state[index] if index < len(state) else _CONTENT
+            if current == _CONTENT:
+                if not strong:
+                    for weak in run:
+                        state[weak] = _CONTENT
+                        self.why[weak] = None
+                run, strong = [], False
+            elif current == _WEAK:
+                run.append(index)
+            elif current in (_STRONG, _REGION):
+                strong = True
+
+    # --- assembly --------------------------------------------------------------------------------
+
+    def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None) -> None:
+        raw = self.raw[index]
+        lead = len(raw) - len(raw.lstrip())
+        line = self.lines[index]
+        end = len(line) if end is None else end
+        at = self.starts[index] + lead
+        self.removals.append(Removal(rule_id, at + start, at + end, line[start:end]))
+
+    def _main_record(self) -> list[Record]:
+        kept: list[int] = []
+        for index, state in enumerate(self.state):
+            if state == _CONTENT:
+                kept.append(index)
+            elif state in (_STRONG, _WEAK) or (state == _REGION and self.why[index] is not None):
+                self._remove(index, self.why[index])  # type: ignore[arg-type]
+        title = self.given_title
+        options = self.engine.options
+        if title is None and options.title_from_first_line and len(kept) > 1:
+            first = self.lines[kept[0]]
+            if len(first) <= options.max_title_chars and not first.endswith(_SENTENCE_END):
+                title = first
+                kept = kept[1:]
+        text = "\n".join(self.lines[i] for i in kept)
+        if not text:
+            return []
+        metadata = MappingProxyType(self.metadata) if self.metadata else NO_METADATA
+        return [Record(self.doc_id, 0, "main", None, None, title, text, self.url, metadata)]
+
+    def _related_records(self, items: Sequence[tuple[Layout, Item]]) -> list[Record]:
+        records: list[Record] = []
+        for number, (layout, item) in enumerate(items, start=1):
+            fields = item.fields
+            title = fields.get("title")
+            body = [self.lines[i] for i in item.text_lines]
+            if title and body and layout.title_echo == "strip":
+                first = body[0]
+                if first.startswith(title) and (len(first) == len(title) or first[len(title)].isspace()):
+                    rest = first[len(title):].lstrip()
+                    self._remove(item.text_lines[0], layout.id, 0, len(title))
+                    body[0] = rest
+                    if not rest:
+                        body.pop(0)
+            text = "\n".join(body)
+            if "text" in fields:
+                text = "\n".join(filter(None, (fields["text"], text)))
+            records.append(Record(self.doc_id, number, "related", fields.get("source"),
+                                  fields.get("published"), title, text, self.url))
+        return records

@@ -1,0 +1,20 @@
+"""Errors raised by the core. Every error names where the problem is."""
+
+from __future__ import annotations
+
+
+class CleanerError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class RuleError(CleanerError):
+    """A rule file that cannot be loaded: names the file, the line (when known), the rule id and why."""
+
+    def __init__(self, source: str, reason: str, *, line: int | None = None, rule_id: str | None = None):
+        self.source = source
+        self.line = line
+        self.rule_id = rule_id
+        self.reason = reason
+        where = source if line is None else f"{source}:{line}"
+        who = f" rule {rule_id}:" if rule_id else ""
+        super().__init__(f"{where}:{who} {reason}")

@@ -1,0 +1,73 @@
+"""The small records the engine returns."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+Kind = Literal["main", "related"]
+NO_METADATA: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One article found in a document: the main one (``record_index`` 0) or a secondary one (1..n)."""
+
+    doc_id: str | None
+    record_index: int
+    kind: Kind
+    source: str | None
+    published: str | None
+    title: str | None
+    text: str
+    url: str | None = None
+    #: What removed lines said about the article, e.g. ``{"syndicated_from": "The Conversation"}``.
+    metadata: Mapping[str, str] = field(default_factory=lambda: NO_METADATA)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "doc_id": self.doc_id,
+            "record_index": self.record_index,
+            "kind": self.kind,
+            "source": self.source,
+            "published": self.published,
+            "title": self.title,
+            "text": self.text,
+            "url": self.url,
+            "metadata": dict(self.metadata),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A span of the input that a rule removed; ``start``/``end`` index the text given to the engine."""
+
+    rule_id: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the engine wants a person to know: a pattern that timed out, a block it could not parse."""
+
+    line: int
+    rule_id: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cleaned:
+    """Everything the engine made of one document: its records and every span it removed, with why."""
+
+    doc_id: str | None
+    records: tuple[Record, ...]
+    removals: tuple[Removal, ...]
+    notices: tuple[Notice, ...] = ()
+
+    def hits(self) -> Counter[str]:
+        return Counter(r.rule_id for r in self.removals)

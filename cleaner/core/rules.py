@@ -1,0 +1,472 @@
+"""Rule files: parsed from TOML text into frozen, compiled rules.
+
+A rule file is data. It is parsed with :mod:`tomllib` (which cannot execute anything) and validated
+field by field; any problem raises :class:`RuleError` naming the file, the line and the rule id.
+This module does no file I/O: callers hand it the text and a name for the source.
+"""
+
+from __future__ import annotations
+
+import re as _stdlib_re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import regex
+
+from cleaner.core.errors import RuleError
+from cleaner.core.text import line_key
+
+Strength = Literal["strong", "weak"]
+RECORD_FIELDS = ("source", "published", "title", "text")
+ID_SHAPE = _stdlib_re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
+
+#: How long one pattern may run on one line before the line is kept and the event reported.
+DEFAULT_MATCH_TIMEOUT = 0.05
+#: Whole-line rules look only at lines up to this many characters unless a rule says otherwise.
+DEFAULT_MAX_CHARS = 300
+#: Inputs tried on every pattern at load time; a pattern that times out on one is rejected.
+_BACKTRACKING_PROBES = tuple(
+    unit * (4000 // len(unit)) + tail
+    for unit in ("a", " ", "a ", "1", "-", "a1", ". ", "ab")
+    for tail in ("!", "\u2603")
+)
+_PROBE_TIMEOUT = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Where a rule applies: ``include`` domains (empty: everywhere) minus ``exclude`` domains."""
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def applies(self, host: str | None) -> bool:
+        if host is None:
+            # Unknown origin: an include list cannot be verified, an exclusion cannot trigger.
+            return not self.include
+        if any(_host_in(host, d) for d in self.exclude):
+            return False
+        return not self.include or any(_host_in(host, d) for d in self.include)
+
+    def narrowed_by(self, other: Scope) -> Scope:
+        return Scope(self.include or other.include, self.exclude + other.exclude)
+
+    def describe(self) -> str:
+        parts = list(self.include) + [f"~{d}" for d in self.exclude]
+        return ", ".join(parts) if parts else "all domains"
+
+
+def _host_in(host: str, domain: str) -> bool:
+    return host == domain or host.endswith("." + domain)
+
+
+@dataclass(frozen=True, slots=True)
+class Examples:
+    """Documents the rule must remove something from (``junk``) and must leave alone (``keep``)."""
+
+    junk: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    id: str
+    purpose: str
+    source: str
+    line: int | None
+    scope: Scope = Scope()
+    examples: Examples = Examples()
+
+    @property
+    def kind(self) -> str:
+        raise NotImplementedError
+
+    def describe_match(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def location(self) -> str:
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineRule(Rule):
+    """A whole line that is junk: an exact text (case and spacing ignored) or a pattern."""
+
+    exact: str | None = None
+    pattern: regex.Pattern[str] | None = None
+    strength: Strength = "strong"
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    @property
+    def kind(self) -> str:
+        return "line" if self.exact is not None else "pattern"
+
+    def describe_match(self) -> str:
+        target = repr(self.exact) if self.exact is not None else f"/{self.pattern.pattern}/"  # type: ignore[union-attr]
+        return f"whole line {target}, {self.strength}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlockRule(Rule):
+    """A run of lines from a ``start`` line to an ``end`` line, at most ``max_lines`` long."""
+
+    start: regex.Pattern[str]
+    end: regex.Pattern[str]
+    max_lines: int = 30
+
+    @property
+    def kind(self) -> str:
+        return "block"
+
+    def describe_match(self) -> str:
+        return f"block from /{self.start.pattern}/ to /{self.end.pattern}/ within {self.max_lines} lines"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One line of a related-article item: captured into ``field``, or checked against ``template``."""
+
+    field: str | None
+    pattern: regex.Pattern[str] | None = None
+    template: str | None = None
+    rest: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Layout(Rule):
+    """How an aggregator lays out a block of secondary articles: a header line, then items."""
+
+    header: regex.Pattern[str]
+    slots: tuple[Slot, ...]
+    title_echo: Literal["strip", "keep"] = "strip"
+    max_chars: int = DEFAULT_MAX_CHARS
+
+    @property
+    def kind(self) -> str:
+        return "layout"
+
+    def describe_match(self) -> str:
+        names = [s.field or f"'{s.template}'" for s in self.slots]
+        return f"header /{self.header.pattern}/ then items of {' / '.join(names)}"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleFile:
+    source: str
+    name: str
+    description: str
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Rules from one or more files, ids unique across them, with some ids switched off."""
+
+    files: tuple[RuleFile, ...]
+    disabled: frozenset[str] = frozenset()
+    by_id: Mapping[str, Rule] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_id: dict[str, Rule] = {}
+        for rule_file in self.files:
+            for rule in rule_file.rules:
+                if rule.id in by_id:
+                    raise RuleError(
+                        rule.source,
+                        f"duplicate rule id {rule.id}, already defined at {by_id[rule.id].location}",
+                        line=rule.line,
+                        rule_id=rule.id,
+                    )
+                by_id[rule.id] = rule
+        unknown = sorted(self.disabled - by_id.keys())
+        if unknown:
+            raise RuleError("--disable", f"no rule has the id(s) {', '.join(unknown)}")
+        object.__setattr__(self, "by_id", by_id)
+
+    @property
+    def active(self) -> tuple[Rule, ...]:
+        return tuple(r for f in self.files for r in f.rules if r.id not in self.disabled)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.active)
+
+    def __len__(self) -> int:
+        return len(self.active)
+
+    def only(self, rule_file: RuleFile) -> RuleSet:
+        return RuleSet((rule_file,), self.disabled & {r.id for r in rule_file.rules})
+
+
+# --- parsing -----------------------------------------------------------------------------------------
+
+_FILE_KEYS = {"name", "description", "domains"}
+_COMMON_KEYS = {"id", "purpose", "domains", "examples"}
+_RULE_KEYS = _COMMON_KEYS | {"line", "pattern", "block", "strength", "max_chars", "case_sensitive"}
+_LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "case_sensitive"}
+_BLOCK_KEYS = {"start", "end", "max_lines"}
+_SLOT_KEYS = {"field", "pattern", "template", "rest"}
+_EXAMPLE_KEYS = {"junk", "keep"}
+
+
+class _Locator:
+    """Finds the line a table or key sits on, since tomllib does not report positions."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: dict[str, list[int]] = {}
+        for number, raw in enumerate(self.lines, start=1):
+            m = _stdlib_re.match(r"\s*\[\[\s*([A-Za-z_]+)\s*\]\]", raw)
+            if m:
+                self.headers.setdefault(m.group(1), []).append(number)
+
+    def table(self, kind: str, index: int) -> int | None:
+        found = self.headers.get(kind, [])
+        return found[index] if index < len(found) else None
+
+    def key(self, start: int | None, key: str) -> int | None:
+        if start is None:
+            return None
+        probe = _stdlib_re.compile(rf"\s*{_stdlib_re.escape(key)}\s*=|.*[{{,]\s*{_stdlib_re.escape(key)}\s*=")
+        for number in range(start, len(self.lines) + 1):
+            if number > start and _stdlib_re.match(r"\s*\[", self.lines[number - 1]):
+                break
+            if probe.match(self.lines[number - 1]):
+                return number
+        return start
+
+
+def parse_rule_file(text: str, source: str) -> RuleFile:
+    """Parse and validate one rule file's text. ``source`` names it in errors (usually its path)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = _stdlib_re.search(r"at line (\d+)", str(exc))
+        raise RuleError(source, f"not valid TOML: {exc}", line=int(m.group(1)) if m else None) from None
+    locate = _Locator(text)
+    unknown = set(data) - {"file", "rule", "layout"}
+    if unknown:
+        raise RuleError(source, f"unknown top-level table(s): {', '.join(sorted(unknown))}; "
+                        "expected [file], [[rule]] and [[layout]]")
+    header = data.get("file", {})
+    _expect_table(header, source, None, None, "[file]")
+    _check_keys(header, _FILE_KEYS, source, None, None, "[file]")
+    file_scope = _scope(header.get("domains", []), source, None, None)
+    rules: list[Rule] = []
+    for index, table in enumerate(_array_of_tables(data, "rule", source)):
+        rules.append(_parse_line_or_block(table, source, locate, locate.table("rule", index), file_scope))
+    for index, table in enumerate(_array_of_tables(data, "layout", source)):
+        rules.append(_parse_layout(table, source, locate, locate.table("layout", index), file_scope))
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            raise RuleError(source, f"duplicate rule id {rule.id} (first at line {seen[rule.id].line})",
+                            line=rule.line, rule_id=rule.id)
+        seen[rule.id] = rule
+    return RuleFile(source, _text_field(header, "name", source, None, None, required=False) or source,
+                    _text_field(header, "description", source, None, None, required=False) or "",
+                    tuple(rules))
+
+
+def _array_of_tables(data: dict[str, Any], key: str, source: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise RuleError(source, f"'{key}' must be written as [[{key}]] tables")
+    return value
+
+
+def _common(table: dict[str, Any], keys: set[str], source: str, locate: _Locator, line: int | None,
+            file_scope: Scope, what: str) -> dict[str, Any]:
+    rule_id = table.get("id")
+    if not isinstance(rule_id, str) or not ID_SHAPE.match(rule_id):
+        raise RuleError(source, f"{what} needs an id of capitals then three digits (like AGG001), got {rule_id!r}",
+                        line=locate.key(line, "id"))
+    _check_keys(table, keys, source, line, rule_id, what)
+    purpose = _text_field(table, "purpose", source, locate.key(line, "purpose"), rule_id, required=True)
+    if "\n" in purpose:
+        raise RuleError(source, "purpose must be one line", line=locate.key(line, "purpose"), rule_id=rule_id)
+    examples = table.get("examples", {})
+    _expect_table(examples, source, locate.key(line, "examples"), rule_id, "examples")
+    _check_keys(examples, _EXAMPLE_KEYS, source, locate.key(line, "examples"), rule_id, "examples")
+    junk = _string_list(examples.get("junk", []), source, locate.key(line, "examples"), rule_id, "examples.junk")
+    keep = _string_list(examples.get("keep", []), source, locate.key(line, "examples"), rule_id, "examples.keep")
+    scope = _scope(table.get("domains", []), source, locate.key(line, "domains"), rule_id).narrowed_by(file_scope)
+    return {"id": rule_id, "purpose": purpose, "source": source, "line": line, "scope": scope,
+            "examples": Examples(tuple(junk), tuple(keep))}
+
+
+def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, line: int | None,
+                         file_scope: Scope) -> Rule:
+    common = _common(table, _RULE_KEYS, source, locate, line, file_scope, "[[rule]]")
+    rule_id = common["id"]
+    given = [k for k in ("line", "pattern", "block") if k in table]
+    if len(given) != 1:
+        raise RuleError(source, "a rule needs exactly one of 'line', 'pattern' or 'block'"
+                        + (f", got {', '.join(given)}" if given else ""), line=line, rule_id=rule_id)
+    flags = _flags(table, source, locate.key(line, "case_sensitive"), rule_id)
+    strength = table.get("strength", "strong")
+    if strength not in ("strong", "weak"):
+        raise RuleError(source, f"strength must be 'strong' or 'weak', got {strength!r}",
+                        line=locate.key(line, "strength"), rule_id=rule_id)
+    if "block" in table:
+        block = table["block"]
+        where = locate.key(line, "block")
+        _expect_table(block, source, where, rule_id, "block")
+        _check_keys(block, _BLOCK_KEYS, source, where, rule_id, "block")
+        for unwanted in ("strength", "max_chars"):
+            if unwanted in table:
+                raise RuleError(source, f"'{unwanted}' does not apply to a block rule", line=where, rule_id=rule_id)
+        max_lines = _positive_int(block.get("max_lines", 30), source, where, rule_id, "block.max_lines")
+        return BlockRule(**common, max_lines=max_lines,
+                         start=_compile(block.get("start"), flags, source, where, rule_id, "block.start"),
+                         end=_compile(block.get("end"), flags, source, where, rule_id, "block.end"))
+    max_chars = _positive_int(table.get("max_chars", DEFAULT_MAX_CHARS), source, locate.key(line, "max_chars"),
+                              rule_id, "max_chars")
+    if "line" in table:
+        exact = _text_field(table, "line", source, locate.key(line, "line"), rule_id, required=True)
+        key = line_key(exact)
+        if not key:
+            raise RuleError(source, "'line' is blank", line=locate.key(line, "line"), rule_id=rule_id)
+        return LineRule(**common, exact=key, strength=strength, max_chars=max(max_chars, len(key)))
+    pattern = _compile(table["pattern"], flags, source, locate.key(line, "pattern"), rule_id, "pattern")
+    return LineRule(**common, pattern=pattern, strength=strength, max_chars=max_chars)
+
+
+def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: int | None,
+                  file_scope: Scope) -> Layout:
+    common = _common(table, _LAYOUT_KEYS, source, locate, line, file_scope, "[[layout]]")
+    rule_id = common["id"]
+    flags = _flags(table, source, locate.key(line, "case_sensitive"), rule_id)
+    header = _compile(table.get("header"), flags, source, locate.key(line, "header"), rule_id, "header")
+    where = locate.key(line, "slots")
+    raw_slots = table.get("slots")
+    if not isinstance(raw_slots, list) or not raw_slots:
+        raise RuleError(source, "a layout needs a non-empty list 'slots'", line=where, rule_id=rule_id)
+    slots: list[Slot] = []
+    for position, raw in enumerate(raw_slots, start=1):
+        what = f"slots[{position}]"
+        _expect_table(raw, source, where, rule_id, what)
+        _check_keys(raw, _SLOT_KEYS, source, where, rule_id, what)
+        name = raw.get("field")
+        if name is not None and name not in RECORD_FIELDS:
+            raise RuleError(source, f"{what}.field must be one of {', '.join(RECORD_FIELDS)}, got {name!r}",
+                            line=where, rule_id=rule_id)
+        if name is not None and any(s.field == name for s in slots):
+            raise RuleError(source, f"{what}: field {name!r} is captured twice", line=where, rule_id=rule_id)
+        rest = raw.get("rest", False)
+        if not isinstance(rest, bool):
+            raise RuleError(source, f"{what}.rest must be true or false", line=where, rule_id=rule_id)
+        template = raw.get("template")
+        if template is not None:
+            if name is not None or "pattern" in raw or rest:
+                raise RuleError(source, f"{what}: a template slot has no field, pattern or rest",
+                                line=where, rule_id=rule_id)
+            if not isinstance(template, str) or not template.strip():
+                raise RuleError(source, f"{what}.template must be a non-empty string", line=where, rule_id=rule_id)
+            for ref in _stdlib_re.findall(r"\{(\w+)\}", template):
+                if not any(s.field == ref for s in slots):
+                    raise RuleError(source, f"{what}.template refers to {{{ref}}}, which no earlier slot captures",
+                                    line=where, rule_id=rule_id)
+            slots.append(Slot(None, template=template))
+            continue
+        if name is None:
+            raise RuleError(source, f"{what} needs a 'field' or a 'template'", line=where, rule_id=rule_id)
+        if rest:
+            if position != len(raw_slots):
+                raise RuleError(source, f"{what}: only the last slot may take the rest of the item",
+                                line=where, rule_id=rule_id)
+            slots.append(Slot(name, rest=True))
+            continue
+        pattern = _compile(raw.get("pattern", ".+"), flags, source, where, rule_id, f"{what}.pattern")
+        slots.append(Slot(name, pattern=pattern))
+    if not slots[0].pattern:
+        raise RuleError(source, "the first slot must have a pattern, so items can be recognised",
+                        line=where, rule_id=rule_id)
+    title_echo = table.get("title_echo", "strip")
+    if title_echo not in ("strip", "keep"):
+        raise RuleError(source, f"title_echo must be 'strip' or 'keep', got {title_echo!r}",
+                        line=locate.key(line, "title_echo"), rule_id=rule_id)
+    max_chars = _positive_int(table.get("max_chars", DEFAULT_MAX_CHARS), source, locate.key(line, "max_chars"),
+                              rule_id, "max_chars")
+    return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars)
+
+
+# --- field checks ------------------------------------------------------------------------------------
+
+def _check_keys(table: Mapping[str, Any], allowed: set[str], source: str, line: int | None,
+                rule_id: str | None, what: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise RuleError(source, f"unknown field(s) in {what}: {', '.join(unknown)} "
+                        f"(allowed: {', '.join(sorted(allowed))})", line=line, rule_id=rule_id)
+
+
+def _expect_table(value: Any, source: str, line: int | None, rule_id: str | None, what: str) -> None:
+    if not isinstance(value, dict):
+        raise RuleError(source, f"{what} must be a table", line=line, rule_id=rule_id)
+
+
+def _text_field(table: Mapping[str, Any], key: str, source: str, line: int | None, rule_id: str | None,
+                *, required: bool) -> str | None:
+    value = table.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise RuleError(source, f"'{key}' must be a non-empty string", line=line, rule_id=rule_id)
+    return value.strip()
+
+
+def _string_list(value: Any, source: str, line: int | None, rule_id: str | None, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise RuleError(source, f"{what} must be a list of strings", line=line, rule_id=rule_id)
+    return value
+
+
+def _positive_int(value: Any, source: str, line: int | None, rule_id: str | None, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise RuleError(source, f"{what} must be a positive integer, got {value!r}", line=line, rule_id=rule_id)
+    return value
+
+
+def _scope(value: Any, source: str, line: int | None, rule_id: str | None) -> Scope:
+    domains = _string_list(value, source, line, rule_id, "domains")
+    include, exclude = [], []
+    for domain in domains:
+        name = domain.strip().lower()
+        target = exclude if name.startswith("~") else include
+        name = name.lstrip("~")
+        if not _stdlib_re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)*", name):
+            raise RuleError(source, f"not a domain name: {domain!r}", line=line, rule_id=rule_id)
+        target.append(name)
+    return Scope(tuple(include), tuple(exclude))
+
+
+def _flags(table: Mapping[str, Any], source: str, line: int | None, rule_id: str) -> int:
+    sensitive = table.get("case_sensitive", False)
+    if not isinstance(sensitive, bool):
+        raise RuleError(source, "case_sensitive must be true or false", line=line, rule_id=rule_id)
+    return 0 if sensitive else regex.IGNORECASE
+
+
+def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str, what: str) -> regex.Pattern[str]:
+    if not isinstance(value, str) or not value.strip():
+        raise RuleError(source, f"{what} must be a non-empty pattern", line=line, rule_id=rule_id)
+    try:
+        compiled = regex.compile(value, flags)
+    except regex.error as exc:
+        raise RuleError(source, f"{what} does not compile: {exc}", line=line, rule_id=rule_id) from None
+    if compiled.fullmatch(""):
+        raise RuleError(source, f"{what} matches an empty line, so it would match nothing useful",
+                        line=line, rule_id=rule_id)
+    for probe in _BACKTRACKING_PROBES:
+        try:
+            compiled.fullmatch(probe, timeout=_PROBE_TIMEOUT)
+            compiled.search(probe, timeout=_PROBE_TIMEOUT)
+        except TimeoutError:
+            raise RuleError(source, f"{what} backtracks catastrophically (took over {_PROBE_TIMEOUT}s on a "
+                            f"{len(probe)}-character line); rewrite it without nested quantifiers",
+                            line=line, rule_id=rule_id) from None
+    return compiled
+

@@ -1,0 +1,1 @@
+"""Shells around the core that touch the outside world: rule files, readers, writers, HTML."""
