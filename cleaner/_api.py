@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from cleaner.core.engine import Engine, Options
 from cleaner.core.records import Cleaned, Record
 from cleaner.core.rules import RuleSet
+from cleaner.io.html import HtmlOptions
 from cleaner.io.rulefiles import load_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
@@ -22,13 +25,14 @@ class Cleaner:
     """
 
     def __init__(self, rules: RuleSource = None, *, disable: Iterable[str] = (), builtin: bool = True,
-                 options: Options | None = None) -> None:
+                 options: Options | None = None, html_options: HtmlOptions | None = None) -> None:
         if isinstance(rules, RuleSet):
             ruleset = RuleSet(rules.files, rules.disabled | frozenset(disable))
         else:
             paths = [rules] if isinstance(rules, str | Path) else list(rules or ())
             ruleset = load_rules(paths, builtin=builtin, disable=disable)
         self.engine = Engine(ruleset, options)
+        self.html_options = html_options or HtmlOptions()
 
     @property
     def rules(self) -> RuleSet:
@@ -40,11 +44,22 @@ class Cleaner:
         if (text is None) == (html is None):
             raise TypeError("give exactly one of text or html")
         if html is not None:
-            from cleaner.io.html import extract
-
-            page = extract(html, url=url)
-            return self.engine.process(page.text, doc_id=doc_id, url=page.url or url, title=page.title)
+            return self._process_html(html, doc_id, url)
         return self.engine.process(text, doc_id=doc_id, url=url)  # type: ignore[arg-type]
+
+    def _process_html(self, html: str | bytes, doc_id: str | None, url: str | None) -> Cleaned:
+        # trafilatura is imported here, not at module level: text-only users never pay for it.
+        from cleaner.io.html import extract
+
+        page = extract(html, url=url, options=self.html_options)
+        cleaned = self.engine.process(page.text, doc_id=doc_id, url=page.url or url, title=page.title)
+        records = list(cleaned.records)
+        found = page.metadata()
+        if records and records[0].kind == "main" and found:
+            records[0] = replace(records[0], metadata=MappingProxyType({**found, **records[0].metadata}))
+        if page.comments:
+            records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page.url or url))
+        return replace(cleaned, records=tuple(records))
 
     def clean(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
               url: str | None = None) -> list[Record]:

@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
 
-Kind = Literal["main", "related"]
+Kind = Literal["main", "related", "comments"]
 NO_METADATA: Mapping[str, str] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One article found in a document: the main one (``record_index`` 0) or a secondary one (1..n)."""
+    """One article found in a document: the main one (``record_index`` 0) or a secondary one (1..n).
+
+    HTML pages cleaned with comments kept add one ``comments`` record after the articles.
+    """
 
     doc_id: str | None
     record_index: int

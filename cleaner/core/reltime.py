@@ -1,0 +1,37 @@
+"""Relative times as aggregators print them ("4 hours ago"), resolved against a fetch time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import regex
+
+_UNIT_SECONDS = {
+    "second": 1, "sec": 1, "minute": 60, "min": 60, "hour": 3600, "hr": 3600,
+    "day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400,
+}
+_AGO = regex.compile(
+    r"(?P<count>\d{1,4}|an?|one|a few)\s+(?P<unit>second|sec|minute|min|hour|hr|day|week|month|year)s?\s+ago",
+    regex.IGNORECASE,
+)
+_WORDS = {"a": 1, "an": 1, "one": 1, "a few": 3}
+
+
+def resolve_relative(published: str | None, fetched: datetime | None) -> datetime | None:
+    """The moment ``published`` points at, seen from ``fetched``; None when either is unknown.
+
+    Month and year are taken as 30 and 365 days: an aggregator's "2 months ago" is no more precise.
+    """
+    if not published or fetched is None:
+        return None
+    phrase = " ".join(published.split()).casefold()
+    if phrase == "just now":
+        return fetched
+    if phrase == "yesterday":
+        return fetched - timedelta(days=1)
+    match = _AGO.fullmatch(phrase)
+    if match is None:
+        return None
+    count_text = match["count"]
+    count = int(count_text) if count_text.isdigit() else _WORDS[count_text]
+    return fetched - timedelta(seconds=count * _UNIT_SECONDS[match["unit"]])

@@ -1,0 +1,471 @@
+"""Readers: turn input files of every supported format into :class:`Document`s or :class:`Rejected` rows.
+
+A reader never raises on bad input. Whatever cannot become a document becomes a ``Rejected`` with the
+file, the position (line, record or byte) and the reason, so every input is accounted for.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import re
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+from typing import IO, Any, Literal
+
+Format = Literal["text", "jsonl", "html", "warc", "parquet"]
+Compression = Literal["gzip", "zstd"] | None
+FORMATS: tuple[str, ...] = ("text", "jsonl", "html", "warc", "parquet")
+
+_COMPRESSION_SUFFIXES: dict[str, Compression] = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+_FORMAT_SUFFIXES: dict[str, Format] = {
+    ".txt": "text", ".text": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".html": "html", ".htm": "html", ".warc": "warc", ".arc": "warc", ".parquet": "parquet",
+}
+INPUT_SUFFIXES = frozenset(_FORMAT_SUFFIXES) | frozenset(_COMPRESSION_SUFFIXES)
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"RIFF", b"\x00\x00\x01\x00")
+_FETCH_FIELDS = ("fetched_at", "fetch_time", "fetched", "crawled_at", "timestamp", "date")
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How inputs are read. The limits keep one bad file from taking the machine down."""
+
+    format: Format | None = None
+    id_field: str = "id"
+    text_field: str = "text"
+    url_field: str = "url"
+    #: A single document (a file, a JSON line, a WARC payload) larger than this is rejected.
+    max_document_bytes: int = 64 * 1024 * 1024
+    #: A compressed file may inflate to at most this many times its size on disk, plus ``inflate_slack``.
+    max_inflate_ratio: int = 250
+    inflate_slack: int = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One input document, as text or as HTML, with where it came from."""
+
+    doc_id: str
+    input_path: str
+    position: int
+    text: str | None = None
+    html: bytes | None = None
+    url: str | None = None
+    fetched_at: datetime | None = None
+    fields: Mapping[str, Any] = field(default_factory=lambda: NO_FIELDS)
+
+    @property
+    def size(self) -> int:
+        return len(self.text) if self.text is not None else len(self.html or b"")
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An input that could not become a document, and why."""
+
+    input_path: str
+    position: int
+    doc_id: str | None
+    reason: str
+    sample: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A unit of reading: a whole file, or the lines of an uncompressed JSON-lines file in a byte range."""
+
+    path: str
+    start: int = 0
+    end: int | None = None
+
+
+class InputError(Exception):
+    """A whole input (or the rest of it) cannot be read; becomes one ``Rejected``."""
+
+
+# --- detection ---------------------------------------------------------------------------------------
+
+def doc_stem(path: str | Path) -> str:
+    """The file name without its known extensions: ``000_abc.txt.gz`` gives ``000_abc``."""
+    name = Path(path).name
+    while True:
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or not stem or f".{suffix.lower()}" not in INPUT_SUFFIXES:
+            return name
+        name = stem
+
+
+def detect(path: str | Path, forced: Format | None = None) -> tuple[Format, Compression]:
+    """The format and compression of a file: compression from magic bytes, format from the extension
+    (or ``forced``), falling back to sniffing the first bytes."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    compression: Compression = None
+    head = b""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        pass
+    if head.startswith(_GZIP_MAGIC):
+        compression = "gzip"
+    elif head.startswith(_ZSTD_MAGIC):
+        compression = "zstd"
+    elif suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES and head:
+        compression = None  # named .gz but not compressed: trust the bytes
+    if forced is not None:
+        return forced, compression
+    for suffix in reversed(suffixes):
+        if suffix in _FORMAT_SUFFIXES:
+            return _FORMAT_SUFFIXES[suffix], compression
+    if compression is not None:
+        head = _inflate_head(head, compression)
+    return _sniff(head), compression
+
+
+def _inflate_head(head: bytes, compression: Compression) -> bytes:
+    try:
+        if compression == "gzip":
+            return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 4096)
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:4096]
+    except Exception:
+        return b""
+
+
+def _sniff(head: bytes) -> Format:
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"WARC/"):
+        return "warc"
+    if text.startswith(b"PAR1"):
+        return "parquet"
+    if text.startswith(b"{"):
+        return "jsonl"
+    if text[:15].lower().startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "html"
+    return "text"
+
+
+# --- opening, with limits ----------------------------------------------------------------------------
+
+class _Limited(io.RawIOBase):
+    """A decompressing stream that stops a decompression bomb at a documented bound."""
+
+    def __init__(self, inner: IO[bytes], limit: int, path: str) -> None:
+        self.inner = inner
+        self.limit = limit
+        self.path = path
+        self.total = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        try:
+            data = self.inner.read(len(buffer))
+        except (EOFError, OSError, zlib.error) as exc:
+            raise InputError(f"compressed stream is corrupt or truncated: {exc}") from None
+        except Exception as exc:  # zstandard raises its own ZstdError
+            raise InputError(f"compressed stream is corrupt or truncated: {exc}") from None
+        self.total += len(data)
+        if self.total > self.limit:
+            raise InputError(f"inflates past {self.limit} bytes (limit: {self.limit} for this file size); "
+                             "likely a decompression bomb")
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self.inner.close()
+        super().close()
+
+
+def open_input(path: str, compression: Compression, options: ReadOptions) -> IO[bytes]:
+    """A binary stream of the file's content, decompressed when needed."""
+    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, which closes it
+    if compression is None:
+        return raw
+    limit = os.fstat(raw.fileno()).st_size * options.max_inflate_ratio + options.inflate_slack
+    if compression == "gzip":
+        inner: IO[bytes] = gzip.GzipFile(fileobj=raw)
+    else:
+        import zstandard
+
+        inner = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+    return io.BufferedReader(_Limited(inner, limit, path), buffer_size=1 << 20)
+
+
+# --- decoding ----------------------------------------------------------------------------------------
+
+def decode_text(data: bytes) -> tuple[str, dict[str, Any]]:
+    """Text from bytes: a BOM or valid UTF-8 first, then a detected charset, else UTF-8 with
+    replacement characters. The second value says what was done, for the record's fields."""
+    notes: dict[str, Any] = {}
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = data.decode("utf-16", errors="replace")
+        notes["encoding"] = "utf-16"
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(data[:1_000_000]).best()
+            if best is not None and best.encoding not in ("utf_8", "ascii"):
+                text = data.decode(best.encoding, errors="replace")
+                notes["encoding"] = best.encoding
+            else:
+                text = data.decode("utf-8", errors="replace")
+                notes["encoding"] = "utf-8"
+                notes["decode_errors"] = True
+    cleaned = text.translate(_CONTROL)
+    if len(cleaned) != len(text):
+        notes["control_chars_removed"] = len(text) - len(cleaned)
+    return cleaned.removeprefix("\ufeff"), notes
+
+
+def binary_reason(data: bytes) -> str | None:
+    """Why these bytes are not text (an image, an archive, mostly NULs), or None."""
+    if data.startswith(_BINARY_MAGIC):
+        return "binary content (file signature of an image, archive or executable)"
+    sample = data[:8192]
+    if sample and sample.count(0) > len(sample) // 10 and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "binary content (more than 10% NUL bytes)"
+    return None
+
+
+def _read_capped(stream: IO[bytes], limit: int) -> bytes:
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(f"document larger than the {limit}-byte limit")
+    return data
+
+
+# --- readers -----------------------------------------------------------------------------------------
+
+def read_piece(piece: Piece, options: ReadOptions) -> Iterator[Document | Rejected]:
+    """Every document of a piece, in order, or a ``Rejected`` for whatever cannot be read."""
+    path = piece.path
+    try:
+        fmt, compression = detect(path, options.format)
+        reader = _READERS[fmt]
+        yield from reader(piece, compression, options)
+    except InputError as exc:
+        yield Rejected(path, piece.start, None, str(exc))
+    except FileNotFoundError:
+        yield Rejected(path, piece.start, None, "file disappeared before it could be read")
+    except PermissionError:
+        yield Rejected(path, piece.start, None, "file is not readable (permission denied)")
+    except OSError as exc:
+        yield Rejected(path, piece.start, None, f"read error: {exc.strerror or exc}")
+
+
+def _read_text(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
+    with open_input(piece.path, compression, options) as stream:
+        data = _read_capped(stream, options.max_document_bytes)
+    doc_id = doc_stem(piece.path)
+    reason = binary_reason(data)
+    if reason:
+        yield Rejected(piece.path, 0, doc_id, reason, data[:80].decode("latin-1"))
+        return
+    text, notes = decode_text(data)
+    if not text.strip():
+        yield Rejected(piece.path, 0, doc_id, "empty document")
+        return
+    yield Document(doc_id, piece.path, 0, text=text, fields=notes or NO_FIELDS)
+
+
+def _read_html(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
+    with open_input(piece.path, compression, options) as stream:
+        data = _read_capped(stream, options.max_document_bytes)
+    doc_id = doc_stem(piece.path)
+    reason = binary_reason(data)
+    if reason or not data.strip():
+        yield Rejected(piece.path, 0, doc_id, reason or "empty document")
+        return
+    yield Document(doc_id, piece.path, 0, html=data)
+
+
+def _read_jsonl(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
+    stem = doc_stem(piece.path)
+    limit = options.max_document_bytes
+    with open_input(piece.path, compression, options) as stream:
+        line_number, position = 0, 0
+        if piece.start:
+            # Start after the line that straddles the boundary: it belongs to the previous piece.
+            stream.seek(piece.start - 1)
+            position = piece.start - 1
+            position += _skip_line(stream)
+            line_number = -1  # unknown in a split file; positions below are byte offsets then
+        while piece.end is None or position < piece.end:
+            offset = position
+            line = stream.readline(limit + 1)
+            if not line:
+                break
+            position += len(line)
+            if line_number >= 0:
+                line_number += 1
+            where = line_number if line_number >= 0 else offset
+            if len(line) > limit and not line.endswith(b"\n"):
+                position += _skip_line(stream)
+                yield Rejected(piece.path, where, None, f"line longer than the {limit}-byte limit")
+                continue
+            if not line.strip():
+                continue
+            yield _json_document(line, piece.path, where, stem, options)
+
+
+def _skip_line(stream: IO[bytes]) -> int:
+    """Consume the rest of a line in bounded chunks; returns how many bytes were consumed."""
+    consumed = 0
+    while True:
+        chunk = stream.readline(1 << 20)
+        consumed += len(chunk)
+        if not chunk or chunk.endswith(b"\n"):
+            return consumed
+
+
+def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadOptions) -> Document | Rejected:
+    sample = line[:120].decode("utf-8", errors="replace")
+    try:
+        value = json.loads(line)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return Rejected(path, where, None, f"malformed JSON: {exc}", sample)
+    if not isinstance(value, dict):
+        return Rejected(path, where, None, f"JSON line is a {type(value).__name__}, not an object", sample)
+    raw_id = value.pop(options.id_field, None)
+    doc_id = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id) else f"{stem}:{where}"
+    text = value.pop(options.text_field, None)
+    if not isinstance(text, str):
+        missing = "missing" if text is None else f"a {type(text).__name__}, not a string"
+        return Rejected(path, where, doc_id, f"text field {options.text_field!r} is {missing}", sample)
+    cleaned, notes = _scrub(text)
+    if not cleaned.strip():
+        return Rejected(path, where, doc_id, "empty document")
+    url = value.pop(options.url_field, None)
+    fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None)
+    value.update(notes)
+    return Document(doc_id, path, where, text=cleaned, url=url if isinstance(url, str) else None,
+                    fetched_at=fetched, fields=value or NO_FIELDS)
+
+
+def _scrub(text: str) -> tuple[str, dict[str, Any]]:
+    """Text without control characters or lone surrogates (JSON escapes can carry both)."""
+    if not _SUSPECT.search(text):
+        return text, {}
+    notes: dict[str, Any] = {}
+    cleaned = text.translate(_CONTROL)
+    if len(cleaned) != len(text):
+        notes["control_chars_removed"] = len(text) - len(cleaned)
+    if _SURROGATE.search(cleaned):
+        cleaned = _SURROGATE.sub("\ufffd", cleaned)
+        notes["decode_errors"] = True
+    return cleaned, notes
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A timestamp from ISO 8601 text or epoch seconds; naive times are taken as UTC."""
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str) and value:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def _read_warc(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
+    from warcio.archiveiterator import ArchiveIterator
+    from warcio.exceptions import ArchiveLoadFailed
+
+    number = 0
+    with open(piece.path, "rb") as raw:
+        try:
+            for record in ArchiveIterator(raw):
+                if record.rec_type not in ("response", "resource", "conversion"):
+                    continue
+                number += 1
+                headers = record.rec_headers
+                doc_id = (headers.get_header("WARC-Record-ID") or f"{doc_stem(piece.path)}:{number}").strip("<>")
+                doc_id = doc_id.removeprefix("urn:uuid:")
+                url = headers.get_header("WARC-Target-URI")
+                fetched = parse_time(headers.get_header("WARC-Date"))
+                content_type = (record.http_headers.get_header("Content-Type") if record.http_headers else
+                                headers.get_header("Content-Type")) or ""
+                if record.rec_type == "response" and record.http_headers is None:
+                    yield Rejected(piece.path, number, doc_id, "response record without HTTP headers")
+                    continue
+                try:
+                    payload = _read_capped(record.content_stream(), options.max_document_bytes)
+                except InputError as exc:
+                    yield Rejected(piece.path, number, doc_id, str(exc))
+                    continue
+                if "html" in content_type or payload.lstrip()[:15].lower().startswith((b"<!doctype", b"<html")):
+                    yield Document(doc_id, piece.path, number, html=payload, url=url, fetched_at=fetched)
+                elif content_type.startswith("text/"):
+                    text, notes = decode_text(payload)
+                    yield Document(doc_id, piece.path, number, text=text, url=url, fetched_at=fetched,
+                                   fields=notes or NO_FIELDS)
+                else:
+                    yield Rejected(piece.path, number, doc_id, f"unsupported content type {content_type!r}")
+        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
+            yield Rejected(piece.path, number + 1, None, f"WARC stream is corrupt or truncated: {exc}")
+
+
+def _read_parquet(piece: Piece, compression: Compression, options: ReadOptions
+                  ) -> Iterator[Document | Rejected]:
+    import polars as pl
+
+    try:
+        schema = pl.read_parquet_schema(piece.path)
+    except Exception as exc:  # polars raises several error types for a bad file
+        raise InputError(f"not a readable Parquet file: {exc}") from None
+    if options.text_field not in schema:
+        raise InputError(f"Parquet file has no text column {options.text_field!r} (columns: {', '.join(schema)})")
+    stem = doc_stem(piece.path)
+    number = 0
+    for batch in pl.scan_parquet(piece.path).collect_batches(chunk_size=10_000):
+        for row in batch.iter_rows(named=True):
+            number += 1
+            text = row.pop(options.text_field)
+            raw_id = row.pop(options.id_field, None)
+            doc_id = str(raw_id) if raw_id is not None else f"{stem}:{number}"
+            if not isinstance(text, str) or not text.strip():
+                yield Rejected(piece.path, number, doc_id, "empty document" if isinstance(text, str)
+                               else f"text column {options.text_field!r} is null")
+                continue
+            url = row.pop(options.url_field, None)
+            fetched = next((_as_time(row[k]) for k in _FETCH_FIELDS if k in row), None)
+            fields = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+            yield Document(doc_id, piece.path, number, text=text, url=url if isinstance(url, str) else None,
+                           fetched_at=fetched, fields=fields or NO_FIELDS)
+
+
+def _as_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return parse_time(value)
+
+
+_READERS = {"text": _read_text, "html": _read_html, "jsonl": _read_jsonl, "warc": _read_warc,
+            "parquet": _read_parquet}
+
+
+def splittable(path: str, options: ReadOptions) -> bool:
+    """Whether a file can be cut into byte ranges read independently (uncompressed JSON lines)."""
+    fmt, compression = detect(path, options.format)
+    return fmt == "jsonl" and compression is None

@@ -1,0 +1,162 @@
+"""Parquet output with polars: rows are buffered and written as part files that appear atomically.
+
+A part is written to a hidden temporary name, flushed to disk and renamed, so a crash leaves either a
+complete part or none; a half-written file never carries a final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cleaner.core.records import Cleaned, Record, Removal
+from cleaner.io.readers import Document, Rejected
+
+RECORD_SCHEMA: dict[str, Any] = {
+    "doc_id": pl.String,
+    "record_index": pl.Int32,
+    "kind": pl.String,
+    "source": pl.String,
+    "published": pl.String,
+    "published_at": pl.Datetime("us", "UTC"),
+    "title": pl.String,
+    "text": pl.String,
+    "url": pl.String,
+    "fetched_at": pl.Datetime("us", "UTC"),
+    "input_path": pl.String,
+    "input_position": pl.Int64,
+    "metadata": pl.String,
+    "fields": pl.String,
+}
+REJECT_SCHEMA: dict[str, Any] = {
+    "input_path": pl.String,
+    "input_position": pl.Int64,
+    "doc_id": pl.String,
+    "status": pl.String,
+    "reason": pl.String,
+    "sample": pl.String,
+}
+REMOVAL_SCHEMA: dict[str, Any] = {
+    "doc_id": pl.String,
+    "rule_id": pl.String,
+    "start": pl.Int64,
+    "end": pl.Int64,
+    "text": pl.String,
+}
+#: Rows per Parquet row group: big enough for scans to be fast, small enough to read one at a time.
+ROW_GROUP_ROWS = 65_536
+
+
+class OutputError(Exception):
+    """Output could not be written (disk full, permissions); names the file."""
+
+
+class PartWriter:
+    """Buffers rows and writes them as ``<prefix>-NNNN.parquet`` parts of about ``part_bytes`` of text."""
+
+    def __init__(self, folder: Path, prefix: str, schema: Mapping[str, Any], part_bytes: int) -> None:
+        self.folder = folder
+        self.prefix = prefix
+        self.schema = dict(schema)
+        self.part_bytes = part_bytes
+        self.columns: dict[str, list[Any]] = {name: [] for name in schema}
+        self.buffered = 0
+        self.parts: list[str] = []
+        self.rows = 0
+
+    def add(self, row: Mapping[str, Any], size: int) -> None:
+        for name, column in self.columns.items():
+            column.append(row.get(name))
+        self.buffered += size
+        if self.buffered >= self.part_bytes:
+            self.flush()
+
+    def flush(self) -> None:
+        count = len(next(iter(self.columns.values())))
+        if not count:
+            return
+        frame = pl.DataFrame(self.columns, schema=self.schema)
+        name = f"{self.prefix}-{len(self.parts):04d}.parquet"
+        write_atomically(self.folder / name, frame)
+        self.parts.append(name)
+        self.rows += count
+        self.columns = {name: [] for name in self.schema}
+        self.buffered = 0
+
+    def close(self) -> None:
+        self.flush()
+
+
+def write_atomically(final: Path, frame: pl.DataFrame) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f".{final.name}.tmp")
+    try:
+        frame.write_parquet(temporary, compression="zstd", row_group_size=ROW_GROUP_ROWS, statistics=True)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, final)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_json_atomically(final: Path, value: Any) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f".{final.name}.tmp")
+    try:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(value, handle, indent=2, sort_keys=True, default=str)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, final)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
+
+
+def record_row(record: Record, document: Document, published_at: datetime | None) -> dict[str, Any]:
+    return {
+        "doc_id": record.doc_id,
+        "record_index": record.record_index,
+        "kind": record.kind,
+        "source": record.source,
+        "published": record.published,
+        "published_at": published_at,
+        "title": record.title,
+        "text": record.text,
+        "url": record.url,
+        "fetched_at": document.fetched_at,
+        "input_path": document.input_path,
+        "input_position": document.position,
+        "metadata": json.dumps(dict(record.metadata), ensure_ascii=False) if record.metadata else None,
+        "fields": json.dumps(dict(document.fields), ensure_ascii=False, default=str) if document.fields else None,
+    }
+
+
+def reject_row(rejected: Rejected, status: str = "rejected") -> dict[str, Any]:
+    return {
+        "input_path": rejected.input_path,
+        "input_position": rejected.position,
+        "doc_id": rejected.doc_id,
+        "status": status,
+        "reason": rejected.reason,
+        "sample": rejected.sample[:200] if rejected.sample else None,
+    }
+
+
+def removal_rows(cleaned: Cleaned) -> list[dict[str, Any]]:
+    return [_removal_row(cleaned.doc_id, r) for r in cleaned.removals]
+
+
+def _removal_row(doc_id: str | None, removal: Removal) -> dict[str, Any]:
+    return {"doc_id": doc_id, "rule_id": removal.rule_id, "start": removal.start, "end": removal.end,
+            "text": removal.text}
