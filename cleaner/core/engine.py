@@ -15,7 +15,7 @@ from cleaner.core.errors import RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, RuleSet
 from cleaner.core.segment import Item, parse_items
-from cleaner.core.text import host_of
+from cleaner.core.text import host_of, normalize_line
 
 # Line states. Junk states keep the rule that explains them in a parallel list.
 _BLANK, _CONTENT, _STRONG, _WEAK, _REGION = 0, 1, 2, 3, 4
@@ -234,7 +234,7 @@ class _Pass:
         if title is None and options.title_from_first_line and len(kept) > 1:
             first = self.lines[kept[0]]
             if len(first) <= options.max_title_chars and not first.endswith(_SENTENCE_END):
-                title = first
+                title = normalize_line(first)
                 kept = kept[1:]
         text = "\n".join(self.lines[i] for i in kept)
         if not text:
@@ -249,12 +249,11 @@ class _Pass:
             title = fields.get("title")
             body = [self.lines[i] for i in item.text_lines]
             if title and body and layout.title_echo == "strip":
-                first = body[0]
-                if first.startswith(title) and (len(first) == len(title) or first[len(title)].isspace()):
-                    rest = first[len(title):].lstrip()
-                    self._remove(item.text_lines[0], layout.id, 0, len(title))
-                    body[0] = rest
-                    if not rest:
+                echo = _echo_length(body[0], title)
+                if echo:
+                    self._remove(item.text_lines[0], layout.id, 0, echo)
+                    body[0] = body[0][echo:].lstrip()
+                    if not body[0]:
                         body.pop(0)
             text = "\n".join(body)
             if "text" in fields:
@@ -262,3 +261,17 @@ class _Pass:
             records.append(Record(self.doc_id, number, "related", fields.get("source"),
                                   fields.get("published"), title, text, self.url))
         return records
+
+
+def _echo_length(line: str, title: str) -> int:
+    """How many leading characters of ``line`` repeat ``title`` (whitespace may differ), or 0."""
+    position = 0
+    for word in title.split():
+        while position < len(line) and line[position].isspace():
+            position += 1
+        if not line.startswith(word, position):
+            return 0
+        position += len(word)
+    if position < len(line) and not line[position].isspace():
+        return 0
+    return position

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cleaner.core.rules import DEFAULT_MATCH_TIMEOUT, Layout, Slot
-from cleaner.core.text import line_key
+from cleaner.core.text import line_key, normalize_line
 
 
 @dataclass(slots=True)
@@ -81,7 +81,7 @@ def _slot_matches(slot: Slot, line: str, captured: dict[str, str], max_chars: in
     except TimeoutError:
         return False
     if slot.field is not None:
-        captured[slot.field] = line
+        captured[slot.field] = normalize_line(line)
     return True
 
 

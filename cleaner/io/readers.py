@@ -281,9 +281,6 @@ def _read_text(piece: Piece, compression: Compression, options: ReadOptions) -> 
         yield Rejected(piece.path, 0, doc_id, reason, data[:80].decode("latin-1"))
         return
     text, notes = decode_text(data)
-    if not text.strip():
-        yield Rejected(piece.path, 0, doc_id, "empty document")
-        return
     yield Document(doc_id, piece.path, 0, text=text, fields=notes or NO_FIELDS)
 
 
@@ -292,8 +289,8 @@ def _read_html(piece: Piece, compression: Compression, options: ReadOptions) -> 
         data = _read_capped(stream, options.max_document_bytes)
     doc_id = doc_stem(piece.path)
     reason = binary_reason(data)
-    if reason or not data.strip():
-        yield Rejected(piece.path, 0, doc_id, reason or "empty document")
+    if reason:
+        yield Rejected(piece.path, 0, doc_id, reason)
         return
     yield Document(doc_id, piece.path, 0, html=data)
 
@@ -352,8 +349,6 @@ def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadO
         missing = "missing" if text is None else f"a {type(text).__name__}, not a string"
         return Rejected(path, where, doc_id, f"text field {options.text_field!r} is {missing}", sample)
     cleaned, notes = _scrub(text)
-    if not cleaned.strip():
-        return Rejected(path, where, doc_id, "empty document")
     url = value.pop(options.url_field, None)
     fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None)
     value.update(notes)
@@ -444,9 +439,8 @@ def _read_parquet(piece: Piece, compression: Compression, options: ReadOptions
             text = row.pop(options.text_field)
             raw_id = row.pop(options.id_field, None)
             doc_id = str(raw_id) if raw_id is not None else f"{stem}:{number}"
-            if not isinstance(text, str) or not text.strip():
-                yield Rejected(piece.path, number, doc_id, "empty document" if isinstance(text, str)
-                               else f"text column {options.text_field!r} is null")
+            if not isinstance(text, str):
+                yield Rejected(piece.path, number, doc_id, f"text column {options.text_field!r} is null")
                 continue
             url = row.pop(options.url_field, None)
             fetched = next((_as_time(row[k]) for k in _FETCH_FIELDS if k in row), None)

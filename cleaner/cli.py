@@ -1,0 +1,258 @@
+"""The ``cleaner`` command line.
+
+Exit codes: 0 done; 1 the run finished but some shards failed (run again to redo them) or rule
+examples failed; 2 bad usage, bad rules or inputs that name nothing; 130 interrupted (resumable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from cleaner.core.errors import CleanerError
+from cleaner.io.readers import FORMATS, ReadOptions
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+MB = 1024 * 1024
+
+
+def _rule_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("rules")
+    group.add_argument("--rules", action="append", default=[], metavar="PATH",
+                       help="a rule file or a folder of *.toml rule files, added to the built-in ones (repeatable)")
+    group.add_argument("--disable", action="append", default=[], metavar="ID",
+                       help="switch off a rule by id, e.g. WEB006 (repeatable)")
+    group.add_argument("--no-builtin-rules", action="store_true", help="use only the rule files given with --rules")
+
+
+def _read_options(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("input")
+    group.add_argument("--format", choices=FORMATS, help="read every input as this format (default: detect)")
+    group.add_argument("--id-field", default="id", help="JSON/Parquet field holding the document id (default: id)")
+    group.add_argument("--text-field", default="text", help="JSON/Parquet field holding the text (default: text)")
+    group.add_argument("--url-field", default="url", help="JSON/Parquet field holding the URL (default: url)")
+    group.add_argument("--max-document-mb", type=float, default=64.0,
+                       help="reject a single document larger than this (default: 64)")
+    group.add_argument("--keep-comments", action="store_true",
+                       help="HTML: keep reader comments as a record of kind 'comments' (default: drop them)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cleaner",
+        description="Strip aggregator junk from scraped articles, split out the articles they embed, "
+                    "and write clean records to Parquet.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    clean = commands.add_parser(
+        "clean", help="clean dumps (text, JSON lines, HTML, WARC, Parquet; gzip/zstd) into Parquet",
+        description="Clean every document of the inputs. Output: OUT/records/*.parquet, OUT/rejects/*.parquet, "
+                    "OUT/manifest.json. An interrupted run resumes when the same command is run again.")
+    clean.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or glob patterns")
+    clean.add_argument("--out", required=True, type=Path, help="output folder")
+    _rule_options(clean)
+    _read_options(clean)
+    run = clean.add_argument_group("execution")
+    run.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                     help="worker processes (default: all cores); output is the same for any number")
+    run.add_argument("--executor", choices=("local", "ray"), default="local",
+                     help="'ray' runs shards on a Ray cluster (pip install 'cleaner[ray]')")
+    run.add_argument("--ray-address", help="address of a running Ray cluster (default: start one locally)")
+    run.add_argument("--shard-mb", type=float, default=64.0, help="input per shard, in MB (default: 64)")
+    run.add_argument("--part-mb", type=float, default=128.0,
+                     help="text per Parquet part file before rolling over, in MB (default: 128)")
+    run.add_argument("--removals", action="store_true",
+                     help="also write every removed span with its rule id to OUT/removals/")
+    run.add_argument("--overwrite", action="store_true", help="discard an earlier run in OUT instead of resuming")
+    run.add_argument("--quiet", "-q", action="store_true", help="print only failures")
+
+    explain = commands.add_parser("explain", help="show the records of one file and every removal with its rule")
+    explain.add_argument("file", type=Path)
+    explain.add_argument("--url", help="the page's URL, for domain-scoped rules")
+    explain.add_argument("--full", action="store_true", help="print whole texts instead of their first lines")
+    _rule_options(explain)
+    _read_options(explain)
+
+    rules = commands.add_parser("rules", help="list, test or show rules")
+    rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
+    for name, text in (("list", "id, kind, purpose and file of every rule"),
+                       ("test", "run every rule's junk and keep examples")):
+        _rule_options(rules_commands.add_parser(name, help=text))
+    show_rule = rules_commands.add_parser("show", help="explain one rule: what it matches, where, examples")
+    show_rule.add_argument("rule_id")
+    _rule_options(show_rule)
+    rule = commands.add_parser("rule", help="same as 'rules show ID'")
+    rule.add_argument("rule_id")
+    _rule_options(rule)
+
+    show = commands.add_parser("show", help="print records of an output folder")
+    show.add_argument("out", type=Path)
+    show.add_argument("--limit", type=int, default=20)
+
+    evaluate = commands.add_parser("eval", help="measure extraction quality on the evaluation sets")
+    evaluate.add_argument("data", type=Path, help="folder holding scrapinghub-aeb/ and/or wcxb-dev/")
+    evaluate.add_argument("--limit", type=int, help="only the first N pages of each set")
+    evaluate.add_argument("--json", type=Path, help="also write the figures to this file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "clean":
+            return _clean(args)
+        if args.command == "explain":
+            return _explain(args, sys.stdout)
+        if args.command in ("rules", "rule"):
+            return _rules(args, sys.stdout)
+        if args.command == "show":
+            return _show(args, sys.stdout)
+        if args.command == "eval":
+            from cleaner.evaluation import run_cli
+
+            return run_cli(args.data, limit=args.limit, json_path=args.json, stream=sys.stdout)
+    except CleanerError as exc:
+        print(f"cleaner: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("cleaner: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_USAGE
+
+
+def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from cleaner.io.rulefiles import load_rules
+
+    return load_rules(args.rules, builtin=not args.no_builtin_rules, disable=args.disable)
+
+
+def _read_settings(args: argparse.Namespace) -> ReadOptions:
+    return ReadOptions(format=args.format, id_field=args.id_field, text_field=args.text_field,
+                       url_field=args.url_field, max_document_bytes=int(args.max_document_mb * MB))
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from cleaner.io.html import HtmlOptions
+    from cleaner.run.batch import InProcessExecutor, ProcessExecutor, run_batch
+    from cleaner.run.progress import Progress
+    from cleaner.run.shard import JobSettings
+
+    if args.workers < 1:
+        raise CleanerError("--workers must be at least 1")
+    _load(args)  # fail on bad rules before any work starts
+    settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
+                           builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
+                           read=_read_settings(args), html=HtmlOptions(include_comments=args.keep_comments),
+                           part_bytes=int(args.part_mb * MB), write_removals=args.removals)
+    if args.executor == "ray":
+        from cleaner.run.distributed import RayExecutor
+
+        executor = RayExecutor(args.ray_address, num_cpus=args.workers)
+    else:
+        executor = InProcessExecutor() if args.workers == 1 else ProcessExecutor(args.workers)
+    progress = Progress(quiet=args.quiet)
+    result = run_batch(args.inputs, settings, executor, shard_bytes=max(1, int(args.shard_mb * MB)),
+                       overwrite=args.overwrite, on_start=progress.start, on_shard=progress.shard_done)
+    progress.finish(result)
+    if result.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _explain(args: argparse.Namespace, out: TextIO) -> int:
+    from cleaner._api import Cleaner
+    from cleaner.io.html import HtmlOptions
+    from cleaner.io.readers import Document, Piece, read_piece
+
+    cleaner = Cleaner(_load(args), html_options=HtmlOptions(include_comments=args.keep_comments))
+    found = False
+    for item in read_piece(Piece(str(args.file)), _read_settings(args)):
+        found = True
+        if not isinstance(item, Document):
+            out.write(f"REJECTED {item.input_path}:{item.position}: {item.reason}\n")
+            continue
+        url = args.url or item.url
+        cleaned = (cleaner.process(html=item.html, doc_id=item.doc_id, url=url) if item.html is not None
+                   else cleaner.process(item.text, doc_id=item.doc_id, url=url))
+        out.write(f"== document {item.doc_id}: {len(cleaned.records)} record(s), "
+                  f"{len(cleaned.removals)} removal(s)\n")
+        for record in cleaned.records:
+            out.write(f"-- record {record.record_index} [{record.kind}]"
+                      f" source={record.source!r} published={record.published!r}\n   title: {record.title!r}\n")
+            if record.metadata:
+                out.write(f"   metadata: {dict(record.metadata)}\n")
+            body = record.text if args.full else _preview(record.text)
+            out.write("".join(f"   | {line}\n" for line in body.split("\n")))
+        for removal in cleaned.removals:
+            rule = cleaner.rules.by_id.get(removal.rule_id)
+            why = f" ({rule.purpose})" if rule else ""
+            out.write(f"   removed by {removal.rule_id}{why} at {removal.start}-{removal.end}: {removal.text!r}\n")
+        for notice in cleaned.notices:
+            out.write(f"   notice line {notice.line} {notice.rule_id}: {notice.message}\n")
+    if not found:
+        out.write(f"{args.file}: no documents\n")
+    return EXIT_OK
+
+
+def _preview(text: str, lines: int = 3, width: int = 110) -> str:
+    shown = [line if len(line) <= width else line[: width - 1] + "…" for line in text.split("\n")[:lines]]
+    more = text.count("\n") + 1 - lines
+    return "\n".join(shown + ([f"… {more} more line(s)"] if more > 0 else []))
+
+
+def _rules(args: argparse.Namespace, out: TextIO) -> int:
+    ruleset = _load(args)
+    action = "show" if args.command == "rule" else args.rules_command
+    if action == "list":
+        for rule in ruleset:
+            out.write(f"{rule.id:<8} {rule.kind:<8} {rule.purpose}  [{rule.location}]\n")
+        return EXIT_OK
+    if action == "test":
+        from cleaner.core.examples import check_examples
+
+        failures = list(check_examples(ruleset))
+        examples = sum(len(r.examples.junk) + len(r.examples.keep) for r in ruleset)
+        for failure in failures:
+            out.write(f"FAIL {failure}\n")
+        out.write(f"{len(ruleset)} rules, {examples} examples: "
+                  f"{'all passed' if not failures else f'{len(failures)} failed'}\n")
+        return EXIT_OK if not failures else EXIT_FAILED
+    rule = ruleset.by_id.get(args.rule_id.upper())
+    if rule is None:
+        raise CleanerError(f"no rule {args.rule_id!r}; 'cleaner rules list' shows them all")
+    out.write(f"{rule.id}: {rule.purpose}\n  kind: {rule.kind}\n  matches: {rule.describe_match()}\n"
+              f"  applies to: {rule.scope.describe()}\n  defined in: {rule.location}\n")
+    out.write("".join(f"  junk example: {e!r}\n" for e in rule.examples.junk))
+    out.write("".join(f"  keep example: {e!r}\n" for e in rule.examples.keep))
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    import polars as pl
+
+    records = args.out / "records"
+    if not any(records.glob("*.parquet")):
+        raise CleanerError(f"{records} holds no Parquet parts; run 'cleaner clean ... --out {args.out}' first")
+    frame = pl.scan_parquet(records / "*.parquet").sort("doc_id", "record_index").head(args.limit).collect()
+    for row in frame.iter_rows(named=True):
+        text = row["text"]
+        out.write(f"{row['doc_id']} #{row['record_index']} [{row['kind']}] source={row['source']!r} "
+                  f"published={row['published']!r}\n  title: {row['title']!r}\n"
+                  f"  text: {len(text):,} chars: {text[:100]!r}…\n")
+    manifest = args.out / "manifest.json"
+    if manifest.is_file():
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        out.write(f"manifest: documents {data['documents']}, records {data['records']}, "
+                  f"balanced={data['balanced']}, rule hits {data['rule_hits']}\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Planning a batch run: which files, cut into which shards. A plan depends only on the inputs and the
+shard size, never on the number of workers, so every worker count writes the same output."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cleaner.core.errors import CleanerError
+from cleaner.io.readers import INPUT_SUFFIXES, Piece, ReadOptions, splittable
+
+#: Default amount of input per shard: big enough to amortise start-up, small enough to redo quickly.
+DEFAULT_SHARD_BYTES = 64 * 1024 * 1024
+#: Many small files (one article per file) are grouped, but not into shards of more than this many.
+MAX_FILES_PER_SHARD = 2000
+
+
+class InputSpecError(CleanerError):
+    """An input argument names nothing that can be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    key: str
+    pieces: tuple[Piece, ...]
+    size: int
+
+
+def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[str]:
+    """Absolute paths of the files that inputs name: files, folders (recursively) and glob patterns."""
+    found: set[str] = set()
+    skip = exclude.resolve() if exclude else None
+    for spec in inputs:
+        path = Path(spec)
+        if path.is_dir():
+            matches = [p for p in path.rglob("*") if p.is_file() and _wanted(p, path, skip)]
+        elif path.is_file():
+            matches = [path]
+        elif glob.has_magic(spec):
+            matches = [Path(p) for p in glob.glob(spec, recursive=True) if Path(p).is_file()]
+            if not matches:
+                raise InputSpecError(f"{spec}: the pattern matches no file")
+        else:
+            raise InputSpecError(f"{spec}: no such file or folder")
+        found.update(str(p.resolve()) for p in matches)
+    return sorted(found)
+
+
+def _wanted(path: Path, root: Path, skip: Path | None) -> bool:
+    relative = path.relative_to(root).parts
+    if any(part.startswith(".") for part in relative):
+        return False
+    if skip is not None and skip in path.resolve().parents:
+        return False
+    return any(s.lower() in INPUT_SUFFIXES for s in path.suffixes)
+
+
+def plan_shards(files: Sequence[str], options: ReadOptions, shard_bytes: int = DEFAULT_SHARD_BYTES) -> list[Shard]:
+    """Shards in input order: large uncompressed JSON-lines files are split by byte range, small files grouped."""
+    shards: list[Shard] = []
+    group: list[Piece] = []
+    group_size = 0
+
+    def close_group() -> None:
+        nonlocal group, group_size
+        if group:
+            shards.append(_shard(tuple(group), group_size))
+            group, group_size = [], 0
+
+    for path in files:
+        size = _size(path)
+        if size > shard_bytes and splittable(path, options):
+            close_group()
+            for start in range(0, size, shard_bytes):
+                end = min(start + shard_bytes, size)
+                shards.append(_shard((Piece(path, start, end),), end - start))
+            continue
+        group.append(Piece(path))
+        group_size += size
+        if group_size >= shard_bytes or len(group) >= MAX_FILES_PER_SHARD:
+            close_group()
+    close_group()
+    return shards
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0  # gone already: the reader turns it into a reject
+
+
+def _shard(pieces: tuple[Piece, ...], size: int) -> Shard:
+    digest = hashlib.sha1()
+    for piece in pieces:
+        digest.update(f"{piece.path}\t{piece.start}\t{piece.end}\n".encode("utf-8", "surrogateescape"))
+    return Shard(digest.hexdigest()[:16], pieces, size)
+
+
+def inputs_fingerprint(files: Sequence[str]) -> str:
+    """Changes when an input file is added, removed or modified: a resumed run must see the same inputs."""
+    digest = hashlib.sha1()
+    for path in files:
+        try:
+            stat = os.stat(path)
+            digest.update(f"{path}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+        except OSError:
+            digest.update(f"{path}\tmissing\n".encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()

@@ -1,0 +1,180 @@
+"""One shard, start to finish: read, clean, write parts, then leave a completion marker.
+
+The same function runs in-process, in a local worker process and as a Ray task. A shard either finishes
+(parts renamed into place, marker written last) or is redone from scratch on the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from cleaner._api import Cleaner
+from cleaner.core.reltime import resolve_relative
+from cleaner.io.html import HtmlOptions
+from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
+from cleaner.io.rulefiles import load_rules
+from cleaner.io.writers import (
+    RECORD_SCHEMA,
+    REJECT_SCHEMA,
+    REMOVAL_SCHEMA,
+    PartWriter,
+    record_row,
+    reject_row,
+    removal_rows,
+    write_json_atomically,
+)
+from cleaner.run.plan import Shard
+
+RECORDS, REJECTS, REMOVALS, STATE = "records", "rejects", "removals", "_state"
+#: What an executor yields per shard: its report, or the exception that stopped it.
+Outcomes = Iterator[tuple[Shard, "ShardReport | BaseException"]]
+#: Rows are written in parts of about this much text per shard and output kind.
+DEFAULT_PART_BYTES = 128 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """Everything a worker needs to process shards: plain, picklable values."""
+
+    out: str
+    rule_paths: tuple[str, ...] = ()
+    builtin_rules: bool = True
+    disable: tuple[str, ...] = ()
+    read: ReadOptions = field(default_factory=ReadOptions)
+    html: HtmlOptions = field(default_factory=HtmlOptions)
+    part_bytes: int = DEFAULT_PART_BYTES
+    write_removals: bool = False
+
+    def fingerprint(self) -> str:
+        """Changes when anything that shapes the output changes: rules (their text), options."""
+        digest = hashlib.sha1()
+        ruleset = load_rules(self.rule_paths, builtin=self.builtin_rules, disable=self.disable)
+        for rule_file in ruleset.files:
+            digest.update(rule_file.source.encode() + b"\0")
+            for rule in rule_file.rules:
+                digest.update(repr(rule).encode() + b"\0")
+        options = {"disable": sorted(self.disable), "read": asdict(self.read),
+                   "html": {k: getattr(self.html, k) for k in ("include_comments", "include_tables",
+                                                               "favor_precision", "favor_recall", "fast")},
+                   "removals": self.write_removals}
+        digest.update(json.dumps(options, sort_keys=True).encode())
+        return digest.hexdigest()
+
+
+@dataclass
+class FileCounts:
+    read: int = 0
+    with_records: int = 0
+    empty: int = 0
+    rejected: int = 0
+    records: int = 0
+
+    def add(self, other: FileCounts) -> None:
+        for name in ("read", "with_records", "empty", "rejected", "records"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class ShardReport:
+    key: str
+    size: int
+    files: dict[str, FileCounts] = field(default_factory=dict)
+    hits: Counter[str] = field(default_factory=Counter)
+    notices: int = 0
+    seconds: float = 0.0
+    parts: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "size": self.size, "files": {p: asdict(c) for p, c in self.files.items()},
+                "hits": dict(self.hits), "notices": self.notices, "seconds": self.seconds, "parts": self.parts}
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> ShardReport:
+        return cls(value["key"], value["size"], {p: FileCounts(**c) for p, c in value["files"].items()},
+                   Counter(value["hits"]), value["notices"], value["seconds"], value["parts"])
+
+
+@lru_cache(maxsize=4)
+def _cleaner_for(settings: JobSettings) -> Cleaner:
+    # One compiled Cleaner per worker process and settings, reused for every shard it runs.
+    return Cleaner(settings.rule_paths, builtin=settings.builtin_rules, disable=settings.disable,
+                   html_options=settings.html)
+
+
+def marker_path(out: Path, key: str) -> Path:
+    return out / STATE / "shards" / f"{key}.json"
+
+
+def discard_partial(out: Path, key: str) -> None:
+    """Remove whatever an unfinished earlier attempt at this shard left, so it is written exactly once."""
+    for kind in (RECORDS, REJECTS, REMOVALS):
+        folder = out / kind
+        if folder.is_dir():
+            for stale in [*folder.glob(f"{key}-*.parquet"), *folder.glob(f".{key}-*.tmp")]:
+                stale.unlink(missing_ok=True)
+
+
+def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
+    started = time.perf_counter()
+    out = Path(settings.out)
+    discard_partial(out, shard.key)
+    cleaner = _cleaner_for(settings)
+    records = PartWriter(out / RECORDS, shard.key, RECORD_SCHEMA, settings.part_bytes)
+    rejects = PartWriter(out / REJECTS, shard.key, REJECT_SCHEMA, settings.part_bytes)
+    removals = PartWriter(out / REMOVALS, shard.key, REMOVAL_SCHEMA, settings.part_bytes) \
+        if settings.write_removals else None
+    report = ShardReport(shard.key, shard.size)
+    for piece in shard.pieces:
+        counts = report.files.setdefault(piece.path, FileCounts())
+        for item in read_piece(piece, settings.read):
+            counts.read += 1
+            if isinstance(item, Rejected):
+                counts.rejected += 1
+                rejects.add(reject_row(item), len(item.reason))
+                continue
+            _clean_document(item, cleaner, counts, report, records, rejects, removals)
+    for writer in (records, rejects, removals):
+        if writer is not None:
+            writer.close()
+            report.parts.extend(f"{writer.folder.name}/{p}" for p in writer.parts)
+    report.seconds = round(time.perf_counter() - started, 3)
+    write_json_atomically(marker_path(out, shard.key), report.to_json())
+    return report
+
+
+def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, report: ShardReport,
+                    records: PartWriter, rejects: PartWriter, removals: PartWriter | None) -> None:
+    try:
+        if document.html is not None:
+            cleaned = cleaner.process(html=document.html, doc_id=document.doc_id, url=document.url)
+        else:
+            cleaned = cleaner.engine.process(document.text or "", doc_id=document.doc_id, url=document.url)
+    except Exception as exc:  # one document must never take the shard down; it is rejected with the cause
+        counts.rejected += 1
+        rejects.add(reject_row(Rejected(document.input_path, document.position, document.doc_id,
+                                        f"could not be processed: {type(exc).__name__}: {exc}")), 100)
+        return
+    report.hits.update(cleaned.hits())
+    report.notices += len(cleaned.notices)
+    if removals is not None:
+        for row in removal_rows(cleaned):
+            removals.add(row, len(row["text"]))
+    if not cleaned.records:
+        counts.empty += 1
+        rejects.add(reject_row(Rejected(document.input_path, document.position, document.doc_id,
+                                        "nothing left to keep after cleaning (empty or all junk)"),
+                               status="empty"), 64)
+        return
+    counts.with_records += 1
+    counts.records += len(cleaned.records)
+    for record in cleaned.records:
+        published_at = resolve_relative(record.published, document.fetched_at)
+        records.add(record_row(record, document, published_at), len(record.text))

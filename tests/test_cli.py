@@ -1,0 +1,58 @@
+"""The command line over the bundled fixtures: outputs, manifest, rejects, explain, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import polars as pl
+
+from cleaner.cli import main
+from tests.conftest import DUMPS, SEEDS
+
+
+def test_clean_writes_records_rejects_and_a_balanced_manifest(tmp_path) -> None:
+    out = tmp_path / "out"
+    assert main(["clean", str(SEEDS), str(DUMPS), "--out", str(out), "--workers", "1", "--quiet", "--removals"]) == 0
+    records = pl.read_parquet(out / "records" / "*.parquet")
+    rejects = pl.read_parquet(out / "rejects" / "*.parquet")
+    manifest = json.loads((out / "manifest.json").read_text())
+    documents = len(list(SEEDS.glob("*.txt"))) + len(list(DUMPS.glob("*.txt")))
+    assert manifest["documents"] == {"read": documents, "with_records": documents - 2, "empty": 2, "rejected": 0}
+    assert manifest["balanced"] and manifest["complete"]
+    assert manifest["records"] == records.height
+    assert sorted(rejects["doc_id"]) == ["all_junk", "empty_document"]
+    assert set(rejects["status"]) == {"empty"}
+    assert all(entry["balanced"] for entry in manifest["files"].values())
+    with_upsell = [p for p in [*SEEDS.glob("*.txt"), *DUMPS.glob("*.txt")]
+                   if "Try Our AI Features" in p.read_text(encoding="utf-8").replace("\u00a0", " ")]
+    assert manifest["rule_hits"]["AGG001"] == len(with_upsell)
+    removals = pl.read_parquet(out / "removals" / "*.parquet")
+    assert removals.group_by("rule_id").len().sort("rule_id").to_dicts() == [
+        {"rule_id": k, "len": v} for k, v in sorted(manifest["rule_hits"].items())]
+    for column in ("doc_id", "record_index", "kind", "source", "published", "title", "text"):
+        assert column in records.columns
+
+
+def test_explain_names_rules_and_spans(capsys) -> None:
+    assert main(["explain", str(SEEDS / "000_5bf60654a78975c2.txt")]) == 0
+    out = capsys.readouterr().out
+    assert "-- record 3 [related] source='AllAfrica' published='8 hours ago'" in out
+    assert "removed by AGG001 (AI upsell button text" in out
+    assert "removed by SYN001" in out and "'Try Our AI Features'" in out
+
+
+def test_missing_input_and_bad_rules_exit_2(tmp_path, capsys) -> None:
+    assert main(["clean", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    assert "no such file or folder" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rule]]\nid = "TST001"\npurpose = "x"\npattern = "("\n')
+    assert main(["clean", str(SEEDS), "--out", str(tmp_path / "o"), "--rules", str(bad), "--quiet"]) == 2
+    assert f"{bad}:4: rule TST001: pattern does not compile" in capsys.readouterr().err
+
+
+def test_console_script_help() -> None:
+    result = subprocess.run([sys.executable, "-m", "cleaner.cli", "clean", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "--workers" in result.stdout and "--rules" in result.stdout and "resumes" in result.stdout

@@ -1,0 +1,111 @@
+"""Engine behaviour: context of weak rules, blocks, spans that point into the input, threads, timeouts."""
+
+from __future__ import annotations
+
+import textwrap
+from concurrent.futures import ThreadPoolExecutor
+
+import cleaner
+from cleaner.core.engine import Engine, Options
+from cleaner.core.rules import RuleSet, parse_rule_file
+from tests.conftest import DUMPS, SEEDS
+
+
+def _engine(body: str, **options) -> Engine:
+    return Engine(RuleSet((parse_rule_file(textwrap.dedent(body), "t.toml"),)), Options(**options))
+
+
+def test_removals_point_at_the_exact_input_span(cleaner_builtin) -> None:
+    for path in [*SEEDS.glob("*.txt"), *DUMPS.glob("*.txt")]:
+        text = path.read_bytes().decode("utf-8")
+        for removal in cleaner_builtin.process(text).removals:
+            assert text[removal.start:removal.end] == removal.text, (path.name, removal)
+
+
+def test_weak_rule_needs_strong_junk_in_its_run() -> None:
+    engine = _engine('''
+        [[rule]]
+        id = "TST001"
+        purpose = "weak heading"
+        line = "Comments"
+        strength = "weak"
+        [[rule]]
+        id = "TST002"
+        purpose = "strong prompt"
+        line = "No comments yet"
+    ''')
+    alone = engine.process("Title\nBody one.\nComments\nBody two.\n")
+    assert not alone.removals and "Comments" in alone.records[0].text
+    beside = engine.process("Title\nBody one.\n\nComments\n\nNo comments yet\nBody two.\n")
+    assert [r.rule_id for r in beside.removals] == ["TST001", "TST002"]
+    assert beside.records[0].text == "Body one.\nBody two."
+
+
+def test_block_rule_removes_start_to_end_and_only_when_closed() -> None:
+    engine = _engine('''
+        [[rule]]
+        id = "TST010"
+        purpose = "cookie banner"
+        block = { start = "We value your privacy", end = "Accept all", max_lines = 5 }
+    ''')
+    banner = ["We value your privacy", "We and our partners store data.", "Accept all"]
+    closed = engine.process("\n".join(["Title", "Body.", *banner, "More body."]))
+    assert closed.records[0].text == "Body.\nMore body."
+    assert [r.text for r in closed.removals] == banner
+    open_ended = engine.process("Title\nBody.\nWe value your privacy\nA real paragraph.\n")
+    assert not open_ended.removals
+
+
+def test_related_items_without_blank_separators_are_split() -> None:
+    text = ("Title\nBody.\n\nRelated Articles\n"
+            "Wire A\n2 hours ago\n- Wire A\nFirst headline\nFirst body.\n"
+            "Wire B\n3 hours ago\n- Wire B\nSecond headline\nSecond body.\n")
+    records = cleaner.clean(text)
+    assert [(r.source, r.title, r.text) for r in records[1:]] == [
+        ("Wire A", "First headline", "First body."), ("Wire B", "Second headline", "Second body.")]
+
+
+def test_lines_after_an_unparseable_item_stay_in_the_main_text() -> None:
+    text = ("Title\nBody.\n\nRelated Articles\n\nWire A\n2 hours ago\n- Wire A\nHeadline\nItem body.\n\n"
+            "A stray paragraph that no rule explains.\n")
+    records = cleaner.clean(text)
+    assert records[0].text == "Body.\nA stray paragraph that no rule explains."
+    assert len(records) == 2
+
+
+def test_library_is_thread_safe(cleaner_builtin) -> None:
+    texts = [p.read_bytes().decode("utf-8") for p in [*SEEDS.glob("*.txt"), *DUMPS.glob("*.txt")]] * 20
+    serial = [cleaner_builtin.clean(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        threaded = list(pool.map(cleaner_builtin.clean, texts))
+    assert threaded == serial
+
+
+def test_catastrophic_pattern_is_time_bounded_and_line_kept() -> None:
+    # The load-time probes use other characters, so this pattern loads; at run time the line is kept.
+    engine = _engine('''
+        [[rule]]
+        id = "TST020"
+        purpose = "exponential on long runs of x"
+        pattern = '(?:x|xx)+z'
+        max_chars = 100000
+    ''', match_timeout=0.01)
+    line = "x" * 5000
+    cleaned = engine.process(f"Title\nBody.\n{line}\n")
+    assert cleaned.records[0].text == f"Body.\n{line}"
+    assert [(n.line, n.rule_id) for n in cleaned.notices] == [(3, "TST020")]
+    assert "timed out" in cleaned.notices[0].message
+
+
+def test_clean_many_streams_records() -> None:
+    c = cleaner.Cleaner()
+    stream = c.clean_many((f"Title\nBody number {i}.\n", f"doc-{i}") for i in range(10_000))
+    first = next(stream)
+    assert first.doc_id == "doc-0" and first.text == "Body number 0."
+    assert sum(1 for _ in stream) == 9_999
+
+
+def test_given_title_is_used_and_single_line_is_text() -> None:
+    assert cleaner.clean("Only one line of text.")[0].title is None
+    record = Engine(RuleSet(())).process("Heading\nBody.", title="Real title").records[0]
+    assert (record.title, record.text) == ("Real title", "Heading\nBody.")
