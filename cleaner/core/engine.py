@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from itertools import accumulate
 from types import MappingProxyType
 
+import regex
+
+from cleaner.core.analysis import first_words, needs_timeout
 from cleaner.core.errors import RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, RuleSet
@@ -34,6 +37,21 @@ class Options:
     match_timeout: float = 0.05
 
 
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    """A pattern the engine tries on lines, and what a match means."""
+
+    role: int
+    rule: LineRule | BlockRule | Layout
+    pattern: regex.Pattern[str]
+    max_chars: int
+
+
+_HEADER, _LINE, _BLOCK = 0, 1, 2
+#: Distinct first words whose candidate rules are remembered per engine (a few MB at most).
+_WORD_MEMO_LIMIT = 100_000
+
+
 class Engine:
     """Compiled rules and the procedure that applies them. Build once, call :meth:`process` per document."""
 
@@ -41,9 +59,9 @@ class Engine:
         self.rules = rules
         self.options = options or Options()
         self._exact: dict[str, LineRule] = {}
-        self._patterns: list[LineRule] = []
-        self._blocks: list[BlockRule] = []
-        self._layouts: list[Layout] = []
+        probes: list[_Probe] = []
+        blocks: list[_Probe] = []
+        headers: list[_Probe] = []
         for rule in rules:
             if isinstance(rule, LineRule) and rule.exact is not None:
                 twin = self._exact.get(rule.exact)
@@ -52,16 +70,64 @@ class Engine:
                                     line=rule.line, rule_id=rule.id)
                 self._exact[rule.exact] = rule
             elif isinstance(rule, LineRule):
-                self._patterns.append(rule)
+                probes.append(_Probe(_LINE, rule, rule.pattern, rule.max_chars))  # type: ignore[arg-type]
             elif isinstance(rule, BlockRule):
-                self._blocks.append(rule)
+                blocks.append(_Probe(_BLOCK, rule, rule.start, DEFAULT_MAX_CHARS))
             elif isinstance(rule, Layout):
-                self._layouts.append(rule)
-        bounds = [r.max_chars for r in self._exact.values()] + [r.max_chars for r in self._patterns]
-        bounds += [r.max_chars for r in self._layouts]
-        bounds += [DEFAULT_MAX_CHARS] if self._blocks else []
+                headers.append(_Probe(_HEADER, rule, rule.header, rule.max_chars))
+        # Headers first: the same words ("Related Articles") mean more when a block of items follows.
+        ordered = headers + probes + blocks
+        self._exact_longest = max((len(k) for k in self._exact), default=0)
         # Lines longer than every rule's bound are body text: the engine never looks at them twice.
-        self._longest = max(bounds, default=0)
+        self._longest = max([self._exact_longest, *(p.max_chars for p in ordered)], default=0)
+        self._timed = self._timing(rules)
+        self._probes = tuple(ordered)
+        self._words, self._prefixes = self._build_index(ordered)
+        self._by_word: dict[str, tuple[_Probe, ...]] = {}
+
+    @staticmethod
+    def _timing(rules: RuleSet) -> dict[regex.Pattern[str], bool]:
+        patterns: list[regex.Pattern[str]] = []
+        for rule in rules:
+            if isinstance(rule, LineRule) and rule.pattern is not None:
+                patterns.append(rule.pattern)
+            elif isinstance(rule, BlockRule):
+                patterns += [rule.start, rule.end]
+            elif isinstance(rule, Layout):
+                patterns.append(rule.header)
+                patterns += [slot.pattern for slot in rule.slots if slot.pattern is not None]
+        return {p: needs_timeout(p.pattern, bool(p.flags & regex.IGNORECASE)) for p in patterns}
+
+    @staticmethod
+    def _build_index(probes: list[_Probe]) -> tuple[dict[str, tuple[int, ...]],
+                                                    tuple[tuple[int, dict[str, tuple[int, ...]]], ...]]:
+        """Probe positions by the first word a match can start with (whole words, and prefixes by length)."""
+        words: dict[str, list[int]] = {}
+        prefixes: dict[int, dict[str, list[int]]] = {}
+        for position, probe in enumerate(probes):
+            for word, whole in first_words(probe.pattern.pattern, bool(probe.pattern.flags & regex.IGNORECASE)):
+                table = words if whole else prefixes.setdefault(len(word), {})
+                table.setdefault(word, []).append(position)
+        frozen_prefixes = tuple((length, {w: tuple(sorted(set(p))) for w, p in table.items()})
+                                for length, table in sorted(prefixes.items()))
+        return {w: tuple(sorted(set(p))) for w, p in words.items()}, frozen_prefixes
+
+    def candidates(self, line: str) -> tuple[_Probe, ...]:
+        """The probes that can match a (stripped, non-empty) line, in rule order."""
+        word = line.split(None, 1)[0].lower()
+        found = self._by_word.get(word)
+        if found is None:
+            found = self._lookup(word)
+            if len(self._by_word) < _WORD_MEMO_LIMIT:
+                # A memo of an immutable answer: safe to fill from several threads at once.
+                self._by_word[word] = found
+        return found
+
+    def _lookup(self, word: str) -> tuple[_Probe, ...]:
+        positions = set(self._words.get(word, ()))
+        for length, table in self._prefixes:
+            positions.update(table.get(word[:length], ()))
+        return tuple(self._probes[i] for i in sorted(positions))
 
     # --- public ----------------------------------------------------------------------------------
 
@@ -94,68 +160,94 @@ class _Pass:
         self.given_title = title
         self.host = host_of(url)
         offset = 1 if text.startswith("\ufeff") else 0
-        self.text = text
         raw = (text[offset:] if offset else text).split("\n")
         self.raw = raw
-        self.starts = list(accumulate((len(line) + 1 for line in raw[:-1]), initial=offset))
+        self.offset = offset
         self.lines = [line.strip() for line in raw]
         self.state = [_CONTENT if line else _BLANK for line in self.lines]
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
         self.notices: list[Notice] = []
         self.removals: list[Removal] = []
+        self._starts: list[int] | None = None
 
     def run(self) -> Cleaned:
         engine = self.engine
         headers: list[tuple[int, Layout]] = []
-        starts: list[tuple[int, BlockRule]] = []
+        blocks: list[tuple[int, BlockRule]] = []
         longest = engine._longest
+        weak = False
         for index, line in enumerate(self.lines):
             if line and len(line) <= longest:
-                self._classify(index, line, headers, starts)
-        for index, rule in starts:
+                found = self._classify(index, line)
+                if found is None:
+                    weak = weak or self.state[index] == _WEAK
+                elif found.role == _HEADER:
+                    headers.append((index, found.rule))  # type: ignore[arg-type]
+                else:
+                    blocks.append((index, found.rule))  # type: ignore[arg-type]
+        for index, rule in blocks:
             self._apply_block(index, rule)
         items: list[tuple[Layout, Item]] = []
         for index, layout in headers:
             if self.state[index] != _REGION:
-                items.extend((layout, item) for item in self._apply_layout(index, layout))
-        self._settle_weak_lines()
+                found_items = self._apply_layout(index, layout)
+                weak = weak or not found_items
+                items.extend((layout, item) for item in found_items)
+        if weak:
+            self._settle_weak_lines()
         records = self._main_record() + self._related_records(items)
         self.removals.sort(key=lambda r: r.start)
         return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices))
 
     # --- classification ------------------------------------------------------------------------
 
-    def _classify(self, index: int, line: str, headers: list[tuple[int, Layout]],
-                  starts: list[tuple[int, BlockRule]]) -> None:
+    def _classify(self, index: int, line: str) -> _Probe | None:
+        """Marks a junk line; returns the probe that matched a header or block start, for later."""
         engine = self.engine
-        host = self.host
+        probes = engine.candidates(line)
+        exact_possible = len(line) <= engine._exact_longest
+        if not probes:
+            if exact_possible:
+                self._exact(index, " ".join(line.split()))
+            return None
         normal = " ".join(line.split())
-        # Headers first: the same words ("Related Articles") mean more when a block of items follows.
-        for layout in engine._layouts:
-            if len(line) <= layout.max_chars and layout.scope.applies(host) and \
-                    self._match(layout.header, normal, index, layout.id):
-                headers.append((index, layout))
-                return
-        exact = engine._exact.get(normal.casefold())
-        if exact is not None and exact.scope.applies(host) and len(line) <= exact.max_chars:
-            self._mark(index, exact, _STRONG if exact.strength == "strong" else _WEAK)
-            return
-        for rule in engine._patterns:
-            if len(line) <= rule.max_chars and rule.scope.applies(host):
-                match = self._match(rule.pattern, normal, index, rule.id)  # type: ignore[arg-type]
-                if match is not None:
-                    self._mark(index, rule, _STRONG if rule.strength == "strong" else _WEAK)
-                    for key, value in match.groupdict().items():
-                        if value:
-                            self.metadata.setdefault(key, value)
-                    return
-        for block in engine._blocks:
-            if block.scope.applies(host) and self._match(block.start, normal, index, block.id):
-                starts.append((index, block))
-                return
+        host = self.host
+        exact_checked = not exact_possible
+        for probe in probes:
+            if probe.role != _HEADER and not exact_checked:
+                exact_checked = True
+                if self._exact(index, normal):
+                    return None
+            if len(line) > probe.max_chars or not probe.rule.scope.applies(host):
+                continue
+            match = self.fullmatch(probe.pattern, normal, index, probe.rule.id)
+            if match is None:
+                continue
+            rule = probe.rule
+            if probe.role == _LINE:
+                self._mark(index, rule, _STRONG if rule.strength == "strong" else _WEAK)  # type: ignore[union-attr]
+                for name, value in match.groupdict().items():
+                    if value:
+                        self.metadata.setdefault(name, value)
+                return None
+            return probe
+        if not exact_checked:
+            self._exact(index, normal)
+        return None
 
-    def _match(self, pattern, line: str, index: int, rule_id: str):  # type: ignore[no-untyped-def]
+    def _exact(self, index: int, normal: str) -> bool:
+        rule = self.engine._exact.get(normal.casefold())
+        if rule is None or not rule.scope.applies(self.host):
+            return False
+        self._mark(index, rule, _STRONG if rule.strength == "strong" else _WEAK)
+        return True
+
+    def fullmatch(self, pattern: regex.Pattern[str], line: str, index: int = -1,
+                  rule_id: str = "") -> regex.Match[str] | None:
+        """The pattern's whole-line match, time-bounded for patterns that could backtrack badly."""
+        if not self.engine._timed.get(pattern, True):
+            return pattern.fullmatch(line)
         try:
             return pattern.fullmatch(line, timeout=self.engine.options.match_timeout)
         except TimeoutError:
@@ -172,15 +264,15 @@ class _Pass:
         last_allowed = min(len(self.lines), first + rule.max_lines)
         for index in range(first + 1, last_allowed):
             line = self.lines[index]
-            if line and len(line) <= self.engine._longest and \
-                    self._match(rule.end, " ".join(line.split()), index, rule.id):
+            if line and len(line) <= DEFAULT_MAX_CHARS and \
+                    self.fullmatch(rule.end, " ".join(line.split()), index, rule.id):
                 for covered in range(first, index + 1):
                     if self.lines[covered]:
                         self._mark(covered, rule, _REGION)
                 return
 
     def _apply_layout(self, header: int, layout: Layout) -> list[Item]:
-        items = parse_items(layout, self.lines, header)
+        items = parse_items(layout, self.lines, header, self.fullmatch)
         if not items:
             # A header with nothing under it is junk only beside other junk.
             self._mark(header, layout, _WEAK)
@@ -215,11 +307,13 @@ class _Pass:
     # --- assembly --------------------------------------------------------------------------------
 
     def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None) -> None:
+        if self._starts is None:
+            self._starts = list(accumulate((len(line) + 1 for line in self.raw[:-1]), initial=self.offset))
         raw = self.raw[index]
         lead = len(raw) - len(raw.lstrip())
         line = self.lines[index]
         end = len(line) if end is None else end
-        at = self.starts[index] + lead
+        at = self._starts[index] + lead
         self.removals.append(Removal(rule_id, at + start, at + end, line[start:end]))
 
     def _main_record(self) -> list[Record]:

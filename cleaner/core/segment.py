@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from cleaner.core.rules import DEFAULT_MATCH_TIMEOUT, Layout, Slot
+import regex
+
+from cleaner.core.rules import Layout, Slot
 from cleaner.core.text import line_key, normalize_line
 
 
@@ -20,7 +22,11 @@ class Item:
     structure_lines: list[int] = field(default_factory=list)
 
 
-def parse_items(layout: Layout, lines: Sequence[str], after: int) -> list[Item]:
+#: Whole-line matching supplied by the engine (time-bounded where the pattern needs it).
+FullMatch = Callable[[regex.Pattern[str], str], "regex.Match[str] | None"]
+
+
+def parse_items(layout: Layout, lines: Sequence[str], after: int, fullmatch: FullMatch) -> list[Item]:
     """Items that follow the header at index ``after``, in order, up to the first line that is not one.
 
     ``lines`` are stripped lines, blank ones empty. Items are separated by blank lines, or follow each
@@ -29,7 +35,7 @@ def parse_items(layout: Layout, lines: Sequence[str], after: int) -> list[Item]:
     items: list[Item] = []
     position = _next_filled(lines, after + 1)
     while position < len(lines):
-        item = _parse_item(layout, lines, position)
+        item = _parse_item(layout, lines, position, fullmatch)
         if item is None:
             break
         items.append(item)
@@ -43,7 +49,7 @@ def _next_filled(lines: Sequence[str], position: int) -> int:
     return position
 
 
-def _parse_item(layout: Layout, lines: Sequence[str], start: int) -> Item | None:
+def _parse_item(layout: Layout, lines: Sequence[str], start: int, fullmatch: FullMatch) -> Item | None:
     captured: dict[str, str] = {}
     item = Item(captured, start, start)
     position = start
@@ -51,7 +57,7 @@ def _parse_item(layout: Layout, lines: Sequence[str], start: int) -> Item | None
         if slot.rest:
             body: list[int] = []
             while position < len(lines) and lines[position] and not (
-                body and _starts_item(layout, lines, position)
+                body and _starts_item(layout, lines, position, fullmatch)
             ):
                 body.append(position)
                 position += 1
@@ -60,7 +66,7 @@ def _parse_item(layout: Layout, lines: Sequence[str], start: int) -> Item | None
             return item
         if position >= len(lines) or not lines[position]:
             return None
-        if not _slot_matches(slot, lines[position], captured, layout.max_chars):
+        if not _slot_matches(slot, lines[position], captured, layout.max_chars, fullmatch):
             return None
         if slot.field is None:
             item.structure_lines.append(position)
@@ -69,23 +75,20 @@ def _parse_item(layout: Layout, lines: Sequence[str], start: int) -> Item | None
     return item
 
 
-def _slot_matches(slot: Slot, line: str, captured: dict[str, str], max_chars: int) -> bool:
+def _slot_matches(slot: Slot, line: str, captured: dict[str, str], max_chars: int, fullmatch: FullMatch) -> bool:
     if slot.template is not None:
         expected = slot.template.format_map(captured)
         return line_key(line) == line_key(expected)
     if len(line) > max_chars or slot.pattern is None:
         return False
-    try:
-        if not slot.pattern.fullmatch(line, timeout=DEFAULT_MATCH_TIMEOUT):
-            return False
-    except TimeoutError:
+    if not fullmatch(slot.pattern, line):
         return False
     if slot.field is not None:
         captured[slot.field] = normalize_line(line)
     return True
 
 
-def _starts_item(layout: Layout, lines: Sequence[str], position: int) -> bool:
+def _starts_item(layout: Layout, lines: Sequence[str], position: int, fullmatch: FullMatch) -> bool:
     """Whether the slots before the body match from ``position``: a new item begins there."""
     captured: dict[str, str] = {}
     for slot in layout.slots:
@@ -93,7 +96,7 @@ def _starts_item(layout: Layout, lines: Sequence[str], position: int) -> bool:
             return True
         if position >= len(lines) or not lines[position]:
             return False
-        if not _slot_matches(slot, lines[position], captured, layout.max_chars):
+        if not _slot_matches(slot, lines[position], captured, layout.max_chars, fullmatch):
             return False
         position += 1
     return True
