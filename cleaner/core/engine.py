@@ -114,7 +114,9 @@ class Engine:
 
     def candidates(self, line: str) -> tuple[_Probe, ...]:
         """The probes that can match a (stripped, non-empty) line, in rule order."""
-        word = line.split(None, 1)[0].lower()
+        head = line[:48]  # the first word without copying a long line
+        parts = head.split(None, 1)
+        word = (parts[0] if len(parts) == 2 or len(head) == len(line) else line.split(None, 1)[0]).lower()
         found = self._by_word.get(word)
         if found is None:
             found = self._lookup(word)
@@ -163,7 +165,7 @@ class _Pass:
         raw = (text[offset:] if offset else text).split("\n")
         self.raw = raw
         self.offset = offset
-        self.lines = [line.strip() for line in raw]
+        self.lines = list(map(str.strip, raw))
         self.state = [_CONTENT if line else _BLANK for line in self.lines]
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
@@ -177,9 +179,13 @@ class _Pass:
         blocks: list[tuple[int, BlockRule]] = []
         longest = engine._longest
         weak = False
+        exact_longest = engine._exact_longest
         for index, line in enumerate(self.lines):
             if line and len(line) <= longest:
-                found = self._classify(index, line)
+                probes = engine.candidates(line)
+                if not probes and len(line) > exact_longest:
+                    continue
+                found = self._classify(index, line, probes)
                 if found is None:
                     weak = weak or self.state[index] == _WEAK
                 elif found.role == _HEADER:
@@ -202,10 +208,9 @@ class _Pass:
 
     # --- classification ------------------------------------------------------------------------
 
-    def _classify(self, index: int, line: str) -> _Probe | None:
+    def _classify(self, index: int, line: str, probes: tuple[_Probe, ...]) -> _Probe | None:
         """Marks a junk line; returns the probe that matched a header or block start, for later."""
         engine = self.engine
-        probes = engine.candidates(line)
         exact_possible = len(line) <= engine._exact_longest
         if not probes:
             if exact_possible:
@@ -289,20 +294,22 @@ class _Pass:
     def _settle_weak_lines(self) -> None:
         """Weak junk stays junk only in a run of junk (blank lines between allowed) holding strong junk."""
         state = self.state
-        run: list[int] = []
-        strong = False
-        for index in range(len(state) + 1):
-            current = state[index] if index < len(state) else _CONTENT
+        for index in [i for i, current in enumerate(state) if current == _WEAK]:
+            if not (self._strong_beside(index, -1) or self._strong_beside(index, 1)):
+                state[index] = _CONTENT
+                self.why[index] = None
+
+    def _strong_beside(self, index: int, step: int) -> bool:
+        state = self.state
+        index += step
+        while 0 <= index < len(state):
+            current = state[index]
+            if current in (_STRONG, _REGION):
+                return True
             if current == _CONTENT:
-                if not strong:
-                    for weak in run:
-                        state[weak] = _CONTENT
-                        self.why[weak] = None
-                run, strong = [], False
-            elif current == _WEAK:
-                run.append(index)
-            elif current in (_STRONG, _REGION):
-                strong = True
+                return False
+            index += step
+        return False
 
     # --- assembly --------------------------------------------------------------------------------
 
@@ -317,12 +324,11 @@ class _Pass:
         self.removals.append(Removal(rule_id, at + start, at + end, line[start:end]))
 
     def _main_record(self) -> list[Record]:
-        kept: list[int] = []
-        for index, state in enumerate(self.state):
-            if state == _CONTENT:
-                kept.append(index)
-            elif state in (_STRONG, _WEAK) or (state == _REGION and self.why[index] is not None):
-                self._remove(index, self.why[index])  # type: ignore[arg-type]
+        why = self.why
+        kept = [i for i, state in enumerate(self.state) if state == _CONTENT]
+        for index, rule_id in enumerate(why):
+            if rule_id is not None and self.state[index] != _CONTENT:
+                self._remove(index, rule_id)
         title = self.given_title
         options = self.engine.options
         if title is None and options.title_from_first_line and len(kept) > 1:
