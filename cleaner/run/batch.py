@@ -7,6 +7,7 @@ processes shards without one. An interrupted run is continued by running the sam
 from __future__ import annotations
 
 import json
+import multiprocessing
 import shutil
 import time
 from collections import Counter
@@ -60,7 +61,8 @@ class ProcessExecutor:
     def run(self, shards: Sequence[Shard], settings: JobSettings) -> Outcomes:
         pending: dict[Future[ShardReport], Shard] = {}
         queue = iter(shards)
-        with ProcessPoolExecutor(max_workers=self.workers) as pool:
+        # "spawn", not fork: forking a parent whose polars thread pool is running deadlocks the child.
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             try:
                 while True:
                     while len(pending) < self.workers * 2:
