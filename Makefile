@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test lint bench bench-full clean
+BENCH_STORAGE := file://benchmarks/baselines
+.PHONY: setup demo test bench bench-full bench-compare bench-baseline clean
 
 setup: $(VENV)/.installed
 
@@ -21,11 +22,21 @@ test: setup
 	$(BIN)/ruff check cleaner tests benchmarks
 	$(BIN)/python -m pytest
 
+# Short mode (8 MB corpus), as CI runs it; the full mode uses a 200 MB corpus.
 bench: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-autosave
+	$(BIN)/python -m pytest benchmarks --benchmark-only
 
 bench-full: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only --runslow --benchmark-autosave
+	$(BIN)/python -m pytest benchmarks --benchmark-only --runslow
+
+# Fails when a benchmark's best time is more than 25% slower than the saved baseline of this machine kind.
+bench-compare: setup
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-storage=$(BENCH_STORAGE) \
+		--benchmark-compare=0001 --benchmark-compare-fail=min:25%
+
+bench-baseline: setup
+	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-storage=$(BENCH_STORAGE) \
+		--benchmark-save=baseline
 
 clean:
 	rm -rf out .pytest_cache .benchmarks build dist

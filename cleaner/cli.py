@@ -64,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="'ray' runs shards on a Ray cluster (pip install 'cleaner[ray]')")
     run.add_argument("--ray-address", help="address of a running Ray cluster (default: start one locally)")
     run.add_argument("--shard-mb", type=float, default=64.0, help="input per shard, in MB (default: 64)")
-    run.add_argument("--part-mb", type=float, default=128.0,
-                     help="text per Parquet part file before rolling over, in MB (default: 128)")
+    run.add_argument("--part-mb", type=float, default=32.0,
+                     help="text per Parquet part file before rolling over, in MB (default: 32)")
     run.add_argument("--removals", action="store_true",
                      help="also write every removed span with its rule id to OUT/removals/")
     run.add_argument("--overwrite", action="store_true", help="discard an earlier run in OUT instead of resuming")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 import regex
 
+from cleaner.core.analysis import needs_timeout
 from cleaner.core.errors import RuleError
 from cleaner.core.text import line_key
 
@@ -460,6 +461,8 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
     if compiled.fullmatch(""):
         raise RuleError(source, f"{what} matches an empty line, so it would match nothing useful",
                         line=line, rule_id=rule_id)
+    if not needs_timeout(value, bool(flags & regex.IGNORECASE)):
+        return compiled  # no nested or alternating repeats: cannot backtrack exponentially
     for probe in _BACKTRACKING_PROBES:
         try:
             compiled.fullmatch(probe, timeout=_PROBE_TIMEOUT)

@@ -20,7 +20,7 @@ from cleaner._api import Cleaner
 from cleaner.core.reltime import resolve_relative
 from cleaner.io.html import HtmlOptions
 from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
-from cleaner.io.rulefiles import load_rules
+from cleaner.io.rulefiles import builtin_rules_dir, rule_paths
 from cleaner.io.writers import (
     RECORD_SCHEMA,
     REJECT_SCHEMA,
@@ -37,7 +37,7 @@ RECORDS, REJECTS, REMOVALS, STATE = "records", "rejects", "removals", "_state"
 #: What an executor yields per shard: its report, or the exception that stopped it.
 Outcomes = Iterator[tuple[Shard, "ShardReport | BaseException"]]
 #: Rows are written in parts of about this much text per shard and output kind.
-DEFAULT_PART_BYTES = 128 * 1024 * 1024
+DEFAULT_PART_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -54,13 +54,13 @@ class JobSettings:
     write_removals: bool = False
 
     def fingerprint(self) -> str:
-        """Changes when anything that shapes the output changes: rules (their text), options."""
+        """Changes when anything that shapes the output changes: the rule files' bytes, the options."""
         digest = hashlib.sha1()
-        ruleset = load_rules(self.rule_paths, builtin=self.builtin_rules, disable=self.disable)
-        for rule_file in ruleset.files:
-            digest.update(rule_file.source.encode() + b"\0")
-            for rule in rule_file.rules:
-                digest.update(repr(rule).encode() + b"\0")
+        paths = rule_paths(builtin_rules_dir()) if self.builtin_rules else []
+        for target in self.rule_paths:
+            paths += rule_paths(target)
+        for path in paths:
+            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
         options = {"disable": sorted(self.disable), "read": asdict(self.read),
                    "html": {k: getattr(self.html, k) for k in ("include_comments", "include_tables",
                                                                "favor_precision", "favor_recall", "fast")},

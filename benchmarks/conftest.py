@@ -1,0 +1,48 @@
+"""Benchmark fixtures: a generated corpus per session, its text for the references, and a summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.corpus import write_jsonl
+
+#: Corpus size for the short mode that CI runs, and for the full mode (--runslow).
+SHORT_MB = 8
+FULL_MB = 200
+RESULTS: dict[str, dict] = {}
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory, request) -> dict:
+    megabytes = FULL_MB if request.config.getoption("--runslow") else SHORT_MB
+    folder = tmp_path_factory.mktemp("bench")
+    info = write_jsonl(folder / "corpus.jsonl", target_bytes=megabytes * 2**20, seed=5)
+    texts = []
+    with open(info["path"], encoding="utf-8") as handle:
+        for line in handle:
+            texts.append(json.loads(line)["text"])
+    text_path = folder / "corpus.txt"
+    text_path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    info.update(texts=texts, text_path=str(text_path), text_bytes=text_path.stat().st_size)
+    return info
+
+
+@pytest.fixture(scope="session")
+def results() -> dict[str, dict]:
+    return RESULTS
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    if not RESULTS:
+        return
+    terminalreporter.section("cleaner throughput")
+    for name, figures in RESULTS.items():
+        shown = ", ".join(f"{k} {v}" for k, v in figures.items())
+        terminalreporter.write_line(f"{name}: {shown}")
+
+
+def baseline_ratios() -> dict[str, float]:
+    return json.loads((Path(__file__).parent / "ratios.json").read_text(encoding="utf-8"))
