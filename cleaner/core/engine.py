@@ -18,7 +18,7 @@ from cleaner.core.errors import RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, RuleSet
 from cleaner.core.segment import Item, parse_items
-from cleaner.core.text import host_of, normalize_line
+from cleaner.core.text import host_of, line_key, normalize_line
 
 # Line states. Junk states keep the rule that explains them in a parallel list.
 _BLANK, _CONTENT, _STRONG, _WEAK, _REGION = 0, 1, 2, 3, 4
@@ -172,6 +172,8 @@ class _Pass:
         self.notices: list[Notice] = []
         self.removals: list[Removal] = []
         self._starts: list[int] | None = None
+        #: Lines matched by rules that count only in runs (min_run > 1), by rule.
+        self.runs: dict[str, tuple[LineRule, list[int]]] = {}
 
     def run(self) -> Cleaned:
         engine = self.engine
@@ -200,6 +202,8 @@ class _Pass:
                 found_items = self._apply_layout(index, layout)
                 weak = weak or not found_items
                 items.extend((layout, item) for item in found_items)
+        if self.runs:
+            self._settle_runs()
         if weak:
             self._settle_weak_lines()
         records = self._main_record() + self._related_records(items)
@@ -232,6 +236,8 @@ class _Pass:
             rule = probe.rule
             if probe.role == _LINE:
                 self._mark(index, rule, _STRONG if rule.strength == "strong" else _WEAK)  # type: ignore[union-attr]
+                if rule.min_run > 1:  # type: ignore[union-attr]
+                    self.runs.setdefault(rule.id, (rule, []))[1].append(index)  # type: ignore[arg-type]
                 for name, value in match.groupdict().items():
                     if value:
                         self.metadata.setdefault(name, value)
@@ -286,10 +292,27 @@ class _Pass:
         for item in items:
             for index in range(item.first, item.last + 1):
                 if self.lines[index]:
+                    # Item lines move into a record; whatever a line rule said of them no longer applies.
                     self.state[index] = _REGION
+                    self.why[index] = None
             for index in item.structure_lines:
                 self.why[index] = layout.id
         return items
+
+    def _settle_runs(self) -> None:
+        """Lines of a run-only rule stay junk only in runs of at least ``min_run`` of them."""
+        for rule, indexes in self.runs.values():
+            run: list[int] = []
+            for index in [*indexes, None]:
+                if index is not None and run and all(not self.lines[i] for i in range(run[-1] + 1, index)):
+                    run.append(index)
+                    continue
+                if len(run) < rule.min_run:
+                    for lonely in run:
+                        if self.why[lonely] == rule.id:
+                            self.state[lonely] = _CONTENT
+                            self.why[lonely] = None
+                run = [index] if index is not None else []
 
     def _settle_weak_lines(self) -> None:
         """Weak junk stays junk only in a run of junk (blank lines between allowed) holding strong junk."""
@@ -331,7 +354,9 @@ class _Pass:
                 self._remove(index, rule_id)
         title = self.given_title
         options = self.engine.options
-        if title is None and options.title_from_first_line and len(kept) > 1:
+        if title is not None and kept and line_key(self.lines[kept[0]]) == line_key(title):
+            kept = kept[1:]  # the headline printed above the text is the title, not body
+        elif title is None and options.title_from_first_line and len(kept) > 1:
             first = self.lines[kept[0]]
             if len(first) <= options.max_title_chars and not first.endswith(_SENTENCE_END):
                 title = normalize_line(first)

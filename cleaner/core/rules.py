@@ -100,6 +100,8 @@ class LineRule(Rule):
     pattern: regex.Pattern[str] | None = None
     strength: Strength = "strong"
     max_chars: int = DEFAULT_MAX_CHARS
+    #: Junk only where at least this many matching lines follow each other (blank lines between allowed).
+    min_run: int = 1
 
     @property
     def kind(self) -> str:
@@ -107,7 +109,8 @@ class LineRule(Rule):
 
     def describe_match(self) -> str:
         target = repr(self.exact) if self.exact is not None else f"/{self.pattern.pattern}/"  # type: ignore[union-attr]
-        return f"whole line {target}, {self.strength}"
+        run = f", in runs of at least {self.min_run} lines" if self.min_run > 1 else ""
+        return f"whole line {target}, {self.strength}{run}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -205,7 +208,7 @@ class RuleSet:
 
 _FILE_KEYS = {"name", "description", "domains"}
 _COMMON_KEYS = {"id", "purpose", "domains", "examples"}
-_RULE_KEYS = _COMMON_KEYS | {"line", "pattern", "block", "strength", "max_chars", "case_sensitive"}
+_RULE_KEYS = _COMMON_KEYS | {"line", "pattern", "block", "strength", "max_chars", "case_sensitive", "min_run"}
 _LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "case_sensitive"}
 _BLOCK_KEYS = {"start", "end", "max_lines"}
 _SLOT_KEYS = {"field", "pattern", "template", "rest"}
@@ -316,7 +319,7 @@ def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, l
         where = locate.key(line, "block")
         _expect_table(block, source, where, rule_id, "block")
         _check_keys(block, _BLOCK_KEYS, source, where, rule_id, "block")
-        for unwanted in ("strength", "max_chars"):
+        for unwanted in ("strength", "max_chars", "min_run"):
             if unwanted in table:
                 raise RuleError(source, f"'{unwanted}' does not apply to a block rule", line=where, rule_id=rule_id)
         max_lines = _positive_int(block.get("max_lines", 30), source, where, rule_id, "block.max_lines")
@@ -325,14 +328,15 @@ def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, l
                          end=_compile(block.get("end"), flags, source, where, rule_id, "block.end"))
     max_chars = _positive_int(table.get("max_chars", DEFAULT_MAX_CHARS), source, locate.key(line, "max_chars"),
                               rule_id, "max_chars")
+    min_run = _positive_int(table.get("min_run", 1), source, locate.key(line, "min_run"), rule_id, "min_run")
     if "line" in table:
         exact = _text_field(table, "line", source, locate.key(line, "line"), rule_id, required=True)
         key = line_key(exact)
         if not key:
             raise RuleError(source, "'line' is blank", line=locate.key(line, "line"), rule_id=rule_id)
-        return LineRule(**common, exact=key, strength=strength, max_chars=max(max_chars, len(key)))
+        return LineRule(**common, exact=key, strength=strength, max_chars=max(max_chars, len(key)), min_run=min_run)
     pattern = _compile(table["pattern"], flags, source, locate.key(line, "pattern"), rule_id, "pattern")
-    return LineRule(**common, pattern=pattern, strength=strength, max_chars=max_chars)
+    return LineRule(**common, pattern=pattern, strength=strength, max_chars=max_chars, min_run=min_run)
 
 
 def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: int | None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -39,24 +40,73 @@ class HtmlOptions:
         from trafilatura.settings import Extractor
 
         return Extractor(output_format="python", comments=self.include_comments, tables=self.include_tables,
-                         precision=self.favor_precision, recall=self.favor_recall, fast=self.fast,
-                         with_metadata=True)
+                         precision=self.favor_precision, recall=self.favor_recall, fast=self.fast)
 
 
 DEFAULT_HTML_OPTIONS = HtmlOptions()
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TITLE_SUFFIX = re.compile(r"\s+[|\u2013\u2014\-:]\s+[^|\u2013\u2014]{1,60}$")
+_META_DATE = ("article:published_time", "og:published_time", "og:article:published_time", "datepublished",
+              "date", "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued", "sailthru.date",
+              "parsely-pub-date")
+_META_AUTHOR = ("author", "article:author", "byl", "dc.creator", "parsely-author", "sailthru.author")
 
 
 def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions = DEFAULT_HTML_OPTIONS) -> Page:
-    """The article of an HTML page; an empty ``Page`` when trafilatura finds none."""
+    """The article of an HTML page; an empty ``Page`` when trafilatura finds none.
+
+    The page is parsed once. Title, author, date and site name come from its meta tags (cheap), and
+    the same tree goes to trafilatura without its metadata pass, whose category, tag, license and
+    author searches cost more than the extraction of the text itself.
+    """
     from trafilatura import bare_extraction
+    from trafilatura.utils import load_html
 
     if not html.strip():
         return Page("", url=url)
-    found = bare_extraction(html, url=url, options=_options_for(options, url))
-    if found is None:
+    tree = load_html(html)
+    if tree is None:
         return Page("", url=url)
-    return Page(found.text or "", found.title or None, found.author or None, found.date or None,
-                found.sitename or None, found.url or url, found.comments or None)
+    meta = _metadata(tree)
+    found = bare_extraction(tree, url=url, options=_options_for(options, url))
+    if found is None:
+        return Page("", meta.get("title"), meta.get("author"), meta.get("date"), meta.get("sitename"),
+                    meta.get("url") or url)
+    return Page(found.text or "", meta.get("title") or found.title or None, meta.get("author"), meta.get("date"),
+                meta.get("sitename"), url or meta.get("url"), found.comments or None)
+
+
+def _metadata(tree: Any) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for element in tree.iterfind(".//meta"):
+        key = (element.get("property") or element.get("name") or element.get("itemprop") or "").strip().lower()
+        content = (element.get("content") or element.get("datetime") or "").strip()
+        if not key or not content:
+            continue
+        if key in ("og:title", "twitter:title"):
+            values.setdefault("title", content)
+        elif key in ("og:site_name", "application-name"):
+            values.setdefault("sitename", content)
+        elif key in _META_AUTHOR and "://" not in content:
+            values.setdefault("author", content)
+        elif key in _META_DATE and _DATE.search(content):
+            values.setdefault("date", _DATE.search(content).group(0))  # type: ignore[union-attr]
+    if "date" not in values:
+        for element in tree.iterfind(".//time"):
+            stamp = _DATE.search(element.get("datetime") or "")
+            if stamp:
+                values["date"] = stamp.group(0)
+                break
+    if "title" not in values:
+        headings = tree.findall(".//h1")
+        text = headings[0].text_content() if len(headings) == 1 else (tree.findtext(".//title") or "")
+        title = " ".join(text.split())
+        if title:
+            values["title"] = _TITLE_SUFFIX.sub("", title) if len(headings) != 1 else title
+    canonical = tree.find(".//link[@rel='canonical']")
+    if canonical is not None and (canonical.get("href") or "").startswith("http"):
+        values["url"] = canonical.get("href")
+    return values
 
 
 def _options_for(options: HtmlOptions, url: str | None) -> Any:

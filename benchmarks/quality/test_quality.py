@@ -1,0 +1,43 @@
+"""Extraction quality on the real evaluation pages, beside plain trafilatura in the same run.
+
+The pages are not part of the project: pass their folder with --eval-data or CLEANER_EVAL_DATA
+(CI points it at ../shared/eval). Without it this module is skipped, with that message.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cleaner.evaluation import evaluate
+
+pytestmark = pytest.mark.eval
+THROUGHPUT_FLOOR = 0.9  # pages per second, relative to plain trafilatura in the same run
+
+
+@pytest.fixture(scope="module")
+def figures(request) -> dict:
+    data = request.config.getoption("--eval-data")
+    if not data or not Path(data).is_dir():
+        pytest.skip("no evaluation data: pass --eval-data PATH or set CLEANER_EVAL_DATA (e.g. ../shared/eval)")
+    results = evaluate(Path(data))
+    print("\n" + json.dumps(results, indent=1))
+    return results
+
+
+def test_scrapinghub_matches_or_beats_trafilatura(figures) -> None:
+    ours, theirs = figures["scrapinghub"]["cleaner"], figures["scrapinghub"]["trafilatura"]
+    assert ours["pages"] == theirs["pages"] == 181
+    assert ours["f1"] >= theirs["f1"]
+    assert ours["precision"] > theirs["precision"]
+    assert ours["pages_per_s"] >= THROUGHPUT_FLOOR * theirs["pages_per_s"]
+
+
+def test_wcxb_matches_or_beats_trafilatura(figures) -> None:
+    ours, theirs = figures["wcxb"]["cleaner"], figures["wcxb"]["trafilatura"]
+    assert ours["pages"] == theirs["pages"] == 455
+    assert ours["word_f1"] >= theirs["word_f1"]
+    assert ours["without_leaked"] < theirs["without_leaked"]
+    assert ours["pages_per_s"] >= THROUGHPUT_FLOOR * theirs["pages_per_s"]
