@@ -109,3 +109,18 @@ def test_given_title_is_used_and_single_line_is_text() -> None:
     assert cleaner.clean("Only one line of text.")[0].title is None
     record = Engine(RuleSet(())).process("Heading\nBody.", title="Real title").records[0]
     assert (record.title, record.text) == ("Real title", "Heading\nBody.")
+
+
+def test_min_run_rule_counts_only_in_long_enough_runs() -> None:
+    engine = _engine('''
+        [[rule]]
+        id = "TST030"
+        purpose = "menu links"
+        pattern = '\\w+'
+        max_chars = 20
+        min_run = 3
+    ''')
+    menu = engine.process("Title\nBody of the article, long enough.\n\nHome\nWorld\n\nSport\nA closing sentence here.\n")
+    assert [r.text for r in menu.removals] == ["Home", "World", "Sport"]
+    short = engine.process("Title\nBody of the article, long enough.\nHome\nWorld\nA closing sentence here.\n")
+    assert not short.removals and "Home\nWorld" in short.records[0].text

@@ -6,7 +6,6 @@ file, the position (line, record or byte) and the reason, so every input is acco
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -37,6 +36,11 @@ _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
+_LATIN_SCRIPT_CODECS = frozenset({
+    "cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9",
+    "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15", "iso8859_16", "mac_latin2", "mac_roman", "cp437",
+    "cp850", "cp858",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,34 +165,66 @@ def _sniff(head: bytes) -> Format:
 
 # --- opening, with limits ----------------------------------------------------------------------------
 
-class _Limited(io.RawIOBase):
-    """A decompressing stream that stops a decompression bomb at a documented bound."""
+class _Inflating(io.RawIOBase):
+    """Decompresses gzip or zstd as a stream, bounded against decompression bombs.
 
-    def __init__(self, inner: IO[bytes], limit: int, path: str) -> None:
-        self.inner = inner
+    Everything decoded before a truncation is delivered before the truncation is reported, so the
+    documents ahead of the cut survive. Concatenated gzip members and zstd frames are all read.
+    """
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, raw: IO[bytes], compression: Compression, limit: int) -> None:
+        self.raw = raw
+        self.compression = compression
         self.limit = limit
-        self.path = path
         self.total = 0
+        self.pending = b""
+        self.decoder = self._new_decoder()
+        self.finished = False
+        self.seen_input = False
+
+    def _new_decoder(self) -> Any:
+        if self.compression == "gzip":
+            return zlib.decompressobj(zlib.MAX_WBITS | 16)
+        import zstandard
+
+        return zstandard.ZstdDecompressor().decompressobj()
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
+        while not self.pending and not self.finished:
+            self._inflate()
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size
+
+    def _inflate(self) -> None:
+        data = self.raw.read(self._CHUNK)
         try:
-            data = self.inner.read(len(buffer))
-        except (EOFError, OSError, zlib.error) as exc:
-            raise InputError(f"compressed stream is corrupt or truncated: {exc}") from None
-        except Exception as exc:  # zstandard raises its own ZstdError
-            raise InputError(f"compressed stream is corrupt or truncated: {exc}") from None
-        self.total += len(data)
+            out = self.decoder.decompress(data) if data else b""
+            while self.decoder.eof and self.decoder.unused_data:
+                rest = self.decoder.unused_data
+                self.decoder = self._new_decoder()
+                out += self.decoder.decompress(rest)
+        except Exception as exc:  # zlib.error, zstandard.ZstdError
+            raise InputError(f"compressed stream is corrupt: {exc}") from None
+        self.total += len(out)
         if self.total > self.limit:
-            raise InputError(f"inflates past {self.limit} bytes (limit: {self.limit} for this file size); "
+            raise InputError(f"inflates past {self.limit} bytes (the limit for a file of this size); "
                              "likely a decompression bomb")
-        buffer[: len(data)] = data
-        return len(data)
+        self.pending = out
+        self.seen_input = self.seen_input or bool(data)
+        if not data:
+            self.finished = True
+            if not self.decoder.eof and self.seen_input:
+                raise InputError("compressed stream is truncated: it ends before its end-of-stream marker")
 
     def close(self) -> None:
-        self.inner.close()
+        self.raw.close()
         super().close()
 
 
@@ -198,13 +234,7 @@ def open_input(path: str, compression: Compression, options: ReadOptions) -> IO[
     if compression is None:
         return raw
     limit = os.fstat(raw.fileno()).st_size * options.max_inflate_ratio + options.inflate_slack
-    if compression == "gzip":
-        inner: IO[bytes] = gzip.GzipFile(fileobj=raw)
-    else:
-        import zstandard
-
-        inner = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
-    return io.BufferedReader(_Limited(inner, limit, path), buffer_size=1 << 20)
+    return io.BufferedReader(_Inflating(raw, compression, limit), buffer_size=1 << 20)
 
 
 # --- decoding ----------------------------------------------------------------------------------------
@@ -220,20 +250,33 @@ def decode_text(data: bytes) -> tuple[str, dict[str, Any]]:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(data[:1_000_000]).best()
-            if best is not None and best.encoding not in ("utf_8", "ascii"):
-                text = data.decode(best.encoding, errors="replace")
-                notes["encoding"] = best.encoding
-            else:
+            encoding = _guess_encoding(data)
+            if encoding is None:
                 text = data.decode("utf-8", errors="replace")
-                notes["encoding"] = "utf-8"
-                notes["decode_errors"] = True
+                notes.update(encoding="utf-8", decode_errors=True)
+            else:
+                text = data.decode(encoding, errors="replace")
+                notes["encoding"] = encoding
     cleaned = text.translate(_CONTROL)
     if len(cleaned) != len(text):
         notes["control_chars_removed"] = len(text) - len(cleaned)
     return cleaned.removeprefix("\ufeff"), notes
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[:1_000_000]).best()
+    guess = best.encoding if best is not None else None
+    if guess is None or guess in _LATIN_SCRIPT_CODECS:
+        # Detection cannot tell Latin code pages apart on short text; like browsers (WHATWG), take
+        # undeclared Latin-script bytes as windows-1252 when they decode as such.
+        try:
+            data.decode("cp1252")
+            return "cp1252"
+        except UnicodeDecodeError:
+            pass
+    return None if guess in (None, "utf_8", "ascii") else guess
 
 
 def binary_reason(data: bytes) -> str | None:

@@ -61,29 +61,39 @@ class ProcessExecutor:
     def run(self, shards: Sequence[Shard], settings: JobSettings) -> Outcomes:
         pending: dict[Future[ShardReport], Shard] = {}
         queue = iter(shards)
+        broken = False
         # "spawn", not fork: forking a parent whose polars thread pool is running deadlocks the child.
         with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             try:
                 while True:
-                    while len(pending) < self.workers * 2:
+                    while not broken and len(pending) < self.workers * 2:
                         shard = next(queue, None)
                         if shard is None:
                             break
-                        pending[pool.submit(process_shard, shard, settings)] = shard
+                        try:
+                            pending[pool.submit(process_shard, shard, settings)] = shard
+                        except BrokenProcessPool:
+                            broken = True
+                            yield shard, RuntimeError(_WORKER_DIED)
                     if not pending:
+                        for shard in queue if broken else ():
+                            yield shard, RuntimeError(f"not started: {_WORKER_DIED}")
                         return
                     done, _ = wait(pending, return_when=FIRST_COMPLETED)
                     for future in done:
                         shard = pending.pop(future)
                         error = future.exception()
                         if isinstance(error, BrokenProcessPool):
-                            yield shard, RuntimeError("a worker process died (killed or crashed) "
-                                                      "while this shard was in flight")
+                            broken = True
+                            yield shard, RuntimeError(_WORKER_DIED)
                         else:
                             yield shard, error if error is not None else future.result()
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
+
+
+_WORKER_DIED = "a worker process died (killed or crashed) while shards were in flight"
 
 
 @dataclass

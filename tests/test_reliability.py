@@ -1,0 +1,230 @@
+"""Dirty input, faults and hostile documents: the run goes on, explains every failure, loses nothing."""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import polars as pl
+import pytest
+import zstandard
+
+from benchmarks.corpus import generate, write_jsonl
+from cleaner.cli import main
+from cleaner.io.readers import Piece, ReadOptions
+from cleaner.run.plan import Shard
+from cleaner.run.shard import JobSettings, process_shard
+from tests.conftest import ROOT, SEEDS
+
+SEED = (SEEDS / "000_5bf60654a78975c2.txt").read_text(encoding="utf-8")
+
+
+def good_line(n: object) -> str:
+    return json.dumps({"id": f"good-{n}", "text": SEED})
+
+
+def _zero_stream_gz(path: Path, inflated_bytes: int) -> None:
+    with gzip.open(path, "wb", compresslevel=9) as handle:
+        chunk = b"\0" * (1 << 20)
+        for _ in range(inflated_bytes >> 20):
+            handle.write(chunk)
+
+
+def _dirty_corpus(folder: Path) -> dict[str, dict]:
+    """Bad inputs of every kind beside good documents; returns what each file must count."""
+    folder.mkdir()
+    expect: dict[str, dict] = {}
+
+    def put(name: str, data: bytes, **counts: int) -> None:
+        (folder / name).write_bytes(data)
+        expect[name] = counts
+
+    put("good.txt", SEED.encode(), read=1, with_records=1, rejected=0)
+    put("latin1.txt", "Titre\nLe café était fermé à cause de la grève générale.\n".encode("latin-1"),
+        read=1, with_records=1)
+    put("invalid_utf8.txt", b"Title\nA line with a broken byte \xff\xfe here and more text after it.\n",
+        read=1, with_records=1)
+    put("image.txt", b"\x89PNG\r\n\x1a\n" + os.urandom(2000), read=1, rejected=1)
+    put("empty.txt", b"", read=1, empty=1)
+    put("all_junk.txt", b"Try Our AI Features\nComments\nNo comments yet...\n", read=1, empty=1)
+    put("nul_and_control.txt", b"Title\nText with a NUL\x00 byte and a bell\x07 inside it.\n", read=1, with_records=1)
+    lines = [good_line(1), "{not json", json.dumps({"id": "no-text", "body": "x"}),
+             json.dumps({"id": "null-text", "text": None}), json.dumps([1, 2]), good_line(2),
+             json.dumps({"id": "empty-doc", "text": ""}), good_line(3)]
+    put("mixed.jsonl", ("\n".join(lines) + "\n").encode(), read=8, with_records=3, rejected=4, empty=1)
+    varied = "".join(json.dumps(document) + "\n" for document, _ in generate(40, seed=9)).encode()
+    whole = gzip.compress(varied)
+    put("truncated.jsonl.gz", whole[: len(whole) * 9 // 10])
+    zst = zstandard.ZstdCompressor().compress(varied)
+    put("truncated.jsonl.zst", zst[: len(zst) * 9 // 10])
+    put("broken.html", b"<html><body><div><p>unclosed" + b"<div>" * 3000 + b"</span>", read=1)
+    return expect
+
+
+def test_dirty_corpus_every_document_accounted_for(tmp_path) -> None:
+    data = tmp_path / "dirty"
+    expect = _dirty_corpus(data)
+    _zero_stream_gz(data / "bomb.jsonl.gz", 200 << 20)
+    big = data / "huge_line.jsonl"
+    with open(big, "w") as handle:
+        handle.write(json.dumps({"id": "huge", "text": "Title\n" + "word " * (10 << 20)}) + "\n")
+        handle.write(good_line("after-huge") + "\n")
+    out = tmp_path / "out"
+    assert main(["clean", str(data), "--out", str(out), "--workers", "2", "--quiet", "--max-document-mb", "20"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    files = {Path(p).name: c for p, c in manifest["files"].items()}
+    assert set(files) == set(expect) | {"bomb.jsonl.gz", "huge_line.jsonl"}
+    for name, counts in files.items():
+        assert counts["balanced"], (name, counts)
+        for key, value in expect.get(name, {}).items():
+            assert counts[key] == value, (name, key, counts)
+    # A truncated stream keeps the documents before the cut and adds one reject for the rest.
+    for name in ("truncated.jsonl.gz", "truncated.jsonl.zst"):
+        assert files[name]["rejected"] == 1 and 1 <= files[name]["with_records"] < 40, files[name]
+    assert files["bomb.jsonl.gz"]["rejected"] == 1
+    assert files["huge_line.jsonl"] == {"read": 2, "with_records": 1, "empty": 0, "rejected": 1, "records": 4,
+                                        "balanced": True}
+    assert manifest["balanced"] and manifest["complete"]
+    rejects = pl.read_parquet(out / "rejects" / "*.parquet")
+    reasons = " | ".join(rejects["reason"].to_list())
+    for expected in ("malformed JSON", "text field 'text' is missing", "binary content", "decompression bomb",
+                     "compressed stream is truncated", "line longer than", "not an object", "nothing left to keep"):
+        assert expected in reasons, expected
+    records = pl.read_parquet(out / "records" / "*.parquet")
+    good = records.filter(pl.col("doc_id").str.starts_with("good-"))
+    reference = records.filter(pl.col("doc_id") == "good").drop("doc_id", "input_path", "input_position", "fields")
+    for doc_id in set(good["doc_id"]):
+        assert good.filter(pl.col("doc_id") == doc_id).drop(
+            "doc_id", "input_path", "input_position", "fields").sort("record_index").equals(
+            reference.sort("record_index")), doc_id
+    latin = records.filter(pl.col("doc_id") == "latin1")
+    assert "Le café était fermé" in latin["text"][0]
+    notes = json.loads(records.filter(pl.col("doc_id") == "invalid_utf8")["fields"][0])
+    assert notes.get("decode_errors") or notes.get("encoding")
+    nul = records.filter(pl.col("doc_id") == "nul_and_control")
+    assert "\x00" not in nul["text"][0] and json.loads(nul["fields"][0])["control_chars_removed"] == 2
+
+
+def test_file_that_disappears_is_rejected_not_fatal(tmp_path) -> None:
+    present = tmp_path / "present.txt"
+    present.write_text(SEED)
+    shard = Shard("deadbeefdeadbeef", (Piece(str(tmp_path / "gone.txt")), Piece(str(present))), 1)
+    report = process_shard(shard, JobSettings(out=str(tmp_path / "out")))
+    gone = report.files[str(tmp_path / "gone.txt")]
+    assert (gone.read, gone.rejected) == (1, 1)
+    assert report.files[str(present)].with_records == 1
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects" / "*.parquet")
+    assert "disappeared" in rejects["reason"][0]
+
+
+def test_document_ids_cannot_escape_the_output_folder(tmp_path) -> None:
+    data = tmp_path / "in.jsonl"
+    data.write_text(json.dumps({"id": "../../../../escaped", "text": SEED}) + "\n")
+    out = tmp_path / "deep" / "out"
+    assert main(["clean", str(data), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    written = {p.resolve() for p in tmp_path.rglob("*") if p.is_file()}
+    assert all(out.resolve() in p.parents or p == data.resolve() for p in written)
+    assert pl.read_parquet(out / "records" / "*.parquet")["doc_id"][0] == "../../../../escaped"
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict:
+    return write_jsonl(tmp_path_factory.mktemp("faults") / "corpus.jsonl", 2500, seed=3)
+
+
+def _records(out: Path) -> pl.DataFrame:
+    return pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index")
+
+
+def _wait_for_markers(out: Path, count: int, process: subprocess.Popen) -> None:
+    markers = out / "_state" / "shards"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if markers.is_dir() and len(list(markers.glob("*.json"))) >= count:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the run ended before the fault could be injected")
+
+
+def _worker_pids(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children]
+
+
+def test_killed_worker_is_reported_and_resume_completes(tmp_path, corpus) -> None:
+    reference = tmp_path / "reference"
+    assert main(["clean", corpus["path"], "--out", str(reference), "--workers", "1", "--quiet",
+                 "--shard-mb", "0.5"]) == 0
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
+               "--shard-mb", "0.5", "--quiet"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    _wait_for_markers(out, 2, process)
+    workers = [p for p in _worker_pids(process.pid)
+               if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+    assert workers, "no worker process found"
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert "worker process died" in stderr and "run the same command again" in stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert not manifest["complete"] and manifest["shards"]["failed"] >= 1
+    assert main(["clean", corpus["path"], "--out", str(out), "--workers", "2", "--quiet", "--shard-mb", "0.5"]) == 0
+    assert _records(out).equals(_records(reference))
+
+
+def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, corpus) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
+               "--shard-mb", "0.5"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    _wait_for_markers(out, 2, process)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole foreground group
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "resumed by running the same command again" in stderr
+    assert not list((out / "records").glob(".*.tmp"))
+    assert main(["clean", corpus["path"], "--out", str(out), "--workers", "2", "--quiet", "--shard-mb", "0.5"]) == 0
+    frame = _records(out)
+    assert frame.height == corpus["records"]
+    assert frame.select("doc_id", "record_index").n_unique() == frame.height
+
+
+def test_disk_full_leaves_no_finished_looking_part(tmp_path, corpus, monkeypatch, capsys) -> None:
+    original = pl.DataFrame.write_parquet
+    calls = {"n": 0}
+
+    def failing(self, file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            Path(file).write_bytes(b"PAR1 half a file")
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(self, file, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", failing)
+    out = tmp_path / "out"
+    code = main(["clean", corpus["path"], "--out", str(out), "--workers", "1", "--shard-mb", "0.5"])
+    assert code == 1
+    assert "No space left on device" in capsys.readouterr().err
+    for part in (out / "records").glob("*"):
+        assert not part.name.startswith("."), "a temporary part was left behind"
+        pl.read_parquet(part)  # every part that carries a final name is complete
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", original)
+    assert main(["clean", corpus["path"], "--out", str(out), "--workers", "1", "--quiet", "--shard-mb", "0.5"]) == 0
+    assert _records(out).height == corpus["records"]
+
+
+def test_ray_executor_gives_the_same_output(tmp_path, corpus) -> None:
+    local, distributed = tmp_path / "local", tmp_path / "ray"
+    assert main(["clean", corpus["path"], "--out", str(local), "--workers", "1", "--quiet", "--shard-mb", "2"]) == 0
+    assert main(["clean", corpus["path"], "--out", str(distributed), "--executor", "ray", "--workers", "2",
+                 "--quiet", "--shard-mb", "2"]) == 0
+    assert _records(local).equals(_records(distributed))
+    assert json.loads((distributed / "manifest.json").read_text())["balanced"]
