@@ -120,7 +120,7 @@ def test_min_run_rule_counts_only_in_long_enough_runs() -> None:
         max_chars = 20
         min_run = 3
     ''')
-    menu = engine.process("Title\nBody of the article, long enough.\n\nHome\nWorld\n\nSport\nA closing sentence here.\n")
+    menu = engine.process("Title\nBody of the article, long enough.\n\nHome\nWorld\n\nSport\nA closing sentence.\n")
     assert [r.text for r in menu.removals] == ["Home", "World", "Sport"]
     short = engine.process("Title\nBody of the article, long enough.\nHome\nWorld\nA closing sentence here.\n")
     assert not short.removals and "Home\nWorld" in short.records[0].text

@@ -18,7 +18,7 @@ import zstandard
 
 from benchmarks.corpus import generate, write_jsonl
 from cleaner.cli import main
-from cleaner.io.readers import Piece, ReadOptions
+from cleaner.io.readers import Piece
 from cleaner.run.plan import Shard
 from cleaner.run.shard import JobSettings, process_shard
 from tests.conftest import ROOT, SEEDS
