@@ -15,7 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 demo: setup
-	$(BIN)/cleaner clean fixtures/seeds fixtures/dumps --out out/demo
+	$(BIN)/cleaner clean fixtures/seeds fixtures/dumps fixtures/html --out out/demo --overwrite
 	$(BIN)/cleaner show out/demo --limit 12
 
 test: setup

@@ -163,14 +163,16 @@ def test_resume_after_kill_gives_exactly_the_uninterrupted_output(tmp_path, corp
                "--shard-mb", "0.5", "--quiet"]
     process = subprocess.Popen(command, cwd=ROOT, start_new_session=True)
     markers = out / "_state" / "shards"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if markers.is_dir() and len(list(markers.glob("*.json"))) >= 3:
-            break
-        time.sleep(0.01)
-    assert process.poll() is None, "the run finished before it could be killed; make the corpus larger"
-    os.killpg(process.pid, signal.SIGKILL)
-    process.wait()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if markers.is_dir() and len(list(markers.glob("*.json"))) >= 3:
+                break
+            time.sleep(0.01)
+        assert process.poll() is None, "the run finished before it could be killed; make the corpus larger"
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)  # kill -9 of the whole run: main process and workers
+        process.wait()
     done_before = len(list(markers.glob("*.json")))
     total = json.loads((reference / "manifest.json").read_text())["shards"]["total"]
     assert 0 < done_before < total

@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import polars as pl
@@ -153,6 +155,17 @@ def _wait_for_markers(out: Path, count: int, process: subprocess.Popen) -> None:
     raise AssertionError("the run ended before the fault could be injected")
 
 
+@contextmanager
+def _reaped(process: subprocess.Popen) -> Iterator[None]:
+    """Whatever happens in the test, no process of the run outlives it."""
+    try:
+        yield
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
 def _worker_pids(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [int(c) for c in children]
@@ -165,13 +178,14 @@ def test_killed_worker_is_reported_and_resume_completes(tmp_path, corpus) -> Non
     out = tmp_path / "out"
     command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
                "--shard-mb", "0.5", "--quiet"]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    _wait_for_markers(out, 2, process)
-    workers = [p for p in _worker_pids(process.pid)
-               if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
-    assert workers, "no worker process found"
-    os.kill(workers[0], signal.SIGKILL)
-    _, stderr = process.communicate(timeout=120)
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    with _reaped(process):
+        _wait_for_markers(out, 2, process)
+        workers = [p for p in _worker_pids(process.pid)
+                   if "spawn_main" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+        assert workers, "no worker process found"
+        os.kill(workers[0], signal.SIGKILL)
+        _, stderr = process.communicate(timeout=120)
     assert process.returncode == 1
     assert "worker process died" in stderr and "run the same command again" in stderr
     manifest = json.loads((out / "manifest.json").read_text())
@@ -185,9 +199,10 @@ def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, corpus) -> None:
     command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
                "--shard-mb", "0.5"]
     process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    _wait_for_markers(out, 2, process)
-    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole foreground group
-    _, stderr = process.communicate(timeout=120)
+    with _reaped(process):
+        _wait_for_markers(out, 2, process)
+        os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole foreground group
+        _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130, stderr
     assert "resumed by running the same command again" in stderr
     assert not list((out / "records").glob(".*.tmp"))

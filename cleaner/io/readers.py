@@ -34,6 +34,7 @@ _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b
 _FETCH_FIELDS = ("fetched_at", "fetch_time", "fetched", "crawled_at", "timestamp", "date")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 _SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
+_ESCAPED_SUSPECT = re.compile(rb"\\u(?:00[01]|[dD][89a-fA-F])")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 _LATIN_SCRIPT_CODECS = frozenset({
@@ -315,11 +316,15 @@ def read_piece(piece: Piece, options: ReadOptions) -> Iterator[Document | Reject
         yield Rejected(path, piece.start, None, f"read error: {exc.strerror or exc}")
 
 
-def _read_text(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
+def _whole_file(piece: Piece, compression: Compression, options: ReadOptions) -> tuple[str, bytes, str | None]:
+    """The document id, content and, for content that is not text, why: for one-document formats."""
     with open_input(piece.path, compression, options) as stream:
         data = _read_capped(stream, options.max_document_bytes)
-    doc_id = doc_stem(piece.path)
-    reason = binary_reason(data)
+    return doc_stem(piece.path), data, binary_reason(data)
+
+
+def _read_text(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
+    doc_id, data, reason = _whole_file(piece, compression, options)
     if reason:
         yield Rejected(piece.path, 0, doc_id, reason, data[:80].decode("latin-1"))
         return
@@ -328,12 +333,9 @@ def _read_text(piece: Piece, compression: Compression, options: ReadOptions) -> 
 
 
 def _read_html(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
-    with open_input(piece.path, compression, options) as stream:
-        data = _read_capped(stream, options.max_document_bytes)
-    doc_id = doc_stem(piece.path)
-    reason = binary_reason(data)
+    doc_id, data, reason = _whole_file(piece, compression, options)
     if reason:
-        yield Rejected(piece.path, 0, doc_id, reason)
+        yield Rejected(piece.path, 0, doc_id, reason, data[:80].decode("latin-1"))
         return
     yield Document(doc_id, piece.path, 0, html=data)
 
@@ -391,7 +393,8 @@ def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadO
     if not isinstance(text, str):
         missing = "missing" if text is None else f"a {type(text).__name__}, not a string"
         return Rejected(path, where, doc_id, f"text field {options.text_field!r} is {missing}", sample)
-    cleaned, notes = _scrub(text)
+    # In JSON, control characters and lone surrogates can only arrive as \u escapes: look at the bytes first.
+    cleaned, notes = _scrub(text) if _ESCAPED_SUSPECT.search(line) else (text, {})
     url = value.pop(options.url_field, None)
     fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None)
     value.update(notes)

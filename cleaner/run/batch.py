@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import shutil
+import signal
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,7 +23,16 @@ from typing import Any, Protocol
 from cleaner.core.errors import CleanerError
 from cleaner.io.writers import write_json_atomically
 from cleaner.run.plan import DEFAULT_SHARD_BYTES, Shard, expand_inputs, inputs_fingerprint, plan_shards
-from cleaner.run.shard import STATE, FileCounts, JobSettings, Outcomes, ShardReport, marker_path, process_shard
+from cleaner.run.shard import (
+    STATE,
+    FileCounts,
+    JobSettings,
+    Outcomes,
+    ShardReport,
+    discard_partial,
+    marker_path,
+    process_shard,
+)
 
 MANIFEST = "manifest.json"
 
@@ -63,7 +73,8 @@ class ProcessExecutor:
         queue = iter(shards)
         broken = False
         # "spawn", not fork: forking a parent whose polars thread pool is running deadlocks the child.
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_ignore_interrupts) as pool:
             try:
                 while True:
                     while not broken and len(pending) < self.workers * 2:
@@ -89,8 +100,16 @@ class ProcessExecutor:
                         else:
                             yield shard, error if error is not None else future.result()
             except BaseException:
+                # Ctrl-C reaches only this process (workers ignore it): stop the workers here, so shutdown
+                # cannot wait on a worker blocked mid-task; the caller discards their unfinished shards.
+                for process in list(getattr(pool, "_processes", {}).values()):
+                    process.terminate()
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
+
+
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 _WORKER_DIED = "a worker process died (killed or crashed) while shards were in flight"
@@ -171,6 +190,9 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
                 on_shard(outcome, totals)
     except KeyboardInterrupt:
         interrupted = True
+        for shard in to_do:
+            if not marker_path(out, shard.key).is_file():
+                discard_partial(out, shard.key)
     result = RunResult(out, len(shards), resumed, failed, totals, interrupted, time.perf_counter() - started)
     write_manifest(result, files, identity)
     return result
