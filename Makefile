@@ -19,7 +19,8 @@ demo: setup
 	$(BIN)/cleaner show out/demo --limit 12
 
 test: setup
-	$(BIN)/ruff check cleaner tests benchmarks
+	$(BIN)/ruff check cleaner tests benchmarks conftest.py
+	$(BIN)/mypy cleaner
 	$(BIN)/python -m pytest
 
 # Short mode (8 MB corpus), as CI runs it; the full mode uses a 200 MB corpus.

@@ -138,7 +138,7 @@ def _read_settings(args: argparse.Namespace) -> ReadOptions:
 
 def _clean(args: argparse.Namespace) -> int:
     from cleaner.io.html import HtmlOptions
-    from cleaner.run.batch import InProcessExecutor, ProcessExecutor, run_batch
+    from cleaner.run.batch import Executor, InProcessExecutor, ProcessExecutor, run_batch
     from cleaner.run.progress import Progress
     from cleaner.run.shard import JobSettings
 
@@ -149,6 +149,7 @@ def _clean(args: argparse.Namespace) -> int:
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=HtmlOptions(include_comments=args.keep_comments),
                            part_bytes=int(args.part_mb * MB), write_removals=args.removals)
+    executor: Executor
     if args.executor == "ray":
         from cleaner.run.distributed import RayExecutor
 

@@ -269,9 +269,8 @@ def parse_rule_file(text: str, source: str) -> RuleFile:
             raise RuleError(source, f"duplicate rule id {rule.id} (first at line {seen[rule.id].line})",
                             line=rule.line, rule_id=rule.id)
         seen[rule.id] = rule
-    return RuleFile(source, _text_field(header, "name", source, None, None, required=False) or source,
-                    _text_field(header, "description", source, None, None, required=False) or "",
-                    tuple(rules))
+    return RuleFile(source, _optional_text(header, "name", source) or source,
+                    _optional_text(header, "description", source) or "", tuple(rules))
 
 
 def _array_of_tables(data: dict[str, Any], key: str, source: str) -> list[dict[str, Any]]:
@@ -288,7 +287,7 @@ def _common(table: dict[str, Any], keys: set[str], source: str, locate: _Locator
         raise RuleError(source, f"{what} needs an id of capitals then three digits (like AGG001), got {rule_id!r}",
                         line=locate.key(line, "id"))
     _check_keys(table, keys, source, line, rule_id, what)
-    purpose = _text_field(table, "purpose", source, locate.key(line, "purpose"), rule_id, required=True)
+    purpose = _text_field(table, "purpose", source, locate.key(line, "purpose"), rule_id)
     if "\n" in purpose:
         raise RuleError(source, "purpose must be one line", line=locate.key(line, "purpose"), rule_id=rule_id)
     examples = table.get("examples", {})
@@ -330,7 +329,7 @@ def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, l
                               rule_id, "max_chars")
     min_run = _positive_int(table.get("min_run", 1), source, locate.key(line, "min_run"), rule_id, "min_run")
     if "line" in table:
-        exact = _text_field(table, "line", source, locate.key(line, "line"), rule_id, required=True)
+        exact = _text_field(table, "line", source, locate.key(line, "line"), rule_id)
         key = line_key(exact)
         if not key:
             raise RuleError(source, "'line' is blank", line=locate.key(line, "line"), rule_id=rule_id)
@@ -413,14 +412,15 @@ def _expect_table(value: Any, source: str, line: int | None, rule_id: str | None
         raise RuleError(source, f"{what} must be a table", line=line, rule_id=rule_id)
 
 
-def _text_field(table: Mapping[str, Any], key: str, source: str, line: int | None, rule_id: str | None,
-                *, required: bool) -> str | None:
+def _text_field(table: Mapping[str, Any], key: str, source: str, line: int | None, rule_id: str | None) -> str:
     value = table.get(key)
-    if value is None and not required:
-        return None
     if not isinstance(value, str) or not value.strip():
         raise RuleError(source, f"'{key}' must be a non-empty string", line=line, rule_id=rule_id)
     return value.strip()
+
+
+def _optional_text(table: Mapping[str, Any], key: str, source: str) -> str | None:
+    return None if table.get(key) is None else _text_field(table, key, source, None, None)
 
 
 def _string_list(value: Any, source: str, line: int | None, rule_id: str | None, what: str) -> list[str]:
@@ -437,7 +437,8 @@ def _positive_int(value: Any, source: str, line: int | None, rule_id: str | None
 
 def _scope(value: Any, source: str, line: int | None, rule_id: str | None) -> Scope:
     domains = _string_list(value, source, line, rule_id, "domains")
-    include, exclude = [], []
+    include: list[str] = []
+    exclude: list[str] = []
     for domain in domains:
         name = domain.strip().lower()
         target = exclude if name.startswith("~") else include

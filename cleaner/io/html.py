@@ -68,7 +68,7 @@ def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions =
     if tree is None:
         return Page("", url=url)
     meta = _metadata(tree)
-    found = bare_extraction(tree, url=url, options=_options_for(options, url))
+    found: Any = bare_extraction(tree, url=url, options=_options_for(options, url))  # a Document, not as_dict
     if found is None:
         return Page("", meta.get("title"), meta.get("author"), meta.get("date"), meta.get("sitename"),
                     meta.get("url") or url)
