@@ -56,7 +56,7 @@ class Cleaner:
         records = list(cleaned.records)
         found = page.metadata()
         if records and records[0].kind == "main" and found:
-            records[0] = replace(records[0], metadata=MappingProxyType({**found, **records[0].metadata}))
+            records[0] = records[0]._replace(metadata=MappingProxyType({**found, **records[0].metadata}))
         if page.comments:
             records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page.url or url))
         return replace(cleaned, records=tuple(records))

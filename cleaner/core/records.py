@@ -1,19 +1,18 @@
-"""The small records the engine returns."""
+"""The small records the engine returns. Immutable; tuples, because a document makes several of each."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Kind = Literal["main", "related", "comments"]
 NO_METADATA: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """One article found in a document: the main one (``record_index`` 0) or a secondary one (1..n).
 
     HTML pages cleaned with comments kept add one ``comments`` record after the articles.
@@ -28,7 +27,7 @@ class Record:
     text: str
     url: str | None = None
     #: What removed lines said about the article, e.g. ``{"syndicated_from": "The Conversation"}``.
-    metadata: Mapping[str, str] = field(default_factory=lambda: NO_METADATA)
+    metadata: Mapping[str, str] = NO_METADATA
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -44,8 +43,7 @@ class Record:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Removal:
+class Removal(NamedTuple):
     """A span of the input that a rule removed; ``start``/``end`` index the text given to the engine."""
 
     rule_id: str
@@ -54,8 +52,7 @@ class Removal:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Notice:
+class Notice(NamedTuple):
     """Something the engine wants a person to know: a pattern that timed out, a block it could not parse."""
 
     line: int

@@ -25,8 +25,11 @@ ID_SHAPE = _stdlib_re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
 
 #: How long one pattern may run on one line before the line is kept and the event reported.
 DEFAULT_MATCH_TIMEOUT = 0.05
-#: Whole-line rules look only at lines up to this many characters unless a rule says otherwise.
-DEFAULT_MAX_CHARS = 300
+#: Whole-line rules look only at lines up to this many characters unless a rule says otherwise:
+#: junk lines are short, and a long paragraph is then never tried against any rule.
+DEFAULT_MAX_CHARS = 200
+#: A layout's header line ("Related Articles") is shorter still.
+DEFAULT_HEADER_CHARS = 100
 #: Inputs tried on every pattern at load time; a pattern that times out on one is rejected.
 _BACKTRACKING_PROBES = tuple(
     unit * (4000 // len(unit)) + tail
@@ -146,7 +149,8 @@ class Layout(Rule):
     header: regex.Pattern[str]
     slots: tuple[Slot, ...]
     title_echo: Literal["strip", "keep"] = "strip"
-    max_chars: int = DEFAULT_MAX_CHARS
+    #: Bound on the header line; item lines are bounded by their slot patterns.
+    max_chars: int = DEFAULT_HEADER_CHARS
 
     @property
     def kind(self) -> str:
@@ -392,7 +396,7 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     if title_echo not in ("strip", "keep"):
         raise RuleError(source, f"title_echo must be 'strip' or 'keep', got {title_echo!r}",
                         line=locate.key(line, "title_echo"), rule_id=rule_id)
-    max_chars = _positive_int(table.get("max_chars", DEFAULT_MAX_CHARS), source, locate.key(line, "max_chars"),
+    max_chars = _positive_int(table.get("max_chars", DEFAULT_HEADER_CHARS), source, locate.key(line, "max_chars"),
                               rule_id, "max_chars")
     return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars)
 

@@ -66,7 +66,7 @@ def _parse_item(layout: Layout, lines: Sequence[str], start: int, fullmatch: Ful
             return item
         if position >= len(lines) or not lines[position]:
             return None
-        if not _slot_matches(slot, lines[position], captured, layout.max_chars, fullmatch):
+        if not _slot_matches(slot, lines[position], captured, fullmatch):
             return None
         if slot.field is None:
             item.structure_lines.append(position)
@@ -75,11 +75,11 @@ def _parse_item(layout: Layout, lines: Sequence[str], start: int, fullmatch: Ful
     return item
 
 
-def _slot_matches(slot: Slot, line: str, captured: dict[str, str], max_chars: int, fullmatch: FullMatch) -> bool:
+def _slot_matches(slot: Slot, line: str, captured: dict[str, str], fullmatch: FullMatch) -> bool:
     if slot.template is not None:
         expected = slot.template.format_map(captured)
         return line_key(line) == line_key(expected)
-    if len(line) > max_chars or slot.pattern is None:
+    if slot.pattern is None:
         return False
     if not fullmatch(slot.pattern, line):
         return False
@@ -96,7 +96,7 @@ def _starts_item(layout: Layout, lines: Sequence[str], position: int, fullmatch:
             return True
         if position >= len(lines) or not lines[position]:
             return False
-        if not _slot_matches(slot, lines[position], captured, layout.max_chars, fullmatch):
+        if not _slot_matches(slot, lines[position], captured, fullmatch):
             return False
         position += 1
     return True
