@@ -11,6 +11,7 @@ from cleaner.core.engine import Options
 from cleaner.core.errors import CleanerError, RuleError
 from cleaner.core.records import Cleaned, Notice, Record, Removal
 from cleaner.core.rules import RuleSet
+from cleaner.io.html import HtmlOptions
 from cleaner.io.rulefiles import load_rules
 
 __version__ = "0.1.0"
@@ -18,6 +19,7 @@ __all__ = [
     "Cleaned",
     "Cleaner",
     "CleanerError",
+    "HtmlOptions",
     "Notice",
     "Options",
     "Record",

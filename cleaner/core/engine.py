@@ -1,7 +1,7 @@
 """The engine: one document in, its records and every removal (with the rule behind it) out.
 
-Pure Python over strings. An :class:`Engine` compiles its rules once and keeps no state between calls,
-so one instance can serve many threads.
+Pure Python over strings. An :class:`Engine` compiles its rules once and keeps no per-document state
+(only a memo of which rules a line's first word can start), so one instance can serve many threads.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ class Engine:
         # Headers first: the same words ("Related Articles") mean more when a block of items follows.
         ordered = headers + probes + blocks
         self._exact_longest = max((len(k) for k in self._exact), default=0)
-        # Lines longer than every rule's bound are body text: the engine never looks at them twice.
+        # Lines longer than every rule's bound are body text: they are never tried against any rule.
         self._longest = max([self._exact_longest, *(p.max_chars for p in ordered)], default=0)
         self._timed = self._timing(rules)
         self._probes = tuple(ordered)
