@@ -1,7 +1,7 @@
 """Static facts about a pattern, computed once at load time from its parse tree.
 
-- :func:`first_words`: the words a matching line can start with, so the engine tries a line only
-  against the rules that can match its first word (most lines of an article are tried against none).
+- :func:`first_words`: the two words a matching line can start with, so the engine tries a line only
+  against the rules that can match its first two words (most lines of an article are tried against none).
 - :func:`needs_timeout`: whether the pattern could backtrack badly. Patterns without nested or
   alternating repeats match in time polynomial in the (bounded) line length and run without the
   ``regex`` timeout, which costs more than the match itself; the others always run with it.
@@ -36,8 +36,8 @@ def _parse(pattern: str, ignore_case: bool) -> Any:
 
 
 
-#: A rule's possible first words: ``(word, True)`` must equal the line's first word, ``(prefix, False)``
-#: must begin it. ``("", False)`` means any line.
+#: A rule's possible leading words (the first two, lower-cased, joined by one space): ``(key, True)``
+#: must equal the line's key, ``(prefix, False)`` must begin it. ``("", False)`` means any line.
 FirstWords = frozenset[tuple[str, bool]]
 ANY_LINE: FirstWords = frozenset({("", False)})
 _ENUMERATION_LIMIT = 400
@@ -45,7 +45,7 @@ _SMALL_CLASS = 12
 
 
 def first_words(pattern: str, ignore_case: bool) -> FirstWords:
-    """What the first whitespace-delimited word of a matching line can be, lower-cased.
+    """What the first two whitespace-delimited words of a matching line can be, lower-cased.
 
     Literal text, small character classes, alternations and short optional parts are enumerated;
     anything else ends the word early as a prefix. Used only to skip rules that cannot match, so every
@@ -68,6 +68,11 @@ class _TooMany(Exception):
     pass
 
 
+def _word_break(current: set[str]) -> tuple[set[str], set[tuple[str, bool]]]:
+    """A space: the first word goes on to spell the second; after the second, the key is complete."""
+    following = {word + " " for word in current if word and " " not in word}
+    return following, {(word, True) for word in current if " " in word or not word}
+
 def _expand(sequence: list[tuple[Any, Any]], starts: set[str]) -> tuple[set[str], set[tuple[str, bool]]]:
     """Words still being spelled after ``sequence`` from each of ``starts``, and words already ended."""
     current = set(starts)
@@ -86,7 +91,7 @@ def _step(op: Any, argument: Any, current: set[str]) -> tuple[set[str], set[tupl
     if op is C.LITERAL:
         char = chr(argument)
         if char.isspace():
-            return set(), {(word, True) for word in current}
+            return _word_break(current)
         return {word + char.lower() for word in current}, set()
     if op is C.IN:
         chars = _class_chars(argument)
@@ -96,7 +101,9 @@ def _step(op: Any, argument: Any, current: set[str]) -> tuple[set[str], set[tupl
         ended: set[tuple[str, bool]] = set()
         for char in chars:
             if char.isspace():
-                ended |= {(word, True) for word in current}
+                more, stopped = _word_break(current)
+                following |= more
+                ended |= stopped
             else:
                 following |= {word + char.lower() for word in current}
         return following, ended

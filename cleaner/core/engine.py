@@ -48,7 +48,7 @@ class _Probe:
 
 
 _HEADER, _LINE, _BLOCK = 0, 1, 2
-#: Distinct first words whose candidate rules are remembered per engine (a few MB at most).
+#: Distinct two-word line starts whose candidate rules are remembered per engine (a few MB at most).
 _WORD_MEMO_LIMIT = 100_000
 
 
@@ -114,21 +114,23 @@ class Engine:
 
     def candidates(self, line: str) -> tuple[_Probe, ...]:
         """The probes that can match a (stripped, non-empty) line, in rule order."""
-        head = line[:48]  # the first word without copying a long line
-        parts = head.split(None, 1)
-        word = (parts[0] if len(parts) == 2 or len(head) == len(line) else line.split(None, 1)[0]).lower()
-        found = self._by_word.get(word)
+        head = line[:64]  # the first two words without copying a long line
+        words = head.split(None, 2)
+        if len(words) < 3 and len(head) < len(line):
+            words = line.split(None, 2)
+        key = " ".join(words[:2]).lower()
+        found = self._by_word.get(key)
         if found is None:
-            found = self._lookup(word)
+            found = self._lookup(key)
             if len(self._by_word) < _WORD_MEMO_LIMIT:
                 # A memo of an immutable answer: safe to fill from several threads at once.
-                self._by_word[word] = found
+                self._by_word[key] = found
         return found
 
-    def _lookup(self, word: str) -> tuple[_Probe, ...]:
-        positions = set(self._words.get(word, ()))
+    def _lookup(self, key: str) -> tuple[_Probe, ...]:
+        positions = set(self._words.get(key, ()))
         for length, table in self._prefixes:
-            positions.update(table.get(word[:length], ()))
+            positions.update(table.get(key[:length], ()))
         return tuple(self._probes[i] for i in sorted(positions))
 
     # --- public ----------------------------------------------------------------------------------
@@ -166,6 +168,10 @@ class _Pass:
         self.raw = raw
         self.offset = offset
         self.lines = list(map(str.strip, raw))
+        if "\ufeff" in text:
+            # A byte-order mark inside a document (files concatenated after decoding) is invisible
+            # padding: strip it at line edges like whitespace, so cleaning is the same the second time.
+            self.lines = [line.strip("\ufeff").strip() for line in self.lines]
         self.state = [_CONTENT if line else _BLANK for line in self.lines]
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
@@ -339,9 +345,8 @@ class _Pass:
     def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None) -> None:
         if self._starts is None:
             self._starts = list(accumulate((len(line) + 1 for line in self.raw[:-1]), initial=self.offset))
-        raw = self.raw[index]
-        lead = len(raw) - len(raw.lstrip())
         line = self.lines[index]
+        lead = self.raw[index].find(line)  # what was stripped in front holds only whitespace and BOMs
         end = len(line) if end is None else end
         at = self._starts[index] + lead
         self.removals.append(Removal(rule_id, at + start, at + end, line[start:end]))
