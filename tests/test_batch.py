@@ -74,18 +74,24 @@ def test_every_format_and_compression_gives_the_same_records(tmp_path, cleaner_b
         data / "f.parquet")
     (data / "g.warc.gz").write_bytes(_warc_bytes([("https://agg.example/w", "text/plain; charset=utf-8",
                                                    SEED_TEXT.encode(), "2025-08-15T12:00:00Z")]))
+    html = (ROOT / "fixtures" / "html" / "aggregator_related_inside_article.html").read_bytes()
+    (data / "h.warc.zst").write_bytes(zstandard.ZstdCompressor().compress(_warc_bytes(
+        [("https://agg.example/h", "text/html; charset=utf-8", html, "2025-08-15T12:00:00Z")])))
     (data / "README").write_text("not an input: no known extension, skipped inside folders")
     (data / ".hidden.jsonl").write_text(line)
     manifest = _run([data], tmp_path / "out", "--workers", "1")
     frame = _records(tmp_path / "out")
     expected = _seed_records(cleaner_builtin)
-    doc_ids = sorted(set(frame["doc_id"]))
+    page = frame.filter(pl.col("url") == "https://agg.example/h")
+    assert page["kind"].to_list() == ["main", "related", "related"]  # HTML inside a zstd WARC
+    assert page["fetched_at"][0] == datetime(2025, 8, 15, 12, 0, tzinfo=UTC)
+    doc_ids = sorted(set(frame["doc_id"]) - set(page["doc_id"]))
     assert len(doc_ids) == 7
     assert {"j1", "j2", "j3", "d", "e", "p1"} <= set(doc_ids)
     for doc_id in doc_ids:
         assert _as_tuples(frame.filter(pl.col("doc_id") == doc_id)) == expected, doc_id
-    assert manifest["documents"] == {"read": 7, "with_records": 7, "empty": 0, "rejected": 0}
-    assert len(manifest["files"]) == 7
+    assert manifest["documents"] == {"read": 8, "with_records": 8, "empty": 0, "rejected": 0}
+    assert len(manifest["files"]) == 8
     fields = frame.filter(pl.col("doc_id") == "j1")["fields"][0]
     assert json.loads(fields) == {"lang": "en"}
 

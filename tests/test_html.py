@@ -85,3 +85,12 @@ def test_cli_runs_html_through_the_same_pipeline(tmp_path) -> None:
     inside = frame.filter(pl.col("doc_id") == "aggregator_related_inside_article").sort("record_index")
     assert inside["kind"].to_list() == ["main", "related", "related"]
     assert json.loads(inside["metadata"][0])["sitename"] == "Daily8"
+
+
+def test_full_metadata_uses_trafilaturas_metadata_pass() -> None:
+    page = _html("aggregator_related_inside_article")
+    rich = cleaner.Cleaner(html_options=HtmlOptions(full_metadata=True)).clean(html=page)[0]
+    fast = cleaner.clean(html=page)[0]
+    assert rich.text == fast.text and rich.title == fast.title
+    assert rich.metadata["author"] == "Ana Silva" and rich.metadata["date"] == "2025-08-14"
+    assert rich.metadata["sitename"] == "Daily8"

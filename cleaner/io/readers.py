@@ -434,7 +434,8 @@ def _read_warc(piece: Piece, compression: Compression, options: ReadOptions) -> 
     from warcio.exceptions import ArchiveLoadFailed
 
     number = 0
-    with open(piece.path, "rb") as raw:
+    # warcio reads gzip members itself; zstd it does not know, so that is decompressed here.
+    with open_input(piece.path, "zstd" if compression == "zstd" else None, options) as raw:
         try:
             for record in ArchiveIterator(raw):
                 if record.rec_type not in ("response", "resource", "conversion"):
@@ -463,7 +464,7 @@ def _read_warc(piece: Piece, compression: Compression, options: ReadOptions) -> 
                                    fields=notes or NO_FIELDS)
                 else:
                     yield Rejected(piece.path, number, doc_id, f"unsupported content type {content_type!r}")
-        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError) as exc:
+        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError, InputError) as exc:
             yield Rejected(piece.path, number + 1, None, f"WARC stream is corrupt or truncated: {exc}")
 
 

@@ -63,7 +63,8 @@ class JobSettings:
             digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
         options = {"disable": sorted(self.disable), "read": asdict(self.read),
                    "html": {k: getattr(self.html, k) for k in ("include_comments", "include_tables",
-                                                               "favor_precision", "favor_recall", "fast")},
+                                                               "favor_precision", "favor_recall", "fast",
+                                                               "full_metadata")},
                    "removals": self.write_removals}
         digest.update(json.dumps(options, sort_keys=True).encode())
         return digest.hexdigest()
