@@ -15,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from cleaner.core.errors import CleanerError
 from cleaner.core.records import Cleaned, Record, Removal
 from cleaner.io.readers import Document, Rejected
 
@@ -53,7 +54,7 @@ REMOVAL_SCHEMA: dict[str, Any] = {
 ROW_GROUP_ROWS = 65_536
 
 
-class OutputError(Exception):
+class OutputError(CleanerError):
     """Output could not be written (disk full, permissions); names the file."""
 
 

@@ -61,10 +61,7 @@ class JobSettings:
             paths += rule_paths(target)
         for path in paths:
             digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
-        options = {"disable": sorted(self.disable), "read": asdict(self.read),
-                   "html": {k: getattr(self.html, k) for k in ("include_comments", "include_tables",
-                                                               "favor_precision", "favor_recall", "fast",
-                                                               "full_metadata")},
+        options = {"disable": sorted(self.disable), "read": asdict(self.read), "html": asdict(self.html),
                    "removals": self.write_removals}
         digest.update(json.dumps(options, sort_keys=True).encode())
         return digest.hexdigest()
