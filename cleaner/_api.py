@@ -11,7 +11,7 @@ from types import MappingProxyType
 from cleaner.core.engine import Engine, Options
 from cleaner.core.records import Cleaned, Record
 from cleaner.core.rules import RuleSet
-from cleaner.io.html import HtmlOptions
+from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.rulefiles import load_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
@@ -48,9 +48,7 @@ class Cleaner:
         return self.engine.process(text, doc_id=doc_id, url=url)  # type: ignore[arg-type]
 
     def _process_html(self, html: str | bytes, doc_id: str | None, url: str | None) -> Cleaned:
-        # trafilatura is imported here, not at module level: text-only users never pay for it.
-        from cleaner.io.html import extract
-
+        # extract imports trafilatura on its first call, so text-only users never pay for it.
         page = extract(html, url=url, options=self.html_options)
         cleaned = self.engine.process(page.text, doc_id=doc_id, url=page.url or url, title=page.title)
         records = list(cleaned.records)

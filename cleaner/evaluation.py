@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from cleaner._api import Cleaner
 
@@ -116,12 +116,18 @@ class Scores:
         return self.sums.get(name, 0.0) / self.counts[name] if self.counts.get(name) else 0.0
 
 
-def _timed(extractor: Extractor, html: bytes, url: str | None, scores: Scores) -> str:
-    started = time.perf_counter()
-    text = extractor(html, url)
-    scores.seconds += time.perf_counter() - started
-    scores.pages += 1
-    return text
+def _scored(pages: Iterator[tuple[str, bytes, str | None, Any]], extractors: dict[str, Extractor],
+            score: Callable[[Scores, Any, str], None]) -> dict[str, Scores]:
+    """Runs every extractor on every page, timing each, and lets ``score`` add the page's figures."""
+    scores = {name: Scores() for name in extractors}
+    for _page_id, html, url, truth in pages:
+        for name, extractor in extractors.items():
+            started = time.perf_counter()
+            prediction = extractor(html, url)
+            scores[name].seconds += time.perf_counter() - started
+            scores[name].pages += 1
+            score(scores[name], truth, prediction)
+    return scores
 
 
 def scrapinghub_pages(folder: Path, limit: int | None = None) -> Iterator[tuple[str, bytes, str, str]]:
@@ -135,21 +141,19 @@ def scrapinghub_pages(folder: Path, limit: int | None = None) -> Iterator[tuple[
 
 def evaluate_scrapinghub(folder: Path, extractors: dict[str, Extractor], limit: int | None = None
                          ) -> dict[str, dict[str, float]]:
-    scores = {name: Scores() for name in extractors}
-    for _page_id, html, url, body in scrapinghub_pages(folder, limit):
-        for name, extractor in extractors.items():
-            prediction = _timed(extractor, html, url, scores[name])
-            tp, fp, fn = shingle_match(body, prediction)
-            if prediction.strip():
-                scores[name].add("precision", tp / (tp + fp) if tp + fp else 0.0)
-            if body.strip():
-                scores[name].add("recall", tp / (tp + fn) if tp + fn else 0.0)
+    def score(scores: Scores, body: str, prediction: str) -> None:
+        tp, fp, fn = shingle_match(body, prediction)
+        if prediction.strip():
+            scores.add("precision", tp / (tp + fp) if tp + fp else 0.0)
+        if body.strip():
+            scores.add("recall", tp / (tp + fn) if tp + fn else 0.0)
+
     figures = {}
-    for name, score in scores.items():
-        precision, recall = score.mean("precision"), score.mean("recall")
+    for name, scores in _scored(scrapinghub_pages(folder, limit), extractors, score).items():
+        precision, recall = scores.mean("precision"), scores.mean("recall")
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         figures[name] = {"f1": round(f1, 4), "precision": round(precision, 4), "recall": round(recall, 4),
-                         "pages": score.pages, "pages_per_s": round(score.pages / score.seconds, 1)}
+                         "pages": scores.pages, "pages_per_s": round(scores.pages / scores.seconds, 1)}
     return figures
 
 
@@ -167,19 +171,17 @@ def wcxb_pages(folder: Path, limit: int | None = None) -> Iterator[tuple[str, by
 
 def evaluate_wcxb(folder: Path, extractors: dict[str, Extractor], limit: int | None = None
                   ) -> dict[str, dict[str, float]]:
-    scores = {name: Scores() for name in extractors}
-    for _page_id, html, url, truth in wcxb_pages(folder, limit):
-        for name, extractor in extractors.items():
-            prediction = _timed(extractor, html, url, scores[name])
-            scores[name].add("word_f1", word_f1(prediction, truth.get("main_content") or ""))
-            found, asked = snippet_share(truth.get("with") or [], prediction)
-            scores[name].add("with_found", found, asked)
-            leaked, present = snippet_share(truth.get("without") or [], prediction)
-            scores[name].add("without_leaked", leaked, present)
+    def score(scores: Scores, truth: dict, prediction: str) -> None:
+        scores.add("word_f1", word_f1(prediction, truth.get("main_content") or ""))
+        found, asked = snippet_share(truth.get("with") or [], prediction)
+        scores.add("with_found", found, asked)
+        leaked, present = snippet_share(truth.get("without") or [], prediction)
+        scores.add("without_leaked", leaked, present)
+
     return {name: {"word_f1": round(s.mean("word_f1"), 4), "with_found": round(s.mean("with_found"), 4),
                    "without_leaked": round(s.mean("without_leaked"), 4), "pages": s.pages,
                    "pages_per_s": round(s.pages / s.seconds, 1)}
-            for name, s in scores.items()}
+            for name, s in _scored(wcxb_pages(folder, limit), extractors, score).items()}
 
 
 def evaluate(data: Path, limit: int | None = None, extractors: dict[str, Extractor] | None = None
