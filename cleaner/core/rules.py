@@ -23,8 +23,6 @@ Strength = Literal["strong", "weak"]
 RECORD_FIELDS = ("source", "published", "title", "text")
 ID_SHAPE = _stdlib_re.compile(r"^[A-Z][A-Z0-9]{1,9}[0-9]{3}$")
 
-#: How long one pattern may run on one line before the line is kept and the event reported.
-DEFAULT_MATCH_TIMEOUT = 0.05
 #: Whole-line rules look only at lines up to this many characters unless a rule says otherwise:
 #: junk lines are short, and a long paragraph is then never tried against any rule.
 DEFAULT_MAX_CHARS = 200

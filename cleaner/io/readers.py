@@ -33,7 +33,6 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"RIFF", b"\x00\x00\x01\x00")
 _FETCH_FIELDS = ("fetched_at", "fetch_time", "fetched", "crawled_at", "timestamp", "date")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
-_SUSPECT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 _ESCAPED_SUSPECT = re.compile(rb"\\u(?:00[01]|[dD][89a-fA-F])")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
@@ -258,10 +257,15 @@ def decode_text(data: bytes) -> tuple[str, dict[str, Any]]:
             else:
                 text = data.decode(encoding, errors="replace")
                 notes["encoding"] = encoding
+    return _without_controls(text, notes).removeprefix("\ufeff"), notes
+
+
+def _without_controls(text: str, notes: dict[str, Any]) -> str:
+    """The text without C0 control characters other than tab and line breaks; notes how many went."""
     cleaned = text.translate(_CONTROL)
     if len(cleaned) != len(text):
         notes["control_chars_removed"] = len(text) - len(cleaned)
-    return cleaned.removeprefix("\ufeff"), notes
+    return cleaned
 
 
 def _guess_encoding(data: bytes) -> str | None:
@@ -404,12 +408,8 @@ def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadO
 
 def _scrub(text: str) -> tuple[str, dict[str, Any]]:
     """Text without control characters or lone surrogates (JSON escapes can carry both)."""
-    if not _SUSPECT.search(text):
-        return text, {}
     notes: dict[str, Any] = {}
-    cleaned = text.translate(_CONTROL)
-    if len(cleaned) != len(text):
-        notes["control_chars_removed"] = len(text) - len(cleaned)
+    cleaned = _without_controls(text, notes)
     if _SURROGATE.search(cleaned):
         cleaned = _SURROGATE.sub("\ufffd", cleaned)
         notes["decode_errors"] = True
