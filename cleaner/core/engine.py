@@ -17,7 +17,7 @@ from cleaner.core.analysis import first_words, needs_timeout
 from cleaner.core.errors import RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, RuleSet
-from cleaner.core.segment import Item, parse_items
+from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
 from cleaner.core.text import host_of, line_key, normalize_line
 
 # Line states. Junk states keep the rule that explains them in a parallel list.
@@ -35,6 +35,8 @@ class Options:
     max_title_chars: int = 250
     #: Seconds one pattern may spend on one line; past it the line is kept and a notice is raised.
     match_timeout: float = 0.05
+    #: Reader comments found by a comments layout are removed instead of becoming ``comments`` records.
+    drop_comments: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,10 +182,11 @@ class _Pass:
         self._starts: list[int] | None = None
         #: Lines matched by rules that count only in runs (min_run > 1), by rule.
         self.runs: dict[str, tuple[LineRule, list[int]]] = {}
+        #: Header lines, with each layout whose header the line matched and what the header captured.
+        self.headers: dict[int, list[tuple[Layout, dict[str, str]]]] = {}
 
     def run(self) -> Cleaned:
         engine = self.engine
-        headers: list[tuple[int, Layout]] = []
         blocks: list[tuple[int, BlockRule]] = []
         longest = engine._longest
         weak = False
@@ -193,33 +196,31 @@ class _Pass:
                 probes = engine.candidates(line)
                 if not probes and len(line) > exact_longest:
                     continue
-                found = self._classify(index, line, probes)
-                if found is None:
-                    weak = weak or self.state[index] == _WEAK
-                elif found.role == _HEADER:
-                    headers.append((index, found.rule))  # type: ignore[arg-type]
-                else:
-                    blocks.append((index, found.rule))  # type: ignore[arg-type]
+                block = self._classify(index, line, probes)
+                weak = weak or self.state[index] == _WEAK
+                if block is not None:
+                    blocks.append((index, block))
         for index, rule in blocks:
             self._apply_block(index, rule)
         items: list[tuple[Layout, Item]] = []
-        for index, layout in headers:
+        for index, layouts in self.headers.items():
             if self.state[index] != _REGION:
-                found_items = self._apply_layout(index, layout)
-                weak = weak or not found_items
-                items.extend((layout, item) for item in found_items)
+                found = self._apply_layouts(index, layouts)
+                weak = weak or found is None
+                if found is not None:
+                    items.extend((found[0], item) for item in found[1])
         if self.runs:
             self._settle_runs()
         if weak:
             self._settle_weak_lines()
-        records = self._main_record() + self._related_records(items)
+        records = self._main_record() + self._item_records(items)
         self.removals.sort(key=lambda r: r.start)
         return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices))
 
     # --- classification ------------------------------------------------------------------------
 
-    def _classify(self, index: int, line: str, probes: tuple[_Probe, ...]) -> _Probe | None:
-        """Marks a junk line; returns the probe that matched a header or block start, for later."""
+    def _classify(self, index: int, line: str, probes: tuple[_Probe, ...]) -> BlockRule | None:
+        """Marks a junk line and notes the layouts whose header it is; returns a block rule it starts."""
         engine = self.engine
         exact_possible = len(line) <= engine._exact_longest
         if not probes:
@@ -240,6 +241,11 @@ class _Pass:
             if match is None:
                 continue
             rule = probe.rule
+            if probe.role == _HEADER:
+                # Every layout whose header this is gets a try later; line rules still classify the line,
+                # for when no layout finds items under it.
+                self.headers.setdefault(index, []).append((rule, captures_of(match)))  # type: ignore[arg-type]
+                continue
             if probe.role == _LINE:
                 self._mark(index, rule, _STRONG if rule.strength == "strong" else _WEAK)  # type: ignore[union-attr]
                 if rule.min_run > 1:  # type: ignore[union-attr]
@@ -248,7 +254,7 @@ class _Pass:
                     if value:
                         self.metadata.setdefault(name, value)
                 return None
-            return probe
+            return rule  # type: ignore[return-value]
         if not exact_checked:
             self._exact(index, normal)
         return None
@@ -288,22 +294,48 @@ class _Pass:
                         self._mark(covered, rule, _REGION)
                 return
 
-    def _apply_layout(self, header: int, layout: Layout) -> list[Item]:
-        items = parse_items(layout, self.lines, header, self.fullmatch)
-        if not items:
-            # A header with nothing under it is junk only beside other junk.
-            self._mark(header, layout, _WEAK)
-            return []
+    def _role(self, index: int) -> int:
+        """What the segmenter needs to know of a line: another block's header, junk, or neither."""
+        if index in self.headers:
+            return HEADER
+        return JUNK if self.state[index] in (_STRONG, _REGION) else PLAIN
+
+    def _apply_layouts(self, header: int, layouts: list[tuple[Layout, dict[str, str]]]
+                       ) -> tuple[Layout, list[Item]] | None:
+        """Applies the layout, of those whose header this line is, that explains the most lines."""
+        best: tuple[Layout, list[Item]] | None = None
+        for layout, captured in layouts:
+            found = parse_items(layout, self.lines, header, self.fullmatch, self._role, captured)
+            if len(found) < layout.min_items or not found:
+                continue
+            if best is None or found[-1].last > best[1][-1].last:
+                best = (layout, found)
+        if best is None:
+            if self.state[header] == _CONTENT:
+                # A header with nothing under it is junk only beside other junk.
+                self._mark(header, layouts[0][0], _WEAK)
+            return None
+        layout, items = best
         self._mark(header, layout, _REGION)
+        dropped = layout.record_kind == "comments" and self.engine.options.drop_comments
         for item in items:
+            if layout.inline:
+                break
+            text_lines = []
             for index in range(item.first, item.last + 1):
-                if self.lines[index]:
-                    # Item lines move into a record; whatever a line rule said of them no longer applies.
-                    self.state[index] = _REGION
-                    self.why[index] = None
+                if not self.lines[index]:
+                    continue
+                if self.state[index] == _STRONG and index in item.text_lines:
+                    continue  # junk inside an item's body ("Advertisement") stays junk, removed by its rule
+                self.state[index] = _REGION
+                # Item lines move into a record: only structure (and dropped comments) counts as removed.
+                self.why[index] = layout.id if dropped else None
+                if index in item.text_lines:
+                    text_lines.append(index)
+            item.text_lines = text_lines
             for index in item.structure_lines:
                 self.why[index] = layout.id
-        return items
+        return (layout, []) if dropped else best
 
     def _settle_runs(self) -> None:
         """Lines of a run-only rule stay junk only in runs of at least ``min_run`` of them."""
@@ -372,7 +404,7 @@ class _Pass:
         metadata = MappingProxyType(self.metadata) if self.metadata else NO_METADATA
         return [Record(self.doc_id, 0, "main", None, None, title, text, self.url, metadata)]
 
-    def _related_records(self, items: Sequence[tuple[Layout, Item]]) -> list[Record]:
+    def _item_records(self, items: Sequence[tuple[Layout, Item]]) -> list[Record]:
         records: list[Record] = []
         for number, (layout, item) in enumerate(items, start=1):
             fields = item.fields
@@ -388,7 +420,7 @@ class _Pass:
             text = "\n".join(body)
             if "text" in fields:
                 text = "\n".join(filter(None, (fields["text"], text)))
-            records.append(Record(self.doc_id, number, "related", fields.get("source"),
+            records.append(Record(self.doc_id, number, layout.record_kind, fields.get("source"),
                                   fields.get("published"), title, text, self.url))
         return records
 

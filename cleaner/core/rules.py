@@ -8,6 +8,7 @@ This module does no file I/O: callers hand it the text and a name for the source
 from __future__ import annotations
 
 import re as _stdlib_re
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -130,33 +131,127 @@ class BlockRule(Rule):
         return f"block from /{self.start.pattern}/ to /{self.end.pattern}/ within {self.max_lines} lines"
 
 
+#: Characters that end a sentence when they end a line. An ellipsis ends a truncated title, not a sentence.
+_SENTENCE_END = (".", ",", ";", ":")
+_ELLIPSIS = ("...", "…")
+_LETTER = _stdlib_re.compile(r"[^\W\d_]")
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Bounds on a line's length and words, and whether it may end like a sentence (a title may not)."""
+
+    min_chars: int = 0
+    max_chars: int = 0  # 0: unbounded
+    min_words: int = 0
+    max_words: int = 0  # 0: unbounded
+    sentence_end: bool = True
+
+    def fits(self, line: str) -> bool:
+        size = len(line)
+        if size < self.min_chars or (self.max_chars and size > self.max_chars):
+            return False
+        if self.min_words or self.max_words:
+            # A word holds a letter: "June 3, 2024" is one word, so a date is never a three-word title.
+            words = sum(1 for token in line.split() if _LETTER.search(token))
+            if words < self.min_words or (self.max_words and words > self.max_words):
+                return False
+        return self.sentence_end or not line.endswith(_SENTENCE_END) or line.endswith(_ELLIPSIS)
+
+    def describe(self) -> str:
+        parts = []
+        if self.min_chars or self.max_chars:
+            parts.append(f"{self.min_chars}-{self.max_chars or '∞'} chars")
+        if self.min_words or self.max_words:
+            parts.append(f"{self.min_words}-{self.max_words or '∞'} words")
+        if not self.sentence_end:
+            parts.append("no sentence end")
+        return ", ".join(parts)
+
+
+ANY_SHAPE = Shape()
+
+
 @dataclass(frozen=True, slots=True)
 class Slot:
-    """One line of a related-article item: captured into ``field``, or checked against ``template``."""
+    """One line (or, with ``repeat``, a run of lines) of an item.
+
+    A slot captures its line into ``field``, and a pattern's named groups called like record fields
+    capture those parts; a slot with neither is structure (checked, then dropped with the layout's id).
+    ``template`` checks the line against earlier captures; ``rest`` takes the item's remaining lines
+    as its body, up to a line the next slot matches.
+    """
 
     field: str | None
     pattern: regex.Pattern[str] | None = None
     template: str | None = None
     rest: bool = False
+    optional: bool = False
+    repeat: bool = False
+    shape: Shape = ANY_SHAPE
+    #: For ``rest``: at most this many lines (0: until the item ends).
+    max_lines: int = 0
+
+    @property
+    def captures(self) -> bool:
+        return self.field is not None or bool(self.pattern is not None and _captured_groups(self.pattern))
+
+    def describe(self) -> str:
+        name = self.field or (f"'{self.template}'" if self.template else
+                              "+".join(_captured_groups(self.pattern)) if self.pattern is not None and
+                              _captured_groups(self.pattern) else "structure")
+        if self.rest:
+            name = f"{name} (rest{f', at most {self.max_lines} lines' if self.max_lines else ''})"
+        shape = self.shape.describe()
+        mark = "*" if self.repeat and self.optional else "+" if self.repeat else "?" if self.optional else ""
+        return name + (f" [{shape}]" if shape else "") + mark
+
+
+def _captured_groups(pattern: regex.Pattern[str]) -> tuple[str, ...]:
+    return tuple(name for name in pattern.groupindex if name in RECORD_FIELDS)
+
+
+LayoutKind = Literal["related", "comments"]
+BlankLines = Literal["end_item", "skip"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Layout(Rule):
-    """How an aggregator lays out a block of secondary articles: a header line, then items."""
+    """How a block of secondary articles (or of reader comments) is laid out: a header line, then items.
+
+    A layout without slots is an inline reference ("Also read: TITLE"): its header pattern captures the
+    title, and the header line is itself the one item.
+    """
 
     header: regex.Pattern[str]
     slots: tuple[Slot, ...]
     title_echo: Literal["strip", "keep"] = "strip"
-    #: Bound on the header line; item lines are bounded by their slot patterns.
+    #: Bound on the header line; item lines are bounded by their slot patterns and shapes.
     max_chars: int = DEFAULT_HEADER_CHARS
+    #: Items become records of this kind: "related" (other articles) or "comments" (reader comments).
+    record_kind: LayoutKind = "related"
+    #: With fewer items than this, the header does not start a block of this layout.
+    min_items: int = 1
+    max_items: int = 0  # 0: unbounded
+    #: "end_item": a blank line ends an item; "skip": blank lines are ignored (pages dumped with a blank
+    #: line after every block), so an item ends where the next one starts or where a bound is reached.
+    blank_lines: BlankLines = "end_item"
 
     @property
     def kind(self) -> str:
         return "layout"
 
+    @property
+    def inline(self) -> bool:
+        return not self.slots
+
     def describe_match(self) -> str:
-        names = [s.field or f"'{s.template}'" for s in self.slots]
-        return f"header /{self.header.pattern}/ then items of {' / '.join(names)}"
+        if self.inline:
+            return f"a line /{self.header.pattern}/ naming one {self.record_kind} article"
+        names = " / ".join(s.describe() for s in self.slots)
+        bounds = f", {self.min_items}-{self.max_items or '∞'} items" if self.min_items > 1 or self.max_items else ""
+        gaps = ", blank lines ignored" if self.blank_lines == "skip" else ""
+        return f"header /{self.header.pattern}/ then {self.record_kind} items of {names}{bounds}{gaps}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,9 +306,11 @@ class RuleSet:
 _FILE_KEYS = {"name", "description", "domains"}
 _COMMON_KEYS = {"id", "purpose", "domains", "examples"}
 _RULE_KEYS = _COMMON_KEYS | {"line", "pattern", "block", "strength", "max_chars", "case_sensitive", "min_run"}
-_LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "case_sensitive"}
+_LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "case_sensitive", "kind", "min_items",
+                               "max_items", "blank_lines"}
 _BLOCK_KEYS = {"start", "end", "max_lines"}
-_SLOT_KEYS = {"field", "pattern", "template", "rest"}
+_SLOT_KEYS = {"field", "pattern", "template", "rest", "optional", "repeat", "min_chars", "max_chars", "min_words",
+              "max_words", "sentence_end", "max_lines"}
 _EXAMPLE_KEYS = {"junk", "keep"}
 
 
@@ -347,56 +444,120 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     flags = _flags(table, source, locate.key(line, "case_sensitive"), rule_id)
     header = _compile(table.get("header"), flags, source, locate.key(line, "header"), rule_id, "header")
     where = locate.key(line, "slots")
-    raw_slots = table.get("slots")
-    if not isinstance(raw_slots, list) or not raw_slots:
-        raise RuleError(source, "a layout needs a non-empty list 'slots'", line=where, rule_id=rule_id)
+    raw_slots = table.get("slots", [])
+    if not isinstance(raw_slots, list):
+        raise RuleError(source, "'slots' must be a list of tables", line=where, rule_id=rule_id)
+    if not raw_slots and "title" not in header.groupindex:
+        raise RuleError(source, "a layout needs a non-empty list 'slots', or a header that captures "
+                        "(?P<title>...) (an inline reference)", line=where or line, rule_id=rule_id)
+    captured = set(_captured_groups(header))
     slots: list[Slot] = []
     for position, raw in enumerate(raw_slots, start=1):
-        what = f"slots[{position}]"
-        _expect_table(raw, source, where, rule_id, what)
-        _check_keys(raw, _SLOT_KEYS, source, where, rule_id, what)
-        name = raw.get("field")
-        if name is not None and name not in RECORD_FIELDS:
-            raise RuleError(source, f"{what}.field must be one of {', '.join(RECORD_FIELDS)}, got {name!r}",
-                            line=where, rule_id=rule_id)
-        if name is not None and any(s.field == name for s in slots):
-            raise RuleError(source, f"{what}: field {name!r} is captured twice", line=where, rule_id=rule_id)
-        rest = raw.get("rest", False)
-        if not isinstance(rest, bool):
-            raise RuleError(source, f"{what}.rest must be true or false", line=where, rule_id=rule_id)
-        template = raw.get("template")
-        if template is not None:
-            if name is not None or "pattern" in raw or rest:
-                raise RuleError(source, f"{what}: a template slot has no field, pattern or rest",
-                                line=where, rule_id=rule_id)
-            if not isinstance(template, str) or not template.strip():
-                raise RuleError(source, f"{what}.template must be a non-empty string", line=where, rule_id=rule_id)
-            for ref in _stdlib_re.findall(r"\{(\w+)\}", template):
-                if not any(s.field == ref for s in slots):
-                    raise RuleError(source, f"{what}.template refers to {{{ref}}}, which no earlier slot captures",
-                                    line=where, rule_id=rule_id)
-            slots.append(Slot(None, template=template))
-            continue
-        if name is None:
-            raise RuleError(source, f"{what} needs a 'field' or a 'template'", line=where, rule_id=rule_id)
-        if rest:
-            if position != len(raw_slots):
-                raise RuleError(source, f"{what}: only the last slot may take the rest of the item",
-                                line=where, rule_id=rule_id)
-            slots.append(Slot(name, rest=True))
-            continue
-        pattern = _compile(raw.get("pattern", ".+"), flags, source, where, rule_id, f"{what}.pattern")
-        slots.append(Slot(name, pattern=pattern))
-    if not slots[0].pattern:
-        raise RuleError(source, "the first slot must have a pattern, so items can be recognised",
-                        line=where, rule_id=rule_id)
+        slot = _parse_slot(raw, f"slots[{position}]", flags, captured, slots, source, where, rule_id)
+        captured.update(_captured_groups(slot.pattern) if slot.pattern is not None else ())
+        captured.update([slot.field] if slot.field else [])
+        slots.append(slot)
+    if slots:
+        first = slots[0]
+        if first.optional or first.rest or first.template is not None or \
+                (first.pattern is None and first.shape == ANY_SHAPE):
+            raise RuleError(source, "the first slot must be required and have a pattern or a shape "
+                            "(min_words, max_chars...), so items can be recognised", line=where, rule_id=rule_id)
+        rests = [s for s in slots if s.rest]
+        if len(rests) > 1:
+            raise RuleError(source, "only one slot may take the rest of the item", line=where, rule_id=rule_id)
+        after_rest = slots[slots.index(rests[0]) + 1:] if rests else []
+        if any(s.pattern is None for s in after_rest):
+            raise RuleError(source, "a slot after the rest of the item needs a pattern (the body ends at "
+                            "the line it matches)", line=where, rule_id=rule_id)
     title_echo = table.get("title_echo", "strip")
     if title_echo not in ("strip", "keep"):
         raise RuleError(source, f"title_echo must be 'strip' or 'keep', got {title_echo!r}",
                         line=locate.key(line, "title_echo"), rule_id=rule_id)
+    record_kind = table.get("kind", "related")
+    if record_kind not in ("related", "comments"):
+        raise RuleError(source, f"kind must be 'related' or 'comments', got {record_kind!r}",
+                        line=locate.key(line, "kind"), rule_id=rule_id)
+    blank_lines = table.get("blank_lines", "end_item")
+    if blank_lines not in ("end_item", "skip"):
+        raise RuleError(source, f"blank_lines must be 'end_item' or 'skip', got {blank_lines!r}",
+                        line=locate.key(line, "blank_lines"), rule_id=rule_id)
+    if blank_lines == "skip" and any(s.rest and not s.max_lines for s in slots):
+        raise RuleError(source, "with blank_lines = 'skip' the rest of an item needs max_lines, or it would "
+                        "run to the end of the document", line=where, rule_id=rule_id)
     max_chars = _positive_int(table.get("max_chars", DEFAULT_HEADER_CHARS), source, locate.key(line, "max_chars"),
                               rule_id, "max_chars")
-    return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars)
+    min_items = _positive_int(table.get("min_items", 1), source, locate.key(line, "min_items"), rule_id,
+                              "min_items")
+    max_items = _count(table.get("max_items", 0), source, locate.key(line, "max_items"), rule_id, "max_items")
+    if max_items and max_items < min_items:
+        raise RuleError(source, f"max_items ({max_items}) is below min_items ({min_items})",
+                        line=locate.key(line, "max_items"), rule_id=rule_id)
+    if not slots and (min_items > 1 or max_items > 1):
+        raise RuleError(source, "an inline reference is one item: min_items and max_items do not apply",
+                        line=locate.key(line, "min_items"), rule_id=rule_id)
+    return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars,
+                  record_kind=record_kind, min_items=min_items, max_items=max_items, blank_lines=blank_lines)
+
+
+def _parse_slot(raw: Any, what: str, flags: int, captured: set[str], earlier: list[Slot], source: str,
+                where: int | None, rule_id: str) -> Slot:
+    _expect_table(raw, source, where, rule_id, what)
+    _check_keys(raw, _SLOT_KEYS, source, where, rule_id, what)
+    name = raw.get("field")
+    if name is not None and name not in RECORD_FIELDS:
+        raise RuleError(source, f"{what}.field must be one of {', '.join(RECORD_FIELDS)}, got {name!r}",
+                        line=where, rule_id=rule_id)
+    if name is not None and any(s.field == name for s in earlier):
+        raise RuleError(source, f"{what}: field {name!r} is captured twice", line=where, rule_id=rule_id)
+    flags_given = {key: raw.get(key, False) for key in ("rest", "optional", "repeat", "sentence_end")}
+    flags_given["sentence_end"] = raw.get("sentence_end", True)
+    for key, value in flags_given.items():
+        if not isinstance(value, bool):
+            raise RuleError(source, f"{what}.{key} must be true or false", line=where, rule_id=rule_id)
+    rest, optional, repeat = flags_given["rest"], flags_given["optional"], flags_given["repeat"]
+    bounds = {key: _count(raw.get(key, 0), source, where, rule_id, f"{what}.{key}")
+              for key in ("min_chars", "max_chars", "min_words", "max_words", "max_lines")}
+    for low, high in (("min_chars", "max_chars"), ("min_words", "max_words")):
+        if bounds[high] and bounds[high] < bounds[low]:
+            raise RuleError(source, f"{what}.{high} is below {what}.{low}", line=where, rule_id=rule_id)
+    shape = Shape(bounds["min_chars"], bounds["max_chars"], bounds["min_words"], bounds["max_words"],
+                  flags_given["sentence_end"])
+    if bounds["max_lines"] and not rest:
+        raise RuleError(source, f"{what}.max_lines applies only to the rest of an item", line=where, rule_id=rule_id)
+    template = raw.get("template")
+    if template is not None:
+        if name is not None or "pattern" in raw or rest or repeat:
+            raise RuleError(source, f"{what}: a template slot has no field, pattern, rest or repeat",
+                            line=where, rule_id=rule_id)
+        if not isinstance(template, str) or not template.strip():
+            raise RuleError(source, f"{what}.template must be a non-empty string", line=where, rule_id=rule_id)
+        try:
+            parts = list(string.Formatter().parse(template))
+        except ValueError as exc:
+            raise RuleError(source, f"{what}.template is malformed: {exc}", line=where, rule_id=rule_id) from None
+        for _literal, ref, spec, conversion in parts:
+            if ref is None:
+                continue
+            if spec or conversion or not ref.isidentifier():
+                raise RuleError(source, f"{what}.template may hold only plain {{field}} references, got "
+                                f"{{{ref}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}",
+                                line=where, rule_id=rule_id)
+            if ref not in captured:
+                raise RuleError(source, f"{what}.template refers to {{{ref}}}, which no earlier slot captures",
+                                line=where, rule_id=rule_id)
+        return Slot(None, template=template, optional=optional, shape=shape)
+    if rest:
+        if name is None or "pattern" in raw or repeat:
+            raise RuleError(source, f"{what}: the rest of an item needs a field, and takes no pattern or repeat",
+                            line=where, rule_id=rule_id)
+        return Slot(name, rest=True, optional=optional, shape=shape, max_lines=bounds["max_lines"])
+    pattern = None
+    if "pattern" in raw:
+        pattern = _compile(raw["pattern"], flags, source, where, rule_id, f"{what}.pattern")
+    if pattern is None and name is None:
+        raise RuleError(source, f"{what} needs a 'field', a 'pattern' or a 'template'", line=where, rule_id=rule_id)
+    return Slot(name, pattern=pattern, optional=optional, repeat=repeat, shape=shape)
 
 
 # --- field checks ------------------------------------------------------------------------------------
@@ -434,6 +595,12 @@ def _string_list(value: Any, source: str, line: int | None, rule_id: str | None,
 def _positive_int(value: Any, source: str, line: int | None, rule_id: str | None, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
         raise RuleError(source, f"{what} must be a positive integer, got {value!r}", line=line, rule_id=rule_id)
+    return value
+
+
+def _count(value: Any, source: str, line: int | None, rule_id: str | None, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise RuleError(source, f"{what} must be a whole number (0 or more), got {value!r}", line=line, rule_id=rule_id)
     return value
 
 

@@ -1,0 +1,193 @@
+"""Quality of the text path on labelled real dumps (``fixtures/real_dumps``, format in its README).
+
+Three figures, over every labelled line of every dump:
+
+- junk-line recall: the share of junk lines of the targeted families (and of embedded-article and
+  comment lines) that are not in the main record;
+- content-line loss: the share of content lines missing from the main record;
+- embedded-article recall: the share of labelled titles found as the title of a ``related`` record.
+
+    python -m benchmarks.quality.real_dumps [FOLDER] [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cleaner import Cleaner
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "real_dumps"
+FAMILIES = frozenset({"related", "comments", "ads", "upsell", "newsletter", "paywall", "share", "follow",
+                      "syndication", "cookie", "author", "readmore", "trending", "nav", "other"})
+#: Page furniture the rule library does not set out to remove (menus, footers, odd leftovers): reported apart.
+UNTARGETED = frozenset({"nav", "other"})
+_LABEL = re.compile(r"^(C|R|M|T|T=(?P<title>.*?)|J:(?P<family>[a-z]+))\|")
+_WORD = re.compile(r"\w+")
+
+
+class LabelError(ValueError):
+    """A labelled dump that does not follow the format; names the file and line."""
+
+
+@dataclass
+class LabelledDump:
+    name: str
+    site: str
+    text: str
+    #: (label, family or title, the dump line), one per dump line; blank lines have label "".
+    lines: list[tuple[str, str, str]]
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.site}/" if self.site else ""
+
+
+def parse_labelled(text: str, name: str) -> LabelledDump:
+    site = ""
+    lines: list[tuple[str, str, str]] = []
+    header = True
+    for number, raw in enumerate(text.split("\n"), start=1):
+        if header and raw.startswith("#"):
+            if raw.startswith("# site:"):
+                site = raw.split(":", 1)[1].strip()
+            continue
+        header = False
+        if not raw.strip():
+            lines.append(("", "", raw))
+            continue
+        match = _LABEL.match(raw)
+        if match is None:
+            raise LabelError(f"{name}:{number}: no label (C|, J:<family>|, T|, T=<title>|, R| or M|): {raw[:60]!r}")
+        label, line = match.group(1), raw[match.end():]
+        family = match.group("family")
+        if family is not None:
+            if family not in FAMILIES:
+                raise LabelError(f"{name}:{number}: unknown family {family!r}")
+            lines.append(("J", family, line))
+        elif label.startswith("T"):
+            lines.append(("T", match.group("title") or line, line))
+        else:
+            lines.append((label, "", line))
+    if lines and lines[-1] == ("", "", ""):
+        lines.pop()  # the file's final newline
+    return LabelledDump(name, site, "\n".join(line for _, _, line in lines), lines)
+
+
+def load(folder: Path = FIXTURES) -> list[LabelledDump]:
+    return [parse_labelled(path.read_text(encoding="utf-8"), path.name) for path in sorted(folder.glob("*.txt"))]
+
+
+def _key(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def _title_found(title: str, found: list[str]) -> bool:
+    wanted = _key(title)
+    if not wanted:
+        return False
+    for candidate in found:
+        if candidate == wanted:
+            return True
+        shorter, longer = sorted((candidate, wanted), key=len)
+        if shorter and shorter in longer and len(shorter) >= 0.8 * len(longer):
+            return True  # a title cut short ("...") or with its source glued on
+    return False
+
+
+@dataclass
+class Figures:
+    junk: Counter[str] = field(default_factory=Counter)
+    junk_out: Counter[str] = field(default_factory=Counter)
+    content: int = 0
+    content_lost: int = 0
+    titles: int = 0
+    titles_found: int = 0
+    lost_lines: list[str] = field(default_factory=list)
+    missed_titles: list[str] = field(default_factory=list)
+    leaked: list[str] = field(default_factory=list)
+
+    def recall(self, families: frozenset[str] | None = None) -> float:
+        keys = [k for k in self.junk if (families is None or k in families)]
+        total = sum(self.junk[k] for k in keys)
+        return sum(self.junk_out[k] for k in keys) / total if total else 0.0
+
+    @property
+    def targeted(self) -> frozenset[str]:
+        return frozenset(k for k in self.junk if k not in UNTARGETED)
+
+    @property
+    def content_loss(self) -> float:
+        return self.content_lost / self.content if self.content else 0.0
+
+    @property
+    def article_recall(self) -> float:
+        return self.titles_found / self.titles if self.titles else 0.0
+
+
+def score(dumps: list[LabelledDump], cleaner: Cleaner | None = None) -> Figures:
+    built = cleaner or Cleaner()
+    figures = Figures()
+    for dump in dumps:
+        cleaned = built.process(dump.text, doc_id=dump.name, url=dump.url or None)
+        main = next((r for r in cleaned.records if r.kind == "main"), None)
+        kept = Counter(_key(line) for line in ((main.title or "") + "\n" + main.text).split("\n")) if main else Counter()
+        related_titles = [_key(r.title) for r in cleaned.records if r.kind == "related" and r.title]
+        for label, extra, line in dump.lines:
+            key = _key(line)
+            if not label or not key:
+                continue
+            present = kept[key] > 0
+            if present:
+                kept[key] -= 1
+            if label == "C":
+                figures.content += 1
+                if not present:
+                    figures.content_lost += 1
+                    figures.lost_lines.append(f"{dump.name}: {line.strip()[:100]}")
+                continue
+            family = extra if label == "J" else {"T": "related", "R": "related", "M": "comments"}[label]
+            figures.junk[family] += 1
+            if not present:
+                figures.junk_out[family] += 1
+            elif family not in UNTARGETED:
+                figures.leaked.append(f"{dump.name} [{label}:{family}]: {line.strip()[:100]}")
+            if label == "T":
+                figures.titles += 1
+                if _title_found(extra, related_titles):
+                    figures.titles_found += 1
+                else:
+                    figures.missed_titles.append(f"{dump.name}: {extra.strip()[:100]}")
+    return figures
+
+
+def report(figures: Figures, verbose: bool = False) -> str:
+    rows = [
+        f"junk-line recall (targeted families): {figures.recall(figures.targeted):.3f}  "
+        f"({sum(figures.junk_out[k] for k in figures.targeted)}/{sum(figures.junk[k] for k in figures.targeted)})",
+        f"junk-line recall (nav, other; not targeted): {figures.recall(UNTARGETED):.3f}",
+        f"content-line loss: {figures.content_loss:.4f}  ({figures.content_lost}/{figures.content})",
+        f"embedded-article recall: {figures.article_recall:.3f}  ({figures.titles_found}/{figures.titles})",
+        "per family: " + ", ".join(f"{k} {figures.junk_out[k]}/{figures.junk[k]}" for k in sorted(figures.junk)),
+    ]
+    if verbose:
+        rows += ["", "content lost:", *figures.lost_lines, "", "titles missed:", *figures.missed_titles,
+                 "", "junk left in the main record:", *figures.leaked]
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=FIXTURES)
+    parser.add_argument("--verbose", "-v", action="store_true", help="list lost lines, missed titles, leaks")
+    args = parser.parse_args(argv)
+    print(report(score(load(args.folder)), args.verbose))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
