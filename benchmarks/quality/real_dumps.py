@@ -135,7 +135,8 @@ def score(dumps: list[LabelledDump], cleaner: Cleaner | None = None) -> Figures:
     for dump in dumps:
         cleaned = built.process(dump.text, doc_id=dump.name, url=dump.url or None)
         main = next((r for r in cleaned.records if r.kind == "main"), None)
-        kept = Counter(_key(line) for line in ((main.title or "") + "\n" + main.text).split("\n")) if main else Counter()
+        main_lines = ((main.title or "") + "\n" + main.text).split("\n") if main else []
+        kept = Counter(_key(line) for line in main_lines)
         related_titles = [_key(r.title) for r in cleaned.records if r.kind == "related" and r.title]
         for label, extra, line in dump.lines:
             key = _key(line)
