@@ -36,8 +36,8 @@ def check_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
                 cleaned = engine.process(example)
                 if rule.id not in cleaned.hits():
                     yield ExampleFailure(rule, example, "did not remove its junk example")
-                elif isinstance(rule, Layout) and not any(r.kind == "related" for r in cleaned.records):
-                    yield ExampleFailure(rule, example, "found no secondary article in its junk example")
+                elif isinstance(rule, Layout) and not any(r.kind == rule.record_kind for r in cleaned.records):
+                    yield ExampleFailure(rule, example, f"found no {rule.record_kind} record in its junk example")
             for example in rule.examples.keep:
                 if rule.id in engine.process(example).hits():
                     yield ExampleFailure(rule, example, "removed text from its keep example")

@@ -36,6 +36,9 @@ FullMatch = Callable[[regex.Pattern[str], str], "regex.Match[str] | None"]
 #: (skipped, it stays junk), or the header of another block (items stop there).
 PLAIN, JUNK, HEADER = 0, 1, 2
 LineRole = Callable[[int], int]
+#: At most this many short lines (of at most so many characters) between a header and its first item
+#: are taken as the block's own controls; more, or longer, and the header heads no block.
+_LEAD_LINES, _LEAD_CHARS = 2, 40
 
 
 def captures_of(match: regex.Match[str]) -> dict[str, str]:
@@ -57,15 +60,32 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
     parser = _Parser(layout, lines, fullmatch, role, defaults)
     items: list[Item] = []
     position = header + 1
+    skipped: list[int] = []
+    dense = False  # items so far followed each other without blank lines
     while not layout.max_items or len(items) < layout.max_items:
+        after = position
         position = parser.next_start(position)
         if position < 0:
             break
+        if items:
+            gap = any(not lines[i] for i in range(after, position))
+            if len(items) == 1:
+                dense = not gap
+            elif dense and gap:
+                break  # items of one block are spaced alike: a blank line after a dense list ends it
         item = parser.item(position)
         if item is None:
-            break
+            if items or len(skipped) >= _LEAD_LINES or len(lines[position]) > _LEAD_CHARS:
+                break
+            # Between a header and its first item, a short control line ("(View all)", "See more") may sit.
+            skipped.append(position)
+            position += 1
+            continue
         items.append(item)
         position = item.last + 1
+    if items and skipped:
+        items[0].first = skipped[0]
+        items[0].structure_lines[:0] = skipped
     if parser.rest is not None and parser.rest.optional and len(items) > 1 and items[-1].text_lines and \
             not any(item.text_lines for item in items[:-1]):
         # Items of one block share their shape: when only the last has a body, that "body" is the text
@@ -113,6 +133,8 @@ class _Parser:
         item.head_last = item.last
         if self.rest is not None:
             position = self._rest(position, item)
+            if position is None:
+                return None
             position = self._slots(self.tail, position, captured, item)
             if position is None:
                 return None
@@ -149,7 +171,7 @@ class _Parser:
                 position += 1
         return position if position < len(lines) and lines[position] else -1
 
-    def _rest(self, position: int, item: Item) -> int:
+    def _rest(self, position: int, item: Item) -> int | None:
         """Takes body lines up to a blank line (unless skipped), a bound, the next slot's line or a new item."""
         slot = self.rest
         assert slot is not None
@@ -158,8 +180,8 @@ class _Parser:
         stop = self.tail[0] if self.tail else None
         while True:
             at = self._next_line(position)
-            if at < 0 or (slot.max_lines and len(body) >= slot.max_lines) or self.role(at) == HEADER:
-                break
+            if at < 0 or (slot.max_lines and len(body) >= slot.max_lines) or self.role(at) != PLAIN:
+                break  # a header or a junk line ends a body: junk is never a teaser's or a comment's text
             line = lines[at]
             if stop is not None and self._matches(stop, line, dict(item.fields)):
                 break
@@ -174,7 +196,7 @@ class _Parser:
         item.text_lines = body
         if body:
             item.last = body[-1]
-        return position
+        return position if body or slot.optional else None
 
     def _starts_item(self, position: int) -> bool:
         return self._slots(self.head, position, {}, None) is not None
