@@ -38,7 +38,10 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-document-mb", type=float, default=64.0,
                        help="reject a single document larger than this (default: 64)")
     group.add_argument("--keep-comments", action="store_true",
-                       help="HTML: keep reader comments as a record of kind 'comments' (default: drop them)")
+                       help="HTML: also keep the comment section trafilatura finds, as a record of kind 'comments'")
+    group.add_argument("--drop-comments", action="store_true",
+                       help="remove reader comments that comment layouts find in the text, instead of making "
+                            "each one a record of kind 'comments'")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -148,7 +151,8 @@ def _clean(args: argparse.Namespace) -> int:
     settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=HtmlOptions(include_comments=args.keep_comments),
-                           part_bytes=int(args.part_mb * MB), write_removals=args.removals)
+                           part_bytes=int(args.part_mb * MB), write_removals=args.removals,
+                           drop_comments=args.drop_comments)
     executor: Executor
     if args.executor == "ray":
         from cleaner.run.distributed import RayExecutor
@@ -167,10 +171,12 @@ def _clean(args: argparse.Namespace) -> int:
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
     from cleaner._api import Cleaner
+    from cleaner.core.engine import Options
     from cleaner.io.html import HtmlOptions
     from cleaner.io.readers import Document, Piece, read_piece
 
-    cleaner = Cleaner(_load(args), html_options=HtmlOptions(include_comments=args.keep_comments))
+    cleaner = Cleaner(_load(args), html_options=HtmlOptions(include_comments=args.keep_comments),
+                      options=Options(drop_comments=args.drop_comments))
     found = False
     for item in read_piece(Piece(str(args.file)), _read_settings(args)):
         found = True

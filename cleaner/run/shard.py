@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cleaner._api import Cleaner
+from cleaner.core.engine import Options
 from cleaner.core.reltime import resolve_relative
 from cleaner.io.html import HtmlOptions
 from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
@@ -52,6 +53,8 @@ class JobSettings:
     html: HtmlOptions = field(default_factory=HtmlOptions)
     part_bytes: int = DEFAULT_PART_BYTES
     write_removals: bool = False
+    #: Reader comments found in the text are removed instead of becoming records of kind "comments".
+    drop_comments: bool = False
 
     def fingerprint(self) -> str:
         """Changes when anything that shapes the output changes: the rule files' bytes, the options."""
@@ -62,7 +65,7 @@ class JobSettings:
         for path in paths:
             digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
         options = {"disable": sorted(self.disable), "read": asdict(self.read), "html": asdict(self.html),
-                   "removals": self.write_removals}
+                   "removals": self.write_removals, "drop_comments": self.drop_comments}
         digest.update(json.dumps(options, sort_keys=True).encode())
         return digest.hexdigest()
 
@@ -104,7 +107,7 @@ class ShardReport:
 def _cleaner_for(settings: JobSettings) -> Cleaner:
     # One compiled Cleaner per worker process and settings, reused for every shard it runs.
     return Cleaner(settings.rule_paths, builtin=settings.builtin_rules, disable=settings.disable,
-                   html_options=settings.html)
+                   html_options=settings.html, options=Options(drop_comments=settings.drop_comments))
 
 
 def marker_path(out: Path, key: str) -> Path:
