@@ -230,13 +230,16 @@ class _Pass:
         normal = " ".join(line.split())
         host = self.host
         exact_checked = not exact_possible
+        weak: tuple[LineRule, regex.Match[str]] | None = None
         for probe in probes:
             if probe.role != _HEADER and not exact_checked:
                 exact_checked = True
-                if self._exact(index, normal):
+                if self._exact(index, normal) and self.state[index] == _STRONG:
                     return None
             if len(line) > probe.max_chars or not probe.rule.scope.applies(host):
                 continue
+            if probe.role == _BLOCK and (weak is not None or self.state[index] != _CONTENT):
+                continue  # a line rule already explains the line
             match = self.fullmatch(probe.pattern, normal, index, probe.rule.id)
             if match is None:
                 continue
@@ -247,17 +250,26 @@ class _Pass:
                 self.headers.setdefault(index, []).append((rule, captures_of(match)))  # type: ignore[arg-type]
                 continue
             if probe.role == _LINE:
-                self._mark(index, rule, _STRONG if rule.strength == "strong" else _WEAK)  # type: ignore[union-attr]
-                if rule.min_run > 1:  # type: ignore[union-attr]
-                    self.runs.setdefault(rule.id, (rule, []))[1].append(index)  # type: ignore[arg-type]
-                for name, value in match.groupdict().items():
-                    if value:
-                        self.metadata.setdefault(name, value)
+                if rule.strength == "weak":  # type: ignore[union-attr]
+                    # A weak rule's verdict stands only if no strong rule explains the line.
+                    weak = weak or (rule, match)  # type: ignore[assignment]
+                    continue
+                self._line_rule(index, rule, match, _STRONG)  # type: ignore[arg-type]
                 return None
             return rule  # type: ignore[return-value]
         if not exact_checked:
             self._exact(index, normal)
+        if weak is not None and self.state[index] == _CONTENT:
+            self._line_rule(index, weak[0], weak[1], _WEAK)
         return None
+
+    def _line_rule(self, index: int, rule: LineRule, match: regex.Match[str], state: int) -> None:
+        self._mark(index, rule, state)
+        if rule.min_run > 1:
+            self.runs.setdefault(rule.id, (rule, []))[1].append(index)
+        for name, value in match.groupdict().items():
+            if value:
+                self.metadata.setdefault(name, value)
 
     def _exact(self, index: int, normal: str) -> bool:
         rule = self.engine._exact.get(normal.casefold())

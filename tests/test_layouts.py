@@ -1,0 +1,254 @@
+"""The layout grammar: optional, repeated and shaped slots, bodies, inline references, comment threads."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import cleaner
+from cleaner.core.engine import Engine, Options
+from cleaner.core.rules import RuleSet, parse_rule_file
+
+TITLE = "{ field = 'title', min_words = 3, max_chars = 120, sentence_end = false }"
+META = "{ pattern = '(?P<published>\\d{1,2} (?:hours?|days?) ago)|by [A-Za-z. ]{2,40}', optional = true, repeat = true }"
+TEASER = "{ field = 'text', rest = true, optional = true, max_lines = 2, min_words = 5 }"
+
+
+def _engine(body: str, **options: bool) -> Engine:
+    return Engine(RuleSet((parse_rule_file(textwrap.dedent(body), "test.toml"),)), Options(**options))
+
+
+LIST = _engine(f'''
+    [[rule]]
+    id = "TST001"
+    purpose = "ad label"
+    line = "Advertisement"
+    examples.junk = ["Advertisement"]
+    examples.keep = ["Advertisement revenue fell."]
+
+    [[layout]]
+    id = "TST100"
+    purpose = "related block"
+    header = 'related articles|more from (?P<source>[A-Za-z ]+)'
+    slots = [{TITLE}, {META}, {TEASER}]
+''')
+
+
+def _records(engine: Engine, text: str):
+    return engine.process(textwrap.dedent(text).strip("\n")).records
+
+
+def test_a_list_of_titles_becomes_one_record_per_title() -> None:
+    records = _records(LIST, """
+        Headline of the story
+        The story itself, told in a sentence.
+        Related Articles
+        Storm knocks out power across the region
+        Council approves the new budget after debate
+        - Five things to know about the tax rules
+    """)
+    assert [r.kind for r in records] == ["main", "related", "related", "related"]
+    assert [r.title for r in records[1:]] == ["Storm knocks out power across the region",
+                                              "Council approves the new budget after debate",
+                                              "- Five things to know about the tax rules"]
+    assert records[0].text == "The story itself, told in a sentence."
+
+
+def test_items_take_optional_meta_lines_and_a_teaser() -> None:
+    records = _records(LIST, """
+        Headline
+        The story itself, told in a sentence.
+
+        More from Reuters
+
+        Oil prices climb as supply worries return
+        2 hours ago
+        by Jane Doe
+        Traders weighed fresh signs of tight supply on Tuesday.
+
+        Central bank holds rates steady again
+        3 days ago
+        Policy makers said inflation was cooling but not yet beaten.
+    """)
+    first, second = records[1], records[2]
+    assert (first.title, first.published, first.source, first.text) == (
+        "Oil prices climb as supply worries return", "2 hours ago", "Reuters",
+        "Traders weighed fresh signs of tight supply on Tuesday.")
+    assert (second.title, second.published) == ("Central bank holds rates steady again", "3 days ago")
+    assert records[0].text == "The story itself, told in a sentence."
+
+
+def test_the_article_going_on_after_a_list_is_not_a_teaser() -> None:
+    records = _records(LIST, """
+        Headline
+        First paragraph of the story.
+        Related Articles
+        Storm knocks out power across the region
+        Council approves the new budget after debate
+        The story goes on here, and this sentence belongs to it.
+    """)
+    assert [r.title for r in records[1:]] == ["Storm knocks out power across the region",
+                                              "Council approves the new budget after debate"]
+    assert all(not r.text for r in records[1:])
+    assert records[0].text.endswith("The story goes on here, and this sentence belongs to it.")
+
+
+def test_a_blank_line_after_a_dense_list_ends_it() -> None:
+    records = _records(LIST, """
+        Headline
+        First paragraph of the story.
+        Related Articles
+        Storm knocks out power across the region
+        Council approves the new budget after debate
+
+        A subheading of the story
+        More of the story, in a sentence.
+    """)
+    assert len(records) == 3
+    assert "A subheading of the story" in records[0].text
+
+
+def test_junk_between_items_is_stepped_over_and_stays_junk() -> None:
+    cleaned = LIST.process("Headline\nBody of the story.\nRelated Articles\nStorm knocks out power today\n"
+                           "Advertisement\nCouncil approves the new budget")
+    assert [r.title for r in cleaned.records[1:]] == ["Storm knocks out power today",
+                                                      "Council approves the new budget"]
+    assert {(r.rule_id, r.text) for r in cleaned.removals} == {("TST100", "Related Articles"),
+                                                               ("TST001", "Advertisement")}
+
+
+def test_a_header_with_nothing_under_it_stays_weak() -> None:
+    records = _records(LIST, """
+        Headline
+        Related articles
+        The story itself, told in a sentence.
+    """)
+    assert records[0].text == "Related articles\nThe story itself, told in a sentence."
+
+
+INLINE = _engine('''
+    [[layout]]
+    id = "TST110"
+    purpose = "inline reference"
+    header = '(?:also read|read more): (?P<title>[^\\n]{10,200}?(?<![.]))'
+    max_chars = 250
+''')
+
+
+def test_an_inline_reference_becomes_a_record_and_leaves_the_text() -> None:
+    cleaned = INLINE.process("Headline\nFirst paragraph.\nAlso read: Storm knocks out power across the region\n"
+                             "Second paragraph.\nRead more: the mayor said, was what the sign said.")
+    main, related = cleaned.records
+    assert related.title == "Storm knocks out power across the region"
+    assert main.text == "First paragraph.\nSecond paragraph.\nRead more: the mayor said, was what the sign said."
+    assert [r.rule_id for r in cleaned.removals] == ["TST110"]
+
+
+COMMENTS = '''
+    [[layout]]
+    id = "TST200"
+    purpose = "comment thread"
+    kind = "comments"
+    header = '\\d+ comments'
+    title_echo = "keep"
+    slots = [
+      { pattern = '(?P<source>[\\w ]{2,30}) says:' },
+      { pattern = '(?P<published>\\w+ \\d{1,2}, \\d{4} at \\d{1,2}:\\d{2} [ap]m)' },
+      { field = "text", rest = true },
+      { pattern = 'reply', optional = true },
+    ]
+'''
+THREAD = """
+    Headline
+    The story itself, told in a sentence.
+    2 Comments
+    jane says:
+    March 3, 2024 at 10:15 am
+    Great piece.
+    I agree with all of it.
+    Reply
+    joe says:
+    March 3, 2024 at 11:00 am
+    Not so sure.
+    Reply
+"""
+
+
+def test_comments_become_records_of_their_own() -> None:
+    records = _records(_engine(COMMENTS), THREAD)
+    assert records[0].text == "The story itself, told in a sentence."
+    assert [(r.kind, r.source, r.published, r.text) for r in records[1:]] == [
+        ("comments", "jane", "March 3, 2024 at 10:15 am", "Great piece.\nI agree with all of it."),
+        ("comments", "joe", "March 3, 2024 at 11:00 am", "Not so sure."),
+    ]
+
+
+def test_drop_comments_removes_them_with_the_layout_named() -> None:
+    cleaned = _engine(COMMENTS, drop_comments=True).process(textwrap.dedent(THREAD).strip())
+    assert [r.kind for r in cleaned.records] == ["main"]
+    assert cleaned.records[0].text == "The story itself, told in a sentence."
+    assert {r.rule_id for r in cleaned.removals} == {"TST200"}
+    assert "Great piece." in {r.text for r in cleaned.removals}
+
+
+def test_the_best_of_several_layouts_under_one_header_wins() -> None:
+    engine = _engine(f'''
+        [[layout]]
+        id = "TST100"
+        purpose = "titles only"
+        header = 'related'
+        slots = [{TITLE}]
+
+        [[layout]]
+        id = "TST101"
+        purpose = "source, then title"
+        header = 'related'
+        slots = [{{ field = 'source', pattern = '[A-Z]{{2,8}}' }}, {TITLE}]
+    ''')
+    records = _records(engine, """
+        Headline
+        Body of the story.
+        Related
+        RTHK
+        Storm knocks out power across the region
+        BBC
+        Council approves the new budget after debate
+    """)
+    assert [(r.source, r.title) for r in records[1:]] == [
+        ("RTHK", "Storm knocks out power across the region"), ("BBC", "Council approves the new budget after debate")]
+
+
+def test_builtin_layouts_split_real_shapes() -> None:
+    text = ("Headline of the story\nThe story itself, in one sentence.\n\nYou may also like:\n\n"
+            "- Five things to know about the new tax rules\n- How the city plans to fix its roads\n\n"
+            "READ MORE: Storm knocks out power to thousands across the region\n")
+    records = cleaner.clean(text)
+    assert records[0].text == "The story itself, in one sentence."
+    assert [r.title for r in records[1:]] == ["Five things to know about the new tax rules",
+                                              "How the city plans to fix its roads",
+                                              "Storm knocks out power to thousands across the region"]
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ("header = 'x'\nkind = 'replies'\nslots = [{ field = 'title' , pattern = 'a'}]", "kind must be 'related' or"),
+    ("header = 'x'\nblank_lines = 'skip'\nslots = [{ field = 'title', pattern = 'a' }, { field = 'text', rest = true }]",
+     "needs max_lines"),
+    ("header = 'x'", "an inline reference"),
+    ("header = 'x (?P<title>.+)'\nmin_items = 2", "an inline reference is one item"),
+    ("header = 'x'\nslots = [{ field = 'title', pattern = 'a', optional = true }]", "first slot must be required"),
+    ("header = 'x'\nslots = [{ field = 'title' }]", "first slot must be required and have a pattern or a shape"),
+    ("header = 'x'\nslots = [{ field = 'source', pattern = 'a' }, { template = '{source:>999999999}' }]",
+     "only plain {field} references"),
+    ("header = 'x'\nslots = [{ field = 'title', pattern = 'a', max_words = 2, min_words = 5 }]",
+     "max_words is below"),
+    ("header = 'x'\nslots = [{ field = 'title', pattern = 'a', max_lines = 2 }]", "applies only to the rest"),
+    ("header = 'x'\nslots = [{ field = 'title', pattern = 'a' }, { field = 'text', rest = true }, "
+     "{ field = 'source' }]", "after the rest of the item needs a pattern"),
+    ("header = 'x'\nmax_items = 1\nmin_items = 2\nslots = [{ field = 'title', pattern = 'a' }]", "below min_items"),
+])
+def test_bad_layouts_fail_at_load_with_a_reason(body: str, reason: str) -> None:
+    with pytest.raises(cleaner.RuleError) as caught:
+        parse_rule_file(f'[[layout]]\nid = "TST100"\npurpose = "x"\n{body}\n', "bad.toml")
+    assert reason in str(caught.value)
+    assert str(caught.value).startswith("bad.toml")
