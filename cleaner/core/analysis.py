@@ -40,7 +40,7 @@ def _parse(pattern: str, ignore_case: bool) -> Any:
 #: must equal the line's key, ``(prefix, False)`` must begin it. ``("", False)`` means any line.
 FirstWords = frozenset[tuple[str, bool]]
 ANY_LINE: FirstWords = frozenset({("", False)})
-_ENUMERATION_LIMIT = 5000
+_ENUMERATION_LIMIT = 10000
 _SMALL_CLASS = 12
 
 

@@ -320,7 +320,9 @@ class _Pass:
             found = parse_items(layout, self.lines, header, self.fullmatch, self._role, captured)
             if len(found) < layout.min_items or not found:
                 continue
-            if best is None or found[-1].last > best[1][-1].last:
+            # The layout that explains the most lines wins; of two that explain the same lines, the one
+            # with fewer, richer items (a kicker line is not a title of its own).
+            if best is None or (found[-1].last, -len(found)) > (best[1][-1].last, -len(best[1])):
                 best = (layout, found)
         if best is None:
             if self.state[header] == _CONTENT:
