@@ -205,15 +205,20 @@ def evaluate_text_path(data: Path, limit: int | None = None, cleaner: Cleaner | 
             without_after, _ = snippets_present(page.without_snippets, main)
             lines = content_lines(dump, page.truth)
             kept = _normal(main)
+            anywhere = _normal("\n".join(f"{r.title or ''}\n{r.source or ''}\n{r.text}" for r in records))
             lost = sum(1 for line in lines if line not in kept)
-            for key in ((style, page_type), (style, "all")):
+            nowhere = sum(1 for line in lines if line not in anywhere)
+            # On forums the replies are the content, and they become records of kind "comments" by design:
+            # "all but forum" keeps that apart from what would be a loss on any other page.
+            groups = [(style, page_type), (style, "all")] + ([(style, "all but forum")] if page_type != "forum" else [])
+            for key in groups:
                 tally = tallies[key]
                 tally.pages += 1
                 tally.add(p_before=before[0], r_before=before[1], f1_before=before[2],
                           p_after=after[0], r_after=after[1], f1_after=after[2],
                           with_total=with_total, with_before=with_before, with_after=with_after,
                           without_total=without_total, without_before=without_before, without_after=without_after,
-                          content_lines=len(lines), content_lost=lost)
+                          content_lines=len(lines), content_lost=lost, content_nowhere=nowhere)
     results: dict[str, dict[str, dict[str, float]]] = defaultdict(dict)
     for (style, page_type), tally in sorted(tallies.items()):
         results[style][page_type] = {
@@ -226,6 +231,7 @@ def evaluate_text_path(data: Path, limit: int | None = None, cleaner: Cleaner | 
             "with_before": round(tally.mean("with_before", "with_total"), 4),
             "with_after": round(tally.mean("with_after", "with_total"), 4),
             "content_line_loss": round(tally.mean("content_lost", "content_lines"), 4),
+            "content_in_no_record": round(tally.mean("content_nowhere", "content_lines"), 4),
         }
     for style, spent in seconds.items():
         results[style]["all"]["clean_ms_per_page"] = round(1000 * spent / max(1, results[style]["all"]["pages"]), 3)
@@ -235,16 +241,17 @@ def evaluate_text_path(data: Path, limit: int | None = None, cleaner: Cleaner | 
 def table(results: dict[str, dict[str, dict[str, float]]]) -> str:
     """A plain-text table: one row per dump style and page type, before -> after."""
     rows = [f"{'dump':<12}{'page type':<15}{'pages':>6}  {'word F1':>15}  {'precision':>15}  {'recall':>15}  "
-            f"{'without left':>15}  {'with kept':>15}  {'content lost':>12}"]
+            f"{'without left':>15}  {'with kept':>15}  {'out of main':>11}  {'in no record':>12}"]
     for style, by_type in results.items():
-        for page_type, f in sorted(by_type.items(), key=lambda kv: (kv[0] != "all", kv[0])):
+        for page_type, f in sorted(by_type.items(), key=lambda kv: (not kv[0].startswith("all"), kv[0])):
             rows.append(
                 f"{style:<12}{page_type:<15}{int(f['pages']):>6}  "
                 f"{f['f1_before']:.3f} -> {f['f1_after']:.3f}  "
                 f"{f['precision_before']:.3f} -> {f['precision_after']:.3f}  "
                 f"{f['recall_before']:.3f} -> {f['recall_after']:.3f}  "
                 f"{f['without_before']:.3f} -> {f['without_after']:.3f}  "
-                f"{f['with_before']:.3f} -> {f['with_after']:.3f}  {f['content_line_loss']:>12.4f}")
+                f"{f['with_before']:.3f} -> {f['with_after']:.3f}  {f['content_line_loss']:>11.4f}  "
+                f"{f['content_in_no_record']:>12.4f}")
     return "\n".join(rows)
 
 

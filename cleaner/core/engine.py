@@ -182,6 +182,8 @@ class _Pass:
         self._starts: list[int] | None = None
         #: Lines matched by rules that count only in runs (min_run > 1), by rule.
         self.runs: dict[str, tuple[LineRule, list[int]]] = {}
+        #: Lines of a run-only rule that a weak rule also matched: what they are if the run falls short.
+        self.fallbacks: dict[int, LineRule] = {}
         #: Header lines, with each layout whose header the line matched and what the header captured.
         self.headers: dict[int, list[tuple[Layout, dict[str, str]]]] = {}
 
@@ -211,7 +213,7 @@ class _Pass:
                     items.extend((found[0], item) for item in found[1])
         if self.runs:
             self._settle_runs()
-        if weak:
+        if weak or self.fallbacks:
             self._settle_weak_lines()
         records = self._main_record() + self._item_records(items)
         self.removals.sort(key=lambda r: r.start)
@@ -231,6 +233,7 @@ class _Pass:
         host = self.host
         exact_checked = not exact_possible
         weak: tuple[LineRule, regex.Match[str]] | None = None
+        in_runs: tuple[LineRule, regex.Match[str]] | None = None
         for probe in probes:
             if probe.role != _HEADER and not exact_checked:
                 exact_checked = True
@@ -254,19 +257,29 @@ class _Pass:
                     # A weak rule's verdict stands only if no strong rule explains the line.
                     weak = weak or (rule, match)  # type: ignore[assignment]
                     continue
+                if rule.min_run > 1:  # type: ignore[union-attr]
+                    # Junk only in a run: a rule that explains the line on its own goes first.
+                    in_runs = in_runs or (rule, match)  # type: ignore[assignment]
+                    continue
                 self._line_rule(index, rule, match, _STRONG)  # type: ignore[arg-type]
                 return None
             return rule  # type: ignore[return-value]
         if not exact_checked:
             self._exact(index, normal)
-        if weak is not None and self.state[index] == _CONTENT:
-            self._line_rule(index, weak[0], weak[1], _WEAK)
+        if self.state[index] == _CONTENT:
+            if in_runs is not None:
+                self._line_rule(index, in_runs[0], in_runs[1], _STRONG, fallback=weak)
+            elif weak is not None:
+                self._line_rule(index, weak[0], weak[1], _WEAK)
         return None
 
-    def _line_rule(self, index: int, rule: LineRule, match: regex.Match[str], state: int) -> None:
+    def _line_rule(self, index: int, rule: LineRule, match: regex.Match[str], state: int,
+                   fallback: tuple[LineRule, regex.Match[str]] | None = None) -> None:
         self._mark(index, rule, state)
         if rule.min_run > 1:
             self.runs.setdefault(rule.id, (rule, []))[1].append(index)
+            if fallback is not None:
+                self.fallbacks[index] = fallback[0]
         for name, value in match.groupdict().items():
             if value:
                 self.metadata.setdefault(name, value)
@@ -362,8 +375,10 @@ class _Pass:
                 if len(run) < rule.min_run:
                     for lonely in run:
                         if self.why[lonely] == rule.id:
-                            self.state[lonely] = _CONTENT
-                            self.why[lonely] = None
+                            # Alone, the line is what a weak rule said of it, if one did; else content.
+                            fallback = self.fallbacks.get(lonely)
+                            self.state[lonely] = _CONTENT if fallback is None else _WEAK
+                            self.why[lonely] = None if fallback is None else fallback.id
                 run = [index] if index is not None else []
 
     def _settle_weak_lines(self) -> None:
