@@ -25,10 +25,10 @@ test: setup
 
 # Short mode (8 MB corpus), as CI runs it; the full mode uses a 200 MB corpus.
 bench: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only
+	$(BIN)/python -m pytest benchmarks --benchmark-only --speed-gate
 
 bench-full: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only --runslow
+	$(BIN)/python -m pytest benchmarks --benchmark-only --runslow --speed-gate
 
 # Fails when a benchmark's best time is more than 25% slower than the saved baseline of this machine kind.
 bench-compare: setup

@@ -1,7 +1,8 @@
 """Throughput benchmarks (pytest-benchmark), with references measured in the same session.
 
 Ratios to the references hold on any machine; `ratios.json` records the ones measured on the
-development machine, and test_ratio_gate fails when ours falls more than 20% below them.
+development machine. With --speed-gate (``make bench``) a ratio more than 20% below its record fails;
+without it (``make test``, CI) the figures are printed and nothing fails on timing.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def test_import_time(benchmark, results) -> None:
     assert microseconds > 0
 
 
-def test_end_to_end_and_references(benchmark, corpus, results) -> None:
+def test_end_to_end_and_references(benchmark, corpus, results, request) -> None:
     """JSON lines -> clean -> segment -> Parquet on one worker, beside grep and a naive loop."""
     if shutil.which("grep") is None:
         pytest.fail("grep is needed for the reference measurement")
@@ -117,5 +118,9 @@ def test_end_to_end_and_references(benchmark, corpus, results) -> None:
     results["end to end, JSON lines to Parquet, 1 worker"] = figures
     benchmark.extra_info.update(figures)
     recorded = baseline_ratios()
-    assert figures["ratio to naive loop"] >= recorded["end_to_end_vs_naive_loop"] * TOLERANCE, figures
-    assert figures["ratio to grep"] >= recorded["end_to_end_vs_grep"] * TOLERANCE, figures
+    below = {name: (figures[name], floor) for name, floor in
+             (("ratio to naive loop", recorded["end_to_end_vs_naive_loop"] * TOLERANCE),
+              ("ratio to grep", recorded["end_to_end_vs_grep"] * TOLERANCE)) if figures[name] < floor}
+    print(f"\nend to end: {figures}; recorded ratios {recorded}; below the floor: {below or 'none'}")
+    if request.config.getoption("--speed-gate"):
+        assert not below, below

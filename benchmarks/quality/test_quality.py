@@ -27,17 +27,25 @@ def figures(request) -> dict:
     return results
 
 
-def test_scrapinghub_matches_or_beats_trafilatura(figures) -> None:
+def _speed(request, ours: dict, theirs: dict) -> None:
+    """Pages per second beside trafilatura: reported always, a failure only with --speed-gate."""
+    ratio = ours["pages_per_s"] / theirs["pages_per_s"]
+    print(f"\npages/s: cleaner {ours['pages_per_s']}, trafilatura {theirs['pages_per_s']} ({ratio:.2f}x)")
+    if request.config.getoption("--speed-gate"):
+        assert ratio >= THROUGHPUT_FLOOR
+
+
+def test_scrapinghub_matches_or_beats_trafilatura(figures, request) -> None:
     ours, theirs = figures["scrapinghub"]["cleaner"], figures["scrapinghub"]["trafilatura"]
     assert ours["pages"] == theirs["pages"] == 181
     assert ours["f1"] >= theirs["f1"]
     assert ours["precision"] > theirs["precision"]
-    assert ours["pages_per_s"] >= THROUGHPUT_FLOOR * theirs["pages_per_s"]
+    _speed(request, ours, theirs)
 
 
-def test_wcxb_matches_or_beats_trafilatura(figures) -> None:
+def test_wcxb_matches_or_beats_trafilatura(figures, request) -> None:
     ours, theirs = figures["wcxb"]["cleaner"], figures["wcxb"]["trafilatura"]
     assert ours["pages"] == theirs["pages"] == 455
     assert ours["word_f1"] >= theirs["word_f1"]
     assert ours["without_leaked"] < theirs["without_leaked"]
-    assert ours["pages_per_s"] >= THROUGHPUT_FLOOR * theirs["pages_per_s"]
+    _speed(request, ours, theirs)

@@ -219,3 +219,59 @@ def _flatten(sequence: Any) -> list[tuple[Any, Any]]:
             for alternative in argument[1]:
                 found += _flatten(alternative)
     return found
+
+
+#: Shortest literal worth gating a rule on: shorter ones occur in too many lines to save anything.
+_MIN_REQUIRED = 3
+
+
+def required_words(pattern: str, ignore_case: bool) -> frozenset[str] | None:
+    """Lower-cased strings of which every match of ``pattern`` contains at least one, or None.
+
+    Read from the parse tree: a run of literal characters must appear; an alternation needs one of its
+    branches' strings; a repeat needs its body's only if it runs at least once. Used to skip a rule whose
+    first words cannot be listed on lines that hold none of its words, so the answer errs towards None
+    (try the rule) whenever it is unsure.
+    """
+    parsed = _parse(pattern, ignore_case)
+    if parsed is None:
+        return None
+    try:
+        found = _required(list(parsed))
+    except RecursionError:
+        return None
+    if not found or min(map(len, found)) < _MIN_REQUIRED:
+        return None
+    return frozenset(found)
+
+
+def _better(current: set[str] | None, candidate: set[str] | None) -> set[str] | None:
+    if not candidate:
+        return current
+    if current is None:
+        return candidate
+    # The set whose shortest string is longest rules out the most lines; then the smaller set.
+    return min((current, candidate), key=lambda s: (-min(map(len, s)), len(s)))
+
+
+def _required(sequence: list[tuple[Any, Any]]) -> set[str] | None:
+    best: set[str] | None = None
+    run: list[str] = []
+    for op, argument in [*sequence, (None, None)]:
+        if op is C.LITERAL:
+            char = chr(argument).lower()
+            if len(char) == 1:
+                run.append(char)
+                continue
+        if run:
+            best = _better(best, {"".join(run)})
+            run = []
+        if op is C.SUBPATTERN:
+            best = _better(best, _required(list(argument[-1])))
+        elif op is C.BRANCH:
+            branches = [_required(list(alternative)) for alternative in argument[1]]
+            if all(branches):
+                best = _better(best, set().union(*branches))  # type: ignore[arg-type]
+        elif op in _REPEATS and argument[0] >= 1:
+            best = _better(best, _required(list(argument[2])))
+    return best

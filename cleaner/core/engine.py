@@ -7,13 +7,13 @@ Pure Python over strings. An :class:`Engine` compiles its rules once and keeps n
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 from types import MappingProxyType
 
 import regex
 
-from cleaner.core.analysis import first_words, needs_timeout
+from cleaner.core.analysis import first_words, needs_timeout, required_words
 from cleaner.core.errors import RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, RuleSet
@@ -47,6 +47,8 @@ class _Probe:
     rule: LineRule | BlockRule | Layout
     pattern: regex.Pattern[str]
     max_chars: int
+    #: For a pattern that can start with any word: lower-cased words one of which a match must hold.
+    required: tuple[str, ...] | None = None
 
 
 _HEADER, _LINE, _BLOCK = 0, 1, 2
@@ -78,7 +80,7 @@ class Engine:
             elif isinstance(rule, Layout):
                 headers.append(_Probe(_HEADER, rule, rule.header, rule.max_chars))
         # Headers first: the same words ("Related Articles") mean more when a block of items follows.
-        ordered = headers + probes + blocks
+        ordered = [self._gated(probe) for probe in headers + probes + blocks]
         self._exact_longest = max((len(k) for k in self._exact), default=0)
         # Lines longer than every rule's bound are body text: they are never tried against any rule.
         self._longest = max([self._exact_longest, *(p.max_chars for p in ordered)], default=0)
@@ -86,6 +88,15 @@ class Engine:
         self._probes = tuple(ordered)
         self._words, self._prefixes = self._build_index(ordered)
         self._by_word: dict[str, tuple[_Probe, ...]] = {}
+
+    @staticmethod
+    def _gated(probe: _Probe) -> _Probe:
+        """The probe, with the words a match must hold when its first words cannot be listed."""
+        ignore_case = bool(probe.pattern.flags & regex.IGNORECASE)
+        if ("", False) not in first_words(probe.pattern.pattern, ignore_case):
+            return probe
+        required = required_words(probe.pattern.pattern, ignore_case)
+        return probe if required is None else replace(probe, required=tuple(sorted(required)))
 
     @staticmethod
     def _timing(rules: RuleSet) -> dict[regex.Pattern[str], bool]:
@@ -131,8 +142,13 @@ class Engine:
 
     def _lookup(self, key: str) -> tuple[_Probe, ...]:
         positions = set(self._words.get(key, ()))
+        size = len(key)
         for length, table in self._prefixes:
-            positions.update(table.get(key[:length], ()))
+            if length > size:
+                break  # tables are by increasing length: no longer prefix can begin this key
+            found = table.get(key[:length])
+            if found:
+                positions.update(found)
         return tuple(self._probes[i] for i in sorted(positions))
 
     # --- public ----------------------------------------------------------------------------------
@@ -177,6 +193,7 @@ class _Pass:
         self.state = [_CONTENT if line else _BLANK for line in self.lines]
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
+        self.line_metadata: dict[int, dict[str, str]] = {}
         self.notices: list[Notice] = []
         self.removals: list[Removal] = []
         self._starts: list[int] | None = None
@@ -234,6 +251,7 @@ class _Pass:
         exact_checked = not exact_possible
         weak: tuple[LineRule, regex.Match[str]] | None = None
         in_runs: tuple[LineRule, regex.Match[str]] | None = None
+        lower: str | None = None
         for probe in probes:
             if probe.role != _HEADER and not exact_checked:
                 exact_checked = True
@@ -241,6 +259,11 @@ class _Pass:
                     return None
             if len(line) > probe.max_chars or not probe.rule.scope.applies(host):
                 continue
+            if probe.required is not None:
+                if lower is None:
+                    lower = normal.lower()
+                if not any(map(lower.__contains__, probe.required)):
+                    continue  # the line holds none of the words every match of this pattern holds
             if probe.role == _BLOCK and (weak is not None or self.state[index] != _CONTENT):
                 continue  # a line rule already explains the line
             match = self.fullmatch(probe.pattern, normal, index, probe.rule.id)
@@ -280,9 +303,10 @@ class _Pass:
             self.runs.setdefault(rule.id, (rule, []))[1].append(index)
             if fallback is not None:
                 self.fallbacks[index] = fallback[0]
-        for name, value in match.groupdict().items():
-            if value:
-                self.metadata.setdefault(name, value)
+        found = {name: value for name, value in match.groupdict().items() if value}
+        if found:
+            # Kept until the line is known to stay junk: a weak line settled back to content says nothing.
+            self.line_metadata[index] = found
 
     def _exact(self, index: int, normal: str) -> bool:
         rule = self.engine._exact.get(normal.casefold())
@@ -414,6 +438,10 @@ class _Pass:
 
     def _main_record(self) -> list[Record]:
         why = self.why
+        for index in sorted(self.line_metadata):
+            if self.state[index] != _CONTENT:
+                for name, value in self.line_metadata[index].items():
+                    self.metadata.setdefault(name, value)
         kept = [i for i, state in enumerate(self.state) if state == _CONTENT]
         for index, rule_id in enumerate(why):
             if rule_id is not None and self.state[index] != _CONTENT:

@@ -30,11 +30,14 @@ DEFAULT_MAX_CHARS = 200
 #: A layout's header line ("Related Articles") is shorter still.
 DEFAULT_HEADER_CHARS = 100
 #: Inputs tried on every pattern at load time; a pattern that times out on one is rejected.
-_BACKTRACKING_PROBES = tuple(
-    unit * (4000 // len(unit)) + tail
-    for unit in ("a", " ", "a ", "1", "-", "a1", ". ", "ab")
-    for tail in ("!", "\u2603")
-)
+_PROBE_UNITS = ("a", " ", "a ", "1", "-", "a1", ". ", "ab")
+_PROBE_TAILS = ("!", "\u2603")
+#: Probe length for a pattern whose lines are not bounded; a bounded one is probed at twice its bound.
+_UNBOUNDED_PROBE = 4000
+
+
+def _backtracking_probes(length: int) -> list[str]:
+    return [unit * (length // len(unit)) + tail for unit in _PROBE_UNITS for tail in _PROBE_TAILS]
 _PROBE_TIMEOUT = 0.2
 
 
@@ -134,7 +137,7 @@ class BlockRule(Rule):
 #: Characters that end a sentence when they end a line. An ellipsis ends a truncated title, not a sentence.
 _SENTENCE_END = (".", ",", ";", ":")
 _ELLIPSIS = ("...", "…")
-_LETTER = _stdlib_re.compile(r"[^\W\d_]")
+_WORD = _stdlib_re.compile(r"[^\W\d_]\S*")  # from a token's first letter to its end: one match a word
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +156,7 @@ class Shape:
             return False
         if self.min_words or self.max_words:
             # A word holds a letter: "June 3, 2024" is one word, so a date is never a three-word title.
-            words = sum(1 for token in line.split() if _LETTER.search(token))
+            words = len(_WORD.findall(line))
             if words < self.min_words or (self.max_words and words > self.max_words):
                 return False
         return self.sentence_end or not line.endswith(_SENTENCE_END) or line.endswith(_ELLIPSIS)
@@ -422,8 +425,10 @@ def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, l
                 raise RuleError(source, f"'{unwanted}' does not apply to a block rule", line=where, rule_id=rule_id)
         max_lines = _positive_int(block.get("max_lines", 30), source, where, rule_id, "block.max_lines")
         return BlockRule(**common, max_lines=max_lines,
-                         start=_compile(block.get("start"), flags, source, where, rule_id, "block.start"),
-                         end=_compile(block.get("end"), flags, source, where, rule_id, "block.end"))
+                         start=_compile(block.get("start"), flags, source, where, rule_id, "block.start",
+                                        DEFAULT_MAX_CHARS),
+                         end=_compile(block.get("end"), flags, source, where, rule_id, "block.end",
+                                      DEFAULT_MAX_CHARS))
     max_chars = _positive_int(table.get("max_chars", DEFAULT_MAX_CHARS), source, locate.key(line, "max_chars"),
                               rule_id, "max_chars")
     min_run = _positive_int(table.get("min_run", 1), source, locate.key(line, "min_run"), rule_id, "min_run")
@@ -433,7 +438,7 @@ def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, l
         if not key:
             raise RuleError(source, "'line' is blank", line=locate.key(line, "line"), rule_id=rule_id)
         return LineRule(**common, exact=key, strength=strength, max_chars=max(max_chars, len(key)), min_run=min_run)
-    pattern = _compile(table["pattern"], flags, source, locate.key(line, "pattern"), rule_id, "pattern")
+    pattern = _compile(table["pattern"], flags, source, locate.key(line, "pattern"), rule_id, "pattern", max_chars)
     return LineRule(**common, pattern=pattern, strength=strength, max_chars=max_chars, min_run=min_run)
 
 
@@ -442,7 +447,9 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     common = _common(table, _LAYOUT_KEYS, source, locate, line, file_scope, "[[layout]]")
     rule_id = common["id"]
     flags = _flags(table, source, locate.key(line, "case_sensitive"), rule_id)
-    header = _compile(table.get("header"), flags, source, locate.key(line, "header"), rule_id, "header")
+    max_chars = _positive_int(table.get("max_chars", DEFAULT_HEADER_CHARS), source, locate.key(line, "max_chars"),
+                              rule_id, "max_chars")
+    header = _compile(table.get("header"), flags, source, locate.key(line, "header"), rule_id, "header", max_chars)
     where = locate.key(line, "slots")
     raw_slots = table.get("slots", [])
     if not isinstance(raw_slots, list):
@@ -485,8 +492,6 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     if blank_lines == "skip" and any(s.rest and not s.max_lines for s in slots):
         raise RuleError(source, "with blank_lines = 'skip' the rest of an item needs max_lines, or it would "
                         "run to the end of the document", line=where, rule_id=rule_id)
-    max_chars = _positive_int(table.get("max_chars", DEFAULT_HEADER_CHARS), source, locate.key(line, "max_chars"),
-                              rule_id, "max_chars")
     min_items = _positive_int(table.get("min_items", 1), source, locate.key(line, "min_items"), rule_id,
                               "min_items")
     max_items = _count(table.get("max_items", 0), source, locate.key(line, "max_items"), rule_id, "max_items")
@@ -554,7 +559,8 @@ def _parse_slot(raw: Any, what: str, flags: int, captured: set[str], earlier: li
         return Slot(name, rest=True, optional=optional, shape=shape, max_lines=bounds["max_lines"])
     pattern = None
     if "pattern" in raw:
-        pattern = _compile(raw["pattern"], flags, source, where, rule_id, f"{what}.pattern")
+        # The segmenter checks a slot's shape before its pattern, so the shape bounds the lines it meets.
+        pattern = _compile(raw["pattern"], flags, source, where, rule_id, f"{what}.pattern", bounds["max_chars"])
     if pattern is None and name is None:
         raise RuleError(source, f"{what} needs a 'field', a 'pattern' or a 'template'", line=where, rule_id=rule_id)
     return Slot(name, pattern=pattern, optional=optional, repeat=repeat, shape=shape)
@@ -625,7 +631,9 @@ def _flags(table: Mapping[str, Any], source: str, line: int | None, rule_id: str
     return 0 if sensitive else regex.IGNORECASE
 
 
-def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str, what: str) -> regex.Pattern[str]:
+def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str, what: str,
+             bound: int = 0) -> regex.Pattern[str]:
+    """The compiled pattern, checked. ``bound``: the longest line it is ever tried on (0: any)."""
     if not isinstance(value, str) or not value.strip():
         raise RuleError(source, f"{what} must be a non-empty pattern", line=line, rule_id=rule_id)
     try:
@@ -637,7 +645,10 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
                         line=line, rule_id=rule_id)
     if not needs_timeout(value, bool(flags & regex.IGNORECASE)):
         return compiled  # no nested or alternating repeats: cannot backtrack exponentially
-    for probe in _BACKTRACKING_PROBES:
+    # Probed at twice the longest line the engine ever tries the pattern on: what is slow there is slow
+    # in a run; what only explodes on longer lines never meets one.
+    length = min(_UNBOUNDED_PROBE, 2 * bound) if bound else _UNBOUNDED_PROBE
+    for probe in _backtracking_probes(length):
         try:
             # The engine only ever matches whole lines, so only whole-line matching is probed.
             compiled.fullmatch(probe, timeout=_PROBE_TIMEOUT)
