@@ -206,6 +206,17 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
+def _rule_mode(rule: object) -> str:
+    """What a match does: a line rule's strength (and run), or the records a layout makes."""
+    from cleaner.core.rules import Layout, LineRule
+
+    if isinstance(rule, Layout):
+        return "inline" if rule.inline else rule.record_kind
+    if isinstance(rule, LineRule):
+        return rule.strength + (f" x{rule.min_run}" if rule.min_run > 1 else "")
+    return "block"
+
+
 def _preview(text: str, lines: int = 3, width: int = 110) -> str:
     shown = [line if len(line) <= width else line[: width - 1] + "…" for line in text.split("\n")[:lines]]
     more = text.count("\n") + 1 - lines
@@ -216,8 +227,13 @@ def _rules(args: argparse.Namespace, out: TextIO) -> int:
     ruleset = _load(args)
     action = "show" if args.command == "rule" else args.rules_command
     if action == "list":
-        for rule in ruleset:
-            out.write(f"{rule.id:<8} {rule.kind:<8} {rule.purpose}  [{rule.location}]\n")
+        # One family a file, as the rule files are written: name, description, then each active rule.
+        for rule_file in ruleset.files:
+            active = [r for r in rule_file.rules if r.id not in ruleset.disabled]
+            out.write(f"{rule_file.name} ({len(active)} rules, {rule_file.source})"
+                      f"{': ' + rule_file.description if rule_file.description else ''}\n")
+            for rule in active:
+                out.write(f"  {rule.id:<8} {rule.kind:<8} {_rule_mode(rule):<9} {rule.purpose}  [line {rule.line}]\n")
         return EXIT_OK
     if action == "test":
         from cleaner.core.examples import check_examples
