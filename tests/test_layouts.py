@@ -11,7 +11,8 @@ from cleaner.core.engine import Engine, Options
 from cleaner.core.rules import RuleSet, parse_rule_file
 
 TITLE = "{ field = 'title', min_words = 3, max_chars = 120, sentence_end = false }"
-META = "{ pattern = '(?P<published>\\d{1,2} (?:hours?|days?) ago)|by [A-Za-z. ]{2,40}', optional = true, repeat = true }"
+META = ("{ pattern = '(?P<published>\\d{1,2} (?:hours?|days?) ago)|by [A-Za-z. ]{2,40}', optional = true, "
+        "repeat = true }")
 TEASER = "{ field = 'text', rest = true, optional = true, max_lines = 2, min_words = 5 }"
 
 
@@ -232,8 +233,8 @@ def test_builtin_layouts_split_real_shapes() -> None:
 
 @pytest.mark.parametrize(("body", "reason"), [
     ("header = 'x'\nkind = 'replies'\nslots = [{ field = 'title' , pattern = 'a'}]", "kind must be 'related' or"),
-    ("header = 'x'\nblank_lines = 'skip'\nslots = [{ field = 'title', pattern = 'a' }, { field = 'text', rest = true }]",
-     "needs max_lines"),
+    ("header = 'x'\nblank_lines = 'skip'\nslots = [{ field = 'title', pattern = 'a' }, "
+     "{ field = 'text', rest = true }]", "needs max_lines"),
     ("header = 'x'", "an inline reference"),
     ("header = 'x (?P<title>.+)'\nmin_items = 2", "an inline reference is one item"),
     ("header = 'x'\nslots = [{ field = 'title', pattern = 'a', optional = true }]", "first slot must be required"),

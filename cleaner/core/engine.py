@@ -194,6 +194,8 @@ class _Pass:
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
         self.line_metadata: dict[int, dict[str, str]] = {}
+        self._normals: list[str] | None = None
+        self._matches: dict[tuple[regex.Pattern[str], str], regex.Match[str] | None] = {}
         self.notices: list[Notice] = []
         self.removals: list[Removal] = []
         self._starts: list[int] | None = None
@@ -343,6 +345,20 @@ class _Pass:
                         self._mark(covered, rule, _REGION)
                 return
 
+    def _normal_lines(self) -> list[str]:
+        """Every line normalised once, for the segmenter (only documents with a block header pay for it)."""
+        if self._normals is None:
+            self._normals = [" ".join(line.split()) if line else "" for line in self.lines]
+        return self._normals
+
+    def _memo_fullmatch(self, pattern: regex.Pattern[str], line: str) -> regex.Match[str] | None:
+        # Layouts sharing a header try the same title and meta patterns on the same lines: match once.
+        key = (pattern, line)
+        if key in self._matches:
+            return self._matches[key]
+        found = self._matches[key] = self.fullmatch(pattern, line)
+        return found
+
     def _role(self, index: int) -> int:
         """What the segmenter needs to know of a line: another block's header, junk, or neither."""
         if index in self.headers:
@@ -354,7 +370,7 @@ class _Pass:
         """Applies the layout, of those whose header this line is, that explains the most lines."""
         best: tuple[Layout, list[Item]] | None = None
         for layout, captured in layouts:
-            found = parse_items(layout, self.lines, header, self.fullmatch, self._role, captured)
+            found = parse_items(layout, self._normal_lines(), header, self._memo_fullmatch, self._role, captured)
             if len(found) < layout.min_items or not found:
                 continue
             # The layout that explains the most lines wins; of two that explain the same lines, the one

@@ -51,9 +51,10 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
                 role: LineRole, defaults: Mapping[str, str]) -> list[Item]:
     """Items that follow the header at index ``header``, in order, up to the first line that is not one.
 
-    ``lines`` are stripped lines, blank ones empty. ``defaults`` are fields the header captured (the
-    source of "More from Reuters"), given to every item. Items follow each other directly or after
-    blank lines; junk lines between items are stepped over; an item never starts on another header.
+    ``lines`` are normalised lines (inner whitespace one space), blank ones empty. ``defaults`` are fields
+    the header captured (the source of "More from Reuters"), given to every item. Items follow each other
+    directly or after blank lines; junk lines between items are stepped over; an item never starts on
+    another header.
     """
     if layout.inline:
         return [Item(dict(defaults), header, header)] if "title" in defaults else []
@@ -189,7 +190,7 @@ class _Parser:
             # starts the next item ends this one at once.
             if (body or slot.optional) and self._starts_item(at):
                 break
-            if not slot.shape.fits(normalize_line(line)):
+            if not slot.shape.fits(line):
                 break
             body.append(at)
             position = at + 1
@@ -202,7 +203,7 @@ class _Parser:
         return self._slots(self.head, position, {}, None) is not None
 
     def _matches(self, slot: Slot, line: str, captured: dict[str, str]) -> bool:
-        normal = normalize_line(line)
+        normal = line
         if slot.template is not None:
             try:
                 expected = slot.template.format_map(captured)
