@@ -18,11 +18,8 @@ THROUGHPUT_FLOOR = 0.9  # pages per second, relative to plain trafilatura in the
 
 
 @pytest.fixture(scope="module")
-def figures(request) -> dict:
-    data = request.config.getoption("--eval-data")
-    if not data or not Path(data).is_dir():
-        pytest.skip("no evaluation data: pass --eval-data PATH or set CLEANER_EVAL_DATA (e.g. ../shared/eval)")
-    results = evaluate(Path(data))
+def figures(eval_data: Path) -> dict:
+    results = evaluate(eval_data)
     print("\n" + json.dumps(results, indent=1))
     return results
 

@@ -21,11 +21,8 @@ MIN_WITHOUT_REMOVED = {"blocks": 0.15, "trafilatura": 0.12}
 
 
 @pytest.fixture(scope="module")
-def figures(request) -> dict:
-    data = request.config.getoption("--eval-data")
-    if not data or not Path(data).is_dir():
-        pytest.skip("no evaluation data: pass --eval-data PATH or set CLEANER_EVAL_DATA (e.g. ../shared/eval)")
-    results = evaluate_text_path(Path(data))
+def figures(eval_data: Path) -> dict:
+    results = evaluate_text_path(eval_data)
     print("\n" + table(results))
     return results
 
