@@ -422,24 +422,26 @@ class _Pass:
                 run = [index] if index is not None else []
 
     def _settle_weak_lines(self) -> None:
-        """Weak junk stays junk only in a run of junk (blank lines between allowed) holding strong junk."""
-        state = self.state
-        for index in [i for i, current in enumerate(state) if current == _WEAK]:
-            if not (self._strong_beside(index, -1) or self._strong_beside(index, 1)):
-                state[index] = _CONTENT
-                self.why[index] = None
+        """Weak junk stays junk only in a run of junk (blank lines between allowed) holding strong junk.
 
-    def _strong_beside(self, index: int, step: int) -> bool:
+        One pass over the runs between content lines, so a document of many weak lines costs linear time.
+        """
         state = self.state
-        index += step
-        while 0 <= index < len(state):
-            current = state[index]
-            if current in (_STRONG, _REGION):
-                return True
-            if current == _CONTENT:
-                return False
-            index += step
-        return False
+        weak: list[int] = []
+        anchored = False
+        for index in [*range(len(state)), -1]:
+            current = state[index] if index >= 0 else _CONTENT
+            if current == _WEAK:
+                weak.append(index)
+            elif current in (_STRONG, _REGION):
+                anchored = True
+            elif current == _CONTENT:
+                if not anchored:
+                    for lonely in weak:
+                        state[lonely] = _CONTENT
+                        self.why[lonely] = None
+                weak = []
+                anchored = False
 
     # --- assembly --------------------------------------------------------------------------------
 
