@@ -160,3 +160,13 @@ def test_cli_rules_test_fails_on_bad_examples(tmp_path, capsys) -> None:
                                        'examples.junk = ["c"]\nexamples.keep = ["d"]\n')
     assert main(["rules", "test", "--rules", str(tmp_path)]) == 1
     assert "FAIL" in capsys.readouterr().out
+
+
+def test_a_user_rule_for_a_builtin_exact_line_fails_at_load(tmp_path) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text('[[rule]]\nid = "MYS001"\npurpose = "x"\nline = "Story continues"\n'
+                    'examples.junk = ["Story continues"]\nexamples.keep = ["no"]\n', encoding="utf-8")
+    with pytest.raises(cleaner.RuleError) as caught:
+        load_rules([mine])
+    assert caught.value.line == 1 and "matches the same line as WEB011" in str(caught.value)
+    assert load_rules([mine], disable=["WEB011"]).by_id["MYS001"]  # switching the built-in off is the way out

@@ -289,6 +289,15 @@ class RuleSet:
         if unknown:
             raise RuleError("--disable", f"no rule has the id(s) {', '.join(unknown)}")
         object.__setattr__(self, "by_id", by_id)
+        # Two active rules for the same exact line would make the engine's verdict depend on file order:
+        # refused here, at load, with both places named.
+        exact: dict[str, LineRule] = {}
+        for rule in self.active:
+            if isinstance(rule, LineRule) and rule.exact is not None:
+                twin = exact.setdefault(rule.exact, rule)
+                if twin is not rule:
+                    raise RuleError(rule.source, f"matches the same line as {twin.id} ({twin.location})",
+                                    line=rule.line, rule_id=rule.id)
 
     @property
     def active(self) -> tuple[Rule, ...]:
