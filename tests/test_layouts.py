@@ -253,3 +253,105 @@ def test_bad_layouts_fail_at_load_with_a_reason(body: str, reason: str) -> None:
         parse_rule_file(f'[[layout]]\nid = "TST100"\npurpose = "x"\n{body}\n', "bad.toml")
     assert reason in str(caught.value)
     assert str(caught.value).startswith("bad.toml")
+
+
+# --- found in review: every line accounted for, precedence, linear time ------------------------------
+
+def _unaccounted(text: str, cleaned) -> list[str]:
+    """Lines of the input in no record and in no removal."""
+    covered = "\n".join(f"{r.title or ''}\n{r.source or ''}\n{r.published or ''}\n{r.text}" for r in cleaned.records)
+    removed = {r.text for r in cleaned.removals}
+    for removal in cleaned.removals:
+        assert text[removal.start:removal.end] == removal.text
+    return [line for line in (x.strip() for x in text.split("\n"))
+            if line and line not in removed and line not in covered]
+
+
+def test_repeated_meta_lines_are_structure_not_lost() -> None:
+    text = ("Headline\nBody text of the article goes on here for a while.\n\nRelated Articles\n"
+            "City council approves new budget plan\nBy Jane Doe\n4 hours ago\n"
+            "Mayor unveils transit expansion for downtown\nBy John Roe\n2 days ago\n")
+    cleaned = cleaner.Cleaner().engine.process(text)
+    assert [r.title for r in cleaned.records[1:]] == ["City council approves new budget plan",
+                                                      "Mayor unveils transit expansion for downtown"]
+    assert not _unaccounted(text, cleaned)
+
+
+def test_junk_under_a_header_keeps_its_own_removal() -> None:
+    text = ("Headline\nBody text of the story.\n\nRelated Articles\nSee all\nAdvertisement\n"
+            "City council approves new budget plan\nMayor unveils transit expansion for downtown\n")
+    cleaned = cleaner.Cleaner().engine.process(text)
+    assert ("WEB001", "Advertisement") in {(r.rule_id, r.text) for r in cleaned.removals}
+    assert not _unaccounted(text, cleaned)
+
+
+def test_junk_inside_a_comment_does_not_end_the_thread() -> None:
+    text = ("The article ends here.\n\n3 Responses to “The article”\n\nthelastfan says:\n"
+            "November 19, 2019 at 6:34 am\nIt is a good thing we have no fans left.\nAdvertisement\n"
+            "And this is the second paragraph of the comment.\nReply\n\njoe says:\nNovember 19, 2019 at 6:44 am\n"
+            "Time to come to grips with reality.\nReply")
+    dropped = cleaner.Cleaner(options=Options(drop_comments=True)).engine.process(text)
+    assert dropped.records[0].text == "The article ends here."
+    kept = cleaner.Cleaner().engine.process(text)
+    assert [r.source for r in kept.records if r.kind == "comments"] == ["thelastfan", "joe"]
+    assert "second paragraph" in kept.records[1].text and "Advertisement" not in kept.records[1].text
+
+
+def test_a_template_may_repeat_what_the_header_captured() -> None:
+    engine = _engine('''
+        [[layout]]
+        id = "TST100"
+        purpose = "x"
+        header = 'more from (?P<source>[a-z]+)'
+        slots = [{ field = 'title', min_words = 3, sentence_end = false, max_chars = 80 }, { template = 'via {source}' }]
+    ''')
+    records = engine.process("Body text.\n\nMore from Reuters\nFirst related title here\nvia Reuters\n"
+                             "Second related title here\nvia Reuters").records
+    assert [(r.source, r.title) for r in records[1:]] == [("Reuters", "First related title here"),
+                                                          ("Reuters", "Second related title here")]
+
+
+def test_a_weak_exact_line_does_not_beat_a_run_rule() -> None:
+    engine = _engine('''
+        [[rule]]
+        id = "TST001"
+        purpose = "x"
+        line = "Comments"
+        strength = "weak"
+        [[rule]]
+        id = "TST002"
+        purpose = "x"
+        pattern = 'comments|share|print'
+        min_run = 2
+    ''')
+    assert engine.process("Title\nBody text.\nShare\nComments\nMore body.").records[0].text == "Body text.\nMore body."
+
+
+def test_a_posix_class_makes_a_rule_tried_on_every_line() -> None:
+    engine = _engine('''
+        [[rule]]
+        id = "TST001"
+        purpose = "x"
+        pattern = '[[:digit:]]+ comments'
+    ''')
+    assert engine.process("Title\nBody text.\n12 comments\nMore body.").records[0].text == "Body text.\nMore body."
+
+
+def test_a_long_comment_and_a_repeated_first_slot_cost_linear_time() -> None:
+    import time
+
+    engine = _engine('''
+        [[layout]]
+        id = "TST100"
+        purpose = "x"
+        header = 'related'
+        slots = [{ field = 'title', pattern = 'T [^\\n]*', repeat = true }, { field = 'source', pattern = 'SRC' },
+                 { field = 'text', rest = true, max_lines = 100000 }]
+    ''')
+    timings = []
+    for size in (500, 5000):
+        text = "Body.\nrelated\nT first\nSRC\n" + "".join(f"T line {i}\n" for i in range(size))
+        started = time.process_time()
+        engine.process(text)
+        timings.append(time.process_time() - started)
+    assert timings[1] < 30 * max(timings[0], 0.005)  # ten times the lines; quadratic would be ~100x

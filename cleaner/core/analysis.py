@@ -13,6 +13,7 @@ the safe way: it can start with anything and always runs with a timeout.
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 try:  # Python 3.11+
@@ -30,8 +31,12 @@ _WIDE_RANGE = 200
 
 def _parse(pattern: str, ignore_case: bool) -> Any:
     try:
-        return sre_parse.parse(pattern, re.IGNORECASE if ignore_case else 0)
-    except (re.error, ValueError, OverflowError, RecursionError):
+        with warnings.catch_warnings():
+            # The standard parser warns where the regex package reads a pattern differently (a POSIX
+            # class "[[:digit:]]" is a set of brackets and letters to it): unsure, so "could be anything".
+            warnings.simplefilter("error", FutureWarning)
+            return sre_parse.parse(pattern, re.IGNORECASE if ignore_case else 0)
+    except (re.error, ValueError, OverflowError, RecursionError, FutureWarning):
         return None
 
 

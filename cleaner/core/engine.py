@@ -193,7 +193,7 @@ class _Pass:
         self.state = [_CONTENT if line else _BLANK for line in self.lines]
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
-        self.line_metadata: dict[int, dict[str, str]] = {}
+        self.line_metadata: dict[int, tuple[str, dict[str, str]]] = {}
         self._normals: list[str] | None = None
         self._matches: dict[tuple[regex.Pattern[str], str], regex.Match[str] | None] = {}
         self.notices: list[Notice] = []
@@ -241,24 +241,32 @@ class _Pass:
     # --- classification ------------------------------------------------------------------------
 
     def _classify(self, index: int, line: str, probes: tuple[_Probe, ...]) -> BlockRule | None:
-        """Marks a junk line and notes the layouts whose header it is; returns a block rule it starts."""
+        """Marks a junk line and notes the layouts whose header it is; returns a block rule it starts.
+
+        Of the line rules that match, one that explains the line on its own (strong) wins over one that
+        counts only in runs (min_run), which wins over a weak one; exact lines and patterns alike.
+        """
         engine = self.engine
-        exact_possible = len(line) <= engine._exact_longest
-        if not probes:
-            if exact_possible:
-                self._exact(index, " ".join(line.split()))
-            return None
         normal = " ".join(line.split())
         host = self.host
-        exact_checked = not exact_possible
-        weak: tuple[LineRule, regex.Match[str]] | None = None
-        in_runs: tuple[LineRule, regex.Match[str]] | None = None
+        exact_checked = len(line) > engine._exact_longest
+        weak: tuple[LineRule, regex.Match[str] | None] | None = None
+        in_runs: tuple[LineRule, regex.Match[str] | None] | None = None
         lower: str | None = None
-        for probe in probes:
-            if probe.role != _HEADER and not exact_checked:
+        for probe in [*probes, None]:
+            if (probe is None or probe.role != _HEADER) and not exact_checked:
                 exact_checked = True
-                if self._exact(index, normal) and self.state[index] == _STRONG:
-                    return None
+                exact = self._exact_rule(normal)
+                if exact is not None:
+                    if exact.strength == "weak":
+                        weak = weak or (exact, None)
+                    elif exact.min_run > 1:
+                        in_runs = in_runs or (exact, None)
+                    else:
+                        self._line_rule(index, exact, None, _STRONG)
+                        return None
+            if probe is None:
+                break
             if len(line) > probe.max_chars or not probe.rule.scope.applies(host):
                 continue
             if probe.required is not None:
@@ -266,7 +274,7 @@ class _Pass:
                     lower = normal.lower()
                 if not any(map(lower.__contains__, probe.required)):
                     continue  # the line holds none of the words every match of this pattern holds
-            if probe.role == _BLOCK and (weak is not None or self.state[index] != _CONTENT):
+            if probe.role == _BLOCK and (weak is not None or in_runs is not None):
                 continue  # a line rule already explains the line
             match = self.fullmatch(probe.pattern, normal, index, probe.rule.id)
             if match is None:
@@ -279,43 +287,36 @@ class _Pass:
                 continue
             if probe.role == _LINE:
                 if rule.strength == "weak":  # type: ignore[union-attr]
-                    # A weak rule's verdict stands only if no strong rule explains the line.
                     weak = weak or (rule, match)  # type: ignore[assignment]
                     continue
                 if rule.min_run > 1:  # type: ignore[union-attr]
-                    # Junk only in a run: a rule that explains the line on its own goes first.
                     in_runs = in_runs or (rule, match)  # type: ignore[assignment]
                     continue
                 self._line_rule(index, rule, match, _STRONG)  # type: ignore[arg-type]
                 return None
             return rule  # type: ignore[return-value]
-        if not exact_checked:
-            self._exact(index, normal)
-        if self.state[index] == _CONTENT:
-            if in_runs is not None:
-                self._line_rule(index, in_runs[0], in_runs[1], _STRONG, fallback=weak)
-            elif weak is not None:
-                self._line_rule(index, weak[0], weak[1], _WEAK)
+        if in_runs is not None:
+            self._line_rule(index, in_runs[0], in_runs[1], _STRONG, fallback=weak)
+        elif weak is not None:
+            self._line_rule(index, weak[0], weak[1], _WEAK)
         return None
 
-    def _line_rule(self, index: int, rule: LineRule, match: regex.Match[str], state: int,
-                   fallback: tuple[LineRule, regex.Match[str]] | None = None) -> None:
+    def _line_rule(self, index: int, rule: LineRule, match: regex.Match[str] | None, state: int,
+                   fallback: tuple[LineRule, regex.Match[str] | None] | None = None) -> None:
         self._mark(index, rule, state)
         if rule.min_run > 1:
             self.runs.setdefault(rule.id, (rule, []))[1].append(index)
             if fallback is not None:
                 self.fallbacks[index] = fallback[0]
-        found = {name: value for name, value in match.groupdict().items() if value}
+        found = {name: value for name, value in match.groupdict().items() if value} if match is not None else {}
         if found:
-            # Kept until the line is known to stay junk: a weak line settled back to content says nothing.
-            self.line_metadata[index] = found
+            # Kept until the line is known to stay junk by this rule: a weak line settled back to content,
+            # or a line that moved into a record, says nothing about the main article.
+            self.line_metadata[index] = (rule.id, found)
 
-    def _exact(self, index: int, normal: str) -> bool:
+    def _exact_rule(self, normal: str) -> LineRule | None:
         rule = self.engine._exact.get(normal.casefold())
-        if rule is None or not rule.scope.applies(self.host):
-            return False
-        self._mark(index, rule, _STRONG if rule.strength == "strong" else _WEAK)
-        return True
+        return rule if rule is not None and rule.scope.applies(self.host) else None
 
     def fullmatch(self, pattern: regex.Pattern[str], line: str, index: int = -1,
                   rule_id: str = "") -> regex.Match[str] | None:
@@ -388,18 +389,11 @@ class _Pass:
         for item in items:
             if layout.inline:
                 break
-            text_lines = []
-            for index in range(item.first, item.last + 1):
-                if not self.lines[index]:
-                    continue
-                if self.state[index] == _STRONG and index in item.text_lines:
-                    continue  # junk inside an item's body ("Advertisement") stays junk, removed by its rule
+            # Only the lines the item claims move: junk it stepped over stays junk, removed by its own rule.
+            for index in item.lines:
                 self.state[index] = _REGION
                 # Item lines move into a record: only structure (and dropped comments) counts as removed.
                 self.why[index] = layout.id if dropped else None
-                if index in item.text_lines:
-                    text_lines.append(index)
-            item.text_lines = text_lines
             for index in item.structure_lines:
                 self.why[index] = layout.id
         return (layout, []) if dropped else best
@@ -409,7 +403,10 @@ class _Pass:
         for rule, indexes in self.runs.values():
             run: list[int] = []
             for index in [*indexes, None]:
-                if index is not None and run and all(not self.lines[i] for i in range(run[-1] + 1, index)):
+                # Blank lines and other junk may sit between the lines of a run: "X / Advertisement / X" is a
+                # run of two, as it is once the advertisement is gone (cleaning twice changes nothing).
+                if index is not None and run and all(not self.lines[i] or self.state[i] in (_STRONG, _REGION)
+                                                     for i in range(run[-1] + 1, index)):
                     run.append(index)
                     continue
                 if len(run) < rule.min_run:
@@ -457,8 +454,9 @@ class _Pass:
     def _main_record(self) -> list[Record]:
         why = self.why
         for index in sorted(self.line_metadata):
-            if self.state[index] != _CONTENT:
-                for name, value in self.line_metadata[index].items():
+            producer, found = self.line_metadata[index]
+            if self.state[index] != _CONTENT and why[index] == producer:
+                for name, value in found.items():
                     self.metadata.setdefault(name, value)
         kept = [i for i, state in enumerate(self.state) if state == _CONTENT]
         for index, rule_id in enumerate(why):

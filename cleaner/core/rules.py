@@ -649,6 +649,8 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
         compiled = regex.compile(value, flags)
     except regex.error as exc:
         raise RuleError(source, f"{what} does not compile: {exc}", line=line, rule_id=rule_id) from None
+    except (RecursionError, OverflowError, MemoryError):
+        raise RuleError(source, f"{what} is nested too deeply to compile", line=line, rule_id=rule_id) from None
     if compiled.fullmatch(""):
         raise RuleError(source, f"{what} matches an empty line, so it would match nothing useful",
                         line=line, rule_id=rule_id)

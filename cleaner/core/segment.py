@@ -25,8 +25,11 @@ class Item:
     last: int
     text_lines: list[int] = field(default_factory=list)
     structure_lines: list[int] = field(default_factory=list)
-    #: The last line before the body.
+    #: Every line the item claims (captured, structure or body), in order; junk stepped over is not one.
+    lines: list[int] = field(default_factory=list)
+    #: The last line before the body, and what had been captured by then.
     head_last: int = -1
+    head_fields: dict[str, str] = field(default_factory=dict)
 
 
 #: Whole-line matching supplied by the engine (time-bounded where the pattern needs it).
@@ -87,6 +90,7 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
     if items and skipped:
         items[0].first = skipped[0]
         items[0].structure_lines[:0] = skipped
+        items[0].lines[:0] = skipped
     if parser.rest is not None and parser.rest.optional and len(items) > 1 and items[-1].text_lines and \
             not any(item.text_lines for item in items[:-1]):
         # Items of one block share their shape: when only the last has a body, that "body" is the text
@@ -95,6 +99,9 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
         last.text_lines = []
         last.last = last.head_last
         last.structure_lines = [i for i in last.structure_lines if i <= last.last]
+        last.lines = [i for i in last.lines if i <= last.last]
+        last.fields.clear()
+        last.fields.update(last.head_fields)
     return items
 
 
@@ -111,9 +118,15 @@ class _Parser:
         self.head = layout.slots[:rest]
         self.rest = layout.slots[rest] if rest < len(layout.slots) else None
         self.tail = layout.slots[rest + 1:]
+        self._starts: dict[int, bool] = {}
+        self._runs: dict[tuple[int, int], int] = {}
 
     def next_start(self, position: int) -> int:
-        """Where the next item may start: past blank lines and junk; -1 at a header or the end."""
+        """Where the next item may start: past blank lines and junk; -1 at a header or the end.
+
+        Junk lines are invisible to the segmenter everywhere (they stay junk): cleaning a document
+        twice then segments it the same way.
+        """
         lines = self.lines
         while position < len(lines):
             if lines[position]:
@@ -132,6 +145,7 @@ class _Parser:
         if position is None:
             return None
         item.head_last = item.last
+        item.head_fields = {**self.defaults, **captured}
         if self.rest is not None:
             position = self._rest(position, item)
             if position is None:
@@ -149,15 +163,30 @@ class _Parser:
         lines = self.lines
         for slot in slots:
             count = 0
+            if slot.repeat and item is None:
+                # Only asking whether an item starts here: the run a repeated slot matches ends where it
+                # ends from any of its lines, so it is walked once and remembered for all of them.
+                at = self._next_line(position)
+                if at >= 0 and self.role(at) != HEADER and self._matches(slot, lines[at], captured) is not None:
+                    count, position = 1, self._run_end(slot, at) + 1
+                if not count and not slot.optional:
+                    return None
+                continue
             while True:
                 at = self._next_line(position)
-                if at < 0 or self.role(at) == HEADER or not self._matches(slot, lines[at], captured):
+                if at < 0 or self.role(at) == HEADER:
+                    break
+                added = self._matches(slot, lines[at], captured)
+                if added is None:
                     break
                 count += 1
                 position = at + 1
                 if item is not None:
                     item.last = at
-                    if not slot.captures:
+                    item.lines.append(at)
+                    if not added:
+                        # A line that filled no field (a "- source" echo, a second byline) is structure:
+                        # removed with the layout's id, so no text goes unaccounted for.
                         item.structure_lines.append(at)
                 if not slot.repeat:
                     break
@@ -165,12 +194,33 @@ class _Parser:
                 return None
         return position
 
+    def _run_end(self, slot: Slot, start: int) -> int:
+        """The last line of the run of lines ``slot`` matches from ``start`` (which it matches)."""
+        key = (id(slot), start)
+        end = self._runs.get(key)
+        if end is None:
+            visited = [start]
+            while True:
+                at = self._next_line(visited[-1] + 1)
+                if at < 0 or self.role(at) == HEADER or self._matches(slot, self.lines[at], {}) is None:
+                    break
+                visited.append(at)
+            end = visited[-1]
+            for line in visited:
+                self._runs[(id(slot), line)] = end
+        return end
+
     def _next_line(self, position: int) -> int:
-        lines = self.lines
-        if self.skip_blanks:
-            while position < len(lines) and not lines[position]:
-                position += 1
-        return position if position < len(lines) and lines[position] else -1
+        """The next line an item can use: junk is stepped over, and blank lines too when they are skipped."""
+        lines, role = self.lines, self.role
+        while position < len(lines):
+            if lines[position]:
+                if role(position) != JUNK:
+                    return position
+            elif not self.skip_blanks:
+                return -1
+            position += 1
+        return -1
 
     def _rest(self, position: int, item: Item) -> int | None:
         """Takes body lines up to a blank line (unless skipped), a bound, the next slot's line or a new item."""
@@ -181,10 +231,15 @@ class _Parser:
         stop = self.tail[0] if self.tail else None
         while True:
             at = self._next_line(position)
-            if at < 0 or (slot.max_lines and len(body) >= slot.max_lines) or self.role(at) != PLAIN:
-                break  # a header or a junk line ends a body: junk is never a teaser's or a comment's text
+            if at < 0 or (slot.max_lines and len(body) >= slot.max_lines) or self.role(at) == HEADER:
+                break
+            if slot.optional and any(self.role(i) == JUNK for i in range(position, at)):
+                # An optional body (a teaser) is a guess: junk before it means the block is over, and the
+                # text after the junk is the article going on. A required body (a comment's text) belongs
+                # to an item already recognised, so junk inside it is stepped over.
+                break
             line = lines[at]
-            if stop is not None and self._matches(stop, line, dict(item.fields)):
+            if stop is not None and self._matches(stop, line, dict(item.fields)) is not None:
                 break
             # A required body always has a first line; an optional one may be empty, so a line that
             # starts the next item ends this one at once.
@@ -195,34 +250,43 @@ class _Parser:
             body.append(at)
             position = at + 1
         item.text_lines = body
+        item.lines += body
         if body:
             item.last = body[-1]
         return position if body or slot.optional else None
 
     def _starts_item(self, position: int) -> bool:
-        return self._slots(self.head, position, {}, None) is not None
+        # Memoised by position: a body asks this of each of its lines, and a repeated head slot would
+        # otherwise rescan the lines after it every time (quadratic).
+        found = self._starts.get(position)
+        if found is None:
+            found = self._starts[position] = self._slots(self.head, position, {}, None) is not None
+        return found
 
-    def _matches(self, slot: Slot, line: str, captured: dict[str, str]) -> bool:
-        normal = line
+    def _matches(self, slot: Slot, line: str, captured: dict[str, str]) -> bool | None:
+        """None when the line does not fit the slot; else whether it filled a field not filled before."""
         if slot.template is not None:
             try:
-                expected = slot.template.format_map(captured)
+                expected = slot.template.format_map({**self.defaults, **captured})
             except KeyError:
-                return False
-            return line_key(normal) == line_key(expected)
-        if not slot.shape.fits(normal):
-            return False
+                return None
+            return False if line_key(line) == line_key(expected) else None
+        if not slot.shape.fits(line):
+            return None
         found: dict[str, str] = {}
         if slot.pattern is not None:
-            match = self.fullmatch(slot.pattern, normal)
+            match = self.fullmatch(slot.pattern, line)
             if match is None:
-                return False
+                return None
             found = captures_of(match)
         if slot.field is not None and slot.field not in found:
-            found[slot.field] = normal
+            found[slot.field] = line
+        added = False
         for name, value in found.items():
             if name == "text" and name in captured and slot.repeat:
                 captured[name] += "\n" + value
-            else:
-                captured.setdefault(name, value)
-        return True
+                added = True
+            elif name not in captured:
+                captured[name] = value
+                added = True
+        return added
