@@ -303,7 +303,8 @@ def test_a_template_may_repeat_what_the_header_captured() -> None:
         id = "TST100"
         purpose = "x"
         header = 'more from (?P<source>[a-z]+)'
-        slots = [{ field = 'title', min_words = 3, sentence_end = false, max_chars = 80 }, { template = 'via {source}' }]
+        slots = [{ field = 'title', min_words = 3, sentence_end = false, max_chars = 80 },
+                 { template = 'via {source}' }]
     ''')
     records = engine.process("Body text.\n\nMore from Reuters\nFirst related title here\nvia Reuters\n"
                              "Second related title here\nvia Reuters").records
