@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -26,7 +27,9 @@ STRUCTURE = ["", " ", "\u00a0", "\r", "Related Articles", "Comments", "No commen
 LINE = st.one_of(st.sampled_from(FIXTURE_LINES + STRUCTURE),
                  st.text(st.characters(blacklist_categories=("Cs",)), max_size=60))
 DOCUMENT = st.one_of(st.lists(LINE, max_size=40).map("\n".join), st.text(max_size=400))
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: CLEANER_EXAMPLES raises the number of generated cases for a longer hunt (the default run uses 300).
+SETTINGS = settings(max_examples=int(os.environ.get("CLEANER_EXAMPLES", "300")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def _visible(text: str) -> Counter[str]:
@@ -98,7 +101,7 @@ RULE_LINES = st.sampled_from([
 ])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(__import__("os").environ.get("CLEANER_EXAMPLES", "300")), deadline=None)
 @given(st.one_of(st.lists(RULE_LINES, max_size=14).map("\n".join), st.text(max_size=200)))
 def test_rule_loader_only_raises_rule_errors(text: str) -> None:
     try:
