@@ -109,6 +109,7 @@ class Engine:
             elif isinstance(rule, Layout):
                 patterns.append(rule.header)
                 patterns += [slot.pattern for slot in rule.slots if slot.pattern is not None]
+                patterns += [rule.controls] if rule.controls is not None else []
         return {p: needs_timeout(p.pattern, bool(p.flags & regex.IGNORECASE)) for p in patterns}
 
     @staticmethod

@@ -239,6 +239,8 @@ class Layout(Rule):
     #: "end_item": a blank line ends an item; "skip": blank lines are ignored (pages dumped with a blank
     #: line after every block), so an item ends where the next one starts or where a bound is reached.
     blank_lines: BlankLines = "end_item"
+    #: Lines that may sit between the header and the first item as the block's own controls ("(View all)").
+    controls: regex.Pattern[str] | None = None
 
     @property
     def kind(self) -> str:
@@ -319,7 +321,7 @@ _FILE_KEYS = {"name", "description", "domains"}
 _COMMON_KEYS = {"id", "purpose", "domains", "examples"}
 _RULE_KEYS = _COMMON_KEYS | {"line", "pattern", "block", "strength", "max_chars", "case_sensitive", "min_run"}
 _LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "case_sensitive", "kind", "min_items",
-                               "max_items", "blank_lines"}
+                               "max_items", "blank_lines", "controls"}
 _BLOCK_KEYS = {"start", "end", "max_lines"}
 _SLOT_KEYS = {"field", "pattern", "template", "rest", "optional", "repeat", "min_chars", "max_chars", "min_words",
               "max_words", "sentence_end", "max_lines"}
@@ -510,8 +512,13 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     if not slots and (min_items > 1 or max_items > 1):
         raise RuleError(source, "an inline reference is one item: min_items and max_items do not apply",
                         line=locate.key(line, "min_items"), rule_id=rule_id)
+    controls = None
+    if "controls" in table:
+        controls = _compile(table["controls"], flags, source, locate.key(line, "controls"), rule_id, "controls",
+                            DEFAULT_HEADER_CHARS)
     return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars,
-                  record_kind=record_kind, min_items=min_items, max_items=max_items, blank_lines=blank_lines)
+                  record_kind=record_kind, min_items=min_items, max_items=max_items, blank_lines=blank_lines,
+                  controls=controls)
 
 
 def _parse_slot(raw: Any, what: str, flags: int, captured: set[str], earlier: list[Slot], source: str,

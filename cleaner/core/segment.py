@@ -39,9 +39,8 @@ FullMatch = Callable[[regex.Pattern[str], str], "regex.Match[str] | None"]
 #: (skipped, it stays junk), or the header of another block (items stop there).
 PLAIN, JUNK, HEADER = 0, 1, 2
 LineRole = Callable[[int], int]
-#: At most this many short lines (of at most so many characters) between a header and its first item
-#: are taken as the block's own controls; more, or longer, and the header heads no block.
-_LEAD_LINES, _LEAD_CHARS = 2, 40
+#: At most this many control lines between a header and its first item belong to the block.
+_LEAD_LINES = 2
 
 
 def captures_of(match: regex.Match[str]) -> dict[str, str]:
@@ -79,9 +78,11 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
                 break  # items of one block are spaced alike: a blank line after a dense list ends it
         item = parser.item(position)
         if item is None:
-            if items or len(skipped) >= _LEAD_LINES or len(lines[position]) > _LEAD_CHARS:
+            if items or len(skipped) >= _LEAD_LINES or layout.controls is None or \
+                    fullmatch(layout.controls, lines[position]) is None:
                 break
-            # Between a header and its first item, a short control line ("(View all)", "See more") may sit.
+            # Between a header and its first item, a control of the block ("(View all)", "Sort by: Newest")
+            # may sit: the layout's `controls` pattern says which lines those are.
             skipped.append(position)
             position += 1
             continue
