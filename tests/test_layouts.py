@@ -356,3 +356,20 @@ def test_a_long_comment_and_a_repeated_first_slot_cost_linear_time() -> None:
         engine.process(text)
         timings.append(time.process_time() - started)
     assert timings[1] < 30 * max(timings[0], 0.005)  # ten times the lines; quadratic would be ~100x
+
+
+def test_controls_under_a_header_belong_to_the_block_only_when_the_layout_names_them() -> None:
+    body = '''
+        [[layout]]
+        id = "TST100"
+        purpose = "x"
+        header = 'related'
+        {controls}
+        slots = [{{ field = 'title', min_words = 3, sentence_end = false, max_chars = 80 }}]
+    '''
+    text = "Body text.\nrelated\n(View all)\nFirst related title here\nSecond related title here"
+    with_controls = _engine(body.format(controls="controls = '\\(view all\\)'")).process(text)
+    assert [r.title for r in with_controls.records[1:]] == ["First related title here", "Second related title here"]
+    assert ("TST100", "(View all)") in {(r.rule_id, r.text) for r in with_controls.removals}
+    without = _engine(body.format(controls="")).process(text)
+    assert len(without.records) == 1 and "(View all)" in without.records[0].text
