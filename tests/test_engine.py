@@ -5,6 +5,8 @@ from __future__ import annotations
 import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 import cleaner
 from cleaner.core.engine import Engine, Options
 from cleaner.core.rules import RuleSet, parse_rule_file
@@ -140,3 +142,17 @@ def test_a_long_run_of_weak_lines_is_settled_in_linear_time() -> None:
     assert cleaned.records[0].text.count("Comments") == 20_000  # weak lines with no strong junk beside stay
     # Ten times the lines may cost at most ~30x (a quadratic settling would cost ~100x).
     assert time.process_time() - started < 30 * max(unit, 0.01)
+
+
+@pytest.mark.parametrize("text", [
+    "Title\rBody of the story.\rAdvertisement\rMore of the story.",                  # old Mac line ends
+    "Title\u2028Body of the story.\u2028Advertisement\u2028More of the story.",      # Unicode line separator
+    "Title\x85Body of the story.\x85Advertisement\x85More of the story.",            # NEL
+    "Title\nBody of the story.\nAdvertisement\u200b\nMore of the story.",            # zero-width space
+    "Title\r\nBody of the story.\r\n\u200e\u2066Advertisement\u2069\r\nMore of the story.\r\n",  # direction marks
+])
+def test_junk_is_found_whatever_ends_or_pads_its_line(text: str) -> None:
+    cleaned = cleaner.Cleaner().engine.process(text)
+    assert cleaned.records[0].text == "Body of the story.\nMore of the story."
+    assert [r.rule_id for r in cleaned.removals] == ["WEB001"]
+    assert all(text[r.start:r.end] == r.text for r in cleaned.removals)

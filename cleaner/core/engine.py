@@ -20,6 +20,12 @@ from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, R
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
 from cleaner.core.text import host_of, line_key, normalize_line
 
+#: Characters that print nothing: zero-width spaces and joiners, word joiner, byte-order mark, and the
+#: direction marks, embeddings and isolates. At a line's edge they are padding, like whitespace.
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c"
+                       "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_EDGES = "".join(_INVISIBLE) + "".join(chr(c) for c in range(0x3000 + 1) if chr(c).isspace())
+
 # Line states. Junk states keep the rule that explains them in a parallel list.
 _BLANK, _CONTENT, _STRONG, _WEAK, _REGION = 0, 1, 2, 3, 4
 _SENTENCE_END = (".", ",", ";", ":")
@@ -183,14 +189,17 @@ class _Pass:
         self.given_title = title
         self.host = host_of(url)
         offset = 1 if text.startswith("\ufeff") else 0
-        raw = (text[offset:] if offset else text).split("\n")
+        # Every line break Unicode knows ends a line: "\r" alone (old Mac files), U+2028/2029, NEL...
+        raw = (text[offset:] if offset else text).splitlines(keepends=True) or [""]
         self.raw = raw
         self.offset = offset
-        self.lines = list(map(str.strip, raw))
-        if "\ufeff" in text:
-            # A byte-order mark inside a document (files concatenated after decoding) is invisible
-            # padding: strip it at line edges like whitespace, so cleaning is the same the second time.
-            self.lines = [line.strip("\ufeff").strip() for line in self.lines]
+        lines = list(map(str.strip, raw))
+        for index, line in enumerate(lines):
+            if line and (line[0] in _INVISIBLE or line[-1] in _INVISIBLE):
+                # Zero-width and direction marks (and byte-order marks of concatenated files) at a line's
+                # edges are invisible padding: stripped like whitespace, so "Advertisement\u200b" is junk.
+                lines[index] = line.strip(_EDGES)
+        self.lines = lines
         self.state = [_CONTENT if line else _BLANK for line in self.lines]
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
@@ -445,9 +454,9 @@ class _Pass:
 
     def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None) -> None:
         if self._starts is None:
-            self._starts = list(accumulate((len(line) + 1 for line in self.raw[:-1]), initial=self.offset))
+            self._starts = list(accumulate((len(line) for line in self.raw[:-1]), initial=self.offset))
         line = self.lines[index]
-        lead = self.raw[index].find(line)  # what was stripped in front holds only whitespace and BOMs
+        lead = self.raw[index].find(line)  # what was stripped in front holds only whitespace and marks
         end = len(line) if end is None else end
         at = self._starts[index] + lead
         self.removals.append(Removal(rule_id, at + start, at + end, line[start:end]))
