@@ -181,12 +181,12 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     for item in read_piece(Piece(str(args.file)), _read_settings(args)):
         found = True
         if not isinstance(item, Document):
-            out.write(f"REJECTED {item.input_path}:{item.position}: {item.reason}\n")
+            out.write(f"REJECTED {_shown(item.input_path)}:{item.position}: {_shown(item.reason)}\n")
             continue
         url = args.url or item.url
         cleaned = (cleaner.process(html=item.html, doc_id=item.doc_id, url=url) if item.html is not None
                    else cleaner.process(item.text, doc_id=item.doc_id, url=url))
-        out.write(f"== document {item.doc_id}: {len(cleaned.records)} record(s), "
+        out.write(f"== document {_shown(str(item.doc_id))}: {len(cleaned.records)} record(s), "
                   f"{len(cleaned.removals)} removal(s)\n")
         for record in cleaned.records:
             out.write(f"-- record {record.record_index} [{record.kind}]"
@@ -194,7 +194,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
             if record.metadata:
                 out.write(f"   metadata: {dict(record.metadata)}\n")
             body = record.text if args.full else _preview(record.text)
-            out.write("".join(f"   | {line}\n" for line in body.split("\n")))
+            out.write("".join(f"   | {_shown(line)}\n" for line in body.split("\n")))
         for removal in cleaned.removals:
             rule = cleaner.rules.by_id.get(removal.rule_id)
             why = f" ({rule.purpose})" if rule else ""
@@ -215,6 +215,15 @@ def _rule_mode(rule: object) -> str:
     if isinstance(rule, LineRule):
         return rule.strength + (f" x{rule.min_run}" if rule.min_run > 1 else "")
     return "block"
+
+
+def _shown(text: str) -> str:
+    """Text safe to print on a terminal: control characters (an escape sequence in a document id) escaped."""
+    if text.isprintable():
+        return text
+    import unicodedata
+
+    return "".join(repr(c)[1:-1] if unicodedata.category(c) == "Cc" and c != "\t" else c for c in text)
 
 
 def _preview(text: str, lines: int = 3, width: int = 110) -> str:
@@ -266,7 +275,7 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
     frame = pl.scan_parquet(records / "*.parquet").sort("doc_id", "record_index").head(args.limit).collect()
     for row in frame.iter_rows(named=True):
         text = row["text"]
-        out.write(f"{row['doc_id']} #{row['record_index']} [{row['kind']}] source={row['source']!r} "
+        out.write(f"{_shown(str(row['doc_id']))} #{row['record_index']} [{row['kind']}] source={row['source']!r} "
                   f"published={row['published']!r}\n  title: {row['title']!r}\n"
                   f"  text: {len(text):,} chars: {text[:100]!r}…\n")
     manifest = args.out / "manifest.json"

@@ -56,3 +56,12 @@ def test_console_script_help() -> None:
     result = subprocess.run([sys.executable, "-m", "cleaner.cli", "clean", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     assert "--workers" in result.stdout and "--rules" in result.stdout and "resumes" in result.stdout
+
+
+def test_explain_escapes_control_characters_in_ids(tmp_path, capsys) -> None:
+    source = tmp_path / "esc.jsonl"
+    source.write_text('{"id": "a\\u001b[31mRED", "text": "Title\\nBody \\u001b[0m text."}\n', encoding="utf-8")
+    assert main(["explain", str(source)]) == 0
+    shown = capsys.readouterr().out
+    # The reader already removes control characters from the text (and counts them); the id is shown escaped.
+    assert "\x1b" not in shown and "a\\x1b[31mRED" in shown
