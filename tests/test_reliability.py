@@ -243,3 +243,64 @@ def test_ray_executor_gives_the_same_output(tmp_path, corpus) -> None:
                  "--quiet", "--shard-mb", "2"]) == 0
     assert _records(local).equals(_records(distributed))
     assert json.loads((distributed / "manifest.json").read_text())["balanced"]
+
+
+def test_a_document_that_cannot_be_written_is_one_reject_not_a_lost_shard(tmp_path) -> None:
+    # A lone surrogate in an id once failed the whole shard at Parquet time, on every rerun.
+    lines = [json.dumps({"id": f"d{i}", "text": "Title\nBody of the story."}) for i in range(200)]
+    lines.insert(100, '{"id": "\\ud800", "text": "Title\\nBody."}')
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["documents"] == {"read": 201, "with_records": 200, "empty": 0, "rejected": 1}
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects" / "*.parquet")
+    assert rejects["doc_id"].to_list() == ["\\ud800"] and "UTF-8" in rejects["reason"][0]
+
+
+@pytest.mark.parametrize("step", ["clean", "row", "read"])
+def test_a_failure_at_any_step_of_one_document_is_counted_and_the_shard_goes_on(tmp_path, monkeypatch,
+                                                                              step) -> None:
+    import cleaner.run.shard as shard_module
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Title {i}\nBody {i}."}) + "\n"
+                              for i in range(20)), encoding="utf-8")
+    if step == "clean":
+        from cleaner.core.engine import Engine
+
+        real_engine = Engine.process
+
+        def process(self, text, **kwargs):  # type: ignore[no-untyped-def]
+            if kwargs.get("doc_id") == "d7":
+                raise RuntimeError("injected")
+            return real_engine(self, text, **kwargs)
+
+        monkeypatch.setattr(Engine, "process", process)
+    if step == "row":
+        real_row = shard_module.record_row
+
+        def record_row(record, document, at):  # type: ignore[no-untyped-def]
+            if document.doc_id == "d7":
+                raise ValueError("injected")
+            return real_row(record, document, at)
+
+        monkeypatch.setattr(shard_module, "record_row", record_row)
+    if step == "read":
+        real_read = shard_module.read_piece
+
+        def read_piece(piece, options):  # type: ignore[no-untyped-def]
+            for number, item in enumerate(real_read(piece, options)):
+                if number == 15:
+                    raise OSError("injected")
+                yield item
+
+        monkeypatch.setattr(shard_module, "read_piece", read_piece)
+    report = process_shard(Shard("k", (Piece(str(source)),), source.stat().st_size),
+                           JobSettings(out=str(tmp_path / "out")))
+    counts = report.files[str(source)]
+    assert counts.read == counts.with_records + counts.empty + counts.rejected
+    assert counts.rejected == 1
+    assert counts.with_records == (15 if step == "read" else 19)
+    reasons = pl.read_parquet(tmp_path / "out" / "rejects" / "*.parquet")["reason"].to_list()
+    assert len(reasons) == 1 and "injected" in reasons[0]

@@ -144,14 +144,37 @@ def record_row(record: Record, document: Document, published_at: datetime | None
 
 
 def reject_row(rejected: Rejected, status: str = "rejected") -> dict[str, Any]:
+    # A reject row is a diagnosis: what cannot be written as it is (a lone surrogate in an id) is written
+    # escaped, so the row itself always encodes.
     return {
-        "input_path": rejected.input_path,
+        "input_path": _writable(rejected.input_path),
         "input_position": rejected.position,
-        "doc_id": rejected.doc_id,
+        "doc_id": _writable(rejected.doc_id),
         "status": status,
-        "reason": rejected.reason,
-        "sample": rejected.sample[:200] if rejected.sample else None,
+        "reason": _writable(rejected.reason),
+        "sample": _writable(rejected.sample[:200]) if rejected.sample else None,
     }
+
+
+def _writable(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def unwritable_field(row: dict[str, Any]) -> str | None:
+    """The name of the first text field of ``row`` that UTF-8 cannot encode (a lone surrogate), or None."""
+    for name, value in row.items():
+        if isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                return name
+    return None
 
 
 def removal_rows(cleaned: Cleaned) -> list[dict[str, Any]]:

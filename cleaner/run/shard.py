@@ -30,6 +30,7 @@ from cleaner.io.writers import (
     record_row,
     reject_row,
     removal_rows,
+    unwritable_field,
     write_json_atomically,
 )
 from cleaner.run.plan import Shard
@@ -135,8 +136,22 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
     report = ShardReport(shard.key, shard.size)
     for piece in shard.pieces:
         counts = report.files.setdefault(piece.path, FileCounts())
-        for item in read_piece(piece, settings.read):
+        items = read_piece(piece, settings.read)
+        position = piece.start
+        while True:
+            try:
+                item = next(items)
+            except StopIteration:
+                break
+            except Exception as exc:  # a reader that breaks loses the rest of its piece: counted, not hidden
+                counts.read += 1
+                counts.rejected += 1
+                rejects.add(reject_row(Rejected(piece.path, position, None,
+                                                f"could not be read past this point: {type(exc).__name__}: {exc}")),
+                            100)
+                break
             counts.read += 1
+            position = item.position
             if isinstance(item, Rejected):
                 counts.rejected += 1
                 rejects.add(reject_row(item), len(item.reason))
@@ -153,11 +168,19 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
 
 def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, report: ShardReport,
                     records: PartWriter, rejects: PartWriter, removals: PartWriter | None) -> None:
+    """Cleans one document and writes its rows, all or none: whatever any step raises, or a row that could
+    not be encoded, makes the document a reject with the reason, and the shard goes on."""
     try:
         if document.html is not None:
             cleaned = cleaner.process(html=document.html, doc_id=document.doc_id, url=document.url)
         else:
             cleaned = cleaner.engine.process(document.text or "", doc_id=document.doc_id, url=document.url)
+        removed = removal_rows(cleaned) if removals is not None else []
+        rows = [record_row(record, document, resolve_relative(record.published, document.fetched_at))
+                for record in cleaned.records]
+        bad = next(((i, name) for i, row in enumerate(rows + removed) if (name := unwritable_field(row))), None)
+        if bad is not None:
+            raise ValueError(f"field {bad[1]!r} holds text that UTF-8 cannot encode (a lone surrogate?)")
     except Exception as exc:  # one document must never take the shard down; it is rejected with the cause
         counts.rejected += 1
         rejects.add(reject_row(Rejected(document.input_path, document.position, document.doc_id,
@@ -166,7 +189,7 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
     report.hits.update(cleaned.hits())
     report.notices += len(cleaned.notices)
     if removals is not None:
-        for row in removal_rows(cleaned):
+        for row in removed:
             removals.add(row, len(row["text"]))
     if not cleaned.records:
         counts.empty += 1
@@ -176,6 +199,5 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
         return
     counts.with_records += 1
     counts.records += len(cleaned.records)
-    for record in cleaned.records:
-        published_at = resolve_relative(record.published, document.fetched_at)
-        records.add(record_row(record, document, published_at), len(record.text))
+    for row in rows:
+        records.add(row, len(row["text"]))
