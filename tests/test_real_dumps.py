@@ -7,21 +7,28 @@ import pytest
 
 from benchmarks.quality.real_dumps import FIXTURES, LabelError, load, parse_labelled, report, score
 
-# The targets are 0.60 / 0.01 / 0.50; these floors are tighter: what the library reaches, less a margin.
-FLOORS = {"junk_recall": 0.65, "content_loss": 0.005, "article_recall": 0.72}
+UNSEEN = FIXTURES.parent / "real_dumps_unseen"
+# On the development set the floors are tighter than the targets (0.60 / 0.01 / 0.50): what the
+# library reaches, less a margin. The unseen set (15 sites nobody read while writing rules) was measured
+# once when it arrived; its floors guard that figure. Read it only to measure: once it is used to write
+# rules it is no longer unseen, and a fresh one should take its place.
+FLOORS = {
+    FIXTURES: {"junk_recall": 0.65, "content_loss": 0.005, "article_recall": 0.72, "dumps": 70},
+    UNSEEN: {"junk_recall": 0.40, "content_loss": 0.01, "article_recall": 0.50, "dumps": 15},
+}
 
 
-@pytest.fixture(scope="module")
-def measured():
-    dumps = load(FIXTURES)
+@pytest.fixture(scope="module", params=[FIXTURES, UNSEEN], ids=["development", "unseen"])
+def measured(request):
+    dumps = load(request.param)
     figures = score(dumps)
-    print(f"\n{FIXTURES.name} ({len(dumps)} dumps):\n{report(figures)}")
-    return FIXTURES, dumps, figures
+    print(f"\n{request.param.name} ({len(dumps)} dumps):\n{report(figures)}")
+    return request.param, dumps, figures
 
 
 def test_fixtures_are_many_sites_with_sources(measured) -> None:
     folder, dumps, _ = measured
-    assert len(dumps) >= 70
+    assert len(dumps) >= FLOORS[folder]["dumps"]
     assert len({d.site for d in dumps}) == len(dumps), "one dump per site"
     for path in folder.glob("*.txt"):
         header = path.read_text(encoding="utf-8").split("\n", 3)
@@ -29,20 +36,20 @@ def test_fixtures_are_many_sites_with_sources(measured) -> None:
 
 
 def test_junk_is_removed(measured) -> None:
-    _, _, figures = measured
-    assert figures.recall(figures.targeted) >= FLOORS["junk_recall"]
+    folder, _, figures = measured
+    assert figures.recall(figures.targeted) >= FLOORS[folder]["junk_recall"]
 
 
 def test_content_is_kept(measured) -> None:
-    _, _, figures = measured
-    assert figures.content > 100
-    assert figures.content_loss <= FLOORS["content_loss"], "\n".join(figures.lost_lines)
+    folder, _, figures = measured
+    assert figures.content >= 100
+    assert figures.content_loss <= FLOORS[folder]["content_loss"], "\n".join(figures.lost_lines)
 
 
 def test_embedded_articles_become_records(measured) -> None:
-    _, _, figures = measured
-    assert figures.titles >= 20
-    assert figures.article_recall >= FLOORS["article_recall"]
+    folder, _, figures = measured
+    assert figures.titles >= 10
+    assert figures.article_recall >= FLOORS[folder]["article_recall"]
 
 
 def test_labelled_format_errors_name_the_file_and_line() -> None:
