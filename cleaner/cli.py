@@ -7,6 +7,7 @@ examples failed; 2 bad usage, bad rules or inputs that name nothing; 130 interru
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -35,13 +36,27 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--id-field", default="id", help="JSON/Parquet field holding the document id (default: id)")
     group.add_argument("--text-field", default="text", help="JSON/Parquet field holding the text (default: text)")
     group.add_argument("--url-field", default="url", help="JSON/Parquet field holding the URL (default: url)")
-    group.add_argument("--max-document-mb", type=float, default=64.0,
+    group.add_argument("--max-document-mb", type=_megabytes(0.001), default=64.0,
                        help="reject a single document larger than this (default: 64)")
     group.add_argument("--keep-comments", action="store_true",
                        help="HTML: also keep the comment section trafilatura finds, as a record of kind 'comments'")
     group.add_argument("--drop-comments", action="store_true",
                        help="remove reader comments that comment layouts find in the text, instead of making "
                             "each one a record of kind 'comments'")
+
+
+def _megabytes(least: float):  # type: ignore[no-untyped-def]
+    """An argparse type: a finite number of MB, at least ``least`` (0, negatives, nan and inf are usage errors)."""
+    def parse(value: str) -> float:
+        try:
+            number = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+        if not math.isfinite(number) or number < least:
+            raise argparse.ArgumentTypeError(f"must be a finite number of MB, at least {least:g}, got {value!r}")
+        return number
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--executor", choices=("local", "ray"), default="local",
                      help="'ray' runs shards on a Ray cluster (pip install 'cleaner[ray]')")
     run.add_argument("--ray-address", help="address of a running Ray cluster (default: start one locally)")
-    run.add_argument("--shard-mb", type=float, default=64.0, help="input per shard, in MB (default: 64)")
-    run.add_argument("--part-mb", type=float, default=32.0,
+    run.add_argument("--shard-mb", type=_megabytes(0.01), default=64.0, help="input per shard, in MB (default: 64)")
+    run.add_argument("--part-mb", type=_megabytes(0.01), default=32.0,
                      help="text per Parquet part file before rolling over, in MB (default: 32)")
     run.add_argument("--removals", action="store_true",
                      help="also write every removed span with its rule id to OUT/removals/")
@@ -147,6 +162,8 @@ def _clean(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise CleanerError("--workers must be at least 1")
+    if args.out.exists() and not args.out.is_dir():
+        raise CleanerError(f"--out {args.out} is a file; give a folder (it is created if missing)")
     _load(args)  # fail on bad rules before any work starts
     settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
@@ -177,6 +194,10 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
 
     cleaner = Cleaner(_load(args), html_options=HtmlOptions(include_comments=args.keep_comments),
                       options=Options(drop_comments=args.drop_comments))
+    if not args.file.exists():
+        raise CleanerError(f"{args.file}: no such file")
+    if not args.file.is_file():
+        raise CleanerError(f"{args.file}: not a regular file (a folder, a FIFO or a device cannot be explained)")
     found = False
     for item in read_piece(Piece(str(args.file)), _read_settings(args)):
         found = True

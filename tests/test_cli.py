@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import polars as pl
+import pytest
 
 from cleaner.cli import main
 from tests.conftest import DUMPS, SEEDS
@@ -65,3 +67,25 @@ def test_explain_escapes_control_characters_in_ids(tmp_path, capsys) -> None:
     shown = capsys.readouterr().out
     # The reader already removes control characters from the text (and counts them); the id is shown escaped.
     assert "\x1b" not in shown and "a\\x1b[31mRED" in shown
+
+
+@pytest.mark.parametrize("option", [["--shard-mb", "0"], ["--part-mb", "-5"], ["--max-document-mb", "nan"],
+                                    ["--shard-mb", "inf"], ["--part-mb", "lots"]])
+def test_nonsense_sizes_are_usage_errors(tmp_path, option, capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["clean", str(SEEDS), "--out", str(tmp_path / "out"), *option])
+    assert stopped.value.code == 2
+    assert option[0] in capsys.readouterr().err
+
+
+def test_out_that_is_a_file_and_explain_of_a_missing_or_special_file_exit_2(tmp_path, capsys) -> None:
+    a_file = tmp_path / "taken"
+    a_file.write_text("x", encoding="utf-8")
+    assert main(["clean", str(SEEDS), "--out", str(a_file)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert main(["explain", str(tmp_path / "missing.txt")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    assert main(["explain", str(fifo)]) == 2  # it used to wait forever for a writer
+    assert "not a regular file" in capsys.readouterr().err
