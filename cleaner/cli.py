@@ -46,14 +46,15 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _megabytes(least: float):  # type: ignore[no-untyped-def]
-    """An argparse type: a finite number of MB, at least ``least`` (0, negatives, nan and inf are usage errors)."""
+    """An argparse type: a finite number (of MB, or seconds), at least ``least``; 0, negatives, nan and inf
+    are usage errors."""
     def parse(value: str) -> float:
         try:
             number = float(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
         if not math.isfinite(number) or number < least:
-            raise argparse.ArgumentTypeError(f"must be a finite number of MB, at least {least:g}, got {value!r}")
+            raise argparse.ArgumentTypeError(f"must be a finite number, at least {least:g}, got {value!r}")
         return number
 
     return parse
@@ -84,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--shard-mb", type=_megabytes(0.01), default=64.0, help="input per shard, in MB (default: 64)")
     run.add_argument("--part-mb", type=_megabytes(0.01), default=32.0,
                      help="text per Parquet part file before rolling over, in MB (default: 32)")
+    run.add_argument("--time-budget", type=_megabytes(0.001), default=60.0, metavar="SECONDS",
+                     help="seconds one document may take to clean; a slower one is rejected (default: 60)")
     run.add_argument("--removals", action="store_true",
                      help="also write every removed span with its rule id to OUT/removals/")
     run.add_argument("--overwrite", action="store_true", help="discard an earlier run in OUT instead of resuming")
@@ -169,7 +172,7 @@ def _clean(args: argparse.Namespace) -> int:
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=HtmlOptions(include_comments=args.keep_comments),
                            part_bytes=int(args.part_mb * MB), write_removals=args.removals,
-                           drop_comments=args.drop_comments)
+                           drop_comments=args.drop_comments, time_budget=args.time_budget)
     executor: Executor
     if args.executor == "ray":
         from cleaner.run.distributed import RayExecutor

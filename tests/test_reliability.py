@@ -304,3 +304,22 @@ def test_a_failure_at_any_step_of_one_document_is_counted_and_the_shard_goes_on(
     assert counts.with_records == (15 if step == "read" else 19)
     reasons = pl.read_parquet(tmp_path / "out" / "rejects" / "*.parquet")["reason"].to_list()
     assert len(reasons) == 1 and "injected" in reasons[0]
+
+
+def test_a_document_past_its_time_budget_is_a_reject_with_the_reason(tmp_path) -> None:
+    import cleaner
+    from cleaner.core.engine import Options
+
+    slow = "Title\n" + "A line of the story that goes on and on.\n" * 5000
+    with pytest.raises(cleaner.DocumentTooSlow, match="not cleaned within"):
+        cleaner.Cleaner(options=Options(time_budget=1e-9)).engine.process(slow, doc_id="big")
+    assert cleaner.Cleaner(options=Options(time_budget=None)).engine.process(slow).records  # no bound: cleaned
+
+    source = tmp_path / "in.jsonl"
+    source.write_text(json.dumps({"id": "big", "text": slow}) + "\n" + json.dumps({"id": "small", "text": "T\nB."})
+                      + "\n", encoding="utf-8")
+    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet",
+                 "--time-budget", "0.001"]) == 0
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects" / "*.parquet")
+    assert rejects["doc_id"].to_list() == ["big"] and "DocumentTooSlow" in rejects["reason"][0]
+    assert pl.read_parquet(tmp_path / "out" / "records" / "*.parquet")["doc_id"].to_list() == ["small"]

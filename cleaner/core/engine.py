@@ -6,6 +6,7 @@ Pure Python over strings. An :class:`Engine` compiles its rules once and keeps n
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
@@ -14,7 +15,7 @@ from types import MappingProxyType
 import regex
 
 from cleaner.core.analysis import first_words, needs_timeout, required_words
-from cleaner.core.errors import RuleError
+from cleaner.core.errors import DocumentTooSlow, RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, RuleSet
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
@@ -43,6 +44,9 @@ class Options:
     match_timeout: float = 0.05
     #: Reader comments found by a comments layout are removed instead of becoming ``comments`` records.
     drop_comments: bool = False
+    #: Seconds one document may take; past it, :class:`DocumentTooSlow` is raised (the batch job makes the
+    #: document a reject with the reason). None: no bound.
+    time_budget: float | None = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,7 +226,12 @@ class _Pass:
         longest = engine._longest
         weak = False
         exact_longest = engine._exact_longest
+        budget = engine.options.time_budget
+        deadline = None if budget is None else time.perf_counter() + budget
         for index, line in enumerate(self.lines):
+            if deadline is not None and not index & 1023 and index and time.perf_counter() > deadline:
+                raise DocumentTooSlow(f"{self.doc_id or 'document'}: not cleaned within {budget:g} s "
+                                      f"(stopped at line {index + 1} of {len(self.lines)})")
             if line and len(line) <= longest:
                 probes = engine.candidates(line)
                 if not probes and len(line) > exact_longest:

@@ -18,3 +18,7 @@ class RuleError(CleanerError):
         where = source if line is None else f"{source}:{line}"
         who = f" rule {rule_id}:" if rule_id else ""
         super().__init__(f"{where}:{who} {reason}")
+
+
+class DocumentTooSlow(CleanerError):
+    """A document that took longer than ``Options.time_budget`` to clean: the batch job rejects it."""

@@ -56,6 +56,8 @@ class JobSettings:
     write_removals: bool = False
     #: Reader comments found in the text are removed instead of becoming records of kind "comments".
     drop_comments: bool = False
+    #: Seconds one document may take to clean; a slower one becomes a reject (None: no bound).
+    time_budget: float | None = 60.0
 
     def fingerprint(self) -> str:
         """Changes when anything that shapes the output changes: the rule files' bytes, the options."""
@@ -66,7 +68,8 @@ class JobSettings:
         for path in paths:
             digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
         options = {"disable": sorted(self.disable), "read": asdict(self.read), "html": asdict(self.html),
-                   "removals": self.write_removals, "drop_comments": self.drop_comments}
+                   "removals": self.write_removals, "drop_comments": self.drop_comments,
+                   "time_budget": self.time_budget}
         digest.update(json.dumps(options, sort_keys=True).encode())
         return digest.hexdigest()
 
@@ -108,7 +111,8 @@ class ShardReport:
 def _cleaner_for(settings: JobSettings) -> Cleaner:
     # One compiled Cleaner per worker process and settings, reused for every shard it runs.
     return Cleaner(settings.rule_paths, builtin=settings.builtin_rules, disable=settings.disable,
-                   html_options=settings.html, options=Options(drop_comments=settings.drop_comments))
+                   html_options=settings.html,
+                   options=Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget))
 
 
 def marker_path(out: Path, key: str) -> Path:
