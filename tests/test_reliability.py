@@ -323,3 +323,29 @@ def test_a_document_past_its_time_budget_is_a_reject_with_the_reason(tmp_path) -
     rejects = pl.read_parquet(tmp_path / "out" / "rejects" / "*.parquet")
     assert rejects["doc_id"].to_list() == ["big"] and "DocumentTooSlow" in rejects["reason"][0]
     assert pl.read_parquet(tmp_path / "out" / "records" / "*.parquet")["doc_id"].to_list() == ["small"]
+
+
+@pytest.mark.parametrize("kind", ["trailing-bytes", "bz2", "xz", "zstd-skippable-frame"])
+def test_every_common_compression_is_read_and_what_cannot_be_decoded_is_counted(tmp_path, kind) -> None:
+    import bz2
+    import lzma
+    import struct
+
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"Title {i}\nBody of story {i}."}) + "\n"
+                    for i in range(300)).encode()
+    name, data = {
+        # `gzip -t` accepts bytes after the stream; they once cost every document decoded in the same read.
+        "trailing-bytes": ("in.jsonl.gz", gzip.compress(lines) + b"not a gzip member"),
+        "bz2": ("in.jsonl.bz2", bz2.compress(lines)),
+        "xz": ("in.jsonl.xz", lzma.compress(lines)),
+        # pzstd and the seekable format start with a skippable frame; it was read as raw bytes.
+        "zstd-skippable-frame": ("in.jsonl.zst", struct.pack("<II", 0x184D2A50, 4) + b"skip"
+                                 + zstandard.ZstdCompressor().compress(lines)),
+    }[kind]
+    source = tmp_path / name
+    source.write_bytes(data)
+    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    documents = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["documents"]
+    assert documents["with_records"] == 300
+    assert documents["rejected"] == (1 if kind == "trailing-bytes" else 0)
+    assert documents["read"] == documents["with_records"] + documents["empty"] + documents["rejected"]

@@ -19,10 +19,11 @@ from types import MappingProxyType
 from typing import IO, Any, Literal
 
 Format = Literal["text", "jsonl", "html", "warc", "parquet"]
-Compression = Literal["gzip", "zstd"] | None
+Compression = Literal["gzip", "zstd", "bz2", "xz"] | None
 FORMATS: tuple[str, ...] = ("text", "jsonl", "html", "warc", "parquet")
 
-_COMPRESSION_SUFFIXES: dict[str, Compression] = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+_COMPRESSION_SUFFIXES: dict[str, Compression] = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd",
+                                                  ".bz2": "bz2", ".xz": "xz"}
 _FORMAT_SUFFIXES: dict[str, Format] = {
     ".txt": "text", ".text": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
     ".html": "html", ".htm": "html", ".warc": "warc", ".arc": "warc", ".parquet": "parquet",
@@ -30,6 +31,10 @@ _FORMAT_SUFFIXES: dict[str, Format] = {
 INPUT_SUFFIXES = frozenset(_FORMAT_SUFFIXES) | frozenset(_COMPRESSION_SUFFIXES)
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+#: A zstd skippable frame (pzstd and seekable-format files start with one): 0x184D2A50..5F, little-endian.
+_ZSTD_SKIPPABLE = tuple(bytes([0x50 + n, 0x2A, 0x4D, 0x18]) for n in range(16))
+_BZ2_MAGIC = b"BZh"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
 _BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"%PDF", b"PK\x03\x04", b"\x7fELF", b"RIFF", b"\x00\x00\x01\x00")
 _FETCH_FIELDS = ("fetched_at", "fetch_time", "fetched", "crawled_at", "timestamp", "date")
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
@@ -125,8 +130,12 @@ def detect(path: str | Path, forced: Format | None = None) -> tuple[Format, Comp
         pass
     if head.startswith(_GZIP_MAGIC):
         compression = "gzip"
-    elif head.startswith(_ZSTD_MAGIC):
+    elif head.startswith((_ZSTD_MAGIC, *_ZSTD_SKIPPABLE)):
         compression = "zstd"
+    elif head.startswith(_XZ_MAGIC):
+        compression = "xz"
+    elif head.startswith(_BZ2_MAGIC) and head[3:4].isdigit():
+        compression = "bz2"
     elif suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES and head:
         compression = None  # named .gz but not compressed: trust the bytes
     if forced is not None:
@@ -141,13 +150,26 @@ def detect(path: str | Path, forced: Format | None = None) -> tuple[Format, Comp
 
 def _inflate_head(head: bytes, compression: Compression) -> bytes:
     try:
-        if compression == "gzip":
-            return zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(head, 4096)
-        import zstandard
-
-        return zstandard.ZstdDecompressor().decompressobj().decompress(head)[:4096]
+        return _decoder(compression).decompress(head)[:4096]
     except Exception:
         return b""
+
+
+def _decoder(compression: Compression) -> Any:
+    """A streaming decoder with ``decompress``, ``eof`` and ``unused_data`` for the compression."""
+    if compression == "gzip":
+        return zlib.decompressobj(zlib.MAX_WBITS | 16)
+    if compression == "bz2":
+        import bz2
+
+        return bz2.BZ2Decompressor()
+    if compression == "xz":
+        import lzma
+
+        return lzma.LZMADecompressor()
+    import zstandard
+
+    return zstandard.ZstdDecompressor().decompressobj()
 
 
 def _sniff(head: bytes) -> Format:
@@ -183,35 +205,47 @@ class _Inflating(io.RawIOBase):
         self.decoder = self._new_decoder()
         self.finished = False
         self.seen_input = False
+        self.consumed = 0
+        #: Output decoded from a chunk before a fault in it, and the fault, raised once the output is read.
+        self.partial = b""
+        self.failure: InputError | None = None
 
     def _new_decoder(self) -> Any:
-        if self.compression == "gzip":
-            return zlib.decompressobj(zlib.MAX_WBITS | 16)
-        import zstandard
-
-        return zstandard.ZstdDecompressor().decompressobj()
+        return _decoder(self.compression)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not self.pending and not self.finished:
+        while not self.pending and not self.finished and self.failure is None:
             self._inflate()
+        if not self.pending and self.failure is not None:
+            # Everything decoded before the fault was delivered first: the documents ahead of it survive.
+            raise self.failure
         size = min(len(buffer), len(self.pending))
         buffer[:size] = self.pending[:size]
         self.pending = self.pending[size:]
         return size
 
     def _inflate(self) -> None:
+        start = self.consumed
         data = self.raw.read(self._CHUNK)
+        self.consumed += len(data)
+        out = b""
         try:
-            out = self.decoder.decompress(data) if data else b""
+            if data:
+                out = self._decode(data)
             while self.decoder.eof and self.decoder.unused_data:
                 rest = self.decoder.unused_data
                 self.decoder = self._new_decoder()
-                out += self.decoder.decompress(rest)
-        except Exception as exc:  # zlib.error, zstandard.ZstdError
-            raise InputError(f"compressed stream is corrupt: {exc}") from None
+                # A second member or frame; bytes after the last one that are none (trailing garbage,
+                # which `gzip -t` accepts) fail here, after what came before was kept.
+                out += self._decode(rest)
+        except Exception as exc:  # zlib.error, zstandard.ZstdError, OSError, lzma.LZMAError
+            out += self.partial
+            self.failure = InputError(f"compressed stream is corrupt after byte {start} of the file "
+                                      f"(what came before is kept): {exc}")
+        self.partial = b""
         self.total += len(out)
         if self.total > self.limit:
             raise InputError(f"inflates past {self.limit} bytes (the limit for a file of this size); "
@@ -222,6 +256,26 @@ class _Inflating(io.RawIOBase):
             self.finished = True
             if not self.decoder.eof and self.seen_input:
                 raise InputError("compressed stream is truncated: it ends before its end-of-stream marker")
+
+    def _decode(self, data: bytes) -> bytes:
+        """Decodes a chunk; on a fault inside it, keeps (in ``partial``) what small slices of it gave first."""
+        decoder = self.decoder
+        backup = decoder.copy() if hasattr(decoder, "copy") else None
+        try:
+            return bytes(decoder.decompress(data))
+        except Exception:
+            if backup is None:
+                raise
+            self.decoder = backup
+            kept = []
+            try:
+                for at in range(0, len(data), 512):
+                    kept.append(backup.decompress(data[at:at + 512]))
+                    if backup.eof:
+                        break
+            finally:
+                self.partial = b"".join(kept)
+            raise
 
     def close(self) -> None:
         self.raw.close()
