@@ -349,3 +349,53 @@ def test_every_common_compression_is_read_and_what_cannot_be_decoded_is_counted(
     assert documents["with_records"] == 300
     assert documents["rejected"] == (1 if kind == "trailing-bytes" else 0)
     assert documents["read"] == documents["with_records"] + documents["empty"] + documents["rejected"]
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "replaced"])
+def test_a_resume_redoes_a_finished_shard_whose_part_is_gone_or_changed(tmp_path, damage) -> None:
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 600, seed=3)
+    out = tmp_path / "out"
+    arguments = ["clean", str(source), "--out", str(out), "--workers", "1", "--quiet", "--shard-mb", "0.1"]
+    assert main(arguments) == 0
+    whole = pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index")
+    part = sorted((out / "records").glob("*.parquet"))[1]
+    if damage == "deleted":
+        part.unlink()
+    elif damage == "truncated":
+        part.write_bytes(part.read_bytes()[:100])
+    else:
+        other = sorted((out / "records").glob("*.parquet"))[0]
+        part.write_bytes(other.read_bytes())  # a valid Parquet file, but not the one the marker names
+    assert main(arguments) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["shards"]["resumed"] == manifest["shards"]["total"] - 1  # only the damaged shard was redone
+    again = pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index")
+    assert again.equals(whole)
+
+
+def test_overwrite_removes_the_markers_before_the_data(tmp_path, monkeypatch) -> None:
+    # A kill between the two deletions must leave data without markers (redone), never markers without data.
+    import shutil as shutil_module
+
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 200, seed=4)
+    out = tmp_path / "out"
+    arguments = ["clean", str(source), "--out", str(out), "--workers", "1", "--quiet"]
+    assert main(arguments) == 0
+    whole = pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index")
+    deleted: list[str] = []
+    real_rmtree = shutil_module.rmtree
+
+    def rmtree(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        deleted.append(Path(path).name)
+        if Path(path).name == "records":
+            raise KeyboardInterrupt  # the kill, after the state went and before the records did
+        return real_rmtree(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil_module, "rmtree", rmtree)
+    assert main([*arguments, "--overwrite"]) == 130  # interrupted
+    monkeypatch.setattr(shutil_module, "rmtree", real_rmtree)
+    assert deleted[0] == "_state"
+    assert main(arguments) == 0
+    assert pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index").equals(whole)

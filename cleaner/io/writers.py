@@ -6,6 +6,7 @@ complete part or none; a half-written file never carries a final name.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -69,6 +70,8 @@ class PartWriter:
         self.columns: dict[str, list[Any]] = {name: [] for name in schema}
         self.buffered = 0
         self.parts: list[str] = []
+        #: Size and SHA-256 of each part, so a resume can tell a finished shard from one whose parts are gone.
+        self.sums: dict[str, tuple[int, str]] = {}
         self.rows = 0
 
     def add(self, row: Mapping[str, Any], size: int) -> None:
@@ -84,7 +87,7 @@ class PartWriter:
             return
         frame = pl.DataFrame(self.columns, schema=self.schema)
         name = f"{self.prefix}-{len(self.parts):04d}.parquet"
-        write_atomically(self.folder / name, frame)
+        self.sums[name] = write_atomically(self.folder / name, frame)
         self.parts.append(name)
         self.rows += count
         self.columns = {name: [] for name in self.schema}
@@ -94,14 +97,28 @@ class PartWriter:
         self.flush()
 
 
-def write_atomically(final: Path, frame: pl.DataFrame) -> None:
+def file_sum(path: Path) -> tuple[int, str]:
+    """Size and SHA-256 of a file."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def write_atomically(final: Path, frame: pl.DataFrame) -> tuple[int, str]:
+    """Writes a Parquet part under a temporary name, flushes it to disk and renames it; its size and SHA-256."""
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = final.with_name(f".{final.name}.tmp")
     try:
         frame.write_parquet(temporary, compression="zstd", row_group_size=ROW_GROUP_ROWS, statistics=True)
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
+        sums = file_sum(temporary)
         os.replace(temporary, final)
+        return sums
     except OSError as exc:
         temporary.unlink(missing_ok=True)
         raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc

@@ -7,6 +7,7 @@ processes shards without one. An interrupted run is continued by running the sam
 from __future__ import annotations
 
 import json
+import logging
 import multiprocessing
 import shutil
 import signal
@@ -33,6 +34,8 @@ from cleaner.run.shard import (
     marker_path,
     process_shard,
 )
+
+log = logging.getLogger("cleaner")
 
 MANIFEST = "manifest.json"
 
@@ -171,8 +174,9 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
     to_do: list[Shard] = []
     for shard in shards:
         marker = marker_path(out, shard.key)
-        if marker.is_file():
-            totals.add(ShardReport.from_json(json.loads(marker.read_text(encoding="utf-8"))))
+        report = _finished(out, marker)
+        if report is not None:
+            totals.add(report)
         else:
             to_do.append(shard)
     resumed = len(shards) - len(to_do)
@@ -198,10 +202,31 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
     return result
 
 
+def _finished(out: Path, marker: Path) -> ShardReport | None:
+    """The report of a shard whose marker is there and whose parts are all as written; else None, with the
+    marker and whatever the shard left removed, so it is redone from scratch (each record once)."""
+    if not marker.is_file():
+        return None
+    try:
+        report = ShardReport.from_json(json.loads(marker.read_text(encoding="utf-8")))
+        damage = report.damage(out)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        damage = f"its marker cannot be read: {exc}"
+        report = None
+    if damage is None:
+        return report
+    log.warning("shard %s is redone: %s", marker.stem, damage)
+    marker.unlink(missing_ok=True)
+    discard_partial(out, marker.stem)
+    return None
+
+
 def _claim(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
     state = out / STATE / "run.json"
     if overwrite and out.exists():
-        for name in ("records", "rejects", "removals", STATE, MANIFEST):
+        # State first: a kill in the middle then leaves data without markers (redone), never markers
+        # vouching for data already deleted.
+        for name in (STATE, MANIFEST, "records", "rejects", "removals"):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)

@@ -27,6 +27,7 @@ from cleaner.io.writers import (
     REJECT_SCHEMA,
     REMOVAL_SCHEMA,
     PartWriter,
+    file_sum,
     record_row,
     reject_row,
     removal_rows,
@@ -96,15 +97,32 @@ class ShardReport:
     notices: int = 0
     seconds: float = 0.0
     parts: list[str] = field(default_factory=list)
+    #: Size and SHA-256 of every part, by its path under OUT: what a resume checks before trusting the marker.
+    sums: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "size": self.size, "files": {p: asdict(c) for p, c in self.files.items()},
-                "hits": dict(self.hits), "notices": self.notices, "seconds": self.seconds, "parts": self.parts}
+                "hits": dict(self.hits), "notices": self.notices, "seconds": self.seconds, "parts": self.parts,
+                "sums": {name: list(sums) for name, sums in self.sums.items()}}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ShardReport:
         return cls(value["key"], value["size"], {p: FileCounts(**c) for p, c in value["files"].items()},
-                   Counter(value["hits"]), value["notices"], value["seconds"], value["parts"])
+                   Counter(value["hits"]), value["notices"], value["seconds"], value["parts"],
+                   {name: (int(s[0]), str(s[1])) for name, s in value.get("sums", {}).items()})
+
+    def damage(self, out: Path) -> str | None:
+        """What is wrong with the parts this finished shard wrote (gone, or not what was written), or None."""
+        for name in self.parts:
+            path = out / name
+            if not path.is_file():
+                return f"part {name} is missing"
+            expected = self.sums.get(name)
+            if expected is None:
+                return f"the marker records no checksum for part {name}"
+            if path.stat().st_size != expected[0] or file_sum(path) != expected:
+                return f"part {name} is not the file that was written"
+        return None
 
 
 @lru_cache(maxsize=4)
@@ -165,6 +183,7 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
         if writer is not None:
             writer.close()
             report.parts.extend(f"{writer.folder.name}/{p}" for p in writer.parts)
+            report.sums.update({f"{writer.folder.name}/{p}": sums for p, sums in writer.sums.items()})
     report.seconds = round(time.perf_counter() - started, 3)
     write_json_atomically(marker_path(out, shard.key), report.to_json())
     return report
