@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -23,3 +24,11 @@ def cleaner_builtin():
     import cleaner
 
     return cleaner.Cleaner()
+
+
+def engine_from(body: str, **options):  # type: ignore[no-untyped-def]
+    """An engine built from one rule file's text alone (indented text is fine), with engine options."""
+    from cleaner.core.engine import Engine, Options
+    from cleaner.core.rules import RuleSet, parse_rule_file
+
+    return Engine(RuleSet((parse_rule_file(textwrap.dedent(body), "test.toml"),)), Options(**options))

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import cleaner
-from cleaner.core.engine import Engine, Options
-from cleaner.core.rules import RuleSet, parse_rule_file
-from tests.conftest import DUMPS, SEEDS
-
-
-def _engine(body: str, **options) -> Engine:
-    return Engine(RuleSet((parse_rule_file(textwrap.dedent(body), "t.toml"),)), Options(**options))
+from cleaner.core.engine import Engine
+from cleaner.core.rules import RuleSet
+from tests.conftest import DUMPS, SEEDS, engine_from
 
 
 def test_removals_point_at_the_exact_input_span(cleaner_builtin) -> None:
@@ -25,7 +20,7 @@ def test_removals_point_at_the_exact_input_span(cleaner_builtin) -> None:
 
 
 def test_weak_rule_needs_strong_junk_in_its_run() -> None:
-    engine = _engine('''
+    engine = engine_from('''
         [[rule]]
         id = "TST001"
         purpose = "weak heading"
@@ -44,7 +39,7 @@ def test_weak_rule_needs_strong_junk_in_its_run() -> None:
 
 
 def test_block_rule_removes_start_to_end_and_only_when_closed() -> None:
-    engine = _engine('''
+    engine = engine_from('''
         [[rule]]
         id = "TST010"
         purpose = "cookie banner"
@@ -85,7 +80,7 @@ def test_library_is_thread_safe(cleaner_builtin) -> None:
 
 def test_catastrophic_pattern_is_time_bounded_and_line_kept() -> None:
     # The load-time probes use other characters, so this pattern loads; at run time the line is kept.
-    engine = _engine('''
+    engine = engine_from('''
         [[rule]]
         id = "TST020"
         purpose = "exponential on long runs of x"
@@ -114,7 +109,7 @@ def test_given_title_is_used_and_single_line_is_text() -> None:
 
 
 def test_min_run_rule_counts_only_in_long_enough_runs() -> None:
-    engine = _engine('''
+    engine = engine_from('''
         [[rule]]
         id = "TST030"
         purpose = "menu links"

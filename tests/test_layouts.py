@@ -8,7 +8,8 @@ import pytest
 
 import cleaner
 from cleaner.core.engine import Engine, Options
-from cleaner.core.rules import RuleSet, parse_rule_file
+from cleaner.core.rules import parse_rule_file
+from tests.conftest import engine_from
 
 TITLE = "{ field = 'title', min_words = 3, max_chars = 120, sentence_end = false }"
 META = ("{ pattern = '(?P<published>\\d{1,2} (?:hours?|days?) ago)|by [A-Za-z. ]{2,40}', optional = true, "
@@ -16,11 +17,8 @@ META = ("{ pattern = '(?P<published>\\d{1,2} (?:hours?|days?) ago)|by [A-Za-z. ]
 TEASER = "{ field = 'text', rest = true, optional = true, max_lines = 2, min_words = 5 }"
 
 
-def _engine(body: str, **options: bool) -> Engine:
-    return Engine(RuleSet((parse_rule_file(textwrap.dedent(body), "test.toml"),)), Options(**options))
 
-
-LIST = _engine(f'''
+LIST = engine_from(f'''
     [[rule]]
     id = "TST001"
     purpose = "ad label"
@@ -128,7 +126,7 @@ def test_a_header_with_nothing_under_it_stays_weak() -> None:
     assert records[0].text == "Related articles\nThe story itself, told in a sentence."
 
 
-INLINE = _engine('''
+INLINE = engine_from('''
     [[layout]]
     id = "TST110"
     purpose = "inline reference"
@@ -177,7 +175,7 @@ THREAD = """
 
 
 def test_comments_become_records_of_their_own() -> None:
-    records = _records(_engine(COMMENTS), THREAD)
+    records = _records(engine_from(COMMENTS), THREAD)
     assert records[0].text == "The story itself, told in a sentence."
     assert [(r.kind, r.source, r.published, r.text) for r in records[1:]] == [
         ("comments", "jane", "March 3, 2024 at 10:15 am", "Great piece.\nI agree with all of it."),
@@ -186,7 +184,7 @@ def test_comments_become_records_of_their_own() -> None:
 
 
 def test_drop_comments_removes_them_with_the_layout_named() -> None:
-    cleaned = _engine(COMMENTS, drop_comments=True).process(textwrap.dedent(THREAD).strip())
+    cleaned = engine_from(COMMENTS, drop_comments=True).process(textwrap.dedent(THREAD).strip())
     assert [r.kind for r in cleaned.records] == ["main"]
     assert cleaned.records[0].text == "The story itself, told in a sentence."
     assert {r.rule_id for r in cleaned.removals} == {"TST200"}
@@ -194,7 +192,7 @@ def test_drop_comments_removes_them_with_the_layout_named() -> None:
 
 
 def test_the_best_of_several_layouts_under_one_header_wins() -> None:
-    engine = _engine(f'''
+    engine = engine_from(f'''
         [[layout]]
         id = "TST100"
         purpose = "titles only"
@@ -298,7 +296,7 @@ def test_junk_inside_a_comment_does_not_end_the_thread() -> None:
 
 
 def test_a_template_may_repeat_what_the_header_captured() -> None:
-    engine = _engine('''
+    engine = engine_from('''
         [[layout]]
         id = "TST100"
         purpose = "x"
@@ -313,7 +311,7 @@ def test_a_template_may_repeat_what_the_header_captured() -> None:
 
 
 def test_a_weak_exact_line_does_not_beat_a_run_rule() -> None:
-    engine = _engine('''
+    engine = engine_from('''
         [[rule]]
         id = "TST001"
         purpose = "x"
@@ -329,7 +327,7 @@ def test_a_weak_exact_line_does_not_beat_a_run_rule() -> None:
 
 
 def test_a_posix_class_makes_a_rule_tried_on_every_line() -> None:
-    engine = _engine('''
+    engine = engine_from('''
         [[rule]]
         id = "TST001"
         purpose = "x"
@@ -341,7 +339,7 @@ def test_a_posix_class_makes_a_rule_tried_on_every_line() -> None:
 def test_a_long_comment_and_a_repeated_first_slot_cost_linear_time() -> None:
     import time
 
-    engine = _engine('''
+    engine = engine_from('''
         [[layout]]
         id = "TST100"
         purpose = "x"
@@ -368,8 +366,8 @@ def test_controls_under_a_header_belong_to_the_block_only_when_the_layout_names_
         slots = [{{ field = 'title', min_words = 3, sentence_end = false, max_chars = 80 }}]
     '''
     text = "Body text.\nrelated\n(View all)\nFirst related title here\nSecond related title here"
-    with_controls = _engine(body.format(controls="controls = '\\(view all\\)'")).process(text)
+    with_controls = engine_from(body.format(controls="controls = '\\(view all\\)'")).process(text)
     assert [r.title for r in with_controls.records[1:]] == ["First related title here", "Second related title here"]
     assert ("TST100", "(View all)") in {(r.rule_id, r.text) for r in with_controls.removals}
-    without = _engine(body.format(controls="")).process(text)
+    without = engine_from(body.format(controls="")).process(text)
     assert len(without.records) == 1 and "(View all)" in without.records[0].text
