@@ -36,7 +36,7 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--id-field", default="id", help="JSON/Parquet field holding the document id (default: id)")
     group.add_argument("--text-field", default="text", help="JSON/Parquet field holding the text (default: text)")
     group.add_argument("--url-field", default="url", help="JSON/Parquet field holding the URL (default: url)")
-    group.add_argument("--max-document-mb", type=_megabytes(0.001), default=64.0,
+    group.add_argument("--max-document-mb", type=_at_least(0.001), default=64.0,
                        help="reject a single document larger than this (default: 64)")
     group.add_argument("--keep-comments", action="store_true",
                        help="HTML: also keep the comment section trafilatura finds, as a record of kind 'comments'")
@@ -45,7 +45,7 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
                             "each one a record of kind 'comments'")
 
 
-def _megabytes(least: float):  # type: ignore[no-untyped-def]
+def _at_least(least: float):  # type: ignore[no-untyped-def]
     """An argparse type: a finite number (of MB, or seconds), at least ``least``; 0, negatives, nan and inf
     are usage errors."""
     def parse(value: str) -> float:
@@ -82,10 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--executor", choices=("local", "ray"), default="local",
                      help="'ray' runs shards on a Ray cluster (pip install 'cleaner[ray]')")
     run.add_argument("--ray-address", help="address of a running Ray cluster (default: start one locally)")
-    run.add_argument("--shard-mb", type=_megabytes(0.01), default=64.0, help="input per shard, in MB (default: 64)")
-    run.add_argument("--part-mb", type=_megabytes(0.01), default=32.0,
+    run.add_argument("--shard-mb", type=_at_least(0.01), default=64.0, help="input per shard, in MB (default: 64)")
+    run.add_argument("--part-mb", type=_at_least(0.01), default=32.0,
                      help="text per Parquet part file before rolling over, in MB (default: 32)")
-    run.add_argument("--time-budget", type=_megabytes(0.001), default=60.0, metavar="SECONDS",
+    run.add_argument("--time-budget", type=_at_least(0.001), default=60.0, metavar="SECONDS",
                      help="seconds one document may take to clean; a slower one is rejected (default: 60)")
     run.add_argument("--removals", action="store_true",
                      help="also write every removed span with its rule id to OUT/removals/")

@@ -14,10 +14,10 @@ from types import MappingProxyType
 
 import regex
 
-from cleaner.core.analysis import first_words, needs_timeout, required_words
+from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
 from cleaner.core.errors import DocumentTooSlow, RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
-from cleaner.core.rules import DEFAULT_MAX_CHARS, BlockRule, Layout, LineRule, RuleSet
+from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
 from cleaner.core.text import host_of, line_key, normalize_line
 
@@ -29,7 +29,6 @@ _EDGES = "".join(_INVISIBLE) + "".join(chr(c) for c in range(0x3000 + 1) if chr(
 
 # Line states. Junk states keep the rule that explains them in a parallel list.
 _BLANK, _CONTENT, _STRONG, _WEAK, _REGION = 0, 1, 2, 3, 4
-_SENTENCE_END = (".", ",", ";", ":")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,22 +89,23 @@ class Engine:
             elif isinstance(rule, Layout):
                 headers.append(_Probe(_HEADER, rule, rule.header, rule.max_chars))
         # Headers first: the same words ("Related Articles") mean more when a block of items follows.
-        ordered = [self._gated(probe) for probe in headers + probes + blocks]
+        starts = {p.pattern: first_words(p.pattern.pattern, bool(p.pattern.flags & regex.IGNORECASE))
+                  for p in headers + probes + blocks}
+        ordered = [self._gated(probe, starts[probe.pattern]) for probe in headers + probes + blocks]
         self._exact_longest = max((len(k) for k in self._exact), default=0)
         # Lines longer than every rule's bound are body text: they are never tried against any rule.
         self._longest = max([self._exact_longest, *(p.max_chars for p in ordered)], default=0)
         self._timed = self._timing(rules)
         self._probes = tuple(ordered)
-        self._words, self._prefixes = self._build_index(ordered)
+        self._words, self._prefixes = self._build_index(ordered, starts)
         self._by_word: dict[str, tuple[_Probe, ...]] = {}
 
     @staticmethod
-    def _gated(probe: _Probe) -> _Probe:
+    def _gated(probe: _Probe, starts: FirstWords) -> _Probe:
         """The probe, with the words a match must hold when its first words cannot be listed."""
-        ignore_case = bool(probe.pattern.flags & regex.IGNORECASE)
-        if ("", False) not in first_words(probe.pattern.pattern, ignore_case):
+        if ("", False) not in starts:
             return probe
-        required = required_words(probe.pattern.pattern, ignore_case)
+        required = required_words(probe.pattern.pattern, bool(probe.pattern.flags & regex.IGNORECASE))
         return probe if required is None else replace(probe, required=tuple(sorted(required)))
 
     @staticmethod
@@ -123,13 +123,13 @@ class Engine:
         return {p: needs_timeout(p.pattern, bool(p.flags & regex.IGNORECASE)) for p in patterns}
 
     @staticmethod
-    def _build_index(probes: list[_Probe]) -> tuple[dict[str, tuple[int, ...]],
-                                                    tuple[tuple[int, dict[str, tuple[int, ...]]], ...]]:
+    def _build_index(probes: list[_Probe], starts: dict[regex.Pattern[str], FirstWords]
+                     ) -> tuple[dict[str, tuple[int, ...]], tuple[tuple[int, dict[str, tuple[int, ...]]], ...]]:
         """Probe positions by the first word a match can start with (whole words, and prefixes by length)."""
         words: dict[str, list[int]] = {}
         prefixes: dict[int, dict[str, list[int]]] = {}
         for position, probe in enumerate(probes):
-            for word, whole in first_words(probe.pattern.pattern, bool(probe.pattern.flags & regex.IGNORECASE)):
+            for word, whole in starts[probe.pattern]:
                 table = words if whole else prefixes.setdefault(len(word), {})
                 table.setdefault(word, []).append(position)
         frozen_prefixes = tuple((length, {w: tuple(sorted(set(p))) for w, p in table.items()})
@@ -315,18 +315,18 @@ class _Pass:
                 return None
             return rule  # type: ignore[return-value]
         if in_runs is not None:
-            self._line_rule(index, in_runs[0], in_runs[1], _STRONG, fallback=weak)
+            self._line_rule(index, in_runs[0], in_runs[1], _STRONG, fallback=weak[0] if weak else None)
         elif weak is not None:
             self._line_rule(index, weak[0], weak[1], _WEAK)
         return None
 
     def _line_rule(self, index: int, rule: LineRule, match: regex.Match[str] | None, state: int,
-                   fallback: tuple[LineRule, regex.Match[str] | None] | None = None) -> None:
+                   fallback: LineRule | None = None) -> None:
         self._mark(index, rule, state)
         if rule.min_run > 1:
             self.runs.setdefault(rule.id, (rule, []))[1].append(index)
             if fallback is not None:
-                self.fallbacks[index] = fallback[0]
+                self.fallbacks[index] = fallback
         found = {name: value for name, value in match.groupdict().items() if value} if match is not None else {}
         if found:
             # Kept until the line is known to stay junk by this rule: a weak line settled back to content,
@@ -487,7 +487,7 @@ class _Pass:
             kept = kept[1:]  # the headline printed above the text is the title, not body
         elif title is None and options.title_from_first_line and len(kept) > 1:
             first = self.lines[kept[0]]
-            if len(first) <= options.max_title_chars and not first.endswith(_SENTENCE_END):
+            if len(first) <= options.max_title_chars and not first.endswith(SENTENCE_END):
                 title = normalize_line(first)
                 kept = kept[1:]
         text = "\n".join(self.lines[i] for i in kept)

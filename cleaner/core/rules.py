@@ -135,7 +135,7 @@ class BlockRule(Rule):
 
 
 #: Characters that end a sentence when they end a line. An ellipsis ends a truncated title, not a sentence.
-_SENTENCE_END = (".", ",", ";", ":")
+SENTENCE_END = (".", ",", ";", ":")
 _ELLIPSIS = ("...", "…")
 _WORD = _stdlib_re.compile(r"[^\W\d_]\S*")  # from a token's first letter to its end: one match a word
 
@@ -159,7 +159,7 @@ class Shape:
             words = len(_WORD.findall(line))
             if words < self.min_words or (self.max_words and words > self.max_words):
                 return False
-        return self.sentence_end or not line.endswith(_SENTENCE_END) or line.endswith(_ELLIPSIS)
+        return self.sentence_end or not line.endswith(SENTENCE_END) or line.endswith(_ELLIPSIS)
 
     def describe(self) -> str:
         parts = []
@@ -194,10 +194,6 @@ class Slot:
     shape: Shape = ANY_SHAPE
     #: For ``rest``: at most this many lines (0: until the item ends).
     max_lines: int = 0
-
-    @property
-    def captures(self) -> bool:
-        return self.field is not None or bool(self.pattern is not None and _captured_groups(self.pattern))
 
     def describe(self) -> str:
         name = self.field or (f"'{self.template}'" if self.template else

@@ -173,25 +173,24 @@ def reject_row(rejected: Rejected, status: str = "rejected") -> dict[str, Any]:
     }
 
 
-def _writable(text: str | None) -> str | None:
-    if text is None:
-        return None
+def _encodes(text: str) -> bool:
+    """Whether UTF-8 can encode the text (a lone surrogate, from a JSON "\\ud800" escape, cannot)."""
     try:
         text.encode("utf-8")
-        return text
     except UnicodeEncodeError:
-        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return False
+    return True
+
+
+def _writable(text: str | None) -> str | None:
+    if text is None or _encodes(text):
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def unwritable_field(row: dict[str, Any]) -> str | None:
-    """The name of the first text field of ``row`` that UTF-8 cannot encode (a lone surrogate), or None."""
-    for name, value in row.items():
-        if isinstance(value, str):
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                return name
-    return None
+    """The name of the first text field of ``row`` that UTF-8 cannot encode, or None."""
+    return next((name for name, value in row.items() if isinstance(value, str) and not _encodes(value)), None)
 
 
 def removal_rows(cleaned: Cleaned) -> list[dict[str, Any]]:
