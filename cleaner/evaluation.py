@@ -50,19 +50,28 @@ def shingle_match(truth: str, prediction: str) -> tuple[float, float, float]:
     return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
 
 
-def word_f1(prediction: str, reference: str) -> float:
+def word_prf(prediction: str, reference: str) -> tuple[float, float, float]:
+    """Bag-of-words precision, recall and F1 on lower-cased ``\\w+`` tokens (the WCXB metric)."""
     predicted = Counter(_WORD.findall(prediction.lower()))
     expected = Counter(_WORD.findall(reference.lower()))
     if not expected:
-        return 1.0 if not predicted else 0.0
+        return (1.0, 1.0, 1.0) if not predicted else (0.0, 1.0, 0.0)
     if not predicted:
-        return 0.0
+        return 1.0, 0.0, 0.0
     overlap = sum((predicted & expected).values())
     if not overlap:
-        return 0.0
-    precision = overlap / sum(predicted.values())
-    recall = overlap / sum(expected.values())
-    return 2 * precision * recall / (precision + recall)
+        return 0.0, 0.0, 0.0
+    precision, recall = overlap / sum(predicted.values()), overlap / sum(expected.values())
+    return precision, recall, 2 * precision * recall / (precision + recall)
+
+
+def word_f1(prediction: str, reference: str) -> float:
+    return word_prf(prediction, reference)[2]
+
+
+def word_key(text: str) -> str:
+    """The text's words, case-folded, one space apart: for comparing lines whatever their punctuation."""
+    return " ".join(_WORD.findall(text.casefold()))
 
 
 def _normal(text: str) -> str:

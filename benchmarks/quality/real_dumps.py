@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleaner import Cleaner
+from cleaner.evaluation import word_key
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "real_dumps"
 FAMILIES = frozenset({"related", "comments", "ads", "upsell", "newsletter", "paywall", "share", "follow",
@@ -27,7 +28,6 @@ FAMILIES = frozenset({"related", "comments", "ads", "upsell", "newsletter", "pay
 #: Page furniture the rule library does not set out to remove (menus, footers, odd leftovers): reported apart.
 UNTARGETED = frozenset({"nav", "other"})
 _LABEL = re.compile(r"^(C|R|M|T|T=(?P<title>.*?)|J:(?P<family>[a-z]+))\|")
-_WORD = re.compile(r"\w+")
 
 
 class LabelError(ValueError):
@@ -82,12 +82,8 @@ def load(folder: Path = FIXTURES) -> list[LabelledDump]:
     return [parse_labelled(path.read_text(encoding="utf-8"), path.name) for path in sorted(folder.glob("*.txt"))]
 
 
-def _key(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
-
-
 def _title_found(title: str, found: list[str]) -> bool:
-    wanted = _key(title)
+    wanted = word_key(title)
     if not wanted:
         return False
     for candidate in found:
@@ -136,10 +132,10 @@ def score(dumps: list[LabelledDump], cleaner: Cleaner | None = None) -> Figures:
         cleaned = built.process(dump.text, doc_id=dump.name, url=dump.url or None)
         main = next((r for r in cleaned.records if r.kind == "main"), None)
         main_lines = ((main.title or "") + "\n" + main.text).split("\n") if main else []
-        kept = Counter(_key(line) for line in main_lines)
-        related_titles = [_key(r.title) for r in cleaned.records if r.kind == "related" and r.title]
+        kept = Counter(word_key(line) for line in main_lines)
+        related_titles = [word_key(r.title) for r in cleaned.records if r.kind == "related" and r.title]
         for label, extra, line in dump.lines:
-            key = _key(line)
+            key = word_key(line)
             if not label or not key:
                 continue
             present = kept[key] > 0

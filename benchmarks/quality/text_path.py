@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from collections import defaultdict
@@ -29,9 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleaner import Cleaner
-from cleaner.evaluation import scrapinghub_pages, wcxb_pages
+from cleaner.evaluation import scrapinghub_pages, snippet_share, wcxb_pages, word_key, word_prf
 
-_WORD = re.compile(r"\w+")
 STYLES = ("blocks", "trafilatura")
 
 # --- dumps ---------------------------------------------------------------------------------------------
@@ -95,38 +93,12 @@ DUMPERS: dict[str, Callable[[bytes, str | None], str]] = {
 
 # --- metrics -------------------------------------------------------------------------------------------
 
-def word_prf(prediction: str, reference: str) -> tuple[float, float, float]:
-    """Bag-of-words precision, recall and F1 on lower-cased ``\\w+`` tokens (the WCXB metric)."""
-    from collections import Counter
-
-    predicted = Counter(_WORD.findall(prediction.lower()))
-    expected = Counter(_WORD.findall(reference.lower()))
-    if not expected:
-        return (1.0, 1.0, 1.0) if not predicted else (0.0, 1.0, 0.0)
-    if not predicted:
-        return 1.0, 0.0, 0.0
-    overlap = sum((predicted & expected).values())
-    precision, recall = overlap / sum(predicted.values()), overlap / sum(expected.values())
-    f1 = 2 * precision * recall / (precision + recall) if overlap else 0.0
-    return precision, recall, f1
-
-
-def _normal(text: str) -> str:
-    return " ".join(_WORD.findall(text.lower()))
-
-
-def snippets_present(snippets: list[str], text: str) -> tuple[int, int]:
-    haystack = _normal(text)
-    wanted = [s for s in (_normal(s) for s in snippets) if s]
-    return sum(1 for s in wanted if s in haystack), len(wanted)
-
-
 def content_lines(dump: str, truth: str) -> list[str]:
     """Dump lines (normalised) that belong to the ground truth: their words appear there as a run."""
-    reference = _normal(truth)
+    reference = word_key(truth)
     found = []
     for line in dump.split("\n"):
-        normal = _normal(line)
+        normal = word_key(line)
         if len(normal.split()) >= 3 and normal in reference:
             found.append(normal)
     return found
@@ -199,13 +171,13 @@ def evaluate_text_path(data: Path, limit: int | None = None, cleaner: Cleaner | 
             seconds[style] += time.perf_counter() - started
             main = next((r.text for r in records if r.kind == "main"), "")
             before, after = word_prf(dump, page.truth), word_prf(main, page.truth)
-            with_before, with_total = snippets_present(page.with_snippets, dump)
-            with_after, _ = snippets_present(page.with_snippets, main)
-            without_before, without_total = snippets_present(page.without_snippets, dump)
-            without_after, _ = snippets_present(page.without_snippets, main)
+            with_before, with_total = snippet_share(page.with_snippets, dump)
+            with_after, _ = snippet_share(page.with_snippets, main)
+            without_before, without_total = snippet_share(page.without_snippets, dump)
+            without_after, _ = snippet_share(page.without_snippets, main)
             lines = content_lines(dump, page.truth)
-            kept = _normal(main)
-            anywhere = _normal("\n".join(f"{r.title or ''}\n{r.source or ''}\n{r.text}" for r in records))
+            kept = word_key(main)
+            anywhere = word_key("\n".join(f"{r.title or ''}\n{r.source or ''}\n{r.text}" for r in records))
             lost = sum(1 for line in lines if line not in kept)
             nowhere = sum(1 for line in lines if line not in anywhere)
             # On forums the replies are the content, and they become records of kind "comments" by design:
