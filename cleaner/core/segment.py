@@ -18,10 +18,9 @@ from cleaner.core.text import line_key, normalize_line
 
 @dataclass(slots=True)
 class Item:
-    """One secondary article: captured fields, the lines it spans, and lines that were only structure."""
+    """One secondary article: captured fields, its last line, and which lines were body or only structure."""
 
     fields: dict[str, str]
-    first: int
     last: int
     text_lines: list[int] = field(default_factory=list)
     structure_lines: list[int] = field(default_factory=list)
@@ -59,7 +58,7 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
     another header.
     """
     if layout.inline:
-        return [Item(dict(defaults), header, header)] if "title" in defaults else []
+        return [Item(dict(defaults), header)] if "title" in defaults else []
     parser = _Parser(layout, lines, fullmatch, role, defaults)
     items: list[Item] = []
     position = header + 1
@@ -89,7 +88,6 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
         items.append(item)
         position = item.last + 1
     if items and skipped:
-        items[0].first = skipped[0]
         items[0].structure_lines[:0] = skipped
         items[0].lines[:0] = skipped
     if parser.rest is not None and parser.rest.optional and len(items) > 1 and items[-1].text_lines and \
@@ -141,7 +139,7 @@ class _Parser:
 
     def item(self, start: int) -> Item | None:
         captured: dict[str, str] = {}
-        item = Item(captured, start, start)
+        item = Item(captured, start)
         position = self._slots(self.head, start, captured, item)
         if position is None:
             return None
