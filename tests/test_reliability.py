@@ -399,3 +399,34 @@ def test_overwrite_removes_the_markers_before_the_data(tmp_path, monkeypatch) ->
     assert deleted[0] == "_state"
     assert main(arguments) == 0
     assert pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index").equals(whole)
+
+
+@pytest.mark.parametrize("codec", ["zstd", "bz2", "xz", "gzip"])
+def test_a_compression_bomb_is_stopped_before_it_is_held_in_memory(tmp_path, codec) -> None:
+    # One ordinary read of a bomb once returned everything it inflated to (2 GiB from 1 MiB of zstd) before
+    # the limit was checked. Output is now bounded per step: memory stays near the limit, not the bomb.
+    import bz2
+    import lzma
+    import tracemalloc
+    import zlib
+
+    from cleaner.io.readers import ReadOptions, Rejected, read_piece
+
+    inflated_mib = {"zstd": 1024, "bz2": 64, "xz": 256, "gzip": 128}[codec]
+    compressor = {"zstd": lambda: zstandard.ZstdCompressor().compressobj(), "bz2": bz2.BZ2Compressor,
+                  "xz": lambda: lzma.LZMACompressor(preset=0),
+                  "gzip": lambda: zlib.compressobj(9, zlib.DEFLATED, 31)}[codec]()
+    zeros = bytes(1 << 20)
+    bomb = tmp_path / f"bomb.jsonl.{ {'zstd': 'zst', 'gzip': 'gz'}.get(codec, codec) }"
+    bomb.write_bytes(b"".join(compressor.compress(zeros) for _ in range(inflated_mib)) + compressor.flush())
+    options = ReadOptions(format="jsonl", inflate_slack=4 << 20)
+    limit = bomb.stat().st_size * options.max_inflate_ratio + options.inflate_slack
+    tracemalloc.start()
+    try:
+        results = list(read_piece(Piece(str(bomb)), options))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(results) == 1 and isinstance(results[0], Rejected), results
+    assert "decompression bomb" in results[0].reason
+    assert peak < limit + (48 << 20), (peak, limit)

@@ -149,10 +149,16 @@ def detect(path: str | Path, forced: Format | None = None) -> tuple[Format, Comp
 
 
 def _inflate_head(head: bytes, compression: Compression) -> bytes:
+    """The first (at most 4096) decompressed bytes of a file's head, for sniffing its format."""
+    out = b""
     try:
-        return _decoder(compression).decompress(head)[:4096]
+        for piece in _BoundedDecoder(compression).feed(head):
+            out += piece
+            if len(out) >= 4096:
+                break
     except Exception:
-        return b""
+        pass
+    return out[:4096]
 
 
 def _decoder(compression: Compression) -> Any:
@@ -172,6 +178,58 @@ def _decoder(compression: Compression) -> Any:
     return zstandard.ZstdDecompressor().decompressobj()
 
 
+class _BoundedDecoder:
+    """A streaming decoder whose every step outputs a bounded amount, whatever the input holds.
+
+    A compression bomb inflates by up to a million times (bzip2), so a decoder given one ordinary read
+    can return gigabytes before anyone counts them. Here input goes in slices of ``SLICE`` bytes and
+    each call asks for at most ``STEP`` bytes of output (zstandard's decompressobj has no output bound;
+    a 512-byte slice of zstd holds at most 128 blocks of 128 KiB). Concatenated gzip members, bzip2
+    streams and zstd frames are all read; a fault raises after everything decoded before it was yielded,
+    so at most one slice is lost to it.
+    """
+
+    SLICE = 512
+    STEP = 1 << 20
+
+    def __init__(self, compression: Compression) -> None:
+        self.compression = compression
+        self.decoder = _decoder(compression)
+        self.started = False
+
+    @property
+    def eof(self) -> bool:
+        return bool(self.decoder.eof)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        view = memoryview(data)
+        for at in range(0, len(view), self.SLICE):
+            yield from self._feed(bytes(view[at:at + self.SLICE]))
+
+    def _feed(self, data: bytes) -> Iterator[bytes]:
+        while data:
+            if self.decoder.eof:
+                # A further gzip member, bzip2 stream or zstd frame; bytes after the last one that are none
+                # (trailing garbage, which `gzip -t` accepts) raise here, after what came before.
+                self.decoder = _decoder(self.compression)
+            self.started = True
+            yield from self._decompress(data)
+            data = self.decoder.unused_data if self.decoder.eof else b""
+
+    def _decompress(self, data: bytes) -> Iterator[bytes]:
+        decoder = self.decoder
+        if self.compression == "zstd":
+            yield bytes(decoder.decompress(data))
+        elif self.compression == "gzip":
+            yield decoder.decompress(data, self.STEP)
+            while decoder.unconsumed_tail and not decoder.eof:
+                yield decoder.decompress(decoder.unconsumed_tail, self.STEP)
+        else:  # bz2, xz
+            yield decoder.decompress(data, self.STEP)
+            while not decoder.eof and not decoder.needs_input:
+                yield decoder.decompress(b"", self.STEP)
+
+
 def _sniff(head: bytes) -> Format:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text.startswith(b"WARC/"):
@@ -188,37 +246,34 @@ def _sniff(head: bytes) -> Format:
 # --- opening, with limits ----------------------------------------------------------------------------
 
 class _Inflating(io.RawIOBase):
-    """Decompresses gzip or zstd as a stream, bounded against decompression bombs.
+    """Decompresses a stream, bounded against decompression bombs chunk by chunk of output.
 
-    Everything decoded before a truncation is delivered before the truncation is reported, so the
-    documents ahead of the cut survive. Concatenated gzip members and zstd frames are all read.
+    Everything decoded before a fault or truncation is delivered before the fault is reported, so the
+    documents ahead of it survive.
     """
 
     _CHUNK = 1 << 16
+    #: Output gathered per refill; with the decoder's own step, what is held at once stays a few MiB.
+    _REFILL = 1 << 20
 
     def __init__(self, raw: IO[bytes], compression: Compression, limit: int) -> None:
         self.raw = raw
-        self.compression = compression
         self.limit = limit
         self.total = 0
+        self.decoder = _BoundedDecoder(compression)
         self.pending = b""
-        self.decoder = self._new_decoder()
-        self.finished = False
-        self.seen_input = False
+        self.output: Iterator[bytes] = iter(())
         self.consumed = 0
-        #: Output decoded from a chunk before a fault in it, and the fault, raised once the output is read.
-        self.partial = b""
+        self.chunk_start = 0
+        self.finished = False
         self.failure: InputError | None = None
-
-    def _new_decoder(self) -> Any:
-        return _decoder(self.compression)
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
         while not self.pending and not self.finished and self.failure is None:
-            self._inflate()
+            self._refill()
         if not self.pending and self.failure is not None:
             # Everything decoded before the fault was delivered first: the documents ahead of it survive.
             raise self.failure
@@ -227,55 +282,35 @@ class _Inflating(io.RawIOBase):
         self.pending = self.pending[size:]
         return size
 
-    def _inflate(self) -> None:
-        start = self.consumed
-        data = self.raw.read(self._CHUNK)
-        self.consumed += len(data)
-        out = b""
-        try:
-            if data:
-                out = self._decode(data)
-            while self.decoder.eof and self.decoder.unused_data:
-                rest = self.decoder.unused_data
-                self.decoder = self._new_decoder()
-                # A second member or frame; bytes after the last one that are none (trailing garbage,
-                # which `gzip -t` accepts) fail here, after what came before was kept.
-                out += self._decode(rest)
-        except Exception as exc:  # zlib.error, zstandard.ZstdError, OSError, lzma.LZMAError
-            out += self.partial
-            self.failure = InputError(f"compressed stream is corrupt after byte {start} of the file "
-                                      f"(what came before is kept): {exc}")
-        self.partial = b""
-        self.total += len(out)
-        if self.total > self.limit:
-            raise InputError(f"inflates past {self.limit} bytes (the limit for a file of this size); "
-                             "likely a decompression bomb")
-        self.pending = out
-        self.seen_input = self.seen_input or bool(data)
-        if not data:
-            self.finished = True
-            if not self.decoder.eof and self.seen_input:
-                raise InputError("compressed stream is truncated: it ends before its end-of-stream marker")
-
-    def _decode(self, data: bytes) -> bytes:
-        """Decodes a chunk; on a fault inside it, keeps (in ``partial``) what small slices of it gave first."""
-        decoder = self.decoder
-        backup = decoder.copy() if hasattr(decoder, "copy") else None
-        try:
-            return bytes(decoder.decompress(data))
-        except Exception:
-            if backup is None:
-                raise
-            self.decoder = backup
-            kept = []
+    def _refill(self) -> None:
+        pieces: list[bytes] = []
+        produced = 0
+        while produced < self._REFILL:
             try:
-                for at in range(0, len(data), 512):
-                    kept.append(backup.decompress(data[at:at + 512]))
-                    if backup.eof:
-                        break
-            finally:
-                self.partial = b"".join(kept)
-            raise
+                piece = next(self.output, None)
+            except Exception as exc:  # zlib.error, zstandard.ZstdError, OSError, lzma.LZMAError
+                self.failure = InputError(f"compressed stream is corrupt after byte {self.chunk_start} of the file "
+                                          f"(what came before is kept): {exc}")
+                break
+            if piece is None:
+                data = self.raw.read(self._CHUNK)
+                if not data:
+                    self.finished = True
+                    if not self.decoder.eof and self.decoder.started:
+                        self.failure = InputError("compressed stream is truncated: it ends before its "
+                                                  "end-of-stream marker")
+                    break
+                self.chunk_start = self.consumed
+                self.consumed += len(data)
+                self.output = self.decoder.feed(data)
+                continue
+            produced += len(piece)
+            self.total += len(piece)
+            if self.total > self.limit:
+                raise InputError(f"inflates past {self.limit} bytes (the limit for a file of this size); "
+                                 "likely a decompression bomb")
+            pieces.append(piece)
+        self.pending = b"".join(pieces)
 
     def close(self) -> None:
         self.raw.close()
