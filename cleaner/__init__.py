@@ -8,7 +8,7 @@
 
 from cleaner._api import Cleaner, clean
 from cleaner.core.engine import Options
-from cleaner.core.errors import CleanerError, DocumentTooSlow, RuleError
+from cleaner.core.errors import CleanerError, DocumentTooSlow, PageTooLarge, RuleError
 from cleaner.core.records import Cleaned, Notice, Record, Removal
 from cleaner.core.rules import RuleSet
 from cleaner.io.html import HtmlOptions
@@ -23,6 +23,7 @@ __all__ = [
     "HtmlOptions",
     "Notice",
     "Options",
+    "PageTooLarge",
     "Record",
     "Removal",
     "RuleError",

@@ -12,10 +12,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from cleaner.core.errors import CleanerError
 from cleaner.io.readers import FORMATS, ReadOptions
+
+if TYPE_CHECKING:
+    from cleaner.io.html import HtmlOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MB = 1024 * 1024
@@ -38,6 +41,9 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--url-field", default="url", help="JSON/Parquet field holding the URL (default: url)")
     group.add_argument("--max-document-mb", type=_at_least(0.001), default=64.0,
                        help="reject a single document larger than this (default: 64)")
+    group.add_argument("--max-html-elements", type=_at_least(1), default=30_000, metavar="N",
+                       help="reject an HTML page whose tree holds more elements than this: extraction time grows "
+                            "about quadratically with them (default: 30000)")
     group.add_argument("--keep-comments", action="store_true",
                        help="HTML: also keep the comment section trafilatura finds, as a record of kind 'comments'")
     group.add_argument("--drop-comments", action="store_true",
@@ -157,8 +163,13 @@ def _read_settings(args: argparse.Namespace) -> ReadOptions:
                        url_field=args.url_field, max_document_bytes=int(args.max_document_mb * MB))
 
 
-def _clean(args: argparse.Namespace) -> int:
+def _html_settings(args: argparse.Namespace) -> HtmlOptions:
     from cleaner.io.html import HtmlOptions
+
+    return HtmlOptions(include_comments=args.keep_comments, max_elements=int(args.max_html_elements))
+
+
+def _clean(args: argparse.Namespace) -> int:
     from cleaner.run.batch import Executor, InProcessExecutor, ProcessExecutor, run_batch
     from cleaner.run.progress import Progress
     from cleaner.run.shard import JobSettings
@@ -170,7 +181,7 @@ def _clean(args: argparse.Namespace) -> int:
     _load(args)  # fail on bad rules before any work starts
     settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
-                           read=_read_settings(args), html=HtmlOptions(include_comments=args.keep_comments),
+                           read=_read_settings(args), html=_html_settings(args),
                            part_bytes=int(args.part_mb * MB), write_removals=args.removals,
                            drop_comments=args.drop_comments, time_budget=args.time_budget)
     executor: Executor
@@ -192,10 +203,9 @@ def _clean(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
     from cleaner._api import Cleaner
     from cleaner.core.engine import Options
-    from cleaner.io.html import HtmlOptions
     from cleaner.io.readers import Document, Piece, read_piece
 
-    cleaner = Cleaner(_load(args), html_options=HtmlOptions(include_comments=args.keep_comments),
+    cleaner = Cleaner(_load(args), html_options=_html_settings(args),
                       options=Options(drop_comments=args.drop_comments))
     if not args.file.exists():
         raise CleanerError(f"{args.file}: no such file")

@@ -430,3 +430,26 @@ def test_a_compression_bomb_is_stopped_before_it_is_held_in_memory(tmp_path, cod
     assert len(results) == 1 and isinstance(results[0], Rejected), results
     assert "decompression bomb" in results[0].reason
     assert peak < limit + (48 << 20), (peak, limit)
+
+
+def test_an_html_page_past_the_element_bound_is_a_reject_not_minutes_of_extraction(tmp_path) -> None:
+    # 100,000 small paragraphs once took 33 s inside trafilatura (its time grows about quadratically).
+    import cleaner
+
+    source = tmp_path / "pages"
+    source.mkdir()
+    paragraphs = "".join(f"<p>Paragraph {i}.</p>" for i in range(100_000))
+    huge = f"<html><body><article>{paragraphs}</article></body></html>"
+    (source / "huge.html").write_text(huge, encoding="utf-8")
+    (source / "fine.html").write_text("<html><body><article><h1>Title</h1><p>" + "A real sentence of the story. " * 30
+                                      + "</p></article></body></html>", encoding="utf-8")
+    started = time.perf_counter()
+    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet",
+                 "--max-html-elements", "20000"]) == 0
+    print(f"run with a 100,000-paragraph page: {time.perf_counter() - started:.1f} s")
+    rejects = pl.read_parquet(tmp_path / "out" / "rejects" / "*.parquet")
+    assert rejects["doc_id"].to_list() == ["huge"]
+    assert "PageTooLarge" in rejects["reason"][0] and "20000-element limit" in rejects["reason"][0]
+    assert pl.read_parquet(tmp_path / "out" / "records" / "*.parquet")["doc_id"].to_list() == ["fine"]
+    with pytest.raises(cleaner.PageTooLarge, match="elements"):
+        cleaner.Cleaner(html_options=cleaner.HtmlOptions(max_elements=50)).clean(html=huge[:5000])

@@ -22,3 +22,8 @@ class RuleError(CleanerError):
 
 class DocumentTooSlow(CleanerError):
     """A document that took longer than ``Options.time_budget`` to clean: the batch job rejects it."""
+
+
+class PageTooLarge(CleanerError):
+    """An HTML page past ``HtmlOptions.max_bytes`` or ``max_elements``: extraction time grows faster than
+    the page, so such a page is refused (the batch job rejects it) rather than left to run for minutes."""
