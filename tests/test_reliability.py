@@ -453,3 +453,44 @@ def test_an_html_page_past_the_element_bound_is_a_reject_not_minutes_of_extracti
     assert pl.read_parquet(tmp_path / "out" / "records" / "*.parquet")["doc_id"].to_list() == ["fine"]
     with pytest.raises(cleaner.PageTooLarge, match="elements"):
         cleaner.Cleaner(html_options=cleaner.HtmlOptions(max_elements=50)).clean(html=huge[:5000])
+
+
+def test_parquet_rows_meet_the_same_limits_and_clean_up_as_json_lines(tmp_path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    story = "Title\n" + "A sentence of the story, long enough to count as content. " * 5
+    pl.DataFrame({"id": ["plain", "controls", "big", "null"],
+                  "text": [story, story.replace("story", "st\x00o\x1bry"), story * 400, None]}
+                 ).write_parquet(source / "strings.parquet")
+    pl.DataFrame({"id": ["latin1", "image"], "text": [story.replace("story", "café").encode("latin-1"),
+                                                      b"\x89PNG\r\n\x1a\n" + bytes(200)]},
+                 schema={"id": pl.String, "text": pl.Binary}).write_parquet(source / "bytes.parquet")
+    out = tmp_path / "out"
+    assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--quiet",
+                 "--max-document-mb", "0.1"]) == 0
+    records = pl.read_parquet(out / "records" / "*.parquet")
+    texts = dict(zip(records["doc_id"], records["text"], strict=True))
+    assert set(texts) == {"plain", "controls", "latin1"}
+    assert "\x00" not in texts["controls"] and "\x1b" not in texts["controls"] and "story" in texts["controls"]
+    assert "café" in texts["latin1"]
+    reasons = dict(zip(*pl.read_parquet(out / "rejects" / "*.parquet")[["doc_id", "reason"]], strict=True))
+    assert set(reasons) == {"big", "null", "image"}
+    assert "byte limit" in reasons["big"] and "is null" in reasons["null"] and "binary content" in reasons["image"]
+
+
+def test_a_corrupt_parquet_file_keeps_the_rows_before_the_damage_and_counts_the_rest(tmp_path) -> None:
+    source = tmp_path / "in.parquet"
+    story = "Title\n" + "A sentence of the story, long enough to count as content. " * 5
+    frame = pl.DataFrame({"id": [f"d{i}" for i in range(30_000)], "text": [f"{story} {i}" for i in range(30_000)]})
+    frame.write_parquet(source, row_group_size=10_000, compression="uncompressed")
+    data = bytearray(source.read_bytes())
+    middle = len(data) * 2 // 3  # inside the last row group's pages
+    data[middle:middle + 4096] = os.urandom(4096)
+    source.write_bytes(bytes(data))
+    out = tmp_path / "out"
+    assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["complete"] and manifest["balanced"], manifest
+    assert manifest["documents"]["with_records"] >= 10_000  # the first row groups
+    reasons = pl.read_parquet(out / "rejects" / "*.parquet")["reason"].to_list()
+    assert any("corrupt" in reason for reason in reasons), reasons

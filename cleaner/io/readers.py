@@ -40,6 +40,7 @@ _FETCH_FIELDS = ("fetched_at", "fetch_time", "fetched", "crawled_at", "timestamp
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
 _ESCAPED_SUSPECT = re.compile(rb"\\u(?:00[01]|[dD][89a-fA-F])")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_UNWANTED_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]")
 NO_FIELDS: Mapping[str, Any] = MappingProxyType({})
 _LATIN_SCRIPT_CODECS = frozenset({
     "cp1250", "cp1252", "cp1254", "cp1257", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_9",
@@ -569,20 +570,46 @@ def _read_parquet(piece: Piece, compression: Compression, options: ReadOptions
         raise InputError(f"Parquet file has no text column {options.text_field!r} (columns: {', '.join(schema)})")
     stem = doc_stem(piece.path)
     number = 0
-    for batch in pl.scan_parquet(piece.path).collect_batches(chunk_size=10_000):
+    batches = pl.scan_parquet(piece.path).collect_batches(chunk_size=10_000)
+    while True:
+        try:
+            batch = next(batches, None)
+        except Exception as exc:  # a corrupt page or row group: the rows before it were delivered
+            raise InputError(f"Parquet file is corrupt after row {number} (the rows before are kept): {exc}"
+                             ) from None
+        if batch is None:
+            return
         for row in batch.iter_rows(named=True):
             number += 1
-            text = row.pop(options.text_field)
-            raw_id = row.pop(options.id_field, None)
-            doc_id = str(raw_id) if raw_id is not None else f"{stem}:{number}"
-            if not isinstance(text, str):
-                yield Rejected(piece.path, number, doc_id, f"text column {options.text_field!r} is null")
-                continue
-            url = row.pop(options.url_field, None)
-            fetched = next((_as_time(row[k]) for k in _FETCH_FIELDS if k in row), None)
-            fields = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
-            yield Document(doc_id, piece.path, number, text=text, url=url if isinstance(url, str) else None,
-                           fetched_at=fetched, fields=fields or NO_FIELDS)
+            yield _parquet_document(row, piece.path, number, stem, options)
+
+
+def _parquet_document(row: dict[str, Any], path: str, number: int, stem: str, options: ReadOptions
+                      ) -> Document | Rejected:
+    """A Parquet row as a document, under the same limits and clean-up as a JSON line."""
+    text = row.pop(options.text_field)
+    raw_id = row.pop(options.id_field, None)
+    doc_id = str(raw_id) if raw_id is not None and str(raw_id) else f"{stem}:{number}"
+    notes: dict[str, Any] = {}
+    if isinstance(text, bytes):  # a binary column: bytes of unknown encoding, as in a text file
+        reason = binary_reason(text)
+        if reason:
+            return Rejected(path, number, doc_id, reason, text[:80].decode("latin-1"))
+        text, notes = decode_text(text)
+    if not isinstance(text, str):
+        missing = "null" if text is None else f"a {type(text).__name__}, not text"
+        return Rejected(path, number, doc_id, f"text column {options.text_field!r} is {missing}")
+    limit = options.max_document_bytes
+    if len(text) > limit // 4 and len(text.encode("utf-8", "surrogatepass")) > limit:
+        return Rejected(path, number, doc_id, f"document larger than the {limit}-byte limit", text[:80])
+    text, scrubbed = _scrub(text) if _UNWANTED_CHARACTER.search(text) else (text, {})
+    url = row.pop(options.url_field, None)
+    fetched = next((_as_time(row[k]) for k in _FETCH_FIELDS if k in row), None)
+    fields = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
+    fields.update(notes)
+    fields.update(scrubbed)
+    return Document(doc_id, path, number, text=text, url=url if isinstance(url, str) else None,
+                    fetched_at=fetched, fields=fields or NO_FIELDS)
 
 
 def _as_time(value: Any) -> datetime | None:
