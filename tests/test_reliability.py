@@ -494,3 +494,70 @@ def test_a_corrupt_parquet_file_keeps_the_rows_before_the_damage_and_counts_the_
     assert manifest["documents"]["with_records"] >= 10_000  # the first row groups
     reasons = pl.read_parquet(out / "rejects" / "*.parquet")["reason"].to_list()
     assert any("corrupt" in reason for reason in reasons), reasons
+
+
+def test_a_killed_main_process_takes_its_workers_and_resource_tracker_with_it(tmp_path, corpus) -> None:
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
+               "--shard-mb", "0.5", "--quiet"]
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    with _reaped(process):
+        _wait_for_markers(out, 1, process)
+        children = _worker_pids(process.pid)
+        assert len(children) >= 2, children  # the workers and multiprocessing's resource tracker
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() and not _zombie(pid)
+                                                   for pid in children):
+            time.sleep(0.05)
+        alive = [pid for pid in children if Path(f"/proc/{pid}").exists() and not _zombie(pid)]
+        assert not alive, [Path(f"/proc/{pid}/cmdline").read_text(errors="replace") for pid in alive]
+    # The lock went with the process: a rerun resumes and completes.
+    assert main(["clean", corpus["path"], "--out", str(out), "--workers", "2", "--quiet", "--shard-mb", "0.5"]) == 0
+    assert _records(out).height == corpus["records"]
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def test_a_second_run_into_the_same_output_is_refused(tmp_path, capsys) -> None:
+    import fcntl
+
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 20, seed=5)
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / ".cleaner.lock", "a+", encoding="utf-8") as held:  # what a running job holds
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("pid 4242 on elsewhere\n")
+        held.flush()
+        assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--quiet"]) == 2
+        assert "being written by another cleaner run (pid 4242 on elsewhere)" in capsys.readouterr().err
+        assert not (out / "records").exists()
+    assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("out", ["/dev/null/out", "/proc/version/out"])
+def test_an_output_folder_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path, capsys, out) -> None:
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 5, seed=5)
+    assert main(["clean", str(source), "--out", out, "--workers", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be written" in err and "Traceback" not in err
+
+
+def test_an_earlier_output_inside_the_input_folder_is_not_read_as_input(tmp_path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "in.jsonl", 50, seed=6)
+    first = ["clean", str(data), "--out", str(data / "cleaned"), "--workers", "1", "--quiet"]
+    assert main(first) == 0
+    assert main(["clean", str(data), "--out", str(tmp_path / "second"), "--workers", "1", "--quiet"]) == 0
+    manifest = json.loads((tmp_path / "second" / "manifest.json").read_text(encoding="utf-8"))
+    assert list(manifest["files"]) == [str((data / "in.jsonl").resolve())]
+    assert _records(tmp_path / "second").equals(_records(data / "cleaned"))

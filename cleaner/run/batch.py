@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import shutil
 import signal
+import socket
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,10 +42,17 @@ from cleaner.run.shard import (
 log = logging.getLogger("cleaner")
 
 MANIFEST = "manifest.json"
+#: Held (flock) by the run writing to the folder: a second run into the same OUT is refused, and the lock
+#: goes with its process, however that ends. A dot file, so input discovery never reads it.
+LOCK = ".cleaner.lock"
 
 
 class RunConflict(CleanerError):
-    """The output folder holds a run made with other inputs or settings."""
+    """The output folder holds a run made with other inputs or settings, or another run is writing to it."""
+
+
+class OutputUnusable(CleanerError):
+    """The output folder cannot be created or written."""
 
 
 class Executor(Protocol):
@@ -77,7 +88,7 @@ class ProcessExecutor:
         broken = False
         # "spawn", not fork: forking a parent whose polars thread pool is running deadlocks the child.
         with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_ignore_interrupts) as pool:
+                                 initializer=_init_worker, initargs=(os.getpid(),)) as pool:
             try:
                 while True:
                     while not broken and len(pending) < self.workers * 2:
@@ -111,8 +122,30 @@ class ProcessExecutor:
                 raise
 
 
-def _ignore_interrupts() -> None:
+def _init_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with(parent)
+
+
+def _die_with(parent: int) -> None:
+    """A worker ends when its main process does. A kill -9 of the main process cannot be caught there, and
+    the workers (and, through them, multiprocessing's resource tracker) would otherwise live on."""
+    try:
+        import ctypes
+
+        set_parent_death_signal = 1  # PR_SET_PDEATHSIG (Linux)
+        if ctypes.CDLL(None, use_errno=True).prctl(set_parent_death_signal, signal.SIGKILL) != 0:
+            raise OSError(ctypes.get_errno(), "prctl")
+    except (OSError, AttributeError):  # not Linux: watch the parent instead
+        threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the main process died before the signal was armed
+        os._exit(1)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 _WORKER_DIED = "a worker process died (killed or crashed) while shards were in flight"
@@ -166,10 +199,21 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
     started = time.perf_counter()
     out = Path(settings.out)
     files = expand_inputs(inputs, exclude=out)
+    with _exclusive(out):
+        return _run_locked(files, settings, executor, shard_bytes, overwrite, on_start, on_shard, started)
+
+
+def _run_locked(files: list[str], settings: JobSettings, executor: Executor, shard_bytes: int, overwrite: bool,
+                on_start: Callable[[int, int, int], None] | None, on_shard: ProgressCallback | None,
+                started: float) -> RunResult:
+    out = Path(settings.out)
     shards = plan_shards(files, settings.read, shard_bytes)
     identity = {"inputs": inputs_fingerprint(files), "settings": settings.fingerprint(),
                 "shard_bytes": shard_bytes, "shards": len(shards)}
-    _claim(out, identity, overwrite)
+    try:
+        _claim(out, identity, overwrite)
+    except OSError as exc:
+        raise OutputUnusable(f"output folder {out} cannot be written: {exc.strerror or exc}") from None
     totals = Totals()
     to_do: list[Shard] = []
     for shard in shards:
@@ -200,6 +244,37 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
     result = RunResult(out, len(shards), resumed, failed, totals, interrupted, time.perf_counter() - started)
     write_manifest(result, files, identity)
     return result
+
+
+@contextmanager
+def _exclusive(out: Path) -> Iterator[None]:
+    """Holds the output folder's lock for the run; refuses a folder another run holds or nobody can write."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        out.mkdir(parents=True, exist_ok=True)
+        yield
+        return
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        handle = open(out / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - closed below, after the run
+    except OSError as exc:
+        raise OutputUnusable(f"output folder {out} cannot be written: {exc.strerror or exc}") from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise RunConflict(f"{out} is being written by another cleaner run ({holder}); wait for it to end "
+                              "or give another --out") from None
+        except OSError as exc:  # a file system without locks
+            log.warning("output folder %s cannot be locked (%s): make sure no other run writes to it", out, exc)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        yield
 
 
 def _finished(out: Path, marker: Path) -> ShardReport | None:

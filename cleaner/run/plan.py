@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,6 +14,9 @@ from pathlib import Path
 from cleaner.core.errors import CleanerError
 from cleaner.io.readers import INPUT_SUFFIXES, Piece, ReadOptions, splittable
 
+log = logging.getLogger("cleaner")
+#: The folder of a run's own state (completion markers, identity); it marks an output folder.
+STATE = "_state"
 #: Default amount of input per shard: big enough to amortise start-up, small enough to redo quickly.
 DEFAULT_SHARD_BYTES = 64 * 1024 * 1024
 #: Many small files (one article per file) are grouped, but not into shards of more than this many.
@@ -31,13 +35,19 @@ class Shard:
 
 
 def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[str]:
-    """Absolute paths of the files that inputs name: files, folders (recursively) and glob patterns."""
+    """Absolute paths of the files that inputs name: files, folders (recursively) and glob patterns.
+
+    Inside a folder, the output folders of earlier cleaner runs (and ``exclude``, this run's own) are
+    skipped: their Parquet parts are records, not input. A file named on its own is always read.
+    """
     found: set[str] = set()
     skip = exclude.resolve() if exclude else None
     for spec in inputs:
         path = Path(spec)
         if path.is_dir():
-            matches = [p for p in path.rglob("*") if p.is_file() and _wanted(p, path, skip)]
+            outputs = _earlier_outputs(path)
+            matches = [p for p in path.rglob("*") if p.is_file() and _wanted(p, path, skip)
+                       and not any(folder in p.parents for folder in outputs)]
         elif path.is_file():
             matches = [path]
         elif glob.has_magic(spec):
@@ -47,6 +57,16 @@ def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[st
         else:
             raise InputSpecError(f"{spec}: no such file or folder")
         found.update(str(p.resolve()) for p in matches)
+    return sorted(found)
+
+
+def _earlier_outputs(root: Path) -> list[Path]:
+    """Folders under ``root`` that hold a cleaner run: its ``_state/run.json`` or its manifest beside records."""
+    found = {marker.parent.parent for marker in root.rglob(f"{STATE}/run.json")}
+    found.update(manifest.parent for manifest in root.rglob("manifest.json")
+                 if (manifest.parent / "records").is_dir())
+    for folder in sorted(found):
+        log.warning("skipping %s: it holds the output of an earlier cleaner run, not input", folder)
     return sorted(found)
 
 

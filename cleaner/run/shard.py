@@ -34,9 +34,9 @@ from cleaner.io.writers import (
     unwritable_field,
     write_json_atomically,
 )
-from cleaner.run.plan import Shard
+from cleaner.run.plan import STATE, Shard
 
-RECORDS, REJECTS, REMOVALS, STATE = "records", "rejects", "removals", "_state"
+RECORDS, REJECTS, REMOVALS = "records", "rejects", "removals"
 #: What an executor yields per shard: its report, or the exception that stopped it.
 Outcomes = Iterator[tuple[Shard, "ShardReport | BaseException"]]
 #: Rows are written in parts of about this much text per shard and output kind.
