@@ -6,6 +6,7 @@ import errno
 import gzip
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -561,3 +562,46 @@ def test_an_earlier_output_inside_the_input_folder_is_not_read_as_input(tmp_path
     manifest = json.loads((tmp_path / "second" / "manifest.json").read_text(encoding="utf-8"))
     assert list(manifest["files"]) == [str((data / "in.jsonl").resolve())]
     assert _records(tmp_path / "second").equals(_records(data / "cleaned"))
+
+
+@pytest.mark.parametrize("shards", [pytest.param(2, id="2-shards"),
+                                    pytest.param(6, id="6-shards", marks=pytest.mark.slow)])
+def test_a_kill_at_every_deletion_and_rename_of_an_overwrite_run_then_a_resume_gives_the_full_output(
+        tmp_path, shards) -> None:
+    # Every file-system change of the run (the deletions of the old output, each part's and marker's rename)
+    # is a place a kill can land; each one is tried, then a plain rerun must give the uninterrupted output.
+    source = tmp_path / "in.jsonl"
+    write_jsonl(source, 40 * shards, seed=8)
+    shard_mb = source.stat().st_size / shards / 1e6 * 1.01
+    # One small rule file instead of the built-in library: the run is about files, and each of the many runs
+    # here then starts in a fraction of the time.
+    rules = tmp_path / "rules.toml"
+    rules.write_text('[[rule]]\nid = "KIL001"\npurpose = "test"\nline = "Try Our AI Features"\n'
+                     'examples.junk = ["Try Our AI Features"]\nexamples.keep = ["Our features"]\n', encoding="utf-8")
+    arguments = ["clean", str(source), "--workers", "1", "--quiet", "--shard-mb", f"{shard_mb:.4f}", "--removals",
+                 "--no-builtin-rules", "--rules", str(rules)]
+    reference = tmp_path / "reference"
+    assert main([*arguments, "--out", str(reference)]) == 0
+    expected = _records(reference)
+
+    def overwrite(out: Path, kill_at: int) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, str(ROOT / "tests" / "_kill_at.py"), str(kill_at), *arguments,
+                               "--out", str(out), "--overwrite"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=300)
+
+    counted = overwrite(reference, 0)  # an uninterrupted overwrite of a finished run: how many changes it makes
+    assert counted.returncode == 0, counted.stderr
+    changes = int(counted.stdout.split("file-system changes: ")[1])
+    assert changes >= 10
+    for kill_at in range(1, changes + 1):
+        out = tmp_path / f"out-{kill_at}"
+        shutil.copytree(reference, out)
+        killed = overwrite(out, kill_at)
+        assert killed.returncode == -signal.SIGKILL, (kill_at, killed.stderr)
+        assert main([*arguments, "--out", str(out)]) == 0, kill_at
+        assert _records(out).equals(expected), kill_at
+        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        assert manifest["complete"] and manifest["balanced"], (kill_at, manifest)
+        assert manifest["records"] == expected.height, kill_at
+        shutil.rmtree(out)
+    print(f"killed at each of the {changes} deletions and renames of an --overwrite run; every resume complete")
