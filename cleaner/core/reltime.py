@@ -21,6 +21,7 @@ def resolve_relative(published: str | None, fetched: datetime | None) -> datetim
     """The moment ``published`` points at, seen from ``fetched``; None when either is unknown.
 
     Month and year are taken as 30 and 365 days: an aggregator's "2 months ago" is no more precise.
+    A moment before the calendar's first day (a fetch time near year 1) is None.
     """
     if not published or fetched is None:
         return None
@@ -28,10 +29,15 @@ def resolve_relative(published: str | None, fetched: datetime | None) -> datetim
     if phrase == "just now":
         return fetched
     if phrase == "yesterday":
-        return fetched - timedelta(days=1)
-    match = _AGO.fullmatch(phrase)
-    if match is None:
+        seconds = 86400
+    else:
+        match = _AGO.fullmatch(phrase)
+        if match is None:
+            return None
+        count_text = match["count"]
+        count = int(count_text) if count_text.isdigit() else _WORDS[count_text]
+        seconds = count * _UNIT_SECONDS[match["unit"]]
+    try:
+        return fetched - timedelta(seconds=seconds)
+    except OverflowError:
         return None
-    count_text = match["count"]
-    count = int(count_text) if count_text.isdigit() else _WORDS[count_text]
-    return fetched - timedelta(seconds=count * _UNIT_SECONDS[match["unit"]])

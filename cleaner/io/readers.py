@@ -479,6 +479,8 @@ def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadO
         value = json.loads(line)
     except (ValueError, UnicodeDecodeError) as exc:
         return Rejected(path, where, None, f"malformed JSON: {exc}", sample)
+    except RecursionError:
+        return Rejected(path, where, None, "JSON nested too deeply to decode", sample)
     if not isinstance(value, dict):
         return Rejected(path, where, None, f"JSON line is a {type(value).__name__}, not an object", sample)
     raw_id = value.pop(options.id_field, None)
@@ -507,13 +509,15 @@ def _scrub(text: str) -> tuple[str, dict[str, Any]]:
 
 
 def parse_time(value: Any) -> datetime | None:
-    """A timestamp from ISO 8601 text or epoch seconds; naive times are taken as UTC."""
+    """A timestamp from ISO 8601 text or epoch seconds, in UTC; naive times are taken as UTC. None when
+    there is none, or when it is not a time of the calendar in UTC (9999-12-31T23:00-05:00 is year 10000,
+    which Parquet would store and no reader could turn back into a datetime)."""
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             return datetime.fromtimestamp(value, UTC)
         if isinstance(value, str) and value:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except (ValueError, OverflowError, OSError):
         return None
     return None
@@ -554,8 +558,10 @@ def _read_warc(piece: Piece, compression: Compression, options: ReadOptions) -> 
                                    fields=notes or NO_FIELDS)
                 else:
                     yield Rejected(piece.path, number, doc_id, f"unsupported content type {content_type!r}")
-        except (ArchiveLoadFailed, EOFError, zlib.error, OSError, ValueError, InputError) as exc:
-            yield Rejected(piece.path, number + 1, None, f"WARC stream is corrupt or truncated: {exc}")
+        except Exception as exc:  # warcio raises many kinds on a malformed record; it cannot resync after one
+            kind = "" if isinstance(exc, ArchiveLoadFailed | InputError) else f"{type(exc).__name__}: "
+            yield Rejected(piece.path, number + 1, None,
+                           f"WARC stream is corrupt or truncated after record {number}: {kind}{exc}")
 
 
 def _read_parquet(piece: Piece, compression: Compression, options: ReadOptions

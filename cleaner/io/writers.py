@@ -142,8 +142,10 @@ def write_json_atomically(final: Path, value: Any) -> None:
 
 
 def record_row(record: Record, document: Document, published_at: datetime | None) -> dict[str, Any]:
+    # Identifiers and pass-through fields that UTF-8 cannot encode (a file name with undecodable bytes, a
+    # JSON "\ud800" in an id or a key) are written escaped: they name the document, they are not its text.
     return {
-        "doc_id": record.doc_id,
+        "doc_id": _writable(record.doc_id),
         "record_index": record.record_index,
         "kind": record.kind,
         "source": record.source,
@@ -151,12 +153,13 @@ def record_row(record: Record, document: Document, published_at: datetime | None
         "published_at": published_at,
         "title": record.title,
         "text": record.text,
-        "url": record.url,
+        "url": _writable(record.url),
         "fetched_at": document.fetched_at,
-        "input_path": document.input_path,
+        "input_path": _writable(document.input_path),
         "input_position": document.position,
         "metadata": json.dumps(dict(record.metadata), ensure_ascii=False) if record.metadata else None,
-        "fields": json.dumps(dict(document.fields), ensure_ascii=False, default=str) if document.fields else None,
+        "fields": _writable(json.dumps(dict(document.fields), ensure_ascii=False, default=str))
+        if document.fields else None,
     }
 
 
@@ -198,5 +201,5 @@ def removal_rows(cleaned: Cleaned) -> list[dict[str, Any]]:
 
 
 def _removal_row(doc_id: str | None, removal: Removal) -> dict[str, Any]:
-    return {"doc_id": doc_id, "rule_id": removal.rule_id, "start": removal.start, "end": removal.end,
+    return {"doc_id": _writable(doc_id), "rule_id": removal.rule_id, "start": removal.start, "end": removal.end,
             "text": removal.text}
