@@ -151,3 +151,24 @@ def test_junk_is_found_whatever_ends_or_pads_its_line(text: str) -> None:
     assert cleaned.records[0].text == "Body of the story.\nMore of the story."
     assert [r.rule_id for r in cleaned.removals] == ["WEB001"]
     assert all(text[r.start:r.end] == r.text for r in cleaned.removals)
+
+
+@pytest.mark.parametrize("pattern", ["(?:subscribe today){e<=2}", "(?:abc){i<=1,d<=1}", "(?:abc){2i+2d+1s<=4}",
+                                     "(?:abc){1<=e<=3}", "(?:abc){e}"])
+def test_fuzzy_patterns_are_run_under_the_time_bound(pattern) -> None:
+    # The standard parser the analysis uses reads "{e<=2}" as literal text: fuzzy patterns once ran untimed.
+    from cleaner.core.analysis import needs_timeout
+
+    assert needs_timeout(pattern, ignore_case=True)
+    assert not needs_timeout(r"(?:abc){2,3} \d{1,9}", ignore_case=True)
+
+
+def test_a_steep_fuzzy_pattern_is_refused_at_load() -> None:
+    with pytest.raises(cleaner.RuleError, match="TST021: pattern backtracks catastrophically"):
+        engine_from(r'''
+            [[rule]]
+            id = "TST021"
+            purpose = "a fuzzy upsell line, 1.4 s on a 900-character line"
+            pattern = '(?:\w+ \w+ \w+ subscribe){e<=8}'
+            max_chars = 1000
+        ''')

@@ -170,3 +170,10 @@ def test_a_user_rule_for_a_builtin_exact_line_fails_at_load(tmp_path) -> None:
         load_rules([mine])
     assert caught.value.line == 1 and "matches the same line as WEB011" in str(caught.value)
     assert load_rules([mine], disable=["WEB011"]).by_id["MYS001"]  # switching the built-in off is the way out
+
+
+def test_rule_file_nested_too_deeply_is_a_located_rule_error() -> None:
+    text = '[[rule]]\nid = "DEP001"\npurpose = "x"\nx = ' + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(cleaner.RuleError, match="nested too deeply") as caught:
+        parse_rule_file(text, "deep.toml")
+    assert caught.value.source == "deep.toml" and caught.value.line == 4

@@ -27,6 +27,8 @@ _DIGITS = frozenset("0123456789")
 _SPACE = frozenset(" \t\n\r\f\v")
 _REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT} | ({C.POSSESSIVE_REPEAT} if hasattr(C, "POSSESSIVE_REPEAT") else set())
 _WIDE_RANGE = 200
+#: A fuzzy-matching constraint: "{e<=2}", "{i<=1,d<=1}", "{2i+2d+1s<=4}", "{1<=e<=3}", "{e}".
+_FUZZY = re.compile(r"\{[\d\s<=+,]*[deis](?=[\s<=+,}])[^{}]*\}")
 
 
 def _parse(pattern: str, ignore_case: bool) -> Any:
@@ -169,7 +171,11 @@ def needs_timeout(pattern: str, ignore_case: bool) -> bool:
     Steep shapes: a long repeat (more than 16) holding another repeat or an alternation, nested bounded
     repeats whose bounds multiply past 256, or more than two long repeats in a row. Alternation or
     small repeats inside a short bounded repeat stay cheap: the ways to match are bounded by a constant.
+    A fuzzy constraint of the regex package ("{e<=2}") is steep by nature, and the standard parser this
+    analysis uses reads it as literal text, so it is looked for first.
     """
+    if _FUZZY.search(pattern):
+        return True
     parsed = _parse(pattern, ignore_case)
     if parsed is None:
         return True

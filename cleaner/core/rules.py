@@ -358,6 +358,9 @@ def parse_rule_file(text: str, source: str) -> RuleFile:
     except tomllib.TOMLDecodeError as exc:
         m = _stdlib_re.search(r"at line (\d+)", str(exc))
         raise RuleError(source, f"not valid TOML: {exc}", line=int(m.group(1)) if m else None) from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        line = next((n for n, row in enumerate(text.splitlines(), 1) if "[[[[[[[[" in row or "{{{{{{{{" in row), None)
+        raise RuleError(source, "not a usable rule file: arrays or tables nested too deeply", line=line) from None
     locate = _Locator(text)
     unknown = set(data) - {"file", "rule", "layout"}
     if unknown:
@@ -668,7 +671,8 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
             compiled.fullmatch(probe, timeout=_PROBE_TIMEOUT)
         except TimeoutError:
             raise RuleError(source, f"{what} backtracks catastrophically (took over {_PROBE_TIMEOUT}s on a "
-                            f"{len(probe)}-character line); rewrite it without nested quantifiers",
+                            f"{len(probe)}-character line); rewrite it without nested quantifiers or wide "
+                            "fuzzy matching",
                             line=line, rule_id=rule_id) from None
     return compiled
 
