@@ -109,3 +109,71 @@ def test_rule_loader_only_raises_rule_errors(text: str) -> None:
         Engine(RuleSet((rule_file,)))
     except RuleError as error:
         assert str(error).startswith("fuzz.toml")
+
+
+_STEPS = ("read", "clean", "resolve_time", "record_row", "removal_rows")
+
+
+@settings(max_examples=max(30, int(os.environ.get("CLEANER_EXAMPLES", "300")) // 10), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.integers(0, 29), st.sampled_from(_STEPS), max_size=8))
+def test_a_failure_in_any_step_of_any_documents_costs_exactly_those_documents(failing: dict[int, str]) -> None:
+    """Per-document isolation: failures injected into any step of any documents make exactly those documents
+    rejects (with the cause), and every other document's records are those of a run without failures."""
+    import json
+    from unittest import mock
+
+    import polars as pl
+
+    import cleaner.run.shard as shard_module
+    from cleaner.run.plan import Shard
+    from cleaner.run.shard import JobSettings, process_shard
+
+    def failing_at(step: str, function, name_of):  # type: ignore[no-untyped-def]
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if failing.get(name_of(*args, **kwargs)) == step:
+                raise RuntimeError(f"injected in {step}")
+            return function(*args, **kwargs)
+        return wrapped
+
+    def number(doc_id: str | None) -> int:
+        return int(doc_id[1:]) if doc_id and doc_id.startswith("d") else -1
+
+    real_read = shard_module.read_piece
+
+    def read_piece(piece, options):  # type: ignore[no-untyped-def]
+        for item in real_read(piece, options):
+            if failing.get(number(item.doc_id)) == "read":  # a document the reader cannot make: a reject row
+                yield Rejected(item.input_path, item.position, item.doc_id, "injected in read")
+            else:
+                yield item
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.jsonl"
+        # Each document's fetch minute is its number, so the time step can tell which document it resolves for.
+        source.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Title {i}\nBody of story {i}.\nShare\n"
+                                              f"Comments\nNo comments yet...\n",
+                                              "fetched_at": f"2024-05-01T00:{i:02d}:00Z"})
+                                  + "\n" for i in range(30)), encoding="utf-8")
+        shard = Shard("k", (Piece(str(source)),), source.stat().st_size)
+        reference = process_shard(shard, JobSettings(out=f"{folder}/reference", write_removals=True))
+        with mock.patch.object(shard_module, "read_piece", read_piece), \
+             mock.patch.object(Engine, "process", failing_at("clean", Engine.process,
+                                                             lambda self, text, **kw: number(kw.get("doc_id")))), \
+             mock.patch.object(shard_module, "resolve_relative", failing_at(
+                 "resolve_time", shard_module.resolve_relative, lambda published, fetched: fetched.minute)), \
+             mock.patch.object(shard_module, "record_row", failing_at(
+                 "record_row", shard_module.record_row, lambda record, document, at: number(document.doc_id))), \
+             mock.patch.object(shard_module, "removal_rows", failing_at(
+                 "removal_rows", shard_module.removal_rows, lambda cleaned: number(cleaned.doc_id))):
+            report = process_shard(shard, JobSettings(out=f"{folder}/out", write_removals=True))
+        counts = report.files[str(source)]
+        assert counts.read == 30 == counts.with_records + counts.empty + counts.rejected
+        assert counts.rejected == len(failing) and reference.files[str(source)].rejected == 0
+        rejects = list(Path(folder, "out", "rejects").glob("*.parquet"))
+        reasons = pl.read_parquet(rejects) if rejects else pl.DataFrame({"doc_id": [], "reason": []})
+        assert sorted(reasons["doc_id"].to_list()) == sorted(f"d{i}" for i in failing)
+        assert all("injected" in reason for reason in reasons["reason"])
+        kept = pl.read_parquet(f"{folder}/out/records/*.parquet").sort("doc_id", "record_index")
+        whole = pl.read_parquet(f"{folder}/reference/records/*.parquet").sort("doc_id", "record_index")
+        assert kept.equals(whole.filter(~pl.col("doc_id").is_in([f"d{i}" for i in failing])))

@@ -125,12 +125,17 @@ class ShardReport:
         return None
 
 
-@lru_cache(maxsize=4)
 def _cleaner_for(settings: JobSettings) -> Cleaner:
-    # One compiled Cleaner per worker process and settings, reused for every shard it runs.
-    return Cleaner(settings.rule_paths, builtin=settings.builtin_rules, disable=settings.disable,
-                   html_options=settings.html,
-                   options=Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget))
+    return _compiled(settings.rule_paths, settings.builtin_rules, settings.disable, settings.html,
+                     Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget))
+
+
+@lru_cache(maxsize=4)
+def _compiled(rule_paths: tuple[str, ...], builtin: bool, disable: tuple[str, ...], html: HtmlOptions,
+              options: Options) -> Cleaner:
+    # One compiled Cleaner per worker process and rule settings, reused for every shard it runs (whatever
+    # its output folder): compiling the rules takes about a second.
+    return Cleaner(rule_paths, builtin=builtin, disable=disable, html_options=html, options=options)
 
 
 def marker_path(out: Path, key: str) -> Path:
