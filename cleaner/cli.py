@@ -66,6 +66,17 @@ def _at_least(least: float):  # type: ignore[no-untyped-def]
     return parse
 
 
+def _share(value: str) -> float:
+    """An argparse type: a share between 0 and 1."""
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cleaner",
@@ -96,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--removals", action="store_true",
                      help="also write every removed span with its rule id to OUT/removals/")
     run.add_argument("--overwrite", action="store_true", help="discard an earlier run in OUT instead of resuming")
+    run.add_argument("--max-reject-rate", type=_share, default=0.5, metavar="SHARE",
+                     help="fail the run (exit 1) when more than this share of the documents read is rejected, "
+                          "e.g. a wrong --format (0..1, default: 0.5; 1 never fails)")
     run.add_argument("--quiet", "-q", action="store_true", help="print only failures")
 
     explain = commands.add_parser("explain", help="show the records of one file and every removal with its rule")
@@ -193,7 +207,8 @@ def _clean(args: argparse.Namespace) -> int:
         executor = InProcessExecutor() if args.workers == 1 else ProcessExecutor(args.workers)
     progress = Progress(quiet=args.quiet)
     result = run_batch(args.inputs, settings, executor, shard_bytes=max(1, int(args.shard_mb * MB)),
-                       overwrite=args.overwrite, on_start=progress.start, on_shard=progress.shard_done)
+                       overwrite=args.overwrite, max_reject_rate=args.max_reject_rate,
+                       on_start=progress.start, on_shard=progress.shard_done)
     progress.finish(result)
     if result.interrupted:
         return EXIT_INTERRUPTED

@@ -89,3 +89,47 @@ def test_out_that_is_a_file_and_explain_of_a_missing_or_special_file_exit_2(tmp_
     os.mkfifo(fifo)
     assert main(["explain", str(fifo)]) == 2  # it used to wait forever for a writer
     assert "not a regular file" in capsys.readouterr().err
+
+
+def test_a_run_that_rejects_most_of_its_input_fails_and_says_why(tmp_path, capsys) -> None:
+    source = tmp_path / "texts"
+    source.mkdir()
+    for i in range(6):
+        (source / f"{i}.txt").write_text(f"Title {i}\nA plain text story, not JSON.\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--format", "jsonl"]) == 1
+    err = capsys.readouterr().err
+    assert "12 of 12 documents were rejected (100%)" in err and "--max-reject-rate" in err  # 2 lines a file
+    assert "12  malformed JSON" in err and str(out / "rejects") in err
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["complete"] and not manifest["ok"] and manifest["reject_reasons"] == {"malformed JSON": 12}
+    # The same run with a limit that allows it succeeds; the default format reads the files as text.
+    assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--format", "jsonl",
+                 "--max-reject-rate", "1", "--quiet"]) == 0
+    assert main(["clean", str(source), "--out", str(tmp_path / "text"), "--workers", "1", "--quiet"]) == 0
+
+
+def test_an_input_folder_without_input_files_is_a_usage_error(tmp_path, capsys) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.md").write_text("not an input format", encoding="utf-8")
+    assert main(["clean", str(tmp_path / "empty"), "--out", str(tmp_path / "out")]) == 2
+    assert "holds no input file" in capsys.readouterr().err
+
+
+def test_json_files_are_read_as_one_document_an_array_or_json_lines(tmp_path) -> None:
+    source = tmp_path / "in"
+    source.mkdir()
+    story = {"text": "A title\nThe body of the story, long enough to keep.\nTry Our AI Features\n"}
+    (source / "one.json").write_text(json.dumps({**story, "url": "https://example.com/a"}, indent=2), encoding="utf-8")
+    (source / "many.json").write_text(json.dumps([{**story, "id": f"m{i}"} for i in range(3)], indent=4),
+                                      encoding="utf-8")
+    (source / "lines.json").write_text("".join(json.dumps({**story, "id": f"l{i}"}) + "\n" for i in range(2)),
+                                       encoding="utf-8")
+    (source / "broken.json").write_text('{"text": "x",', encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    records = pl.read_parquet(out / "records" / "*.parquet")
+    assert sorted(records["doc_id"]) == ["l0", "l1", "m0", "m1", "m2", "one"]
+    assert set(records["text"]) == {"The body of the story, long enough to keep."}
+    rejects = pl.read_parquet(out / "rejects" / "*.parquet")
+    assert rejects["doc_id"].to_list() == ["broken"] and rejects["reason"][0].startswith("malformed JSON")

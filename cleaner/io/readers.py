@@ -18,14 +18,14 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any, Literal
 
-Format = Literal["text", "jsonl", "html", "warc", "parquet"]
+Format = Literal["text", "jsonl", "json", "html", "warc", "parquet"]
 Compression = Literal["gzip", "zstd", "bz2", "xz"] | None
-FORMATS: tuple[str, ...] = ("text", "jsonl", "html", "warc", "parquet")
+FORMATS: tuple[str, ...] = ("text", "jsonl", "json", "html", "warc", "parquet")
 
 _COMPRESSION_SUFFIXES: dict[str, Compression] = {".gz": "gzip", ".gzip": "gzip", ".zst": "zstd", ".zstd": "zstd",
                                                   ".bz2": "bz2", ".xz": "xz"}
 _FORMAT_SUFFIXES: dict[str, Format] = {
-    ".txt": "text", ".text": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl",
+    ".txt": "text", ".text": "text", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
     ".html": "html", ".htm": "html", ".warc": "warc", ".arc": "warc", ".parquet": "parquet",
 }
 INPUT_SUFFIXES = frozenset(_FORMAT_SUFFIXES) | frozenset(_COMPRESSION_SUFFIXES)
@@ -239,6 +239,8 @@ def _sniff(head: bytes) -> Format:
         return "parquet"
     if text.startswith(b"{"):
         return "jsonl"
+    if text.startswith(b"["):
+        return "json"
     if text[:15].lower().startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
         return "html"
     return "text"
@@ -481,21 +483,56 @@ def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadO
         return Rejected(path, where, None, f"malformed JSON: {exc}", sample)
     except RecursionError:
         return Rejected(path, where, None, "JSON nested too deeply to decode", sample)
+    # In JSON, control characters and lone surrogates can only arrive as \u escapes: look at the bytes first.
+    return _object_document(value, path, where, stem, options, sample, bool(_ESCAPED_SUSPECT.search(line)))
+
+
+def _object_document(value: Any, path: str, where: int, stem: str, options: ReadOptions, sample: str,
+                     suspect: bool, *, whole_file: bool = False) -> Document | Rejected:
+    """A document from one decoded JSON object (a JSON line, an element of a JSON array, or a whole file)."""
     if not isinstance(value, dict):
-        return Rejected(path, where, None, f"JSON line is a {type(value).__name__}, not an object", sample)
+        return Rejected(path, where, None, f"JSON value is a {type(value).__name__}, not an object", sample)
     raw_id = value.pop(options.id_field, None)
-    doc_id = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id) else f"{stem}:{where}"
+    fallback = stem if whole_file else f"{stem}:{where}"
+    doc_id = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id) else fallback
     text = value.pop(options.text_field, None)
     if not isinstance(text, str):
         missing = "missing" if text is None else f"a {type(text).__name__}, not a string"
         return Rejected(path, where, doc_id, f"text field {options.text_field!r} is {missing}", sample)
-    # In JSON, control characters and lone surrogates can only arrive as \u escapes: look at the bytes first.
-    cleaned, notes = _scrub(text) if _ESCAPED_SUSPECT.search(line) else (text, {})
+    cleaned, notes = _scrub(text) if suspect else (text, {})
     url = value.pop(options.url_field, None)
     fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None)
     value.update(notes)
     return Document(doc_id, path, where, text=cleaned, url=url if isinstance(url, str) else None,
                     fetched_at=fetched, fields=value or NO_FIELDS)
+
+
+def _read_json(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
+    """A .json file: one JSON object (one document) or an array of them, pretty-printed or not. A file that
+    is not one JSON value but JSON lines (a .json name is common for those) is read as JSON lines."""
+    doc_id, data, reason = _whole_file(piece, compression, options)
+    if reason:
+        yield Rejected(piece.path, 0, doc_id, reason, data[:80].decode("latin-1"))
+        return
+    sample = data[:120].decode("utf-8", errors="replace")
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        yield Rejected(piece.path, 0, doc_id, "JSON nested too deeply to decode", sample)
+        return
+    except (ValueError, UnicodeDecodeError) as exc:
+        lines = [line for line in data.splitlines() if line.strip()]
+        if len(lines) > 1 and all(line.lstrip().startswith(b"{") for line in lines[:3]):
+            yield from _read_jsonl(piece, compression, options)
+        else:
+            yield Rejected(piece.path, 0, doc_id, f"malformed JSON: {exc}", sample)
+        return
+    suspect = bool(_ESCAPED_SUSPECT.search(data))
+    if isinstance(value, list):
+        for number, element in enumerate(value, 1):
+            yield _object_document(element, piece.path, number, doc_id, options, sample, suspect)
+    else:
+        yield _object_document(value, piece.path, 0, doc_id, options, sample, suspect, whole_file=True)
 
 
 def _scrub(text: str) -> tuple[str, dict[str, Any]]:
@@ -624,7 +661,7 @@ def _as_time(value: Any) -> datetime | None:
     return parse_time(value)
 
 
-_READERS = {"text": _read_text, "html": _read_html, "jsonl": _read_jsonl, "warc": _read_warc,
+_READERS = {"text": _read_text, "html": _read_html, "jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc,
             "parquet": _read_parquet}
 
 

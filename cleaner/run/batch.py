@@ -42,6 +42,8 @@ from cleaner.run.shard import (
 log = logging.getLogger("cleaner")
 
 MANIFEST = "manifest.json"
+#: A run that rejects a larger share of what it read is a failed run (exit 1), however complete.
+DEFAULT_MAX_REJECT_RATE = 0.5
 #: Held (flock) by the run writing to the folder: a second run into the same OUT is refused, and the lock
 #: goes with its process, however that ends. A dot file, so input discovery never reads it.
 LOCK = ".cleaner.lock"
@@ -155,6 +157,7 @@ _WORKER_DIED = "a worker process died (killed or crashed) while shards were in f
 class Totals:
     files: dict[str, FileCounts] = field(default_factory=dict)
     hits: Counter[str] = field(default_factory=Counter)
+    reasons: Counter[str] = field(default_factory=Counter)
     notices: int = 0
     size: int = 0
 
@@ -162,6 +165,7 @@ class Totals:
         for path, counts in report.files.items():
             self.files.setdefault(path, FileCounts()).add(counts)
         self.hits.update(report.hits)
+        self.reasons.update(report.reasons)
         self.notices += report.notices
         self.size += report.size
 
@@ -181,10 +185,36 @@ class RunResult:
     totals: Totals
     interrupted: bool = False
     seconds: float = 0.0
+    #: The share of documents read that may be rejected before the run counts as failed (None: any).
+    max_reject_rate: float | None = DEFAULT_MAX_REJECT_RATE
+
+    @property
+    def complete(self) -> bool:
+        """Every shard finished (the output holds everything this run could make of its inputs)."""
+        return not self.failed and not self.interrupted
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.interrupted
+        """Complete, and it did its job: documents were read and not mostly rejected."""
+        return self.complete and not self.problems
+
+    @property
+    def reject_rate(self) -> float:
+        total = self.totals.total()
+        return total.rejected / total.read if total.read else 0.0
+
+    @property
+    def problems(self) -> list[str]:
+        """Why a run whose shards all finished still did not do its job: it read nothing, or rejected most."""
+        if not self.complete:
+            return []
+        total = self.totals.total()
+        if total.read == 0:
+            return ["no document was read: the inputs hold none in a format cleaner reads"]
+        if self.max_reject_rate is not None and self.reject_rate > self.max_reject_rate:
+            return [f"{total.rejected:,} of {total.read:,} documents were rejected ({self.reject_rate:.0%}), more than "
+                    f"the {self.max_reject_rate:.0%} allowed (--max-reject-rate); wrong --format or fields?"]
+        return []
 
 
 ProgressCallback = Callable[[ShardReport, Totals], None]
@@ -192,6 +222,7 @@ ProgressCallback = Callable[[ShardReport, Totals], None]
 
 def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, *,
               shard_bytes: int = DEFAULT_SHARD_BYTES, overwrite: bool = False,
+              max_reject_rate: float | None = DEFAULT_MAX_REJECT_RATE,
               on_start: Callable[[int, int, int], None] | None = None,
               on_shard: ProgressCallback | None = None) -> RunResult:
     """Run (or resume) the job; returns what was done. ``on_start(shards, to_do, bytes_to_do)`` and
@@ -200,12 +231,13 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
     out = Path(settings.out)
     files = expand_inputs(inputs, exclude=out)
     with _exclusive(out):
-        return _run_locked(files, settings, executor, shard_bytes, overwrite, on_start, on_shard, started)
+        return _run_locked(files, settings, executor, shard_bytes, overwrite, max_reject_rate, on_start, on_shard,
+                           started)
 
 
 def _run_locked(files: list[str], settings: JobSettings, executor: Executor, shard_bytes: int, overwrite: bool,
-                on_start: Callable[[int, int, int], None] | None, on_shard: ProgressCallback | None,
-                started: float) -> RunResult:
+                max_reject_rate: float | None, on_start: Callable[[int, int, int], None] | None,
+                on_shard: ProgressCallback | None, started: float) -> RunResult:
     out = Path(settings.out)
     shards = plan_shards(files, settings.read, shard_bytes)
     identity = {"inputs": inputs_fingerprint(files), "settings": settings.fingerprint(),
@@ -241,7 +273,8 @@ def _run_locked(files: list[str], settings: JobSettings, executor: Executor, sha
         for shard in to_do:
             if not marker_path(out, shard.key).is_file():
                 discard_partial(out, shard.key)
-    result = RunResult(out, len(shards), resumed, failed, totals, interrupted, time.perf_counter() - started)
+    result = RunResult(out, len(shards), resumed, failed, totals, interrupted, time.perf_counter() - started,
+                       max_reject_rate)
     write_manifest(result, files, identity)
     return result
 
@@ -328,7 +361,8 @@ def write_manifest(result: RunResult, files: Sequence[str], identity: dict[str, 
             per_file[path] = {**counts.__dict__,
                               "balanced": counts.read == counts.with_records + counts.empty + counts.rejected}
     manifest = {
-        "complete": result.ok,
+        "complete": result.complete,
+        "ok": result.ok,
         "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(result.seconds, 3),
         "shards": {"total": result.shards, "resumed": result.resumed, "failed": len(result.failed)},
@@ -339,6 +373,9 @@ def write_manifest(result: RunResult, files: Sequence[str], identity: dict[str, 
         "records": summed.records,
         "balanced": summed.read == summed.with_records + summed.empty + summed.rejected,
         "input_bytes": totals.size,
+        "reject_rate": round(result.reject_rate, 6),
+        "reject_reasons": dict(totals.reasons.most_common()),
+        "problems": result.problems,
         "rule_hits": dict(sorted(totals.hits.items())),
         "notices": totals.notices,
         "files": per_file,

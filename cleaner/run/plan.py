@@ -48,6 +48,10 @@ def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[st
             outputs = _earlier_outputs(path)
             matches = [p for p in path.rglob("*") if p.is_file() and _wanted(p, path, skip)
                        and not any(folder in p.parents for folder in outputs)]
+            if not matches:
+                raise InputSpecError(f"{spec}: the folder holds no input file (names ending in "
+                                     f"{', '.join(sorted(INPUT_SUFFIXES))}; hidden files and earlier outputs "
+                                     "are skipped)")
         elif path.is_file():
             matches = [path]
         elif glob.has_magic(spec):

@@ -62,6 +62,13 @@ class Progress:
             self._line(f"cleaner: shard {key} failed: {error}")
         if result.failed:
             self._line("cleaner: run the same command again to redo the failed shards")
+        for problem in result.problems:
+            self._line(f"cleaner: error: {problem}")
+        if result.problems and result.totals.reasons:
+            self._line("cleaner: most frequent reject reasons:")
+            for reason, count in result.totals.reasons.most_common(5):
+                self._line(f"  {count:>9,}  {reason}")
+            self._line(f"cleaner: every reject, with its file and position: {result.out / 'rejects'}")
         if self.quiet and result.ok:
             return
         self._line(f"cleaner: {total.read:,} documents read -> {total.records:,} records from "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -99,17 +100,26 @@ class ShardReport:
     parts: list[str] = field(default_factory=list)
     #: Size and SHA-256 of every part, by its path under OUT: what a resume checks before trusting the marker.
     sums: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: Rejects by the kind of reason (its words before the first colon), for the run's summary.
+    reasons: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "size": self.size, "files": {p: asdict(c) for p, c in self.files.items()},
                 "hits": dict(self.hits), "notices": self.notices, "seconds": self.seconds, "parts": self.parts,
-                "sums": {name: list(sums) for name, sums in self.sums.items()}}
+                "sums": {name: list(sums) for name, sums in self.sums.items()}, "reasons": dict(self.reasons)}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ShardReport:
         return cls(value["key"], value["size"], {p: FileCounts(**c) for p, c in value["files"].items()},
                    Counter(value["hits"]), value["notices"], value["seconds"], value["parts"],
-                   {name: (int(s[0]), str(s[1])) for name, s in value.get("sums", {}).items()})
+                   {name: (int(s[0]), str(s[1])) for name, s in value.get("sums", {}).items()},
+                   Counter(value.get("reasons", {})))
+
+    def reject(self, writer: PartWriter, rejected: Rejected, status: str = "rejected") -> None:
+        """Writes a reject row and counts its reason."""
+        if status == "rejected":
+            self.reasons[reason_kind(rejected.reason)] += 1
+        writer.add(reject_row(rejected, status), len(rejected.reason) + 64)
 
     def damage(self, out: Path) -> str | None:
         """What is wrong with the parts this finished shard wrote (gone, or not what was written), or None."""
@@ -123,6 +133,19 @@ class ShardReport:
             if path.stat().st_size != expected[0] or file_sum(path) != expected:
                 return f"part {name} is not the file that was written"
         return None
+
+
+def reason_kind(reason: str) -> str:
+    """The general part of a reject reason: "malformed JSON: Expecting value: line 1 ..." -> "malformed JSON",
+    "could not be processed: DocumentTooSlow: ..." -> "could not be processed: DocumentTooSlow"; numbers
+    masked, so that limits and positions do not split a kind."""
+    parts = reason[:200].split(": ", 2)
+    head = ": ".join(parts[:2]) if len(parts) > 1 and _EXCEPTION_NAME.fullmatch(parts[1]) else parts[0]
+    return _DIGITS.sub("N", head)
+
+
+_DIGITS = re.compile(r"\d+")
+_EXCEPTION_NAME = re.compile(r"[A-Z][A-Za-z]+(?:Error|Exception|Slow|Large|Failed|Warning)")
 
 
 def _cleaner_for(settings: JobSettings) -> Cleaner:
@@ -173,15 +196,14 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
             except Exception as exc:  # a reader that breaks loses the rest of its piece: counted, not hidden
                 counts.read += 1
                 counts.rejected += 1
-                rejects.add(reject_row(Rejected(piece.path, position, None,
-                                                f"could not be read past this point: {type(exc).__name__}: {exc}")),
-                            100)
+                report.reject(rejects, Rejected(piece.path, position, None,
+                                                f"could not be read past this point: {type(exc).__name__}: {exc}"))
                 break
             counts.read += 1
             position = item.position
             if isinstance(item, Rejected):
                 counts.rejected += 1
-                rejects.add(reject_row(item), len(item.reason))
+                report.reject(rejects, item)
                 continue
             _clean_document(item, cleaner, counts, report, records, rejects, removals)
     for writer in (records, rejects, removals):
@@ -211,8 +233,8 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
             raise ValueError(f"field {bad[1]!r} holds text that UTF-8 cannot encode (a lone surrogate?)")
     except Exception as exc:  # one document must never take the shard down; it is rejected with the cause
         counts.rejected += 1
-        rejects.add(reject_row(Rejected(document.input_path, document.position, document.doc_id,
-                                        f"could not be processed: {type(exc).__name__}: {exc}")), 100)
+        report.reject(rejects, Rejected(document.input_path, document.position, document.doc_id,
+                                        f"could not be processed: {type(exc).__name__}: {exc}"))
         return
     report.hits.update(cleaned.hits())
     report.notices += len(cleaned.notices)
@@ -221,9 +243,8 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
             removals.add(row, len(row["text"]))
     if not cleaned.records:
         counts.empty += 1
-        rejects.add(reject_row(Rejected(document.input_path, document.position, document.doc_id,
-                                        "nothing left to keep after cleaning (empty or all junk)"),
-                               status="empty"), 64)
+        report.reject(rejects, Rejected(document.input_path, document.position, document.doc_id,
+                                        "nothing left to keep after cleaning (empty or all junk)"), status="empty")
         return
     counts.with_records += 1
     counts.records += len(cleaned.records)
