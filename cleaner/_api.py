@@ -43,6 +43,9 @@ class Cleaner:
         """Records and every removal of one document given as ``text`` or as ``html``."""
         if (text is None) == (html is None):
             raise TypeError("give exactly one of text or html")
+        if isinstance(text, bytes | bytearray):
+            raise TypeError("text must be str, got bytes: pass an HTML page as html=..., or decode the text first "
+                            "(text.decode('utf-8'))")
         if html is not None:
             return self._process_html(html, doc_id, url)
         return self.engine.process(text, doc_id=doc_id, url=url)  # type: ignore[arg-type]

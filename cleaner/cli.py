@@ -111,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="fail the run (exit 1) when more than this share of the documents read is rejected, "
                           "e.g. a wrong --format (0..1, default: 0.5; 1 never fails)")
     run.add_argument("--quiet", "-q", action="store_true", help="print only failures")
+    run.add_argument("--strict", action="store_true",
+                     help="refuse to run when an example of a --rules file fails (default: warn and run)")
 
     explain = commands.add_parser("explain", help="show the records of one file and every removal with its rule")
     explain.add_argument("file", type=Path)
@@ -166,6 +168,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def _check_user_examples(ruleset, *, strict: bool) -> None:  # type: ignore[no-untyped-def]
+    """Runs the examples of the rule files a user added (the built-in ones are tested by the project): a rule
+    whose own examples fail is probably not doing what its author meant."""
+    from cleaner.core.examples import check_examples
+    from cleaner.core.rules import RuleSet
+    from cleaner.io.rulefiles import builtin_rules_dir
+
+    builtin = builtin_rules_dir().resolve()
+    added = tuple(f for f in ruleset.files if builtin not in Path(f.source).resolve().parents)
+    if not added:
+        return
+    ids = {rule.id for rule_file in added for rule in rule_file.rules}
+    failures = [str(failure) for failure in check_examples(RuleSet(added, ruleset.disabled & ids))]
+    if not failures:
+        return
+    shown = "\n  ".join(failures[:10]) + (f"\n  ... and {len(failures) - 10} more" if len(failures) > 10 else "")
+    if strict:
+        raise CleanerError(f"{len(failures)} rule example(s) fail (--strict):\n  {shown}")
+    print(f"cleaner: warning: {len(failures)} rule example(s) fail; the rules are used anyway "
+          f"('cleaner rules test' shows them, --strict refuses):\n  {shown}", file=sys.stderr)
+
+
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from cleaner.io.rulefiles import load_rules
 
@@ -192,7 +216,7 @@ def _clean(args: argparse.Namespace) -> int:
         raise CleanerError("--workers must be at least 1")
     if args.out.exists() and not args.out.is_dir():
         raise CleanerError(f"--out {args.out} is a file; give a folder (it is created if missing)")
-    _load(args)  # fail on bad rules before any work starts
+    _check_user_examples(_load(args), strict=args.strict)  # fail on bad rules before any work starts
     settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=_html_settings(args),

@@ -133,3 +133,33 @@ def test_json_files_are_read_as_one_document_an_array_or_json_lines(tmp_path) ->
     assert set(records["text"]) == {"The body of the story, long enough to keep."}
     rejects = pl.read_parquet(out / "rejects" / "*.parquet")
     assert rejects["doc_id"].to_list() == ["broken"] and rejects["reason"][0].startswith("malformed JSON")
+
+
+def test_a_user_rule_whose_examples_fail_is_warned_about_or_refused_with_strict(tmp_path, capsys) -> None:
+    rules = tmp_path / "mine.toml"
+    rules.write_text('[[rule]]\nid = "MIN001"\npurpose = "a line the author meant to remove"\n'
+                     'line = "Buy the print edition"\nexamples.junk = ["Buy the print edition today"]\n'
+                     'examples.keep = ["We bought it."]\n', encoding="utf-8")
+    source = tmp_path / "in.txt"
+    source.write_text("Title\nBody of the story.\nBuy the print edition\n", encoding="utf-8")
+    common = ["clean", str(source), "--rules", str(rules), "--workers", "1", "--quiet"]
+    assert main([*common, "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "warning: 1 rule example(s) fail" in err and "MIN001 did not remove its junk example" in err
+    assert main([*common, "--out", str(tmp_path / "strict"), "--strict"]) == 2
+    assert "MIN001 did not remove its junk example" in capsys.readouterr().err
+    assert not (tmp_path / "strict").exists()
+
+
+def test_rule_ids_are_read_in_any_case_and_library_errors_speak_to_the_library(capsys) -> None:
+    import cleaner
+
+    assert main(["rules", "list", "--disable", "agg001"]) == 0
+    assert "AGG001" not in capsys.readouterr().out
+    assert main(["rule", "cmt001"]) == 0
+    assert cleaner.Cleaner(disable=["agg001"]).rules.disabled == {"AGG001"}
+    with pytest.raises(cleaner.RuleError, match="no rule has the id") as caught:
+        cleaner.Cleaner(disable=["NOPE001"])
+    assert "--disable" not in str(caught.value)
+    with pytest.raises(TypeError, match="html="):
+        cleaner.clean(b"Title\nBody")  # type: ignore[arg-type]

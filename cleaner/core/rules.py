@@ -272,6 +272,8 @@ class RuleSet:
     by_id: Mapping[str, Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # Ids are capitals and digits; "agg001" names AGG001 wherever a person types an id.
+        object.__setattr__(self, "disabled", frozenset(rule_id.upper() for rule_id in self.disabled))
         by_id: dict[str, Rule] = {}
         for rule_file in self.files:
             for rule in rule_file.rules:
@@ -285,7 +287,7 @@ class RuleSet:
                 by_id[rule.id] = rule
         unknown = sorted(self.disabled - by_id.keys())
         if unknown:
-            raise RuleError("--disable", f"no rule has the id(s) {', '.join(unknown)}")
+            raise RuleError("disabled rules", f"no rule has the id(s) {', '.join(unknown)}")
         object.__setattr__(self, "by_id", by_id)
         # Two active rules for the same exact line would make the engine's verdict depend on file order:
         # refused here, at load, with both places named.
