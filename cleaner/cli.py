@@ -77,12 +77,21 @@ def _share(value: str) -> float:
     return number
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentParser:
+    """The parser; ``config`` (settings and their file) gives the options' defaults."""
     parser = argparse.ArgumentParser(
         prog="cleaner",
         description="Strip aggregator junk from scraped articles, split out the articles they embed, "
                     "and write clean records to Parquet.",
+        epilog="Settings a team shares can live in ./cleaner.toml or [tool.cleaner] of ./pyproject.toml: "
+               "long option names as keys (workers = 4, disable = [\"WEB006\"]).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--config", metavar="FILE",
+                        help="settings file (default: ./cleaner.toml, else [tool.cleaner] in ./pyproject.toml)")
+    parser.add_argument("--verbose", "-v", action="count", default=0,
+                        help="log what the run does (-v: progress notes, -vv: debugging detail)")
+    parser.add_argument("--log-file", metavar="FILE", help="also write the log, at debugging detail, to FILE")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     clean = commands.add_parser(
@@ -141,12 +150,75 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("data", type=Path, help="folder holding scrapinghub-aeb/ and/or wcxb-dev/")
     evaluate.add_argument("--limit", type=int, help="only the first N pages of each set")
     evaluate.add_argument("--json", type=Path, help="also write the figures to this file")
+    if config is not None:
+        from cleaner._config import apply_config
+
+        apply_config([clean, explain, show, evaluate, rule, show_rule, *commands_of(rules)], *config)
     return parser
 
 
+def commands_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """The sub-commands of a parser (argparse keeps them in a private attribute)."""
+    group = parser._subparsers
+    return [] if group is None else list(group._group_actions[0].choices.values())  # type: ignore[attr-defined,union-attr]
+
+
+def _version() -> str:
+    from cleaner import __version__
+
+    return __version__
+
+
+def _configured_parser(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser with the settings file's defaults: ``--config FILE`` (looked for before parsing, since the
+    file shapes the parser), else the files of the working folder."""
+    from cleaner._config import find_config
+
+    explicit = None
+    for index, argument in enumerate(argv):
+        if argument == "--config" and index + 1 < len(argv):
+            explicit = argv[index + 1]
+        elif argument.startswith("--config="):
+            explicit = argument.partition("=")[2]
+        elif argument in ("clean", "explain", "rules", "rule", "show", "eval"):
+            break
+    return build_parser(find_config(explicit, Path.cwd()))
+
+
+def _start_logging(verbosity: int, log_file: str | None) -> None:
+    import logging
+
+    logger = logging.getLogger("cleaner")
+    logger.setLevel(logging.DEBUG)
+    for handler in [h for h in logger.handlers if getattr(h, "cleaner_cli", False)]:  # an earlier main() call
+        logger.removeHandler(handler)
+        handler.close()
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel({0: logging.WARNING, 1: logging.INFO}.get(verbosity, logging.DEBUG))
+    console.setFormatter(logging.Formatter("cleaner: %(levelname)s: %(message)s"))
+    handlers: list[logging.Handler] = [console]
+    if log_file:
+        try:
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise CleanerError(f"--log-file {log_file}: {exc.strerror or exc}") from None
+        handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(message)s"))
+        handlers.append(handler)
+    for handler in handlers:
+        handler.cleaner_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        parser = _configured_parser(argv)
+    except CleanerError as exc:
+        print(f"cleaner: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(argv)
+    try:
+        _start_logging(args.verbose, args.log_file)
         if args.command == "clean":
             return _clean(args)
         if args.command == "explain":

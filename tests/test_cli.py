@@ -163,3 +163,38 @@ def test_rule_ids_are_read_in_any_case_and_library_errors_speak_to_the_library(c
     assert "--disable" not in str(caught.value)
     with pytest.raises(TypeError, match="html="):
         cleaner.clean(b"Title\nBody")  # type: ignore[arg-type]
+
+
+def test_team_settings_come_from_cleaner_toml_or_pyproject_and_the_command_line_wins(tmp_path, monkeypatch,
+                                                                                     capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pyproject.toml").write_text('[tool.cleaner]\ndisable = ["agg001"]\n', encoding="utf-8")
+    assert main(["rules", "list"]) == 0
+    assert "AGG001" not in capsys.readouterr().out
+    (tmp_path / "cleaner.toml").write_text('disable = ["CMT001"]\nworkers = 1\n', encoding="utf-8")  # takes over
+    assert main(["rules", "list", "--disable", "AGG002"]) == 0
+    listed = capsys.readouterr().out
+    assert "CMT001" not in listed and "AGG002" not in listed and "AGG001" in listed
+    (tmp_path / "other.toml").write_text('max-reject-rate = 2\n', encoding="utf-8")
+    assert main(["--config", "other.toml", "rules", "list"]) == 2
+    assert "other.toml: max-reject-rate: must be between 0 and 1" in capsys.readouterr().err
+    (tmp_path / "cleaner.toml").write_text('wrkers = 1\n', encoding="utf-8")
+    assert main(["rules", "list"]) == 2
+    assert "cleaner.toml: unknown setting(s) wrkers" in capsys.readouterr().err
+
+
+def test_version_and_log_file(tmp_path, capsys) -> None:
+    import cleaner
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0 and capsys.readouterr().out.strip() == f"cleaner {cleaner.__version__}"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.txt").write_text("Title\nBody.\n", encoding="utf-8")
+    (data / "old").mkdir()
+    assert main(["clean", str(data), "--out", str(data / "old"), "--workers", "1", "--quiet"]) == 0
+    log = tmp_path / "run.log"
+    assert main(["--log-file", str(log), "clean", str(data), "--out", str(tmp_path / "out"), "--workers", "1",
+                 "--quiet"]) == 0
+    assert "holds the output of an earlier cleaner run" in log.read_text(encoding="utf-8")
