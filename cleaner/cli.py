@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from cleaner.io.html import HtmlOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-MB = 1024 * 1024
+MIB = 1024 * 1024
 
 
 def _rule_options(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +40,7 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--text-field", default="text", help="JSON/Parquet field holding the text (default: text)")
     group.add_argument("--url-field", default="url", help="JSON/Parquet field holding the URL (default: url)")
     group.add_argument("--max-document-mb", type=_at_least(0.001), default=64.0,
-                       help="reject a single document larger than this (default: 64)")
+                       help="reject a single document larger than this many MiB (default: 64)")
     group.add_argument("--max-html-elements", type=_at_least(1), default=30_000, metavar="N",
                        help="reject an HTML page whose tree holds more elements than this: extraction time grows "
                             "about quadratically with them (default: 30000)")
@@ -52,7 +52,7 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _at_least(least: float):  # type: ignore[no-untyped-def]
-    """An argparse type: a finite number (of MB, or seconds), at least ``least``; 0, negatives, nan and inf
+    """An argparse type: a finite number (of MiB, or seconds), at least ``least``; 0, negatives, nan and inf
     are usage errors."""
     def parse(value: str) -> float:
         try:
@@ -108,9 +108,9 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     run.add_argument("--executor", choices=("local", "ray"), default="local",
                      help="'ray' runs shards on a Ray cluster (pip install 'cleaner[ray]')")
     run.add_argument("--ray-address", help="address of a running Ray cluster (default: start one locally)")
-    run.add_argument("--shard-mb", type=_at_least(0.01), default=64.0, help="input per shard, in MB (default: 64)")
+    run.add_argument("--shard-mb", type=_at_least(0.01), default=64.0, help="input per shard, in MiB (default: 64)")
     run.add_argument("--part-mb", type=_at_least(0.01), default=32.0,
-                     help="text per Parquet part file before rolling over, in MB (default: 32)")
+                     help="text per Parquet part file before rolling over, in MiB (default: 32)")
     run.add_argument("--time-budget", type=_at_least(0.001), default=60.0, metavar="SECONDS",
                      help="seconds one document may take to clean; a slower one is rejected (default: 60)")
     run.add_argument("--removals", action="store_true",
@@ -270,7 +270,7 @@ def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 def _read_settings(args: argparse.Namespace) -> ReadOptions:
     return ReadOptions(format=args.format, id_field=args.id_field, text_field=args.text_field,
-                       url_field=args.url_field, max_document_bytes=int(args.max_document_mb * MB))
+                       url_field=args.url_field, max_document_bytes=int(args.max_document_mb * MIB))
 
 
 def _html_settings(args: argparse.Namespace) -> HtmlOptions:
@@ -292,7 +292,7 @@ def _clean(args: argparse.Namespace) -> int:
     settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=_html_settings(args),
-                           part_bytes=int(args.part_mb * MB), write_removals=args.removals,
+                           part_bytes=int(args.part_mb * MIB), write_removals=args.removals,
                            drop_comments=args.drop_comments, time_budget=args.time_budget)
     executor: Executor
     if args.executor == "ray":
@@ -302,9 +302,9 @@ def _clean(args: argparse.Namespace) -> int:
     else:
         executor = InProcessExecutor() if args.workers == 1 else ProcessExecutor(args.workers)
     progress = Progress(quiet=args.quiet)
-    result = run_batch(args.inputs, settings, executor, shard_bytes=max(1, int(args.shard_mb * MB)),
+    result = run_batch(args.inputs, settings, executor, shard_bytes=max(1, int(args.shard_mb * MIB)),
                        overwrite=args.overwrite, max_reject_rate=args.max_reject_rate,
-                       on_start=progress.start, on_shard=progress.shard_done)
+                       on_start=progress.start, on_shard=progress.shard_done, on_progress=progress.tick)
     progress.finish(result)
     if result.interrupted:
         return EXIT_INTERRUPTED

@@ -57,21 +57,48 @@ class OutputUnusable(CleanerError):
     """The output folder cannot be created or written."""
 
 
+#: Called with the documents (and their size) done so far in this run, while shards are running.
+LiveProgress = Callable[[int, int], None]
+#: How often live progress is passed on, in seconds.
+_TICK = 0.25
+
+
 class Executor(Protocol):
     """Runs shards somewhere and yields each one's report, or the exception that stopped it."""
 
-    def run(self, shards: Sequence[Shard], settings: JobSettings) -> Outcomes:
+    def run(self, shards: Sequence[Shard], settings: JobSettings, on_progress: LiveProgress | None = None
+            ) -> Outcomes:
         ...
+
+
+@dataclass
+class _Ticking:
+    """A live counter in this process, passing its counts on at most every ``_TICK`` seconds."""
+
+    on_progress: LiveProgress
+    documents: int = 0
+    size: int = 0
+    last: float = 0.0
+
+    def add(self, documents: int, size: int) -> None:
+        self.documents += documents
+        self.size += size
+        now = time.monotonic()
+        if now - self.last >= _TICK:
+            self.last = now
+            self.on_progress(self.documents, self.size)
 
 
 @dataclass
 class InProcessExecutor:
     """Shards one after another in this process: for one worker, tests and debugging."""
 
-    def run(self, shards: Sequence[Shard], settings: JobSettings) -> Outcomes:
+    def run(self, shards: Sequence[Shard], settings: JobSettings, on_progress: LiveProgress | None = None
+            ) -> Outcomes:
+        live = _Ticking(on_progress) if on_progress is not None else None
         for shard in shards:
             try:
-                yield shard, process_shard(shard, settings)
+                yield shard, process_shard(shard, settings, live)
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:
@@ -84,13 +111,16 @@ class ProcessExecutor:
 
     workers: int
 
-    def run(self, shards: Sequence[Shard], settings: JobSettings) -> Outcomes:
+    def run(self, shards: Sequence[Shard], settings: JobSettings, on_progress: LiveProgress | None = None
+            ) -> Outcomes:
         pending: dict[Future[ShardReport], Shard] = {}
         queue = iter(shards)
         broken = False
         # "spawn", not fork: forking a parent whose polars thread pool is running deadlocks the child.
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+        context = multiprocessing.get_context("spawn")
+        live = _SharedCounter(context.Array("q", 2))  # documents and their size, summed over the workers
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                 initializer=_init_worker, initargs=(os.getpid(), live)) as pool:
             try:
                 while True:
                     while not broken and len(pending) < self.workers * 2:
@@ -98,7 +128,7 @@ class ProcessExecutor:
                         if shard is None:
                             break
                         try:
-                            pending[pool.submit(process_shard, shard, settings)] = shard
+                            pending[pool.submit(_process_in_worker, shard, settings)] = shard
                         except BrokenProcessPool:
                             broken = True
                             yield shard, RuntimeError(_WORKER_DIED)
@@ -106,7 +136,9 @@ class ProcessExecutor:
                         for shard in queue if broken else ():
                             yield shard, RuntimeError(f"not started: {_WORKER_DIED}")
                         return
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                    done, _ = wait(pending, timeout=_TICK if on_progress else None, return_when=FIRST_COMPLETED)
+                    if on_progress is not None:
+                        on_progress(*live.counts())
                     for future in done:
                         shard = pending.pop(future)
                         error = future.exception()
@@ -124,9 +156,35 @@ class ProcessExecutor:
                 raise
 
 
-def _init_worker(parent: int) -> None:
+@dataclass
+class _SharedCounter:
+    """Counts shared by the worker processes (a lock-guarded pair in shared memory)."""
+
+    shared: Any
+
+    def add(self, documents: int, size: int) -> None:
+        with self.shared.get_lock():
+            self.shared[0] += documents
+            self.shared[1] += size
+
+    def counts(self) -> tuple[int, int]:
+        with self.shared.get_lock():
+            return int(self.shared[0]), int(self.shared[1])
+
+
+#: The live counter of this worker process, handed over when the pool starts it.
+_worker_live: _SharedCounter | None = None
+
+
+def _init_worker(parent: int, live: _SharedCounter) -> None:
+    global _worker_live
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with(parent)
+    _worker_live = live
+
+
+def _process_in_worker(shard: Shard, settings: JobSettings) -> ShardReport:
+    return process_shard(shard, settings, _worker_live)
 
 
 def _die_with(parent: int) -> None:
@@ -224,7 +282,7 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
               shard_bytes: int = DEFAULT_SHARD_BYTES, overwrite: bool = False,
               max_reject_rate: float | None = DEFAULT_MAX_REJECT_RATE,
               on_start: Callable[[int, int, int], None] | None = None,
-              on_shard: ProgressCallback | None = None) -> RunResult:
+              on_shard: ProgressCallback | None = None, on_progress: LiveProgress | None = None) -> RunResult:
     """Run (or resume) the job; returns what was done. ``on_start(shards, to_do, bytes_to_do)`` and
     ``on_shard`` report progress."""
     started = time.perf_counter()
@@ -232,12 +290,12 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
     files = expand_inputs(inputs, exclude=out)
     with _exclusive(out):
         return _run_locked(files, settings, executor, shard_bytes, overwrite, max_reject_rate, on_start, on_shard,
-                           started)
+                           on_progress, started)
 
 
 def _run_locked(files: list[str], settings: JobSettings, executor: Executor, shard_bytes: int, overwrite: bool,
                 max_reject_rate: float | None, on_start: Callable[[int, int, int], None] | None,
-                on_shard: ProgressCallback | None, started: float) -> RunResult:
+                on_shard: ProgressCallback | None, on_progress: LiveProgress | None, started: float) -> RunResult:
     out = Path(settings.out)
     shards = plan_shards(files, settings.read, shard_bytes)
     identity = {"inputs": inputs_fingerprint(files), "settings": settings.fingerprint(),
@@ -261,7 +319,7 @@ def _run_locked(files: list[str], settings: JobSettings, executor: Executor, sha
     failed: list[tuple[str, str]] = []
     interrupted = False
     try:
-        for shard, outcome in executor.run(to_do, settings):
+        for shard, outcome in executor.run(to_do, settings, on_progress):
             if isinstance(outcome, BaseException):
                 failed.append((shard.key, f"{type(outcome).__name__}: {outcome}"))
                 continue

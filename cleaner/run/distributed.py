@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,9 @@ class RayExecutor:
     num_cpus: int | None = None
     in_flight_per_cpu: int = 2
 
-    def run(self, shards: Sequence[Shard], settings: JobSettings) -> Outcomes:
+    def run(self, shards: Sequence[Shard], settings: JobSettings,
+            on_progress: Callable[[int, int], None] | None = None) -> Outcomes:
+        """Progress is per shard here (``on_progress`` is not called): Ray tasks share no counter."""
         try:
             import ray
         except ImportError as exc:

@@ -1,7 +1,12 @@
-"""Progress for the batch job: a one-line bar on a terminal, plain log lines otherwise."""
+"""Progress for the batch job: a one-line bar on a terminal, plain log lines otherwise.
+
+Counts move per document while shards run (the executors pass live counts on), not only per shard, so a
+one-shard run shows its progress too. Sizes are in MiB.
+"""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from typing import TextIO
@@ -9,7 +14,7 @@ from typing import TextIO
 from cleaner.run.batch import RunResult, Totals
 from cleaner.run.shard import ShardReport
 
-MB = 1024 * 1024
+MIB = 1024 * 1024
 
 
 class Progress:
@@ -23,6 +28,8 @@ class Progress:
         self.total_shards = self.to_do = self.done = 0
         self.bytes_to_do = self.bytes_done = 0
         self.documents = 0
+        #: Documents and their size counted while shards run (cumulative over this run).
+        self.live_documents = self.live_size = 0
 
     def start(self, shards: int, to_do: int, bytes_to_do: int) -> None:
         self.total_shards, self.to_do, self.bytes_to_do = shards, to_do, bytes_to_do
@@ -30,25 +37,40 @@ class Progress:
         if not self.quiet:
             resumed = shards - to_do
             note = f", {resumed} already done (resuming)" if resumed else ""
-            self._line(f"cleaner: {shards} shard(s), {bytes_to_do / MB:.1f} MB to process{note}")
+            self._line(f"cleaner: {shards} shard(s), {bytes_to_do / MIB:.1f} MiB to process{note}")
 
     def shard_done(self, report: ShardReport, totals: Totals) -> None:
         self.done += 1
         self.bytes_done += report.size
         self.documents += sum(c.read for c in report.files.values())
+        self._show(final=self.done == self.to_do)
+
+    def tick(self, documents: int, size: int) -> None:
+        """Live counts from running shards: documents so far and their size (text or page bytes)."""
+        self.live_documents, self.live_size = documents, size
+        self._show(final=False)
+
+    def _show(self, *, final: bool) -> None:
         if self.quiet:
             return
         elapsed = max(time.monotonic() - self.started, 1e-6)
-        rate = self.bytes_done / elapsed
-        eta = (self.bytes_to_do - self.bytes_done) / rate if rate else 0.0
-        text = (f"{self.done}/{self.to_do} shards  {self.documents:,} docs  {self.bytes_done / MB:,.1f} MB  "
-                f"{self.documents / elapsed:,.0f} docs/s  {rate / MB:,.1f} MB/s  ETA {_clock(eta)}")
+        documents = max(self.documents, self.live_documents)
+        # Finished shards are exact; inside running ones the documents' size stands in for input bytes
+        # (close for plain JSON lines, an underestimate for compressed input), so it never claims 100%.
+        done = max(self.bytes_done, min(self.live_size, int(self.bytes_to_do * 0.99)))
+        rate = done / elapsed
+        eta = (self.bytes_to_do - done) / rate if rate else 0.0
+        text = (f"{self.done}/{self.to_do} shards  {documents:,} docs  {done / MIB:,.1f} MiB  "
+                f"{documents / elapsed:,.0f} docs/s  {rate / MIB:,.1f} MiB/s  ETA {_clock(eta)}")
         if self.tty:
-            share = self.bytes_done / self.bytes_to_do if self.bytes_to_do else 1.0
-            filled = int(share * 24)
-            self.stream.write(f"\r[{'#' * filled}{'.' * (24 - filled)}] {text}\x1b[K")
+            share = done / self.bytes_to_do if self.bytes_to_do else 1.0
+            filled = int(share * 20)
+            line = f"[{'#' * filled}{'.' * (20 - filled)}] {text}"
+            # One line that fits: a wrapped line cannot be redrawn with \r, and each update would add one.
+            width = shutil.get_terminal_size((80, 24)).columns - 1
+            self.stream.write(f"\r{line[:width]}\x1b[K")
             self.stream.flush()
-        elif time.monotonic() - self.last_log >= self.log_every or self.done == self.to_do:
+        elif final or time.monotonic() - self.last_log >= self.log_every:
             self.last_log = time.monotonic()
             self._line(text)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cleaner._api import Cleaner
 from cleaner.core.engine import Options
@@ -174,7 +174,14 @@ def discard_partial(out: Path, key: str) -> None:
                 stale.unlink(missing_ok=True)
 
 
-def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
+class LiveCounter(Protocol):
+    """Counts documents (and their size) as a shard goes, for progress shown while it runs."""
+
+    def add(self, documents: int, size: int) -> None:
+        ...
+
+
+def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None = None) -> ShardReport:
     started = time.perf_counter()
     out = Path(settings.out)
     discard_partial(out, shard.key)
@@ -204,8 +211,10 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
             if isinstance(item, Rejected):
                 counts.rejected += 1
                 report.reject(rejects, item)
-                continue
-            _clean_document(item, cleaner, counts, report, records, rejects, removals)
+            else:
+                _clean_document(item, cleaner, counts, report, records, rejects, removals)
+            if live is not None:
+                live.add(1, item.size if isinstance(item, Document) else 0)
     for writer in (records, rejects, removals):
         if writer is not None:
             writer.close()
