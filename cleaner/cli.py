@@ -19,6 +19,7 @@ from cleaner.io.readers import FORMATS, ReadOptions
 
 if TYPE_CHECKING:
     from cleaner.io.html import HtmlOptions
+    from cleaner.run.shard import JobSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 MIB = 1024 * 1024
@@ -98,8 +99,11 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
         "clean", help="clean dumps (text, JSON lines, HTML, WARC, Parquet; gzip/zstd) into Parquet",
         description="Clean every document of the inputs. Output: OUT/records/*.parquet, OUT/rejects/*.parquet, "
                     "OUT/manifest.json. An interrupted run resumes when the same command is run again.")
-    clean.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or glob patterns")
-    clean.add_argument("--out", required=True, type=Path, help="output folder")
+    clean.add_argument("inputs", nargs="+", metavar="INPUT",
+                       help="files, folders (recursive) or glob patterns; '-' is standard input (with --out -)")
+    clean.add_argument("--out", required=True, type=Path,
+                       help="output folder; '-' writes records as JSON lines to standard output instead (in this "
+                            "process, no resume), and INPUT '-' then reads standard input")
     _rule_options(clean)
     _read_options(clean)
     run = clean.add_argument_group("execution")
@@ -286,14 +290,23 @@ def _clean(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise CleanerError("--workers must be at least 1")
-    if args.out.exists() and not args.out.is_dir():
+    streaming = str(args.out) == "-"
+    if not streaming and "-" in args.inputs:
+        raise CleanerError("'-' (standard input) is read only with --out - (records as JSON lines on standard "
+                           "output); to write an output folder, save the input to a file and name it")
+    if streaming and args.removals:
+        raise CleanerError("--removals needs an output folder; with --out -, 'cleaner explain FILE' shows removals")
+    if not streaming and args.out.exists() and not args.out.is_dir():
         raise CleanerError(f"--out {args.out} is a file; give a folder (it is created if missing)")
     _check_user_examples(_load(args), strict=args.strict)  # fail on bad rules before any work starts
-    settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
+    settings = JobSettings(out=str(args.out if streaming else args.out.resolve()),
+                           rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=_html_settings(args),
                            part_bytes=int(args.part_mb * MIB), write_removals=args.removals,
                            drop_comments=args.drop_comments, time_budget=args.time_budget)
+    if streaming:
+        return _stream(args, settings)
     executor: Executor
     if args.executor == "ray":
         from cleaner.run.distributed import RayExecutor
@@ -309,6 +322,21 @@ def _clean(args: argparse.Namespace) -> int:
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
+    from cleaner.run.batch import run_problems
+    from cleaner.run.stream import stream_clean
+
+    result = stream_clean(args.inputs, settings, sys.stdout, sys.stderr, stdin=sys.stdin.buffer)
+    total = result.total()
+    problems = run_problems(total, args.max_reject_rate)
+    for problem in problems:
+        print(f"cleaner: error: {problem}", file=sys.stderr)
+    if not args.quiet or problems:
+        print(f"cleaner: {total.read:,} documents read -> {total.records:,} records from {total.with_records:,} "
+              f"documents, {total.empty:,} with nothing to keep, {total.rejected:,} rejected", file=sys.stderr)
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:

@@ -198,3 +198,34 @@ def test_version_and_log_file(tmp_path, capsys) -> None:
     assert main(["--log-file", str(log), "clean", str(data), "--out", str(tmp_path / "out"), "--workers", "1",
                  "--quiet"]) == 0
     assert "holds the output of an earlier cleaner run" in log.read_text(encoding="utf-8")
+
+
+def test_streaming_reads_standard_input_and_writes_json_lines_as_the_batch_job_writes_records(tmp_path) -> None:
+    lines = "".join(json.dumps({"id": f"d{i}", "text": f"Title {i}\nBody of story {i}.\nTry Our AI Features\n",
+                                "fetched_at": "2024-01-01T00:00:00Z"}) + "\n" for i in range(5))
+    lines += '{"id": "broken"\n'
+    done = subprocess.run([sys.executable, "-m", "cleaner.cli", "clean", "-", "--out", "-"], input=lines,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    streamed = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["doc_id"] for r in streamed] == [f"d{i}" for i in range(5)]
+    assert streamed[0]["text"] == "Body of story 0." and streamed[0]["fetched_at"] == "2024-01-01T00:00:00+00:00"
+    assert "rejected -:6: malformed JSON" in done.stderr and "6 documents read" in done.stderr
+    # The same documents as a file, through the batch job: the same records.
+    source = tmp_path / "in.jsonl"
+    source.write_text(lines, encoding="utf-8")
+    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    batch = pl.read_parquet(tmp_path / "out" / "records" / "*.parquet").sort("doc_id")
+    assert batch["text"].to_list() == [r["text"] for r in streamed]
+    assert batch["title"].to_list() == [r["title"] for r in streamed]
+
+
+def test_streaming_fails_like_the_batch_job_when_most_is_rejected_and_refuses_what_it_cannot_do(
+        tmp_path, capsys) -> None:
+    source = tmp_path / "notes.txt"
+    source.write_text("plain text\n", encoding="utf-8")
+    assert main(["clean", str(source), "--format", "jsonl", "--out", "-"]) == 1
+    assert "1 of 1 documents were rejected" in capsys.readouterr().err
+    assert main(["clean", "-", "--out", str(tmp_path / "folder")]) == 2
+    assert "standard input" in capsys.readouterr().err
+    assert main(["clean", str(source), "--out", "-", "--removals"]) == 2

@@ -437,32 +437,71 @@ def _read_html(piece: Piece, compression: Compression, options: ReadOptions) -> 
 
 
 def _read_jsonl(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
-    stem = doc_stem(piece.path)
-    limit = options.max_document_bytes
     with open_input(piece.path, compression, options) as stream:
-        line_number, position = 0, 0
-        if piece.start:
-            # Start after the line that straddles the boundary: it belongs to the previous piece.
-            stream.seek(piece.start - 1)
-            position = piece.start - 1
+        yield from _jsonl_documents(stream, piece.path, doc_stem(piece.path), options, piece.start, piece.end)
+
+
+def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptions, start: int = 0,
+                     end: int | None = None) -> Iterator[Document | Rejected]:
+    """The documents of JSON lines in ``stream``; with ``start``/``end``, those of the lines that begin in
+    that byte range (the stream must then be seekable)."""
+    limit = options.max_document_bytes
+    line_number, position = 0, 0
+    if start:
+        # Start after the line that straddles the boundary: it belongs to the previous piece.
+        stream.seek(start - 1)
+        position = start - 1
+        position += _skip_line(stream)
+        line_number = -1  # unknown in a split file; positions below are byte offsets then
+    while end is None or position < end:
+        offset = position
+        line = stream.readline(limit + 1)
+        if not line:
+            break
+        position += len(line)
+        if line_number >= 0:
+            line_number += 1
+        where = line_number if line_number >= 0 else offset
+        if len(line) > limit and not line.endswith(b"\n"):
             position += _skip_line(stream)
-            line_number = -1  # unknown in a split file; positions below are byte offsets then
-        while piece.end is None or position < piece.end:
-            offset = position
-            line = stream.readline(limit + 1)
-            if not line:
-                break
-            position += len(line)
-            if line_number >= 0:
-                line_number += 1
-            where = line_number if line_number >= 0 else offset
-            if len(line) > limit and not line.endswith(b"\n"):
-                position += _skip_line(stream)
-                yield Rejected(piece.path, where, None, f"line longer than the {limit}-byte limit")
-                continue
-            if not line.strip():
-                continue
-            yield _json_document(line, piece.path, where, stem, options)
+            yield Rejected(path, where, None, f"line longer than the {limit}-byte limit")
+            continue
+        if not line.strip():
+            continue
+        yield _json_document(line, path, where, stem, options)
+
+
+STDIN = "-"
+
+
+def read_stream(stream: IO[bytes], options: ReadOptions, name: str = STDIN) -> Iterator[Document | Rejected]:
+    """The documents of an unseekable stream (standard input): JSON lines one by one as they arrive, or the
+    whole stream as one text, HTML page or WARC; the format from ``options.format`` or the first bytes."""
+    head = stream.peek(4096)[:4096] if hasattr(stream, "peek") else b""
+    if head.startswith((_GZIP_MAGIC, _ZSTD_MAGIC, *_ZSTD_SKIPPABLE, _XZ_MAGIC)) or \
+            (head.startswith(_BZ2_MAGIC) and head[3:4].isdigit()):
+        yield Rejected(name, 0, None, "compressed data on standard input: decompress it first "
+                                      "(e.g. zcat dump.jsonl.gz | cleaner clean - ...), or pass the file by name")
+        return
+    fmt = options.format or _sniff(head)
+    if fmt in ("jsonl", "json") and head.lstrip().startswith(b"{"):
+        yield from _jsonl_documents(stream, name, "stdin", options)
+        return
+    try:
+        data = _read_capped(stream, options.max_document_bytes)
+    except InputError as exc:
+        yield Rejected(name, 0, None, str(exc))
+        return
+    reason = binary_reason(data)
+    if reason:
+        yield Rejected(name, 0, "stdin", reason, data[:80].decode("latin-1"))
+    elif fmt == "html":
+        yield Document("stdin", name, 0, html=data)
+    elif fmt == "text":
+        text, notes = decode_text(data)
+        yield Document("stdin", name, 0, text=text, fields=notes or NO_FIELDS)
+    else:
+        yield Rejected(name, 0, None, f"{fmt} cannot be read from standard input; pass the file by name")
 
 
 def _skip_line(stream: IO[bytes]) -> int:

@@ -264,15 +264,18 @@ class RunResult:
     @property
     def problems(self) -> list[str]:
         """Why a run whose shards all finished still did not do its job: it read nothing, or rejected most."""
-        if not self.complete:
-            return []
-        total = self.totals.total()
-        if total.read == 0:
-            return ["no document was read: the inputs hold none in a format cleaner reads"]
-        if self.max_reject_rate is not None and self.reject_rate > self.max_reject_rate:
-            return [f"{total.rejected:,} of {total.read:,} documents were rejected ({self.reject_rate:.0%}), more than "
-                    f"the {self.max_reject_rate:.0%} allowed (--max-reject-rate); wrong --format or fields?"]
-        return []
+        return run_problems(self.totals.total(), self.max_reject_rate) if self.complete else []
+
+
+def run_problems(total: FileCounts, max_reject_rate: float | None) -> list[str]:
+    """What makes a finished run a failed one: nothing read, or more rejects than allowed."""
+    if total.read == 0:
+        return ["no document was read: the inputs hold none in a format cleaner reads"]
+    rate = total.rejected / total.read
+    if max_reject_rate is not None and rate > max_reject_rate:
+        return [f"{total.rejected:,} of {total.read:,} documents were rejected ({rate:.0%}), more than "
+                f"the {max_reject_rate:.0%} allowed (--max-reject-rate); wrong --format or fields?"]
+    return []
 
 
 ProgressCallback = Callable[[ShardReport, Totals], None]

@@ -115,7 +115,7 @@ class ShardReport:
                    {name: (int(s[0]), str(s[1])) for name, s in value.get("sums", {}).items()},
                    Counter(value.get("reasons", {})))
 
-    def reject(self, writer: PartWriter, rejected: Rejected, status: str = "rejected") -> None:
+    def reject(self, writer: RowSink, rejected: Rejected, status: str = "rejected") -> None:
         """Writes a reject row and counts its reason."""
         if status == "rejected":
             self.reasons[reason_kind(rejected.reason)] += 1
@@ -148,7 +148,7 @@ _DIGITS = re.compile(r"\d+")
 _EXCEPTION_NAME = re.compile(r"[A-Z][A-Za-z]+(?:Error|Exception|Slow|Large|Failed|Warning)")
 
 
-def _cleaner_for(settings: JobSettings) -> Cleaner:
+def cleaner_for(settings: JobSettings) -> Cleaner:
     return _compiled(settings.rule_paths, settings.builtin_rules, settings.disable, settings.html,
                      Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget))
 
@@ -185,36 +185,15 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     started = time.perf_counter()
     out = Path(settings.out)
     discard_partial(out, shard.key)
-    cleaner = _cleaner_for(settings)
+    cleaner = cleaner_for(settings)
     records = PartWriter(out / RECORDS, shard.key, RECORD_SCHEMA, settings.part_bytes)
     rejects = PartWriter(out / REJECTS, shard.key, REJECT_SCHEMA, settings.part_bytes)
     removals = PartWriter(out / REMOVALS, shard.key, REMOVAL_SCHEMA, settings.part_bytes) \
         if settings.write_removals else None
     report = ShardReport(shard.key, shard.size)
     for piece in shard.pieces:
-        counts = report.files.setdefault(piece.path, FileCounts())
-        items = read_piece(piece, settings.read)
-        position = piece.start
-        while True:
-            try:
-                item = next(items)
-            except StopIteration:
-                break
-            except Exception as exc:  # a reader that breaks loses the rest of its piece: counted, not hidden
-                counts.read += 1
-                counts.rejected += 1
-                report.reject(rejects, Rejected(piece.path, position, None,
-                                                f"could not be read past this point: {type(exc).__name__}: {exc}"))
-                break
-            counts.read += 1
-            position = item.position
-            if isinstance(item, Rejected):
-                counts.rejected += 1
-                report.reject(rejects, item)
-            else:
-                _clean_document(item, cleaner, counts, report, records, rejects, removals)
-            if live is not None:
-                live.add(1, item.size if isinstance(item, Document) else 0)
+        clean_items(piece.path, piece.start, read_piece(piece, settings.read), cleaner, report, records, rejects,
+                    removals, live)
     for writer in (records, rejects, removals):
         if writer is not None:
             writer.close()
@@ -225,8 +204,43 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     return report
 
 
+class RowSink(Protocol):
+    """Where rows go: a Parquet part writer, or a stream of JSON lines."""
+
+    def add(self, row: dict[str, Any], size: int) -> None:
+        ...
+
+
+def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cleaner: Cleaner, report: ShardReport,
+                records: RowSink, rejects: RowSink, removals: RowSink | None, live: LiveCounter | None = None
+                ) -> None:
+    """Cleans what a reader yields for one input, counting every item under ``path`` in ``report``."""
+    counts = report.files.setdefault(path, FileCounts())
+    position = start
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            break
+        except Exception as exc:  # a reader that breaks loses the rest of its piece: counted, not hidden
+            counts.read += 1
+            counts.rejected += 1
+            report.reject(rejects, Rejected(path, position, None,
+                                            f"could not be read past this point: {type(exc).__name__}: {exc}"))
+            break
+        counts.read += 1
+        position = item.position
+        if isinstance(item, Rejected):
+            counts.rejected += 1
+            report.reject(rejects, item)
+        else:
+            _clean_document(item, cleaner, counts, report, records, rejects, removals)
+        if live is not None:
+            live.add(1, item.size if isinstance(item, Document) else 0)
+
+
 def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, report: ShardReport,
-                    records: PartWriter, rejects: PartWriter, removals: PartWriter | None) -> None:
+                    records: RowSink, rejects: RowSink, removals: RowSink | None) -> None:
     """Cleans one document and writes its rows, all or none: whatever any step raises, or a row that could
     not be encoded, makes the document a reject with the reason, and the shard goes on."""
     try:
