@@ -115,6 +115,8 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     run.add_argument("--shard-mb", type=_at_least(0.01), default=64.0, help="input per shard, in MiB (default: 64)")
     run.add_argument("--part-mb", type=_at_least(0.01), default=32.0,
                      help="text per Parquet part file before rolling over, in MiB (default: 32)")
+    run.add_argument("--row-group-rows", type=_at_least(1), default=65_536, metavar="N",
+                     help="rows per Parquet row group (default: 65536)")
     run.add_argument("--time-budget", type=_at_least(0.001), default=60.0, metavar="SECONDS",
                      help="seconds one document may take to clean; a slower one is rejected (default: 60)")
     run.add_argument("--removals", action="store_true",
@@ -304,7 +306,8 @@ def _clean(args: argparse.Namespace) -> int:
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=_html_settings(args),
                            part_bytes=int(args.part_mb * MIB), write_removals=args.removals,
-                           drop_comments=args.drop_comments, time_budget=args.time_budget)
+                           drop_comments=args.drop_comments, time_budget=args.time_budget,
+                           row_group_rows=int(args.row_group_rows))
     if streaming:
         return _stream(args, settings)
     executor: Executor

@@ -229,3 +229,17 @@ def test_streaming_fails_like_the_batch_job_when_most_is_rejected_and_refuses_wh
     assert main(["clean", "-", "--out", str(tmp_path / "folder")]) == 2
     assert "standard input" in capsys.readouterr().err
     assert main(["clean", str(source), "--out", "-", "--removals"]) == 2
+
+
+def test_output_says_what_made_it_and_keeps_its_promises(tmp_path) -> None:
+    import cleaner
+
+    out = tmp_path / "out"
+    assert main(["clean", str(SEEDS), "--out", str(out), "--workers", "1", "--quiet", "--row-group-rows", "2"]) == 0
+    assert (out / "rejects").is_dir()  # present though nothing was rejected
+    part = sorted((out / "records").glob("*.parquet"))[0]
+    metadata = pl.read_parquet_metadata(part)
+    assert metadata["cleaner_version"] == cleaner.__version__ and len(metadata["cleaner_settings_fingerprint"]) == 40
+    records = pl.read_parquet(out / "records" / "*.parquet")
+    assert records.schema["kind"] == pl.Enum(["main", "related", "comments"])
+    assert records.select(pl.col("doc_id", "record_index", "kind", "text").null_count()).row(0) == (0, 0, 0, 0)

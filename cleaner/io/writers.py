@@ -23,7 +23,7 @@ from cleaner.io.readers import Document, Rejected
 RECORD_SCHEMA: dict[str, Any] = {
     "doc_id": pl.String,
     "record_index": pl.Int32,
-    "kind": pl.String,
+    "kind": pl.Enum(["main", "related", "comments"]),
     "source": pl.String,
     "published": pl.String,
     "published_at": pl.Datetime("us", "UTC"),
@@ -60,13 +60,20 @@ class OutputError(CleanerError):
 
 
 class PartWriter:
-    """Buffers rows and writes them as ``<prefix>-NNNN.parquet`` parts of about ``part_bytes`` of text."""
+    """Buffers rows and writes them as ``<prefix>-NNNN.parquet`` parts of about ``part_bytes`` of text.
 
-    def __init__(self, folder: Path, prefix: str, schema: Mapping[str, Any], part_bytes: int) -> None:
+    ``metadata`` goes into every part's key-value metadata (the cleaner version, the rule-set fingerprint),
+    so a file found alone still says what made it.
+    """
+
+    def __init__(self, folder: Path, prefix: str, schema: Mapping[str, Any], part_bytes: int, *,
+                 row_group_rows: int = ROW_GROUP_ROWS, metadata: Mapping[str, str] | None = None) -> None:
         self.folder = folder
         self.prefix = prefix
         self.schema = dict(schema)
         self.part_bytes = part_bytes
+        self.row_group_rows = row_group_rows
+        self.metadata = dict(metadata or {})
         self.columns: dict[str, list[Any]] = {name: [] for name in schema}
         self.buffered = 0
         self.parts: list[str] = []
@@ -87,7 +94,8 @@ class PartWriter:
             return
         frame = pl.DataFrame(self.columns, schema=self.schema)
         name = f"{self.prefix}-{len(self.parts):04d}.parquet"
-        self.sums[name] = write_atomically(self.folder / name, frame)
+        self.sums[name] = write_atomically(self.folder / name, frame, row_group_rows=self.row_group_rows,
+                                           metadata=self.metadata)
         self.parts.append(name)
         self.rows += count
         self.columns = {name: [] for name in self.schema}
@@ -108,12 +116,14 @@ def file_sum(path: Path) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def write_atomically(final: Path, frame: pl.DataFrame) -> tuple[int, str]:
+def write_atomically(final: Path, frame: pl.DataFrame, *, row_group_rows: int = ROW_GROUP_ROWS,
+                     metadata: Mapping[str, str] | None = None) -> tuple[int, str]:
     """Writes a Parquet part under a temporary name, flushes it to disk and renames it; its size and SHA-256."""
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = final.with_name(f".{final.name}.tmp")
     try:
-        frame.write_parquet(temporary, compression="zstd", row_group_size=ROW_GROUP_ROWS, statistics=True)
+        frame.write_parquet(temporary, compression="zstd", row_group_size=row_group_rows, statistics=True,
+                            metadata=dict(metadata) if metadata else None)
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
         sums = file_sum(temporary)

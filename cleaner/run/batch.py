@@ -29,6 +29,9 @@ from cleaner.core.errors import CleanerError
 from cleaner.io.writers import write_json_atomically
 from cleaner.run.plan import DEFAULT_SHARD_BYTES, Shard, expand_inputs, inputs_fingerprint, plan_shards
 from cleaner.run.shard import (
+    RECORDS,
+    REJECTS,
+    REMOVALS,
     STATE,
     FileCounts,
     JobSettings,
@@ -305,6 +308,9 @@ def _run_locked(files: list[str], settings: JobSettings, executor: Executor, sha
                 "shard_bytes": shard_bytes, "shards": len(shards)}
     try:
         _claim(out, identity, overwrite)
+        # The folders a reader of the output expects are there even when a run writes nothing into them.
+        for kind in (RECORDS, REJECTS, *((REMOVALS,) if settings.write_removals else ())):
+            (out / kind).mkdir(exist_ok=True)
     except OSError as exc:
         raise OutputUnusable(f"output folder {out} cannot be written: {exc.strerror or exc}") from None
     totals = Totals()

@@ -27,6 +27,7 @@ from cleaner.io.writers import (
     RECORD_SCHEMA,
     REJECT_SCHEMA,
     REMOVAL_SCHEMA,
+    ROW_GROUP_ROWS,
     PartWriter,
     file_sum,
     record_row,
@@ -60,6 +61,8 @@ class JobSettings:
     drop_comments: bool = False
     #: Seconds one document may take to clean; a slower one becomes a reject (None: no bound).
     time_budget: float | None = 60.0
+    #: Rows per Parquet row group.
+    row_group_rows: int = ROW_GROUP_ROWS
 
     def fingerprint(self) -> str:
         """Changes when anything that shapes the output changes: the rule files' bytes, the options."""
@@ -161,6 +164,14 @@ def _compiled(rule_paths: tuple[str, ...], builtin: bool, disable: tuple[str, ..
     return Cleaner(rule_paths, builtin=builtin, disable=disable, html_options=html, options=options)
 
 
+@lru_cache(maxsize=4)
+def provenance(settings: JobSettings) -> dict[str, str]:
+    """What every Parquet part says made it: the cleaner version and the fingerprint of rules and options."""
+    from cleaner import __version__
+
+    return {"cleaner_version": __version__, "cleaner_settings_fingerprint": settings.fingerprint()}
+
+
 def marker_path(out: Path, key: str) -> Path:
     return out / STATE / "shards" / f"{key}.json"
 
@@ -186,10 +197,13 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     out = Path(settings.out)
     discard_partial(out, shard.key)
     cleaner = cleaner_for(settings)
-    records = PartWriter(out / RECORDS, shard.key, RECORD_SCHEMA, settings.part_bytes)
-    rejects = PartWriter(out / REJECTS, shard.key, REJECT_SCHEMA, settings.part_bytes)
-    removals = PartWriter(out / REMOVALS, shard.key, REMOVAL_SCHEMA, settings.part_bytes) \
-        if settings.write_removals else None
+
+    def part_writer(kind: str, schema: dict[str, Any]) -> PartWriter:
+        return PartWriter(out / kind, shard.key, schema, settings.part_bytes, row_group_rows=settings.row_group_rows,
+                          metadata=provenance(settings))
+
+    records, rejects = part_writer(RECORDS, RECORD_SCHEMA), part_writer(REJECTS, REJECT_SCHEMA)
+    removals = part_writer(REMOVALS, REMOVAL_SCHEMA) if settings.write_removals else None
     report = ShardReport(shard.key, shard.size)
     for piece in shard.pieces:
         clean_items(piece.path, piece.start, read_piece(piece, settings.read), cleaner, report, records, rejects,
