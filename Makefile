@@ -1,20 +1,37 @@
-# Two entry points for a newcomer: `make demo` and `make test`. Both create .venv on first use.
+# Two entry points for a newcomer: `make demo` and `make test`. Both create .venv on first use: the demo
+# installs only what cleaning needs, the tests add the test tools (pytest, ruff, mypy, Ray).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The Python the venv was made with; a venv made by another one (or too old a one) is rebuilt.
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
 BENCH_STORAGE := file://benchmarks/baselines
-.PHONY: setup demo test bench bench-full bench-compare bench-baseline clean
+.PHONY: setup setup-demo check-python demo test bench bench-full bench-compare bench-baseline clean
 
-setup: $(VENV)/.installed
+check-python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
+		{ echo "cleaner needs Python 3.11 or newer; '$(PYTHON)' is $(or $(PY_VERSION),missing). Run: make PYTHON=python3.12 ..."; exit 2; }
+	@if [ -d $(VENV) ] && [ "$$(cat $(VENV)/.python 2>/dev/null)" != "$(PY_VERSION)" ]; then \
+		echo "rebuilding $(VENV): it was made with another Python than $(PYTHON) ($(PY_VERSION))"; rm -rf $(VENV); fi
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.python: | check-python
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	echo "$(PY_VERSION)" > $@
+
+setup-demo: check-python $(VENV)/.python $(VENV)/.installed-demo
+setup: check-python $(VENV)/.python $(VENV)/.installed
+
+$(VENV)/.installed-demo: pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-demo: setup
+$(VENV)/.installed: pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed-demo
+
+demo: setup-demo
 	$(BIN)/cleaner clean fixtures/seeds fixtures/dumps fixtures/html --out out/demo --overwrite
 	$(BIN)/cleaner show out/demo --limit 12
 
