@@ -15,27 +15,22 @@ a feed or a later pipeline can flatten it into one row per record. An item whose
 is dropped (``DropItem``) unless ``CLEANER_DROP_EMPTY = False``; an item with neither field passes unchanged.
 Items declared as ``scrapy.Item`` classes need the text and records fields declared.
 
-Settings (all optional):
+Settings (all optional), with their defaults:
 
-=========================== ============== =======================================================
-``CLEANER_RULES``           ``[]``         rule files or folders added to the built-in rules
-``CLEANER_BUILTIN_RULES``   ``True``       ``False`` uses only ``CLEANER_RULES``
-``CLEANER_DISABLE``         ``[]``         rule ids to switch off
-``CLEANER_HTML_OPTIONS``    ``{}``         :class:`cleaner.HtmlOptions` arguments, e.g. ``{"include_comments": True}``
-``CLEANER_OPTIONS``         ``{}``         :class:`cleaner.Options` arguments, e.g. ``{"drop_comments": True}``
-``CLEANER_HTML_FIELD``      ``"html"``     the field holding the page's HTML (str or bytes)
-``CLEANER_TEXT_FIELD``      ``"text"``     the field holding text to clean, and where the clean text goes
-``CLEANER_URL_FIELD``       ``"url"``      the page's URL (scopes domain rules, fills ``url``)
-``CLEANER_ID_FIELD``        ``"id"``       the document id of the records (the URL when absent)
-``CLEANER_FETCHED_AT_FIELD`` ``"fetched_at"`` when the page was fetched (datetime or ISO 8601 text), to
-                                           resolve "4 hours ago"; absent, the moment the item is cleaned
-``CLEANER_RECORDS_FIELD``   ``"records"``  where the list of records goes
-``CLEANER_DROP_EMPTY``      ``True``       drop items that held nothing to keep
-=========================== ============== =======================================================
+- ``CLEANER_RULES = []``: rule files or folders added to the built-in rules;
+  ``CLEANER_BUILTIN_RULES = True`` (``False`` uses only ``CLEANER_RULES``); ``CLEANER_DISABLE = []``: rule ids.
+- ``CLEANER_HTML_OPTIONS = {}``: :class:`cleaner.HtmlOptions` arguments, e.g. ``{"include_comments": True}``;
+  ``CLEANER_OPTIONS = {}``: :class:`cleaner.Options` arguments, e.g. ``{"drop_comments": True}``.
+- Field names: ``CLEANER_HTML_FIELD = "html"`` (str or bytes), ``CLEANER_TEXT_FIELD = "text"`` (text to clean,
+  and where the clean text goes), ``CLEANER_URL_FIELD = "url"`` (scopes domain rules, fills ``url``),
+  ``CLEANER_ID_FIELD = "id"`` (the records' ``doc_id``; the URL when absent), ``CLEANER_FETCHED_AT_FIELD =
+  "fetched_at"`` (datetime or ISO 8601 text, resolves "4 hours ago"; absent, the moment the item is
+  cleaned), ``CLEANER_RECORDS_FIELD = "records"``.
+- ``CLEANER_DROP_EMPTY = True``: drop items that held nothing to keep.
 
-The rules are compiled once, when the crawler starts (about a second); a bad rule file stops the crawl
-there, with the file, line and reason. Cleaning runs in the reactor thread: about 1 ms for a text page and
-20-60 ms for an HTML page, which a crawl limited by the network seldom notices.
+The rules are compiled once, when the crawler starts (about a second); a bad rule file fails the start with a
+``RuleError`` naming the file, line and reason. Cleaning runs in the reactor thread: about 1 ms for a text
+page and 20-60 ms for an HTML page, which a crawl limited by the network seldom notices.
 """
 
 from __future__ import annotations
