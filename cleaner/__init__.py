@@ -4,6 +4,7 @@
 >>> records = cleaner.clean(text)                       # built-in rules
 >>> c = cleaner.Cleaner(rules="my_rules/", disable=["WEB006"])
 >>> c.clean(text, doc_id="page-1", url="https://example.com/a")
+>>> cleaner.read_output("out/demo").records.collect()   # a batch run's output, as lazy polars frames
 """
 
 from cleaner._api import Cleaner, clean
@@ -13,6 +14,7 @@ from cleaner.core.records import Cleaned, Notice, Record, Removal
 from cleaner.core.rules import RuleSet
 from cleaner.io.html import HtmlOptions
 from cleaner.io.rulefiles import load_rules
+from cleaner.run.output import Output, OutputReadError, read_output  # polars loads on the first call
 
 __version__ = "0.1.0"
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "HtmlOptions",
     "Notice",
     "Options",
+    "Output",
+    "OutputReadError",
     "PageTooLarge",
     "Record",
     "Removal",
@@ -30,4 +34,5 @@ __all__ = [
     "RuleSet",
     "clean",
     "load_rules",
+    "read_output",
 ]

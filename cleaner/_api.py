@@ -4,17 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 from cleaner.core.engine import Engine, Options
 from cleaner.core.records import Cleaned, Record
+from cleaner.core.reltime import parse_time
 from cleaner.core.rules import RuleSet
 from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.rulefiles import load_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
+#: When a document was fetched: a datetime (naive means UTC) or ISO 8601 text ("2025-08-14T09:30:00Z").
+FetchTime = datetime | str | None
+
+
+def fetch_time(value: FetchTime) -> datetime | None:
+    """``value`` as an aware UTC datetime; a loud error for anything that is not a time, since a wrong
+    fetch time would silently shift every ``published_at``."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime | str):
+        raise TypeError(f"fetched_at must be a datetime or ISO 8601 text, not {type(value).__name__}")
+    moment = parse_time(value)
+    if moment is None:
+        raise ValueError(f"fetched_at {value!r} is not an ISO 8601 time within the calendar in UTC")
+    return moment
 
 
 class Cleaner:
@@ -39,33 +56,44 @@ class Cleaner:
         return self.engine.rules
 
     def process(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
-                url: str | None = None) -> Cleaned:
-        """Records and every removal of one document given as ``text`` or as ``html``."""
+                url: str | None = None, fetched_at: FetchTime = None) -> Cleaned:
+        """Records and every removal of one document given as ``text`` or as ``html``.
+
+        ``fetched_at`` resolves relative times ("4 hours ago") into each record's ``published_at``, as the
+        batch job does with an input's fetch time.
+        """
         if (text is None) == (html is None):
             raise TypeError("give exactly one of text or html")
         if isinstance(text, bytes | bytearray):
             raise TypeError("text must be str, got bytes: pass an HTML page as html=..., or decode the text first "
                             "(text.decode('utf-8'))")
+        fetched = fetch_time(fetched_at)
         if html is not None:
-            return self._process_html(html, doc_id, url)
-        return self.engine.process(text, doc_id=doc_id, url=url)  # type: ignore[arg-type]
+            return self._process_html(html, doc_id, url, fetched)
+        return self.engine.process(text, doc_id=doc_id, url=url, fetched_at=fetched)  # type: ignore[arg-type]
 
-    def _process_html(self, html: str | bytes, doc_id: str | None, url: str | None) -> Cleaned:
+    def _process_html(self, html: str | bytes, doc_id: str | None, url: str | None,
+                      fetched_at: datetime | None) -> Cleaned:
         # extract imports trafilatura on its first call, so text-only users never pay for it.
         page = extract(html, url=url, options=self.html_options)
-        cleaned = self.engine.process(page.text, doc_id=doc_id, url=page.url or url, title=page.title)
+        cleaned = self.engine.process(page.text, doc_id=doc_id, url=page.url or url, title=page.title,
+                                      fetched_at=fetched_at)
         records = list(cleaned.records)
         found = page.metadata()
-        if records and records[0].kind == "main" and found:
-            records[0] = records[0]._replace(metadata=MappingProxyType({**found, **records[0].metadata}))
+        if records and records[0].kind == "main":
+            main = records[0]
+            if found:
+                main = main._replace(metadata=MappingProxyType({**found, **main.metadata}))
+            # The page's own date says when its article was published better than any relative time could.
+            records[0] = main._replace(published_at=page.published_at() or main.published_at)
         if page.comments:
             records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page.url or url))
         return replace(cleaned, records=tuple(records))
 
     def clean(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
-              url: str | None = None) -> list[Record]:
+              url: str | None = None, fetched_at: FetchTime = None) -> list[Record]:
         """The records of one document: the main article first, then secondary articles in page order."""
-        return list(self.process(text, html=html, doc_id=doc_id, url=url).records)
+        return list(self.process(text, html=html, doc_id=doc_id, url=url, fetched_at=fetched_at).records)
 
     def clean_many(self, documents: Iterable[str | tuple[str, str | None] | tuple[str, str | None, str | None]]
                    ) -> Iterator[Record]:
@@ -80,6 +108,6 @@ def default_cleaner() -> Cleaner:
 
 
 def clean(text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
-          url: str | None = None) -> list[Record]:
+          url: str | None = None, fetched_at: FetchTime = None) -> list[Record]:
     """Clean one document with the built-in rules. Build a :class:`Cleaner` to choose rules."""
-    return default_cleaner().clean(text, html=html, doc_id=doc_id, url=url)
+    return default_cleaner().clean(text, html=html, doc_id=doc_id, url=url, fetched_at=fetched_at)

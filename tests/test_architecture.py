@@ -46,7 +46,7 @@ def test_core_has_no_open_calls_or_mutable_globals() -> None:
 
 
 def test_import_leaves_heavy_modules_unloaded() -> None:
-    code = "import sys, cleaner; cleaner.Cleaner(); print(' '.join(sorted(sys.modules)))"
+    code = "import sys, cleaner; cleaner.Cleaner(); cleaner.read_output; print(' '.join(sorted(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(result.stdout.split())
     assert "cleaner.core.engine" in loaded

@@ -9,7 +9,7 @@ import pytest
 import cleaner
 from cleaner.core.engine import Engine
 from cleaner.core.rules import RuleSet
-from tests.conftest import DUMPS, SEEDS, engine_from
+from tests.conftest import DUMPS, HTML, SEEDS, engine_from
 
 
 def test_removals_point_at_the_exact_input_span(cleaner_builtin) -> None:
@@ -76,6 +76,21 @@ def test_library_is_thread_safe(cleaner_builtin) -> None:
     with ThreadPoolExecutor(8) as pool:
         threaded = list(pool.map(cleaner_builtin.clean, texts))
     assert threaded == serial
+
+
+def test_html_cleaning_is_thread_safe(cleaner_builtin) -> None:
+    # HTML adds trafilatura, lxml trees and the page's stated time to the shared state a Cleaner could hold.
+    pages = [p.read_bytes() for p in sorted(HTML.glob("*.html"))] * 8
+    fetched = [f"2025-08-{15 + i % 7}T12:00:00Z" for i in range(len(pages))]
+
+    def clean_one(index: int) -> list[cleaner.Record]:
+        return cleaner_builtin.clean(html=pages[index], doc_id=str(index), fetched_at=fetched[index])
+
+    serial = [clean_one(i) for i in range(len(pages))]
+    with ThreadPoolExecutor(8) as pool:
+        threaded = list(pool.map(clean_one, range(len(pages))))
+    assert threaded == serial
+    assert any(r.kind == "related" and r.published_at for records in serial for r in records)
 
 
 def test_catastrophic_pattern_is_time_bounded_and_line_kept() -> None:

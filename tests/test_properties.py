@@ -125,6 +125,7 @@ def test_a_failure_in_any_step_of_any_documents_costs_exactly_those_documents(fa
 
     import polars as pl
 
+    import cleaner.core.engine as engine_module
     import cleaner.run.shard as shard_module
     from cleaner.run.plan import Shard
     from cleaner.run.shard import JobSettings, process_shard
@@ -160,8 +161,8 @@ def test_a_failure_in_any_step_of_any_documents_costs_exactly_those_documents(fa
         with mock.patch.object(shard_module, "read_piece", read_piece), \
              mock.patch.object(Engine, "process", failing_at("clean", Engine.process,
                                                              lambda self, text, **kw: number(kw.get("doc_id")))), \
-             mock.patch.object(shard_module, "resolve_relative", failing_at(
-                 "resolve_time", shard_module.resolve_relative, lambda published, fetched: fetched.minute)), \
+             mock.patch.object(engine_module, "resolve_relative", failing_at(
+                 "resolve_time", engine_module.resolve_relative, lambda published, fetched: fetched.minute)), \
              mock.patch.object(shard_module, "record_row", failing_at(
                  "record_row", shard_module.record_row, lambda record, document, at: number(document.doc_id))), \
              mock.patch.object(shard_module, "removal_rows", failing_at(

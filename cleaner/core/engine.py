@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from itertools import accumulate
 from types import MappingProxyType
 
@@ -17,6 +18,7 @@ import regex
 from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
 from cleaner.core.errors import DocumentTooSlow, RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
+from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
 from cleaner.core.text import host_of, line_key, normalize_line
@@ -178,9 +180,14 @@ class Engine:
                 yield from self.process(text, doc_id=doc_id, url=rest[0] if rest else None).records
 
     def process(self, text: str, *, doc_id: str | None = None, url: str | None = None,
-                title: str | None = None) -> Cleaned:
-        """Records and removals of one document. ``title``, when known (HTML metadata), is used as given."""
-        return _Pass(self, text, doc_id, url, title).run()
+                title: str | None = None, fetched_at: datetime | None = None) -> Cleaned:
+        """Records and removals of one document. ``title``, when known (HTML metadata), is used as given;
+        ``fetched_at`` (UTC) resolves each record's ``published`` ("4 hours ago") into ``published_at``."""
+        cleaned = _Pass(self, text, doc_id, url, title).run()
+        if fetched_at is None:
+            return cleaned
+        records = tuple(r._replace(published_at=resolve_relative(r.published, fetched_at)) for r in cleaned.records)
+        return replace(cleaned, records=records)
 
 
 class _Pass:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
@@ -28,6 +29,9 @@ class Record(NamedTuple):
     url: str | None = None
     #: What removed lines said about the article, e.g. ``{"syndicated_from": "The Conversation"}``.
     metadata: Mapping[str, str] = NO_METADATA
+    #: When the article was published, in UTC: ``published`` ("4 hours ago") resolved against the document's
+    #: fetch time, or for an HTML page's main record the date the page states. None when unknown.
+    published_at: datetime | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -40,6 +44,7 @@ class Record(NamedTuple):
             "text": self.text,
             "url": self.url,
             "metadata": dict(self.metadata),
+            "published_at": self.published_at,
         }
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import regex
 
@@ -41,3 +42,22 @@ def resolve_relative(published: str | None, fetched: datetime | None) -> datetim
         return fetched - timedelta(seconds=seconds)
     except OverflowError:
         return None
+
+
+def parse_time(value: Any) -> datetime | None:
+    """A timestamp from a datetime, ISO 8601 text or epoch seconds, in UTC; naive times are taken as UTC.
+
+    None when there is none, or when it is not a time of the calendar in UTC (9999-12-31T23:00-05:00 is
+    year 10000, which Parquet would store and no reader could turn back into a datetime).
+    """
+    try:
+        if isinstance(value, datetime):
+            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str) and value:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
 from cleaner.core.errors import PageTooLarge
+from cleaner.core.reltime import parse_time
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +23,27 @@ class Page:
     sitename: str | None = None
     url: str | None = None
     comments: str | None = None
+    #: The publication time as the page's date tag wrote it ("2025-08-14T09:30:00+02:00"); ``date`` keeps
+    #: only its day.
+    stated_time: str | None = None
 
     def metadata(self) -> dict[str, str]:
         found = {"author": self.author, "date": self.date, "sitename": self.sitename}
         return {k: v for k, v in found.items() if v}
+
+    def published_at(self) -> datetime | None:
+        """When the page says it was published, in UTC, or None when it does not say.
+
+        The stated time when the tag gives one for the page's date (a time without an offset is taken as
+        UTC); a page that states only a day gets midnight UTC of that day.
+        """
+        if not self.date:
+            return None
+        if self.stated_time and self.stated_time.startswith(self.date):
+            stated = parse_time(self.stated_time)
+            if stated is not None:
+                return stated
+        return parse_time(self.date)
 
 
 @dataclass(frozen=True)
@@ -88,15 +107,16 @@ def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions =
                            "(extraction time grows faster than the page)")
     meta = _metadata(tree)
     found: Any = bare_extraction(tree, url=url, options=_options_for(options, url))  # a Document, not as_dict
+    stated = meta.get("stated_time")
     if found is None:
         return Page("", meta.get("title"), meta.get("author"), meta.get("date"), meta.get("sitename"),
-                    meta.get("url") or url)
+                    meta.get("url") or url, stated_time=stated)
     if options.full_metadata:
         return Page(found.text or "", found.title or meta.get("title"), found.author or meta.get("author"),
                     found.date or meta.get("date"), found.sitename or meta.get("sitename"),
-                    url or found.url or meta.get("url"), found.comments or None)
+                    url or found.url or meta.get("url"), found.comments or None, stated)
     return Page(found.text or "", meta.get("title") or found.title or None, meta.get("author"), meta.get("date"),
-                meta.get("sitename"), url or meta.get("url"), found.comments or None)
+                meta.get("sitename"), url or meta.get("url"), found.comments or None, stated)
 
 
 def _metadata(tree: Any) -> dict[str, str]:
@@ -112,13 +132,16 @@ def _metadata(tree: Any) -> dict[str, str]:
             values.setdefault("sitename", content)
         elif key in _META_AUTHOR and "://" not in content:
             values.setdefault("author", content)
-        elif key in _META_DATE and _DATE.search(content):
-            values.setdefault("date", _DATE.search(content).group(0))  # type: ignore[union-attr]
+        elif key in _META_DATE and "date" not in values and _DATE.search(content):
+            values["date"] = _DATE.search(content).group(0)  # type: ignore[union-attr]
+            values["stated_time"] = content
     if "date" not in values:
         for element in tree.iterfind(".//time"):
-            stamp = _DATE.search(element.get("datetime") or "")
+            stated = (element.get("datetime") or "").strip()
+            stamp = _DATE.search(stated)
             if stamp:
                 values["date"] = stamp.group(0)
+                values["stated_time"] = stated
                 break
     if "title" not in values:
         headings = tree.findall(".//h1")

@@ -13,10 +13,12 @@ import re
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any, Literal
+
+from cleaner.core.reltime import parse_time  # shared with the library: fetch times read alike
 
 Format = Literal["text", "jsonl", "json", "html", "warc", "parquet"]
 Compression = Literal["gzip", "zstd", "bz2", "xz"] | None
@@ -584,21 +586,6 @@ def _scrub(text: str) -> tuple[str, dict[str, Any]]:
     return cleaned, notes
 
 
-def parse_time(value: Any) -> datetime | None:
-    """A timestamp from ISO 8601 text or epoch seconds, in UTC; naive times are taken as UTC. None when
-    there is none, or when it is not a time of the calendar in UTC (9999-12-31T23:00-05:00 is year 10000,
-    which Parquet would store and no reader could turn back into a datetime)."""
-    try:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, UTC)
-        if isinstance(value, str) and value:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    except (ValueError, OverflowError, OSError):
-        return None
-    return None
-
-
 def _read_warc(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
     from warcio.archiveiterator import ArchiveIterator
     from warcio.exceptions import ArchiveLoadFailed
@@ -686,18 +673,12 @@ def _parquet_document(row: dict[str, Any], path: str, number: int, stem: str, op
         return Rejected(path, number, doc_id, f"document larger than the {limit}-byte limit", text[:80])
     text, scrubbed = _scrub(text) if _UNWANTED_CHARACTER.search(text) else (text, {})
     url = row.pop(options.url_field, None)
-    fetched = next((_as_time(row[k]) for k in _FETCH_FIELDS if k in row), None)
+    fetched = next((parse_time(row[k]) for k in _FETCH_FIELDS if k in row), None)
     fields = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()}
     fields.update(notes)
     fields.update(scrubbed)
     return Document(doc_id, path, number, text=text, url=url if isinstance(url, str) else None,
                     fetched_at=fetched, fields=fields or NO_FIELDS)
-
-
-def _as_time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return parse_time(value)
 
 
 _READERS = {"text": _read_text, "html": _read_html, "jsonl": _read_jsonl, "json": _read_json, "warc": _read_warc,

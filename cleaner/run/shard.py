@@ -19,7 +19,6 @@ from typing import Any, Protocol
 
 from cleaner._api import Cleaner
 from cleaner.core.engine import Options
-from cleaner.core.reltime import resolve_relative
 from cleaner.io.html import HtmlOptions
 from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
 from cleaner.io.rulefiles import builtin_rules_dir, rule_paths
@@ -258,13 +257,15 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
     """Cleans one document and writes its rows, all or none: whatever any step raises, or a row that could
     not be encoded, makes the document a reject with the reason, and the shard goes on."""
     try:
+        # The records carry published_at, resolved as for a library call with the same fetch time.
         if document.html is not None:
-            cleaned = cleaner.process(html=document.html, doc_id=document.doc_id, url=document.url)
+            cleaned = cleaner.process(html=document.html, doc_id=document.doc_id, url=document.url,
+                                      fetched_at=document.fetched_at)
         else:
-            cleaned = cleaner.engine.process(document.text or "", doc_id=document.doc_id, url=document.url)
+            cleaned = cleaner.engine.process(document.text or "", doc_id=document.doc_id, url=document.url,
+                                             fetched_at=document.fetched_at)
         removed = removal_rows(cleaned) if removals is not None else []
-        rows = [record_row(record, document, resolve_relative(record.published, document.fetched_at))
-                for record in cleaned.records]
+        rows = [record_row(record, document, record.published_at) for record in cleaned.records]
         bad = next(((i, name) for i, row in enumerate(rows + removed) if (name := unwritable_field(row))), None)
         if bad is not None:
             raise ValueError(f"field {bad[1]!r} holds text that UTF-8 cannot encode (a lone surrogate?)")

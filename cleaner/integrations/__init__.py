@@ -1,0 +1,1 @@
+"""Integrations with crawling frameworks; each needs its framework installed (an optional extra)."""

@@ -1,0 +1,79 @@
+"""Reading a batch run's output folder back: lazy polars frames over the parts its finished shards committed.
+
+Only parts that a completion marker (``OUT/_state/shards/<key>.json``) names are read: a shard that was
+running when a run stopped may have left parts beside them, and those are redone by the next run, so reading
+them would count their records twice. polars is imported on the first call, never by ``import cleaner``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cleaner.core.errors import CleanerError
+
+if TYPE_CHECKING:
+    import polars as pl
+
+
+class OutputReadError(CleanerError):
+    """The folder is not a cleaner output, or a part its markers name is gone."""
+
+
+@dataclass(frozen=True)
+class Output:
+    """A run's output. Each frame is lazy (nothing is read before ``collect``) and has its table's schema,
+    also when the run wrote no such rows (``removals`` without ``--removals``, ``rejects`` of a clean run)."""
+
+    records: pl.LazyFrame
+    rejects: pl.LazyFrame
+    removals: pl.LazyFrame
+    #: ``OUT/manifest.json``: counts, rule hits, failures; ``{}`` while a first run has not ended.
+    manifest: dict[str, Any]
+
+
+def read_output(out: str | Path) -> Output:
+    """The records, rejects and removals of the output folder ``out`` as lazy polars frames, and its manifest.
+
+    >>> output = cleaner.read_output("out/demo")
+    >>> output.records.filter(pl.col("kind") == "related").select("title", "published_at").collect()
+    """
+    import polars as pl
+
+    from cleaner.io.writers import RECORD_SCHEMA, REJECT_SCHEMA, REMOVAL_SCHEMA
+    from cleaner.run.batch import MANIFEST
+    from cleaner.run.plan import STATE
+    from cleaner.run.shard import RECORDS, REJECTS, REMOVALS, ShardReport
+
+    folder = Path(out)
+    manifest_path = folder / MANIFEST
+    if not (folder / STATE).is_dir() and not manifest_path.is_file():
+        raise OutputReadError(f"{folder} is not a cleaner output folder (no {STATE}/ and no {MANIFEST})")
+    parts: dict[str, list[str]] = {RECORDS: [], REJECTS: [], REMOVALS: []}
+    for marker in sorted((folder / STATE / "shards").glob("*.json")):
+        try:
+            report = ShardReport.from_json(json.loads(marker.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise OutputReadError(f"completion marker {marker} cannot be read ({exc}); run the same "
+                                  "`cleaner clean` command again to redo its shard") from None
+        for name in report.parts:
+            kind, _, _ = name.partition("/")
+            path = folder / name
+            if kind not in parts or not name.endswith(".parquet"):
+                raise OutputReadError(f"marker {marker.name} names {name}, which read_output cannot read")
+            if not path.is_file():
+                raise OutputReadError(f"part {path} named by marker {marker.name} is missing; run the same "
+                                      "`cleaner clean` command again to redo its shard")
+            parts[kind].append(str(path))
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+
+    def frame(kind: str, schema: dict[str, Any]) -> pl.LazyFrame:
+        if not parts[kind]:
+            return pl.LazyFrame(schema=schema)
+        # Literal paths: an output folder named "runs[1]" or "date=2025-08-15" is neither a glob nor a hive.
+        return pl.scan_parquet(parts[kind], glob=False, hive_partitioning=False)
+
+    return Output(frame(RECORDS, RECORD_SCHEMA), frame(REJECTS, REJECT_SCHEMA), frame(REMOVALS, REMOVAL_SCHEMA),
+                  manifest)
