@@ -9,9 +9,10 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cleaner.core.engine import Engine, Options
-from cleaner.core.records import Cleaned, Record
+from cleaner.core.records import IN_TREE, Cleaned, Record, Removal
 from cleaner.core.rules import RuleSet
 from cleaner.io.html import HtmlOptions, extract
+from cleaner.io.html_blocks import TreeRules
 from cleaner.io.rulefiles import load_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
@@ -33,6 +34,8 @@ class Cleaner:
             ruleset = load_rules(paths, builtin=builtin, disable=disable)
         self.engine = Engine(ruleset, options)
         self.html_options = html_options or HtmlOptions()
+        #: The HTML rules and detectors, run on a page's tree before extraction (compiled on first page).
+        self.tree_rules = TreeRules.from_ruleset(ruleset)
 
     @property
     def rules(self) -> RuleSet:
@@ -49,15 +52,25 @@ class Cleaner:
 
     def _process_html(self, html: str | bytes, doc_id: str | None, url: str | None) -> Cleaned:
         # extract imports trafilatura on its first call, so text-only users never pay for it.
-        page = extract(html, url=url, options=self.html_options)
-        cleaned = self.engine.process(page.text, doc_id=doc_id, url=page.url or url, title=page.title)
+        page = extract(html, url=url, options=self.html_options, blocks=self.tree_rules)
+        page_url = page.url or url
+        cleaned = self.engine.process(page.text, doc_id=doc_id, url=page_url, title=page.title)
         records = list(cleaned.records)
         found = page.metadata()
         if records and records[0].kind == "main" and found:
             records[0] = records[0]._replace(metadata=MappingProxyType({**found, **records[0].metadata}))
-        if page.comments:
-            records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page.url or url))
-        return replace(cleaned, records=tuple(records))
+        tree = page.tree
+        if tree is not None and records:  # a page with no article has no place for the blocks beside it
+            blocks = sorted(tree.records, key=lambda b: b.kind == "comments")  # articles first, then comments
+            first = len(records)
+            records.extend(Record(doc_id, first + n, b.kind, b.source, b.published, b.title, b.text, page_url,
+                                  link=b.link) for n, b in enumerate(blocks))
+        if page.comments and not any(r.kind == "comments" for r in records):
+            records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page_url))
+        removals = cleaned.removals
+        if tree is not None and tree.removals:
+            removals = tuple(Removal(r.rule_id, IN_TREE, IN_TREE, r.text) for r in tree.removals) + removals
+        return replace(cleaned, records=tuple(records), removals=removals)
 
     def clean(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
               url: str | None = None) -> list[Record]:

@@ -15,7 +15,8 @@ NO_METADATA: Mapping[str, str] = MappingProxyType({})
 class Record(NamedTuple):
     """One article found in a document: the main one (``record_index`` 0) or a secondary one (1..n).
 
-    HTML pages cleaned with comments kept add one ``comments`` record after the articles.
+    HTML pages cleaned with comments kept add ``comments`` records (one per comment) after the articles.
+    ``link`` is the address a related record's teaser points to (HTML pages only).
     """
 
     doc_id: str | None
@@ -28,6 +29,7 @@ class Record(NamedTuple):
     url: str | None = None
     #: What removed lines said about the article, e.g. ``{"syndicated_from": "The Conversation"}``.
     metadata: Mapping[str, str] = NO_METADATA
+    link: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -40,16 +42,24 @@ class Record(NamedTuple):
             "text": self.text,
             "url": self.url,
             "metadata": dict(self.metadata),
+            "link": self.link,
         }
 
 
 class Removal(NamedTuple):
-    """A span of the input that a rule removed; ``start``/``end`` index the text given to the engine."""
+    """A span of the input that a rule removed; ``start``/``end`` index the text given to the engine.
+
+    An element an HTML rule or detector removed from a page's tree, before extraction, has no place in
+    that text: its ``start`` and ``end`` are :data:`IN_TREE`.
+    """
 
     rule_id: str
     start: int
     end: int
     text: str
+
+
+IN_TREE = -1
 
 
 class Notice(NamedTuple):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from cleaner.io.html_blocks import TreeFindings, TreeRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +22,8 @@ class Page:
     sitename: str | None = None
     url: str | None = None
     comments: str | None = None
+    #: What the tree step removed from the page and the records it made, before extraction.
+    tree: TreeFindings | None = field(default=None, compare=False)
 
     def metadata(self) -> dict[str, str]:
         found = {"author": self.author, "date": self.date, "sitename": self.sitename}
@@ -56,8 +61,12 @@ _META_DATE = ("article:published_time", "og:published_time", "og:article:publish
 _META_AUTHOR = ("author", "article:author", "byl", "dc.creator", "parsely-author", "sailthru.author")
 
 
-def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions = DEFAULT_HTML_OPTIONS) -> Page:
+def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions = DEFAULT_HTML_OPTIONS,
+            blocks: TreeRules | None = None) -> Page:
     """The article of an HTML page; an empty ``Page`` when trafilatura finds none.
+
+    With ``blocks``, the tree step runs on the parsed tree first: related blocks, comment sections and
+    furniture it finds are removed before extraction and returned in ``Page.tree``.
 
     The page is parsed once. By default title, author, date and site name come from its meta tags
     (cheap), and the same tree goes to trafilatura without its metadata pass, whose category, tag,
@@ -72,17 +81,19 @@ def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions =
     tree = load_html(html)
     if tree is None:
         return Page("", url=url)
-    meta = _metadata(tree)
+    meta = _metadata(tree)  # before the tree step, which may remove a byline's <time>
+    findings = blocks.apply(tree, url or meta.get("url"), keep_comments=options.include_comments) \
+        if blocks is not None else None
     found: Any = bare_extraction(tree, url=url, options=_options_for(options, url))  # a Document, not as_dict
     if found is None:
         return Page("", meta.get("title"), meta.get("author"), meta.get("date"), meta.get("sitename"),
-                    meta.get("url") or url)
+                    meta.get("url") or url, tree=findings)
     if options.full_metadata:
         return Page(found.text or "", found.title or meta.get("title"), found.author or meta.get("author"),
                     found.date or meta.get("date"), found.sitename or meta.get("sitename"),
-                    url or found.url or meta.get("url"), found.comments or None)
+                    url or found.url or meta.get("url"), found.comments or None, findings)
     return Page(found.text or "", meta.get("title") or found.title or None, meta.get("author"), meta.get("date"),
-                meta.get("sitename"), url or meta.get("url"), found.comments or None)
+                meta.get("sitename"), url or meta.get("url"), found.comments or None, findings)
 
 
 def _metadata(tree: Any) -> dict[str, str]:

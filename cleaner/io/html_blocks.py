@@ -1,0 +1,344 @@
+"""The tree step of the HTML path: blocks found in a page's structure, before trafilatura sees the page.
+
+HTML rules (``[[html_rule]]`` in the rule files) name elements by CSS selector and say what they are:
+furniture to drop, a block of related articles whose items become ``related`` records, or a comment
+section whose comments become ``comments`` records. Two detectors find the same shapes without a rule,
+from the structure alone (repeated sibling items; see :func:`_teaser_lists` and :func:`_comment_threads`).
+Everything found is removed from the tree, which then goes to extraction: the tree is parsed once.
+
+Selectors are translated to XPath by cssselect when a :class:`TreeRules` is built and compiled with lxml
+on first use, so ``import cleaner`` loads neither lxml nor trafilatura.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin
+
+from cleaner.core.examples import ExampleFailure
+from cleaner.core.records import Kind
+from cleaner.core.rules import HtmlRule, RuleSet
+from cleaner.core.text import host_of
+
+#: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
+TEASER_DETECTOR = "DETECT-TEASERS"
+COMMENT_DETECTOR = "DETECT-COMMENTS"
+DETECTORS = {
+    TEASER_DETECTOR: "repeated sibling items, each a link with a headline-like text (a list of other articles)",
+    COMMENT_DETECTOR: "repeated sibling items, each an author, a time and a body (a comment thread)",
+}
+
+
+def check_selector(css: str) -> str | None:
+    """Why a CSS selector cannot be used, or None: given to the rule parser, which stays free of cssselect."""
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(css)
+    except SelectorError as exc:
+        return str(exc)
+    except Exception as exc:  # cssselect raises plain errors on some inputs (a lone quote)
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRecord:
+    """One item found in the tree: a teaser (``related``) or a comment (``comments``)."""
+
+    kind: Kind
+    title: str | None
+    link: str | None
+    source: str | None
+    published: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeRemoval:
+    """An element removed from the tree: which rule or detector, and the element's text."""
+
+    rule_id: str
+    text: str
+
+
+@dataclass
+class TreeFindings:
+    """What the tree step did to one page."""
+
+    removals: list[TreeRemoval] = field(default_factory=list)
+    records: list[BlockRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: HtmlRule
+    select: Any
+    item: Any
+    fields: tuple[tuple[str, Any], ...]
+
+
+class TreeRules:
+    """The active HTML rules of a rule set, compiled once (on first use) and applied per page.
+
+    Immutable after construction but for the compiled XPath expressions, which are built once on first
+    use (lxml's compiled XPath objects are safe to share between threads for evaluation).
+    """
+
+    def __init__(self, rules: Iterable[HtmlRule], *, detectors: bool = True) -> None:
+        self.rules = tuple(rules)
+        self.detectors = detectors
+
+    @classmethod
+    def from_ruleset(cls, ruleset: RuleSet, *, detectors: bool = True) -> TreeRules:
+        return cls((r for r in ruleset if isinstance(r, HtmlRule)), detectors=detectors)
+
+    @cached_property
+    def _compiled(self) -> tuple[_Compiled, ...]:
+        from cssselect import GenericTranslator
+        from lxml import etree
+
+        translate = GenericTranslator().css_to_xpath
+
+        def xpath(css: str, prefix: str) -> Any:
+            return etree.XPath(translate(css, prefix=prefix))
+
+        return tuple(_Compiled(rule, xpath(rule.select, "descendant-or-self::"),
+                               xpath(rule.item, "descendant-or-self::") if rule.item else None,
+                               tuple((name, xpath(css, "descendant-or-self::")) for name, css in rule.fields))
+                     for rule in self.rules)
+
+    def apply(self, tree: Any, url: str | None, *, keep_comments: bool) -> TreeFindings:
+        """Removes what the rules and detectors find from ``tree`` (in place) and returns it.
+
+        Comment records are made only with ``keep_comments``; the comment sections are removed either way.
+        """
+        findings = TreeFindings()
+        host = host_of(url)
+        protected = _protected(tree)
+        for compiled in self._compiled:
+            if not compiled.rule.scope.applies(host):
+                continue
+            for element in compiled.select(tree):
+                if element in protected or not _attached(element, tree):
+                    continue
+                if compiled.rule.action == "drop":
+                    _remove(element, compiled.rule.id, findings)
+                    continue
+                items = compiled.item(element)
+                if compiled.rule.action == "related":
+                    items = _outermost(items)  # a teaser's inner list is part of the teaser
+                if len(items) < compiled.rule.min_items:
+                    continue
+                text = _spaced_text(element)  # before the records are read: reading takes replies out of comments
+                records = _block_records(compiled, items, url)
+                if compiled.rule.action == "related" and len(records) < compiled.rule.min_items:
+                    continue  # items without a linked title (a box of bullet points) are no teasers
+                if compiled.rule.action == "related" or keep_comments:
+                    findings.records.extend(records)
+                _remove(element, compiled.rule.id, findings, text)
+        if self.detectors:
+            _detect(tree, url, protected, findings, keep_comments=keep_comments)
+        return findings
+
+
+# --- applying rules ----------------------------------------------------------------------------------
+
+def _protected(tree: Any) -> set[Any]:
+    """Elements no rule or detector may remove: the page's root and body, and every element holding the
+    page's one main heading (a block that holds the headline holds the article)."""
+    keep = {tree}
+    body = tree.find(".//body")
+    if body is not None:
+        keep.add(body)
+    headings = tree.findall(".//h1")
+    if len(headings) == 1:
+        keep.update(headings[0].iterancestors())
+        keep.add(headings[0])
+    return keep
+
+
+def _attached(element: Any, tree: Any) -> bool:
+    """Whether the element is still in the tree (an earlier rule may have removed an ancestor)."""
+    root = element
+    for root in element.iterancestors():  # noqa: B007 - the loop finds the topmost ancestor
+        pass
+    return root is tree or element is tree
+
+
+def _outermost(elements: list[Any]) -> list[Any]:
+    """The elements that are not inside another one of the list (a reply nested in a comment is its own
+    item when the selector finds it, but a teaser's inner link list is not)."""
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+
+
+def _remove(element: Any, rule_id: str, findings: TreeFindings, text: str | None = None) -> None:
+    findings.removals.append(TreeRemoval(rule_id, _spaced_text(element) if text is None else text))
+    _detach(element)
+
+
+def _detach(element: Any) -> None:
+    """Takes the element out of the tree, keeping the text that follows it (its tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail and tail.strip():
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _text(element: Any) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _spaced_text(element: Any) -> str:
+    """The element's text with its parts a space apart ("Comments" and the first comment stay two words)."""
+    return " ".join(" ".join(element.itertext()).split())
+
+
+def _body_text(element: Any) -> str:
+    """The element's text, one line per paragraph when it has paragraphs."""
+    paragraphs = [_text(p) for p in element.iter("p")]
+    paragraphs = [p for p in paragraphs if p]
+    return "\n".join(paragraphs) if paragraphs else _text(element)
+
+
+def _block_records(compiled: _Compiled, items: list[Any], url: str | None) -> list[BlockRecord]:
+    """One record per item, in page order; a teaser whose link an earlier one of the block already gave
+    (an image link and a title link to the same article) is not repeated."""
+    chosen = set(items)
+    made: list[BlockRecord | None] = []
+    # Last first, each item detached once read: a comment's replies are read before it and are gone
+    # from it when it is read. The block is removed afterwards, so the tree may be changed here.
+    for item in reversed(items):
+        parts = {name: _own_first(item, xpath, chosen) for name, xpath in compiled.fields}
+        made.append(_related(item, parts, url) if compiled.rule.action == "related" else _comment(item, parts))
+        if any(a in chosen for a in item.iterancestors()):
+            _detach(item)
+    records: list[BlockRecord] = []
+    links: set[str] = set()
+    for record in reversed(made):
+        if record is None or (record.link is not None and record.link in links):
+            continue
+        if record.link is not None:
+            links.add(record.link)
+        records.append(record)
+    return records
+
+
+def _own_first(item: Any, xpath: Any, items: set[Any]) -> Any:
+    """The first element the part's selector finds in the item that has text (or is a link or a time)
+    and is not inside another item nested in this one (a reply inside a comment has its own author)."""
+    for found in xpath(item):
+        owner = next((a for a in found.iterancestors() if a in items), None) if found not in items else found
+        if owner is not item:
+            continue
+        if found.tag in ("a", "time") or found.get("datetime") or _text(found):
+            return found
+    return None
+
+
+def _related(item: Any, parts: dict[str, Any], url: str | None) -> BlockRecord | None:
+    title_element = parts.get("title")
+    link_element = parts.get("link")
+    if link_element is None:
+        link_element = _link_of(title_element) if title_element is not None else None
+    if link_element is None:
+        link_element = item if item.tag == "a" and item.get("href") else _first_link(item)
+    if title_element is None:
+        title_element = link_element
+    title = _text(title_element) if title_element is not None else ""
+    if not title:
+        return None
+    href = link_element.get("href") if link_element is not None else None
+    teaser = parts.get("teaser")
+    return BlockRecord("related", title, _absolute(href, url), _optional_text(parts.get("source")),
+                       _time(parts.get("time")), _body_text(teaser) if teaser is not None else "")
+
+
+def _link_of(element: Any) -> Any:
+    """The link a title is, sits in, or holds."""
+    if element.tag == "a" and element.get("href"):
+        return element
+    outer = next((a for a in element.iterancestors("a") if a.get("href")), None)
+    return outer if outer is not None else _first_link(element)
+
+
+def _comment(item: Any, parts: dict[str, Any]) -> BlockRecord | None:
+    body = parts.get("body")
+    text = _body_text(body if body is not None else item)
+    if not text:
+        return None
+    return BlockRecord("comments", None, None, _optional_text(parts.get("author")), _time(parts.get("time")), text)
+
+
+def _first_link(item: Any) -> Any:
+    for link in item.iter("a"):
+        if link.get("href") and _text(link):
+            return link
+    return None
+
+
+def _optional_text(element: Any) -> str | None:
+    return (_text(element) or None) if element is not None else None
+
+
+def _time(element: Any) -> str | None:
+    if element is None:
+        return None
+    return (element.get("datetime") or "").strip() or _text(element) or None
+
+
+def _absolute(href: str | None, url: str | None) -> str | None:
+    if not href or href.startswith(("javascript:", "#")):
+        return None
+    return urljoin(url, href) if url else href
+
+
+# --- detectors ---------------------------------------------------------------------------------------
+
+def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindings, *, keep_comments: bool) -> None:
+    """Structure-based detection without a rule. Not enabled until measured: see the README."""
+    return
+
+
+# --- rule examples -----------------------------------------------------------------------------------
+
+def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
+    """Failures of every active HTML rule's examples, each run with the HTML rules of its own file and no
+    detectors: a junk fragment must be changed by the rule (and give a record of the rule's kind), a keep
+    fragment must not be touched by it."""
+    from lxml import html as lxml_html
+
+    for rule_file in rules.files:
+        own = [r for r in rule_file.rules if isinstance(r, HtmlRule) and r.id not in rules.disabled]
+        if not own:
+            continue
+        tree_rules = TreeRules(own, detectors=False)
+        for rule in own:
+            if not rule.examples.junk:
+                yield ExampleFailure(rule, None, "has no junk example (examples.junk)")
+            if not rule.examples.keep:
+                yield ExampleFailure(rule, None, "has no keep example (examples.keep)")
+            made_records = False
+            for example in rule.examples.junk:
+                found = tree_rules.apply(lxml_html.document_fromstring(example), None, keep_comments=True)
+                if rule.id not in {r.rule_id for r in found.removals}:
+                    yield ExampleFailure(rule, example, "did not remove anything from its junk example")
+                made_records = made_records or any(r.kind == rule.action for r in found.records)
+            # An empty comment section is junk too, so one junk example giving records is enough.
+            if rule.action != "drop" and rule.examples.junk and not made_records:
+                yield ExampleFailure(rule, None, f"found no {rule.action} record in any junk example")
+            for example in rule.examples.keep:
+                found = tree_rules.apply(lxml_html.document_fromstring(example), None, keep_comments=True)
+                if rule.id in {r.rule_id for r in found.removals}:
+                    yield ExampleFailure(rule, example, "removed an element from its keep example")
