@@ -284,6 +284,8 @@ class HtmlRule(Rule):
     #: A block holding fewer items than this is left alone (a lone link is no list). 0: the block is removed
     #: even when it holds no item (an empty comment section, "Be the first to comment").
     min_items: int = 1
+    #: A CSS selector naming pages this rule leaves alone: on a forum thread the replies are the content.
+    unless: str | None = None
 
     @property
     def kind(self) -> str:
@@ -291,8 +293,11 @@ class HtmlRule(Rule):
 
     def describe_match(self) -> str:
         if self.action == "drop":
-            return f"HTML elements '{self.select}', removed"
+            return f"HTML elements '{self.select}', removed" + (f", not on pages with '{self.unless}'"
+                                                                 if self.unless else "")
         parts = ", ".join(f"{name} '{css}'" for name, css in self.fields)
+        if self.unless:
+            parts += f"; not on pages with '{self.unless}'"
         return (f"HTML block '{self.select}' of {self.action} items '{self.item}'"
                 f"{', at least ' + str(self.min_items) if self.min_items > 1 else ''}{'; ' + parts if parts else ''}")
 
@@ -364,7 +369,7 @@ _BLOCK_KEYS = {"start", "end", "max_lines"}
 _SLOT_KEYS = {"field", "pattern", "template", "rest", "optional", "repeat", "min_chars", "max_chars", "min_words",
               "max_words", "sentence_end", "max_lines"}
 _EXAMPLE_KEYS = {"junk", "keep"}
-_HTML_RULE_KEYS = _COMMON_KEYS | {"action", "select", "item", "fields", "min_items"}
+_HTML_RULE_KEYS = _COMMON_KEYS | {"action", "select", "item", "fields", "min_items", "unless"}
 
 
 class _Locator:
@@ -585,13 +590,14 @@ def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line:
         return value.strip()
 
     select = selector(table.get("select"), "select", locate.key(line, "select") if "select" in table else line)
+    unless = selector(table["unless"], "unless", locate.key(line, "unless")) if "unless" in table else None
     allowed = HTML_FIELDS[action]
     if action == "drop":
         for unwanted in ("item", "fields", "min_items"):
             if unwanted in table:
                 raise RuleError(source, f"'{unwanted}' does not apply to a drop rule", line=locate.key(line, unwanted),
                                 rule_id=rule_id)
-        return HtmlRule(**common, action=action, select=select)
+        return HtmlRule(**common, action=action, select=select, unless=unless)
     item = selector(table.get("item"), "item", locate.key(line, "item") if "item" in table else line)
     where = locate.key(line, "fields")
     raw_fields = table.get("fields", {})
@@ -604,7 +610,7 @@ def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line:
                    for name in allowed if name in raw_fields)
     min_items = _count(table.get("min_items", 1), source, locate.key(line, "min_items"), rule_id, "min_items")
     return HtmlRule(**common, action=action, select=select, item=item, fields=fields,
-                    min_items=min_items)
+                    min_items=min_items, unless=unless)
 
 
 def _parse_slot(raw: Any, what: str, flags: int, captured: set[str], earlier: list[Slot], source: str,

@@ -78,7 +78,9 @@ class _Compiled:
     rule: HtmlRule
     select: Any
     item: Any
-    fields: tuple[tuple[str, Any], ...]
+    #: Per part, one compiled XPath per alternative of its selector, tried in the order written.
+    fields: tuple[tuple[str, tuple[Any, ...]], ...]
+    unless: Any
 
 
 class TreeRules:
@@ -98,17 +100,22 @@ class TreeRules:
 
     @cached_property
     def _compiled(self) -> tuple[_Compiled, ...]:
-        from cssselect import GenericTranslator
+        from cssselect import GenericTranslator, parse
         from lxml import etree
 
-        translate = GenericTranslator().css_to_xpath
+        translator = GenericTranslator()
 
-        def xpath(css: str, prefix: str) -> Any:
-            return etree.XPath(translate(css, prefix=prefix))
+        def xpath(css: str) -> Any:
+            return etree.XPath(translator.css_to_xpath(css, prefix="descendant-or-self::"))
 
-        return tuple(_Compiled(rule, xpath(rule.select, "descendant-or-self::"),
-                               xpath(rule.item, "descendant-or-self::") if rule.item else None,
-                               tuple((name, xpath(css, "descendant-or-self::")) for name, css in rule.fields))
+        def alternatives(css: str) -> tuple[Any, ...]:
+            # "a, b": a part's alternatives in order of preference, not in page order.
+            return tuple(etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::"))
+                         for s in parse(css))
+
+        return tuple(_Compiled(rule, xpath(rule.select), xpath(rule.item) if rule.item else None,
+                               tuple((name, alternatives(css)) for name, css in rule.fields),
+                               xpath(rule.unless) if rule.unless else None)
                      for rule in self.rules)
 
     def apply(self, tree: Any, url: str | None, *, keep_comments: bool) -> TreeFindings:
@@ -120,7 +127,7 @@ class TreeRules:
         host = host_of(url)
         protected = _protected(tree)
         for compiled in self._compiled:
-            if not compiled.rule.scope.applies(host):
+            if not compiled.rule.scope.applies(host) or (compiled.unless is not None and compiled.unless(tree)):
                 continue
             for element in compiled.select(tree):
                 if element in protected or not _attached(element, tree):
@@ -220,7 +227,7 @@ def _block_records(compiled: _Compiled, items: list[Any], url: str | None) -> li
     # Last first, each item detached once read: a comment's replies are read before it and are gone
     # from it when it is read. The block is removed afterwards, so the tree may be changed here.
     for item in reversed(items):
-        parts = {name: _own_first(item, xpath, chosen) for name, xpath in compiled.fields}
+        parts = {name: _own_first(item, name, xpaths, chosen) for name, xpaths in compiled.fields}
         made.append(_related(item, parts, url) if compiled.rule.action == "related" else _comment(item, parts))
         if any(a in chosen for a in item.iterancestors()):
             _detach(item)
@@ -235,15 +242,18 @@ def _block_records(compiled: _Compiled, items: list[Any], url: str | None) -> li
     return records
 
 
-def _own_first(item: Any, xpath: Any, items: set[Any]) -> Any:
-    """The first element the part's selector finds in the item that has text (or is a link or a time)
-    and is not inside another item nested in this one (a reply inside a comment has its own author)."""
-    for found in xpath(item):
-        owner = next((a for a in found.iterancestors() if a in items), None) if found not in items else found
-        if owner is not item:
-            continue
-        if found.tag in ("a", "time") or found.get("datetime") or _text(found):
-            return found
+def _own_first(item: Any, name: str, xpaths: tuple[Any, ...], items: set[Any]) -> Any:
+    """The first element the part's selector alternatives (in order) find in the item that has what the
+    part needs (text; or an address for a link, a datetime for a time) and is not inside another item
+    nested in this one (a reply inside a comment has its own author)."""
+    for xpath in xpaths:
+        for found in xpath(item):
+            owner = found if found in items else next((a for a in found.iterancestors() if a in items), None)
+            if owner is not item:
+                continue
+            if (name == "link" and found.get("href")) or (name == "time" and found.get("datetime")) \
+                    or _text(found):
+                return found
     return None
 
 
