@@ -66,7 +66,7 @@ def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions =
     """The article of an HTML page; an empty ``Page`` when trafilatura finds none.
 
     With ``blocks``, the tree step runs on the parsed tree first: related blocks, comment sections and
-    furniture it finds are removed before extraction and returned in ``Page.tree``.
+    furniture it finds are returned in ``Page.tree``, and their lines are left out of ``Page.text``.
 
     The page is parsed once. By default title, author, date and site name come from its meta tags
     (cheap), and the same tree goes to trafilatura without its metadata pass, whose category, tag,
@@ -81,18 +81,19 @@ def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions =
     tree = load_html(html)
     if tree is None:
         return Page("", url=url)
-    meta = _metadata(tree)  # before the tree step, which may remove a byline's <time>
+    meta = _metadata(tree)
     findings = blocks.apply(tree, url or meta.get("url"), keep_comments=options.include_comments) \
         if blocks is not None else None
     found: Any = bare_extraction(tree, url=url, options=_options_for(options, url))  # a Document, not as_dict
     if found is None:
         return Page("", meta.get("title"), meta.get("author"), meta.get("date"), meta.get("sitename"),
                     meta.get("url") or url, tree=findings)
+    text = findings.strip(found.text or "") if findings is not None else found.text or ""
     if options.full_metadata:
-        return Page(found.text or "", found.title or meta.get("title"), found.author or meta.get("author"),
+        return Page(text, found.title or meta.get("title"), found.author or meta.get("author"),
                     found.date or meta.get("date"), found.sitename or meta.get("sitename"),
                     url or found.url or meta.get("url"), found.comments or None, findings)
-    return Page(found.text or "", meta.get("title") or found.title or None, meta.get("author"), meta.get("date"),
+    return Page(text, meta.get("title") or found.title or None, meta.get("author"), meta.get("date"),
                 meta.get("sitename"), url or meta.get("url"), found.comments or None, findings)
 
 
