@@ -55,7 +55,7 @@ def test_teaser_list_becomes_related_records_with_links(name: str) -> None:
     assert _fields(related) == TEASERS
     assert [r.record_index for r in related] == [1, 2, 3] and all(r.doc_id == name for r in related)
     assert all(r.url == URL for r in cleaned.records)  # the page's address; the teaser's is in link
-    tree_removals = [r for r in cleaned.removals if r.start == IN_TREE]
+    tree_removals = [r for r in cleaned.removals if r.start == IN_TREE and r.rule_id != "HTM020"]  # not the menu
     assert [r.rule_id for r in tree_removals] == ["HTM010"]
     assert tree_removals[0].text.startswith("Related articles Ferry fares to rise in autumn")
 
@@ -84,7 +84,7 @@ def test_wordpress_thread_of_50_comments_gives_one_record_per_comment() -> None:
     _assert_clean_main(main_record)
     assert _fields(comments) == _expected_thread()
     assert [r.record_index for r in comments] == list(range(1, 51))
-    assert [r.rule_id for r in cleaned.removals if r.start == IN_TREE] == ["HTM001"]
+    assert [r.rule_id for r in cleaned.removals if r.start == IN_TREE] == ["HTM001", "HTM020"]  # thread, menu
 
 
 def test_comments_are_dropped_unless_kept() -> None:
@@ -116,7 +116,7 @@ def test_a_page_whose_content_is_a_list_is_kept_whole() -> None:
     for line in ("Harbour to Gull Island", "Forty minutes past the lighthouse, with a café on board.",
                  "Gull Island to Farhaven", "Timetables change in winter, so check the operator before you travel."):
         assert line in record.text
-    assert not [r for r in cleaned.removals if r.start == IN_TREE]
+    assert [r.rule_id for r in cleaned.removals if r.start == IN_TREE] == ["HTM020"]  # the menu only
 
 
 def test_forum_thread_replies_are_content() -> None:
@@ -211,3 +211,33 @@ def test_explain_names_the_rule_that_removed_an_element(capsys) -> None:
     shown = capsys.readouterr().out
     assert "removed by HTM010 (Related-posts block" in shown and "from the page's tree" in shown
     assert "link: https://harbour.example/news/bridge" in shown
+
+
+DETECTING = cleaner.Cleaner(builtin=True, html_options=HtmlOptions(detect_blocks=True))
+
+
+def test_teaser_detector_finds_an_unnamed_teaser_list() -> None:
+    # The fixture's block, with its class renamed to a word no rule knows.
+    page = _page("teaser_list_outside_article").replace(b'class="related-articles"', b'class="x9f2"')
+    page = page.replace(b"</ul>", b'<li><a href="/news/tram"><img src="/i/4.jpg" alt=""></a><h3><a href="/news/tram">'
+                        b"Tram line reaches the port</a></h3></li></ul>")
+    # A news article is several times longer than the list beside it; this one is made so.
+    more = b"".join(b"<p>The authority will publish the full report on the piers, paragraph %d of the appendix, "
+                    b"next month, with the costs of the repairs and the new schedule for the works.</p>" % n
+                    for n in range(8))
+    page = page.replace(b"</article>", more + b"</article>")
+    assert [r.kind for r in cleaner.clean(html=page)] == ["main"]  # off by default
+    cleaned = DETECTING.process(html=page)
+    main_record, *related = cleaned.records
+    assert main_record.text.startswith(ARTICLE_START) and main_record.text.endswith("works.")
+    assert "Ferry fares" not in main_record.text and "Tram line" not in main_record.text
+    assert [(r.title, r.link, r.published) for r in related] == [(t[1], t[2], t[4]) for t in TEASERS] + [
+        ("Tram line reaches the port", "https://harbour.example/news/tram", None)]
+    assert [r.rule_id for r in cleaned.removals if r.start == IN_TREE] == ["HTM020", "HTM020", "DETECT-TEASERS"]
+
+
+def test_teaser_detector_keeps_a_page_whose_content_is_a_list() -> None:
+    cleaned = DETECTING.process(html=_page("content_is_a_list"))
+    assert [r.kind for r in cleaned.records] == ["main"]
+    assert "DETECT-TEASERS" not in cleaned.hits()
+    assert "Eastbay to the Seal Rocks" in cleaned.records[0].text

@@ -178,7 +178,7 @@ class TreeRules:
                 findings.removals.append(TreeRemoval(compiled.rule.id, _spaced_text(element)))
                 findings.block_words.append(_words(_extractable_text(element)))
         if self.detectors:
-            _detect(tree, url, protected, findings, keep_comments=keep_comments)
+            _detect(tree, url, protected, findings, taken, keep_comments=keep_comments)
         if findings.block_words:
             body = tree.find(".//body")
             findings.page_words = _words(_extractable_text(body if body is not None else tree))
@@ -379,9 +379,66 @@ def _absolute(href: str | None, url: str | None) -> str | None:
 
 # --- detectors ---------------------------------------------------------------------------------------
 
-def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindings, *, keep_comments: bool) -> None:
-    """Structure-based detection without a rule. Not enabled until measured: see the README."""
-    return
+#: Teaser-list detector bounds (a list of other articles, found without a rule, after MDR's idea of
+#: repeated sibling records): at least this many sibling items of one tag and class...
+TEASER_MIN_ITEMS = 4
+#: ...whose linked headline has this many words (menus and tag clouds have one to three)...
+HEADLINE_WORDS = (4, 20)
+#: ...in an item of at most this many characters (a teaser, not a section of the article)...
+TEASER_MAX_CHARS = 350
+#: ...and the page outside the list holds at least this many times its text: a page whose content is a
+#: list (an index, a listicle) is never stripped of it.
+CONTENT_OVER_LIST = 3.0
+
+
+def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindings, taken: set[Any],
+            *, keep_comments: bool) -> None:
+    """Structure-based detection of teaser lists, for blocks no rule names (see the constants above)."""
+    body = tree.find(".//body")
+    if body is None:
+        return
+    page_chars = len(_spaced_text(body))
+    for parent in body.iter():
+        if not isinstance(parent.tag, str) or len(parent) < TEASER_MIN_ITEMS or parent in protected:
+            continue
+        if parent in taken or any(a in taken for a in parent.iterancestors()):
+            continue
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for child in parent:
+            if isinstance(child.tag, str):
+                groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+        items = max(groups.values(), key=len, default=[])
+        if len(items) < TEASER_MIN_ITEMS:
+            continue
+        teasers = [t for t in (_teaser(item, url) for item in items) if t is not None]
+        if len(teasers) < TEASER_MIN_ITEMS or len(teasers) < 0.8 * len(items):
+            continue
+        text = _spaced_text(parent)
+        held = sum(len(_spaced_text(item)) for item in items)
+        if held < MIN_ITEM_SHARE * len(text) or page_chars - len(text) < CONTENT_OVER_LIST * len(text):
+            continue
+        taken.add(parent)
+        findings.records.extend(teasers)
+        findings.removals.append(TreeRemoval(TEASER_DETECTOR, text))
+        findings.block_words.append(_words(_extractable_text(parent)))
+
+
+def _teaser(item: Any, url: str | None) -> BlockRecord | None:
+    """The item as a teaser: a link whose text reads like a headline, little else."""
+    text = _spaced_text(item)
+    if len(text) > TEASER_MAX_CHARS:
+        return None
+    links = [a for a in item.iter("a") if a.get("href")]
+    if not links:
+        return None
+    headline = max(links, key=lambda a: len(_text(a)))
+    title = _text(headline)
+    words = len(title.split())
+    if not HEADLINE_WORDS[0] <= words <= HEADLINE_WORDS[1] or title.endswith((".", "!", "?", ":")):
+        return None
+    rest = " ".join(text.replace(title, " ", 1).split())
+    time = next(iter(item.iter("time")), None)
+    return BlockRecord("related", title, _absolute(headline.get("href"), url), None, _time(time), rest)
 
 
 # --- rule examples -----------------------------------------------------------------------------------
