@@ -19,9 +19,9 @@ from cleaner.io.html_blocks import TreeRules
 pytestmark = pytest.mark.eval
 THROUGHPUT_FLOOR = 0.9  # pages per second, relative to plain trafilatura in the same run
 #: The issue's goal is at most half of trafilatura's share of WCXB `without` snippets leaked. Measured
-#: with the HTML rules: 0.0525 against 0.0627 (0.84); the leaks left are mostly navigation, calls to
-#: action and shop furniture, not related blocks or comments. This floor keeps what was reached.
-LEAK_RATIO_FLOOR = 0.85
+#: with the HTML rules: 0.0456 against 0.0627 (0.73; 0.0525 before them); the leaks left are mostly
+#: calls to action, shop and forum furniture that no rule names. This floor keeps what was reached.
+LEAK_RATIO_FLOOR = 0.75
 #: The tree step (HTML rules and detectors) may add at most this share to the HTML path's time.
 TREE_STEP_COST = 0.25
 

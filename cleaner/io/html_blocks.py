@@ -82,33 +82,65 @@ class TreeFindings:
 
     removals: list[TreeRemoval] = field(default_factory=list)
     records: list[BlockRecord] = field(default_factory=list)
-    #: The words of the whole page, and of every removed block, as :func:`_words` gives them.
-    page_words: str = ""
-    block_words: list[str] = field(default_factory=list)
+    #: The words of every removed block (:func:`_words`), read two ways: all its text, and only what
+    #: trafilatura extracts (no <time>, buttons, forms...), since its fallbacks keep some of what its own
+    #: extraction drops.
+    block_words: list[tuple[str, str]] = field(default_factory=list)
+    #: The page's text, read before extraction (trafilatura prunes the tree it is given).
+    page_text: str = ""
 
     def strip(self, text: str) -> str:
         """The extracted text without the lines that came from a removed block: lines whose words occur in
-        a block as often as on the whole page (a line also found outside the blocks is kept)."""
+        the blocks as often as on the whole page (a line also found outside the blocks is kept)."""
         if not self.block_words:
             return text
-        blocks = " | ".join(self.block_words)
+        blocks = [" | ".join(words[way] for words in self.block_words) for way in (0, 1)]
+        page_words: str | None = None  # read only when a line is found in a block
         kept = []
         for line in text.split("\n"):
             words = _words(line)
-            if words and words in blocks and self.page_words.count(words) <= blocks.count(words):
-                continue
+            ways = [way for way in (0, 1) if words and words in blocks[way]]
+            if ways:
+                page_words = _words(self.page_text) if page_words is None else page_words
+                if any(page_words.count(words) <= blocks[way].count(words) for way in ways):
+                    continue
             kept.append(line)
         return "\n".join(kept)
+
+
+#: What an alternative of a selector needs on the page to match anything: ("class" | "id" | "attr" |
+#: "tag", name), or None when that cannot be told. Pages are summarised once into the same pairs, and an
+#: alternative whose need is absent is not evaluated: most pages hold few of the words the rules name,
+#: and evaluating every alternative's XPath on every element cost more than extraction itself.
+Need = tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class _Alternatives:
+    """A selector's alternatives, each compiled with what it needs on the page."""
+
+    compiled: tuple[tuple[Need, Any], ...]
+
+    def __call__(self, tree: Any, page: frozenset[tuple[str, str]], order: dict[Any, int]) -> list[Any]:
+        found: list[Any] = []
+        runs = 0
+        for need, xpath in self.compiled:
+            if need is None or need in page:
+                found.extend(xpath(tree))
+                runs += 1
+        if runs > 1:  # several alternatives: back to page order, each element once
+            found = sorted(set(found), key=lambda e: order.get(e, 0))
+        return found
 
 
 @dataclass(frozen=True)
 class _Compiled:
     rule: HtmlRule
-    select: Any
+    select: _Alternatives
     item: Any
     #: Per part, one compiled XPath per alternative of its selector, tried in the order written.
     fields: tuple[tuple[str, tuple[Any, ...]], ...]
-    unless: Any
+    unless: _Alternatives | None
 
 
 class TreeRules:
@@ -141,9 +173,14 @@ class TreeRules:
             return tuple(etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::"))
                          for s in parse(css))
 
-        return tuple(_Compiled(rule, xpath(rule.select), xpath(rule.item) if rule.item else None,
+        def gated(css: str) -> _Alternatives:
+            return _Alternatives(tuple((_need(s.parsed_tree),
+                                        etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
+                                       for s in parse(css)))
+
+        return tuple(_Compiled(rule, gated(rule.select), xpath(rule.item) if rule.item else None,
                                tuple((name, alternatives(css)) for name, css in rule.fields),
-                               xpath(rule.unless) if rule.unless else None)
+                               gated(rule.unless) if rule.unless else None)
                      for rule in self.rules)
 
     def apply(self, tree: Any, url: str | None, *, keep_comments: bool) -> TreeFindings:
@@ -155,12 +192,21 @@ class TreeRules:
         host = host_of(url)
         protected = _protected(tree)
         taken: set[Any] = set()
+        body = tree.find(".//body")
+        page_text = " ".join((body if body is not None else tree).itertext())
+        page, order = _summary(tree)
         for compiled in self._compiled:
-            if not compiled.rule.scope.applies(host) or (compiled.unless is not None and compiled.unless(tree)):
+            if not compiled.rule.scope.applies(host):
                 continue
-            for element in compiled.select(tree):
+            matched = compiled.select(tree, page, order)
+            if not matched or (compiled.unless is not None and compiled.unless(tree, page, order)):
+                continue
+            for element in matched:
                 if element in protected or element in taken or any(a in taken for a in element.iterancestors()):
                     continue
+                too_big = DROP_MAX_SHARE * len(page_text)
+                if compiled.rule.action == "drop" and len(" ".join(element.itertext())) > too_big:
+                    continue  # furniture is never most of a page: a class word on a wrapper misled the rule
                 if compiled.rule.action != "drop":
                     items = compiled.item(element)
                     if compiled.rule.action == "related":
@@ -176,16 +222,59 @@ class TreeRules:
                         findings.records.extend(records)
                 taken.add(element)
                 findings.removals.append(TreeRemoval(compiled.rule.id, _spaced_text(element)))
-                findings.block_words.append(_words(_extractable_text(element)))
+                findings.block_words.append(_both_words(element))
+        findings.page_text = page_text
         if self.detectors:
             _detect(tree, url, protected, findings, taken, keep_comments=keep_comments)
-        if findings.block_words:
-            body = tree.find(".//body")
-            findings.page_words = _words(_extractable_text(body if body is not None else tree))
         return findings
 
 
 # --- applying rules ----------------------------------------------------------------------------------
+
+def _need(node: Any) -> Need:
+    """What a parsed selector (cssselect's tree) needs on the page: the element it selects must carry an
+    id, a class, an attribute or be of a tag; for ``:has(X)``, X's need."""
+    from cssselect.parser import Attrib, Class, CombinedSelector, Element, Function, Hash, Pseudo, Relation
+
+    if isinstance(node, CombinedSelector):
+        return _need(node.subselector)
+    if isinstance(node, Relation):
+        # each argument is (combinator, selector) or a selector
+        selectors = [a[-1] if isinstance(a, tuple) else a for a in node.arguments]
+        inner = [_need(selector.parsed_tree) for selector in selectors if hasattr(selector, "parsed_tree")]
+        return inner[0] if len(inner) == 1 and inner[0] else _need(node.selector)
+    if isinstance(node, Hash):
+        return ("id", node.id)
+    if isinstance(node, Class):
+        return ("class", node.class_name)
+    if isinstance(node, Attrib):
+        return ("attr", node.attrib) if node.namespace is None else None
+    if isinstance(node, Function | Pseudo):
+        return _need(node.selector)
+    if isinstance(node, Element):
+        return ("tag", node.element) if node.element and node.element != "*" else None
+    return None
+
+
+def _summary(tree: Any) -> tuple[frozenset[tuple[str, str]], dict[Any, int]]:
+    """The ids, classes, attribute names and tags a page holds (see :data:`Need`), and each element's
+    position in page order."""
+    found: set[tuple[str, str]] = set()
+    order: dict[Any, int] = {}
+    for position, element in enumerate(tree.iter()):
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        order[element] = position
+        found.add(("tag", tag))
+        for name, value in element.attrib.items():
+            found.add(("attr", name))
+            if name == "class":
+                found.update(("class", word) for word in value.split())
+            elif name == "id":
+                found.add(("id", value))
+    return frozenset(found), order
+
 
 def _protected(tree: Any) -> set[Any]:
     """Elements no rule or detector may remove: the page's root and body, and every element holding the
@@ -217,6 +306,11 @@ def _words(text: str) -> str:
     whatever spacing and punctuation extraction gave them."""
     words = _WORD.findall(text.casefold())
     return f" {' '.join(words)} " if words else ""
+
+
+def _both_words(element: Any) -> tuple[str, str]:
+    """The element's words read two ways (see :attr:`TreeFindings.block_words`)."""
+    return _words(" ".join(element.itertext())), _words(_extractable_text(element))
 
 
 def _extractable_text(element: Any) -> str:
@@ -255,6 +349,8 @@ def _body_text(element: Any) -> str:
 #: A block is what a rule says only when its items hold at least this share of its text: a "related"
 #: wrapper that also holds paragraphs of the article, or a comment box around the whole page, is not.
 MIN_ITEM_SHARE = 0.6
+#: A drop rule leaves alone an element holding more than this share of the page's text.
+DROP_MAX_SHARE = 0.4
 #: A comment section with no comment in it is removed only when this short: a heading, a count, a prompt.
 EMPTY_SECTION_CHARS = 300
 
@@ -397,7 +493,7 @@ def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindi
     body = tree.find(".//body")
     if body is None:
         return
-    page_chars = len(_spaced_text(body))
+    page_chars = len(findings.page_text)
     for parent in body.iter():
         if not isinstance(parent.tag, str) or len(parent) < TEASER_MIN_ITEMS or parent in protected:
             continue
@@ -420,7 +516,7 @@ def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindi
         taken.add(parent)
         findings.records.extend(teasers)
         findings.removals.append(TreeRemoval(TEASER_DETECTOR, text))
-        findings.block_words.append(_words(_extractable_text(parent)))
+        findings.block_words.append(_both_words(parent))
 
 
 def _teaser(item: Any, url: str | None) -> BlockRecord | None:
