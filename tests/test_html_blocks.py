@@ -123,9 +123,10 @@ def test_forum_thread_replies_are_content() -> None:
     page = ('<html><body><div itemscope itemtype="https://schema.org/DiscussionForumPosting">'
             '<h1 itemprop="headline">Which lens for birds?</h1><div itemprop="text"><p>I am choosing a lens for '
             'photographing birds in the marshes near my town, mostly in the early morning.</p></div>'
-            + "".join(f'<div itemprop="comment" itemscope itemtype="https://schema.org/Comment"><span itemprop="author">'
-                      f'User {n}</span><div itemprop="text"><p>Reply {n}: a long zoom lens of around 400mm works well '
-                      f'for small birds, and a tripod helps at dawn.</p></div></div>' for n in range(5))
+            + "".join(f'<div itemprop="comment" itemscope itemtype="https://schema.org/Comment">'
+                      f'<span itemprop="author">User {n}</span><div itemprop="text"><p>Reply {n}: a long zoom lens '
+                      f'of around 400mm works well for small birds, and a tripod helps at dawn.</p></div></div>'
+                      for n in range(5))
             + "</div></body></html>")
     cleaned = KEEPING.process(html=page)
     assert [r.kind for r in cleaned.records] == ["main"]

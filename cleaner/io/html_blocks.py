@@ -2,9 +2,10 @@
 
 HTML rules (``[[html_rule]]`` in the rule files) name elements by CSS selector and say what they are:
 furniture to drop, a block of related articles whose items become ``related`` records, or a comment
-section whose comments become ``comments`` records. Two detectors find the same shapes without a rule,
-from the structure alone (repeated sibling items; see :func:`_teaser_lists` and :func:`_comment_threads`).
-Everything found is removed from the tree, which then goes to extraction: the tree is parsed once.
+section whose comments become ``comments`` records. A detector finds teaser lists without a rule, from
+the structure alone (repeated sibling items; see :func:`_detect`). The page is parsed once: the same
+tree then goes to trafilatura, and the blocks' lines are removed from what it extracts
+(:meth:`TreeFindings.strip`).
 
 Selectors are translated to XPath by cssselect when a :class:`TreeRules` is built and compiled with lxml
 on first use, so ``import cleaner`` loads neither lxml nor trafilatura.
@@ -27,10 +28,8 @@ from cleaner.core.text import host_of
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
 TEASER_DETECTOR = "DETECT-TEASERS"
-COMMENT_DETECTOR = "DETECT-COMMENTS"
 DETECTORS = {
     TEASER_DETECTOR: "repeated sibling items, each a link with a headline-like text (a list of other articles)",
-    COMMENT_DETECTOR: "repeated sibling items, each an author, a time and a body (a comment thread)",
 }
 
 
@@ -64,7 +63,8 @@ class BlockRecord:
 
 @dataclass(frozen=True, slots=True)
 class TreeRemoval:
-    """An element removed from the tree: which rule or detector, and the element's text."""
+    """A block the tree step removes (its lines are left out of the extracted text): which rule or
+    detector, and the block's text."""
 
     rule_id: str
     text: str
@@ -150,12 +150,12 @@ class TreeRules:
     use (lxml's compiled XPath objects are safe to share between threads for evaluation).
     """
 
-    def __init__(self, rules: Iterable[HtmlRule], *, detectors: bool = True) -> None:
+    def __init__(self, rules: Iterable[HtmlRule], *, detectors: bool = False) -> None:
         self.rules = tuple(rules)
         self.detectors = detectors
 
     @classmethod
-    def from_ruleset(cls, ruleset: RuleSet, *, detectors: bool = True) -> TreeRules:
+    def from_ruleset(cls, ruleset: RuleSet, *, detectors: bool = False) -> TreeRules:
         return cls((r for r in ruleset if isinstance(r, HtmlRule)), detectors=detectors)
 
     @cached_property
@@ -225,7 +225,7 @@ class TreeRules:
                 findings.block_words.append(_both_words(element))
         findings.page_text = page_text
         if self.detectors:
-            _detect(tree, url, protected, findings, taken, keep_comments=keep_comments)
+            _detect(tree, url, protected, findings, taken)
         return findings
 
 
@@ -487,8 +487,7 @@ TEASER_MAX_CHARS = 350
 CONTENT_OVER_LIST = 3.0
 
 
-def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindings, taken: set[Any],
-            *, keep_comments: bool) -> None:
+def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindings, taken: set[Any]) -> None:
     """Structure-based detection of teaser lists, for blocks no rule names (see the constants above)."""
     body = tree.find(".//body")
     if body is None:
