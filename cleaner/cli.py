@@ -227,7 +227,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
             rule = cleaner.rules.by_id.get(removal.rule_id)
             why = f" ({rule.purpose if rule else DETECTORS.get(removal.rule_id, '')})"
             where = "from the page's tree" if removal.start == IN_TREE else f"at {removal.start}-{removal.end}"
-            out.write(f"   removed by {removal.rule_id}{why} {where}: {_shown(repr(removal.text))}\n")
+            out.write(f"   removed by {removal.rule_id}{why} {where}: {removal.text!r}\n")
         for notice in cleaned.notices:
             out.write(f"   notice line {notice.line} {notice.rule_id}: {notice.message}\n")
     if not found:
