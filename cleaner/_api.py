@@ -10,10 +10,11 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cleaner.core.engine import Engine, Options
-from cleaner.core.records import Cleaned, Record
-from cleaner.core.reltime import parse_time
+from cleaner.core.records import IN_TREE, Cleaned, Record, Removal
+from cleaner.core.reltime import parse_time, resolve_relative
 from cleaner.core.rules import RuleSet
 from cleaner.io.html import HtmlOptions, extract
+from cleaner.io.html_blocks import TreeRules
 from cleaner.io.rulefiles import load_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
@@ -50,6 +51,8 @@ class Cleaner:
             ruleset = load_rules(paths, builtin=builtin, disable=disable)
         self.engine = Engine(ruleset, options)
         self.html_options = html_options or HtmlOptions()
+        #: The HTML rules and detectors, run on a page's tree before extraction (compiled on first page).
+        self.tree_rules = TreeRules.from_ruleset(ruleset, detectors=self.html_options.detect_blocks)
 
     @property
     def rules(self) -> RuleSet:
@@ -75,8 +78,9 @@ class Cleaner:
     def _process_html(self, html: str | bytes, doc_id: str | None, url: str | None,
                       fetched_at: datetime | None) -> Cleaned:
         # extract imports trafilatura on its first call, so text-only users never pay for it.
-        page = extract(html, url=url, options=self.html_options)
-        cleaned = self.engine.process(page.text, doc_id=doc_id, url=page.url or url, title=page.title,
+        page = extract(html, url=url, options=self.html_options, blocks=self.tree_rules)
+        page_url = page.url or url
+        cleaned = self.engine.process(page.text, doc_id=doc_id, url=page_url, title=page.title,
                                       fetched_at=fetched_at)
         records = list(cleaned.records)
         found = page.metadata()
@@ -86,9 +90,20 @@ class Cleaner:
                 main = main._replace(metadata=MappingProxyType({**found, **main.metadata}))
             # The page's own date says when its article was published better than any relative time could.
             records[0] = main._replace(published_at=page.published_at() or main.published_at)
-        if page.comments:
-            records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page.url or url))
-        return replace(cleaned, records=tuple(records))
+        tree = page.tree
+        if tree is not None and records:  # a page with no article has no place for the blocks beside it
+            blocks = sorted(tree.records, key=lambda b: b.kind == "comments")  # articles first, then comments
+            first = len(records)
+            records.extend(Record(doc_id, first + n, b.kind, b.source, b.published, b.title, b.text, page_url,
+                                  link=b.link,
+                                  published_at=resolve_relative(b.published, fetched_at) or parse_time(b.published))
+                           for n, b in enumerate(blocks))
+        if page.comments and not any(r.kind == "comments" for r in records):
+            records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page_url))
+        removals = cleaned.removals
+        if tree is not None and tree.removals:
+            removals = tuple(Removal(r.rule_id, IN_TREE, IN_TREE, r.text) for r in tree.removals) + removals
+        return replace(cleaned, records=tuple(records), removals=removals)
 
     def clean(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
               url: str | None = None, fetched_at: FetchTime = None) -> list[Record]:

@@ -345,6 +345,8 @@ def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
 def _explain(args: argparse.Namespace, out: TextIO) -> int:
     from cleaner._api import Cleaner
     from cleaner.core.engine import Options
+    from cleaner.core.records import IN_TREE
+    from cleaner.io.html_blocks import DETECTORS
     from cleaner.io.readers import Document, Piece, read_piece
 
     cleaner = Cleaner(_load(args), html_options=_html_settings(args),
@@ -367,14 +369,17 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
         for record in cleaned.records:
             out.write(f"-- record {record.record_index} [{record.kind}]"
                       f" source={record.source!r} published={record.published!r}\n   title: {record.title!r}\n")
+            if record.link:
+                out.write(f"   link: {_shown(record.link)}\n")
             if record.metadata:
                 out.write(f"   metadata: {dict(record.metadata)}\n")
             body = record.text if args.full else _preview(record.text)
             out.write("".join(f"   | {_shown(line)}\n" for line in body.split("\n")))
         for removal in cleaned.removals:
             rule = cleaner.rules.by_id.get(removal.rule_id)
-            why = f" ({rule.purpose})" if rule else ""
-            out.write(f"   removed by {removal.rule_id}{why} at {removal.start}-{removal.end}: {removal.text!r}\n")
+            why = f" ({rule.purpose if rule else DETECTORS.get(removal.rule_id, '')})"
+            where = "from the page's tree" if removal.start == IN_TREE else f"at {removal.start}-{removal.end}"
+            out.write(f"   removed by {removal.rule_id}{why} {where}: {removal.text!r}\n")
         for notice in cleaned.notices:
             out.write(f"   notice line {notice.line} {notice.rule_id}: {notice.message}\n")
     if not found:
@@ -384,8 +389,10 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
 
 def _rule_mode(rule: object) -> str:
     """What a match does: a line rule's strength (and run), or the records a layout makes."""
-    from cleaner.core.rules import Layout, LineRule
+    from cleaner.core.rules import HtmlRule, Layout, LineRule
 
+    if isinstance(rule, HtmlRule):
+        return rule.action
     if isinstance(rule, Layout):
         return "inline" if rule.inline else rule.record_kind
     if isinstance(rule, LineRule):
@@ -422,8 +429,9 @@ def _rules(args: argparse.Namespace, out: TextIO) -> int:
         return EXIT_OK
     if action == "test":
         from cleaner.core.examples import check_examples
+        from cleaner.io.html_blocks import check_html_examples
 
-        failures = list(check_examples(ruleset))
+        failures = list(check_examples(ruleset)) + list(check_html_examples(ruleset))
         examples = sum(len(r.examples.junk) + len(r.examples.keep) for r in ruleset)
         for failure in failures:
             out.write(f"FAIL {failure}\n")

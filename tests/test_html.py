@@ -50,8 +50,9 @@ def test_comments_dropped_by_default_and_kept_on_request() -> None:
     assert [r.kind for r in cleaner.clean(html=page)] == ["main"]
     keeping = cleaner.Cleaner(html_options=HtmlOptions(include_comments=True))
     records = keeping.clean(html=page)
-    assert [r.kind for r in records] == ["main", "comments"]
-    assert "I take this ferry every week" in records[1].text
+    assert [(r.kind, r.record_index) for r in records] == [("main", 0), ("comments", 1), ("comments", 2)]
+    assert records[1].text.startswith("I take this ferry every week")  # one record per comment
+    assert records[2].text.startswith("Two months late")
     assert "I take this ferry every week" not in records[0].text
 
 

@@ -7,14 +7,23 @@ The pages are not part of the project: pass their folder with --eval-data or CLE
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
-from cleaner.evaluation import evaluate
+from cleaner import Cleaner
+from cleaner.evaluation import evaluate, scrapinghub_pages, wcxb_pages
+from cleaner.io.html_blocks import TreeRules
 
 pytestmark = pytest.mark.eval
 THROUGHPUT_FLOOR = 0.9  # pages per second, relative to plain trafilatura in the same run
+#: The issue's goal is at most half of trafilatura's share of WCXB `without` snippets leaked. Measured
+#: with the HTML rules: 0.0456 against 0.0627 (0.73; 0.0525 before them); the leaks left are mostly
+#: calls to action, shop and forum furniture that no rule names. This floor keeps what was reached.
+LEAK_RATIO_FLOOR = 0.75
+#: The tree step (HTML rules and detectors) may add at most this share to the HTML path's time.
+TREE_STEP_COST = 0.25
 
 
 @pytest.fixture(scope="module")
@@ -44,5 +53,27 @@ def test_wcxb_matches_or_beats_trafilatura(figures, request) -> None:
     ours, theirs = figures["wcxb"]["cleaner"], figures["wcxb"]["trafilatura"]
     assert ours["pages"] == theirs["pages"] == 455
     assert ours["word_f1"] >= theirs["word_f1"]
-    assert ours["without_leaked"] < theirs["without_leaked"]
+    ratio = ours["without_leaked"] / theirs["without_leaked"]
+    print(f"\nwithout leaked: cleaner {ours['without_leaked']}, trafilatura {theirs['without_leaked']} "
+          f"({ratio:.2f}x; goal 0.5x, floor {LEAK_RATIO_FLOOR}x)")
+    assert ratio <= LEAK_RATIO_FLOOR
     _speed(request, ours, theirs)
+
+
+def test_tree_step_costs_at_most_a_quarter_of_the_html_path(eval_data: Path) -> None:
+    """The same pages through the HTML path with and without the tree step, alternating page by page so
+    that a busy machine slows both alike."""
+    with_step = Cleaner()
+    without_step = Cleaner()
+    without_step.tree_rules = TreeRules(())
+    pages = [*scrapinghub_pages(eval_data / "scrapinghub-aeb"), *wcxb_pages(eval_data / "wcxb-dev", limit=120)]
+    spent = {"with": 0.0, "without": 0.0}
+    for _page_id, html, url, _truth in pages:
+        for name, chosen in (("without", without_step), ("with", with_step)):
+            started = time.perf_counter()
+            chosen.process(html=html, url=url)
+            spent[name] += time.perf_counter() - started
+    cost = spent["with"] / spent["without"] - 1
+    print(f"\ntree step: {cost:+.1%} on the HTML path over {len(pages)} pages "
+          f"({spent['without']:.1f}s without, {spent['with']:.1f}s with)")
+    assert cost <= TREE_STEP_COST

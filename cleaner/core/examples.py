@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from cleaner.core.engine import Engine
-from cleaner.core.rules import Layout, Rule, RuleSet
+from cleaner.core.rules import HtmlRule, Layout, Rule, RuleSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,11 +22,14 @@ class ExampleFailure:
 
 
 def check_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
-    """Failures of every active rule's examples, each run with the rules of the rule's own file."""
+    """Failures of every active text rule's examples, each run with the rules of the rule's own file.
+
+    HTML rules' examples are pages: :func:`cleaner.io.html_blocks.check_html_examples` runs them.
+    """
     for rule_file in rules.files:
         engine = Engine(rules.only(rule_file))
         for rule in rule_file.rules:
-            if rule.id in rules.disabled:
+            if rule.id in rules.disabled or isinstance(rule, HtmlRule):
                 continue
             if not rule.examples.junk:
                 yield ExampleFailure(rule, None, "has no junk example (examples.junk)")

@@ -16,7 +16,8 @@ NO_METADATA: Mapping[str, str] = MappingProxyType({})
 class Record(NamedTuple):
     """One article found in a document: the main one (``record_index`` 0) or a secondary one (1..n).
 
-    HTML pages cleaned with comments kept add one ``comments`` record after the articles.
+    HTML pages cleaned with comments kept add ``comments`` records (one per comment) after the articles.
+    ``link`` is the address a related record's teaser points to (HTML pages only).
     """
 
     doc_id: str | None
@@ -32,6 +33,8 @@ class Record(NamedTuple):
     #: When the article was published, in UTC: ``published`` ("4 hours ago") resolved against the document's
     #: fetch time, or for an HTML page's main record the date the page states. None when unknown.
     published_at: datetime | None = None
+    #: The absolute URL a teaser of another article links to (records found in an HTML page's tree).
+    link: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -45,16 +48,24 @@ class Record(NamedTuple):
             "url": self.url,
             "metadata": dict(self.metadata),
             "published_at": self.published_at,
+            "link": self.link,
         }
 
 
 class Removal(NamedTuple):
-    """A span of the input that a rule removed; ``start``/``end`` index the text given to the engine."""
+    """A span of the input that a rule removed; ``start``/``end`` index the text given to the engine.
+
+    An element an HTML rule or detector removed from a page's tree, before extraction, has no place in
+    that text: its ``start`` and ``end`` are :data:`IN_TREE`.
+    """
 
     rule_id: str
     start: int
     end: int
     text: str
+
+
+IN_TREE = -1
 
 
 class Notice(NamedTuple):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re as _stdlib_re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -255,6 +255,53 @@ class Layout(Rule):
         return f"header /{self.header.pattern}/ then {self.record_kind} items of {names}{bounds}{gaps}"
 
 
+HtmlAction = Literal["drop", "related", "comments"]
+#: The parts an HTML rule may name inside each item, by action: what each becomes in the item's record.
+HTML_FIELDS: Mapping[str, tuple[str, ...]] = {
+    "drop": (),
+    "related": ("title", "link", "source", "time", "teaser"),
+    "comments": ("author", "time", "body"),
+}
+#: Checks one CSS selector: why it is malformed, or None. Given by the caller, since parsing CSS needs a
+#: library the core does not import.
+SelectorCheck = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HtmlRule(Rule):
+    """An element of a page's tree and what it is, found by CSS selectors before text extraction.
+
+    ``drop``: furniture, removed. ``related``: a block of other articles; each ``item`` becomes a related
+    record, its parts found by the ``fields`` selectors (inside the item). ``comments``: a comment section;
+    each ``item`` is a comment. Examples are HTML fragments.
+    """
+
+    action: HtmlAction
+    select: str
+    item: str | None = None
+    #: (part name, CSS selector tried inside each item) pairs; part names are listed in :data:`HTML_FIELDS`.
+    fields: tuple[tuple[str, str], ...] = ()
+    #: A block holding fewer items than this is left alone (a lone link is no list). 0: the block is removed
+    #: even when it holds no item (an empty comment section, "Be the first to comment").
+    min_items: int = 1
+    #: A CSS selector naming pages this rule leaves alone: on a forum thread the replies are the content.
+    unless: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "html"
+
+    def describe_match(self) -> str:
+        if self.action == "drop":
+            return f"HTML elements '{self.select}', removed" + (f", not on pages with '{self.unless}'"
+                                                                 if self.unless else "")
+        parts = ", ".join(f"{name} '{css}'" for name, css in self.fields)
+        if self.unless:
+            parts += f"; not on pages with '{self.unless}'"
+        return (f"HTML block '{self.select}' of {self.action} items '{self.item}'"
+                f"{', at least ' + str(self.min_items) if self.min_items > 1 else ''}{'; ' + parts if parts else ''}")
+
+
 @dataclass(frozen=True, slots=True)
 class RuleFile:
     source: str
@@ -324,6 +371,7 @@ _BLOCK_KEYS = {"start", "end", "max_lines"}
 _SLOT_KEYS = {"field", "pattern", "template", "rest", "optional", "repeat", "min_chars", "max_chars", "min_words",
               "max_words", "sentence_end", "max_lines"}
 _EXAMPLE_KEYS = {"junk", "keep"}
+_HTML_RULE_KEYS = _COMMON_KEYS | {"action", "select", "item", "fields", "min_items", "unless"}
 
 
 class _Locator:
@@ -353,8 +401,12 @@ class _Locator:
         return start
 
 
-def parse_rule_file(text: str, source: str) -> RuleFile:
-    """Parse and validate one rule file's text. ``source`` names it in errors (usually its path)."""
+def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None = None) -> RuleFile:
+    """Parse and validate one rule file's text. ``source`` names it in errors (usually its path).
+
+    ``check_selector`` validates the CSS selectors of ``[[html_rule]]`` tables (none given: only their
+    presence and shape are checked).
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -364,10 +416,10 @@ def parse_rule_file(text: str, source: str) -> RuleFile:
         line = next((n for n, row in enumerate(text.splitlines(), 1) if "[[[[[[[[" in row or "{{{{{{{{" in row), None)
         raise RuleError(source, "not a usable rule file: arrays or tables nested too deeply", line=line) from None
     locate = _Locator(text)
-    unknown = set(data) - {"file", "rule", "layout"}
+    unknown = set(data) - {"file", "rule", "layout", "html_rule"}
     if unknown:
         raise RuleError(source, f"unknown top-level table(s): {', '.join(sorted(unknown))}; "
-                        "expected [file], [[rule]] and [[layout]]")
+                        "expected [file], [[rule]], [[layout]] and [[html_rule]]")
     header = data.get("file", {})
     _expect_table(header, source, None, None, "[file]")
     _check_keys(header, _FILE_KEYS, source, None, None, "[file]")
@@ -377,6 +429,9 @@ def parse_rule_file(text: str, source: str) -> RuleFile:
         rules.append(_parse_line_or_block(table, source, locate, locate.table("rule", index), file_scope))
     for index, table in enumerate(_array_of_tables(data, "layout", source)):
         rules.append(_parse_layout(table, source, locate, locate.table("layout", index), file_scope))
+    for index, table in enumerate(_array_of_tables(data, "html_rule", source)):
+        rules.append(_parse_html_rule(table, source, locate, locate.table("html_rule", index), file_scope,
+                                      check_selector))
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
@@ -520,6 +575,47 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars,
                   record_kind=record_kind, min_items=min_items, max_items=max_items, blank_lines=blank_lines,
                   controls=controls)
+
+
+def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line: int | None, file_scope: Scope,
+                     check_selector: SelectorCheck | None) -> HtmlRule:
+    common = _common(table, _HTML_RULE_KEYS, source, locate, line, file_scope, "[[html_rule]]")
+    rule_id = common["id"]
+    action: HtmlAction = table.get("action")  # type: ignore[assignment]  # checked on the next line
+    if action not in HTML_FIELDS:
+        raise RuleError(source, f"action must be one of {', '.join(HTML_FIELDS)}, got {action!r}",
+                        line=locate.key(line, "action") if "action" in table else line, rule_id=rule_id)
+
+    def selector(value: Any, what: str, where: int | None) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise RuleError(source, f"{what} must be a non-empty CSS selector", line=where, rule_id=rule_id)
+        problem = check_selector(value) if check_selector is not None else None
+        if problem:
+            raise RuleError(source, f"{what} is not a valid CSS selector: {problem}", line=where, rule_id=rule_id)
+        return value.strip()
+
+    select = selector(table.get("select"), "select", locate.key(line, "select") if "select" in table else line)
+    unless = selector(table["unless"], "unless", locate.key(line, "unless")) if "unless" in table else None
+    allowed = HTML_FIELDS[action]
+    if action == "drop":
+        for unwanted in ("item", "fields", "min_items"):
+            if unwanted in table:
+                raise RuleError(source, f"'{unwanted}' does not apply to a drop rule", line=locate.key(line, unwanted),
+                                rule_id=rule_id)
+        return HtmlRule(**common, action=action, select=select, unless=unless)
+    item = selector(table.get("item"), "item", locate.key(line, "item") if "item" in table else line)
+    where = locate.key(line, "fields")
+    raw_fields = table.get("fields", {})
+    _expect_table(raw_fields, source, where, rule_id, "fields")
+    unknown = sorted(set(raw_fields) - set(allowed))
+    if unknown:
+        raise RuleError(source, f"unknown part(s) in fields of a {action} rule: {', '.join(unknown)} "
+                        f"(allowed: {', '.join(allowed)})", line=where, rule_id=rule_id)
+    fields = tuple((name, selector(raw_fields[name], f"fields.{name}", where))
+                   for name in allowed if name in raw_fields)
+    min_items = _count(table.get("min_items", 1), source, locate.key(line, "min_items"), rule_id, "min_items")
+    return HtmlRule(**common, action=action, select=select, item=item, fields=fields,
+                    min_items=min_items, unless=unless)
 
 
 def _parse_slot(raw: Any, what: str, flags: int, captured: set[str], earlier: list[Slot], source: str,

@@ -44,7 +44,9 @@ def read_rule_file(path: Path) -> RuleFile:
         line = data[: exc.start].count(b"\n") + 1
         raise RuleError(str(path), f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
                         line=line) from None
-    return parse_rule_file(text.removeprefix("\ufeff"), str(path))
+    from cleaner.io.html_blocks import check_selector
+
+    return parse_rule_file(text.removeprefix("\ufeff"), str(path), check_selector)
 
 
 def load_rules(paths: Iterable[str | Path] = (), *, builtin: bool = True,

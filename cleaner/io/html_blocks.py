@@ -1,0 +1,569 @@
+"""The tree step of the HTML path: blocks found in a page's structure, before trafilatura sees the page.
+
+HTML rules (``[[html_rule]]`` in the rule files) name elements by CSS selector and say what they are:
+furniture to drop, a block of related articles whose items become ``related`` records, or a comment
+section whose comments become ``comments`` records. A detector finds teaser lists without a rule, from
+the structure alone (repeated sibling items; see :func:`_detect`). The page is parsed once: the same
+tree then goes to trafilatura, and the blocks' lines are removed from what it extracts
+(:meth:`TreeFindings.strip`).
+
+Selectors are translated to XPath by cssselect when a :class:`TreeRules` is built and compiled with lxml
+on first use, so ``import cleaner`` loads neither lxml nor trafilatura.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+from urllib.parse import urljoin
+
+import regex
+
+from cleaner.core.examples import ExampleFailure
+from cleaner.core.records import Kind
+from cleaner.core.rules import HtmlRule, RuleSet
+from cleaner.core.text import host_of
+
+#: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
+TEASER_DETECTOR = "DETECT-TEASERS"
+DETECTORS = {
+    TEASER_DETECTOR: "repeated sibling items, each a link with a headline-like text (a list of other articles)",
+}
+
+
+_WORD = regex.compile(r"\w+")
+
+
+def check_selector(css: str) -> str | None:
+    """Why a CSS selector cannot be used, or None: given to the rule parser, which stays free of cssselect."""
+    from cssselect import GenericTranslator, SelectorError
+
+    try:
+        GenericTranslator().css_to_xpath(css)
+    except SelectorError as exc:
+        return str(exc)
+    except Exception as exc:  # cssselect raises plain errors on some inputs (a lone quote)
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRecord:
+    """One item found in the tree: a teaser (``related``) or a comment (``comments``)."""
+
+    kind: Kind
+    title: str | None
+    link: str | None
+    source: str | None
+    published: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeRemoval:
+    """A block the tree step removes (its lines are left out of the extracted text): which rule or
+    detector, and the block's text."""
+
+    rule_id: str
+    text: str
+
+
+@dataclass
+class TreeFindings:
+    """What the tree step found on one page: the blocks to remove, with why, and the records they hold.
+
+    The tree itself is left as it was: trafilatura weighs its own extraction against the whole page's
+    text (to decide on its recall retry and its fallbacks), so a page with blocks cut out of it can make it
+    choose differently and lose article text (measured on the evaluation sets). The blocks' lines are
+    removed from the extracted text instead, by :meth:`strip`.
+    """
+
+    removals: list[TreeRemoval] = field(default_factory=list)
+    records: list[BlockRecord] = field(default_factory=list)
+    #: The words of every removed block (:func:`_words`), read two ways: all its text, and only what
+    #: trafilatura extracts (no <time>, buttons, forms...), since its fallbacks keep some of what its own
+    #: extraction drops.
+    block_words: list[tuple[str, str]] = field(default_factory=list)
+    #: The page's text, read before extraction (trafilatura prunes the tree it is given).
+    page_text: str = ""
+
+    def strip(self, text: str) -> str:
+        """The extracted text without the lines that came from a removed block: lines whose words occur in
+        the blocks as often as on the whole page (a line also found outside the blocks is kept)."""
+        if not self.block_words:
+            return text
+        blocks = [" | ".join(words[way] for words in self.block_words) for way in (0, 1)]
+        page_words: str | None = None  # read only when a line is found in a block
+        kept = []
+        for line in text.split("\n"):
+            words = _words(line)
+            ways = [way for way in (0, 1) if words and words in blocks[way]]
+            if ways:
+                page_words = _words(self.page_text) if page_words is None else page_words
+                if any(page_words.count(words) <= blocks[way].count(words) for way in ways):
+                    continue
+            kept.append(line)
+        return "\n".join(kept)
+
+
+#: What an alternative of a selector needs on the page to match anything: ("class" | "id" | "attr" |
+#: "tag", name), or None when that cannot be told. Pages are summarised once into the same pairs, and an
+#: alternative whose need is absent is not evaluated: most pages hold few of the words the rules name,
+#: and evaluating every alternative's XPath on every element cost more than extraction itself.
+Need = tuple[str, str] | None
+
+
+@dataclass(frozen=True)
+class _Alternatives:
+    """A selector's alternatives, each compiled with what it needs on the page."""
+
+    compiled: tuple[tuple[Need, Any], ...]
+
+    def __call__(self, tree: Any, page: frozenset[tuple[str, str]], order: dict[Any, int]) -> list[Any]:
+        found: list[Any] = []
+        runs = 0
+        for need, xpath in self.compiled:
+            if need is None or need in page:
+                found.extend(xpath(tree))
+                runs += 1
+        if runs > 1:  # several alternatives: back to page order, each element once
+            found = sorted(set(found), key=lambda e: order.get(e, 0))
+        return found
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: HtmlRule
+    select: _Alternatives
+    item: Any
+    #: Per part, one compiled XPath per alternative of its selector, tried in the order written.
+    fields: tuple[tuple[str, tuple[Any, ...]], ...]
+    unless: _Alternatives | None
+
+
+class TreeRules:
+    """The active HTML rules of a rule set, compiled once (on first use) and applied per page.
+
+    Immutable after construction but for the compiled XPath expressions, which are built once on first
+    use (lxml's compiled XPath objects are safe to share between threads for evaluation).
+    """
+
+    def __init__(self, rules: Iterable[HtmlRule], *, detectors: bool = False) -> None:
+        self.rules = tuple(rules)
+        self.detectors = detectors
+
+    @classmethod
+    def from_ruleset(cls, ruleset: RuleSet, *, detectors: bool = False) -> TreeRules:
+        return cls((r for r in ruleset if isinstance(r, HtmlRule)), detectors=detectors)
+
+    @cached_property
+    def _compiled(self) -> tuple[_Compiled, ...]:
+        from cssselect import GenericTranslator, parse
+        from lxml import etree
+
+        translator = GenericTranslator()
+
+        def xpath(css: str) -> Any:
+            return etree.XPath(translator.css_to_xpath(css, prefix="descendant-or-self::"))
+
+        def alternatives(css: str) -> tuple[Any, ...]:
+            # "a, b": a part's alternatives in order of preference, not in page order.
+            return tuple(etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::"))
+                         for s in parse(css))
+
+        def gated(css: str) -> _Alternatives:
+            return _Alternatives(tuple((_need(s.parsed_tree),
+                                        etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
+                                       for s in parse(css)))
+
+        return tuple(_Compiled(rule, gated(rule.select), xpath(rule.item) if rule.item else None,
+                               tuple((name, alternatives(css)) for name, css in rule.fields),
+                               gated(rule.unless) if rule.unless else None)
+                     for rule in self.rules)
+
+    def apply(self, tree: Any, url: str | None, *, keep_comments: bool) -> TreeFindings:
+        """What the rules and detectors find in ``tree``, which is left unchanged.
+
+        Comment records are made only with ``keep_comments``; the comment sections are removed either way.
+        """
+        findings = TreeFindings()
+        host = host_of(url)
+        protected = _protected(tree)
+        taken: set[Any] = set()
+        body = tree.find(".//body")
+        page_text = " ".join((body if body is not None else tree).itertext())
+        page, order = _summary(tree)
+        for compiled in self._compiled:
+            if not compiled.rule.scope.applies(host):
+                continue
+            matched = compiled.select(tree, page, order)
+            if not matched or (compiled.unless is not None and compiled.unless(tree, page, order)):
+                continue
+            for element in matched:
+                if element in protected or element in taken or any(a in taken for a in element.iterancestors()):
+                    continue
+                too_big = DROP_MAX_SHARE * len(page_text)
+                if compiled.rule.action == "drop" and len(" ".join(element.itertext())) > too_big:
+                    continue  # furniture is never most of a page: a class word on a wrapper misled the rule
+                if compiled.rule.action != "drop":
+                    items = compiled.item(element)
+                    if compiled.rule.action == "related":
+                        items = _outermost(items)  # a teaser's inner list is part of the teaser
+                    if len(items) < compiled.rule.min_items:
+                        continue
+                    text = _spaced_text(element)
+                    held = sum(len(_spaced_text(item)) for item in _outermost(items))
+                    records = _block_records(compiled, items, url)
+                    if not _is_block_of(compiled.rule.action, records, held, len(text), compiled.rule.min_items):
+                        continue
+                    if compiled.rule.action == "related" or keep_comments:
+                        findings.records.extend(records)
+                taken.add(element)
+                findings.removals.append(TreeRemoval(compiled.rule.id, _spaced_text(element)))
+                findings.block_words.append(_both_words(element))
+        findings.page_text = page_text
+        if self.detectors:
+            _detect(tree, url, protected, findings, taken)
+        return findings
+
+
+# --- applying rules ----------------------------------------------------------------------------------
+
+def _need(node: Any) -> Need:
+    """What a parsed selector (cssselect's tree) needs on the page: the element it selects must carry an
+    id, a class, an attribute or be of a tag; for ``:has(X)``, X's need."""
+    from cssselect.parser import Attrib, Class, CombinedSelector, Element, Function, Hash, Pseudo, Relation
+
+    if isinstance(node, CombinedSelector):
+        return _need(node.subselector)
+    if isinstance(node, Relation):
+        # each argument is (combinator, selector) or a selector
+        selectors = [a[-1] if isinstance(a, tuple) else a for a in node.arguments]
+        inner = [_need(selector.parsed_tree) for selector in selectors if hasattr(selector, "parsed_tree")]
+        return inner[0] if len(inner) == 1 and inner[0] else _need(node.selector)
+    if isinstance(node, Hash):
+        return ("id", node.id)
+    if isinstance(node, Class):
+        return ("class", node.class_name)
+    if isinstance(node, Attrib):
+        return ("attr", node.attrib) if node.namespace is None else None
+    if isinstance(node, Function | Pseudo):
+        return _need(node.selector)
+    if isinstance(node, Element):
+        return ("tag", node.element) if node.element and node.element != "*" else None
+    return None
+
+
+def _summary(tree: Any) -> tuple[frozenset[tuple[str, str]], dict[Any, int]]:
+    """The ids, classes, attribute names and tags a page holds (see :data:`Need`), and each element's
+    position in page order."""
+    found: set[tuple[str, str]] = set()
+    order: dict[Any, int] = {}
+    for position, element in enumerate(tree.iter()):
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        order[element] = position
+        found.add(("tag", tag))
+        for name, value in element.attrib.items():
+            found.add(("attr", name))
+            if name == "class":
+                found.update(("class", word) for word in value.split())
+            elif name == "id":
+                found.add(("id", value))
+    return frozenset(found), order
+
+
+def _protected(tree: Any) -> set[Any]:
+    """Elements no rule or detector may remove: the page's root and body, and every element holding the
+    page's one main heading (a block that holds the headline holds the article)."""
+    keep = {tree}
+    body = tree.find(".//body")
+    if body is not None:
+        keep.add(body)
+    headings = tree.findall(".//h1")
+    if len(headings) == 1:
+        keep.update(headings[0].iterancestors())
+        keep.add(headings[0])
+    return keep
+
+
+def _outermost(elements: list[Any]) -> list[Any]:
+    """The elements that are not inside another one of the list (a reply nested in a comment is its own
+    item when the selector finds it, but a teaser's inner link list is not)."""
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+
+
+def _text(element: Any) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _words(text: str) -> str:
+    """The text's words, case-folded, one space apart, with a space at each end: what lines are matched on,
+    whatever spacing and punctuation extraction gave them."""
+    words = _WORD.findall(text.casefold())
+    return f" {' '.join(words)} " if words else ""
+
+
+def _both_words(element: Any) -> tuple[str, str]:
+    """The element's words read two ways (see :attr:`TreeFindings.block_words`)."""
+    return _words(" ".join(element.itertext())), _words(_extractable_text(element))
+
+
+def _extractable_text(element: Any) -> str:
+    """The element's text without what trafilatura never extracts (its MANUALLY_CLEANED tags: <time>,
+    buttons, forms...), so a comment's line "Ana Great piece." matches its extracted form even when a
+    <time> sat between the name and the text."""
+    from lxml import etree
+    from trafilatura.settings import MANUALLY_CLEANED
+
+    dropped = frozenset(MANUALLY_CLEANED)
+    pieces: list[str] = []
+    walk = etree.iterwalk(element, events=("start", "end"))
+    for event, inner in walk:
+        if event == "start":
+            if inner.tag in dropped:
+                walk.skip_subtree()
+            elif isinstance(inner.tag, str) and inner.text:
+                pieces.append(inner.text)
+        elif inner is not element and inner.tail:
+            pieces.append(inner.tail)
+    return " ".join(pieces)
+
+
+def _spaced_text(element: Any) -> str:
+    """The element's text with its parts a space apart ("Comments" and the first comment stay two words)."""
+    return " ".join(" ".join(element.itertext()).split())
+
+
+def _body_text(element: Any) -> str:
+    """The element's text, one line per paragraph when it has paragraphs."""
+    paragraphs = [_text(p) for p in element.iter("p")]
+    paragraphs = [p for p in paragraphs if p]
+    return "\n".join(paragraphs) if paragraphs else _text(element)
+
+
+#: A block is what a rule says only when its items hold at least this share of its text: a "related"
+#: wrapper that also holds paragraphs of the article, or a comment box around the whole page, is not.
+MIN_ITEM_SHARE = 0.6
+#: A drop rule leaves alone an element holding more than this share of the page's text.
+DROP_MAX_SHARE = 0.4
+#: A comment section with no comment in it is removed only when this short: a heading, a count, a prompt.
+EMPTY_SECTION_CHARS = 300
+
+
+def _is_block_of(action: str, records: list[BlockRecord], held: int, size: int, min_items: int) -> bool:
+    """Whether a block of ``size`` characters, ``held`` of them in its items, is what the rule says."""
+    if action == "related" and len(records) < min_items:
+        return False  # items without a linked title (a box of bullet points) are no teasers
+    if not records:
+        return size <= EMPTY_SECTION_CHARS
+    return held >= MIN_ITEM_SHARE * size
+
+
+def _block_records(compiled: _Compiled, items: list[Any], url: str | None) -> list[BlockRecord]:
+    """One record per item, in page order; a teaser whose link an earlier one of the block already gave
+    (an image link and a title link to the same article) is not repeated."""
+    chosen = set(items)
+    made: list[BlockRecord | None] = []
+    for item in items:
+        parts = {name: _own_first(item, name, xpaths, chosen) for name, xpaths in compiled.fields}
+        made.append(_related(item, parts, url) if compiled.rule.action == "related" else
+                    _comment(item, parts, chosen))
+    records: list[BlockRecord] = []
+    links: set[str] = set()
+    for record in made:
+        if record is None or (record.link is not None and record.link in links):
+            continue
+        if record.link is not None:
+            links.add(record.link)
+        records.append(record)
+    return records
+
+
+def _own_first(item: Any, name: str, xpaths: tuple[Any, ...], items: set[Any]) -> Any:
+    """The first element the part's selector alternatives (in order) find in the item that has what the
+    part needs (text; or an address for a link, a datetime for a time) and is not inside another item
+    nested in this one (a reply inside a comment has its own author)."""
+    for xpath in xpaths:
+        for found in xpath(item):
+            owner = found if found in items else next((a for a in found.iterancestors() if a in items), None)
+            if owner is not item:
+                continue
+            if (name == "link" and found.get("href")) or (name == "time" and found.get("datetime")) \
+                    or _text(found):
+                return found
+    return None
+
+
+def _related(item: Any, parts: dict[str, Any], url: str | None) -> BlockRecord | None:
+    title_element = parts.get("title")
+    link_element = parts.get("link")
+    if link_element is None:
+        link_element = _link_of(title_element) if title_element is not None else None
+    if link_element is None:
+        link_element = item if item.tag == "a" and item.get("href") else _first_link(item)
+    if title_element is None:
+        title_element = link_element
+    title = _text(title_element) if title_element is not None else ""
+    if not title:
+        return None
+    href = link_element.get("href") if link_element is not None else None
+    teaser = parts.get("teaser")
+    return BlockRecord("related", title, _absolute(href, url), _optional_text(parts.get("source")),
+                       _time(parts.get("time")), _body_text(teaser) if teaser is not None else "")
+
+
+def _link_of(element: Any) -> Any:
+    """The link a title is, sits in, or holds."""
+    if element.tag == "a" and element.get("href"):
+        return element
+    outer = next((a for a in element.iterancestors("a") if a.get("href")), None)
+    return outer if outer is not None else _first_link(element)
+
+
+def _comment(item: Any, parts: dict[str, Any], items: set[Any]) -> BlockRecord | None:
+    body = parts.get("body")
+    text = _body_text(body) if body is not None else _own_text(item, items)
+    if not text:
+        return None
+    return BlockRecord("comments", None, None, _optional_text(parts.get("author")), _time(parts.get("time")), text)
+
+
+def _own_text(item: Any, items: set[Any]) -> str:
+    """The item's text without the items nested in it (a comment without its replies)."""
+    from lxml import etree
+
+    pieces: list[str] = []
+    walk = etree.iterwalk(item, events=("start", "end"))
+    for event, element in walk:
+        if event == "start":
+            if element is not item and element in items:
+                walk.skip_subtree()  # its end event still comes, with the tail that belongs to this item
+            elif isinstance(element.tag, str) and element.text:
+                pieces.append(element.text)
+        elif element is not item and element.tail:
+            pieces.append(element.tail)
+    return " ".join(" ".join(pieces).split())
+
+
+def _first_link(item: Any) -> Any:
+    for link in item.iter("a"):
+        if link.get("href") and _text(link):
+            return link
+    return None
+
+
+def _optional_text(element: Any) -> str | None:
+    return (_text(element) or None) if element is not None else None
+
+
+def _time(element: Any) -> str | None:
+    if element is None:
+        return None
+    return (element.get("datetime") or "").strip() or _text(element) or None
+
+
+def _absolute(href: str | None, url: str | None) -> str | None:
+    if not href or href.startswith(("javascript:", "#")):
+        return None
+    return urljoin(url, href) if url else href
+
+
+# --- detectors ---------------------------------------------------------------------------------------
+
+#: Teaser-list detector bounds (a list of other articles, found without a rule, after MDR's idea of
+#: repeated sibling records): at least this many sibling items of one tag and class...
+TEASER_MIN_ITEMS = 4
+#: ...whose linked headline has this many words (menus and tag clouds have one to three)...
+HEADLINE_WORDS = (4, 20)
+#: ...in an item of at most this many characters (a teaser, not a section of the article)...
+TEASER_MAX_CHARS = 350
+#: ...and the page outside the list holds at least this many times its text: a page whose content is a
+#: list (an index, a listicle) is never stripped of it.
+CONTENT_OVER_LIST = 3.0
+
+
+def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindings, taken: set[Any]) -> None:
+    """Structure-based detection of teaser lists, for blocks no rule names (see the constants above)."""
+    body = tree.find(".//body")
+    if body is None:
+        return
+    page_chars = len(findings.page_text)
+    for parent in body.iter():
+        if not isinstance(parent.tag, str) or len(parent) < TEASER_MIN_ITEMS or parent in protected:
+            continue
+        if parent in taken or any(a in taken for a in parent.iterancestors()):
+            continue
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for child in parent:
+            if isinstance(child.tag, str):
+                groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+        items = max(groups.values(), key=len, default=[])
+        if len(items) < TEASER_MIN_ITEMS:
+            continue
+        teasers = [t for t in (_teaser(item, url) for item in items) if t is not None]
+        if len(teasers) < TEASER_MIN_ITEMS or len(teasers) < 0.8 * len(items):
+            continue
+        text = _spaced_text(parent)
+        held = sum(len(_spaced_text(item)) for item in items)
+        if held < MIN_ITEM_SHARE * len(text) or page_chars - len(text) < CONTENT_OVER_LIST * len(text):
+            continue
+        taken.add(parent)
+        findings.records.extend(teasers)
+        findings.removals.append(TreeRemoval(TEASER_DETECTOR, text))
+        findings.block_words.append(_both_words(parent))
+
+
+def _teaser(item: Any, url: str | None) -> BlockRecord | None:
+    """The item as a teaser: a link whose text reads like a headline, little else."""
+    text = _spaced_text(item)
+    if len(text) > TEASER_MAX_CHARS:
+        return None
+    links = [a for a in item.iter("a") if a.get("href")]
+    if not links:
+        return None
+    headline = max(links, key=lambda a: len(_text(a)))
+    title = _text(headline)
+    words = len(title.split())
+    if not HEADLINE_WORDS[0] <= words <= HEADLINE_WORDS[1] or title.endswith((".", "!", "?", ":")):
+        return None
+    rest = " ".join(text.replace(title, " ", 1).split())
+    time = next(iter(item.iter("time")), None)
+    return BlockRecord("related", title, _absolute(headline.get("href"), url), None, _time(time), rest)
+
+
+# --- rule examples -----------------------------------------------------------------------------------
+
+def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
+    """Failures of every active HTML rule's examples, each run with the HTML rules of its own file and no
+    detectors: a junk fragment must be changed by the rule (and give a record of the rule's kind), a keep
+    fragment must not be touched by it."""
+    from lxml import html as lxml_html
+
+    for rule_file in rules.files:
+        own = [r for r in rule_file.rules if isinstance(r, HtmlRule) and r.id not in rules.disabled]
+        if not own:
+            continue
+        tree_rules = TreeRules(own, detectors=False)
+        for rule in own:
+            if not rule.examples.junk:
+                yield ExampleFailure(rule, None, "has no junk example (examples.junk)")
+            if not rule.examples.keep:
+                yield ExampleFailure(rule, None, "has no keep example (examples.keep)")
+            made_records = False
+            for example in rule.examples.junk:
+                found = tree_rules.apply(lxml_html.document_fromstring(example), None, keep_comments=True)
+                if rule.id not in {r.rule_id for r in found.removals}:
+                    yield ExampleFailure(rule, example, "did not remove anything from its junk example")
+                made_records = made_records or any(r.kind == rule.action for r in found.records)
+            # An empty comment section is junk too, so one junk example giving records is enough.
+            if rule.action != "drop" and rule.examples.junk and not made_records:
+                yield ExampleFailure(rule, None, f"found no {rule.action} record in any junk example")
+            for example in rule.examples.keep:
+                found = tree_rules.apply(lxml_html.document_fromstring(example), None, keep_comments=True)
+                if rule.id in {r.rule_id for r in found.removals}:
+                    yield ExampleFailure(rule, example, "removed an element from its keep example")
