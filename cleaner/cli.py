@@ -45,6 +45,22 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
                             "each one a record of kind 'comments'")
 
 
+LEARNED_RULES = "learned-rules.toml"
+
+
+def _learn_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    from cleaner.core.corpus import Thresholds
+
+    default = Thresholds()
+    parser.add_argument("--min-docs", type=int, default=default.min_docs,
+                        help=f"a line must recur in at least this many documents (default: {default.min_docs})")
+    parser.add_argument("--min-share", type=float, default=default.min_share,
+                        help="... and in at least this share of its host's (or input's) documents, or of all "
+                             f"documents (default: {default.min_share})")
+    parser.add_argument("--per-host", action="store_true",
+                        help="scope each learned rule to the hosts it was seen on (domains = [...])")
+
+
 def _at_least(least: float):  # type: ignore[no-untyped-def]
     """An argparse type: a finite number (of MB, or seconds), at least ``least``; 0, negatives, nan and inf
     are usage errors."""
@@ -91,6 +107,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write every removed span with its rule id to OUT/removals/")
     run.add_argument("--overwrite", action="store_true", help="discard an earlier run in OUT instead of resuming")
     run.add_argument("--quiet", "-q", action="store_true", help="print only failures")
+    learning = clean.add_argument_group("learning and duplicates")
+    learning.add_argument("--learn", action="store_true",
+                          help=f"first run 'rules suggest' on the inputs and apply what it finds as OUT/{LEARNED_RULES}")
+    _learn_options(learning)
 
     explain = commands.add_parser("explain", help="show the records of one file and every removal with its rule")
     explain.add_argument("file", type=Path)
@@ -104,6 +124,16 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("list", "id, kind, purpose and file of every rule"),
                        ("test", "run every rule's junk and keep examples")):
         _rule_options(rules_commands.add_parser(name, help=text))
+    suggest = rules_commands.add_parser(
+        "suggest", help="learn rules from a dump: lines recurring across many documents that no rule removes",
+        description="Reads the inputs as 'clean' does, cleans them with the active rules and writes rule-file "
+                    "entries for the short lines that recur across many documents of one host (or input file) "
+                    "or of the whole corpus. Near-duplicate documents (syndicated copies) count once.")
+    suggest.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or glob patterns")
+    _learn_options(suggest)
+    suggest.add_argument("--out", type=Path, help="write the rule file here (default: print it)")
+    _rule_options(suggest)
+    _read_options(suggest)
     show_rule = rules_commands.add_parser("show", help="explain one rule: what it matches, where, examples")
     show_rule.add_argument("rule_id")
     _rule_options(show_rule)
@@ -129,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _clean(args)
         if args.command == "explain":
             return _explain(args, sys.stdout)
+        if args.command == "rules" and args.rules_command == "suggest":
+            return _suggest(args, sys.stdout)
         if args.command in ("rules", "rule"):
             return _rules(args, sys.stdout)
         if args.command == "show":
@@ -168,7 +200,10 @@ def _clean(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.out.is_dir():
         raise CleanerError(f"--out {args.out} is a file; give a folder (it is created if missing)")
     _load(args)  # fail on bad rules before any work starts
-    settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
+    rule_files = [str(Path(p).resolve()) for p in args.rules]
+    if args.learn:
+        rule_files.append(str(_learn_for_clean(args)))
+    settings = JobSettings(out=str(args.out.resolve()), rule_paths=tuple(rule_files),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=HtmlOptions(include_comments=args.keep_comments),
                            part_bytes=int(args.part_mb * MB), write_removals=args.removals,
@@ -187,6 +222,46 @@ def _clean(args: argparse.Namespace) -> int:
     if result.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = None) -> str:
+    """The learned rule file's text for the inputs, with the active rules and read options of ``args``."""
+    from cleaner._api import Cleaner
+    from cleaner.core.corpus import Thresholds
+    from cleaner.io.html import HtmlOptions
+    from cleaner.run.suggest import exact_keys, file_source, learn, suggest_rule_file
+
+    if args.min_docs < 1 or not 0 <= args.min_share <= 1:
+        raise CleanerError("--min-docs must be at least 1 and --min-share between 0 and 1")
+    cleaner = Cleaner(_load(args), html_options=HtmlOptions(include_comments=args.keep_comments))
+    learned = learn(file_source(inputs, cleaner, _read_settings(args), exclude=exclude),
+                    thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner),
+                    per_host=args.per_host)
+    print(f"cleaner: rules suggest: {learned.summary()}", file=sys.stderr)
+    return suggest_rule_file(learned, name="Learned rules", sources=inputs)
+
+
+def _suggest(args: argparse.Namespace, out: TextIO) -> int:
+    from cleaner.io.writers import write_text_atomically
+
+    text = _learned(args, args.inputs)
+    if args.out:
+        write_text_atomically(args.out, text)
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def _learn_for_clean(args: argparse.Namespace) -> Path:
+    """OUT/learned-rules.toml, learned from the inputs unless an earlier run of this job left it (a resumed
+    run must apply the same rules; --overwrite learns again)."""
+    from cleaner.io.writers import write_text_atomically
+
+    target = args.out.resolve() / LEARNED_RULES
+    if args.overwrite or not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(target, _learned(args, args.inputs, exclude=str(args.out)))
+    return target
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:

@@ -128,11 +128,16 @@ def write_atomically(final: Path, frame: pl.DataFrame) -> tuple[int, str]:
 
 
 def write_json_atomically(final: Path, value: Any) -> None:
+    write_text_atomically(final, json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def write_text_atomically(final: Path, text: str) -> None:
+    """Writes a whole file under a temporary name, then renames it: readers see the old file or the new one."""
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = final.with_name(f".{final.name}.tmp")
     try:
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=2, sort_keys=True, default=str)
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, final)
