@@ -48,6 +48,12 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
 LEARNED_RULES = "learned-rules.toml"
 
 
+def _threshold_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--dedup-threshold", type=float, default=0.8, metavar="J",
+                        help="estimated Jaccard similarity at which two records are duplicates (default: 0.8; "
+                             "candidates are found reliably from about 0.7)")
+
+
 def _learn_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
     from cleaner.core.corpus import Thresholds
 
@@ -111,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     learning.add_argument("--learn", action="store_true",
                           help=f"first run 'rules suggest' on the inputs and apply what it finds as OUT/{LEARNED_RULES}")
     _learn_options(learning)
+    learning.add_argument("--dedup", action="store_true",
+                          help="after the run, mark near duplicates (columns dup_cluster, duplicate); see 'dedup'")
+    _threshold_option(learning)
 
     explain = commands.add_parser("explain", help="show the records of one file and every removal with its rule")
     explain.add_argument("file", type=Path)
@@ -141,6 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
     rule.add_argument("rule_id")
     _rule_options(rule)
 
+    dedup = commands.add_parser(
+        "dedup", help="mark or drop near duplicates in an output folder (MinHash + LSH)",
+        description="Clusters the records of OUT by estimated Jaccard similarity of their 5-word shingles. Every "
+                    "record gets dup_cluster (the content_hash of its cluster's kept record) and duplicate; the "
+                    "kept record is the longest, ties going to the earliest in input order. Report: OUT/dedup.json.")
+    dedup.add_argument("out", type=Path)
+    dedup.add_argument("--drop", action="store_true", help="remove the duplicates instead of marking them")
+    _threshold_option(dedup)
+
     show = commands.add_parser("show", help="print records of an output folder")
     show.add_argument("out", type=Path)
     show.add_argument("--limit", type=int, default=20)
@@ -165,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args, sys.stdout)
         if args.command == "show":
             return _show(args, sys.stdout)
+        if args.command == "dedup":
+            return _dedup(args.out, args.dedup_threshold, args.drop)
         if args.command == "eval":
             from cleaner.evaluation import run_cli
 
@@ -221,7 +241,19 @@ def _clean(args: argparse.Namespace) -> int:
     progress.finish(result)
     if result.interrupted:
         return EXIT_INTERRUPTED
+    if result.ok and args.dedup:
+        return _dedup(args.out, args.dedup_threshold, drop=False)
     return EXIT_OK if result.ok else EXIT_FAILED
+
+
+def _dedup(out: Path, threshold: float, drop: bool) -> int:
+    from cleaner.run.dedup import dedup
+
+    if not out.is_dir():
+        raise CleanerError(f"{out}: no such output folder")
+    result = dedup(out, threshold, drop=drop)
+    print(f"cleaner: dedup: {result.summary()}; report in {out / 'dedup.json'}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = None) -> str:

@@ -193,7 +193,8 @@ def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], tota
 
 
 def _is_weak(candidate: Candidate) -> bool:
-    return len(candidate.key.split()) <= WEAK_MAX_WORDS
+    # A counter ("12 shares") is not a heading, so only fixed short lines are weak.
+    return not candidate.shape and len(candidate.key.split()) <= WEAK_MAX_WORDS
 
 
 def _shown(candidate: Candidate) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from cleaner.core.corpus import content_hash
 from cleaner.core.errors import CleanerError
 from cleaner.core.records import Cleaned, Record, Removal
 from cleaner.io.readers import Document, Rejected
@@ -35,6 +36,7 @@ RECORD_SCHEMA: dict[str, Any] = {
     "input_position": pl.Int64,
     "metadata": pl.String,
     "fields": pl.String,
+    "content_hash": pl.String,
 }
 REJECT_SCHEMA: dict[str, Any] = {
     "input_path": pl.String,
@@ -162,6 +164,7 @@ def record_row(record: Record, document: Document, published_at: datetime | None
         "input_position": document.position,
         "metadata": json.dumps(dict(record.metadata), ensure_ascii=False) if record.metadata else None,
         "fields": json.dumps(dict(document.fields), ensure_ascii=False, default=str) if document.fields else None,
+        "content_hash": content_hash(record.text),
     }
 
 

@@ -34,9 +34,11 @@ from cleaner.io.writers import (
     unwritable_field,
     write_json_atomically,
 )
+from cleaner.run.dedup import SIGNATURE_SCHEMA, signature_row
 from cleaner.run.plan import Shard
 
 RECORDS, REJECTS, REMOVALS, STATE = "records", "rejects", "removals", "_state"
+SIGNATURES = "signatures"
 #: What an executor yields per shard: its report, or the exception that stopped it.
 Outcomes = Iterator[tuple[Shard, "ShardReport | BaseException"]]
 #: Rows are written in parts of about this much text per shard and output kind.
@@ -139,7 +141,7 @@ def marker_path(out: Path, key: str) -> Path:
 
 def discard_partial(out: Path, key: str) -> None:
     """Remove whatever an unfinished earlier attempt at this shard left, so it is written exactly once."""
-    for kind in (RECORDS, REJECTS, REMOVALS):
+    for kind in (RECORDS, REJECTS, REMOVALS, SIGNATURES):
         folder = out / kind
         if folder.is_dir():
             for stale in [*folder.glob(f"{key}-*.parquet"), *folder.glob(f".{key}-*.tmp")]:
@@ -155,6 +157,8 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
     rejects = PartWriter(out / REJECTS, shard.key, REJECT_SCHEMA, settings.part_bytes)
     removals = PartWriter(out / REMOVALS, shard.key, REMOVAL_SCHEMA, settings.part_bytes) \
         if settings.write_removals else None
+    # Signatures are small (about 600 bytes a record): a part per 64 MB of records text is plenty.
+    signatures = PartWriter(out / SIGNATURES, shard.key, SIGNATURE_SCHEMA, settings.part_bytes)
     report = ShardReport(shard.key, shard.size)
     for piece in shard.pieces:
         counts = report.files.setdefault(piece.path, FileCounts())
@@ -178,8 +182,8 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
                 counts.rejected += 1
                 rejects.add(reject_row(item), len(item.reason))
                 continue
-            _clean_document(item, cleaner, counts, report, records, rejects, removals)
-    for writer in (records, rejects, removals):
+            _clean_document(item, cleaner, counts, report, records, rejects, removals, signatures)
+    for writer in (records, rejects, removals, signatures):
         if writer is not None:
             writer.close()
             report.parts.extend(f"{writer.folder.name}/{p}" for p in writer.parts)
@@ -190,7 +194,8 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
 
 
 def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, report: ShardReport,
-                    records: PartWriter, rejects: PartWriter, removals: PartWriter | None) -> None:
+                    records: PartWriter, rejects: PartWriter, removals: PartWriter | None,
+                    signatures: PartWriter) -> None:
     """Cleans one document and writes its rows, all or none: whatever any step raises, or a row that could
     not be encoded, makes the document a reject with the reason, and the shard goes on."""
     try:
@@ -224,3 +229,4 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
     counts.records += len(cleaned.records)
     for row in rows:
         records.add(row, len(row["text"]))
+        signatures.add(signature_row(row), 600)
