@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", "-q", action="store_true", help="print only failures")
     learning = clean.add_argument_group("learning and duplicates")
     learning.add_argument("--learn", action="store_true",
-                          help=f"first run 'rules suggest' on the inputs and apply what it finds as OUT/{LEARNED_RULES}")
+                          help="first run 'rules suggest' on the inputs and apply what it finds as its own rule "
+                               f"file, OUT/{LEARNED_RULES}")
     _learn_options(learning)
     learning.add_argument("--dedup", action="store_true",
                           help="after the run, mark near duplicates (columns dup_cluster, duplicate); see 'dedup'")

@@ -171,7 +171,7 @@ def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], tota
         chosen.append(candidate)
     chosen.sort(key=lambda c: (-c.docs, c.key))
     strong_junk = next((_shown(c) for c in chosen if not _is_weak(c)), None)
-    suggestions = []
+    suggestions: list[Suggestion] = []
     for candidate in chosen:
         weak = _is_weak(candidate)
         if weak and strong_junk is None:
