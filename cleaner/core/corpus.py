@@ -21,8 +21,16 @@ from cleaner.core.text import line_key
 MAX_LINE_CHARS = 160
 MAX_LINE_WORDS = 24
 #: Lines of at most this many words ("Share", "Read more") are generic labels that can also be a content
-#: heading ("Ingredients"): they are suggested as weak rules, removed only beside other junk.
-WEAK_MAX_WORDS = 2
+#: heading ("Ingredients"). They go into one menu rule that removes them only in runs of ``MENU_RUN``
+#: (a navigation bar, a footer's link list), never alone between paragraphs.
+LABEL_MAX_WORDS = 2
+#: Lines learned from many sites but not from the pages of one site are generic: up to this many words,
+#: they too are menu labels; and no pattern is learned from them ("iPhone 15", "Election 2024" recur on
+#: many sites as content).
+GENERIC_LABEL_MAX_WORDS = 4
+MENU_RUN = 3
+MENU_MAX_LABELS = 1000
+MENU_MAX_CHARS = 60
 #: Lines of this many words or more that end like a sentence are prose unless they are very frequent.
 SENTENCE_MIN_WORDS = 12
 
@@ -133,7 +141,6 @@ class Suggestion:
     rule_id: str
     exact: str | None
     pattern: str | None
-    weak: bool
     docs: int
     share: float
     groups: tuple[str, ...]
@@ -141,60 +148,92 @@ class Suggestion:
     junk: tuple[str, ...]
     keep: tuple[str, ...]
     domains: tuple[str, ...] = ()
+    #: A menu rule: its labels as printed, removed only in runs of ``min_run``.
+    min_run: int = 1
+    max_chars: int | None = None
+    labels: tuple[str, ...] = ()
 
 
-def qualifies(candidate: Candidate, group_sizes: Mapping[str, int], total_docs: int,
-              thresholds: Thresholds) -> bool:
-    """Passes the thresholds in one of its groups, or across the whole corpus."""
+def evidence(candidate: Candidate, group_sizes: Mapping[str, int], total_docs: int,
+             thresholds: Thresholds) -> str | None:
+    """"group" when the line passes the thresholds among the pages of one site (or input), "corpus" when
+    only across the whole corpus, else None."""
     prose = looks_like_prose(candidate.key)
-    if thresholds.passes(candidate.docs, total_docs, prose):
-        return True
-    return any(thresholds.passes(n, group_sizes.get(g, n), prose) for g, n in candidate.groups.items())
+    if any(thresholds.passes(n, group_sizes.get(g, n), prose) for g, n in candidate.groups.items()):
+        return "group"
+    return "corpus" if thresholds.passes(candidate.docs, total_docs, prose) else None
+
+
+def _has_words(shape: str) -> bool:
+    """Whether a shape keeps a word of its own besides numbers and dates ("updated <date>" does, a bare
+    date does not: a date line is the article's metadata as often as furniture)."""
+    return bool(_LETTER.search(_MONTH_RE.sub("", _WEEKDAY_RE.sub("", shape))))
 
 
 def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], total_docs: int,
            thresholds: Thresholds, taken: frozenset[str] = frozenset(), *, prefix: str = "LRN",
            scoped: bool = False) -> list[Suggestion]:
-    """Suggestions from the candidates that qualify: a pattern where several variants share a shape (its
-    exact lines are then covered by it), an exact line otherwise. ``taken``: keys of active exact rules
-    (a second rule for the same line would be refused at load). Most frequent first."""
-    qualified = [c for c in candidates if qualifies(c, group_sizes, total_docs, thresholds)]
-    patterns = [c for c in qualified if c.shape and len(c.variants) >= 2]
-    covered = {shape_pattern(c.key) for c in patterns}
-    compiled = [regex.compile(p, regex.IGNORECASE) for p in covered]
+    """Suggestions from the candidates that qualify, most frequent first:
+
+    - a pattern where several variants share a shape (its exact lines are then covered by it), learned
+      only from the pages of one site;
+    - short labels, and generic lines seen across sites, gathered in one menu rule removed only in runs;
+    - an exact line otherwise.
+
+    ``taken``: keys of active exact rules (a second rule for the same line would be refused at load).
+    """
+    found = [(c, evidence(c, group_sizes, total_docs, thresholds)) for c in candidates]
+    qualified = [(c, e) for c, e in found if e is not None]
+    patterns = [c for c, e in qualified if c.shape and e == "group" and len(c.variants) >= 2 and _has_words(c.key)]
+    compiled = [regex.compile(shape_pattern(c.key), regex.IGNORECASE) for c in patterns]
     chosen: list[Candidate] = list(patterns)
-    for candidate in qualified:
-        if candidate.shape or candidate.key in taken:
+    labels: list[Candidate] = []
+    for candidate, seen in qualified:
+        if candidate.shape or candidate.key in taken or any(p.fullmatch(candidate.key) for p in compiled):
             continue
-        if any(p.fullmatch(candidate.key) for p in compiled):
+        words = len(candidate.key.split())
+        if words <= LABEL_MAX_WORDS or (seen == "corpus" and words <= GENERIC_LABEL_MAX_WORDS
+                                        and not candidate.key.endswith(SENTENCE_END)):
+            if len(candidate.key) <= MENU_MAX_CHARS:
+                labels.append(candidate)
             continue
         chosen.append(candidate)
     chosen.sort(key=lambda c: (-c.docs, c.key))
-    strong_junk = next((_shown(c) for c in chosen if not _is_weak(c)), None)
+    labels.sort(key=lambda c: (-c.docs, c.key))
+    total = max(1, total_docs)
     suggestions: list[Suggestion] = []
     for candidate in chosen:
-        weak = _is_weak(candidate)
-        if weak and strong_junk is None:
-            continue  # a weak rule needs a strong neighbour in its own example; none was learned
         shown = _shown(candidate)
-        junk = (f"{shown}\n{strong_junk}",) if weak else (shown,)
-        keep = (f"The page quoted the words “{shown}” in its report.", f"{shown}") if weak else \
-            (f"The page quoted the words “{shown}” in its report.",)
-        total = max(1, total_docs)
         groups = tuple(sorted(candidate.groups, key=lambda g: (-candidate.groups[g], g)))
         suggestions.append(Suggestion(
             rule_id=f"{prefix}{len(suggestions) + 1:03d}",
             exact=None if candidate.shape else shown,
             pattern=shape_pattern(candidate.key) if candidate.shape else None,
-            weak=weak, docs=candidate.docs, share=candidate.docs / total, groups=groups,
-            contexts=tuple(candidate.contexts), junk=junk, keep=keep,
+            docs=candidate.docs, share=candidate.docs / total, groups=groups,
+            contexts=tuple(candidate.contexts), junk=(shown,),
+            keep=(f"The page quoted the words “{shown}” in its report.",),
             domains=groups if scoped else ()))
+    labels = labels[:MENU_MAX_LABELS]
+    if len(labels) >= MENU_RUN:
+        suggestions.append(_menu(f"{prefix}{len(suggestions) + 1:03d}", labels, total))
     return suggestions
 
 
-def _is_weak(candidate: Candidate) -> bool:
-    # A counter ("12 shares") is not a heading, so only fixed short lines are weak.
-    return not candidate.shape and len(candidate.key.split()) <= WEAK_MAX_WORDS
+def _menu(rule_id: str, labels: Sequence[Candidate], total: int) -> Suggestion:
+    shown = [_shown(c) for c in labels]
+    alternatives = "|".join(shape_pattern(c.key) for c in sorted(labels, key=lambda c: (-len(c.key), c.key)))
+    groups: dict[str, int] = {}
+    for candidate in labels:
+        for group, n in candidate.groups.items():
+            groups[group] = groups.get(group, 0) + n
+    return Suggestion(
+        rule_id=rule_id, exact=None, pattern=f"(?:{alternatives})", docs=max(c.docs for c in labels),
+        share=max(c.docs for c in labels) / total,
+        groups=tuple(sorted(groups, key=lambda g: (-groups[g], g))),
+        contexts=tuple(f"{_shown(c)} ({c.docs} documents)" for c in labels[:3]),
+        junk=("\n".join(shown[:MENU_RUN]),),
+        keep=(f"A paragraph of the story comes first.\n{shown[0]}\nThe story goes on after it.",),
+        min_run=MENU_RUN, max_chars=MENU_MAX_CHARS, labels=tuple(shown))
 
 
 def _shown(candidate: Candidate) -> str:
@@ -237,15 +276,22 @@ def render_rule_file(suggestions: Sequence[Suggestion], *, name: str, descriptio
         lines += [f"#   context: {_comment(c)}" for c in s.contexts]
         lines.append("[[rule]]")
         lines.append(f'id = "{s.rule_id}"')
-        what = s.exact if s.exact is not None else s.pattern or ""
-        kind = "Line" if s.exact is not None else "Lines of one shape"
-        lines.append(f"purpose = {toml_string(_comment(f'{kind} recurring in {s.docs} documents: {what}', 200))}")
+        if s.labels:
+            purpose = (f"Menu and footer labels, {len(s.labels)} seen across documents, removed in runs of at "
+                       f"least {s.min_run}: {', '.join(s.labels[:6])}")
+        elif s.exact is not None:
+            purpose = f"Line recurring in {s.docs} documents: {s.exact}"
+        else:
+            purpose = f"Lines of one shape recurring in {s.docs} documents: {s.pattern}"
+        lines.append(f"purpose = {toml_string(_comment(purpose, 200))}")
         if s.exact is not None:
             lines.append(f"line = {toml_string(s.exact)}")
         else:
             lines.append(f"pattern = {toml_string(s.pattern or '')}")
-        if s.weak:
-            lines.append('strength = "weak"')
+        if s.min_run > 1:
+            lines.append(f"min_run = {s.min_run}")
+        if s.max_chars is not None:
+            lines.append(f"max_chars = {s.max_chars}")
         if s.domains:
             lines.append(f"domains = [{', '.join(toml_string(d) for d in s.domains)}]")
         lines.append(f"examples.junk = [{', '.join(toml_string(j) for j in s.junk)}]")
