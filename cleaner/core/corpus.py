@@ -108,7 +108,7 @@ class Thresholds:
     """
 
     min_docs: int = 5
-    min_share: float = 0.02
+    min_share: float = 0.01
     prose_factor: float = 3.0
 
     def passes(self, docs: int, group_docs: int, prose: bool) -> bool:

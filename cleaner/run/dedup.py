@@ -113,35 +113,43 @@ def _signature_files(out: Path) -> list[Path]:
     return files
 
 
-def _candidate_pairs(files: list[Path]) -> set[tuple[int, int]]:
-    pairs: set[tuple[int, int]] = set()
+def _pairs_in_buckets(frame: pl.LazyFrame, bucket: pl.Expr) -> pl.DataFrame:
+    """(a, b) pairs: every row of a bucket with two or more rows, paired with the bucket's first row."""
+    return (frame.select("rid", bucket.alias("bucket")).group_by("bucket")
+            .agg(pl.col("rid").min().alias("a"), pl.col("rid").alias("b"))
+            .filter(pl.col("b").list.len() > 1).explode("b").filter(pl.col("a") != pl.col("b"))
+            .select("a", "b").collect())
+
+
+def _candidate_pairs(files: list[Path]) -> pl.DataFrame:
+    """Pairs whose MinHash agrees on a whole band, or whose content_hash is the same. Pairs are kept as a
+    frame of two row numbers (8 bytes a pair), one band's buckets built at a time."""
     scan = pl.scan_parquet(files).with_row_index("rid")
-    for band in range(BANDS):
-        buckets = (scan.select("rid", pl.col("minhash").list.slice(band * ROWS, ROWS).hash().alias("band"))
-                   .group_by("band").agg(pl.col("rid").min().alias("first"), pl.col("rid"))
-                   .filter(pl.col("rid").list.len() > 1)
-                   .explode("rid").filter(pl.col("rid") != pl.col("first"))
-                   .collect())
-        pairs.update(zip(buckets["first"].to_list(), buckets["rid"].to_list(), strict=True))
-    exact = (scan.select("rid", "content_hash").group_by("content_hash")
-             .agg(pl.col("rid").min().alias("first"), pl.col("rid"))
-             .filter(pl.col("rid").list.len() > 1).explode("rid").filter(pl.col("rid") != pl.col("first"))
-             .collect())
-    pairs.update(zip(exact["first"].to_list(), exact["rid"].to_list(), strict=True))
-    return pairs
+    found = [_pairs_in_buckets(scan, pl.col("minhash").list.slice(band * ROWS, ROWS).hash())
+             for band in range(BANDS)]
+    found.append(_pairs_in_buckets(scan, pl.col("content_hash")))
+    return pl.concat(found).unique()
 
 
-def _verified(files: list[Path], pairs: set[tuple[int, int]], threshold: float) -> Iterable[tuple[int, int]]:
-    if not pairs:
-        return []
-    wanted = sorted({r for pair in pairs for r in pair})
-    found = (pl.scan_parquet(files).with_row_index("rid").filter(pl.col("rid").is_in(wanted))
-             .select("rid", "minhash", "content_hash").collect())
-    signature = dict(zip(found["rid"].to_list(), found["minhash"].to_list(), strict=True))
-    hashes = dict(zip(found["rid"].to_list(), found["content_hash"].to_list(), strict=True))
+#: Candidate pairs verified per step: each step joins this many pairs with their signatures.
+VERIFY_BATCH = 500_000
+
+
+def _verified(files: list[Path], pairs: pl.DataFrame, threshold: float) -> Iterable[tuple[int, int]]:
+    """The pairs whose estimated Jaccard (share of equal MinHash values) reaches the threshold, or that are
+    exact duplicates. Verified in polars, a batch of pairs at a time."""
+    scan = pl.scan_parquet(files).with_row_index("rid").select("rid", "minhash", "content_hash")
     needed = threshold * NUM_PERM
-    return [(a, b) for a, b in sorted(pairs)
-            if hashes[a] == hashes[b] or sum(map(int.__eq__, signature[a], signature[b])) >= needed]
+    wide = pl.List(pl.Int64)
+    for start in range(0, pairs.height, VERIFY_BATCH):
+        batch = pairs.slice(start, VERIFY_BATCH)
+        wanted = pl.concat([batch["a"], batch["b"]]).unique()
+        signatures = scan.filter(pl.col("rid").is_in(wanted.implode())).collect()
+        joined = (batch.join(signatures, left_on="a", right_on="rid")
+                  .join(signatures, left_on="b", right_on="rid", suffix="_b"))
+        equal = (pl.col("minhash").cast(wide) - pl.col("minhash_b").cast(wide)).list.eval(pl.element() == 0).list.sum()
+        kept = joined.filter((equal >= needed) | (pl.col("content_hash") == pl.col("content_hash_b")))
+        yield from zip(kept["a"].to_list(), kept["b"].to_list(), strict=True)
 
 
 def clusters(out: Path, threshold: float = DEFAULT_THRESHOLD) -> tuple[pl.DataFrame, int]:
