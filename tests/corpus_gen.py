@@ -19,6 +19,8 @@ from cleaner.core.rules import LineRule
 #: Families whose rules the discovery test switches off; their junk lines must be learned back.
 REMOVED_FAMILIES = ("share.toml", "newsletter.toml", "paywall.toml", "upsell.toml")
 HOSTS = tuple(f"news{n}.example" for n in range(6))
+#: One site lists other articles under a header of its own, which no built-in layout knows.
+LIST_HOST, LIST_HEADER = "news2.example", "Picked by our editors"
 COUNTERS = ("{n} shares", "Page views: {n}", "Viewed {n} times")
 
 
@@ -30,6 +32,8 @@ class GeneratedCorpus:
     junk_lines: set[str] = field(default_factory=set)
     content_lines: set[str] = field(default_factory=set)
     wire_lines: list[str] = field(default_factory=list)
+    #: Titles listed under the site's own related-articles header.
+    listed: set[str] = field(default_factory=set)
 
 
 def _sentences() -> list[str]:
@@ -89,8 +93,14 @@ def generate(pages_per_host: int = 60, *, seed: int = 11, wire_copies: int = 24)
             counter = counters[host].format(n=rng.randint(2, 9999))
             lines = [title, *top, *body[:2], counter, *body[2:], *bottom, "Advertisement"]
             corpus.junk_lines.update([*top, *bottom, counter])
+            junk = [*top, *bottom, counter]
+            if host == LIST_HOST:
+                picks = [" ".join(rng.choice(sentences).split()[:9]).rstrip(".,;:?") for _ in range(3)]
+                lines += [LIST_HEADER, *picks]
+                junk.append(LIST_HEADER)
+                corpus.listed.update(picks)
             corpus.documents.append({"id": f"{host}-{page}", "url": f"https://{host}/story/{page}",
-                                     "text": "\n".join(lines), "junk": [*top, *bottom, counter]})
+                                     "text": "\n".join(lines), "junk": junk})
             number += 1
     rng.shuffle(corpus.documents)
     return corpus

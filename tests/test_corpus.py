@@ -18,7 +18,7 @@ from cleaner.core.text import line_key
 from cleaner.io.readers import Document
 from cleaner.run.suggest import PrunedCounter, exact_keys, learn, page_of, suggest_rule_file
 from tests.conftest import SEEDS
-from tests.corpus_gen import generate
+from tests.corpus_gen import LIST_HEADER, generate
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +79,20 @@ def test_learned_file_passes_its_own_examples_and_cleans_the_junk(corpus, learne
         left += sum(line in kept for line in document["junk"])
     assert removed / (removed + left) >= 0.85
     assert not (junk & set(corpus.content_lines))
+
+
+def test_a_site_header_over_lists_of_titles_becomes_a_layout(corpus, learned) -> None:
+    cleaner, _, result = learned
+    [layout] = [s for s in result.suggestions if s.items]
+    assert regex.fullmatch(layout.pattern, LIST_HEADER, regex.IGNORECASE)
+    rule_file = parse_rule_file(suggest_rule_file(result), "learned.toml")
+    applied = Cleaner(RuleSet((*cleaner.rules.files, rule_file), cleaner.rules.disabled))
+    listed = [d for d in corpus.documents if LIST_HEADER in d["text"]][:10]
+    for document in listed:
+        records = applied.clean(document["text"], url=document["url"])
+        related = [r.title for r in records if r.kind == "related"]
+        assert len(related) == 3 and set(related) <= corpus.listed
+        assert LIST_HEADER not in records[0].text
 
 
 def test_counter_variants_generalise_to_one_pattern() -> None:
@@ -174,3 +188,38 @@ def test_dedup_drop_keeps_one_of_each_cluster(tmp_path: Path, corpus) -> None:
     # The 24 copies of the wire story are one cluster; the other pages are unique.
     assert json.loads((out / "dedup.json").read_text(encoding="utf-8"))["dropped"] == 24 - 1
     assert records.height == before - (24 - 1)
+
+
+def _seen(key: str, shown: str, docs: int, group: str = "a.example") -> Candidate:
+    candidate = Candidate(key, False)
+    for n in range(docs):
+        candidate.add(group, shown, f"context {n}")
+    return candidate
+
+
+def test_short_labels_are_one_menu_rule_removed_only_in_runs() -> None:
+    labels = [_seen(line_key(label), label, 40) for label in ("Home", "Contact Us", "Privacy Policy", "Careers")]
+    [menu] = choose(labels, {"a.example": 40}, 40, Thresholds())
+    assert menu.min_run == 3 and len(menu.labels) == 4
+    text = suggest_rule_file_of([menu])
+    engine = Cleaner(RuleSet((parse_rule_file(text, "learned.toml"),)))
+    kept = engine.clean("Title of the story\nHome\nContact Us\nPrivacy Policy\nThe story begins here, in full.")
+    assert kept[0].text == "The story begins here, in full."
+    alone = engine.clean("Title of the story\nThe story begins here.\nCareers\nThe story goes on after a heading.")
+    assert "Careers" in alone[0].text
+
+
+def test_per_host_scopes_each_rule_to_its_hosts() -> None:
+    line = _seen("subscribe to the a daily newsletter", "Subscribe to The A Daily newsletter", 30)
+    [rule] = choose([line], {"a.example": 30, "b.example": 30}, 60, Thresholds(), scoped=True)
+    assert rule.domains == ("a.example",)
+    engine = Cleaner(RuleSet((parse_rule_file(suggest_rule_file_of([rule]), "learned.toml"),)))
+    page = "Title of the story\nThe story.\nSubscribe to The A Daily newsletter\nMore of the story."
+    assert "Subscribe" not in engine.clean(page, url="https://a.example/1")[0].text
+    assert "Subscribe" in engine.clean(page, url="https://b.example/1")[0].text
+
+
+def suggest_rule_file_of(suggestions) -> str:
+    from cleaner.core.corpus import render_rule_file
+
+    return render_rule_file(suggestions, name="Learned", description="test")

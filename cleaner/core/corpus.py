@@ -29,6 +29,19 @@ LABEL_MAX_WORDS = 2
 #: many sites as content).
 GENERIC_LABEL_MAX_WORDS = 4
 MENU_RUN = 3
+#: A recurring short line heads a list (a layout candidate) when, in at least this share of its documents,
+#: at least ``LIST_MIN_ITEMS`` lines after it are item-shaped: 2-30 words, no sentence end, seen once.
+LIST_SHARE = 0.6
+LIST_MIN_ITEMS = 2
+HEADER_MAX_WORDS = 6
+_ITEM_SLOT = ("{ field = \"title\", pattern = '(?:[-–—•*·▪►›»]\\s*)?(?P<title>[^\\n]+?)', min_words = 2, "
+              "max_words = 30, max_chars = 320, sentence_end = false }")
+
+
+def item_shaped(line: str) -> bool:
+    """A line that could be an article title in a list: 2-30 words, at most 320 characters, no sentence end."""
+    words = line.split()
+    return 2 <= len(words) <= 30 and len(line) <= 320 and not line.rstrip().endswith((".", ",", ";", ":"))
 MENU_MAX_LABELS = 1000
 MENU_MAX_CHARS = 60
 #: Lines of this many words or more that end like a sentence are prose unless they are very frequent.
@@ -126,6 +139,15 @@ class Candidate:
     groups: dict[str, int] = field(default_factory=dict)
     variants: dict[str, int] = field(default_factory=dict)
     contexts: list[str] = field(default_factory=list)
+    #: Documents where the line is followed by at least ``LIST_MIN_ITEMS`` item-shaped lines (titles seen
+    #: once), and the first such items: evidence that the line heads a list of other articles.
+    lists: int = 0
+    items: tuple[str, ...] = ()
+
+    def add_list(self, items: Sequence[str]) -> None:
+        self.lists += 1
+        if not self.items:
+            self.items = tuple(items)
 
     def add(self, group: str, shown: str, context: str, max_contexts: int = 3) -> None:
         self.docs += 1
@@ -148,6 +170,8 @@ class Suggestion:
     junk: tuple[str, ...]
     keep: tuple[str, ...]
     domains: tuple[str, ...] = ()
+    #: A layout: the header line heads a list of these items (from one document, for the example).
+    items: tuple[str, ...] = ()
     #: A menu rule: its labels as printed, removed only in runs of ``min_run``.
     min_run: int = 1
     max_chars: int | None = None
@@ -192,6 +216,9 @@ def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], tota
         if candidate.shape or candidate.key in taken or any(p.fullmatch(candidate.key) for p in compiled):
             continue
         words = len(candidate.key.split())
+        if _heads_lists(candidate, thresholds):
+            chosen.append(candidate)
+            continue
         if words <= LABEL_MAX_WORDS or (seen == "corpus" and words <= GENERIC_LABEL_MAX_WORDS
                                         and not candidate.key.endswith(SENTENCE_END)):
             if len(candidate.key) <= MENU_MAX_CHARS:
@@ -205,6 +232,15 @@ def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], tota
     for candidate in chosen:
         shown = _shown(candidate)
         groups = tuple(sorted(candidate.groups, key=lambda g: (-candidate.groups[g], g)))
+        if not candidate.shape and _heads_lists(candidate, thresholds):
+            items = candidate.items
+            suggestions.append(Suggestion(
+                rule_id=f"{prefix}{len(suggestions) + 1:03d}", exact=None, pattern=shape_pattern(candidate.key),
+                docs=candidate.docs, share=candidate.docs / total, groups=groups, contexts=tuple(candidate.contexts),
+                junk=("\n".join(["A paragraph of the story comes first.", shown, *items]),),
+                keep=(f"The page quoted the words “{shown}” in its report.",),
+                domains=groups if scoped else (), items=items))
+            continue
         suggestions.append(Suggestion(
             rule_id=f"{prefix}{len(suggestions) + 1:03d}",
             exact=None if candidate.shape else shown,
@@ -217,6 +253,12 @@ def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], tota
     if len(labels) >= MENU_RUN:
         suggestions.append(_menu(f"{prefix}{len(suggestions) + 1:03d}", labels, total))
     return suggestions
+
+
+def _heads_lists(candidate: Candidate, thresholds: Thresholds) -> bool:
+    return (len(candidate.key.split()) <= HEADER_MAX_WORDS and not candidate.key.endswith(SENTENCE_END)
+            and len(candidate.items) >= LIST_MIN_ITEMS
+            and candidate.lists >= max(thresholds.min_docs, LIST_SHARE * candidate.docs))
 
 
 def _menu(rule_id: str, labels: Sequence[Candidate], total: int) -> Suggestion:
@@ -274,6 +316,9 @@ def render_rule_file(suggestions: Sequence[Suggestion], *, name: str, descriptio
         lines.append(f"# seen in {s.docs} documents ({s.share:.1%} of all), in {len(s.groups)} group(s): "
                      f"{_comment(hosts)}")
         lines += [f"#   context: {_comment(c)}" for c in s.contexts]
+        if s.items:
+            lines += _layout_entry(s)
+            continue
         lines.append("[[rule]]")
         lines.append(f'id = "{s.rule_id}"')
         if s.labels:
@@ -298,6 +343,19 @@ def render_rule_file(suggestions: Sequence[Suggestion], *, name: str, descriptio
         lines.append(f"examples.keep = [{', '.join(toml_string(k) for k in s.keep)}]")
         lines.append("")
     return "\n".join(lines)
+
+
+def _layout_entry(s: Suggestion) -> list[str]:
+    """A related-articles layout: the recurring header, then items of one title line each."""
+    purpose = f"A list of other articles under a header recurring in {s.docs} documents: {s.junk[0].split(chr(10))[1]}"
+    lines = ["[[layout]]", f'id = "{s.rule_id}"', f"purpose = {toml_string(_comment(purpose, 200))}",
+             f"header = {toml_string(s.pattern or '')}", f"slots = [{_ITEM_SLOT}]"]
+    if s.domains:
+        lines.append(f"domains = [{', '.join(toml_string(d) for d in s.domains)}]")
+    lines.append(f"examples.junk = [{', '.join(toml_string(j) for j in s.junk)}]")
+    lines.append(f"examples.keep = [{', '.join(toml_string(k) for k in s.keep)}]")
+    lines.append("")
+    return lines
 
 
 # --- near-duplicate detection --------------------------------------------------------------------------

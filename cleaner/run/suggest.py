@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 
 from cleaner._api import Cleaner
 from cleaner.core.corpus import (
+    LIST_MIN_ITEMS,
     Candidate,
     Suggestion,
     Thresholds,
     candidate_key,
     choose,
     is_generalised,
+    item_shaped,
     lsh_bands,
     render_rule_file,
     shape_of,
@@ -157,6 +159,9 @@ def learn(source: Source, *, thresholds: Thresholds | None = None, taken: frozen
     def promising(group: str, *key: str) -> bool:
         return counter.at_least(stable_hash(group, *key)) >= least or counter.at_least(stable_hash(_ALL, *key)) >= least
 
+    def rare(key: str) -> bool:
+        return counter.at_least(stable_hash(_ALL, key)) <= 2
+
     candidates: dict[tuple[bool, str], Candidate] = {}
     for number, page in enumerate(source()):
         if number in copies:
@@ -177,8 +182,23 @@ def learn(source: Source, *, thresholds: Thresholds | None = None, taken: frozen
                         continue
                     found = candidates[(is_shape, target)] = Candidate(target, is_shape)
                 found.add(page.group, shown, context)
+                if not is_shape:
+                    items = _items_after(page, index, rare)
+                    if len(items) >= LIST_MIN_ITEMS:
+                        found.add_list(items)
     suggestions = choose(candidates.values(), group_sizes, kept, limits, taken, scoped=per_host)
     return Learned(suggestions, documents, len(copies), len(group_sizes), len(candidates))
+
+
+def _items_after(page: Page, index: int, rare: Callable[[str], bool], most: int = 3) -> list[str]:
+    """The item-shaped, rarely seen lines right after line ``index`` (at most ``most``)."""
+    items = []
+    for line in page.lines[index + 1: index + 1 + most]:
+        key = candidate_key(line)
+        if key is None or not item_shaped(line) or not rare(key):
+            break
+        items.append(normalize_line(line))
+    return items
 
 
 def exact_keys(cleaner: Cleaner) -> frozenset[str]:
