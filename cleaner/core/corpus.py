@@ -201,6 +201,7 @@ def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], tota
 
     - a pattern where several variants share a shape (its exact lines are then covered by it), learned
       only from the pages of one site;
+    - a layout where a site's own recurring header is followed, on most of its pages, by titles seen once;
     - short labels, and generic lines seen across sites, gathered in one menu rule removed only in runs;
     - an exact line otherwise.
 
@@ -212,11 +213,14 @@ def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], tota
     compiled = [regex.compile(shape_pattern(c.key), regex.IGNORECASE) for c in patterns]
     chosen: list[Candidate] = list(patterns)
     labels: list[Candidate] = []
+    headers: set[str] = set()
     for candidate, seen in qualified:
         if candidate.shape or candidate.key in taken or any(p.fullmatch(candidate.key) for p in compiled):
             continue
         words = len(candidate.key.split())
-        if _heads_lists(candidate, thresholds):
+        if seen == "group" and _heads_lists(candidate, thresholds):
+            # Only a site's own header: across sites, "Pros", "Cons" or "Features" over short lines is content.
+            headers.add(candidate.key)
             chosen.append(candidate)
             continue
         if words <= LABEL_MAX_WORDS or (seen == "corpus" and words <= GENERIC_LABEL_MAX_WORDS
@@ -232,7 +236,7 @@ def choose(candidates: Iterable[Candidate], group_sizes: Mapping[str, int], tota
     for candidate in chosen:
         shown = _shown(candidate)
         groups = tuple(sorted(candidate.groups, key=lambda g: (-candidate.groups[g], g)))
-        if not candidate.shape and _heads_lists(candidate, thresholds):
+        if not candidate.shape and candidate.key in headers:
             items = candidate.items
             suggestions.append(Suggestion(
                 rule_id=f"{prefix}{len(suggestions) + 1:03d}", exact=None, pattern=shape_pattern(candidate.key),
