@@ -142,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     suggest.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or glob patterns")
     _learn_options(suggest)
     suggest.add_argument("--out", type=Path, help="write the rule file here (default: print it)")
+    suggest.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="processes cleaning the input (default: all cores); the result is the same for any")
     _rule_options(suggest)
     _read_options(suggest)
     show_rule = rules_commands.add_parser("show", help="explain one rule: what it matches, where, examples")
@@ -259,16 +261,22 @@ def _dedup(out: Path, threshold: float, drop: bool) -> int:
 
 def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = None) -> str:
     """The learned rule file's text for the inputs, with the active rules and read options of ``args``."""
-    from cleaner._api import Cleaner
     from cleaner.core.corpus import Thresholds
     from cleaner.io.html import HtmlOptions
+    from cleaner.run.shard import JobSettings, cleaner_for
     from cleaner.run.suggest import exact_keys, file_source, learn, suggest_rule_file
 
     if args.min_docs < 1 or not 0 <= args.min_share <= 1:
         raise CleanerError("--min-docs must be at least 1 and --min-share between 0 and 1")
-    cleaner = Cleaner(_load(args), html_options=HtmlOptions(include_comments=args.keep_comments))
-    learned = learn(file_source(inputs, cleaner, _read_settings(args), exclude=exclude),
-                    thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner),
+    if args.workers < 1:
+        raise CleanerError("--workers must be at least 1")
+    _load(args)  # fail on bad rules before any work starts
+    settings = JobSettings(out="", rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
+                           builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
+                           read=_read_settings(args), html=HtmlOptions(include_comments=args.keep_comments),
+                           time_budget=getattr(args, "time_budget", 60.0))
+    learned = learn(file_source(inputs, settings, workers=args.workers, exclude=exclude),
+                    thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner_for(settings)),
                     per_host=args.per_host)
     print(f"cleaner: rules suggest: {learned.summary()}", file=sys.stderr)
     return suggest_rule_file(learned, name="Learned rules", sources=inputs)

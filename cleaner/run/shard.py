@@ -128,7 +128,7 @@ class ShardReport:
 
 
 @lru_cache(maxsize=4)
-def _cleaner_for(settings: JobSettings) -> Cleaner:
+def cleaner_for(settings: JobSettings) -> Cleaner:
     # One compiled Cleaner per worker process and settings, reused for every shard it runs.
     return Cleaner(settings.rule_paths, builtin=settings.builtin_rules, disable=settings.disable,
                    html_options=settings.html,
@@ -152,7 +152,7 @@ def process_shard(shard: Shard, settings: JobSettings) -> ShardReport:
     started = time.perf_counter()
     out = Path(settings.out)
     discard_partial(out, shard.key)
-    cleaner = _cleaner_for(settings)
+    cleaner = cleaner_for(settings)
     records = PartWriter(out / RECORDS, shard.key, RECORD_SCHEMA, settings.part_bytes)
     rejects = PartWriter(out / REJECTS, shard.key, REJECT_SCHEMA, settings.part_bytes)
     removals = PartWriter(out / REMOVALS, shard.key, REMOVAL_SCHEMA, settings.part_bytes) \

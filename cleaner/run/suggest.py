@@ -36,8 +36,9 @@ from cleaner.core.corpus import (
 )
 from cleaner.core.rules import LineRule
 from cleaner.core.text import host_of, normalize_line
-from cleaner.io.readers import Document, ReadOptions, read_piece
-from cleaner.run.plan import expand_inputs, plan_shards
+from cleaner.io.readers import Document, read_piece
+from cleaner.run.plan import Shard, expand_inputs, plan_shards
+from cleaner.run.shard import JobSettings, cleaner_for
 
 #: Near-duplicate documents (estimated Jaccard of 5-word shingles at least this) count once as evidence.
 DEFAULT_DUP_THRESHOLD = 0.8
@@ -219,26 +220,52 @@ def page_of(cleaner: Cleaner, document: Document) -> Page | None:
     return Page(host_of(document.url) or document.input_path, tuple(lines), main.text)
 
 
-def file_source(inputs: Sequence[str], cleaner: Cleaner, read: ReadOptions,
+def _shard_pages(shard: Shard, settings: JobSettings) -> list[Page]:
+    """The pages of one shard: what a worker process returns (the cleaned main records' lines)."""
+    cleaner = cleaner_for(settings)
+    pages = []
+    for piece in shard.pieces:
+        for item in read_piece(piece, settings.read):
+            if not isinstance(item, Document):
+                continue
+            try:
+                page = page_of(cleaner, item)
+            except Exception:  # a document the batch job would reject is no evidence either
+                continue
+            if page is not None:
+                pages.append(page)
+    return pages
+
+
+def file_source(inputs: Sequence[str], settings: JobSettings, *, workers: int = 1,
                 exclude: str | None = None) -> Source:
-    """Pages of every readable document of the inputs, in input order (the batch job's plan and readers)."""
+    """Pages of every readable document of the inputs, in input order: the batch job's plan and readers,
+    the shards cleaned by ``workers`` processes (a bounded number of shards in flight, results in order;
+    the counting stays in this process)."""
     from pathlib import Path
 
     files = expand_inputs(inputs, exclude=Path(exclude) if exclude else None)
-    shards = plan_shards(files, read)
+    shards = plan_shards(files, settings.read)
 
     def pages() -> Iterator[Page]:
-        for shard in shards:
-            for piece in shard.pieces:
-                for item in read_piece(piece, read):
-                    if not isinstance(item, Document):
-                        continue
-                    try:
-                        page = page_of(cleaner, item)
-                    except Exception:  # a document the batch job would reject is no evidence either
-                        continue
-                    if page is not None:
-                        yield page
+        if workers <= 1:
+            for shard in shards:
+                yield from _shard_pages(shard, settings)
+            return
+        import multiprocessing
+        from collections import deque
+        from concurrent.futures import Future, ProcessPoolExecutor
+
+        # "spawn", as the batch job: forking a parent whose polars threads run can deadlock the child.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            queue = iter(shards)
+            running: deque[Future[list[Page]]] = deque()
+            while True:
+                while len(running) < workers + 1 and (waiting := next(queue, None)) is not None:
+                    running.append(pool.submit(_shard_pages, waiting, settings))
+                if not running:
+                    return
+                yield from running.popleft().result()
 
     return pages
 
