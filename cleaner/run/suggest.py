@@ -9,6 +9,9 @@ Two passes over the documents, in bounded memory:
    candidates are picked). A document that is a near duplicate of an earlier one (MinHash + LSH, the
    same measure as ``cleaner dedup``) adds nothing: syndicated copies of one story are one piece of
    evidence, so their paragraphs never look like furniture.
+   The near-duplicate index (rensa's LSH) holds a 64-value MinHash per distinct document, a few hundred
+   bytes each: the one structure that grows with the corpus. Past tens of millions of documents, learn
+   from a sample of the inputs (furniture repeats on every page, so a sample finds it).
 2. the candidates are counted exactly, with their variants, groups and example contexts, and
    :func:`cleaner.core.corpus.choose` turns those that pass the thresholds into rule file entries.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cleaner._api import Cleaner
 from cleaner.core.corpus import (
@@ -99,7 +103,7 @@ class Learned:
                 f"group(s); {self.duplicates} near-duplicate document(s) not counted as evidence")
 
 
-def _is_copy(page: Page, lsh: object, number: int, threshold: float) -> bool:
+def _is_copy(page: Page, lsh: Any, number: int) -> bool:
     """Whether the page is a near duplicate of an earlier one; if not, it is remembered."""
     import rensa
 
@@ -108,10 +112,10 @@ def _is_copy(page: Page, lsh: object, number: int, threshold: float) -> bool:
     if not words:
         return False
     minhash.update(words)
-    for other in lsh.query(minhash):  # type: ignore[attr-defined]
+    for other in lsh.query(minhash):
         if other != number:
             return True
-    lsh.insert(number, minhash)  # type: ignore[attr-defined]
+    lsh.insert(number, minhash)
     return False
 
 
@@ -140,7 +144,7 @@ def learn(source: Source, *, thresholds: Thresholds | None = None, taken: frozen
     documents = 0
     for number, page in enumerate(source()):
         documents += 1
-        if _is_copy(page, lsh, number, dup_threshold):
+        if _is_copy(page, lsh, number):
             copies.add(number)
             continue
         group_sizes[page.group] = group_sizes.get(page.group, 0) + 1
