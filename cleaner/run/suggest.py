@@ -9,9 +9,10 @@ Two passes over the documents, in bounded memory:
    candidates are picked). A document that is a near duplicate of an earlier one (MinHash + LSH, the
    same measure as ``cleaner dedup``) adds nothing: syndicated copies of one story are one piece of
    evidence, so their paragraphs never look like furniture.
-   The near-duplicate index (rensa's LSH) holds a 64-value MinHash per distinct document, a few hundred
-   bytes each: the one structure that grows with the corpus. Past tens of millions of documents, learn
-   from a sample of the inputs (furniture repeats on every page, so a sample finds it).
+   The near-duplicate index (rensa's LSH, candidates verified by their estimated Jaccard) holds a
+   64-value MinHash per distinct document, a few hundred bytes each: the one structure that grows with
+   the corpus. Past tens of millions of documents, learn from a sample of the inputs (furniture repeats
+   on every page, so a sample finds it).
 2. the candidates are counted exactly, with their variants, groups and example contexts, and
    :func:`cleaner.core.corpus.choose` turns those that pass the thresholds into rule file entries.
 """
@@ -103,8 +104,9 @@ class Learned:
                 f"group(s); {self.duplicates} near-duplicate document(s) not counted as evidence")
 
 
-def _is_copy(page: Page, lsh: Any, number: int) -> bool:
-    """Whether the page is a near duplicate of an earlier one; if not, it is remembered."""
+def _is_copy(page: Page, lsh: Any, seen: dict[int, Any], number: int, threshold: float) -> bool:
+    """Whether the page is a near duplicate of an earlier one (an LSH candidate whose estimated Jaccard
+    reaches the threshold); if not, it is remembered."""
     import rensa
 
     minhash = rensa.RMinHash(num_perm=SUGGEST_NUM_PERM, seed=1)
@@ -112,10 +114,10 @@ def _is_copy(page: Page, lsh: Any, number: int) -> bool:
     if not words:
         return False
     minhash.update(words)
-    for other in lsh.query(minhash):
-        if other != number:
-            return True
+    if any(minhash.jaccard(seen[other]) >= threshold for other in lsh.query(minhash)):
+        return True
     lsh.insert(number, minhash)
+    seen[number] = minhash
     return False
 
 
@@ -138,13 +140,14 @@ def learn(source: Source, *, thresholds: Thresholds | None = None, taken: frozen
     limits = thresholds or Thresholds()
     bands, _ = lsh_bands(dup_threshold, SUGGEST_NUM_PERM)
     lsh = rensa.RMinHashLSH(threshold=dup_threshold, num_perm=SUGGEST_NUM_PERM, num_bands=bands)
+    seen: dict[int, Any] = {}
     counter = PrunedCounter(max_keys)
     group_sizes: dict[str, int] = {}
     copies: set[int] = set()
     documents = 0
     for number, page in enumerate(source()):
         documents += 1
-        if _is_copy(page, lsh, number):
+        if _is_copy(page, lsh, seen, number, dup_threshold):
             copies.add(number)
             continue
         group_sizes[page.group] = group_sizes.get(page.group, 0) + 1
@@ -157,7 +160,7 @@ def learn(source: Source, *, thresholds: Thresholds | None = None, taken: frozen
                 shapes.add(shape)
                 counter.add(stable_hash(page.group, _SHAPE, shape))
                 counter.add(stable_hash(_ALL, _SHAPE, shape))
-    del lsh
+    del lsh, seen
     kept = documents - len(copies)
     least = limits.min_docs
 
