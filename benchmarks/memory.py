@@ -44,6 +44,19 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def peak_of(command: list[str]) -> tuple[float, int]:
+    """Runs a command; its wall time in seconds and the peak RSS (bytes) of its process tree."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(process.pid))
+        time.sleep(0.05)
+    if process.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} exited with {process.returncode}")
+    return time.perf_counter() - started, peak
+
+
 def measure(corpus: Path, workers: int, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "cleaner.cli", "clean", str(corpus), "--out", out, "--quiet",

@@ -52,6 +52,28 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
                             "each one a record of kind 'comments'")
 
 
+LEARNED_RULES = "learned-rules.toml"
+
+
+def _threshold_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument("--dedup-threshold", type=float, default=0.8, metavar="J",
+                        help="estimated Jaccard similarity at which two records are duplicates (default: 0.8; "
+                             "candidates are found reliably from about 0.7)")
+
+
+def _learn_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    from cleaner.core.corpus import Thresholds
+
+    default = Thresholds()
+    parser.add_argument("--min-docs", type=int, default=default.min_docs,
+                        help=f"a line must recur in at least this many documents (default: {default.min_docs})")
+    parser.add_argument("--min-share", type=float, default=default.min_share,
+                        help="... and in at least this share of its host's (or input's) documents, or of all "
+                             f"documents (default: {default.min_share})")
+    parser.add_argument("--per-host", action="store_true",
+                        help="scope each learned rule to the hosts it was seen on (domains = [...])")
+
+
 def _at_least(least: float):  # type: ignore[no-untyped-def]
     """An argparse type: a finite number (of MiB, or seconds), at least ``least``; 0, negatives, nan and inf
     are usage errors."""
@@ -128,6 +150,14 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     run.add_argument("--quiet", "-q", action="store_true", help="print only failures")
     run.add_argument("--strict", action="store_true",
                      help="refuse to run when an example of a --rules file fails (default: warn and run)")
+    learning = clean.add_argument_group("learning and duplicates")
+    learning.add_argument("--learn", action="store_true",
+                          help="first run 'rules suggest' on the inputs and apply what it finds as its own rule "
+                               f"file, OUT/{LEARNED_RULES}")
+    _learn_options(learning)
+    learning.add_argument("--dedup", action="store_true",
+                          help="after the run, mark near duplicates (columns dup_cluster, duplicate); see 'dedup'")
+    _threshold_option(learning)
 
     explain = commands.add_parser("explain", help="show the records of one file and every removal with its rule")
     explain.add_argument("file", type=Path)
@@ -141,12 +171,33 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     for name, text in (("list", "id, kind, purpose and file of every rule"),
                        ("test", "run every rule's junk and keep examples")):
         _rule_options(rules_commands.add_parser(name, help=text))
+    suggest = rules_commands.add_parser(
+        "suggest", help="learn rules from a dump: lines recurring across many documents that no rule removes",
+        description="Reads the inputs as 'clean' does, cleans them with the active rules and writes rule-file "
+                    "entries for the short lines that recur across many documents of one host (or input file) "
+                    "or of the whole corpus. Near-duplicate documents (syndicated copies) count once.")
+    suggest.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or glob patterns")
+    _learn_options(suggest)
+    suggest.add_argument("--out", type=Path, help="write the rule file here (default: print it)")
+    suggest.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="processes cleaning the input (default: all cores); the result is the same for any")
+    _rule_options(suggest)
+    _read_options(suggest)
     show_rule = rules_commands.add_parser("show", help="explain one rule: what it matches, where, examples")
     show_rule.add_argument("rule_id")
     _rule_options(show_rule)
     rule = commands.add_parser("rule", help="same as 'rules show ID'")
     rule.add_argument("rule_id")
     _rule_options(rule)
+
+    dedup = commands.add_parser(
+        "dedup", help="mark or drop near duplicates in an output folder (MinHash + LSH)",
+        description="Clusters the records of OUT by estimated Jaccard similarity of their 5-word shingles. Every "
+                    "record gets dup_cluster (the content_hash of its cluster's kept record) and duplicate; the "
+                    "kept record is the longest, ties going to the earliest in input order. Report: OUT/dedup.json.")
+    dedup.add_argument("out", type=Path)
+    dedup.add_argument("--drop", action="store_true", help="remove the duplicates instead of marking them")
+    _threshold_option(dedup)
 
     show = commands.add_parser("show", help="print records of an output folder")
     show.add_argument("out", type=Path)
@@ -229,10 +280,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _clean(args)
         if args.command == "explain":
             return _explain(args, sys.stdout)
+        if args.command == "rules" and args.rules_command == "suggest":
+            return _suggest(args, sys.stdout)
         if args.command in ("rules", "rule"):
             return _rules(args, sys.stdout)
         if args.command == "show":
             return _show(args, sys.stdout)
+        if args.command == "dedup":
+            return _dedup(args.out, args.dedup_threshold, args.drop)
         if args.command == "eval":
             from cleaner.evaluation import run_cli
 
@@ -300,9 +355,13 @@ def _clean(args: argparse.Namespace) -> int:
         raise CleanerError("--removals needs an output folder; with --out -, 'cleaner explain FILE' shows removals")
     if not streaming and args.out.exists() and not args.out.is_dir():
         raise CleanerError(f"--out {args.out} is a file; give a folder (it is created if missing)")
+    if streaming and (args.learn or args.dedup):
+        raise CleanerError("--learn and --dedup need an output folder, not --out -")
     _check_user_examples(_load(args), strict=args.strict)  # fail on bad rules before any work starts
-    settings = JobSettings(out=str(args.out if streaming else args.out.resolve()),
-                           rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
+    rule_files = [str(Path(p).resolve()) for p in args.rules]
+    if args.learn:
+        rule_files.append(str(_learn_for_clean(args)))
+    settings = JobSettings(out=str(args.out if streaming else args.out.resolve()), rule_paths=tuple(rule_files),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=_html_settings(args),
                            part_bytes=int(args.part_mb * MIB), write_removals=args.removals,
@@ -324,6 +383,8 @@ def _clean(args: argparse.Namespace) -> int:
     progress.finish(result)
     if result.interrupted:
         return EXIT_INTERRUPTED
+    if result.ok and args.dedup:
+        return _dedup(args.out, args.dedup_threshold, drop=False)
     return EXIT_OK if result.ok else EXIT_FAILED
 
 
@@ -340,6 +401,61 @@ def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
         print(f"cleaner: {total.read:,} documents read -> {total.records:,} records from {total.with_records:,} "
               f"documents, {total.empty:,} with nothing to keep, {total.rejected:,} rejected", file=sys.stderr)
     return EXIT_FAILED if problems else EXIT_OK
+
+
+def _dedup(out: Path, threshold: float, drop: bool) -> int:
+    from cleaner.run.dedup import dedup
+
+    if not out.is_dir():
+        raise CleanerError(f"{out}: no such output folder")
+    result = dedup(out, threshold, drop=drop)
+    print(f"cleaner: dedup: {result.summary()}; report in {out / 'dedup.json'}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = None) -> str:
+    """The learned rule file's text for the inputs, with the active rules and read options of ``args``."""
+    from cleaner.core.corpus import Thresholds
+    from cleaner.run.shard import JobSettings, cleaner_for
+    from cleaner.run.suggest import exact_keys, file_source, learn, suggest_rule_file
+
+    if args.min_docs < 1 or not 0 <= args.min_share <= 1:
+        raise CleanerError("--min-docs must be at least 1 and --min-share between 0 and 1")
+    if args.workers < 1:
+        raise CleanerError("--workers must be at least 1")
+    _load(args)  # fail on bad rules before any work starts
+    settings = JobSettings(out="", rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
+                           builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
+                           read=_read_settings(args), html=_html_settings(args),
+                           time_budget=getattr(args, "time_budget", 60.0))
+    learned = learn(file_source(inputs, settings, workers=args.workers, exclude=exclude),
+                    thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner_for(settings)),
+                    per_host=args.per_host)
+    print(f"cleaner: rules suggest: {learned.summary()}", file=sys.stderr)
+    return suggest_rule_file(learned, name="Learned rules", sources=inputs)
+
+
+def _suggest(args: argparse.Namespace, out: TextIO) -> int:
+    from cleaner.io.writers import write_text_atomically
+
+    text = _learned(args, args.inputs)
+    if args.out:
+        write_text_atomically(args.out, text)
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+def _learn_for_clean(args: argparse.Namespace) -> Path:
+    """OUT/learned-rules.toml, learned from the inputs unless an earlier run of this job left it (a resumed
+    run must apply the same rules; --overwrite learns again)."""
+    from cleaner.io.writers import write_text_atomically
+
+    target = args.out.resolve() / LEARNED_RULES
+    if args.overwrite or not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomically(target, _learned(args, args.inputs, exclude=str(args.out)))
+    return target
 
 
 def _explain(args: argparse.Namespace, out: TextIO) -> int:

@@ -240,11 +240,15 @@ def test_disk_full_leaves_no_finished_looking_part(tmp_path, corpus, monkeypatch
 
 def test_ray_executor_gives_the_same_output(tmp_path, corpus) -> None:
     local, distributed = tmp_path / "local", tmp_path / "ray"
-    assert main(["clean", corpus["path"], "--out", str(local), "--workers", "1", "--quiet", "--shard-mb", "2"]) == 0
+    assert main(["clean", corpus["path"], "--out", str(local), "--workers", "1", "--quiet", "--shard-mb", "2",
+                 "--dedup"]) == 0
     assert main(["clean", corpus["path"], "--out", str(distributed), "--executor", "ray", "--workers", "2",
-                 "--quiet", "--shard-mb", "2"]) == 0
+                 "--quiet", "--shard-mb", "2", "--dedup"]) == 0
     assert _records(local).equals(_records(distributed))
     assert json.loads((distributed / "manifest.json").read_text())["balanced"]
+    # Signatures are computed in the Ray tasks; the clusters they give are the same as a local run's.
+    assert "dup_cluster" in _records(distributed).columns
+    assert json.loads((local / "dedup.json").read_text()) == json.loads((distributed / "dedup.json").read_text())
 
 
 def test_a_document_that_cannot_be_written_is_one_reject_not_a_lost_shard(tmp_path, monkeypatch) -> None:

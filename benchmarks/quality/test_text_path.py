@@ -21,8 +21,8 @@ MIN_WITHOUT_REMOVED = {"blocks": 0.15, "trafilatura": 0.12}
 
 
 @pytest.fixture(scope="module")
-def figures(eval_data: Path) -> dict:
-    results = evaluate_text_path(eval_data)
+def figures(eval_data: Path, dumped: list) -> dict:
+    results = evaluate_text_path(eval_data, dumps=dumped)
     print("\n" + table(results))
     return results
 

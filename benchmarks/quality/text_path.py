@@ -23,7 +23,7 @@ import json
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -155,19 +155,26 @@ def _page_types(data: Path) -> dict[str, str]:
     return types
 
 
-def evaluate_text_path(data: Path, limit: int | None = None, cleaner: Cleaner | None = None
-                       ) -> dict[str, dict[str, dict[str, float]]]:
-    """Figures by dump style, then page type (and "all"), then metric."""
+def dumped_pages(data: Path, limit: int | None = None) -> Iterator[tuple[Page, dict[str, str]]]:
+    """Every page with its dump in each style."""
+    for page in pages(data, limit):
+        yield page, {style: dump_of(page.html, page.url) for style, dump_of in DUMPERS.items()}
+
+
+def evaluate_text_path(data: Path, limit: int | None = None, cleaner: Cleaner | None = None, *,
+                       dumps: Iterable[tuple[Page, dict[str, str]]] | None = None,
+                       cleaners: Mapping[str, Cleaner] | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Figures by dump style, then page type (and "all"), then metric. ``dumps``: pages already dumped
+    (else they are made here); ``cleaners``: a cleaner per style (else ``cleaner``, else the built-ins)."""
     built = cleaner or Cleaner()
     types = _page_types(data) if (data / "wcxb-dev").is_dir() else {}
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     seconds = defaultdict(float)
-    for page in pages(data, limit):
+    for page, by_style in (dumps if dumps is not None else dumped_pages(data, limit)):
         page_type = types.get(page.page_id, page.page_type) if page.set_name == "wcxb" else page.page_type
-        for style, dump_of in DUMPERS.items():
-            dump = dump_of(page.html, page.url)
+        for style, dump in by_style.items():
             started = time.perf_counter()
-            records = built.clean(dump, url=page.url)
+            records = (cleaners or {}).get(style, built).clean(dump, url=page.url)
             seconds[style] += time.perf_counter() - started
             main = next((r.text for r in records if r.kind == "main"), "")
             before, after = word_prf(dump, page.truth), word_prf(main, page.truth)

@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from cleaner.core.corpus import content_hash
 from cleaner.core.errors import CleanerError
 from cleaner.core.records import Cleaned, Record, Removal
 from cleaner.io.readers import Document, Rejected
@@ -36,6 +37,7 @@ RECORD_SCHEMA: dict[str, Any] = {
     "input_position": pl.Int64,
     "metadata": pl.String,
     "fields": pl.String,
+    "content_hash": pl.String,
 }
 REJECT_SCHEMA: dict[str, Any] = {
     "input_path": pl.String,
@@ -139,11 +141,16 @@ def write_atomically(final: Path, frame: pl.DataFrame, *, row_group_rows: int = 
 
 
 def write_json_atomically(final: Path, value: Any) -> None:
+    write_text_atomically(final, json.dumps(value, indent=2, sort_keys=True, default=str))
+
+
+def write_text_atomically(final: Path, text: str) -> None:
+    """Writes a whole file under a temporary name, then renames it: readers see the old file or the new one."""
     final.parent.mkdir(parents=True, exist_ok=True)
     temporary = final.with_name(f".{final.name}.tmp")
     try:
         with open(temporary, "w", encoding="utf-8") as handle:
-            json.dump(value, handle, indent=2, sort_keys=True, default=str)
+            handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, final)
@@ -172,6 +179,7 @@ def record_row(record: Record, document: Document, published_at: datetime | None
         "metadata": json.dumps(dict(record.metadata), ensure_ascii=False) if record.metadata else None,
         "fields": _writable(json.dumps(dict(document.fields), ensure_ascii=False, default=str))
         if document.fields else None,
+        "content_hash": content_hash(record.text),
     }
 
 

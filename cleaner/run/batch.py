@@ -401,7 +401,7 @@ def _claim(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
     if overwrite and out.exists():
         # State first: a kill in the middle then leaves data without markers (redone), never markers
         # vouching for data already deleted.
-        for name in (STATE, MANIFEST, "records", "rejects", "removals"):
+        for name in (STATE, MANIFEST, "records", "rejects", "removals", "signatures", "dedup.json"):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)

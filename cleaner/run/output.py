@@ -45,13 +45,14 @@ def read_output(out: str | Path) -> Output:
     from cleaner.io.writers import RECORD_SCHEMA, REJECT_SCHEMA, REMOVAL_SCHEMA
     from cleaner.run.batch import MANIFEST
     from cleaner.run.plan import STATE
-    from cleaner.run.shard import RECORDS, REJECTS, REMOVALS, ShardReport
+    from cleaner.run.shard import RECORDS, REJECTS, REMOVALS, SIGNATURES, ShardReport
 
     folder = Path(out)
     manifest_path = folder / MANIFEST
     if not (folder / STATE).is_dir() and not manifest_path.is_file():
         raise OutputReadError(f"{folder} is not a cleaner output folder (no {STATE}/ and no {MANIFEST})")
-    parts: dict[str, list[str]] = {RECORDS: [], REJECTS: [], REMOVALS: []}
+    # Signatures (MinHash, for dedup) are the job's own working data: committed like the rest, not returned.
+    parts: dict[str, list[str]] = {RECORDS: [], REJECTS: [], REMOVALS: [], SIGNATURES: []}
     for marker in sorted((folder / STATE / "shards").glob("*.json")):
         try:
             report = ShardReport.from_json(json.loads(marker.read_text(encoding="utf-8")))

@@ -35,9 +35,11 @@ from cleaner.io.writers import (
     unwritable_field,
     write_json_atomically,
 )
+from cleaner.run.dedup import SIGNATURE_SCHEMA, signature_row
 from cleaner.run.plan import STATE, Shard
 
 RECORDS, REJECTS, REMOVALS = "records", "rejects", "removals"
+SIGNATURES = "signatures"
 #: What an executor yields per shard: its report, or the exception that stopped it.
 Outcomes = Iterator[tuple[Shard, "ShardReport | BaseException"]]
 #: Rows are written in parts of about this much text per shard and output kind.
@@ -177,7 +179,7 @@ def marker_path(out: Path, key: str) -> Path:
 
 def discard_partial(out: Path, key: str) -> None:
     """Remove whatever an unfinished earlier attempt at this shard left, so it is written exactly once."""
-    for kind in (RECORDS, REJECTS, REMOVALS):
+    for kind in (RECORDS, REJECTS, REMOVALS, SIGNATURES):
         folder = out / kind
         if folder.is_dir():
             for stale in [*folder.glob(f"{key}-*.parquet"), *folder.glob(f".{key}-*.tmp")]:
@@ -203,11 +205,13 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
 
     records, rejects = part_writer(RECORDS, RECORD_SCHEMA), part_writer(REJECTS, REJECT_SCHEMA)
     removals = part_writer(REMOVALS, REMOVAL_SCHEMA) if settings.write_removals else None
+    # Signatures are small (about 600 bytes a record): a part per 64 MB of records text is plenty.
+    signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA)
     report = ShardReport(shard.key, shard.size)
     for piece in shard.pieces:
         clean_items(piece.path, piece.start, read_piece(piece, settings.read), cleaner, report, records, rejects,
-                    removals, live)
-    for writer in (records, rejects, removals):
+                    removals, live, signatures)
+    for writer in (records, rejects, removals, signatures):
         if writer is not None:
             writer.close()
             report.parts.extend(f"{writer.folder.name}/{p}" for p in writer.parts)
@@ -225,8 +229,8 @@ class RowSink(Protocol):
 
 
 def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cleaner: Cleaner, report: ShardReport,
-                records: RowSink, rejects: RowSink, removals: RowSink | None, live: LiveCounter | None = None
-                ) -> None:
+                records: RowSink, rejects: RowSink, removals: RowSink | None, live: LiveCounter | None = None,
+                signatures: RowSink | None = None) -> None:
     """Cleans what a reader yields for one input, counting every item under ``path`` in ``report``."""
     counts = report.files.setdefault(path, FileCounts())
     position = start
@@ -247,13 +251,14 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
             counts.rejected += 1
             report.reject(rejects, item)
         else:
-            _clean_document(item, cleaner, counts, report, records, rejects, removals)
+            _clean_document(item, cleaner, counts, report, records, rejects, removals, signatures)
         if live is not None:
             live.add(1, item.size if isinstance(item, Document) else 0)
 
 
 def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, report: ShardReport,
-                    records: RowSink, rejects: RowSink, removals: RowSink | None) -> None:
+                    records: RowSink, rejects: RowSink, removals: RowSink | None,
+                    signatures: RowSink | None = None) -> None:
     """Cleans one document and writes its rows, all or none: whatever any step raises, or a row that could
     not be encoded, makes the document a reject with the reason, and the shard goes on."""
     try:
@@ -288,3 +293,5 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
     counts.records += len(cleaned.records)
     for row in rows:
         records.add(row, len(row["text"]))
+        if signatures is not None:
+            signatures.add(signature_row(row), 600)
