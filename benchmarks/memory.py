@@ -61,15 +61,10 @@ def measure(corpus: Path, workers: int, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory() as out:
         command = [sys.executable, "-m", "cleaner.cli", "clean", str(corpus), "--out", out, "--quiet",
                    "--workers", str(workers), *extra]
-        started = time.perf_counter()
-        process = subprocess.Popen(command)
-        peak = 0
-        while process.poll() is None:
-            peak = max(peak, tree_rss(process.pid))
-            time.sleep(0.05)
-        seconds = time.perf_counter() - started
-        if process.returncode != 0:
-            raise SystemExit(f"cleaner exited with {process.returncode}")
+        try:
+            seconds, peak = peak_of(command)
+        except RuntimeError as exc:
+            raise SystemExit(str(exc)) from None
         manifest = json.loads((Path(out) / "manifest.json").read_text())
     size = corpus.stat().st_size
     return {"corpus": str(corpus), "input_mb": round(size / 2**20, 1), "workers": workers,

@@ -168,6 +168,13 @@ def _reaped(process: subprocess.Popen) -> Iterator[None]:
             process.wait()
 
 
+def _run_in_background(corpus: dict, out: Path, *extra: str) -> subprocess.Popen:
+    """The CLI on the shared corpus with two workers, in its own session, as a user would start it."""
+    command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
+               "--shard-mb", "0.5", *extra]
+    return subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
 def _worker_pids(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     return [int(c) for c in children]
@@ -178,9 +185,7 @@ def test_killed_worker_is_reported_and_resume_completes(tmp_path, corpus) -> Non
     assert main(["clean", corpus["path"], "--out", str(reference), "--workers", "1", "--quiet",
                  "--shard-mb", "0.5"]) == 0
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
-               "--shard-mb", "0.5", "--quiet"]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = _run_in_background(corpus, out, "--quiet")
     with _reaped(process):
         _wait_for_markers(out, 2, process)
         workers = [p for p in _worker_pids(process.pid)
@@ -198,9 +203,7 @@ def test_killed_worker_is_reported_and_resume_completes(tmp_path, corpus) -> Non
 
 def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, corpus) -> None:
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
-               "--shard-mb", "0.5"]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = _run_in_background(corpus, out)
     with _reaped(process):
         _wait_for_markers(out, 2, process)
         os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C sends: the whole foreground group
@@ -518,9 +521,7 @@ def test_a_corrupt_parquet_file_keeps_the_rows_before_the_damage_and_counts_the_
 
 def test_a_killed_main_process_takes_its_workers_and_resource_tracker_with_it(tmp_path, corpus) -> None:
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "cleaner.cli", "clean", corpus["path"], "--out", str(out), "--workers", "2",
-               "--shard-mb", "0.5", "--quiet"]
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    process = _run_in_background(corpus, out, "--quiet")
     with _reaped(process):
         _wait_for_markers(out, 1, process)
         children = _worker_pids(process.pid)
