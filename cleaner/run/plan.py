@@ -45,9 +45,9 @@ def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[st
     for spec in inputs:
         path = Path(spec)
         if path.is_dir():
-            outputs = _earlier_outputs(path)
-            matches = [p for p in path.rglob("*") if p.is_file() and _wanted(p, path, skip)
-                       and not any(folder in p.parents for folder in outputs)]
+            files = [p for p in path.rglob("*") if p.is_file()]  # one walk: large input trees are slow to list
+            outputs = _earlier_outputs(files)
+            matches = [p for p in files if _wanted(p, path, skip) and not any(o in p.parents for o in outputs)]
             if not matches:
                 raise InputSpecError(f"{spec}: the folder holds no input file (names ending in "
                                      f"{', '.join(sorted(INPUT_SUFFIXES))}; hidden files and earlier outputs "
@@ -64,11 +64,11 @@ def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[st
     return sorted(found)
 
 
-def _earlier_outputs(root: Path) -> list[Path]:
-    """Folders under ``root`` that hold a cleaner run: its ``_state/run.json`` or its manifest beside records."""
-    found = {marker.parent.parent for marker in root.rglob(f"{STATE}/run.json")}
-    found.update(manifest.parent for manifest in root.rglob("manifest.json")
-                 if (manifest.parent / "records").is_dir())
+def _earlier_outputs(files: Sequence[Path]) -> list[Path]:
+    """The folders among ``files`` that hold a cleaner run: its ``_state/run.json``, or its manifest beside
+    a records folder."""
+    found = {f.parent.parent for f in files if f.name == "run.json" and f.parent.name == STATE}
+    found.update(f.parent for f in files if f.name == "manifest.json" and (f.parent / "records").is_dir())
     for folder in sorted(found):
         log.warning("skipping %s: it holds the output of an earlier cleaner run, not input", folder)
     return sorted(found)
