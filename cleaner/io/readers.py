@@ -414,28 +414,29 @@ def read_piece(piece: Piece, options: ReadOptions) -> Iterator[Document | Reject
         yield Rejected(path, piece.start, None, f"read error: {exc.strerror or exc}")
 
 
-def _whole_file(piece: Piece, compression: Compression, options: ReadOptions) -> tuple[str, bytes, str | None]:
-    """The document id, content and, for content that is not text, why: for one-document formats."""
+def _whole_file(piece: Piece, compression: Compression, options: ReadOptions) -> bytes:
+    """The content of a one-document file, within the document-size limit."""
     with open_input(piece.path, compression, options) as stream:
-        data = _read_capped(stream, options.max_document_bytes)
-    return doc_stem(piece.path), data, binary_reason(data)
+        return _read_capped(stream, options.max_document_bytes)
+
+
+def _single_document(path: str, doc_id: str, data: bytes, *, html: bool) -> Document | Rejected:
+    """One document from whole content (a text file, an HTML page, standard input), or why it is none."""
+    reason = binary_reason(data)
+    if reason:
+        return Rejected(path, 0, doc_id, reason, data[:80].decode("latin-1"))
+    if html:
+        return Document(doc_id, path, 0, html=data)
+    text, notes = decode_text(data)
+    return Document(doc_id, path, 0, text=text, fields=notes or NO_FIELDS)
 
 
 def _read_text(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
-    doc_id, data, reason = _whole_file(piece, compression, options)
-    if reason:
-        yield Rejected(piece.path, 0, doc_id, reason, data[:80].decode("latin-1"))
-        return
-    text, notes = decode_text(data)
-    yield Document(doc_id, piece.path, 0, text=text, fields=notes or NO_FIELDS)
+    yield _single_document(piece.path, doc_stem(piece.path), _whole_file(piece, compression, options), html=False)
 
 
 def _read_html(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
-    doc_id, data, reason = _whole_file(piece, compression, options)
-    if reason:
-        yield Rejected(piece.path, 0, doc_id, reason, data[:80].decode("latin-1"))
-        return
-    yield Document(doc_id, piece.path, 0, html=data)
+    yield _single_document(piece.path, doc_stem(piece.path), _whole_file(piece, compression, options), html=True)
 
 
 def _read_jsonl(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
@@ -489,21 +490,15 @@ def read_stream(stream: IO[bytes], options: ReadOptions, name: str = STDIN) -> I
     if fmt in ("jsonl", "json") and head.lstrip().startswith(b"{"):
         yield from _jsonl_documents(stream, name, "stdin", options)
         return
+    if fmt not in ("text", "html"):
+        yield Rejected(name, 0, None, f"{fmt} cannot be read from standard input; pass the file by name")
+        return
     try:
         data = _read_capped(stream, options.max_document_bytes)
     except InputError as exc:
         yield Rejected(name, 0, None, str(exc))
         return
-    reason = binary_reason(data)
-    if reason:
-        yield Rejected(name, 0, "stdin", reason, data[:80].decode("latin-1"))
-    elif fmt == "html":
-        yield Document("stdin", name, 0, html=data)
-    elif fmt == "text":
-        text, notes = decode_text(data)
-        yield Document("stdin", name, 0, text=text, fields=notes or NO_FIELDS)
-    else:
-        yield Rejected(name, 0, None, f"{fmt} cannot be read from standard input; pass the file by name")
+    yield _single_document(name, "stdin", data, html=fmt == "html")
 
 
 def _skip_line(stream: IO[bytes]) -> int:
@@ -551,7 +546,8 @@ def _object_document(value: Any, path: str, where: int, stem: str, options: Read
 def _read_json(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
     """A .json file: one JSON object (one document) or an array of them, pretty-printed or not. A file that
     is not one JSON value but JSON lines (a .json name is common for those) is read as JSON lines."""
-    doc_id, data, reason = _whole_file(piece, compression, options)
+    doc_id, data = doc_stem(piece.path), _whole_file(piece, compression, options)
+    reason = binary_reason(data)
     if reason:
         yield Rejected(piece.path, 0, doc_id, reason, data[:80].decode("latin-1"))
         return

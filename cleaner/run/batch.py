@@ -231,10 +231,7 @@ class Totals:
         self.size += report.size
 
     def total(self) -> FileCounts:
-        summed = FileCounts()
-        for counts in self.files.values():
-            summed.add(counts)
-        return summed
+        return FileCounts.summed(self.files.values())
 
 
 @dataclass

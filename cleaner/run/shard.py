@@ -11,7 +11,7 @@ import json
 import re
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +91,13 @@ class FileCounts:
     def add(self, other: FileCounts) -> None:
         for name in ("read", "with_records", "empty", "rejected", "records"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @classmethod
+    def summed(cls, counts: Iterable[FileCounts]) -> FileCounts:
+        total = cls()
+        for one in counts:
+            total.add(one)
+        return total
 
 
 @dataclass

@@ -27,13 +27,11 @@ class JsonLines:
     """A row sink writing each row as one JSON object on its own line."""
 
     stream: TextIO
-    rows: int = 0
 
     def add(self, row: dict[str, Any], size: int) -> None:
         shown = {key: (json.loads(value) if key in _NESTED and isinstance(value, str) else value)
                  for key, value in row.items()}
         self.stream.write(json.dumps(shown, ensure_ascii=False, default=_plain) + "\n")
-        self.rows += 1
 
 
 @dataclass
@@ -62,10 +60,7 @@ class StreamResult:
     report: ShardReport = field(default_factory=lambda: ShardReport("stream", 0))
 
     def total(self) -> FileCounts:
-        summed = FileCounts()
-        for counts in self.report.files.values():
-            summed.add(counts)
-        return summed
+        return FileCounts.summed(self.report.files.values())
 
 
 def stream_clean(inputs: Sequence[str], settings: JobSettings, out: TextIO, errors: TextIO,
