@@ -56,7 +56,7 @@ LEARNED_RULES = "learned-rules.toml"
 
 
 def _threshold_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
-    parser.add_argument("--dedup-threshold", type=float, default=0.8, metavar="J",
+    parser.add_argument("--dedup-threshold", type=_share, default=0.8, metavar="J",
                         help="estimated Jaccard similarity at which two records are duplicates (default: 0.8; "
                              "candidates are found reliably from about 0.7)")
 
@@ -67,37 +67,36 @@ def _learn_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) ->
     default = Thresholds()
     parser.add_argument("--min-docs", type=int, default=default.min_docs,
                         help=f"a line must recur in at least this many documents (default: {default.min_docs})")
-    parser.add_argument("--min-share", type=float, default=default.min_share,
+    parser.add_argument("--min-share", type=_share, default=default.min_share,
                         help="... and in at least this share of its host's (or input's) documents, or of all "
                              f"documents (default: {default.min_share})")
     parser.add_argument("--per-host", action="store_true",
                         help="scope each learned rule to the hosts it was seen on (domains = [...])")
 
 
-def _at_least(least: float):  # type: ignore[no-untyped-def]
-    """An argparse type: a finite number (of MiB, or seconds), at least ``least``; 0, negatives, nan and inf
-    are usage errors."""
+def _number(least: float, most: float = math.inf):  # type: ignore[no-untyped-def]
+    """An argparse type: a finite number between ``least`` and ``most``; nan, inf and numbers outside are usage
+    errors."""
     def parse(value: str) -> float:
         try:
             number = float(value)
         except ValueError:
             raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-        if not math.isfinite(number) or number < least:
-            raise argparse.ArgumentTypeError(f"must be a finite number, at least {least:g}, got {value!r}")
+        if not math.isfinite(number) or not least <= number <= most:
+            bound = f"a finite number, at least {least:g}" if most == math.inf else f"between {least:g} and {most:g}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value!r}")
         return number
 
     return parse
 
 
-def _share(value: str) -> float:
-    """An argparse type: a share between 0 and 1."""
-    try:
-        number = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0.0 <= number <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value!r}")
-    return number
+def _at_least(least: float):  # type: ignore[no-untyped-def]
+    """A size (MiB), a count or seconds: at least ``least``, so 0 and negatives are usage errors."""
+    return _number(least)
+
+
+#: A share of something, between 0 and 1.
+_share = _number(0.0, 1.0)
 
 
 def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentParser:
@@ -419,8 +418,8 @@ def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = 
     from cleaner.run.shard import JobSettings, cleaner_for
     from cleaner.run.suggest import exact_keys, file_source, learn, suggest_rule_file
 
-    if args.min_docs < 1 or not 0 <= args.min_share <= 1:
-        raise CleanerError("--min-docs must be at least 1 and --min-share between 0 and 1")
+    if args.min_docs < 1:  # --min-share is checked by its argparse type
+        raise CleanerError("--min-docs must be at least 1")
     if args.workers < 1:
         raise CleanerError("--workers must be at least 1")
     _load(args)  # fail on bad rules before any work starts
