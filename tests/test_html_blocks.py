@@ -242,3 +242,22 @@ def test_teaser_detector_keeps_a_page_whose_content_is_a_list() -> None:
     assert [r.kind for r in cleaned.records] == ["main"]
     assert "DETECT-TEASERS" not in cleaned.hits()
     assert "Eastbay to the Seal Rocks" in cleaned.records[0].text
+
+
+def test_a_line_is_judged_by_where_its_text_unit_sits() -> None:
+    """A one-word line that extraction gave is removed when every element holding exactly that text lies
+    in a removed block, even when the word also occurs inside sentences of the article; a line the page
+    also holds outside the blocks is kept."""
+    from lxml import html as lxml_html
+
+    from cleaner.io.html_blocks import TreeRules
+
+    page = lxml_html.document_fromstring(
+        "<html><body><main><h1>Title</h1><p>Careers at the harbour pay well, and the authority said so on "
+        "Monday, adding that the terminal will open in June.</p><p>Contact</p></main>"
+        '<div id="navFooter"><ul><li><a href="/careers">Careers</a></li><li><a href="/c">Contact</a></li>'
+        "</ul></div></body></html>")
+    findings = TreeRules.from_ruleset(cleaner.Cleaner().rules).apply(page, None, keep_comments=False)
+    assert "HTM025" in {r.rule_id for r in findings.removals}
+    extracted = "Careers at the harbour pay well, and the authority said so on Monday.\nCareers\nContact"
+    assert findings.strip(extracted) == "Careers at the harbour pay well, and the authority said so on Monday.\nContact"

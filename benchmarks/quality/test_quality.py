@@ -18,10 +18,10 @@ from cleaner.io.html_blocks import TreeRules
 
 pytestmark = pytest.mark.eval
 THROUGHPUT_FLOOR = 0.9  # pages per second, relative to plain trafilatura in the same run
-#: The issue's goal is at most half of trafilatura's share of WCXB `without` snippets leaked. Measured
-#: with the HTML rules: 0.0456 against 0.0627 (0.73; 0.0525 before them); the leaks left are mostly
-#: calls to action, shop and forum furniture that no rule names. This floor keeps what was reached.
-LEAK_RATIO_FLOOR = 0.75
+#: The issue's goal: at most half of trafilatura's share of WCXB `without` snippets leaked. Measured: 0.0308
+#: against 0.0627 (0.49; 0.0525 before the HTML rules, 0.0456 with them in round 3): lines are judged by the
+#: text unit they came from, class-named footers are dropped, and interface labels are line rules.
+LEAK_RATIO_GOAL = 0.5
 #: The tree step (HTML rules and detectors) may add at most this share to the HTML path's time.
 TREE_STEP_COST = 0.25
 
@@ -55,8 +55,8 @@ def test_wcxb_matches_or_beats_trafilatura(figures, request) -> None:
     assert ours["word_f1"] >= theirs["word_f1"]
     ratio = ours["without_leaked"] / theirs["without_leaked"]
     print(f"\nwithout leaked: cleaner {ours['without_leaked']}, trafilatura {theirs['without_leaked']} "
-          f"({ratio:.2f}x; goal 0.5x, floor {LEAK_RATIO_FLOOR}x)")
-    assert ratio <= LEAK_RATIO_FLOOR
+          f"({ratio:.3f}x; goal {LEAK_RATIO_GOAL}x)")
+    assert ratio <= LEAK_RATIO_GOAL
     _speed(request, ours, theirs)
 
 

@@ -13,6 +13,7 @@ on first use, so ``import cleaner`` loads neither lxml nor trafilatura.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -88,10 +89,20 @@ class TreeFindings:
     block_words: list[tuple[str, str]] = field(default_factory=list)
     #: The page's text, read before extraction (trafilatura prunes the tree it is given).
     page_text: str = ""
+    #: How often each text unit (:func:`_units`) occurs on the page, and inside removed blocks.
+    page_units: Counter[str] = field(default_factory=Counter)
+    removed_units: Counter[str] = field(default_factory=Counter)
 
     def strip(self, text: str) -> str:
-        """The extracted text without the lines that came from a removed block: lines whose words occur in
-        the blocks as often as on the whole page (a line also found outside the blocks is kept)."""
+        """The extracted text without the lines that came from a removed block.
+
+        A line is matched first against the page's text units (the text between two block-level
+        boundaries, see :func:`_units`): when the page holds the line as a whole unit, the line goes only
+        if every such unit lies inside a removed block, so a one-word line ("Home", "Careers") is judged by
+        where that unit sits, not by how often the word occurs in the page's sentences. A line that is no
+        unit of the page (trafilatura joined or split units) falls back to word counts: its words occur
+        in the blocks as often as on the whole page (a line also found outside the blocks is kept).
+        """
         if not self.block_words:
             return text
         blocks = [" | ".join(words[way] for words in self.block_words) for way in (0, 1)]
@@ -99,6 +110,12 @@ class TreeFindings:
         kept = []
         for line in text.split("\n"):
             words = _words(line)
+            on_page = self.page_units.get(words, 0) if words else 0
+            if on_page:
+                if self.removed_units.get(words, 0) >= on_page:
+                    continue
+                kept.append(line)
+                continue
             ways = [way for way in (0, 1) if words and words in blocks[way]]
             if ways:
                 page_words = _words(self.page_text) if page_words is None else page_words
@@ -226,6 +243,8 @@ class TreeRules:
         findings.page_text = page_text
         if self.detectors:
             _detect(tree, url, protected, findings, taken)
+        if taken:
+            findings.page_units, findings.removed_units = _units(body if body is not None else tree, taken)
         return findings
 
 
@@ -332,6 +351,68 @@ def _extractable_text(element: Any) -> str:
         elif inner is not element and inner.tail:
             pieces.append(inner.tail)
     return " ".join(pieces)
+
+
+#: Tags that end a text unit (:func:`_units`): elements laid out as blocks, line breaks and controls.
+_UNIT_BREAKS = frozenset({
+    "a", "address", "article", "aside", "blockquote", "body", "br", "button", "caption", "center", "dd", "details",
+    "dialog", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+    "h5", "h6", "header", "hr", "html", "label", "legend", "li", "main", "menu", "nav", "ol", "option", "p",
+    "pre", "section", "select", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
+#: Tags whose text is never shown.
+_UNSEEN = frozenset({"script", "style", "template", "noscript", "head", "title"})
+
+
+def _units(root: Any, removed: set[Any]) -> tuple[Counter[str], Counter[str]]:
+    """The page's text units and how many of each lie inside removed blocks.
+
+    A unit is the text between two block-level boundaries (:data:`_UNIT_BREAKS`), as words
+    (:func:`_words`): what extraction gives as a line (a paragraph, a heading, a list item, a link alone
+    in a menu's item). The start and end of a removed block are boundaries too, so a unit is wholly inside
+    or wholly outside the removed blocks.
+    """
+    from lxml import etree
+
+    page: Counter[str] = Counter()
+    inside: Counter[str] = Counter()
+    pieces: list[str] = []
+    depth = 0  # how many removed blocks hold the current position
+
+    def flush() -> None:
+        words = _words(" ".join(pieces))
+        pieces.clear()
+        if words:
+            page[words] += 1
+            if depth:
+                inside[words] += 1
+
+    walk = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walk:
+        tag = element.tag
+        if not isinstance(tag, str):  # comments, processing instructions: only their tail is text
+            if event == "end" and element.tail:
+                pieces.append(element.tail)
+            continue
+        if event == "start":
+            if tag in _UNSEEN:
+                walk.skip_subtree()  # the end event still comes, with the tail
+                continue
+            if tag in _UNIT_BREAKS or element in removed:
+                flush()
+            if element in removed:
+                depth += 1
+            if element.text:
+                pieces.append(element.text)
+        else:
+            if tag in _UNIT_BREAKS or element in removed:
+                flush()
+            if element in removed:
+                depth -= 1
+            if element.tail and element is not root:
+                pieces.append(element.tail)
+    flush()
+    return page, inside
 
 
 def _spaced_text(element: Any) -> str:
