@@ -52,7 +52,7 @@ class Cleaner:
         self.engine = Engine(ruleset, options)
         self.html_options = html_options or HtmlOptions()
         #: The HTML rules and detectors, run on a page's tree before extraction (compiled on first page).
-        self.tree_rules = TreeRules.from_ruleset(ruleset, detectors=self.html_options.detect_blocks)
+        self.tree_rules = TreeRules.from_ruleset(ruleset, detectors=self.html_options.detectors())
 
     @property
     def rules(self) -> RuleSet:

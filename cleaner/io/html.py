@@ -72,6 +72,16 @@ class HtmlOptions:
     #: Off by default: on the evaluation sets it cost word F1 (0.8332 to 0.8320 on WCXB) and removed
     #: no leaked snippet; see the README.
     detect_blocks: bool = False
+    #: Also look for comment threads no HTML rule names (the comment detector): removed from the article,
+    #: one ``comments`` record per comment when comments are kept.
+    detect_comments: bool = True
+
+    def detectors(self) -> tuple[str, ...]:
+        """The ids of the detectors these options turn on."""
+        from cleaner.io.html_blocks import COMMENT_DETECTOR, TEASER_DETECTOR
+
+        return tuple(name for name, on in ((TEASER_DETECTOR, self.detect_blocks),
+                                           (COMMENT_DETECTOR, self.detect_comments)) if on)
 
     @cached_property
     def extractor(self) -> Any:

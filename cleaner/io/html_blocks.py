@@ -29,8 +29,11 @@ from cleaner.core.text import host_of
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
 TEASER_DETECTOR = "DETECT-TEASERS"
+COMMENT_DETECTOR = "DETECT-COMMENTS"
 DETECTORS = {
     TEASER_DETECTOR: "repeated sibling items, each a link with a headline-like text (a list of other articles)",
+    COMMENT_DETECTOR: "repeated sibling items, each a short text with an author or time and a reply control or "
+                      "avatar, after the article (a comment thread no rule names)",
 }
 
 
@@ -167,12 +170,15 @@ class TreeRules:
     use (lxml's compiled XPath objects are safe to share between threads for evaluation).
     """
 
-    def __init__(self, rules: Iterable[HtmlRule], *, detectors: bool = False) -> None:
+    def __init__(self, rules: Iterable[HtmlRule], *, detectors: Iterable[str] = ()) -> None:
         self.rules = tuple(rules)
-        self.detectors = detectors
+        self.detectors = frozenset(detectors)
+        unknown = self.detectors - DETECTORS.keys()
+        if unknown:
+            raise ValueError(f"unknown detector {', '.join(sorted(unknown))}; known: {', '.join(DETECTORS)}")
 
     @classmethod
-    def from_ruleset(cls, ruleset: RuleSet, *, detectors: bool = False) -> TreeRules:
+    def from_ruleset(cls, ruleset: RuleSet, *, detectors: Iterable[str] = ()) -> TreeRules:
         return cls((r for r in ruleset if isinstance(r, HtmlRule)), detectors=detectors)
 
     @cached_property
@@ -241,8 +247,10 @@ class TreeRules:
                 findings.removals.append(TreeRemoval(compiled.rule.id, _spaced_text(element)))
                 findings.block_words.append(_both_words(element))
         findings.page_text = page_text
-        if self.detectors:
+        if TEASER_DETECTOR in self.detectors:
             _detect(tree, url, protected, findings, taken)
+        if COMMENT_DETECTOR in self.detectors:
+            _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments)
         if taken:
             findings.page_units, findings.removed_units = _units(body if body is not None else tree, taken)
         return findings
@@ -617,6 +625,135 @@ def _teaser(item: Any, url: str | None) -> BlockRecord | None:
     return BlockRecord("related", title, _absolute(headline.get("href"), url), None, _time(time), rest)
 
 
+#: Comment-thread detector bounds (a thread no rule names, after MDR's repeated records): at least this
+#: many sibling items of one tag and class look like comments...
+COMMENT_MIN_ITEMS = 3
+#: ...and at least this share of the group does...
+COMMENT_SHARE = 0.6
+#: ...an item being a comment when its own text (replies left out) is this long...
+COMMENT_CHARS = (15, 4000)
+#: ...and the page holds an article before the thread: paragraphs outside it with at least this much text.
+#: A forum or Q&A page, whose first post is one of the items, has none (its replies are its content).
+ARTICLE_BEFORE_CHARS = 600
+_REPLY_WORDS = frozenset({"reply", "replies", "respond", "antworten", "répondre", "responder", "rispondi",
+                          "beantwoorden", "report", "flag", "quote", "permalink", "like", "upvote", "downvote"})
+_AUTHOR_CLASS = regex.compile(r"author|user|name|nick|commenter|poster|byline", regex.I)
+_TIME_CLASS = regex.compile(r"date|time|ago|posted|published|meta|when", regex.I)
+_AVATAR = regex.compile(r"avatar|gravatar|userpic|profile", regex.I)
+_REPLY_CLASS = regex.compile(r"reply|respond", regex.I)
+_DATE_TEXT = regex.compile(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? "
+    r"\d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* "
+    r"\d{4}|\d{1,3} (?:second|minute|hour|day|week|month|year)s? ago|(?:yesterday|today) at)\b", regex.I)
+_DISCUSSION = ("DiscussionForumPosting", "QAPage")
+
+
+def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, taken: set[Any], *,
+                     keep_comments: bool) -> None:
+    """Structure-based detection of comment threads no rule names (see the constants above).
+
+    A comment has a reply control or an avatar, and an author or a time: what a thread's items share and
+    an article's list items, teasers and live-blog entries do not. The thread must come after an article
+    outside it, so forum and Q&A pages, whose posts are the content, keep them; so do pages that say they
+    are discussions (schema.org ``DiscussionForumPosting`` or ``QAPage``).
+    """
+    body = tree.find(".//body")
+    if body is None or _is_discussion(tree):
+        return
+    threads: list[tuple[Any, list[BlockRecord]]] = []
+    for parent in body.iter():
+        if not isinstance(parent.tag, str) or len(parent) < COMMENT_MIN_ITEMS or parent in protected:
+            continue
+        if parent in taken or any(a in taken for a in parent.iterancestors()):
+            continue
+        if any(a is thread for thread, _ in threads for a in parent.iterancestors()):
+            continue  # replies nested in a thread already found belong to it
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for child in parent:
+            if isinstance(child.tag, str):
+                groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
+        items = max(groups.values(), key=len, default=[])
+        if len(items) < COMMENT_MIN_ITEMS:
+            continue
+        records = [r for r in (_comment_item(item) for item in items) if r is not None]
+        if len(records) < COMMENT_MIN_ITEMS or len(records) < COMMENT_SHARE * len(items):
+            continue
+        threads.append((parent, records))
+    # An article has one comment section. Several threads on a page are a discussion or Q&A page (comments
+    # under each answer), or a listing whose cards look like comments: their items are the content.
+    if len(threads) != 1:
+        return
+    parent, records = threads[0]
+    if _article_text_before(body, parent) < ARTICLE_BEFORE_CHARS:
+        return
+    taken.add(parent)
+    if keep_comments:
+        findings.records.extend(records)
+    findings.removals.append(TreeRemoval(COMMENT_DETECTOR, _spaced_text(parent)))
+    findings.block_words.append(_both_words(parent))
+
+
+def _is_discussion(tree: Any) -> bool:
+    for element in tree.iter("script"):
+        if (element.get("type") or "").lower() == "application/ld+json" and any(
+                kind in (element.text or "") for kind in _DISCUSSION):
+            return True
+    return any(kind in (element.get("itemtype") or "") for element in tree.iterfind(".//*[@itemtype]")
+               for kind in _DISCUSSION)
+
+
+def _comment_item(item: Any) -> BlockRecord | None:
+    """The item as a comment (author, time, text), or None when it does not look like one."""
+    author = time = None
+    reply = avatar = False
+    for element in item.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if tag == "img":
+            avatar = avatar or bool(_AVATAR.search(names) or _AVATAR.search(element.get("src") or ""))
+            continue
+        if tag in ("a", "button", "span") and (_REPLY_CLASS.search(names) or
+                                               _text(element).casefold().strip("↓ ()") in _REPLY_WORDS):
+            reply = True
+        if author is None and (tag == "cite" or element.get("itemprop") == "author" or
+                               (_AUTHOR_CLASS.search(names) and 0 < len(_text(element)) <= 60)):
+            author = _text(element) or None
+        if time is None and (tag == "time" or (_TIME_CLASS.search(names) and _DATE_TEXT.search(_text(element)))):
+            time = _time(element)
+    if not (reply or avatar) or (author is None and time is None):
+        return None
+    text = _comment_body(item, {author or "", time or ""})
+    if not COMMENT_CHARS[0] <= len(text) <= COMMENT_CHARS[1]:
+        return None
+    return BlockRecord("comments", None, None, author, time, text)
+
+
+def _comment_body(item: Any, meta: set[str]) -> str:
+    """The comment's own paragraphs, or its own text less its author and time lines."""
+    paragraphs = [_text(p) for p in item.iter("p")]
+    paragraphs = [p for p in paragraphs if p and p not in meta]
+    if paragraphs:
+        return "\n".join(paragraphs)
+    text = _text(item)
+    for value in meta:
+        if value:
+            text = text.replace(value, " ", 1)
+    return " ".join(text.split())
+
+
+def _article_text_before(body: Any, block: Any) -> int:
+    """How much paragraph text the page holds before ``block``, in page order."""
+    total = 0
+    for element in body.iter():
+        if element is block:
+            break
+        if element.tag == "p":
+            total += len(_text(element))
+    return total
+
+
 # --- rule examples -----------------------------------------------------------------------------------
 
 def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
@@ -629,7 +766,7 @@ def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
         own = [r for r in rule_file.rules if isinstance(r, HtmlRule) and r.id not in rules.disabled]
         if not own:
             continue
-        tree_rules = TreeRules(own, detectors=False)
+        tree_rules = TreeRules(own)
         for rule in own:
             if not rule.examples.junk:
                 yield ExampleFailure(rule, None, "has no junk example (examples.junk)")
