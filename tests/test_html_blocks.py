@@ -261,3 +261,38 @@ def test_a_line_is_judged_by_where_its_text_unit_sits() -> None:
     assert "HTM025" in {r.rule_id for r in findings.removals}
     extracted = "Careers at the harbour pay well, and the authority said so on Monday.\nCareers\nContact"
     assert findings.strip(extracted) == "Careers at the harbour pay well, and the authority said so on Monday.\nContact"
+
+
+def test_comment_detector_finds_an_unnamed_thread_with_its_reply() -> None:
+    cleaned = KEEPING.process(html=_page("unnamed_comment_thread"))
+    main_record, *comments = cleaned.records
+    _assert_clean_main(main_record)
+    assert _fields(comments) == [
+        ("comments", None, None, "Ines", "August 14, 2025",
+         "Finally a date. I have waited for this terminal for years."),
+        ("comments", None, None, "Rui", "August 14, 2025", "Two months late is still late."),
+        ("comments", None, None, "Joao", "August 15, 2025", "Will the old building be kept as a museum?"),
+        ("comments", None, None, "Ana", "August 16, 2025", "The cracks were reported last winter by the divers.")]
+    assert [r.rule_id for r in cleaned.removals if r.start == IN_TREE] == ["HTM020", "DETECT-COMMENTS"]
+    dropped = cleaner.Cleaner().clean(html=_page("unnamed_comment_thread"))
+    assert [r.kind for r in dropped] == ["main"] and dropped[0].text == main_record.text
+
+
+@pytest.mark.parametrize("change", ["no article before it", "two threads", "a discussion page"])
+def test_comment_detector_leaves_threads_that_are_the_content(change: str) -> None:
+    page = _page("unnamed_comment_thread")
+    if change == "no article before it":  # a forum thread: the first post is one of the items
+        start, end = page.index(b"<p>The harbour"), page.index(b"</article>")
+        page = page[:start] + page[end:]
+    elif change == "two threads":  # comments under each answer of a Q&A page
+        thread = page[page.index(b'<section class="talk">'):page.index(b"</main>")]
+        page = page.replace(b"</main>", thread + b"</main>")
+    else:
+        page = page.replace(b"<main>", b'<main itemscope itemtype="https://schema.org/DiscussionForumPosting">')
+    cleaned = KEEPING.process(html=page)
+    assert "DETECT-COMMENTS" not in cleaned.hits()
+    assert [r.kind for r in cleaned.records] == ["main"]
+    without_detector = cleaner.Cleaner(html_options=HtmlOptions(include_comments=True, detect_comments=False))
+    assert cleaned.records == without_detector.process(html=page).records
+    if change == "no article before it":  # the posts are the page's text (beside an article, trafilatura
+        assert "Two months late is still late." in cleaned.records[0].text  # leaves them out itself)

@@ -634,17 +634,18 @@ COMMENT_SHARE = 0.6
 COMMENT_CHARS = (15, 4000)
 #: ...and the page holds an article before the thread: paragraphs outside it with at least this much text.
 #: A forum or Q&A page, whose first post is one of the items, has none (its replies are its content).
-ARTICLE_BEFORE_CHARS = 600
+ARTICLE_BEFORE_CHARS = 500
 _REPLY_WORDS = frozenset({"reply", "replies", "respond", "antworten", "répondre", "responder", "rispondi",
                           "beantwoorden", "report", "flag", "quote", "permalink", "like", "upvote", "downvote"})
 _AUTHOR_CLASS = regex.compile(r"author|user|name|nick|commenter|poster|byline", regex.I)
 _TIME_CLASS = regex.compile(r"date|time|ago|posted|published|meta|when", regex.I)
 _AVATAR = regex.compile(r"avatar|gravatar|userpic|profile", regex.I)
 _REPLY_CLASS = regex.compile(r"reply|respond", regex.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE_TEXT = regex.compile(
-    r"\b(?:\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? "
-    r"\d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* "
-    r"\d{4}|\d{1,3} (?:second|minute|hour|day|week|month|year)s? ago|(?:yesterday|today) at)\b", regex.I)
+    rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
+    rf"|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH} \d{{4}}|\d{{1,3}} (?:second|minute|hour|day|week|month|year)s? ago"
+    r"|(?:yesterday|today) at)\b", regex.I)
 _DISCUSSION = ("DiscussionForumPosting", "QAPage")
 
 
@@ -675,10 +676,11 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
         items = max(groups.values(), key=len, default=[])
         if len(items) < COMMENT_MIN_ITEMS:
             continue
-        records = [r for r in (_comment_item(item) for item in items) if r is not None]
-        if len(records) < COMMENT_MIN_ITEMS or len(records) < COMMENT_SHARE * len(items):
+        found = [_comment_item(item) for item in items]
+        if sum(r is not None for r in found) < max(COMMENT_MIN_ITEMS, COMMENT_SHARE * len(items)):
             continue
-        threads.append((parent, records))
+        # Replies nested in a comment, in the comment's own markup, are comments too (in page order).
+        threads.append((parent, [r for r in (_comment_item(e) for e in _with_nested(items)) if r is not None]))
     # An article has one comment section. Several threads on a page are a discussion or Q&A page (comments
     # under each answer), or a listing whose cards look like comments: their items are the content.
     if len(threads) != 1:
@@ -730,13 +732,25 @@ def _comment_item(item: Any) -> BlockRecord | None:
     return BlockRecord("comments", None, None, author, time, text)
 
 
+def _nested_like(item: Any) -> list[Any]:
+    """Elements inside ``item`` of its own tag and class: the replies to a comment."""
+    kind = (item.tag, item.get("class"))
+    return [inner for inner in item.iterdescendants() if (inner.tag, inner.get("class")) == kind]
+
+
+def _with_nested(items: list[Any]) -> list[Any]:
+    """The items and the replies nested in them, in page order."""
+    return [found for item in items for found in (item, *_nested_like(item))]
+
+
 def _comment_body(item: Any, meta: set[str]) -> str:
-    """The comment's own paragraphs, or its own text less its author and time lines."""
-    paragraphs = [_text(p) for p in item.iter("p")]
+    """The comment's own paragraphs (its replies left out), or its own text less its author and time."""
+    replies = set(_nested_like(item))
+    paragraphs = [_text(p) for p in item.iter("p") if not any(a in replies for a in p.iterancestors())]
     paragraphs = [p for p in paragraphs if p and p not in meta]
     if paragraphs:
         return "\n".join(paragraphs)
-    text = _text(item)
+    text = _own_text(item, replies) if replies else _text(item)
     for value in meta:
         if value:
             text = text.replace(value, " ", 1)
