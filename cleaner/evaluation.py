@@ -188,7 +188,8 @@ def evaluate_wcxb(folder: Path, extractors: dict[str, Extractor], limit: int | N
         scores.add("without_leaked", leaked, present)
 
     return {name: {"word_f1": round(s.mean("word_f1"), 4), "with_found": round(s.mean("with_found"), 4),
-                   "without_leaked": round(s.mean("without_leaked"), 4), "pages": s.pages,
+                   "without_leaked": round(s.mean("without_leaked"), 4),
+                   "without_snippets_leaked": int(s.sums.get("without_leaked", 0)), "pages": s.pages,
                    "pages_per_s": round(s.pages / s.seconds, 1)}
             for name, s in _scored(wcxb_pages(folder, limit), extractors, score).items()}
 

@@ -296,3 +296,17 @@ def test_comment_detector_leaves_threads_that_are_the_content(change: str) -> No
     assert cleaned.records == without_detector.process(html=page).records
     if change == "no article before it":  # the posts are the page's text (beside an article, trafilatura
         assert "Two months late is still late." in cleaned.records[0].text  # leaves them out itself)
+
+
+def test_a_removed_element_whose_text_is_never_shown_leaves_later_text_alone() -> None:
+    from lxml import html as lxml_html
+
+    from cleaner.io.html_blocks import _units
+
+    page = lxml_html.document_fromstring(
+        '<html><body><p>Before</p><noscript class="x">Enable scripts</noscript> tail<p>After</p>'
+        '<div class="gone"><p>Inside</p></div></body></html>')
+    removed = {page.find(".//noscript"), page.find(".//div")}
+    units, inside = _units(page.find(".//body"), removed)
+    assert units == {" before ": 1, " tail ": 1, " after ": 1, " inside ": 1}
+    assert inside == {" inside ": 1}

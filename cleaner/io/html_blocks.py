@@ -38,6 +38,8 @@ DETECTORS = {
 
 
 _WORD = regex.compile(r"\w+")
+#: Runs of characters that are neither word characters nor the unit separator of :func:`_units`.
+_NON_WORD = regex.compile(r"[^\w\x00]+")
 
 
 def check_selector(css: str) -> str | None:
@@ -382,18 +384,18 @@ def _units(root: Any, removed: set[Any]) -> tuple[Counter[str], Counter[str]]:
     """
     from lxml import etree
 
-    page: Counter[str] = Counter()
-    inside: Counter[str] = Counter()
+    # The units' raw text, with a mark for those inside a removed block; turned into words in one pass at
+    # the end (one substitution over the whole page instead of one per unit: pages hold thousands).
+    units: list[str] = []
+    inside_flags: list[bool] = []
     pieces: list[str] = []
     depth = 0  # how many removed blocks hold the current position
 
     def flush() -> None:
-        words = _words(" ".join(pieces))
-        pieces.clear()
-        if words:
-            page[words] += 1
-            if depth:
-                inside[words] += 1
+        if pieces:
+            units.append(" ".join(pieces))
+            inside_flags.append(depth > 0)
+            pieces.clear()
 
     walk = etree.iterwalk(root, events=("start", "end"))
     for event, element in walk:
@@ -402,10 +404,13 @@ def _units(root: Any, removed: set[Any]) -> tuple[Counter[str], Counter[str]]:
             if event == "end" and element.tail:
                 pieces.append(element.tail)
             continue
+        if tag in _UNSEEN:  # its text is never shown: skipped, but its tail is text
+            if event == "start":
+                walk.skip_subtree()
+            elif element.tail:
+                pieces.append(element.tail)
+            continue
         if event == "start":
-            if tag in _UNSEEN:
-                walk.skip_subtree()  # the end event still comes, with the tail
-                continue
             if tag in _UNIT_BREAKS or element in removed:
                 flush()
             if element in removed:
@@ -420,6 +425,17 @@ def _units(root: Any, removed: set[Any]) -> tuple[Counter[str], Counter[str]]:
             if element.tail and element is not root:
                 pieces.append(element.tail)
     flush()
+    page: Counter[str] = Counter()
+    inside: Counter[str] = Counter()
+    # A unit separator no page text holds after the substitution (which keeps only word characters).
+    spoken = _NON_WORD.sub(" ", "\x00".join(units).casefold())
+    for words, is_inside in zip(spoken.split("\x00"), inside_flags, strict=True):
+        words = words.strip()
+        if words:
+            key = f" {words} "
+            page[key] += 1
+            if is_inside:
+                inside[key] += 1
     return page, inside
 
 
@@ -661,6 +677,9 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     body = tree.find(".//body")
     if body is None or _is_discussion(tree):
         return
+    signalled = _signalled(body)
+    if not signalled:
+        return
     threads: list[tuple[Any, list[BlockRecord]]] = []
     for parent in body.iter():
         if not isinstance(parent.tag, str) or len(parent) < COMMENT_MIN_ITEMS or parent in protected:
@@ -674,9 +693,9 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
             if isinstance(child.tag, str):
                 groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
         items = max(groups.values(), key=len, default=[])
-        if len(items) < COMMENT_MIN_ITEMS:
+        if len(items) < COMMENT_MIN_ITEMS or sum(item in signalled for item in items) < COMMENT_MIN_ITEMS:
             continue
-        found = [_comment_item(item) for item in items]
+        found = [_comment_item(item) if item in signalled else None for item in items]
         if sum(r is not None for r in found) < max(COMMENT_MIN_ITEMS, COMMENT_SHARE * len(items)):
             continue
         # Replies nested in a comment, in the comment's own markup, are comments too (in page order).
@@ -693,6 +712,26 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
         findings.records.extend(records)
     findings.removals.append(TreeRemoval(COMMENT_DETECTOR, _spaced_text(parent)))
     findings.block_words.append(_both_words(parent))
+
+
+def _signalled(body: Any) -> set[Any]:
+    """The elements holding a reply control or an avatar (what every comment has): found in one pass, so
+    that only the items holding one are read as comments."""
+    holders: set[Any] = set()
+    for element in body.iter("a", "button", "span", "img"):
+        if element in holders:
+            continue
+        if _is_reply_or_avatar(element):
+            holders.add(element)
+            holders.update(element.iterancestors())
+    return holders
+
+
+def _is_reply_or_avatar(element: Any) -> bool:
+    names = f"{element.get('class') or ''} {element.get('id') or ''}"
+    if element.tag == "img":
+        return bool(_AVATAR.search(names) or _AVATAR.search(element.get("src") or ""))
+    return bool(_REPLY_CLASS.search(names)) or _text(element).casefold().strip("↓ ()") in _REPLY_WORDS
 
 
 def _is_discussion(tree: Any) -> bool:
@@ -714,11 +753,10 @@ def _comment_item(item: Any) -> BlockRecord | None:
             continue
         names = f"{element.get('class') or ''} {element.get('id') or ''}"
         if tag == "img":
-            avatar = avatar or bool(_AVATAR.search(names) or _AVATAR.search(element.get("src") or ""))
+            avatar = avatar or _is_reply_or_avatar(element)
             continue
-        if tag in ("a", "button", "span") and (_REPLY_CLASS.search(names) or
-                                               _text(element).casefold().strip("↓ ()") in _REPLY_WORDS):
-            reply = True
+        if tag in ("a", "button", "span") and not reply:
+            reply = _is_reply_or_avatar(element)
         if author is None and (tag == "cite" or element.get("itemprop") == "author" or
                                (_AUTHOR_CLASS.search(names) and 0 < len(_text(element)) <= 60)):
             author = _text(element) or None
