@@ -771,7 +771,10 @@ def _comment_item(item: Any) -> BlockRecord | None:
 
 
 def _nested_like(item: Any) -> list[Any]:
-    """Elements inside ``item`` of its own tag and class: the replies to a comment."""
+    """Elements inside ``item`` of its own tag and class: the replies to a comment. An item without a class
+    has none (a plain <div> holds plain <div>s that are no replies)."""
+    if not item.get("class"):
+        return []
     kind = (item.tag, item.get("class"))
     return [inner for inner in item.iterdescendants() if (inner.tag, inner.get("class")) == kind]
 
