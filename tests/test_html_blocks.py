@@ -310,3 +310,5 @@ def test_a_removed_element_whose_text_is_never_shown_leaves_later_text_alone() -
     units, inside = _units(page.find(".//body"), removed)
     assert units == {" before ": 1, " tail ": 1, " after ": 1, " inside ": 1}
     assert inside == {" inside ": 1}
+    empty = lxml_html.document_fromstring('<html><body><div class="gone"><img src="a.png"></div></body></html>')
+    assert _units(empty.find(".//body"), {empty.find(".//div")}) == ({}, {})

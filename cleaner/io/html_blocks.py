@@ -427,6 +427,8 @@ def _units(root: Any, removed: set[Any]) -> tuple[Counter[str], Counter[str]]:
     flush()
     page: Counter[str] = Counter()
     inside: Counter[str] = Counter()
+    if not units:  # a page without text ("".split() would still give one empty unit)
+        return page, inside
     # A unit separator no page text holds after the substitution (which keeps only word characters).
     spoken = _NON_WORD.sub(" ", "\x00".join(units).casefold())
     for words, is_inside in zip(spoken.split("\x00"), inside_flags, strict=True):
@@ -651,6 +653,8 @@ COMMENT_CHARS = (15, 4000)
 #: ...and the page holds an article before the thread: paragraphs outside it with at least this much text.
 #: A forum or Q&A page, whose first post is one of the items, has none (its replies are its content).
 ARTICLE_BEFORE_CHARS = 500
+#: An item whose one link of four words or more holds this share of its text is a teaser, not a comment.
+TEASER_LINK_SHARE = 0.3
 _REPLY_WORDS = frozenset({"reply", "replies", "respond", "antworten", "répondre", "responder", "rispondi",
                           "beantwoorden", "report", "flag", "quote", "permalink", "like", "upvote", "downvote"})
 _AUTHOR_CLASS = regex.compile(r"author|user|name|nick|commenter|poster|byline", regex.I)
@@ -762,12 +766,20 @@ def _comment_item(item: Any) -> BlockRecord | None:
             author = _text(element) or None
         if time is None and (tag == "time" or (_TIME_CLASS.search(names) and _DATE_TEXT.search(_text(element)))):
             time = _time(element)
-    if not (reply or avatar) or (author is None and time is None):
+    if not (reply or avatar) or (author is None and time is None) or _is_teaser_like(item):
         return None
     text = _comment_body(item, {author or "", time or ""})
     if not COMMENT_CHARS[0] <= len(text) <= COMMENT_CHARS[1]:
         return None
     return BlockRecord("comments", None, None, author, time, text)
+
+
+def _is_teaser_like(item: Any) -> bool:
+    """Whether the item is led by a linked headline (a teaser or a listed post, not a comment): a link of
+    at least four words holding a good part of the item's text."""
+    size = len(_text(item))
+    return any(len(title.split()) >= 4 and len(title) >= TEASER_LINK_SHARE * size
+               for title in (_text(link) for link in item.iter("a") if link.get("href")))
 
 
 def _nested_like(item: Any) -> list[Any]:
