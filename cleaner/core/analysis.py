@@ -37,7 +37,6 @@ _FUZZY = re.compile(r"\{[\d\s<=+,]*[deis](?=[\s<=+,}])[^{}]*\}")
 _MEMO = 4096
 
 
-@lru_cache(maxsize=_MEMO)  # parse trees are only read, never changed
 def _parse(pattern: str, ignore_case: bool) -> Any:
     try:
         with warnings.catch_warnings():
