@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import accumulate
 from types import MappingProxyType
@@ -79,6 +79,13 @@ class _Plan:
     #: Layout headers come first in rule order; the exact-line lookup happens after them.
     headers: tuple[_Step, ...]
     others: tuple[_Step, ...]
+    #: The longest line any of these probes is tried on (0: none).
+    longest: int = 0
+    #: The plan for lines starting with an ASCII character: only the probes a match can start with it, by
+    #: character (filled on first use; an immutable answer, so several threads may fill it at once).
+    narrowed: dict[str, _Plan] = field(default_factory=dict, compare=False, hash=False)
+
+
 #: Distinct two-word line starts whose candidate rules are remembered per engine (a few MB at most).
 _WORD_MEMO_LIMIT = 100_000
 
@@ -187,7 +194,22 @@ class Engine:
         split = next((n for n, step in enumerate(steps) if step[0] != _HEADER), len(steps))
         if any(step[0] == _HEADER for step in steps[split:]):
             raise AssertionError("layout headers must come first in rule order")
-        return _Plan(probes, tuple(steps[:split]), tuple(steps[split:]))  # type: ignore[arg-type]
+        return _Plan(probes, tuple(steps[:split]), tuple(steps[split:]),  # type: ignore[arg-type]
+                     max((step[1] for step in steps), default=0))
+
+    @staticmethod
+    def _narrow(plan: _Plan, first: str) -> _Plan:
+        """``plan`` for lines starting with the ASCII character ``first``: the probes that cannot start a
+        match with it are left out (their first-character gate), which may shorten the longest bound."""
+        found = plan.narrowed.get(first)
+        if found is None:
+            steps = (*plan.headers, *plan.others)
+            keep = [n for n, step in enumerate(steps) if step[2] is None or first in step[2]]
+            headers = tuple(steps[n] for n in keep if n < len(plan.headers))
+            others = tuple(steps[n] for n in keep if n >= len(plan.headers))
+            found = plan.narrowed[first] = _Plan(tuple(plan.probes[n] for n in keep), headers, others,
+                                                 max((steps[n][1] for n in keep), default=0))
+        return found
 
     def _lookup(self, key: str) -> tuple[_Probe, ...]:
         positions = set(self._words.get(key, ()))
@@ -278,8 +300,10 @@ class _Pass:
                                       f"(stopped at line {index + 1} of {len(self.lines)})")
             if line and len(line) <= longest:
                 plan = engine._plan(line)
-                if not plan.probes and len(line) > exact_longest:
-                    continue
+                if line[0] < "\x80":  # the stripped line starts as its normalised form does
+                    plan = engine._narrow(plan, line[0])
+                if len(line) > plan.longest and len(line) > exact_longest:
+                    continue  # no probe is tried on a line this long, and no exact line is this long
                 block = self._classify(index, line, plan)
                 weak = weak or self.state[index] == _WEAK
                 if block is not None:
@@ -313,12 +337,10 @@ class _Pass:
         host = self.host
         size = len(line)
         lower: str | None = None
-        # A match starts with the line's first character: an ASCII one rules out the patterns that cannot
-        # start with it. (Other characters may fold to ASCII letters under IGNORECASE: never ruled out.)
-        first = normal[0] if normal[0] < "\x80" else None
-        for _role, max_chars, firsts, scope, required, pattern, timed, rule in plan.headers:
-            if size > max_chars or (first is not None and firsts is not None and first not in firsts) or \
-                    (scope is not None and not scope.applies(host)):
+        # ``plan`` holds only the probes a match can start with the line's first character, when that is ASCII
+        # (other characters may fold to ASCII letters under IGNORECASE: they rule nothing out).
+        for _role, max_chars, _firsts, scope, required, pattern, timed, rule in plan.headers:
+            if size > max_chars or (scope is not None and not scope.applies(host)):
                 continue
             if required is not None:
                 if lower is None:
@@ -342,9 +364,8 @@ class _Pass:
                 else:
                     self._line_rule(index, exact, None, _STRONG)
                     return None
-        for role, max_chars, firsts, scope, required, pattern, timed, rule in plan.others:
-            if size > max_chars or (first is not None and firsts is not None and first not in firsts) or \
-                    (scope is not None and not scope.applies(host)):
+        for role, max_chars, _firsts, scope, required, pattern, timed, rule in plan.others:
+            if size > max_chars or (scope is not None and not scope.applies(host)):
                 continue
             if required is not None:
                 if lower is None:
