@@ -51,3 +51,17 @@ def test_import_leaves_heavy_modules_unloaded() -> None:
     loaded = set(result.stdout.split())
     assert "cleaner.core.engine" in loaded
     assert not loaded & {"polars", "trafilatura", "warcio", "ray", "lxml", "zstandard", "charset_normalizer"}
+
+
+def test_package_names_load_on_first_use() -> None:
+    """``import cleaner`` loads no engine, rules or regex module and ``cleaner --help`` no engine or rules;
+    every public name still resolves, to the object its module defines."""
+    code = ("import sys, cleaner; bare = set(sys.modules); from cleaner.cli import build_parser; build_parser(); "
+            "helped = set(sys.modules); import cleaner._api; "
+            "print(' '.join(n for n in cleaner.__all__ if getattr(cleaner, n) is not getattr("
+            "sys.modules[cleaner._HOMES[n]], n))); print(' '.join(sorted(bare))); print(' '.join(sorted(helped)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    wrong, bare, helped = (set(line.split()) for line in result.stdout.split("\n")[:3])
+    assert not wrong
+    assert not bare & {"regex", "cleaner.core.engine", "cleaner._api", "typing"}
+    assert not helped & {"cleaner.core.engine", "cleaner.core.rules", "cleaner._api", "polars"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import accumulate
 from types import MappingProxyType
@@ -19,7 +19,7 @@ from cleaner.core.analysis import FirstWords, first_words, needs_timeout, requir
 from cleaner.core.errors import DocumentTooSlow, RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
-from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet
+from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
 from cleaner.core.text import host_of, line_key, normalize_line
 
@@ -63,6 +63,29 @@ class _Probe:
 
 
 _HEADER, _LINE, _BLOCK = 0, 1, 2
+#: A probe flattened for the classification loop: role, bound on the line, the ASCII characters a match
+#: can start with (None: any), the rule's scope (None when it applies everywhere), required words, pattern,
+#: whether the pattern runs time-bounded, and the rule.
+_Step = tuple[int, int, "frozenset[str] | None", "Scope | None", "tuple[str, ...] | None", "regex.Pattern[str]", bool,
+              "LineRule | BlockRule | Layout"]
+_ASCII = tuple(map(chr, range(128)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """The probes a line's first words allow, in rule order, split where exact lines are looked up."""
+
+    probes: tuple[_Probe, ...]
+    #: Layout headers come first in rule order; the exact-line lookup happens after them.
+    headers: tuple[_Step, ...]
+    others: tuple[_Step, ...]
+    #: The longest line any of these probes is tried on (0: none).
+    longest: int = 0
+    #: The plan for lines starting with an ASCII character: only the probes a match can start with it, by
+    #: character (filled on first use; an immutable answer, so several threads may fill it at once).
+    narrowed: dict[str, _Plan] = field(default_factory=dict, compare=False, hash=False)
+
+
 #: Distinct two-word line starts whose candidate rules are remembered per engine (a few MB at most).
 _WORD_MEMO_LIMIT = 100_000
 
@@ -100,7 +123,8 @@ class Engine:
         self._timed = self._timing(rules)
         self._probes = tuple(ordered)
         self._words, self._prefixes = self._build_index(ordered, starts)
-        self._by_word: dict[str, tuple[_Probe, ...]] = {}
+        self._by_word: dict[str, _Plan] = {}
+        self._firsts = {p.pattern: self._first_characters(p.pattern) for p in ordered}
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords) -> _Probe:
@@ -109,6 +133,13 @@ class Engine:
             return probe
         required = required_words(probe.pattern.pattern, bool(probe.pattern.flags & regex.IGNORECASE))
         return probe if required is None else replace(probe, required=tuple(sorted(required)))
+
+    @staticmethod
+    def _first_characters(pattern: regex.Pattern[str]) -> frozenset[str] | None:
+        """The ASCII characters a whole-line match can start with, asked of the pattern itself (a partial
+        match of one character: could a match begin so?); None when it can start with any of them."""
+        allowed = frozenset(c for c in _ASCII if pattern.fullmatch(c, partial=True) is not None)
+        return None if len(allowed) == len(_ASCII) else allowed
 
     @staticmethod
     def _timing(rules: RuleSet) -> dict[regex.Pattern[str], bool]:
@@ -140,6 +171,9 @@ class Engine:
 
     def candidates(self, line: str) -> tuple[_Probe, ...]:
         """The probes that can match a (stripped, non-empty) line, in rule order."""
+        return self._plan(line).probes
+
+    def _plan(self, line: str) -> _Plan:
         head = line[:64]  # the first two words without copying a long line
         words = head.split(None, 2)
         if len(words) < 3 and len(head) < len(line):
@@ -147,10 +181,34 @@ class Engine:
         key = " ".join(words[:2]).lower()
         found = self._by_word.get(key)
         if found is None:
-            found = self._lookup(key)
+            found = self._planned(self._lookup(key))
             if len(self._by_word) < _WORD_MEMO_LIMIT:
                 # A memo of an immutable answer: safe to fill from several threads at once.
                 self._by_word[key] = found
+        return found
+
+    def _planned(self, probes: tuple[_Probe, ...]) -> _Plan:
+        steps = [(p.role, p.max_chars, self._firsts[p.pattern],
+                  p.rule.scope if p.rule.scope.include or p.rule.scope.exclude else None, p.required, p.pattern,
+                  self._timed.get(p.pattern, True), p.rule) for p in probes]
+        split = next((n for n, step in enumerate(steps) if step[0] != _HEADER), len(steps))
+        if any(step[0] == _HEADER for step in steps[split:]):
+            raise AssertionError("layout headers must come first in rule order")
+        return _Plan(probes, tuple(steps[:split]), tuple(steps[split:]),  # type: ignore[arg-type]
+                     max((step[1] for step in steps), default=0))
+
+    @staticmethod
+    def _narrow(plan: _Plan, first: str) -> _Plan:
+        """``plan`` for lines starting with the ASCII character ``first``: the probes that cannot start a
+        match with it are left out (their first-character gate), which may shorten the longest bound."""
+        found = plan.narrowed.get(first)
+        if found is None:
+            steps = (*plan.headers, *plan.others)
+            keep = [n for n, step in enumerate(steps) if step[2] is None or first in step[2]]
+            headers = tuple(steps[n] for n in keep if n < len(plan.headers))
+            others = tuple(steps[n] for n in keep if n >= len(plan.headers))
+            found = plan.narrowed[first] = _Plan(tuple(plan.probes[n] for n in keep), headers, others,
+                                                 max((steps[n][1] for n in keep), default=0))
         return found
 
     def _lookup(self, key: str) -> tuple[_Probe, ...]:
@@ -215,7 +273,8 @@ class _Pass:
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
         self.line_metadata: dict[int, tuple[str, dict[str, str]]] = {}
-        self._normals: list[str] | None = None
+        #: Each line normalised (inner whitespace one space), filled as lines are first normalised.
+        self.normals: list[str | None] = [None] * len(lines)
         self._matches: dict[tuple[regex.Pattern[str], str], regex.Match[str] | None] = {}
         self.notices: list[Notice] = []
         self.removals: list[Removal] = []
@@ -240,10 +299,12 @@ class _Pass:
                 raise DocumentTooSlow(f"{self.doc_id or 'document'}: not cleaned within {budget:g} s "
                                       f"(stopped at line {index + 1} of {len(self.lines)})")
             if line and len(line) <= longest:
-                probes = engine.candidates(line)
-                if not probes and len(line) > exact_longest:
-                    continue
-                block = self._classify(index, line, probes)
+                plan = engine._plan(line)
+                if line[0] < "\x80":  # the stripped line starts as its normalised form does
+                    plan = engine._narrow(plan, line[0])
+                if len(line) > plan.longest and len(line) > exact_longest:
+                    continue  # no probe is tried on a line this long, and no exact line is this long
+                block = self._classify(index, line, plan)
                 weak = weak or self.state[index] == _WEAK
                 if block is not None:
                     blocks.append((index, block))
@@ -266,52 +327,57 @@ class _Pass:
 
     # --- classification ------------------------------------------------------------------------
 
-    def _classify(self, index: int, line: str, probes: tuple[_Probe, ...]) -> BlockRule | None:
+    def _classify(self, index: int, line: str, plan: _Plan) -> BlockRule | None:
         """Marks a junk line and notes the layouts whose header it is; returns a block rule it starts.
 
         Of the line rules that match, one that explains the line on its own (strong) wins over one that
         counts only in runs (min_run), which wins over a weak one; exact lines and patterns alike.
         """
-        engine = self.engine
-        normal = " ".join(line.split())
+        normal = self.normals[index] = " ".join(line.split())
         host = self.host
-        exact_checked = len(line) > engine._exact_longest
-        weak: tuple[LineRule, regex.Match[str] | None] | None = None
-        in_runs: tuple[LineRule, regex.Match[str] | None] | None = None
+        size = len(line)
         lower: str | None = None
-        for probe in [*probes, None]:
-            if (probe is None or probe.role != _HEADER) and not exact_checked:
-                exact_checked = True
-                exact = self._exact_rule(normal)
-                if exact is not None:
-                    if exact.strength == "weak":
-                        weak = weak or (exact, None)
-                    elif exact.min_run > 1:
-                        in_runs = in_runs or (exact, None)
-                    else:
-                        self._line_rule(index, exact, None, _STRONG)
-                        return None
-            if probe is None:
-                break
-            if len(line) > probe.max_chars or not probe.rule.scope.applies(host):
+        # ``plan`` holds only the probes a match can start with the line's first character, when that is ASCII
+        # (other characters may fold to ASCII letters under IGNORECASE: they rule nothing out).
+        for _role, max_chars, _firsts, scope, required, pattern, timed, rule in plan.headers:
+            if size > max_chars or (scope is not None and not scope.applies(host)):
                 continue
-            if probe.required is not None:
+            if required is not None:
                 if lower is None:
                     lower = normal.lower()
-                if not any(map(lower.__contains__, probe.required)):
+                if not any(map(lower.__contains__, required)):
                     continue  # the line holds none of the words every match of this pattern holds
-            if probe.role == _BLOCK and (weak is not None or in_runs is not None):
-                continue  # a line rule already explains the line
-            match = self.fullmatch(probe.pattern, normal, index, probe.rule.id)
-            if match is None:
-                continue
-            rule = probe.rule
-            if probe.role == _HEADER:
+            match = self.fullmatch(pattern, normal, index, rule.id) if timed else pattern.fullmatch(normal)
+            if match is not None:
                 # Every layout whose header this is gets a try later; line rules still classify the line,
                 # for when no layout finds items under it.
                 self.headers.setdefault(index, []).append((rule, captures_of(match)))  # type: ignore[arg-type]
+        weak: tuple[LineRule, regex.Match[str] | None] | None = None
+        in_runs: tuple[LineRule, regex.Match[str] | None] | None = None
+        if size <= self.engine._exact_longest:
+            exact = self._exact_rule(normal)
+            if exact is not None:
+                if exact.strength == "weak":
+                    weak = (exact, None)
+                elif exact.min_run > 1:
+                    in_runs = (exact, None)
+                else:
+                    self._line_rule(index, exact, None, _STRONG)
+                    return None
+        for role, max_chars, _firsts, scope, required, pattern, timed, rule in plan.others:
+            if size > max_chars or (scope is not None and not scope.applies(host)):
                 continue
-            if probe.role == _LINE:
+            if required is not None:
+                if lower is None:
+                    lower = normal.lower()
+                if not any(map(lower.__contains__, required)):
+                    continue  # the line holds none of the words every match of this pattern holds
+            if role == _BLOCK and (weak is not None or in_runs is not None):
+                continue  # a line rule already explains the line
+            match = self.fullmatch(pattern, normal, index, rule.id) if timed else pattern.fullmatch(normal)
+            if match is None:
+                continue
+            if role == _LINE:
                 if rule.strength == "weak":  # type: ignore[union-attr]
                     weak = weak or (rule, match)  # type: ignore[assignment]
                     continue
@@ -372,11 +438,9 @@ class _Pass:
                         self._mark(covered, rule, _REGION)
                 return
 
-    def _normal_lines(self) -> list[str]:
-        """Every line normalised once, for the segmenter (only documents with a block header pay for it)."""
-        if self._normals is None:
-            self._normals = [" ".join(line.split()) if line else "" for line in self.lines]
-        return self._normals
+    def _normal_lines(self) -> Sequence[str]:
+        """The lines normalised, for the segmenter: each on first use (a block's lines, not the article's)."""
+        return _Normals(self.lines, self.normals)
 
     def _memo_fullmatch(self, pattern: regex.Pattern[str], line: str) -> regex.Match[str] | None:
         # Layouts sharing a header try the same title and meta patterns on the same lines: match once.
@@ -522,6 +586,26 @@ class _Pass:
             records.append(Record(self.doc_id, number, layout.record_kind, fields.get("source"),
                                   fields.get("published"), title, text, self.url))
         return records
+
+
+class _Normals(Sequence[str]):
+    """Lines normalised on first access and remembered."""
+
+    __slots__ = ("lines", "normals")
+
+    def __init__(self, lines: list[str], normals: list[str | None]) -> None:
+        self.lines = lines
+        self.normals = normals
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, index: int) -> str:  # type: ignore[override]
+        normal = self.normals[index]
+        if normal is None:
+            line = self.lines[index]
+            normal = self.normals[index] = " ".join(line.split()) if line else ""
+        return normal
 
 
 def _echo_length(line: str, title: str) -> int:

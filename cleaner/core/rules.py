@@ -374,6 +374,9 @@ _EXAMPLE_KEYS = {"junk", "keep"}
 _HTML_RULE_KEYS = _COMMON_KEYS | {"action", "select", "item", "fields", "min_items", "unless"}
 
 
+_TABLE_START = _stdlib_re.compile(r"\s*\[")
+
+
 class _Locator:
     """Finds the line a table or key sits on, since tomllib does not report positions."""
 
@@ -394,7 +397,7 @@ class _Locator:
             return None
         probe = _stdlib_re.compile(rf"\s*{_stdlib_re.escape(key)}\s*=|.*[{{,]\s*{_stdlib_re.escape(key)}\s*=")
         for number in range(start, len(self.lines) + 1):
-            if number > start and _stdlib_re.match(r"\s*\[", self.lines[number - 1]):
+            if number > start and _TABLE_START.match(self.lines[number - 1]):
                 break
             if probe.match(self.lines[number - 1]):
                 return number

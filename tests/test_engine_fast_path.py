@@ -1,0 +1,71 @@
+"""The engine's gates (first-word index, required words, first-character gate, lazy normalisation) only
+skip work: against a straightforward engine that tries every rule on every line, in rule order, the
+records, removals and notices are the same, on the generated corpus and on the real dumps."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from benchmarks.corpus import generate
+from cleaner.core.engine import Engine, Options
+from cleaner.io.rulefiles import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+
+
+def straightforward(engine: Engine) -> Engine:
+    """The same rules with every gate off: each line up to the longest bound meets every probe."""
+    reference = Engine(engine.rules, engine.options)
+    reference._probes = tuple(replace(p, required=None) for p in reference._probes)
+    reference._firsts = dict.fromkeys(reference._firsts)
+    every = reference._planned(reference._probes)
+    reference._plan = lambda line: every  # type: ignore[method-assign]
+    return reference
+
+
+@pytest.fixture(scope="module")
+def engines() -> list[tuple[Engine, Engine]]:
+    rules = load_rules()
+    pairs = []
+    for options in (Options(), Options(drop_comments=True, title_from_first_line=False)):
+        fast = Engine(rules, options)
+        pairs.append((fast, straightforward(fast)))
+    return pairs
+
+
+def _documents() -> list[tuple[str, str, str | None]]:
+    documents: list[tuple[str, str, str | None]] = [
+        (f"generated-{n}", document["text"], document.get("url")) for n, (document, _) in
+        enumerate(generate(250, seed=23))]
+    folders = [ROOT / "fixtures" / name for name in ("real_dumps", "real_dumps_unseen", "dumps", "seeds")]
+    if SHARED_SEEDS.is_dir():
+        folders.append(SHARED_SEEDS)
+    for path in sorted(p for folder in folders for p in folder.glob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        host = path.stem.rsplit("-", 1)[0].replace("-", ".")
+        documents += [(path.name, text, None), (path.name, text, f"https://www.{host}/news/1")]
+    return documents
+
+
+def test_gates_change_nothing(engines) -> None:
+    documents = _documents()
+    assert len(documents) > 400
+    removed = 0
+    for fast, reference in engines:
+        for doc_id, text, url in documents:
+            expected = reference.process(text, doc_id=doc_id, url=url)
+            assert fast.process(text, doc_id=doc_id, url=url) == expected, doc_id
+            removed += len(expected.removals)
+    assert removed > 1000  # the comparison covered documents with junk, not only clean ones
+
+
+def test_gates_are_used(engines) -> None:
+    """The fast engine really skips probes (else the comparison above proves nothing about the gates)."""
+    fast, reference = engines[0]
+    line = "The minister said the new rules would take effect next year, after a consultation."
+    assert len(fast._plan(line).others) < len(reference._plan(line).others)
+    assert any(firsts is not None and "T" not in firsts for _, _, firsts, *_ in fast._plan(line).others)
