@@ -1,0 +1,236 @@
+"""Inputs and output in object storage, against a real S3-compatible server (SeaweedFS) on 127.0.0.1.
+
+The run in and out of a bucket gives the records of the same run on disk; a kill -9 at any change to the
+bucket and a resume give each record once; a local Ray run writes to the bucket with no shared folder.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import polars as pl
+import pytest
+
+from benchmarks.corpus import write_jsonl
+from cleaner.cli import main
+from tests.conftest import ROOT, SEEDS
+from tests.s3server import BUCKET, S3Server
+
+ARGS = ["--workers", "1", "--quiet", "--shard-mb", "0.25", "--part-mb", "0.5"]
+
+
+@pytest.fixture(scope="session")
+def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    pytest.importorskip("s3fs", reason="the object-storage tests need s3fs: pip install 'cleaner[s3]'")
+    server = S3Server.start(tmp_path_factory.mktemp("s3server"))
+    print(f"S3 server for the tests: {server.kind} at {server.endpoint}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def fs(s3: S3Server) -> Any:
+    import s3fs
+
+    return s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3.endpoint})
+
+
+@pytest.fixture(scope="session")
+def inputs(tmp_path_factory: pytest.TempPathFactory, fs: Any) -> dict[str, Any]:
+    """A local input folder and its copy in the bucket: a JSON-lines file big enough to be cut into byte
+    ranges, a gzip-compressed one, and text files."""
+    folder = tmp_path_factory.mktemp("objstore-inputs") / "inputs"
+    folder.mkdir()
+    corpus = write_jsonl(folder / "big.jsonl", 300, seed=5)
+    small = write_jsonl(folder / "small.jsonl", 40, seed=6)
+    (folder / "small.jsonl.gz").write_bytes(gzip.compress((folder / "small.jsonl").read_bytes()))
+    (folder / "small.jsonl").unlink()
+    shutil.copytree(SEEDS, folder / "seeds")
+    (folder / ".hidden.jsonl").write_text("{}\n")
+    fs.put(str(folder), f"{BUCKET}/inputs", recursive=True)
+    return {"local": str(folder), "url": f"s3://{BUCKET}/inputs/", "bytes": corpus["bytes"],
+            "records": corpus["records"] + small["records"]}
+
+
+@pytest.fixture(scope="session")
+def on_disk(tmp_path_factory: pytest.TempPathFactory, inputs: dict[str, Any]) -> dict[str, Any]:
+    """The reference: the same run with input and output on disk."""
+    out = tmp_path_factory.mktemp("objstore-reference") / "out"
+    assert main(["clean", inputs["local"], "--out", str(out), *ARGS]) == 0
+    return {"records": _comparable(pl.read_parquet(out / "records" / "*.parquet")),
+            "manifest": json.loads((out / "manifest.json").read_text())}
+
+
+def _comparable(frame: pl.DataFrame) -> pl.DataFrame:
+    """Records without where they came from (a path on disk, a URL in the bucket), in a fixed order."""
+    return (frame.with_columns(pl.col("input_path").str.replace(r"^.*/inputs/", ""))
+            .sort("input_path", "input_position", "record_index"))
+
+
+def _records_at(url: str) -> pl.DataFrame:
+    import cleaner
+
+    return _comparable(cleaner.read_output(url).records.collect())
+
+
+def _same_records(got: pl.DataFrame, expected: pl.DataFrame) -> None:
+    assert got.height == expected.height
+    differing = [name for name in expected.columns if not got[name].equals(expected[name])]
+    assert not differing, (differing, got.select(differing).head(3).to_dicts(),
+                           expected.select(differing).head(3).to_dicts())
+
+
+def _same_counts(manifest: dict[str, Any], reference: dict[str, Any]) -> None:
+    for key in ("documents", "records", "rule_hits", "reject_reasons", "balanced", "complete"):
+        assert manifest[key] == reference[key], key
+
+
+def _manifest(fs: Any, out: str) -> dict[str, Any]:
+    fs.invalidate_cache()
+    return json.loads(fs.cat_file(f"{out.removeprefix('s3://')}/manifest.json"))
+
+
+def test_a_run_in_and_out_of_a_bucket_gives_the_records_of_the_same_run_on_disk(s3, fs, inputs, on_disk,
+                                                                                capsys) -> None:
+    out = f"s3://{BUCKET}/clean-local"
+    assert main(["clean", inputs["url"], "--out", out, *ARGS[2:], "--workers", "2"]) == 0
+    manifest = _manifest(fs, out)
+    assert manifest["shards"]["total"] > 3  # the big file was cut into byte ranges, read with ranged GETs
+    _same_counts(manifest, on_disk["manifest"])
+    assert all(path.startswith("s3://") for path in manifest["files"])
+    assert not any(".hidden" in path for path in manifest["files"])
+    records = _records_at(out)
+    _same_records(records, on_disk["records"])
+    assert records.height == on_disk["manifest"]["records"] > 0
+    assert not fs.exists(f"{BUCKET}/clean-local/.cleaner.lock"), "the lock outlived the run"
+    # A second run resumes everything and rewrites nothing but the manifest.
+    before = {key: info["ETag"] for key, info in fs.find(f"{BUCKET}/clean-local/records", detail=True).items()}
+    assert main(["clean", inputs["url"], "--out", out, *ARGS]) == 0
+    fs.invalidate_cache()
+    after = {key: info["ETag"] for key, info in fs.find(f"{BUCKET}/clean-local/records", detail=True).items()}
+    assert before == after
+    assert _manifest(fs, out)["shards"]["resumed"] == manifest["shards"]["total"]
+    capsys.readouterr()
+    assert main(["show", out, "--limit", "3"]) == 0
+    shown = capsys.readouterr().out
+    assert shown.count(" #") == 3 and f"records {manifest['records']}" in shown
+
+
+def test_parts_no_marker_names_are_never_read_and_go_on_the_next_run(s3, fs, inputs, on_disk) -> None:
+    out = f"s3://{BUCKET}/clean-orphans"
+    assert main(["clean", inputs["url"], "--out", out, *ARGS]) == 0
+    records = f"{BUCKET}/clean-orphans/records"
+    part = sorted(fs.find(records))[0]
+    shard = part.rsplit("/", 1)[1].split("-")[0]
+    # What a killed attempt leaves: a whole part under a name of its own that no marker names.
+    orphan = f"{records}/{shard}-0123456789ab-0000.parquet"
+    fs.copy(part, orphan)
+    _same_records(_records_at(out), on_disk["records"])  # not read twice
+    # The shard is redone when its marker goes (as after a kill before the marker): the orphan goes with it.
+    fs.rm(f"{BUCKET}/clean-orphans/_state/shards/{shard}.json")
+    assert main(["clean", inputs["url"], "--out", out, *ARGS]) == 0
+    fs.invalidate_cache()
+    assert not fs.exists(orphan)
+    _same_records(_records_at(out), on_disk["records"])
+    assert _manifest(fs, out)["shards"]["resumed"] == _manifest(fs, out)["shards"]["total"] - 1
+
+
+def test_a_kill_9_at_any_change_to_the_bucket_then_a_resume_gives_each_record_once(s3, fs, inputs, on_disk) -> None:
+    script = str(ROOT / "tests" / "_kill_at_put.py")
+    arguments = ["clean", inputs["url"], *ARGS]
+
+    def run(out: str, kill_at: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, script, str(kill_at), *arguments, "--out", out], capture_output=True,
+                              text=True, timeout=300, cwd=ROOT, env=os.environ.copy())
+
+    counted = run(f"s3://{BUCKET}/kill-count", 0)
+    assert counted.returncode == 0, counted.stderr
+    changes = int(counted.stdout.rsplit("object-store changes: ", 1)[1])
+    assert changes > 10
+    # The first change, early parts, a marker's neighbourhood, the middle, the manifest (the last change).
+    for kill_at in sorted({1, 2, 3, 5, changes // 2, changes - 1, changes}):
+        out = f"s3://{BUCKET}/kill-{kill_at}"
+        killed = run(out, kill_at)
+        assert killed.returncode == -signal.SIGKILL, (kill_at, killed.stderr)
+        # The lock of the killed run (a process of this host that is gone) is taken over.
+        assert main([*arguments, "--out", out]) == 0, kill_at
+        records = _records_at(out)
+        assert records.select("input_path", "input_position", "record_index").n_unique() == records.height
+        _same_records(records, on_disk["records"])
+        _same_counts(_manifest(fs, out), on_disk["manifest"])
+
+
+def test_a_second_run_into_the_same_bucket_output_is_refused_while_the_first_holds_it(s3, fs, inputs,
+                                                                                   capsys) -> None:
+    lock = f"{BUCKET}/clean-locked/.cleaner.lock"
+    holder = {"owner": "x", "host": socket.gethostname(), "pid": os.getpid(), "started": 0, "renewed": 9e12}
+    fs.pipe_file(lock, json.dumps(holder).encode())
+    assert main(["clean", inputs["url"], "--out", f"s3://{BUCKET}/clean-locked", *ARGS]) == 2
+    assert "being written by another cleaner run" in capsys.readouterr().err
+    fs.invalidate_cache()
+    assert fs.exists(lock), "the holder's lock was removed"
+    fs.rm(lock)
+
+
+def test_a_missing_bucket_or_bad_credentials_is_a_message_naming_the_url(s3, inputs, monkeypatch, capsys) -> None:
+    assert main(["clean", inputs["url"], "--out", "s3://no-such-bucket-here/out", *ARGS]) == 2
+    error = capsys.readouterr().err
+    assert "s3://no-such-bucket-here/out" in error and "bucket does not exist" in error
+    assert "Traceback" not in error
+    assert main(["clean", "s3://no-such-bucket-here/in/", "--out", f"s3://{BUCKET}/x", *ARGS]) == 2
+    assert "s3://no-such-bucket-here/in/" in capsys.readouterr().err
+    import s3fs
+
+    from cleaner.io import storage
+
+    s3fs.S3FileSystem.clear_instance_cache()
+    monkeypatch.setattr(storage, "_FILESYSTEMS", {})  # a file system made with the bad key below
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+    assert main(["clean", inputs["url"], "--out", f"s3://{BUCKET}/y", *ARGS]) == 2
+    error = capsys.readouterr().err
+    assert inputs["url"] in error and "access denied" in error and "Traceback" not in error
+    s3fs.S3FileSystem.clear_instance_cache()
+    monkeypatch.setattr(storage, "_FILESYSTEMS", {})
+
+
+def test_an_unknown_scheme_names_the_ones_cleaner_reads(capsys) -> None:
+    assert main(["clean", "ftp://host/x.jsonl", "--out", "out-never"]) == 2
+    assert "ftp:// is not a storage cleaner reads" in capsys.readouterr().err
+
+
+def test_plain_paths_never_import_fsspec(tmp_path) -> None:
+    code = ("import sys; from cleaner.cli import main; "
+            f"main(['clean', {str(SEEDS)!r}, '--out', {str(tmp_path / 'out')!r}, '--workers', '1', '--quiet']); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fsspec', 's3fs', 'botocore')))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip().endswith("[]"), result.stdout
+
+
+def test_file_urls_are_the_local_disk(tmp_path) -> None:
+    out = tmp_path / "out"
+    assert main(["clean", f"file://{SEEDS}", "--out", f"file://{out}", "--workers", "1", "--quiet"]) == 0
+    assert (out / "manifest.json").is_file() and (out / ".cleaner.lock").is_file()  # flock, as on disk
+
+
+@pytest.mark.slow
+def test_the_same_run_on_a_local_ray_writes_to_the_bucket(s3, fs, inputs, on_disk) -> None:
+    pytest.importorskip("ray")
+    out = f"s3://{BUCKET}/clean-ray"
+    assert main(["clean", inputs["url"], "--out", out, "--executor", "ray", "--workers", "2", "--quiet",
+                 "--shard-mb", "0.25", "--part-mb", "0.5"]) == 0
+    manifest = _manifest(fs, out)
+    _same_counts(manifest, on_disk["manifest"])  # counts and rule hits from every Ray worker
+    assert manifest["files"].keys() == {k.replace(inputs["local"], inputs["url"].rstrip("/"))
+                                        for k in on_disk["manifest"]["files"]}
+    _same_records(_records_at(out), on_disk["records"])
