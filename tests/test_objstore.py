@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -234,3 +235,56 @@ def test_the_same_run_on_a_local_ray_writes_to_the_bucket(s3, fs, inputs, on_dis
     assert manifest["files"].keys() == {k.replace(inputs["local"], inputs["url"].rstrip("/"))
                                         for k in on_disk["manifest"]["files"]}
     _same_records(_records_at(out), on_disk["records"])
+
+
+def test_a_lock_left_by_a_run_lost_on_another_machine_is_taken_over_once_it_expires(s3, fs, inputs) -> None:
+    from cleaner.io.storage import LEASE_SECONDS
+
+    lock = f"{BUCKET}/clean-expired/.cleaner.lock"
+    holder = {"owner": "x", "host": "another-node", "pid": 1, "started": 0, "renewed": 1000.0}
+    fs.pipe_file(lock, json.dumps(holder).encode())
+    assert main(["clean", inputs["url"], "--out", f"s3://{BUCKET}/clean-expired", *ARGS]) == 0
+    fs.invalidate_cache()
+    assert not fs.exists(lock)
+    holder["renewed"] = time.time() - LEASE_SECONDS / 2  # alive on its node: refused
+    fs.pipe_file(lock, json.dumps(holder).encode())
+    assert main(["clean", inputs["url"], "--out", f"s3://{BUCKET}/clean-expired", *ARGS]) == 2
+    fs.rm(lock)
+
+
+def test_a_compressed_input_is_decompressed_as_it_streams_in_not_downloaded_whole(s3, fs, tmp_path) -> None:
+    from cleaner.io.readers import ReadOptions, open_input
+
+    lines = b"".join(b'{"id": "%d", "text": "%s"}\n' % (n, os.urandom(600).hex().encode()) for n in range(40_000))
+    fs.pipe_file(f"{BUCKET}/big/stream.jsonl.gz", gzip.compress(lines, compresslevel=1))
+    size = fs.size(f"{BUCKET}/big/stream.jsonl.gz")
+    assert size > 24 << 20
+    with open_input(f"s3://{BUCKET}/big/stream.jsonl.gz", "gzip", ReadOptions()) as stream:
+        assert json.loads(stream.readline())["id"] == "0"
+        remote = stream.raw.raw.raw  # type: ignore[attr-defined]  # inflater -> buffer -> fsspec file
+        fetched = remote.loc + remote.blocksize  # what the read-ahead cache may hold at most
+        assert fetched < size / 2, (fetched, size)
+
+
+def test_parquet_inputs_in_a_bucket_read_as_on_disk_also_into_a_local_output(s3, fs, tmp_path) -> None:
+    frame = pl.DataFrame({"id": ["a", "b"], "text": [(SEEDS / name).read_text(encoding="utf-8")
+                                                     for name in sorted(os.listdir(SEEDS))[:2]]})
+    frame.write_parquet(tmp_path / "docs.parquet")
+    fs.put(str(tmp_path / "docs.parquet"), f"{BUCKET}/pq/docs.parquet")
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    assert main(["clean", str(tmp_path / "docs.parquet"), "--out", str(local), "--workers", "1", "--quiet"]) == 0
+    assert main(["clean", f"s3://{BUCKET}/pq/docs.parquet", "--out", str(remote), "--workers", "1", "--quiet"]) == 0
+    expected = pl.read_parquet(local / "records" / "*.parquet").drop("input_path")
+    assert expected.height >= 2
+    assert pl.read_parquet(remote / "records" / "*.parquet").drop("input_path").equals(expected)
+
+
+def test_a_scheme_whose_package_is_missing_names_the_extra_to_install(tmp_path, capsys) -> None:
+    try:
+        import gcsfs  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("gcsfs is installed here")
+    assert main(["clean", "gs://bucket/crawl/", "--out", str(tmp_path / "out")]) == 2
+    assert "pip install 'cleaner[gcs]'" in capsys.readouterr().err
