@@ -88,7 +88,9 @@ def _filesystem(scheme: str, location: str) -> Any:
             import fsspec
 
             __import__(package)
-            made = fsspec.filesystem(scheme)
+            # No listings cache: shards are written by other processes (workers, Ray tasks), and a run must
+            # see what they wrote, not what this process listed before.
+            made = fsspec.filesystem(scheme, use_listings_cache=False)
         except ImportError:
             raise StorageError(f"{location}: {scheme}:// needs the {package} package: "
                                f"pip install 'cleaner[{extra}]'") from None
@@ -132,15 +134,38 @@ def open_binary(location: str) -> IO[bytes]:
     return reader
 
 
+#: Size and version of the objects the last input listing found, so planning needs no request per input.
+_LISTED: dict[str, tuple[int, str]] = {}
+
+
+def _version(info: dict[str, Any]) -> str:
+    return str(info.get("ETag") or info.get("etag") or info.get("LastModified") or info.get("mtime") or "")
+
+
 def size(location: str) -> int:
+    if location in _LISTED:
+        return _LISTED[location][0]
     return int(filesystem(location).size(location))
 
 
 def describe(location: str) -> tuple[int, str]:
     """Size and version (ETag, or modification time) of an object, for the inputs' fingerprint."""
+    if location in _LISTED:
+        return _LISTED[location]
     info = filesystem(location).info(location)
-    version = info.get("ETag") or info.get("etag") or info.get("LastModified") or info.get("mtime") or ""
-    return int(info.get("size") or 0), str(version)
+    return int(info.get("size") or 0), _version(info)
+
+
+def _listed(scheme: str, found: dict[str, dict[str, Any]]) -> list[str]:
+    """The URLs of the objects (not folders) of a detailed listing, remembered with their sizes."""
+    urls = []
+    for path, info in sorted(found.items()):
+        if info.get("type", "file") == "directory":
+            continue
+        url = f"{scheme}://{path}"
+        _LISTED[url] = (int(info.get("size") or 0), _version(info))
+        urls.append(url)
+    return urls
 
 
 def expand_remote(spec: str) -> tuple[str, list[str]]:
@@ -149,12 +174,16 @@ def expand_remote(spec: str) -> tuple[str, list[str]]:
     scheme, path = split(spec)
     try:
         if any(c in path for c in "*?["):
-            return "glob", [f"{scheme}://{p}" for p in sorted(fs.glob(path)) if not fs.isdir(p)]
-        if fs.isfile(path):
-            return "file", [f"{scheme}://{path}"]
-        found = fs.find(path)
+            return "glob", _listed(scheme, fs.glob(path, detail=True))
+        try:
+            info = fs.info(path)
+        except FileNotFoundError:
+            info = {}
+        if info.get("type") == "file":
+            return "file", _listed(scheme, {path: info})
+        found = fs.find(path, detail=True)
         if found:
-            return "folder", [f"{scheme}://{p}" for p in sorted(found)]
+            return "folder", _listed(scheme, found)
         if path.count("/") == 0 or fs.exists(path):  # an empty bucket or folder
             return "folder", []
     except (OSError, ValueError) as exc:
@@ -215,10 +244,16 @@ class ObjectStore:
                 raise explain(self.url(name), exc) from None
             return None
 
-    def sizes(self, folder: str) -> dict[str, int]:
-        """Names (relative to the root) and sizes of every object under ``folder``."""
+    def sizes(self, folder: str, prefix: str = "") -> dict[str, int]:
+        """Names (relative to the root) and sizes of every object under ``folder`` (whose name there starts
+        with ``prefix``: listed by the store itself where the file system can, else filtered here)."""
+        key = self._key(folder) if folder else self.base
         try:
-            found = self.fs.find(self._key(folder), detail=True)
+            try:
+                found = self.fs.find(key, detail=True, prefix=prefix) if prefix else self.fs.find(key, detail=True)
+            except TypeError:  # a file system without prefix listing
+                found = {k: v for k, v in self.fs.find(key, detail=True).items()
+                         if k.removeprefix(f"{key}/").startswith(prefix)}
         except FileNotFoundError:
             return {}
         prefix = f"{self.base}/"

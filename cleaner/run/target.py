@@ -217,8 +217,7 @@ class ObjectTarget:
     def discard_partial(self, key: str) -> None:
         """Deletes the parts earlier attempts at this shard left (none is named by a marker: the shard has
         none, or it would not be run)."""
-        stale = [name for kind in _KINDS for name in self.store.sizes(kind)
-                 if name.removeprefix(f"{kind}/").startswith(f"{key}-")]
+        stale = [name for kind in _KINDS for name in self.store.sizes(kind, prefix=f"{key}-")]
         self.store.delete(stale)
 
     def part_writer(self, kind: str, key: str, schema: Mapping[str, Any], part_bytes: int, *,
