@@ -80,6 +80,7 @@ class S3Server:
     @classmethod
     def _start_weed(cls, binary: str, folder: Path, deadline: float) -> S3Server | None:
         ports = _free_ports(10)
+        folder.mkdir(parents=True, exist_ok=True)
         config = folder / "s3.json"
         config.write_text(json.dumps({"identities": [{"name": "test", "credentials": [
             {"accessKey": KEY, "secretKey": SECRET}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
