@@ -72,7 +72,13 @@ class S3Server:
         binary = weed_binary()
         server = cls._start_weed(binary, folder, deadline) if binary else None
         if server is None:
-            server = cls._start_moto()
+            try:
+                server = cls._start_moto()
+            except ImportError:
+                log = folder / "weed.log"
+                raise RuntimeError(f"no S3 server for the tests: weed ({binary or 'not installed'}) did not start "
+                                   f"({log.read_text(errors='replace')[-2000:] if log.is_file() else 'no log'}) "
+                                   "and moto is not installed (pip install 'moto[server]')") from None
         server._set_env()
         server._make_bucket()
         return server

@@ -346,3 +346,17 @@ def test_show_on_disk_reads_only_the_parts_markers_commit(tmp_path, capsys) -> N
     capsys.readouterr()
     assert main(["show", str(out), "--limit", "100000"]) == 0
     assert capsys.readouterr().out.count(" #") == records
+
+
+def test_on_a_store_without_conditional_writes_the_lock_is_advisory_and_says_so(s3, fs, inputs, monkeypatch,
+                                                                                caplog) -> None:
+    from cleaner.io.storage import ObjectStore
+
+    monkeypatch.setattr(ObjectStore, "put_if_absent", lambda self, name, data: None)
+    out = f"s3://{BUCKET}/clean-advisory"
+    assert main(["clean", inputs["url"], "--out", out, *ARGS]) == 0
+    assert "lock is advisory" in caplog.text
+    holder = {"owner": "x", "host": socket.gethostname(), "pid": os.getpid(), "started": 0, "renewed": time.time()}
+    fs.pipe_file(f"{BUCKET}/clean-advisory/.cleaner.lock", json.dumps(holder).encode())
+    assert main(["clean", inputs["url"], "--out", out, *ARGS]) == 2  # a live holder is still respected
+    fs.rm(f"{BUCKET}/clean-advisory/.cleaner.lock")
