@@ -357,9 +357,9 @@ def _clean(args: argparse.Namespace) -> int:
         raise CleanerError("--workers must be at least 1")
     streaming = str(args.out) == "-"
     remote = isinstance(args.out, str)
-    if remote and (args.learn or args.dedup):
-        raise CleanerError("--learn and --dedup need an output folder on disk for now, not an object-storage URL "
-                           f"({args.out}); run them on a local --out")
+    if remote and args.learn:
+        raise CleanerError("--learn needs an output folder on disk for now (the learned rule file is kept there), "
+                           f"not an object-storage URL ({args.out})")
     if not streaming and "-" in args.inputs:
         raise CleanerError("'-' (standard input) is read only with --out - (records as JSON lines on standard "
                            "output); to write an output folder, save the input to a file and name it")
@@ -419,12 +419,10 @@ def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
 def _dedup(out: Path | str, threshold: float, drop: bool) -> int:
     from cleaner.run.dedup import dedup
 
-    if isinstance(out, str):
-        raise CleanerError(f"{out}: dedup works on an output folder on disk for now, not in object storage")
-    if not out.is_dir():
+    if not isinstance(out, str) and not out.is_dir():
         raise CleanerError(f"{out}: no such output folder")
     result = dedup(out, threshold, drop=drop)
-    print(f"cleaner: dedup: {result.summary()}; report in {out / 'dedup.json'}", file=sys.stderr)
+    print(f"cleaner: dedup: {result.summary()}; report in {out}/dedup.json", file=sys.stderr)
     return EXIT_OK
 
 

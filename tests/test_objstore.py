@@ -360,3 +360,24 @@ def test_on_a_store_without_conditional_writes_the_lock_is_advisory_and_says_so(
     fs.pipe_file(f"{BUCKET}/clean-advisory/.cleaner.lock", json.dumps(holder).encode())
     assert main(["clean", inputs["url"], "--out", out, *ARGS]) == 2  # a live holder is still respected
     fs.rm(f"{BUCKET}/clean-advisory/.cleaner.lock")
+
+
+def test_dedup_in_a_bucket_marks_what_it_marks_on_disk_and_keeps_only_committed_parts(s3, fs, inputs,
+                                                                                      tmp_path) -> None:
+    local = tmp_path / "dedup"
+    assert main(["clean", inputs["local"], "--out", str(local), *ARGS, "--dedup"]) == 0
+    out = f"s3://{BUCKET}/clean-dedup"
+    assert main(["clean", inputs["url"], "--out", out, *ARGS, "--dedup"]) == 0
+    got = _records_at(out)
+    _same_records(got, _comparable(pl.read_parquet(local / "records" / "*.parquet")))
+    report = json.loads(fs.cat_file(f"{BUCKET}/clean-dedup/dedup.json"))
+    assert report == json.loads((local / "dedup.json").read_text())
+    assert report["duplicates"] == got["duplicate"].sum() > 0
+    fs.invalidate_cache()
+    named = {p for m in fs.find(f"{BUCKET}/clean-dedup/_state/shards")
+             for p in json.loads(fs.cat_file(m))["parts"] if p.startswith("records/")}
+    assert {p.split("/clean-dedup/", 1)[1] for p in fs.find(f"{BUCKET}/clean-dedup/records")} == named
+    assert main(["clean", inputs["url"], "--out", out, *ARGS]) == 0  # the rewritten parts pass the resume check
+    assert _manifest(fs, out)["shards"]["resumed"] == _manifest(fs, out)["shards"]["total"]
+    assert main(["dedup", out, "--drop"]) == 0
+    assert _records_at(out).height == got.height - report["duplicates"]
