@@ -381,3 +381,22 @@ def test_dedup_in_a_bucket_marks_what_it_marks_on_disk_and_keeps_only_committed_
     assert _manifest(fs, out)["shards"]["resumed"] == _manifest(fs, out)["shards"]["total"]
     assert main(["dedup", out, "--drop"]) == 0
     assert _records_at(out).height == got.height - report["duplicates"]
+
+
+def test_an_output_inside_the_input_prefix_is_not_read_as_input(s3, fs, tmp_path) -> None:
+    from cleaner.run.plan import expand_inputs
+
+    fs.put(str(SEEDS), f"{BUCKET}/nested/in", recursive=True)
+    prefix = f"s3://{BUCKET}/nested/"
+    assert main(["clean", prefix, "--out", f"{prefix}out", "--workers", "1", "--quiet"]) == 0
+    assert main(["clean", prefix, "--out", f"{prefix}out", "--workers", "1", "--quiet"]) == 0  # same inputs
+    found = expand_inputs([prefix])
+    assert found and all(url.startswith(f"{prefix}in/") for url in found)
+    assert main(["clean", prefix, "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["files"].keys() == set(found)
+
+
+def test_inputs_in_a_bucket_stream_to_standard_output(s3, fs, inputs, capsys) -> None:
+    assert main(["clean", f"{inputs['url']}seeds/", "--out", "-", "--quiet"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert rows and all(row["input_path"].startswith(f"{inputs['url']}seeds/") for row in rows)
