@@ -161,8 +161,7 @@ def test_a_kill_9_at_any_change_to_the_bucket_then_a_resume_gives_each_record_on
     changes = int(counted.stdout.rsplit("object-store changes: ", 1)[1])
     assert changes > 10
     # The first change (the run's identity), an early part, the middle, the last marker, the manifest (the
-    # last change);
-    # with --runslow, every one of them.
+    # last change); with --runslow, every one of them.
     sample = range(1, changes + 1) if request.config.getoption("--runslow") else {1, 3, changes // 2, changes - 1,
                                                                                    changes}
     for kill_at in sorted(sample):

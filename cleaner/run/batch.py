@@ -32,9 +32,11 @@ from cleaner.run.shard import (
     ShardReport,
     process_shard,
 )
-from cleaner.run.target import LOCK, MANIFEST, ObjectTarget, OutputUnusable, RunConflict, Target, target_for
-
-__all__ = ["LOCK", "MANIFEST", "OutputUnusable", "RunConflict"]
+from cleaner.run.target import LOCK as LOCK  # the lock, the manifest and the errors live with the targets
+from cleaner.run.target import MANIFEST as MANIFEST
+from cleaner.run.target import ObjectTarget, Target, target_for
+from cleaner.run.target import OutputUnusable as OutputUnusable
+from cleaner.run.target import RunConflict as RunConflict
 
 log = logging.getLogger("cleaner")
 
