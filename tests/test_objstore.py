@@ -160,10 +160,8 @@ def test_a_kill_9_at_any_change_to_the_bucket_then_a_resume_gives_each_record_on
     assert counted.returncode == 0, counted.stderr
     changes = int(counted.stdout.rsplit("object-store changes: ", 1)[1])
     assert changes > 10
-    # The first change (the run's identity), an early part, the middle, the last marker, the manifest (the
-    # last change); with --runslow, every one of them.
-    sample = range(1, changes + 1) if request.config.getoption("--runslow") else {1, 3, changes // 2, changes - 1,
-                                                                                   changes}
+    # An early part, the middle, the manifest (the last change); with --runslow, every one of them (51 here).
+    sample = range(1, changes + 1) if request.config.getoption("--runslow") else {3, changes // 2, changes}
     for kill_at in sorted(sample):
         out = f"s3://{BUCKET}/kill-{kill_at}"
         killed = run(out, kill_at)
