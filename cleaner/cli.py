@@ -74,6 +74,14 @@ def _learn_options(parser: argparse.ArgumentParser | argparse._ArgumentGroup) ->
                         help="scope each learned rule to the hosts it was seen on (domains = [...])")
 
 
+def _location(value: str) -> Path | str:
+    """A folder as a Path (``file://`` URLs too); an object-storage URL (s3://, gs://, az://) as it is."""
+    from cleaner.io.storage import check_scheme, is_remote, local_path
+
+    check_scheme(value)
+    return value if is_remote(value) else Path(local_path(value))
+
+
 def _number(least: float, most: float = math.inf):  # type: ignore[no-untyped-def]
     """An argparse type: a finite number between ``least`` and ``most``; nan, inf and numbers outside are usage
     errors."""
@@ -122,8 +130,9 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
                     "OUT/manifest.json. An interrupted run resumes when the same command is run again.")
     clean.add_argument("inputs", nargs="+", metavar="INPUT",
                        help="files, folders (recursive) or glob patterns; '-' is standard input (with --out -)")
-    clean.add_argument("--out", required=True, type=Path,
-                       help="output folder; '-' writes records as JSON lines to standard output instead (in this "
+    clean.add_argument("--out", required=True, type=_location,
+                       help="output folder, or a URL in object storage (s3://bucket/clean/, gs://, az://); "
+                            "'-' writes records as JSON lines to standard output instead (in this "
                             "process, no resume), and INPUT '-' then reads standard input")
     _rule_options(clean)
     _read_options(clean)
@@ -194,12 +203,12 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
         description="Clusters the records of OUT by estimated Jaccard similarity of their 5-word shingles. Every "
                     "record gets dup_cluster (the content_hash of its cluster's kept record) and duplicate; the "
                     "kept record is the longest, ties going to the earliest in input order. Report: OUT/dedup.json.")
-    dedup.add_argument("out", type=Path)
+    dedup.add_argument("out", type=_location)
     dedup.add_argument("--drop", action="store_true", help="remove the duplicates instead of marking them")
     _threshold_option(dedup)
 
     show = commands.add_parser("show", help="print records of an output folder")
-    show.add_argument("out", type=Path)
+    show.add_argument("out", type=_location, help="output folder or URL")
     show.add_argument("--limit", type=int, default=20)
 
     evaluate = commands.add_parser("eval", help="measure extraction quality on the evaluation sets")
@@ -347,12 +356,16 @@ def _clean(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise CleanerError("--workers must be at least 1")
     streaming = str(args.out) == "-"
+    remote = isinstance(args.out, str)
+    if remote and args.learn:
+        raise CleanerError("--learn needs an output folder on disk for now (the learned rule file is kept there), "
+                           f"not an object-storage URL ({args.out})")
     if not streaming and "-" in args.inputs:
         raise CleanerError("'-' (standard input) is read only with --out - (records as JSON lines on standard "
                            "output); to write an output folder, save the input to a file and name it")
     if streaming and args.removals:
         raise CleanerError("--removals needs an output folder; with --out -, 'cleaner explain FILE' shows removals")
-    if not streaming and args.out.exists() and not args.out.is_dir():
+    if not streaming and not remote and args.out.exists() and not args.out.is_dir():
         raise CleanerError(f"--out {args.out} is a file; give a folder (it is created if missing)")
     if streaming and (args.learn or args.dedup):
         raise CleanerError("--learn and --dedup need an output folder, not --out -")
@@ -360,7 +373,8 @@ def _clean(args: argparse.Namespace) -> int:
     rule_files = [str(Path(p).resolve()) for p in args.rules]
     if args.learn:
         rule_files.append(str(_learn_for_clean(args)))
-    settings = JobSettings(out=str(args.out if streaming else args.out.resolve()), rule_paths=tuple(rule_files),
+    settings = JobSettings(out=str(args.out if streaming or remote else args.out.resolve()),
+                           rule_paths=tuple(rule_files),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=_html_settings(args),
                            part_bytes=int(args.part_mb * MIB), write_removals=args.removals,
@@ -402,13 +416,13 @@ def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
-def _dedup(out: Path, threshold: float, drop: bool) -> int:
+def _dedup(out: Path | str, threshold: float, drop: bool) -> int:
     from cleaner.run.dedup import dedup
 
-    if not out.is_dir():
+    if not isinstance(out, str) and not out.is_dir():
         raise CleanerError(f"{out}: no such output folder")
     result = dedup(out, threshold, drop=drop)
-    print(f"cleaner: dedup: {result.summary()}; report in {out / 'dedup.json'}", file=sys.stderr)
+    print(f"cleaner: dedup: {result.summary()}; report in {out}/dedup.json", file=sys.stderr)
     return EXIT_OK
 
 
@@ -568,18 +582,32 @@ def _show(args: argparse.Namespace, out: TextIO) -> int:
 
     import polars as pl
 
-    records = args.out / "records"
-    if not any(records.glob("*.parquet")):
-        raise CleanerError(f"{records} holds no Parquet parts; run 'cleaner clean ... --out {args.out}' first")
-    frame = pl.scan_parquet(records / "*.parquet").sort("doc_id", "record_index").head(args.limit).collect()
+    from cleaner.run.output import read_output
+
+    remote = isinstance(args.out, str)
+    if remote or (args.out / "_state").is_dir():
+        # Only the parts that completion markers commit: a shard cut off mid-way may have left others.
+        output = read_output(args.out)
+        if output.records.select(pl.len()).collect().item() == 0:
+            raise CleanerError(f"{args.out}/records holds no committed Parquet parts; run 'cleaner clean ... --out "
+                               f"{args.out}' first")
+        records_frame = output.records
+        manifest_data = output.manifest
+    else:
+        records = args.out / "records"
+        if not any(records.glob("*.parquet")):
+            raise CleanerError(f"{records} holds no Parquet parts; run 'cleaner clean ... --out {args.out}' first")
+        records_frame = pl.scan_parquet(records / "*.parquet")
+        manifest = args.out / "manifest.json"
+        manifest_data = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
+    frame = records_frame.sort("doc_id", "record_index").head(args.limit).collect()
     for row in frame.iter_rows(named=True):
         text = row["text"]
         out.write(f"{_shown(str(row['doc_id']))} #{row['record_index']} [{row['kind']}] source={row['source']!r} "
                   f"published={row['published']!r}\n  title: {row['title']!r}\n"
                   f"  text: {len(text):,} chars: {text[:100]!r}…\n")
-    manifest = args.out / "manifest.json"
-    if manifest.is_file():
-        data = json.loads(manifest.read_text(encoding="utf-8"))
+    if manifest_data:
+        data = manifest_data
         out.write(f"manifest: documents {data['documents']}, records {data['records']}, "
                   f"balanced={data['balanced']}, rule hits {data['rule_hits']}\n")
     return EXIT_OK

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import IO, Any, Literal
 
 from cleaner.core.reltime import parse_time  # shared with the library: fetch times read alike
+from cleaner.io.storage import is_remote
 
 Format = Literal["text", "jsonl", "json", "html", "warc", "parquet"]
 Compression = Literal["gzip", "zstd", "bz2", "xz"] | None
@@ -127,7 +128,7 @@ def detect(path: str | Path, forced: Format | None = None) -> tuple[Format, Comp
     compression: Compression = None
     head = b""
     try:
-        with open(path, "rb") as handle:
+        with _open_raw(str(path)) as handle:
             head = handle.read(4096)
     except OSError:
         pass
@@ -324,11 +325,21 @@ class _Inflating(io.RawIOBase):
 
 def open_input(path: str, compression: Compression, options: ReadOptions) -> IO[bytes]:
     """A binary stream of the file's content, decompressed when needed."""
-    raw = open(path, "rb")  # noqa: SIM115 - returned to the caller, which closes it
+    raw = _open_raw(path)
     if compression is None:
         return raw
-    limit = os.fstat(raw.fileno()).st_size * options.max_inflate_ratio + options.inflate_slack
+    size = raw.size if is_remote(path) else os.fstat(raw.fileno()).st_size  # type: ignore[attr-defined]
+    limit = size * options.max_inflate_ratio + options.inflate_slack
     return io.BufferedReader(_Inflating(raw, compression, limit), buffer_size=1 << 20)
+
+
+def _open_raw(path: str) -> IO[bytes]:
+    """The file's bytes: a local file, or an object in object storage read in blocks as it is consumed."""
+    if is_remote(path):
+        from cleaner.io.storage import open_binary
+
+        return open_binary(path)
+    return open(path, "rb")
 
 
 # --- decoding ----------------------------------------------------------------------------------------

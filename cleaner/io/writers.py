@@ -97,12 +97,15 @@ class PartWriter:
             return
         frame = pl.DataFrame(self.columns, schema=self.schema)
         name = f"{self.prefix}-{len(self.parts):04d}.parquet"
-        self.sums[name] = write_atomically(self.folder / name, frame, row_group_rows=self.row_group_rows,
-                                           metadata=self.metadata)
+        self.sums[name] = self.write_part(name, frame)
         self.parts.append(name)
         self.rows += count
         self.columns = {name: [] for name in self.schema}
         self.buffered = 0
+
+    def write_part(self, name: str, frame: pl.DataFrame) -> tuple[int, str]:
+        """Writes one part where it belongs (here: atomically into the folder); its size and SHA-256."""
+        return write_atomically(self.folder / name, frame, row_group_rows=self.row_group_rows, metadata=self.metadata)
 
     def close(self) -> None:
         self.flush()

@@ -6,58 +6,42 @@ processes shards without one. An interrupted run is continued by running the sam
 
 from __future__ import annotations
 
-import json
 import logging
 import multiprocessing
 import os
-import shutil
 import signal
-import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from cleaner.core.errors import CleanerError
-from cleaner.io.writers import write_json_atomically
 from cleaner.run.plan import DEFAULT_SHARD_BYTES, Shard, expand_inputs, inputs_fingerprint, plan_shards
 from cleaner.run.shard import (
     RECORDS,
     REJECTS,
     REMOVALS,
-    STATE,
     FileCounts,
     JobSettings,
     Outcomes,
     ShardReport,
-    discard_partial,
-    marker_path,
     process_shard,
 )
+from cleaner.run.target import LOCK as LOCK  # the lock, the manifest and the errors live with the targets
+from cleaner.run.target import MANIFEST as MANIFEST
+from cleaner.run.target import ObjectTarget, Target, target_for
+from cleaner.run.target import OutputUnusable as OutputUnusable
+from cleaner.run.target import RunConflict as RunConflict
 
 log = logging.getLogger("cleaner")
 
-MANIFEST = "manifest.json"
 #: A run that rejects a larger share of what it read is a failed run (exit 1), however complete.
 DEFAULT_MAX_REJECT_RATE = 0.5
-#: Held (flock) by the run writing to the folder: a second run into the same OUT is refused, and the lock
-#: goes with its process, however that ends. A dot file, so input discovery never reads it.
-LOCK = ".cleaner.lock"
-
-
-class RunConflict(CleanerError):
-    """The output folder holds a run made with other inputs or settings, or another run is writing to it."""
-
-
-class OutputUnusable(CleanerError):
-    """The output folder cannot be created or written."""
 
 
 #: Called with the documents (and their size) done so far in this run, while shards are running.
@@ -236,7 +220,8 @@ class Totals:
 
 @dataclass
 class RunResult:
-    out: Path
+    #: The output folder, or its URL when it is in object storage.
+    out: Path | str
     shards: int
     resumed: int
     failed: list[tuple[str, str]]
@@ -289,32 +274,24 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
     """Run (or resume) the job; returns what was done. ``on_start(shards, to_do, bytes_to_do)`` and
     ``on_shard`` report progress."""
     started = time.perf_counter()
-    out = Path(settings.out)
-    files = expand_inputs(inputs, exclude=out)
-    with _exclusive(out):
-        return _run_locked(files, settings, executor, shard_bytes, overwrite, max_reject_rate, on_start, on_shard,
-                           on_progress, started)
+    target = target_for(settings.out)
+    files = expand_inputs(inputs, exclude=settings.out)
+    with target.exclusive():
+        return _run_locked(target, files, settings, executor, shard_bytes, overwrite, max_reject_rate, on_start,
+                           on_shard, on_progress, started)
 
 
-def _run_locked(files: list[str], settings: JobSettings, executor: Executor, shard_bytes: int, overwrite: bool,
-                max_reject_rate: float | None, on_start: Callable[[int, int, int], None] | None,
+def _run_locked(target: Target, files: list[str], settings: JobSettings, executor: Executor, shard_bytes: int,
+                overwrite: bool, max_reject_rate: float | None, on_start: Callable[[int, int, int], None] | None,
                 on_shard: ProgressCallback | None, on_progress: LiveProgress | None, started: float) -> RunResult:
-    out = Path(settings.out)
     shards = plan_shards(files, settings.read, shard_bytes)
     identity = {"inputs": inputs_fingerprint(files), "settings": settings.fingerprint(),
                 "shard_bytes": shard_bytes, "shards": len(shards)}
-    try:
-        _claim(out, identity, overwrite)
-        # The folders a reader of the output expects are there even when a run writes nothing into them.
-        for kind in (RECORDS, REJECTS, *((REMOVALS,) if settings.write_removals else ())):
-            (out / kind).mkdir(exist_ok=True)
-    except OSError as exc:
-        raise OutputUnusable(f"output folder {out} cannot be written: {exc.strerror or exc}") from None
+    target.claim(identity, overwrite, (RECORDS, REJECTS, *((REMOVALS,) if settings.write_removals else ())))
     totals = Totals()
     to_do: list[Shard] = []
     for shard in shards:
-        marker = marker_path(out, shard.key)
-        report = _finished(out, marker)
+        report = target.finished(shard.key)
         if report is not None:
             totals.add(report)
         else:
@@ -335,87 +312,16 @@ def _run_locked(files: list[str], settings: JobSettings, executor: Executor, sha
     except KeyboardInterrupt:
         interrupted = True
         for shard in to_do:
-            if not marker_path(out, shard.key).is_file():
-                discard_partial(out, shard.key)
+            if not target.has_marker(shard.key):
+                target.discard_partial(shard.key)
+    out = settings.out if isinstance(target, ObjectTarget) else Path(settings.out)
     result = RunResult(out, len(shards), resumed, failed, totals, interrupted, time.perf_counter() - started,
                        max_reject_rate)
-    write_manifest(result, files, identity)
+    target.write_manifest(manifest_of(result, files, identity))
     return result
 
 
-@contextmanager
-def _exclusive(out: Path) -> Iterator[None]:
-    """Holds the output folder's lock for the run; refuses a folder another run holds or nobody can write."""
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock, as before
-        out.mkdir(parents=True, exist_ok=True)
-        yield
-        return
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        handle = open(out / LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - closed below, after the run
-    except OSError as exc:
-        raise OutputUnusable(f"output folder {out} cannot be written: {exc.strerror or exc}") from None
-    with handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise RunConflict(f"{out} is being written by another cleaner run ({holder}); wait for it to end "
-                              "or give another --out") from None
-        except OSError as exc:  # a file system without locks
-            log.warning("output folder %s cannot be locked (%s): make sure no other run writes to it", out, exc)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
-        handle.flush()
-        yield
-
-
-def _finished(out: Path, marker: Path) -> ShardReport | None:
-    """The report of a shard whose marker is there and whose parts are all as written; else None, with the
-    marker and whatever the shard left removed, so it is redone from scratch (each record once)."""
-    if not marker.is_file():
-        return None
-    try:
-        report = ShardReport.from_json(json.loads(marker.read_text(encoding="utf-8")))
-        damage = report.damage(out)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        damage = f"its marker cannot be read: {exc}"
-        report = None
-    if damage is None:
-        return report
-    log.warning("shard %s is redone: %s", marker.stem, damage)
-    marker.unlink(missing_ok=True)
-    discard_partial(out, marker.stem)
-    return None
-
-
-def _claim(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
-    state = out / STATE / "run.json"
-    if overwrite and out.exists():
-        # State first: a kill in the middle then leaves data without markers (redone), never markers
-        # vouching for data already deleted.
-        for name in (STATE, MANIFEST, "records", "rejects", "removals", "signatures", "dedup.json"):
-            target = out / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
-    if state.is_file():
-        previous = json.loads(state.read_text(encoding="utf-8"))
-        if previous != identity:
-            changed = [k for k in identity if previous.get(k) != identity[k]]
-            raise RunConflict(f"{out} holds a run with different {', '.join(changed)}; "
-                              "resume needs the same inputs and settings (use --overwrite to start over, "
-                              "or another --out)")
-        return
-    write_json_atomically(state, identity)
-
-
-def write_manifest(result: RunResult, files: Sequence[str], identity: dict[str, Any]) -> dict[str, Any]:
+def manifest_of(result: RunResult, files: Sequence[str], identity: dict[str, Any]) -> dict[str, Any]:
     totals = result.totals
     summed = totals.total()
     per_file = {}
@@ -445,5 +351,4 @@ def write_manifest(result: RunResult, files: Sequence[str], identity: dict[str, 
         "files": per_file,
         "identity": identity,
     }
-    write_json_atomically(result.out / MANIFEST, manifest)
     return manifest

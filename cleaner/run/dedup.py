@@ -32,7 +32,7 @@ import polars as pl
 
 from cleaner.core.corpus import shingles
 from cleaner.core.errors import CleanerError
-from cleaner.io.writers import write_atomically, write_json_atomically
+from cleaner.io.writers import ROW_GROUP_ROWS, write_atomically, write_json_atomically
 
 NUM_PERM = 128
 BANDS, ROWS = 16, 8
@@ -121,7 +121,7 @@ def _pairs_in_buckets(frame: pl.LazyFrame, bucket: pl.Expr) -> pl.DataFrame:
             .select("a", "b").collect())
 
 
-def _candidate_pairs(files: list[Path]) -> pl.DataFrame:
+def _candidate_pairs(files: list[Path] | list[str]) -> pl.DataFrame:
     """Pairs whose MinHash agrees on a whole band, or whose content_hash is the same. Pairs are kept as a
     frame of two row numbers (8 bytes a pair), one band's buckets built at a time."""
     scan = pl.scan_parquet(files).with_row_index("rid")
@@ -136,7 +136,7 @@ def _candidate_pairs(files: list[Path]) -> pl.DataFrame:
 VERIFY_BATCH = 100_000
 
 
-def _verified(files: list[Path], pairs: pl.DataFrame, threshold: float) -> Iterable[tuple[int, int]]:
+def _verified(files: list[Path] | list[str], pairs: pl.DataFrame, threshold: float) -> Iterable[tuple[int, int]]:
     """The pairs whose estimated Jaccard (share of equal MinHash values) reaches the threshold, or that are
     exact duplicates. Verified in polars, a batch of pairs at a time."""
     scan = pl.scan_parquet(files).with_row_index("rid").select("rid", "minhash", "content_hash")
@@ -156,9 +156,12 @@ def _verified(files: list[Path], pairs: pl.DataFrame, threshold: float) -> Itera
 def clusters(out: Path, threshold: float = DEFAULT_THRESHOLD) -> tuple[pl.DataFrame, int]:
     """The records that have a duplicate: their keys, ``dup_cluster`` and ``duplicate``; and the number of
     records in all."""
+    return _clusters_of(_signature_files(out), threshold)
+
+
+def _clusters_of(files: list[Path] | list[str], threshold: float) -> tuple[pl.DataFrame, int]:
     if not 0 < threshold <= 1:
         raise CleanerError(f"the threshold must be in (0, 1], got {threshold}")
-    files = _signature_files(out)
     pairs = _candidate_pairs(files)
     components = _Components()
     for a, b in _verified(files, pairs, threshold):
@@ -182,8 +185,32 @@ def clusters(out: Path, threshold: float = DEFAULT_THRESHOLD) -> tuple[pl.DataFr
     return table.select(*_KEYS, "dup_cluster", "duplicate"), total
 
 
-def dedup(out: Path, threshold: float = DEFAULT_THRESHOLD, *, drop: bool = False) -> DedupResult:
-    """Marks (or drops) near duplicates in every records part of ``out``; writes ``out/dedup.json``."""
+def _marked(part: Path | str, table: pl.DataFrame, drop: bool) -> tuple[pl.DataFrame, int, int]:
+    """A records part with ``dup_cluster`` and ``duplicate`` (without the duplicates, ``drop``); the exact
+    duplicates and the rows dropped in it."""
+    frame = pl.read_parquet(part).drop(["dup_cluster", "duplicate"], strict=False)
+    marked = (frame.join(table, on=_KEYS, how="left")
+              .with_columns(pl.col("dup_cluster").fill_null(pl.col("content_hash")),
+                            pl.col("duplicate").fill_null(False)))
+    exact = marked.filter(pl.col("duplicate") & (pl.col("dup_cluster") == pl.col("content_hash"))).height
+    dropped = 0
+    if drop:
+        dropped = marked.filter(pl.col("duplicate")).height
+        marked = marked.filter(~pl.col("duplicate"))
+    return marked, exact, dropped
+
+
+def dedup(out: Path | str, threshold: float = DEFAULT_THRESHOLD, *, drop: bool = False) -> DedupResult:
+    """Marks (or drops) near duplicates in every records part of ``out``; writes ``out/dedup.json``. ``out``
+    may be a URL in object storage (see :func:`_dedup_in_store`)."""
+    from cleaner.io.storage import is_remote
+
+    if isinstance(out, str) and is_remote(out):
+        return _dedup_in_store(out, threshold, drop)
+    return _dedup_on_disk(Path(out), threshold, drop)
+
+
+def _dedup_on_disk(out: Path, threshold: float, drop: bool) -> DedupResult:
     from cleaner.run.shard import RECORDS, marker_path  # shard imports this module: imported here
 
     table, total = clusters(out, threshold)
@@ -191,14 +218,9 @@ def dedup(out: Path, threshold: float = DEFAULT_THRESHOLD, *, drop: bool = False
     dropped = 0
     markers: dict[str, dict[str, Any]] = {}
     for part in sorted((out / RECORDS).glob("*.parquet")):
-        frame = pl.read_parquet(part).drop(["dup_cluster", "duplicate"], strict=False)
-        marked = (frame.join(table, on=_KEYS, how="left")
-                  .with_columns(pl.col("dup_cluster").fill_null(pl.col("content_hash")),
-                                pl.col("duplicate").fill_null(False)))
-        exact += marked.filter(pl.col("duplicate") & (pl.col("dup_cluster") == pl.col("content_hash"))).height
-        if drop:
-            dropped += marked.filter(pl.col("duplicate")).height
-            marked = marked.filter(~pl.col("duplicate"))
+        marked, exact_here, dropped_here = _marked(part, table, drop)
+        exact += exact_here
+        dropped += dropped_here
         sums = write_atomically(part, marked)
         shard = part.name.rsplit("-", 1)[0]
         marker = marker_path(out, shard)
@@ -211,4 +233,48 @@ def dedup(out: Path, threshold: float = DEFAULT_THRESHOLD, *, drop: bool = False
     result = DedupResult(records=total, clusters=table.filter(~pl.col("duplicate")).height,
                          duplicates=duplicates, exact_duplicates=exact, dropped=dropped, threshold=threshold)
     write_json_atomically(out / REPORT, result.to_json())
+    return result
+
+
+def _dedup_in_store(url: str, threshold: float, drop: bool) -> DedupResult:
+    """Dedup of an output in object storage, where parts cannot be replaced in place: only the parts the
+    markers commit are read; each shard's marked parts are uploaded under new names, then its marker (one
+    PUT) is rewritten to name them, then the old parts are deleted. A kill at any point leaves every marker
+    naming parts that are there (old or new); the parts it no longer names are never read."""
+    import uuid
+
+    from cleaner.io.storage import ObjectStore
+    from cleaner.run.shard import RECORDS, SIGNATURES
+
+    store = ObjectStore(url)
+    markers = sorted(n for n in store.sizes("_state/shards") if n.endswith(".json"))
+    reports = {name: json.loads(store.read_text(name) or "{}") for name in markers}
+    signatures = [store.url(p) for report in reports.values() for p in report.get("parts", [])
+                  if p.startswith(f"{SIGNATURES}/")]
+    if not signatures:
+        raise CleanerError(f"{url}/{SIGNATURES} holds no committed signatures; run 'cleaner clean ... --out {url}' "
+                           "first")
+    table, total = _clusters_of(signatures, threshold)
+    exact = dropped = 0
+    for name, report in reports.items():
+        key = name.rsplit("/", 1)[1].removesuffix(".json")
+        attempt = uuid.uuid4().hex[:12]
+        old = [p for p in report["parts"] if p.startswith(f"{RECORDS}/")]
+        new: dict[str, str] = {}
+        for number, part in enumerate(old):
+            marked, exact_here, dropped_here = _marked(store.url(part), table, drop)
+            exact += exact_here
+            dropped += dropped_here
+            new[part] = f"{RECORDS}/{key}-{attempt}-{number:04d}.parquet"
+            sums = store.write_parquet(new[part], marked, row_group_rows=ROW_GROUP_ROWS, metadata=None)
+            report["sums"][new[part]] = list(sums)
+        report["parts"] = [new.get(p, p) for p in report["parts"]]
+        for part in old:
+            report["sums"].pop(part, None)
+        store.put_json(name, report)
+        store.delete(old)
+    duplicates = int(table["duplicate"].sum()) if table.height else 0
+    result = DedupResult(records=total, clusters=table.filter(~pl.col("duplicate")).height,
+                         duplicates=duplicates, exact_duplicates=exact, dropped=dropped, threshold=threshold)
+    store.put_json(REPORT, result.to_json())
     return result

@@ -1,5 +1,6 @@
 """Running shards on a Ray cluster. Same shards, same worker function, same markers as a local run;
-``OUT`` must be on storage every node can write (a shared file system)."""
+``OUT`` must be on storage every node can write: a shared file system, or a URL in object storage
+(``s3://...``), where each task uploads its parts and marker and nothing else is shared."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ class RayExecutor:
             ray.init(address=self.address, num_cpus=self.num_cpus if self.address is None else None,
                      include_dashboard=False, log_to_driver=False, configure_logging=False)
         try:
-            # Ray retries a task whose worker died; a shard redone from scratch is safe (markers, atomic parts).
+            # Ray retries a task whose worker died; a shard redone from scratch is safe (markers, atomic parts; in
+            # object storage each attempt's parts have names of their own).
             task = ray.remote(max_retries=2)(process_shard)
             window = max(1, int(ray.cluster_resources().get("CPU", 1)) * self.in_flight_per_cpu)
             pending: dict[Any, Shard] = {}

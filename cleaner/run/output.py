@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     import polars as pl
 
 
+#: As in cleaner.run.plan and cleaner.run.target (not imported from there: they load polars).
+STATE, MANIFEST = "_state", "manifest.json"
+
+
 class OutputReadError(CleanerError):
     """The folder is not a cleaner output, or a part its markers name is gone."""
 
@@ -35,40 +39,41 @@ class Output:
 
 
 def read_output(out: str | Path) -> Output:
-    """The records, rejects and removals of the output folder ``out`` as lazy polars frames, and its manifest.
+    """The records, rejects and removals of the output folder ``out`` (a path, or a URL such as
+    ``s3://bucket/clean``) as lazy polars frames, and its manifest.
 
     >>> output = cleaner.read_output("out/demo")
     >>> output.records.filter(pl.col("kind") == "related").select("title", "published_at").collect()
     """
     import polars as pl
 
+    from cleaner.io.storage import is_remote, local_path
     from cleaner.io.writers import RECORD_SCHEMA, REJECT_SCHEMA, REMOVAL_SCHEMA
-    from cleaner.run.batch import MANIFEST
-    from cleaner.run.plan import STATE
     from cleaner.run.shard import RECORDS, REJECTS, REMOVALS, SIGNATURES, ShardReport
 
-    folder = Path(out)
-    manifest_path = folder / MANIFEST
-    if not (folder / STATE).is_dir() and not manifest_path.is_file():
-        raise OutputReadError(f"{folder} is not a cleaner output folder (no {STATE}/ and no {MANIFEST})")
+    location = str(out)
+    listing = _RemoteListing(location) if is_remote(location) else _LocalListing(Path(local_path(location)))
+    if not listing.is_output():
+        raise OutputReadError(f"{location} is not a cleaner output folder (no {STATE}/ and no {MANIFEST})")
     # Signatures (MinHash, for dedup) are the job's own working data: committed like the rest, not returned.
     parts: dict[str, list[str]] = {RECORDS: [], REJECTS: [], REMOVALS: [], SIGNATURES: []}
-    for marker in sorted((folder / STATE / "shards").glob("*.json")):
+    for marker in listing.markers():
+        marker_name = marker.rsplit("/", 1)[-1]
         try:
-            report = ShardReport.from_json(json.loads(marker.read_text(encoding="utf-8")))
+            report = ShardReport.from_json(json.loads(listing.read_text(marker) or ""))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise OutputReadError(f"completion marker {marker} cannot be read ({exc}); run the same "
+            raise OutputReadError(f"completion marker {listing.full(marker)} cannot be read ({exc}); run the same "
                                   "`cleaner clean` command again to redo its shard") from None
         for name in report.parts:
             kind, _, _ = name.partition("/")
-            path = folder / name
             if kind not in parts or not name.endswith(".parquet"):
-                raise OutputReadError(f"marker {marker.name} names {name}, which read_output cannot read")
-            if not path.is_file():
-                raise OutputReadError(f"part {path} named by marker {marker.name} is missing; run the same "
-                                      "`cleaner clean` command again to redo its shard")
-            parts[kind].append(str(path))
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+                raise OutputReadError(f"marker {marker_name} names {name}, which read_output cannot read")
+            if not listing.has_part(name):
+                raise OutputReadError(f"part {listing.full(name)} named by marker {marker_name} is missing; run the "
+                                      "same `cleaner clean` command again to redo its shard")
+            parts[kind].append(listing.full(name))
+    manifest_text = listing.read_text(MANIFEST)
+    manifest = json.loads(manifest_text) if manifest_text is not None else {}
 
     def frame(kind: str, schema: dict[str, Any]) -> pl.LazyFrame:
         if not parts[kind]:
@@ -78,3 +83,56 @@ def read_output(out: str | Path) -> Output:
 
     return Output(frame(RECORDS, RECORD_SCHEMA), frame(REJECTS, REJECT_SCHEMA), frame(REMOVALS, REMOVAL_SCHEMA),
                   manifest)
+
+
+class _LocalListing:
+    """An output folder on disk, as read_output looks at it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def is_output(self) -> bool:
+        return (self.folder / STATE).is_dir() or (self.folder / MANIFEST).is_file()
+
+    def markers(self) -> list[str]:
+        return [f"{STATE}/shards/{p.name}" for p in sorted((self.folder / STATE / "shards").glob("*.json"))]
+
+    def read_text(self, name: str) -> str | None:
+        path = self.folder / name
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+
+    def has_part(self, name: str) -> bool:
+        return (self.folder / name).is_file()
+
+    def full(self, name: str) -> str:
+        return str(self.folder / name)
+
+
+class _RemoteListing:
+    """An output in object storage: listed once, parts read by polars straight from the store."""
+
+    def __init__(self, url: str) -> None:
+        from cleaner.io.storage import ObjectStore
+
+        self.store = ObjectStore(url)
+        try:
+            self.sizes = self.store.sizes("")
+        except Exception as exc:
+            from cleaner.io.storage import explain
+
+            raise OutputReadError(str(explain(url, exc))) from None
+
+    def is_output(self) -> bool:
+        return any(n.startswith(f"{STATE}/") for n in self.sizes) or MANIFEST in self.sizes
+
+    def markers(self) -> list[str]:
+        return sorted(n for n in self.sizes if n.startswith(f"{STATE}/shards/") and n.endswith(".json"))
+
+    def read_text(self, name: str) -> str | None:
+        return self.store.read_text(name) if name in self.sizes else None
+
+    def has_part(self, name: str) -> bool:
+        return name in self.sizes
+
+    def full(self, name: str) -> str:
+        return self.store.url(name)

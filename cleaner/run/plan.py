@@ -34,15 +34,24 @@ class Shard:
     size: int
 
 
-def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[str]:
-    """Absolute paths of the files that inputs name: files, folders (recursively) and glob patterns.
+def expand_inputs(inputs: Sequence[str], exclude: str | Path | None = None) -> list[str]:
+    """Absolute paths of the files that inputs name: files, folders (recursively) and glob patterns; for
+    inputs in object storage (``s3://...``), the URLs of the objects, found the same way.
 
     Inside a folder, the output folders of earlier cleaner runs (and ``exclude``, this run's own) are
     skipped: their Parquet parts are records, not input. A file named on its own is always read.
     """
+    from cleaner.io.storage import check_scheme, is_remote, local_path
+
     found: set[str] = set()
-    skip = exclude.resolve() if exclude else None
+    exclude = local_path(str(exclude)) if exclude is not None else None
+    skip = Path(exclude).resolve() if exclude and not is_remote(exclude) else None
     for spec in inputs:
+        check_scheme(spec)
+        if is_remote(spec):
+            found.update(_expand_remote(spec, exclude if exclude and is_remote(exclude) else None))
+            continue
+        spec = local_path(spec)
         path = Path(spec)
         if path.is_dir():
             files = [p for p in path.rglob("*") if p.is_file()]  # one walk: large input trees are slow to list
@@ -62,6 +71,39 @@ def expand_inputs(inputs: Sequence[str], exclude: Path | None = None) -> list[st
             raise InputSpecError(f"{spec}: no such file or folder")
         found.update(str(p.resolve()) for p in matches)
     return sorted(found)
+
+
+def _expand_remote(spec: str, exclude: str | None) -> list[str]:
+    """The objects a URL names, filtered as the files of a folder are."""
+    from cleaner.io.storage import expand_remote
+
+    kind, urls = expand_remote(spec)
+    if kind == "missing":
+        raise InputSpecError(f"{spec}: no such object, folder or bucket")
+    if kind == "file":
+        return urls
+    if kind == "glob":
+        if not urls:
+            raise InputSpecError(f"{spec}: the pattern matches no object")
+        return urls
+    root = spec.rstrip("/")
+    skip = exclude.rstrip("/") + "/" if exclude else None
+    relative = [(url, url[len(root) + 1:].split("/")) for url in urls if url.startswith(root + "/")]
+    outputs = {"/".join(parts[:-2]) for _, parts in relative if parts[-2:] == [STATE, "run.json"]}
+    folders_with_records = {"/".join(parts[:-2]) for _, parts in relative if len(parts) > 1 and parts[-2] == "records"}
+    outputs |= {"/".join(parts[:-1]) for _, parts in relative
+                if parts[-1] == "manifest.json" and "/".join(parts[:-1]) in folders_with_records}
+    for folder in sorted(outputs):
+        log.warning("skipping %s/%s: it holds the output of an earlier cleaner run, not input", root, folder)
+    matches = [url for url, parts in relative
+               if not any(p.startswith(".") for p in parts)
+               and not (skip and url.startswith(skip))
+               and not any("/".join(parts[:n]) in outputs for n in range(len(parts)))
+               and any(f".{s.lower()}" in INPUT_SUFFIXES for s in parts[-1].split(".")[1:])]
+    if not matches:
+        raise InputSpecError(f"{spec}: the folder holds no input object (names ending in "
+                             f"{', '.join(sorted(INPUT_SUFFIXES))}; hidden objects and earlier outputs are skipped)")
+    return matches
 
 
 def _earlier_outputs(files: Sequence[Path]) -> list[Path]:
@@ -112,8 +154,10 @@ def plan_shards(files: Sequence[str], options: ReadOptions, shard_bytes: int = D
 
 
 def _size(path: str) -> int:
+    from cleaner.io.storage import is_remote, size
+
     try:
-        return os.path.getsize(path)
+        return size(path) if is_remote(path) else os.path.getsize(path)
     except OSError:
         return 0  # gone already: the reader turns it into a reject
 
@@ -127,8 +171,17 @@ def _shard(pieces: tuple[Piece, ...], size: int) -> Shard:
 
 def inputs_fingerprint(files: Sequence[str]) -> str:
     """Changes when an input file is added, removed or modified: a resumed run must see the same inputs."""
+    from cleaner.io.storage import describe, is_remote
+
     digest = hashlib.sha1()
     for path in files:
+        if is_remote(path):
+            try:
+                length, version = describe(path)
+                digest.update(f"{path}\t{length}\t{version}\n".encode("utf-8", "surrogateescape"))
+            except OSError:
+                digest.update(f"{path}\tmissing\n".encode("utf-8", "surrogateescape"))
+            continue
         try:
             stat = os.stat(path)
             digest.update(f"{path}\t{stat.st_size}\t{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))

@@ -90,7 +90,7 @@ class Progress:
             self._line("cleaner: most frequent reject reasons:")
             for reason, count in result.totals.reasons.most_common(5):
                 self._line(f"  {count:>9,}  {reason}")
-            self._line(f"cleaner: every reject, with its file and position: {result.out / 'rejects'}")
+            self._line(f"cleaner: every reject, with its file and position: {result.out}/rejects")
         if self.quiet and result.ok:
             return
         self._line(f"cleaner: {total.read:,} documents read -> {total.records:,} records from "

@@ -1,7 +1,8 @@
 """One shard, start to finish: read, clean, write parts, then leave a completion marker.
 
 The same function runs in-process, in a local worker process and as a Ray task. A shard either finishes
-(parts renamed into place, marker written last) or is redone from scratch on the next run.
+(parts renamed into place, or uploaded under names of their own; marker written last) or is redone from
+scratch on the next run.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from cleaner.io.writers import (
     reject_row,
     removal_rows,
     unwritable_field,
-    write_json_atomically,
 )
 from cleaner.run.dedup import SIGNATURE_SCHEMA, signature_row
 from cleaner.run.plan import STATE, Shard
@@ -201,14 +201,16 @@ class LiveCounter(Protocol):
 
 
 def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None = None) -> ShardReport:
+    from cleaner.run.target import target_for  # it builds on this module
+
     started = time.perf_counter()
-    out = Path(settings.out)
-    discard_partial(out, shard.key)
+    target = target_for(settings.out)
+    target.discard_partial(shard.key)
     cleaner = cleaner_for(settings)
 
     def part_writer(kind: str, schema: dict[str, Any]) -> PartWriter:
-        return PartWriter(out / kind, shard.key, schema, settings.part_bytes, row_group_rows=settings.row_group_rows,
-                          metadata=provenance(settings))
+        return target.part_writer(kind, shard.key, schema, settings.part_bytes,
+                                  row_group_rows=settings.row_group_rows, metadata=provenance(settings))
 
     records, rejects = part_writer(RECORDS, RECORD_SCHEMA), part_writer(REJECTS, REJECT_SCHEMA)
     removals = part_writer(REMOVALS, REMOVAL_SCHEMA) if settings.write_removals else None
@@ -224,7 +226,7 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
             report.parts.extend(f"{writer.folder.name}/{p}" for p in writer.parts)
             report.sums.update({f"{writer.folder.name}/{p}": sums for p, sums in writer.sums.items()})
     report.seconds = round(time.perf_counter() - started, 3)
-    write_json_atomically(marker_path(out, shard.key), report.to_json())
+    target.write_marker(shard.key, report.to_json())
     return report
 
 
