@@ -209,3 +209,28 @@ def test_library_clean_many_is_lazy(corpus) -> None:
 
     stream = cleaner.Cleaner().clean_many(texts())
     assert sum(1 for _ in stream) == corpus["records"]
+
+
+def _count_then_die(counter, documents: int) -> None:  # type: ignore[no-untyped-def]
+    counter.claim()
+    for _ in range(documents):
+        counter.add(1, 10)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_live_counts_of_workers_add_up_and_stay_readable_after_a_kill() -> None:
+    """Each worker counts in its own slot, without a lock a killed worker could leave held (the main
+    process asking for the counts would then wait forever)."""
+    import multiprocessing
+
+    from cleaner.run.batch import _SharedCounter
+
+    context = multiprocessing.get_context("spawn")
+    counter = _SharedCounter(context.Array("q", _SharedCounter.CELLS * 4, lock=False))
+    workers = [context.Process(target=_count_then_die, args=(counter, n)) for n in (7, 11)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+        assert worker.exitcode == -signal.SIGKILL
+    assert counter.counts() == (18, 180)

@@ -105,7 +105,8 @@ class ProcessExecutor:
         broken = False
         # "spawn", not fork: forking a parent whose polars thread pool is running deadlocks the child.
         context = multiprocessing.get_context("spawn")
-        live = _SharedCounter(context.Array("q", 2))  # documents and their size, summed over the workers
+        # Documents and their size, one slot per worker (and spares), summed by this process.
+        live = _SharedCounter(context.Array("q", _SharedCounter.CELLS * 2 * self.workers, lock=False))
         with ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
                                  initializer=_init_worker, initargs=(os.getpid(), live)) as pool:
             try:
@@ -145,18 +146,41 @@ class ProcessExecutor:
 
 @dataclass
 class _SharedCounter:
-    """Counts shared by the worker processes (a lock-guarded pair in shared memory)."""
+    """Counts of the worker processes in shared memory: a slot per worker (its pid, documents, size), each
+    written by its worker alone, summed by the main process, and no lock. A lock held by a worker that is
+    killed mid-update is never released, and every process asking for it then waits forever (a run that
+    hangs after a kill -9 of one worker). Progress is all these counts serve: the run's totals come from
+    the shard reports.
+    """
 
     shared: Any
+    slot: int = -1
+    CELLS = 3
+
+    def claim(self) -> None:
+        """Takes a free slot for this process (probing from its pid); a clash, which needs two workers
+        probing the same slot at the same instant, only merges two workers' progress."""
+        pid = os.getpid()
+        slots = len(self.shared) // self.CELLS
+        for step in range(slots):
+            index = (pid + step) % slots
+            if self.shared[index * self.CELLS] == 0:
+                self.shared[index * self.CELLS] = pid
+                if self.shared[index * self.CELLS] == pid:
+                    self.slot = index
+                    return
+        self.slot = pid % slots
 
     def add(self, documents: int, size: int) -> None:
-        with self.shared.get_lock():
-            self.shared[0] += documents
-            self.shared[1] += size
+        if self.slot < 0:
+            self.claim()
+        cell = self.slot * self.CELLS
+        self.shared[cell + 1] += documents
+        self.shared[cell + 2] += size
 
     def counts(self) -> tuple[int, int]:
-        with self.shared.get_lock():
-            return int(self.shared[0]), int(self.shared[1])
+        values = self.shared[:]
+        return (sum(values[1::self.CELLS]), sum(values[2::self.CELLS]))
 
 
 #: The live counter of this worker process, handed over when the pool starts it.
@@ -167,6 +191,7 @@ def _init_worker(parent: int, live: _SharedCounter) -> None:
     global _worker_live
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with(parent)
+    live.claim()
     _worker_live = live
 
 
