@@ -6,21 +6,9 @@ through cleaner.io.storage.ObjectStore. N = 0 never kills and prints how many ch
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-from collections.abc import Callable
-from typing import Any
 
-
-def _killing_before(changes: list[int], target: int, operation: Callable[..., Any]) -> Callable[..., Any]:
-    def changed(*args: Any, **kwargs: Any) -> Any:
-        changes[0] += 1
-        if changes[0] == target:
-            os.kill(os.getpid(), signal.SIGKILL)
-        return operation(*args, **kwargs)
-
-    return changed
+from _kill_at import _killing_before  # the script's folder (tests/) is first on sys.path
 
 
 def run(target: int, arguments: list[str]) -> int:

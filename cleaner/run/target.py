@@ -167,12 +167,7 @@ class ObjectTarget:
             self.store.invalidate()
         text = self.store.read_text(state)
         if text is not None:
-            previous = json.loads(text)
-            if previous != identity:
-                changed = [k for k in identity if previous.get(k) != identity[k]]
-                raise RunConflict(f"{self.location} holds a run with different {', '.join(changed)}; "
-                                  "resume needs the same inputs and settings (use --overwrite to start over, "
-                                  "or another --out)")
+            _same_run(self.location, json.loads(text), identity)
             return
         self.store.put_json(state, identity)
 
@@ -309,13 +304,16 @@ def _claim(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
             elif target.exists():
                 target.unlink()
     if state.is_file():
-        previous = json.loads(state.read_text(encoding="utf-8"))
-        if previous != identity:
-            changed = [k for k in identity if previous.get(k) != identity[k]]
-            raise RunConflict(f"{out} holds a run with different {', '.join(changed)}; "
-                              "resume needs the same inputs and settings (use --overwrite to start over, "
-                              "or another --out)")
+        _same_run(out, json.loads(state.read_text(encoding="utf-8")), identity)
         return
     write_json_atomically(state, identity)
+
+
+def _same_run(location: object, previous: dict[str, Any], identity: dict[str, Any]) -> None:
+    """Refuses to resume a run whose inputs or settings differ from the one found in OUT."""
+    if previous != identity:
+        changed = [k for k in identity if previous.get(k) != identity[k]]
+        raise RunConflict(f"{location} holds a run with different {', '.join(changed)}; resume needs the same "
+                          "inputs and settings (use --overwrite to start over, or another --out)")
 
 
