@@ -23,7 +23,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
@@ -181,12 +181,7 @@ class ObjectTarget:
         name = _marker_name(key)
         if name not in self._sizes():
             return None
-        try:
-            report = ShardReport.from_json(json.loads(self.store.read_text(name) or ""))
-            damage = self._damage(report)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            damage = f"its marker cannot be read: {exc}"
-            report = None
+        report, damage = _checked_marker(lambda: self.store.read_text(name) or "", self._damage)
         if damage is None:
             return report
         log.warning("shard %s is redone: %s", key, damage)
@@ -273,17 +268,22 @@ def _exclusive(out: Path) -> Iterator[None]:
         yield
 
 
+def _checked_marker(read: Callable[[], str], damage: Callable[[ShardReport], str | None]
+                    ) -> tuple[ShardReport | None, str | None]:
+    """A shard's marker and what is wrong with the shard it vouches for (None when nothing is)."""
+    try:
+        report = ShardReport.from_json(json.loads(read()))
+        return report, damage(report)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return None, f"its marker cannot be read: {exc}"
+
+
 def _finished(out: Path, marker: Path) -> ShardReport | None:
     """The report of a shard whose marker is there and whose parts are all as written; else None, with the
     marker and whatever the shard left removed, so it is redone from scratch (each record once)."""
     if not marker.is_file():
         return None
-    try:
-        report = ShardReport.from_json(json.loads(marker.read_text(encoding="utf-8")))
-        damage = report.damage(out)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        damage = f"its marker cannot be read: {exc}"
-        report = None
+    report, damage = _checked_marker(lambda: marker.read_text(encoding="utf-8"), lambda r: r.damage(out))
     if damage is None:
         return report
     log.warning("shard %s is redone: %s", marker.stem, damage)
