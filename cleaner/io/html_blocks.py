@@ -94,9 +94,18 @@ class TreeFindings:
     block_words: list[tuple[str, str]] = field(default_factory=list)
     #: The page's text, read before extraction (trafilatura prunes the tree it is given).
     page_text: str = ""
-    #: How often each text unit (:func:`_units`) occurs on the page, and inside removed blocks.
-    page_units: Counter[str] = field(default_factory=Counter)
-    removed_units: Counter[str] = field(default_factory=Counter)
+    #: The page's body and the removed blocks, for counting text units (:func:`_units`) when a line needs
+    #: them; trafilatura works on a copy of the tree it is given, so the tree is as the rules saw it.
+    unit_source: tuple[Any, frozenset[Any]] | None = None
+    _unit_counts: tuple[Counter[str], Counter[str]] | None = field(default=None, repr=False)
+
+    def units(self) -> tuple[Counter[str], Counter[str]]:
+        """How often each text unit occurs on the page, and inside removed blocks (counted once, on first
+        use: most pages have no extracted line inside a removed block, and counting walks the whole page)."""
+        if self._unit_counts is None:
+            self._unit_counts = _units(*self.unit_source) if self.unit_source else (Counter(), Counter())
+            self.unit_source = None  # the tree is not kept alive by the findings
+        return self._unit_counts
 
     def strip(self, text: str) -> str:
         """The extracted text without the lines that came from a removed block.
@@ -115,18 +124,19 @@ class TreeFindings:
         kept = []
         for line in text.split("\n"):
             words = _words(line)
-            on_page = self.page_units.get(words, 0) if words else 0
-            if on_page:
-                if self.removed_units.get(words, 0) >= on_page:
-                    continue
+            ways = [way for way in (0, 1) if words and words in blocks[way]]
+            if not ways:  # not inside any removed block, as a unit or otherwise
                 kept.append(line)
                 continue
-            ways = [way for way in (0, 1) if words and words in blocks[way]]
-            if ways:
-                page_words = _words(self.page_text) if page_words is None else page_words
-                if any(page_words.count(words) <= blocks[way].count(words) for way in ways):
-                    continue
-            kept.append(line)
+            page_units, removed_units = self.units()
+            on_page = page_units.get(words, 0)
+            if on_page:
+                if removed_units.get(words, 0) < on_page:
+                    kept.append(line)
+                continue
+            page_words = _words(self.page_text) if page_words is None else page_words
+            if all(page_words.count(words) > blocks[way].count(words) for way in ways):
+                kept.append(line)
         return "\n".join(kept)
 
 
@@ -254,7 +264,7 @@ class TreeRules:
         if COMMENT_DETECTOR in self.detectors:
             _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments)
         if taken:
-            findings.page_units, findings.removed_units = _units(body if body is not None else tree, taken)
+            findings.unit_source = (body if body is not None else tree, frozenset(taken))
         return findings
 
 
