@@ -14,7 +14,7 @@ on first use, so ``import cleaner`` loads neither lxml nor trafilatura.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -384,7 +384,7 @@ _UNIT_BREAKS = frozenset({
 _UNSEEN = frozenset({"script", "style", "template", "noscript", "head", "title"})
 
 
-def _units(root: Any, removed: set[Any]) -> tuple[Counter[str], Counter[str]]:
+def _units(root: Any, removed: Set[Any]) -> tuple[Counter[str], Counter[str]]:
     """The page's text units and how many of each lie inside removed blocks.
 
     A unit is the text between two block-level boundaries (:data:`_UNIT_BREAKS`), as words
