@@ -124,7 +124,7 @@ def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions =
     tree = load_html(html)
     if tree is None:
         return Page("", url=url)
-    elements = sum(1 for _ in tree.iter())
+    elements = int(tree.xpath("count(//*)"))  # counted in C: no Python object per element
     if elements > options.max_elements:
         raise PageTooLarge(f"HTML page of {elements} elements, past the {options.max_elements}-element limit "
                            "(extraction time grows faster than the page)")

@@ -153,7 +153,7 @@ class _Alternatives:
 
     compiled: tuple[tuple[Need, Any], ...]
 
-    def __call__(self, tree: Any, page: frozenset[tuple[str, str]], order: dict[Any, int]) -> list[Any]:
+    def __call__(self, tree: Any, page: frozenset[tuple[str, str]], order: _PageOrder) -> list[Any]:
         found: list[Any] = []
         runs = 0
         for need, xpath in self.compiled:
@@ -295,16 +295,14 @@ def _need(node: Any) -> Need:
     return None
 
 
-def _summary(tree: Any) -> tuple[frozenset[tuple[str, str]], dict[Any, int]]:
-    """The ids, classes, attribute names and tags a page holds (see :data:`Need`), and each element's
-    position in page order."""
+def _summary(tree: Any) -> tuple[frozenset[tuple[str, str]], _PageOrder]:
+    """The ids, classes, attribute names and tags a page holds (see :data:`Need`), and the elements' page
+    order (counted only if asked for)."""
     found: set[tuple[str, str]] = set()
-    order: dict[Any, int] = {}
-    for position, element in enumerate(tree.iter()):
+    for element in tree.iter():
         tag = element.tag
         if not isinstance(tag, str):
             continue
-        order[element] = position
         found.add(("tag", tag))
         for name, value in element.attrib.items():
             found.add(("attr", name))
@@ -312,7 +310,21 @@ def _summary(tree: Any) -> tuple[frozenset[tuple[str, str]], dict[Any, int]]:
                 found.update(("class", word) for word in value.split())
             elif name == "id":
                 found.add(("id", value))
-    return frozenset(found), order
+    return frozenset(found), _PageOrder(tree)
+
+
+class _PageOrder:
+    """Each element's position in page order, counted on first use: only a selector whose several
+    alternatives all matched needs it."""
+
+    def __init__(self, tree: Any) -> None:
+        self._tree: Any = tree
+        self._positions: dict[Any, int] | None = None
+
+    def get(self, element: Any, default: int = 0) -> int:
+        if self._positions is None:
+            self._positions = {found: n for n, found in enumerate(self._tree.iter())}
+        return self._positions.get(element, default)
 
 
 def _protected(tree: Any) -> set[Any]:
@@ -671,6 +683,7 @@ _AUTHOR_CLASS = regex.compile(r"author|user|name|nick|commenter|poster|byline", 
 _TIME_CLASS = regex.compile(r"date|time|ago|posted|published|meta|when", regex.I)
 _AVATAR = regex.compile(r"avatar|gravatar|userpic|profile", regex.I)
 _REPLY_CLASS = regex.compile(r"reply|respond", regex.I)
+_REPLY_CHARS = 20  # the longest own text a reply control is looked at with
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE_TEXT = regex.compile(
     rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
@@ -745,7 +758,11 @@ def _is_reply_or_avatar(element: Any) -> bool:
     names = f"{element.get('class') or ''} {element.get('id') or ''}"
     if element.tag == "img":
         return bool(_AVATAR.search(names) or _AVATAR.search(element.get("src") or ""))
-    return bool(_REPLY_CLASS.search(names)) or _text(element).casefold().strip("↓ ()") in _REPLY_WORDS
+    if _REPLY_CLASS.search(names):
+        return True
+    # Reply words are short: an element whose own text is already longer is no control (read cheaply
+    # before its whole text, which holds its descendants').
+    return len((element.text or "").strip()) <= _REPLY_CHARS and _text(element).casefold().strip("↓ ()") in _REPLY_WORDS
 
 
 def _is_discussion(tree: Any) -> bool:
