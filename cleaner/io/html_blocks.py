@@ -92,12 +92,19 @@ class TreeFindings:
     #: trafilatura extracts (no <time>, buttons, forms...), since its fallbacks keep some of what its own
     #: extraction drops.
     block_words: list[tuple[str, str]] = field(default_factory=list)
-    #: The page's text, read before extraction (trafilatura prunes the tree it is given).
+    #: The page's text (all of it, shown or not), against which blocks and lines are weighed.
     page_text: str = ""
     #: The page's body and the removed blocks, for counting text units (:func:`_units`) when a line needs
     #: them; trafilatura works on a copy of the tree it is given, so the tree is as the rules saw it.
     unit_source: tuple[Any, frozenset[Any]] | None = None
     _unit_counts: tuple[Counter[str], Counter[str]] | None = field(default=None, repr=False)
+
+    def remove(self, element: Any, rule_id: str, taken: set[Any]) -> None:
+        """Notes ``element`` as removed by ``rule_id`` (a rule or a detector): its text, its words for
+        :meth:`strip`, and ``taken`` so that nothing inside it is looked at again."""
+        taken.add(element)
+        self.removals.append(TreeRemoval(rule_id, _spaced_text(element)))
+        self.block_words.append(_both_words(element))
 
     def units(self) -> tuple[Counter[str], Counter[str]]:
         """How often each text unit occurs on the page, and inside removed blocks (counted once, on first
@@ -255,9 +262,7 @@ class TreeRules:
                         continue
                     if compiled.rule.action == "related" or keep_comments:
                         findings.records.extend(records)
-                taken.add(element)
-                findings.removals.append(TreeRemoval(compiled.rule.id, _spaced_text(element)))
-                findings.block_words.append(_both_words(element))
+                findings.remove(element, compiled.rule.id, taken)
         findings.page_text = page_text
         if TEASER_DETECTOR in self.detectors:
             _detect(tree, url, protected, findings, taken)
@@ -622,8 +627,25 @@ def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindi
     if body is None:
         return
     page_chars = len(findings.page_text)
+    for parent, items in _repeated_items(body, TEASER_MIN_ITEMS, protected, taken):
+        teasers = [t for t in (_teaser(item, url) for item in items) if t is not None]
+        if len(teasers) < TEASER_MIN_ITEMS or len(teasers) < 0.8 * len(items):
+            continue
+        text = _spaced_text(parent)
+        held = sum(len(_spaced_text(item)) for item in items)
+        if held < MIN_ITEM_SHARE * len(text) or page_chars - len(text) < CONTENT_OVER_LIST * len(text):
+            continue
+        findings.records.extend(teasers)
+        findings.remove(parent, TEASER_DETECTOR, taken)
+
+
+def _repeated_items(body: Any, min_items: int, protected: set[Any], taken: set[Any]
+                    ) -> Iterator[tuple[Any, list[Any]]]:
+    """Each element of the page with at least ``min_items`` children of one tag and class (the largest
+    such group: MDR's repeated records), outside what is protected or already removed (``taken`` is read
+    as the caller adds to it)."""
     for parent in body.iter():
-        if not isinstance(parent.tag, str) or len(parent) < TEASER_MIN_ITEMS or parent in protected:
+        if not isinstance(parent.tag, str) or len(parent) < min_items or parent in protected:
             continue
         if parent in taken or any(a in taken for a in parent.iterancestors()):
             continue
@@ -632,19 +654,8 @@ def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindi
             if isinstance(child.tag, str):
                 groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
         items = max(groups.values(), key=len, default=[])
-        if len(items) < TEASER_MIN_ITEMS:
-            continue
-        teasers = [t for t in (_teaser(item, url) for item in items) if t is not None]
-        if len(teasers) < TEASER_MIN_ITEMS or len(teasers) < 0.8 * len(items):
-            continue
-        text = _spaced_text(parent)
-        held = sum(len(_spaced_text(item)) for item in items)
-        if held < MIN_ITEM_SHARE * len(text) or page_chars - len(text) < CONTENT_OVER_LIST * len(text):
-            continue
-        taken.add(parent)
-        findings.records.extend(teasers)
-        findings.removals.append(TreeRemoval(TEASER_DETECTOR, text))
-        findings.block_words.append(_both_words(parent))
+        if len(items) >= min_items:
+            yield parent, items
 
 
 def _teaser(item: Any, url: str | None) -> BlockRecord | None:
@@ -708,25 +719,18 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     if not signalled:
         return
     threads: list[tuple[Any, list[BlockRecord]]] = []
-    for parent in body.iter():
-        if not isinstance(parent.tag, str) or len(parent) < COMMENT_MIN_ITEMS or parent in protected:
-            continue
-        if parent in taken or any(a in taken for a in parent.iterancestors()):
-            continue
+    for parent, items in _repeated_items(body, COMMENT_MIN_ITEMS, protected, taken):
         if any(a is thread for thread, _ in threads for a in parent.iterancestors()):
             continue  # replies nested in a thread already found belong to it
-        groups: dict[tuple[str, str], list[Any]] = {}
-        for child in parent:
-            if isinstance(child.tag, str):
-                groups.setdefault((child.tag, child.get("class") or ""), []).append(child)
-        items = max(groups.values(), key=len, default=[])
-        if len(items) < COMMENT_MIN_ITEMS or sum(item in signalled for item in items) < COMMENT_MIN_ITEMS:
+        if sum(item in signalled for item in items) < COMMENT_MIN_ITEMS:
             continue
         found = [_comment_item(item) if item in signalled else None for item in items]
         if sum(r is not None for r in found) < max(COMMENT_MIN_ITEMS, COMMENT_SHARE * len(items)):
             continue
         # Replies nested in a comment, in the comment's own markup, are comments too (in page order).
-        threads.append((parent, [r for r in (_comment_item(e) for e in _with_nested(items)) if r is not None]))
+        records = [r for item, comment in zip(items, found, strict=True)
+                   for r in (comment, *map(_comment_item, _nested_like(item))) if r is not None]
+        threads.append((parent, records))
     # An article has one comment section. Several threads on a page are a discussion or Q&A page (comments
     # under each answer), or a listing whose cards look like comments: their items are the content.
     if len(threads) != 1:
@@ -734,11 +738,9 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     parent, records = threads[0]
     if _article_text_before(body, parent) < ARTICLE_BEFORE_CHARS:
         return
-    taken.add(parent)
     if keep_comments:
         findings.records.extend(records)
-    findings.removals.append(TreeRemoval(COMMENT_DETECTOR, _spaced_text(parent)))
-    findings.block_words.append(_both_words(parent))
+    findings.remove(parent, COMMENT_DETECTOR, taken)
 
 
 def _signalled(body: Any) -> set[Any]:
@@ -816,11 +818,6 @@ def _nested_like(item: Any) -> list[Any]:
         return []
     kind = (item.tag, item.get("class"))
     return [inner for inner in item.iterdescendants() if (inner.tag, inner.get("class")) == kind]
-
-
-def _with_nested(items: list[Any]) -> list[Any]:
-    """The items and the replies nested in them, in page order."""
-    return [found for item in items for found in (item, *_nested_like(item))]
 
 
 def _comment_body(item: Any, meta: set[str]) -> str:
