@@ -24,16 +24,21 @@ def _killing_before(changes: list[int], target: int, operation: Callable[..., An
     return changed
 
 
-def run(target: int, arguments: list[str]) -> int:
+def run_killing(target: int, arguments: list[str], owner: Any, names: tuple[str, ...], what: str) -> int:
+    """Runs the CLI with ``owner``'s ``names`` wrapped to count each call and die before the target-th."""
     changes = [0]
-    # shutil.rmtree and pathlib look these up on os at call time, so every deletion and rename passes here.
-    for name in ("unlink", "remove", "rmdir", "rename", "replace"):
-        setattr(os, name, _killing_before(changes, target, getattr(os, name)))
+    for name in names:
+        setattr(owner, name, _killing_before(changes, target, getattr(owner, name)))
     from cleaner.cli import main
 
     code = main(arguments)
-    print(f"file-system changes: {changes[0]}")
+    print(f"{what} changes: {changes[0]}")
     return code
+
+
+def run(target: int, arguments: list[str]) -> int:
+    # shutil.rmtree and pathlib look these up on os at call time, so every deletion and rename passes here.
+    return run_killing(target, arguments, os, ("unlink", "remove", "rmdir", "rename", "replace"), "file-system")
 
 
 if __name__ == "__main__":

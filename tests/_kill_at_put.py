@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import sys
 
-from _kill_at import _killing_before  # the script's folder (tests/) is first on sys.path
+from _kill_at import run_killing  # the script's folder (tests/) is first on sys.path
 
 
 def run(target: int, arguments: list[str]) -> int:
     from cleaner.io.storage import ObjectStore
 
-    changes = [0]
-    for name in ("put", "delete"):
-        setattr(ObjectStore, name, _killing_before(changes, target, getattr(ObjectStore, name)))
-    from cleaner.cli import main
-
-    code = main(arguments)
-    print(f"object-store changes: {changes[0]}")
-    return code
+    return run_killing(target, arguments, ObjectStore, ("put", "delete"), "object-store")
 
 
 if __name__ == "__main__":
