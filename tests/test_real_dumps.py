@@ -1,4 +1,4 @@
-"""Quality on labelled real dumps (fixtures/real_dumps: 78 sites). The figures are printed so the CI log
+"""Quality on labelled real dumps (fixtures/real_dumps: 66 sites). The figures are printed so the CI log
 shows them; the floors sit a little under what the rule library measures, so a regression fails."""
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ UNSEEN = FIXTURES.parent / "real_dumps_unseen"
 # once when it arrived; its floors guard that figure. Read it only to measure: once it is used to write
 # rules it is no longer unseen, and a fresh one should take its place.
 FLOORS = {
-    FIXTURES: {"junk_recall": 0.65, "content_loss": 0.005, "article_recall": 0.72, "dumps": 70},
+    # Without the twelve Scrapinghub benchmark dumps the development set measures junk recall 0.557 (367/659)
+    # and embedded articles 0.721 (137/190): those dumps were the ones the rules fitted best.
+    FIXTURES: {"junk_recall": 0.54, "content_loss": 0.005, "article_recall": 0.70, "dumps": 66},
     UNSEEN: {"junk_recall": 0.40, "content_loss": 0.01, "article_recall": 0.50, "dumps": 15},
 }
 
