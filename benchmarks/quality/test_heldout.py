@@ -1,17 +1,22 @@
 """Related-article and comment leaks on held-out labelled pages, beside plain trafilatura in the same run.
 
-The pages (benchmarks/quality/heldout/pages, real English news, blog and magazine pages from public
-extraction projects' test data; origins and licences in heldout/SOURCES.md) were labelled by reading
-their HTML, never with this project's output: each page lists the titles of its related/recommended
-teasers, a span of each user comment's body and a few sentences of its article (heldout/labels.jsonl,
-rebuilt from heldout/label_specs.jsonl by heldout/make_labels.py).
+The pages (benchmarks/quality/heldout/pages, real English news, blog and magazine pages kept as unit-test
+fixtures by other extraction libraries, not pages of a published extraction benchmark; origins and
+licences in heldout/SOURCES.md) were labelled by reading their HTML, never with this project's output:
+each page lists the titles of its related/recommended teasers, a span of each user comment's body and a
+few sentences of its article (heldout/labels.jsonl, rebuilt from heldout/label_specs.jsonl by
+heldout/make_labels.py).
 
 A snippet leaks when its text is found in the main record (whitespace and case ignored, as
 ``snippet_share`` does); shares are micro-averaged over snippets. Issue #10's goals are printed beside the
-figures, not asserted: related blocks leaked below 8% and comments below 5% (trafilatura leaked about 18%
-of each). The assertions hold cleaner to trafilatura: no more related or comment snippets leaked, and
-article sentences kept at least as well, less two points. The pages have no full reference text, so word
-F1 cannot be computed here; the article sentences kept stand in for it.
+figures, not asserted: related blocks leaked below 8% and comments below 5%. The pages have no full
+reference text, so word F1 cannot be computed here; the article sentences kept stand in for it.
+
+The benchmark once asserted only that cleaner leaks no more than trafilatura. On these pages that cannot
+tell the two apart: neither leaks a related teaser, and trafilatura's comment leaks are one page's thread
+(androidcentral) that an HTML rule was written from after reading it. So cleaner's own figures are held
+to ceilings and a floor set a small margin from what it measures (constants below, with the measured
+figure beside each); trafilatura's figures are printed for comparison, not asserted.
 """
 
 from __future__ import annotations
@@ -30,10 +35,15 @@ HELDOUT = Path(__file__).parent / "heldout"
 KINDS = ("related", "comments", "article")
 #: Issue #10's goals on held-out pages: shares of related and comment snippets leaked into the main record.
 GOALS = {"related": 0.08, "comments": 0.05}
-#: Article sentences kept by cleaner may fall at most this far below trafilatura's share.
-ARTICLE_MARGIN = 0.02
-PAGES = 46
-
+PAGES = 19
+#: Ceilings and floor on cleaner's own shares, a small margin from what it measured on the 19 pages (re-set
+#: them when the rules change on purpose, saying why).
+#: Related teasers leaked: measured 0.000 (0/167); trafilatura 0.000 (0/167).
+RELATED_LEAK_CEILING = 0.01
+#: Comment spans leaked: measured 0.000 (0/159); trafilatura 0.151 (24/159, all on androidcentral).
+COMMENT_LEAK_CEILING = 0.01
+#: Article sentences kept: measured 0.958 (91/95); trafilatura 0.968 (92/95).
+ARTICLE_KEPT_FLOOR = 0.94
 
 def _labels() -> list[dict]:
     lines = (HELDOUT / "labels.jsonl").read_text(encoding="utf-8").splitlines()
@@ -101,17 +111,14 @@ def test_labels_occur_in_their_pages() -> None:
                 assert any(_normal(snippet) in text for text in visible), (label["id"], kind, snippet)
 
 
-def test_related_leaks_no_more_than_trafilatura(figures) -> None:
-    ours, theirs = figures["results"]["cleaner"], figures["results"]["trafilatura"]
+def test_related_teasers_stay_out_of_the_main_record(figures) -> None:
     assert figures["pages"] == PAGES
-    assert ours["related_counts"][0] <= theirs["related_counts"][0]
+    assert figures["results"]["cleaner"]["related"] <= RELATED_LEAK_CEILING
 
 
-def test_comments_leak_no_more_than_trafilatura(figures) -> None:
-    ours, theirs = figures["results"]["cleaner"], figures["results"]["trafilatura"]
-    assert ours["comments_counts"][0] <= theirs["comments_counts"][0]
+def test_comments_stay_out_of_the_main_record(figures) -> None:
+    assert figures["results"]["cleaner"]["comments"] <= COMMENT_LEAK_CEILING
 
 
-def test_article_kept_as_well_as_trafilatura(figures) -> None:
-    ours, theirs = figures["results"]["cleaner"], figures["results"]["trafilatura"]
-    assert ours["article"] >= theirs["article"] - ARTICLE_MARGIN
+def test_article_sentences_are_kept(figures) -> None:
+    assert figures["results"]["cleaner"]["article"] >= ARTICLE_KEPT_FLOOR
