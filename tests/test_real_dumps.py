@@ -9,14 +9,14 @@ from benchmarks.quality.real_dumps import FIXTURES, LabelError, load, parse_labe
 
 UNSEEN = FIXTURES.parent / "real_dumps_unseen"
 # On the development set the floors are tighter than the targets (0.60 / 0.01 / 0.50): what the
-# library reaches, less a margin. The unseen set (15 sites nobody read while writing rules) was measured
+# library reaches, less a margin. The unseen set (14 sites nobody read while writing rules) was measured
 # once when it arrived; its floors guard that figure. Read it only to measure: once it is used to write
 # rules it is no longer unseen, and a fresh one should take its place.
 FLOORS = {
     # Without the twelve Scrapinghub benchmark dumps the development set measures junk recall 0.557 (367/659)
     # and embedded articles 0.721 (137/190): those dumps were the ones the rules fitted best.
     FIXTURES: {"junk_recall": 0.54, "content_loss": 0.005, "article_recall": 0.70, "dumps": 66},
-    UNSEEN: {"junk_recall": 0.40, "content_loss": 0.01, "article_recall": 0.50, "dumps": 15},
+    UNSEEN: {"junk_recall": 0.40, "content_loss": 0.01, "article_recall": 0.50, "dumps": 14},
 }
 
 
@@ -44,7 +44,7 @@ def test_junk_is_removed(measured) -> None:
 
 def test_content_is_kept(measured) -> None:
     folder, _, figures = measured
-    assert figures.content >= 100
+    assert figures.content >= 80
     assert figures.content_loss <= FLOORS[folder]["content_loss"], "\n".join(figures.lost_lines)
 
 
