@@ -1,57 +1,91 @@
-"""Quality on labelled real dumps (fixtures/real_dumps: 66 sites). The figures are printed so the CI log
-shows them; the floors sit a little under what the rule library measures, so a regression fails."""
+"""Quality on the labelled real dumps, in two parts split by site: the tuned part (fixtures/real_dumps,
+66 sites: rules may be written from it) and the held-apart part (fixtures/real_dumps_unseen, 14 sites:
+measured only, never read to write a rule). Each part's figures are printed so the CI log shows them, and
+each is held to its own floor below."""
 
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.quality.real_dumps import FIXTURES, LabelError, load, parse_labelled, report, score
+from benchmarks.quality.real_dumps import HELD_APART, TUNED, UNTARGETED, LabelError, load, parse_labelled, report, score
 
-UNSEEN = FIXTURES.parent / "real_dumps_unseen"
-# On the development set the floors are tighter than the issue's targets (0.60 / 0.01 / 0.50): what the
-# library reaches, less a margin. The unseen set (14 sites nobody read while writing rules) was measured
-# once when it arrived; its floors guard that figure. Read it only to measure: once it is used to write
-# rules it is no longer unseen, and a fresh one should take its place.
-FLOORS = {
-    # Without the twelve Scrapinghub benchmark dumps the development set measures junk recall 0.557 (367/659)
-    # and embedded articles 0.721 (137/190): those dumps were the ones the rules fitted best.
-    FIXTURES: {"junk_recall": 0.54, "content_loss": 0.005, "article_recall": 0.70, "dumps": 66},
-    UNSEEN: {"junk_recall": 0.40, "content_loss": 0.01, "article_recall": 0.50, "dumps": 14},
+# Floors (content: ceilings on the share lost), one per figure per part, each a small margin from the
+# figure measured on the rule library of this commit; re-set them when the rules change on purpose. The
+# held-apart part is the honest figure for sites nobody tuned to: once a rule is written from one of its
+# dumps, that dump belongs in the tuned part and a fresh held-apart set should take its place.
+
+TUNED_DUMPS = 66
+#: Junk-line recall, targeted families: measured 0.557 (367/659).
+TUNED_JUNK_RECALL = 0.54
+#: Junk-line recall, nav and other (not targeted): measured 0.068 (11/162).
+TUNED_UNTARGETED_RECALL = 0.05
+#: Content lines lost: measured 0.0000 (0/435); the ceiling lets 2 lines go, no more: losing content is
+#: worse than keeping junk, so this margin is the smallest.
+TUNED_CONTENT_LOSS = 0.005
+#: Embedded articles found as related records: measured 0.721 (137/190).
+TUNED_ARTICLE_RECALL = 0.70
+
+HELD_APART_DUMPS = 14
+#: Junk-line recall, targeted families: measured 0.429 (21/49).
+HELD_APART_JUNK_RECALL = 0.41
+#: Junk-line recall, nav and other: measured 0.000 (0/9). Printed, not held: there is no floor below 0.
+HELD_APART_UNTARGETED_RECALL = None
+#: Content lines lost: measured 0.0000 (0/91); the ceiling lets 1 line go.
+HELD_APART_CONTENT_LOSS = 0.015
+#: Embedded articles found as related records: measured 0.636 (7/11).
+HELD_APART_ARTICLE_RECALL = 0.62
+
+PARTS = {
+    "tuned": (TUNED, TUNED_DUMPS, TUNED_JUNK_RECALL, TUNED_UNTARGETED_RECALL, TUNED_CONTENT_LOSS,
+              TUNED_ARTICLE_RECALL),
+    "held-apart": (HELD_APART, HELD_APART_DUMPS, HELD_APART_JUNK_RECALL, HELD_APART_UNTARGETED_RECALL,
+                   HELD_APART_CONTENT_LOSS, HELD_APART_ARTICLE_RECALL),
 }
 
 
-@pytest.fixture(scope="module", params=[FIXTURES, UNSEEN], ids=["development", "unseen"])
+@pytest.fixture(scope="module", params=list(PARTS), ids=list(PARTS))
 def measured(request):
-    dumps = load(request.param)
+    folder, *floors = PARTS[request.param]
+    dumps = load(folder)
     figures = score(dumps)
-    print(f"\n{request.param.name} ({len(dumps)} dumps):\n{report(figures)}")
-    return request.param, dumps, figures
+    print(f"\n{request.param} part, {folder.name} ({len(dumps)} dumps):\n{report(figures)}")
+    return (folder, *floors), dumps, figures
 
 
-def test_fixtures_are_many_sites_with_sources(measured) -> None:
-    folder, dumps, _ = measured
-    assert len(dumps) >= FLOORS[folder]["dumps"]
+def test_parts_are_the_sites_counted_with_sources(measured) -> None:
+    (folder, dumps_expected, *_), dumps, _ = measured
+    assert len(dumps) == dumps_expected, "a dump added or removed: re-measure and re-set this part's floors"
     assert len({d.site for d in dumps}) == len(dumps), "one dump per site"
     for path in folder.glob("*.txt"):
         header = path.read_text(encoding="utf-8").split("\n", 3)
         assert header[0].startswith("# source: ") and len(header[0]) > 12, f"{path.name} names no source"
 
 
+def test_parts_share_no_site() -> None:
+    """The split is by site: a site in both parts would let the tuned rules see the held-apart layout."""
+    tuned = {d.site.removeprefix("www.") for d in load(TUNED)}
+    held_apart = {d.site.removeprefix("www.") for d in load(HELD_APART)}
+    assert all(tuned) and all(held_apart), "every dump names its site"
+    assert not tuned & held_apart
+
+
 def test_junk_is_removed(measured) -> None:
-    folder, _, figures = measured
-    assert figures.recall(figures.targeted) >= FLOORS[folder]["junk_recall"]
+    (_, _, junk_floor, untargeted_floor, _, _), _, figures = measured
+    assert figures.recall(figures.targeted) >= junk_floor
+    if untargeted_floor is not None:
+        assert figures.recall(UNTARGETED) >= untargeted_floor
 
 
 def test_content_is_kept(measured) -> None:
-    folder, _, figures = measured
+    (_, _, _, _, loss_ceiling, _), _, figures = measured
     assert figures.content >= 80
-    assert figures.content_loss <= FLOORS[folder]["content_loss"], "\n".join(figures.lost_lines)
+    assert figures.content_loss <= loss_ceiling, "\n".join(figures.lost_lines)
 
 
 def test_embedded_articles_become_records(measured) -> None:
-    folder, _, figures = measured
+    (*_, article_floor), _, figures = measured
     assert figures.titles >= 10
-    assert figures.article_recall >= FLOORS[folder]["article_recall"]
+    assert figures.article_recall >= article_floor
 
 
 def test_labelled_format_errors_name_the_file_and_line() -> None:
