@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from cleaner.run.shard import JobSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: The run finished and wrote everything readable, but inputs held damaged bytes it had to skip (counted in
+#: the manifest's "damaged", each range a reject row): not a failure to redo, but not everything either.
+EXIT_DATA_LOST = 3
 MIB = 1024 * 1024
 
 
@@ -45,6 +48,9 @@ def _read_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--max-html-elements", type=_at_least(1), default=30_000, metavar="N",
                        help="reject an HTML page whose tree holds more elements than this: extraction time grows "
                             "about quadratically with them (default: 30000)")
+    group.add_argument("--max-html-attributes", type=_at_least(1), default=1_000, metavar="N",
+                       help="reject an HTML page with an element of more attributes than this, counted before "
+                            "parsing: parse time grows with their square (default: 1000)")
     group.add_argument("--keep-comments", action="store_true",
                        help="HTML: also keep the comment section trafilatura finds, as a record of kind 'comments'")
     group.add_argument("--drop-comments", action="store_true",
@@ -345,7 +351,8 @@ def _read_settings(args: argparse.Namespace) -> ReadOptions:
 def _html_settings(args: argparse.Namespace) -> HtmlOptions:
     from cleaner.io.html import HtmlOptions
 
-    return HtmlOptions(include_comments=args.keep_comments, max_elements=int(args.max_html_elements))
+    return HtmlOptions(include_comments=args.keep_comments, max_elements=int(args.max_html_elements),
+                       max_element_attributes=int(args.max_html_attributes))
 
 
 def _clean(args: argparse.Namespace) -> int:
@@ -396,9 +403,10 @@ def _clean(args: argparse.Namespace) -> int:
     progress.finish(result)
     if result.interrupted:
         return EXIT_INTERRUPTED
-    if result.ok and args.dedup:
-        return _dedup(args.out, args.dedup_threshold, drop=False)
-    return EXIT_OK if result.ok else EXIT_FAILED
+    if not result.ok:
+        return EXIT_FAILED
+    code = _dedup(args.out, args.dedup_threshold, drop=False) if args.dedup else EXIT_OK
+    return EXIT_DATA_LOST if code == EXIT_OK and result.data_lost else code
 
 
 def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
@@ -413,7 +421,10 @@ def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
     if not args.quiet or problems:
         print(f"cleaner: {total.read:,} documents read -> {total.records:,} records from {total.with_records:,} "
               f"documents, {total.empty:,} with nothing to keep, {total.rejected:,} rejected", file=sys.stderr)
-    return EXIT_FAILED if problems else EXIT_OK
+    if total.damaged_ranges:
+        print(f"cleaner: warning: {total.damaged_ranges:,} damaged input ranges ({total.damaged_bytes:,} bytes) "
+              "could not be read and were skipped", file=sys.stderr)
+    return EXIT_FAILED if problems else EXIT_DATA_LOST if total.damaged_ranges else EXIT_OK
 
 
 def _dedup(out: Path | str, threshold: float, drop: bool) -> int:

@@ -81,7 +81,8 @@ def test_dirty_corpus_every_document_accounted_for(tmp_path) -> None:
         handle.write(json.dumps({"id": "huge", "text": "Title\n" + "word " * (10 << 20)}) + "\n")
         handle.write(good_line("after-huge") + "\n")
     out = tmp_path / "out"
-    assert main(["clean", str(data), "--out", str(out), "--workers", "2", "--quiet", "--max-document-mb", "20"]) == 0
+    # The truncated streams lose data (their tails): the run says so with exit code 3.
+    assert main(["clean", str(data), "--out", str(out), "--workers", "2", "--quiet", "--max-document-mb", "20"]) == 3
     manifest = json.loads((out / "manifest.json").read_text())
     files = {Path(p).name: c for p, c in manifest["files"].items()}
     assert set(files) == set(expect) | {"bomb.jsonl.gz", "huge_line.jsonl"}
@@ -89,13 +90,16 @@ def test_dirty_corpus_every_document_accounted_for(tmp_path) -> None:
         assert counts["balanced"], (name, counts)
         for key, value in expect.get(name, {}).items():
             assert counts[key] == value, (name, key, counts)
-    # A truncated stream keeps the documents before the cut and adds one reject for the rest.
+    # A truncated stream keeps the documents before the cut; the damaged range is one reject, and the line
+    # the cut went through (when it went through one) another.
     for name in ("truncated.jsonl.gz", "truncated.jsonl.zst"):
-        assert files[name]["rejected"] == 1 and 1 <= files[name]["with_records"] < 40, files[name]
+        assert 1 <= files[name]["rejected"] <= 2 and 1 <= files[name]["with_records"] < 40, files[name]
+        assert files[name]["damaged_ranges"] == 1 and files[name]["damaged_bytes"] > 0, files[name]
     assert files["bomb.jsonl.gz"]["rejected"] == 1
     assert files["huge_line.jsonl"] == {"read": 2, "with_records": 1, "empty": 0, "rejected": 1, "records": 4,
-                                        "balanced": True}
-    assert manifest["balanced"] and manifest["complete"]
+                                        "damaged_ranges": 0, "damaged_bytes": 0, "balanced": True}
+    assert manifest["balanced"] and manifest["complete"] and manifest["data_lost"]
+    assert manifest["damaged"]["ranges"] == 2
     rejects = pl.read_parquet(out / "rejects" / "*.parquet")
     reasons = " | ".join(rejects["reason"].to_list())
     for expected in ("malformed JSON", "text field 'text' is missing", "binary content", "decompression bomb",
@@ -367,7 +371,9 @@ def test_every_common_compression_is_read_and_what_cannot_be_decoded_is_counted(
     }[kind]
     source = tmp_path / name
     source.write_bytes(data)
-    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    # Bytes after the last member are no data cleaner can read: a damaged range, counted, exit code 3.
+    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == \
+        (3 if kind == "trailing-bytes" else 0)
     documents = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["documents"]
     assert documents["with_records"] == 300
     assert documents["rejected"] == (1 if kind == "trailing-bytes" else 0)
@@ -511,12 +517,13 @@ def test_a_corrupt_parquet_file_keeps_the_rows_before_the_damage_and_counts_the_
     data[middle:middle + 4096] = os.urandom(4096)
     source.write_bytes(bytes(data))
     out = tmp_path / "out"
-    assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert main(["clean", str(source), "--out", str(out), "--workers", "1", "--quiet"]) == 3  # data lost
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["complete"] and manifest["balanced"], manifest
-    assert manifest["documents"]["with_records"] >= 10_000  # the first row groups
+    assert manifest["documents"]["with_records"] >= 20_000  # the row groups the damage did not touch
+    assert manifest["damaged"]["ranges"] >= 1
     reasons = pl.read_parquet(out / "rejects" / "*.parquet")["reason"].to_list()
-    assert any("corrupt" in reason for reason in reasons), reasons
+    assert any(reason.startswith("damaged data skipped: row group") for reason in reasons), reasons
 
 
 def test_a_killed_main_process_takes_its_workers_and_resource_tracker_with_it(tmp_path, corpus) -> None:
@@ -650,9 +657,10 @@ def test_hostile_values_cost_at_most_their_own_document_and_the_output_reads_bac
     with open(odd, "wb") as handle:
         handle.write(story.encode())
     out = tmp_path / "out"
-    assert main(["clean", str(folder), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    # The WARC record that claims more bytes than the file holds is damage: counted, exit code 3.
+    assert main(["clean", str(folder), "--out", str(out), "--workers", "1", "--quiet"]) == 3
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    assert manifest["complete"] and manifest["balanced"]
+    assert manifest["complete"] and manifest["balanced"] and manifest["damaged"]["ranges"] == 1
     assert manifest["documents"]["read"] == len(lines) + 2
     records = pl.read_parquet(out / "records" / "*.parquet")
     rows = records.to_dicts()  # every stored time converts back to a datetime
@@ -664,4 +672,4 @@ def test_hostile_values_cost_at_most_their_own_document_and_the_output_reads_bac
     assert by_id["late"]["fetched_at"] is None and by_id["ago"]["published_at"] is None
     reasons = pl.read_parquet(out / "rejects" / "*.parquet")["reason"].to_list()
     assert len(reasons) == 2 and "JSON nested too deeply to decode" in reasons
-    assert any(reason.startswith("WARC stream is corrupt") for reason in reasons), reasons
+    assert any(reason.startswith("damaged data skipped") and "truncated" in reason for reason in reasons), reasons

@@ -267,6 +267,12 @@ class RunResult:
         return self.complete and not self.problems
 
     @property
+    def data_lost(self) -> bool:
+        """Bytes of the inputs could not be read at all (damaged containers): the output holds everything
+        readable, but not everything there was."""
+        return self.totals.total().damaged_ranges > 0
+
+    @property
     def reject_rate(self) -> float:
         total = self.totals.total()
         return total.rejected / total.read if total.read else 0.0
@@ -367,6 +373,9 @@ def manifest_of(result: RunResult, files: Sequence[str], identity: dict[str, Any
                       "rejected": summed.rejected},
         "records": summed.records,
         "balanced": summed.read == summed.with_records + summed.empty + summed.rejected,
+        # Damaged input: byte ranges skipped to read on after them (each also a reject row that names it).
+        "damaged": {"ranges": summed.damaged_ranges, "bytes": summed.damaged_bytes},
+        "data_lost": result.data_lost,
         "input_bytes": totals.size,
         "reject_rate": round(result.reject_rate, 6),
         "reject_reasons": dict(totals.reasons.most_common()),

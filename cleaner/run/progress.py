@@ -91,6 +91,10 @@ class Progress:
             for reason, count in result.totals.reasons.most_common(5):
                 self._line(f"  {count:>9,}  {reason}")
             self._line(f"cleaner: every reject, with its file and position: {result.out}/rejects")
+        if total.damaged_ranges:
+            self._line(f"cleaner: warning: {total.damaged_ranges:,} damaged input ranges ({total.damaged_bytes:,} "
+                       f"bytes) could not be read and were skipped; each is a reject in {result.out}/rejects "
+                       "(exit code 3)")
         if self.quiet and result.ok:
             return
         self._line(f"cleaner: {total.read:,} documents read -> {total.records:,} records from "

@@ -87,9 +87,13 @@ class FileCounts:
     empty: int = 0
     rejected: int = 0
     records: int = 0
+    #: Byte ranges of the input that could not be read at all (a corrupt compressed member, a malformed WARC
+    #: record, an unreadable Parquet row group), and their bytes: data lost, each also one reject row.
+    damaged_ranges: int = 0
+    damaged_bytes: int = 0
 
     def add(self, other: FileCounts) -> None:
-        for name in ("read", "with_records", "empty", "rejected", "records"):
+        for name in ("read", "with_records", "empty", "rejected", "records", "damaged_ranges", "damaged_bytes"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     @classmethod
@@ -258,6 +262,9 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
         position = item.position
         if isinstance(item, Rejected):
             counts.rejected += 1
+            if item.damaged is not None:
+                counts.damaged_ranges += 1
+                counts.damaged_bytes += max(0, item.damaged[1] - item.damaged[0])
             report.reject(rejects, item)
         else:
             _clean_document(item, cleaner, counts, report, records, rejects, removals, signatures)
