@@ -175,13 +175,16 @@ def wcxb_pages(folder: Path, limit: int | None = None) -> Iterator[tuple[str, by
             return
         truth = json.loads(gzip.decompress((folder / "ground-truth" / f"{page_id}.json.gz").read_bytes()))
         html = gzip.decompress((folder / "html" / f"{page_id}.html.gz").read_bytes())
-        yield page_id, html, truth.get("url"), truth["ground_truth"]
+        page_type = ((truth.get("_internal") or {}).get("page_type") or {}).get("primary") or "unknown"
+        yield page_id, html, truth.get("url"), {**truth["ground_truth"], "page_type": page_type}
 
 
 def evaluate_wcxb(folder: Path, extractors: dict[str, Extractor], limit: int | None = None
-                  ) -> dict[str, dict[str, float]]:
+                  ) -> dict[str, dict[str, Any]]:
     def score(scores: Scores, truth: dict, prediction: str) -> None:
-        scores.add("word_f1", word_f1(prediction, truth.get("main_content") or ""))
+        f1 = word_f1(prediction, truth.get("main_content") or "")
+        scores.add("word_f1", f1)
+        scores.add(f"word_f1:{truth['page_type']}", f1)
         found, asked = snippet_share(truth.get("with") or [], prediction)
         scores.add("with_found", found, asked)
         leaked, present = snippet_share(truth.get("without") or [], prediction)
@@ -190,15 +193,19 @@ def evaluate_wcxb(folder: Path, extractors: dict[str, Extractor], limit: int | N
     return {name: {"word_f1": round(s.mean("word_f1"), 4), "with_found": round(s.mean("with_found"), 4),
                    "without_leaked": round(s.mean("without_leaked"), 4),
                    "without_snippets_leaked": int(s.sums.get("without_leaked", 0)), "pages": s.pages,
-                   "pages_per_s": round(s.pages / s.seconds, 1)}
+                   "pages_per_s": round(s.pages / s.seconds, 1),
+                   "word_f1_by_page_type": {key.split(":", 1)[1]: round(s.mean(key), 4) for key in sorted(s.sums)
+                                            if key.startswith("word_f1:")},
+                   "pages_by_page_type": {key.split(":", 1)[1]: s.counts[key] for key in sorted(s.counts)
+                                          if key.startswith("word_f1:")}}
             for name, s in _scored(wcxb_pages(folder, limit), extractors, score).items()}
 
 
 def evaluate(data: Path, limit: int | None = None, extractors: dict[str, Extractor] | None = None
-             ) -> dict[str, dict[str, dict[str, float]]]:
+             ) -> dict[str, dict[str, dict[str, Any]]]:
     """Figures per set and extractor, for the sets present under ``data``."""
     chosen = extractors or {"trafilatura": trafilatura_extractor(), "cleaner": cleaner_extractor()}
-    results: dict[str, dict[str, dict[str, float]]] = {}
+    results: dict[str, dict[str, dict[str, Any]]] = {}
     if (data / "scrapinghub-aeb" / "ground-truth.json").is_file():
         results["scrapinghub"] = evaluate_scrapinghub(data / "scrapinghub-aeb", chosen, limit)
     if (data / "wcxb-dev" / "ground-truth").is_dir():
