@@ -15,15 +15,18 @@ from benchmarks.quality.real_dumps import HELD_APART, TUNED, UNTARGETED, LabelEr
 # dumps, that dump belongs in the tuned part and a fresh held-apart set should take its place.
 
 TUNED_DUMPS = 66
-#: Junk-line recall, targeted families: measured 0.555 (366/659).
-TUNED_JUNK_RECALL = 0.54
+#: Junk-line recall, targeted families: measured 0.539 (355/659); 0.555 (366/659) before newsletter, share,
+#: paywall, upsell, syndication, related and aggregator rules lost what they had taken from evaluation pages
+#: (floor then 0.54).
+TUNED_JUNK_RECALL = 0.52
 #: Junk-line recall, nav and other (not targeted): measured 0.068 (11/162).
 TUNED_UNTARGETED_RECALL = 0.05
 #: Content lines lost: measured 0.0000 (0/435); the ceiling lets 2 lines go, no more: losing content is
 #: worse than keeping junk, so this margin is the smallest.
 TUNED_CONTENT_LOSS = 0.005
-#: Embedded articles found as related records: measured 0.721 (137/190).
-TUNED_ARTICLE_RECALL = 0.70
+#: Embedded articles found as related records: measured 0.668 (127/190); 0.721 (137/190) before that purge
+#: (floor then 0.70).
+TUNED_ARTICLE_RECALL = 0.65
 
 HELD_APART_DUMPS = 14
 #: Junk-line recall, targeted families: measured 0.429 (21/49).
