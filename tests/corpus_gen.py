@@ -38,8 +38,12 @@ class GeneratedCorpus:
 
 def _sentences() -> list[str]:
     found: set[str] = set()
-    real = [line for path in sorted((ROOT / "fixtures" / "real_dumps").glob("*.txt"))
-            for line in path.read_text(encoding="utf-8").splitlines() if len(line) > 120]
+    # Only the dumps' content lines (label "C"): a sentence cut from a junk line ("Baca juga: TITLE", "You are
+    # commenting using your ... account") would be acted on by the rules, and whether it lands in the
+    # content then depends on which sentences the seeded draw happens to pick.
+    real = [line.split("|", 1)[1] for path in sorted((ROOT / "fixtures" / "real_dumps").glob("*.txt"))
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.startswith("C|") and len(line) > 120]
     for paragraph in [*load_pool().paragraphs, *real]:
         for sentence in paragraph.replace("? ", "?|").replace(". ", ".|").split("|"):
             if 40 <= len(sentence) <= 300 and sentence.endswith((".", "?")):
