@@ -125,7 +125,7 @@ def test_a_run_in_and_out_of_a_bucket_gives_the_records_of_the_same_run_on_disk(
     capsys.readouterr()
     assert main(["show", out, "--limit", "3"]) == 0
     shown = capsys.readouterr().out
-    assert shown.count(" #") == 3 and f"records {manifest['records']}" in shown
+    assert shown.count(" #") == 3 and f"records: {manifest['records']:,}" in shown
 
 
 def test_parts_no_marker_names_are_never_read_and_go_on_the_next_run(s3, fs, inputs, on_disk) -> None:
