@@ -244,7 +244,7 @@ def commands_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
 
 
 def _version() -> str:
-    from cleaner import __version__
+    from cleaner._version import __version__
 
     return __version__
 
