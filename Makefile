@@ -1,5 +1,7 @@
 # Two entry points for a newcomer: `make demo` and `make test`. Both create .venv on first use: the demo
-# installs only what cleaning needs, the tests add the test tools (pytest, ruff, mypy, Ray).
+# installs only what cleaning needs, the tests add the developer tools (the `dev` extra: pytest, ruff, mypy).
+# `make test-slow` installs every extra (Ray, object storage and its test server, Scrapy) and runs the long
+# tests that `make test` leaves out; CI runs both.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +9,7 @@ BIN := $(VENV)/bin
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
 BENCH_STORAGE := file://benchmarks/baselines
-.PHONY: setup setup-demo check-python demo test bench bench-full bench-compare bench-baseline clean
+.PHONY: setup setup-demo setup-all check-python demo test test-slow bench bench-full bench-compare bench-baseline clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
@@ -22,23 +24,34 @@ $(VENV)/.python: | check-python
 
 setup-demo: check-python $(VENV)/.python $(VENV)/.installed-demo
 setup: check-python $(VENV)/.python $(VENV)/.installed
+setup-all: check-python $(VENV)/.python $(VENV)/.installed-all
 
 $(VENV)/.installed-demo: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed: pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-demo
+
+$(VENV)/.installed-all: pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,ray,s3-server,scrapy]'
+	touch $@ $(VENV)/.installed $(VENV)/.installed-demo
 
 demo: setup-demo
 	$(BIN)/cleaner clean fixtures/seeds fixtures/dumps fixtures/html --out out/demo --overwrite
 	$(BIN)/cleaner show out/demo --limit 12
 
+# The default run: tests marked slow are deselected, and those of an extra that is not installed skip.
 test: setup
 	$(BIN)/ruff check cleaner tests benchmarks conftest.py
 	$(BIN)/mypy cleaner
 	$(BIN)/python -m pytest
+
+# Only the tests marked slow, with every extra installed (--runslow also makes the benchmarks' corpus full size,
+# but -m slow selects none of the unmarked benchmarks).
+test-slow: setup-all
+	$(BIN)/python -m pytest --runslow -m slow
 
 # Short mode (8 MB corpus), as CI runs it; the full mode uses a 200 MB corpus.
 bench: setup

@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from importlib import import_module
 
+# The version lives in a leaf module, so that no module below this one has to import the package for it.
+from cleaner._version import __version__ as __version__
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing
 
 if TYPE_CHECKING:
@@ -28,7 +31,6 @@ if TYPE_CHECKING:
     from cleaner.io.rulefiles import load_rules
     from cleaner.run.output import Output, OutputReadError, read_output  # polars loads on the first call
 
-__version__ = "0.1.0"
 #: Each public name and the module that defines it.
 _HOMES = {
     "Cleaner": "cleaner._api", "clean": "cleaner._api",

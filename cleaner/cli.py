@@ -213,9 +213,18 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     dedup.add_argument("--drop", action="store_true", help="remove the duplicates instead of marking them")
     _threshold_option(dedup)
 
-    show = commands.add_parser("show", help="print records of an output folder")
+    show = commands.add_parser(
+        "show", help="print the first records of an output folder: kind, title, source, time, first words",
+        description="Prints the first records of an output folder (by document id, then record index), like head: "
+                    "per record its kind, title, source, time and the first words of its text, then the counts "
+                    "of the manifest.")
     show.add_argument("out", type=_location, help="output folder or URL")
-    show.add_argument("--limit", type=int, default=20)
+    show.add_argument("-n", "--limit", type=_at_least(1), default=20, metavar="N",
+                      help="show the first N records (default: 20)")
+    show_as = show.add_mutually_exclusive_group()
+    show_as.add_argument("--full", action="store_true", help="print every record's whole text")
+    show_as.add_argument("--json", action="store_true",
+                         help="write the records as JSON lines, every column (as 'clean --out -' streams them)")
 
     evaluate = commands.add_parser("eval", help="measure extraction quality on the evaluation sets")
     evaluate.add_argument("data", type=Path, help="folder holding scrapinghub-aeb/ and/or wcxb-dev/")
@@ -235,7 +244,7 @@ def commands_of(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser
 
 
 def _version() -> str:
-    from cleaner import __version__
+    from cleaner._version import __version__
 
     return __version__
 
@@ -589,38 +598,9 @@ def _rules(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _show(args: argparse.Namespace, out: TextIO) -> int:
-    import json
+    from cleaner._show import ShowOptions, show
 
-    import polars as pl
-
-    from cleaner.run.output import read_output
-
-    remote = isinstance(args.out, str)
-    if remote or (args.out / "_state").is_dir():
-        # Only the parts that completion markers commit: a shard cut off mid-way may have left others.
-        output = read_output(args.out)
-        if output.records.select(pl.len()).collect().item() == 0:
-            raise CleanerError(f"{args.out}/records holds no committed Parquet parts; run 'cleaner clean ... --out "
-                               f"{args.out}' first")
-        records_frame = output.records
-        manifest_data = output.manifest
-    else:
-        records = args.out / "records"
-        if not any(records.glob("*.parquet")):
-            raise CleanerError(f"{records} holds no Parquet parts; run 'cleaner clean ... --out {args.out}' first")
-        records_frame = pl.scan_parquet(records / "*.parquet")
-        manifest = args.out / "manifest.json"
-        manifest_data = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
-    frame = records_frame.sort("doc_id", "record_index").head(args.limit).collect()
-    for row in frame.iter_rows(named=True):
-        text = row["text"]
-        out.write(f"{_shown(str(row['doc_id']))} #{row['record_index']} [{row['kind']}] source={row['source']!r} "
-                  f"published={row['published']!r}\n  title: {row['title']!r}\n"
-                  f"  text: {len(text):,} chars: {text[:100]!r}…\n")
-    if manifest_data:
-        data = manifest_data
-        out.write(f"manifest: documents {data['documents']}, records {data['records']}, "
-                  f"balanced={data['balanced']}, rule hits {data['rule_hits']}\n")
+    show(args.out, ShowOptions(limit=int(args.limit), full=args.full, json=args.json), out)
     return EXIT_OK
 
 

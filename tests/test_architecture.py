@@ -1,14 +1,17 @@
-"""The layout is the architecture: the core imports only itself, the standard library and regex."""
+"""The layout is the architecture: the core imports only itself, the standard library and regex, and the
+package's modules import one way, down its layers, with no circle anywhere."""
 
 from __future__ import annotations
 
 import ast
 import subprocess
 import sys
+from pathlib import Path
 
 from tests.conftest import ROOT
 
-CORE = ROOT / "cleaner" / "core"
+PACKAGE = ROOT / "cleaner"
+CORE = PACKAGE / "core"
 ALLOWED_THIRD_PARTY = {"regex"}
 FORBIDDEN_STDLIB = {"os", "io", "pathlib", "shutil", "glob", "subprocess", "socket", "multiprocessing", "tempfile"}
 
@@ -66,3 +69,99 @@ def test_package_names_load_on_first_use() -> None:
     assert not wrong
     assert not bare & {"regex", "cleaner.core.engine", "cleaner._api", "typing"}
     assert not helped & {"cleaner.core.engine", "cleaner.core.rules", "cleaner._api", "polars"}
+
+
+#: The package's layers, lowest first. A module may import modules of its own layer or of lower ones, never
+#: of a higher one (a back-arrow), and no import may close a circle, at any level: imports inside functions
+#: and under TYPE_CHECKING count too, since they still tie the modules together. A module is in the layer of
+#: the longest prefix it matches; "cleaner" alone is the package's lazy public API, at the top.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("cleaner._version", "cleaner.core"),
+    ("cleaner.io",),
+    ("cleaner._api",),
+    ("cleaner.run",),
+    ("cleaner.evaluation", "cleaner.integrations", "cleaner._config", "cleaner._show", "cleaner.cli"),
+    ("cleaner",),
+)
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.relative_to(ROOT).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts.pop()
+        found[".".join(parts)] = path
+    return found
+
+
+def _layer(module: str) -> int | None:
+    best: tuple[int, int] | None = None  # (prefix length, layer)
+    for layer, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and (best is None or len(prefix) > best[0]):
+                best = (len(prefix), layer)
+    return None if best is None else best[1]
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Every module of the package and the modules of the package it imports, anywhere in its file."""
+    modules = _modules()
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], base]).strip(".")
+                # "from cleaner.run import layout" imports the module cleaner.run.layout.
+                names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
+            else:
+                continue
+            targets.update(t for t in map(resolve, (n for n in names if n.split(".")[0] == "cleaner")) if t)
+        graph[module] = targets - {module}
+    return graph
+
+
+def test_every_module_has_a_layer() -> None:
+    assert sorted(m for m in _modules() if _layer(m) is None) == []
+
+
+def test_imports_never_point_up_a_layer() -> None:
+    graph = _import_graph()
+    upward = sorted(f"{module} -> {target}" for module, targets in graph.items() for target in targets
+                    if (_layer(target) or 0) > (_layer(module) or 0))
+    assert upward == []
+
+
+def test_no_import_circle_anywhere_in_the_package() -> None:
+    graph = _import_graph()
+    circles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(module: str) -> None:
+        state[module] = 1
+        path.append(module)
+        for target in sorted(graph[module]):
+            if state.get(target) == 1:
+                circles.append([*path[path.index(target):], target])
+            elif target not in state:
+                visit(target)
+        path.pop()
+        state[module] = 2
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module)
+    assert [" -> ".join(circle) for circle in circles] == []

@@ -131,6 +131,7 @@ def corpus(tmp_path_factory) -> dict:
     return write_jsonl(folder / "corpus.jsonl", 3000, seed=11)
 
 
+@pytest.mark.slow  # whole runs of a 3,000-document corpus: make test-slow and CI run it
 def test_worker_count_does_not_change_output(tmp_path, corpus) -> None:
     one = _run([corpus["path"]], tmp_path / "one", "--workers", "1", "--shard-mb", "2")
     two = _run([corpus["path"]], tmp_path / "two", "--workers", "2", "--shard-mb", "2")
@@ -153,6 +154,7 @@ def test_split_file_reads_every_line_exactly_once(corpus) -> None:
     assert len(ids) == len(set(ids)) == corpus["documents"]
 
 
+@pytest.mark.slow  # whole runs of a 3,000-document corpus: make test-slow and CI run it
 def test_part_files_roll_over_and_row_groups_are_large(tmp_path, corpus) -> None:
     _run([corpus["path"]], tmp_path / "out", "--workers", "1", "--part-mb", "4")
     parts = sorted((tmp_path / "out" / "records").glob("*.parquet"))
@@ -161,6 +163,7 @@ def test_part_files_roll_over_and_row_groups_are_large(tmp_path, corpus) -> None
     assert pl.read_parquet(tmp_path / "out" / "records" / "*.parquet").height == corpus["records"]
 
 
+@pytest.mark.slow  # whole runs of a 3,000-document corpus: make test-slow and CI run it
 def test_resume_after_kill_gives_exactly_the_uninterrupted_output(tmp_path, corpus) -> None:
     reference = tmp_path / "reference"
     _run([corpus["path"]], reference, "--workers", "1", "--shard-mb", "0.5")
@@ -198,6 +201,7 @@ def test_resume_refuses_changed_settings(tmp_path, capsys) -> None:
     _run([tmp_path / "a.txt"], tmp_path / "out", "--workers", "1", "--disable", "AGG001", "--overwrite")
 
 
+@pytest.mark.slow  # cleans a 3,000-document corpus in one process: make test-slow and CI run it
 def test_library_clean_many_is_lazy(corpus) -> None:
     import cleaner
 

@@ -9,7 +9,7 @@ import pytest
 
 from cleaner.run.batch import RunResult, Totals
 from cleaner.run.progress import Progress
-from cleaner.run.shard import FileCounts, ShardReport
+from cleaner.run.report import FileCounts, ShardReport
 
 
 def _report(key: str) -> ShardReport:

@@ -184,6 +184,7 @@ def _worker_pids(pid: int) -> list[int]:
     return [int(c) for c in children]
 
 
+@pytest.mark.slow  # kills and resumes multi-worker runs: make test-slow and CI run it
 def test_killed_worker_is_reported_and_resume_completes(tmp_path, corpus) -> None:
     reference = tmp_path / "reference"
     assert main(["clean", corpus["path"], "--out", str(reference), "--workers", "1", "--quiet",
@@ -205,6 +206,7 @@ def test_killed_worker_is_reported_and_resume_completes(tmp_path, corpus) -> Non
     assert _records(out).equals(_records(reference))
 
 
+@pytest.mark.slow  # kills and resumes multi-worker runs: make test-slow and CI run it
 def test_ctrl_c_stops_cleanly_and_resumes(tmp_path, corpus) -> None:
     out = tmp_path / "out"
     process = _run_in_background(corpus, out)
@@ -245,7 +247,9 @@ def test_disk_full_leaves_no_finished_looking_part(tmp_path, corpus, monkeypatch
     assert _records(out).height == corpus["records"]
 
 
+@pytest.mark.slow  # starts a local Ray cluster: make test-slow and CI run it
 def test_ray_executor_gives_the_same_output(tmp_path, corpus) -> None:
+    pytest.importorskip("ray", reason="the Ray executor's tests need Ray: pip install 'cleaner[ray]'")
     local, distributed = tmp_path / "local", tmp_path / "ray"
     assert main(["clean", corpus["path"], "--out", str(local), "--workers", "1", "--quiet", "--shard-mb", "2",
                  "--dedup"]) == 0
@@ -526,6 +530,7 @@ def test_a_corrupt_parquet_file_keeps_the_rows_before_the_damage_and_counts_the_
     assert any(reason.startswith("damaged data skipped: row group") for reason in reasons), reasons
 
 
+@pytest.mark.slow  # kills and resumes multi-worker runs: make test-slow and CI run it
 def test_a_killed_main_process_takes_its_workers_and_resource_tracker_with_it(tmp_path, corpus) -> None:
     out = tmp_path / "out"
     process = _run_in_background(corpus, out, "--quiet")

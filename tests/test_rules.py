@@ -177,3 +177,38 @@ def test_rule_file_nested_too_deeply_is_a_located_rule_error() -> None:
     with pytest.raises(cleaner.RuleError, match="nested too deeply") as caught:
         parse_rule_file(text, "deep.toml")
     assert caught.value.source == "deep.toml" and caught.value.line == 4
+
+
+def test_examples_of_a_domain_scoped_file_run_as_from_a_page_of_that_domain() -> None:
+    # A rule scoped to some hosts applies to no page of unknown origin: run without a URL, its junk examples
+    # were never removed, so every scoped file failed `cleaner rules test`.
+    body = textwrap.dedent('''
+        [file]
+        name = "One site"
+        domains = ["example.com", "~blog.example.com"]
+
+        [[rule]]
+        id = "TST001"
+        purpose = "donation prompt of one site"
+        pattern = 'support our journalism\\W*'
+        examples.junk = ["Support our journalism!"]
+        examples.keep = ["Support our journalism fund, the mayor said, was well spent."]
+
+        [[html_rule]]
+        id = "TST100"
+        purpose = "the site's donation box"
+        action = "drop"
+        select = ".donate-box"
+        examples.junk = ['<p>The ferry will cost more from May.</p><div class="donate-box">Give now</div>']
+        examples.keep = ['<p>The ferry will cost more from May.</p><div class="donate">Give now</div>']
+    ''')
+    from cleaner.io.html_blocks import check_html_examples
+
+    rules = RuleSet((parse_rule_file(body, "site.toml"),))
+    assert [str(f) for f in check_examples(rules)] == []
+    assert [str(f) for f in check_html_examples(rules)] == []
+    # The scope still holds: on a page of another host, or of the excluded one, the rule stays silent.
+    engine = Engine(rules)
+    assert "TST001" in engine.process("Body.\nSupport our journalism!", url="https://news.example.com/a").hits()
+    assert "TST001" not in engine.process("Body.\nSupport our journalism!", url="https://other.org/a").hits()
+    assert "TST001" not in engine.process("Body.\nSupport our journalism!", url="https://blog.example.com/a").hits()

@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("scrapy", reason="the Scrapy pipeline's tests need Scrapy: pip install 'cleaner[scrapy]'")
+
 import cleaner
-from cleaner.integrations.scrapy import CleanerPipeline, record_item  # scrapy is in the test extra: no skip
+from cleaner.integrations.scrapy import CleanerPipeline, record_item  # after the skip: it imports scrapy
 from tests.conftest import HTML
 
 FETCHED = "2025-08-15T12:00:00+00:00"

@@ -22,7 +22,8 @@ class ExampleFailure:
 
 
 def check_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
-    """Failures of every active text rule's examples, each run with the rules of the rule's own file.
+    """Failures of every active text rule's examples, each run with the rules of the rule's own file, as from a
+    page of a host the rule applies to (a rule scoped to some domains applies to no page of unknown origin).
 
     HTML rules' examples are pages: :func:`cleaner.io.html_blocks.check_html_examples` runs them.
     """
@@ -35,12 +36,14 @@ def check_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
                 yield ExampleFailure(rule, None, "has no junk example (examples.junk)")
             if not rule.examples.keep:
                 yield ExampleFailure(rule, None, "has no keep example (examples.keep)")
+            host = rule.scope.example_host()
+            url = None if host is None else f"https://{host}/"
             for example in rule.examples.junk:
-                cleaned = engine.process(example)
+                cleaned = engine.process(example, url=url)
                 if rule.id not in cleaned.hits():
                     yield ExampleFailure(rule, example, "did not remove its junk example")
                 elif isinstance(rule, Layout) and not any(r.kind == rule.record_kind for r in cleaned.records):
                     yield ExampleFailure(rule, example, f"found no {rule.record_kind} record in its junk example")
             for example in rule.examples.keep:
-                if rule.id in engine.process(example).hits():
+                if rule.id in engine.process(example, url=url).hits():
                     yield ExampleFailure(rule, example, "removed text from its keep example")

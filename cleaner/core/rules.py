@@ -59,6 +59,11 @@ class Scope:
     def narrowed_by(self, other: Scope) -> Scope:
         return Scope(self.include or other.include, self.exclude + other.exclude)
 
+    def example_host(self) -> str | None:
+        """A host the scope applies to, for running a rule's examples: its first included domain, or none (an
+        unknown origin, where a rule without an include list applies)."""
+        return self.include[0] if self.include else None
+
     def describe(self) -> str:
         parts = list(self.include) + [f"~{d}" for d in self.exclude]
         return ", ".join(parts) if parts else "all domains"

@@ -864,8 +864,10 @@ def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
             if not rule.examples.keep:
                 yield ExampleFailure(rule, None, "has no keep example (examples.keep)")
             made_records = False
+            host = rule.scope.example_host()  # a rule scoped to some domains applies to no page of unknown origin
+            url = None if host is None else f"https://{host}/"
             for example in rule.examples.junk:
-                found = tree_rules.apply(lxml_html.document_fromstring(example), None, keep_comments=True)
+                found = tree_rules.apply(lxml_html.document_fromstring(example), url, keep_comments=True)
                 if rule.id not in {r.rule_id for r in found.removals}:
                     yield ExampleFailure(rule, example, "did not remove anything from its junk example")
                 made_records = made_records or any(r.kind == rule.action for r in found.records)
@@ -873,6 +875,6 @@ def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
             if rule.action != "drop" and rule.examples.junk and not made_records:
                 yield ExampleFailure(rule, None, f"found no {rule.action} record in any junk example")
             for example in rule.examples.keep:
-                found = tree_rules.apply(lxml_html.document_fromstring(example), None, keep_comments=True)
+                found = tree_rules.apply(lxml_html.document_fromstring(example), url, keep_comments=True)
                 if rule.id in {r.rule_id for r in found.removals}:
                     yield ExampleFailure(rule, example, "removed an element from its keep example")

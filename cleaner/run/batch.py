@@ -21,19 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from cleaner.run.layout import LOCK as LOCK  # the lock, the manifest and the errors are named here too
+from cleaner.run.layout import MANIFEST as MANIFEST
+from cleaner.run.layout import RECORDS, REJECTS, REMOVALS
 from cleaner.run.plan import DEFAULT_SHARD_BYTES, Shard, expand_inputs, inputs_fingerprint, plan_shards
-from cleaner.run.shard import (
-    RECORDS,
-    REJECTS,
-    REMOVALS,
-    FileCounts,
-    JobSettings,
-    Outcomes,
-    ShardReport,
-    process_shard,
-)
-from cleaner.run.target import LOCK as LOCK  # the lock, the manifest and the errors live with the targets
-from cleaner.run.target import MANIFEST as MANIFEST
+from cleaner.run.report import FileCounts, ShardReport
+from cleaner.run.shard import JobSettings, Outcomes, process_shard
 from cleaner.run.target import ObjectTarget, Target, target_for
 from cleaner.run.target import OutputUnusable as OutputUnusable
 from cleaner.run.target import RunConflict as RunConflict

@@ -33,13 +33,13 @@ import polars as pl
 from cleaner.core.corpus import shingles
 from cleaner.core.errors import CleanerError
 from cleaner.io.writers import ROW_GROUP_ROWS, write_atomically, write_json_atomically
+from cleaner.run.layout import DEDUP_REPORT, MARKERS, RECORDS, SIGNATURES, marker_path
 
 NUM_PERM = 128
 BANDS, ROWS = 16, 8
 #: Estimated Jaccard similarity (of 5-word shingles) at or above which two records are near duplicates.
 DEFAULT_THRESHOLD = 0.8
 MINHASH_SEED = 7
-REPORT = "dedup.json"
 SIGNATURE_SCHEMA: dict[str, Any] = {
     "input_path": pl.String,
     "input_position": pl.Int64,
@@ -104,8 +104,6 @@ class _Components:
 
 
 def _signature_files(out: Path) -> list[Path]:
-    from cleaner.run.shard import SIGNATURES
-
     files = sorted((out / SIGNATURES).glob("*.parquet"))
     if not files:
         raise CleanerError(f"{out / SIGNATURES} holds no signatures; run 'cleaner clean ... --out {out}' first "
@@ -211,8 +209,6 @@ def dedup(out: Path | str, threshold: float = DEFAULT_THRESHOLD, *, drop: bool =
 
 
 def _dedup_on_disk(out: Path, threshold: float, drop: bool) -> DedupResult:
-    from cleaner.run.shard import RECORDS, marker_path  # shard imports this module: imported here
-
     table, total = clusters(out, threshold)
     exact = 0
     dropped = 0
@@ -232,7 +228,7 @@ def _dedup_on_disk(out: Path, threshold: float, drop: bool) -> DedupResult:
     duplicates = int(table["duplicate"].sum()) if table.height else 0
     result = DedupResult(records=total, clusters=table.filter(~pl.col("duplicate")).height,
                          duplicates=duplicates, exact_duplicates=exact, dropped=dropped, threshold=threshold)
-    write_json_atomically(out / REPORT, result.to_json())
+    write_json_atomically(out / DEDUP_REPORT, result.to_json())
     return result
 
 
@@ -244,10 +240,9 @@ def _dedup_in_store(url: str, threshold: float, drop: bool) -> DedupResult:
     import uuid
 
     from cleaner.io.storage import ObjectStore
-    from cleaner.run.shard import RECORDS, SIGNATURES
 
     store = ObjectStore(url)
-    markers = sorted(n for n in store.sizes("_state/shards") if n.endswith(".json"))
+    markers = sorted(n for n in store.sizes(MARKERS) if n.endswith(".json"))
     reports = {name: json.loads(store.read_text(name) or "{}") for name in markers}
     signatures = [store.url(p) for report in reports.values() for p in report.get("parts", [])
                   if p.startswith(f"{SIGNATURES}/")]
@@ -276,5 +271,5 @@ def _dedup_in_store(url: str, threshold: float, drop: bool) -> DedupResult:
     duplicates = int(table["duplicate"].sum()) if table.height else 0
     result = DedupResult(records=total, clusters=table.filter(~pl.col("duplicate")).height,
                          duplicates=duplicates, exact_duplicates=exact, dropped=dropped, threshold=threshold)
-    store.put_json(REPORT, result.to_json())
+    store.put_json(DEDUP_REPORT, result.to_json())
     return result

@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleaner.core.errors import CleanerError
+from cleaner.run.layout import MANIFEST, MARKERS, RECORDS, REJECTS, REMOVALS, SIGNATURES, STATE
 
 if TYPE_CHECKING:
     import polars as pl
 
 
-#: As in cleaner.run.plan and cleaner.run.target (not imported from there: they load polars).
-STATE, MANIFEST = "_state", "manifest.json"
 
 
 class OutputReadError(CleanerError):
@@ -49,7 +48,7 @@ def read_output(out: str | Path) -> Output:
 
     from cleaner.io.storage import is_remote, local_path
     from cleaner.io.writers import RECORD_SCHEMA, REJECT_SCHEMA, REMOVAL_SCHEMA
-    from cleaner.run.shard import RECORDS, REJECTS, REMOVALS, SIGNATURES, ShardReport
+    from cleaner.run.report import ShardReport
 
     location = str(out)
     listing = _RemoteListing(location) if is_remote(location) else _LocalListing(Path(local_path(location)))
@@ -95,7 +94,7 @@ class _LocalListing:
         return (self.folder / STATE).is_dir() or (self.folder / MANIFEST).is_file()
 
     def markers(self) -> list[str]:
-        return [f"{STATE}/shards/{p.name}" for p in sorted((self.folder / STATE / "shards").glob("*.json"))]
+        return [f"{MARKERS}/{p.name}" for p in sorted((self.folder / MARKERS).glob("*.json"))]
 
     def read_text(self, name: str) -> str | None:
         path = self.folder / name
@@ -126,7 +125,7 @@ class _RemoteListing:
         return any(n.startswith(f"{STATE}/") for n in self.sizes) or MANIFEST in self.sizes
 
     def markers(self) -> list[str]:
-        return sorted(n for n in self.sizes if n.startswith(f"{STATE}/shards/") and n.endswith(".json"))
+        return sorted(n for n in self.sizes if n.startswith(f"{MARKERS}/") and n.endswith(".json"))
 
     def read_text(self, name: str) -> str | None:
         return self.store.read_text(name) if name in self.sizes else None

@@ -13,10 +13,9 @@ from pathlib import Path
 
 from cleaner.core.errors import CleanerError
 from cleaner.io.readers import INPUT_SUFFIXES, Piece, ReadOptions, splittable
+from cleaner.run.layout import STATE
 
 log = logging.getLogger("cleaner")
-#: The folder of a run's own state (completion markers, identity); it marks an output folder.
-STATE = "_state"
 #: Default amount of input per shard: big enough to amortise start-up, small enough to redo quickly.
 DEFAULT_SHARD_BYTES = 64 * 1024 * 1024
 #: Many small files (one article per file) are grouped, but not into shards of more than this many.

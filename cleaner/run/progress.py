@@ -12,7 +12,7 @@ import time
 from typing import TextIO
 
 from cleaner.run.batch import RunResult, Totals
-from cleaner.run.shard import ShardReport
+from cleaner.run.report import ShardReport
 
 MIB = 1024 * 1024
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
-from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Protocol
 
 from cleaner._api import Cleaner
+from cleaner._version import __version__
 from cleaner.core.engine import Options
 from cleaner.io.html import HtmlOptions
 from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
@@ -29,17 +27,16 @@ from cleaner.io.writers import (
     REMOVAL_SCHEMA,
     ROW_GROUP_ROWS,
     PartWriter,
-    file_sum,
     record_row,
-    reject_row,
     removal_rows,
     unwritable_field,
 )
 from cleaner.run.dedup import SIGNATURE_SCHEMA, signature_row
-from cleaner.run.plan import STATE, Shard
+from cleaner.run.layout import RECORDS, REJECTS, REMOVALS, SIGNATURES
+from cleaner.run.plan import Shard
+from cleaner.run.report import FileCounts, RowSink, ShardReport
+from cleaner.run.target import target_for
 
-RECORDS, REJECTS, REMOVALS = "records", "rejects", "removals"
-SIGNATURES = "signatures"
 #: What an executor yields per shard: its report, or the exception that stopped it.
 Outcomes = Iterator[tuple[Shard, "ShardReport | BaseException"]]
 #: Rows are written in parts of about this much text per shard and output kind.
@@ -80,89 +77,6 @@ class JobSettings:
         return digest.hexdigest()
 
 
-@dataclass
-class FileCounts:
-    read: int = 0
-    with_records: int = 0
-    empty: int = 0
-    rejected: int = 0
-    records: int = 0
-    #: Byte ranges of the input that could not be read at all (a corrupt compressed member, a malformed WARC
-    #: record, an unreadable Parquet row group), and their bytes: data lost, each also one reject row.
-    damaged_ranges: int = 0
-    damaged_bytes: int = 0
-
-    def add(self, other: FileCounts) -> None:
-        for name in ("read", "with_records", "empty", "rejected", "records", "damaged_ranges", "damaged_bytes"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @classmethod
-    def summed(cls, counts: Iterable[FileCounts]) -> FileCounts:
-        total = cls()
-        for one in counts:
-            total.add(one)
-        return total
-
-
-@dataclass
-class ShardReport:
-    key: str
-    size: int
-    files: dict[str, FileCounts] = field(default_factory=dict)
-    hits: Counter[str] = field(default_factory=Counter)
-    notices: int = 0
-    seconds: float = 0.0
-    parts: list[str] = field(default_factory=list)
-    #: Size and SHA-256 of every part, by its path under OUT: what a resume checks before trusting the marker.
-    sums: dict[str, tuple[int, str]] = field(default_factory=dict)
-    #: Rejects by the kind of reason (its words before the first colon), for the run's summary.
-    reasons: Counter[str] = field(default_factory=Counter)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"key": self.key, "size": self.size, "files": {p: asdict(c) for p, c in self.files.items()},
-                "hits": dict(self.hits), "notices": self.notices, "seconds": self.seconds, "parts": self.parts,
-                "sums": {name: list(sums) for name, sums in self.sums.items()}, "reasons": dict(self.reasons)}
-
-    @classmethod
-    def from_json(cls, value: dict[str, Any]) -> ShardReport:
-        return cls(value["key"], value["size"], {p: FileCounts(**c) for p, c in value["files"].items()},
-                   Counter(value["hits"]), value["notices"], value["seconds"], value["parts"],
-                   {name: (int(s[0]), str(s[1])) for name, s in value.get("sums", {}).items()},
-                   Counter(value.get("reasons", {})))
-
-    def reject(self, writer: RowSink, rejected: Rejected, status: str = "rejected") -> None:
-        """Writes a reject row and counts its reason."""
-        if status == "rejected":
-            self.reasons[reason_kind(rejected.reason)] += 1
-        writer.add(reject_row(rejected, status), len(rejected.reason) + 64)
-
-    def damage(self, out: Path) -> str | None:
-        """What is wrong with the parts this finished shard wrote (gone, or not what was written), or None."""
-        for name in self.parts:
-            path = out / name
-            if not path.is_file():
-                return f"part {name} is missing"
-            expected = self.sums.get(name)
-            if expected is None:
-                return f"the marker records no checksum for part {name}"
-            if path.stat().st_size != expected[0] or file_sum(path) != expected:
-                return f"part {name} is not the file that was written"
-        return None
-
-
-def reason_kind(reason: str) -> str:
-    """The general part of a reject reason: "malformed JSON: Expecting value: line 1 ..." -> "malformed JSON",
-    "could not be processed: DocumentTooSlow: ..." -> "could not be processed: DocumentTooSlow"; numbers
-    masked, so that limits and positions do not split a kind."""
-    parts = reason[:200].split(": ", 2)
-    head = ": ".join(parts[:2]) if len(parts) > 1 and _EXCEPTION_NAME.fullmatch(parts[1]) else parts[0]
-    return _DIGITS.sub("N", head)
-
-
-_DIGITS = re.compile(r"\d+")
-_EXCEPTION_NAME = re.compile(r"[A-Z][A-Za-z]+(?:Error|Exception|Slow|Large|Failed|Warning)")
-
-
 def cleaner_for(settings: JobSettings) -> Cleaner:
     return _compiled(settings.rule_paths, settings.builtin_rules, settings.disable, settings.html,
                      Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget))
@@ -179,22 +93,7 @@ def _compiled(rule_paths: tuple[str, ...], builtin: bool, disable: tuple[str, ..
 @lru_cache(maxsize=4)
 def provenance(settings: JobSettings) -> dict[str, str]:
     """What every Parquet part says made it: the cleaner version and the fingerprint of rules and options."""
-    from cleaner import __version__
-
     return {"cleaner_version": __version__, "cleaner_settings_fingerprint": settings.fingerprint()}
-
-
-def marker_path(out: Path, key: str) -> Path:
-    return out / STATE / "shards" / f"{key}.json"
-
-
-def discard_partial(out: Path, key: str) -> None:
-    """Remove whatever an unfinished earlier attempt at this shard left, so it is written exactly once."""
-    for kind in (RECORDS, REJECTS, REMOVALS, SIGNATURES):
-        folder = out / kind
-        if folder.is_dir():
-            for stale in [*folder.glob(f"{key}-*.parquet"), *folder.glob(f".{key}-*.tmp")]:
-                stale.unlink(missing_ok=True)
 
 
 class LiveCounter(Protocol):
@@ -205,8 +104,6 @@ class LiveCounter(Protocol):
 
 
 def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None = None) -> ShardReport:
-    from cleaner.run.target import target_for  # it builds on this module
-
     started = time.perf_counter()
     target = target_for(settings.out)
     target.discard_partial(shard.key)
@@ -232,13 +129,6 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     report.seconds = round(time.perf_counter() - started, 3)
     target.write_marker(shard.key, report.to_json())
     return report
-
-
-class RowSink(Protocol):
-    """Where rows go: a Parquet part writer, or a stream of JSON lines."""
-
-    def add(self, row: dict[str, Any], size: int) -> None:
-        ...
 
 
 def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cleaner: Cleaner, report: ShardReport,

@@ -16,7 +16,8 @@ from typing import IO, Any, TextIO
 
 from cleaner.io.readers import STDIN, Piece, read_piece, read_stream
 from cleaner.run.plan import expand_inputs
-from cleaner.run.shard import FileCounts, JobSettings, ShardReport, clean_items, cleaner_for
+from cleaner.run.report import FileCounts, ShardReport
+from cleaner.run.shard import JobSettings, clean_items, cleaner_for
 
 #: Row fields that the Parquet rows carry as JSON text and a JSON line carries as objects.
 _NESTED = ("metadata", "fields")

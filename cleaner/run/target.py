@@ -30,24 +30,20 @@ from typing import Any, Protocol
 
 from cleaner.core.errors import CleanerError
 from cleaner.io.writers import PartWriter, write_json_atomically
-from cleaner.run.plan import STATE
-from cleaner.run.shard import (
-    RECORDS,
-    REJECTS,
-    REMOVALS,
-    SIGNATURES,
-    ShardReport,
-    discard_partial,
+from cleaner.run.layout import (
+    DEDUP_REPORT,
+    KINDS,
+    LOCK,
+    MANIFEST,
+    RUN_IDENTITY,
+    STATE,
+    marker_name,
     marker_path,
 )
+from cleaner.run.report import ShardReport
 
 log = logging.getLogger("cleaner")
 
-MANIFEST = "manifest.json"
-#: Held (flock) by the run writing to the folder: a second run into the same OUT is refused, and the lock
-#: goes with its process, however that ends. A dot file, so input discovery never reads it.
-LOCK = ".cleaner.lock"
-_KINDS = (RECORDS, REJECTS, REMOVALS, SIGNATURES)
 
 
 class RunConflict(CleanerError):
@@ -138,10 +134,6 @@ class LocalTarget:
         write_json_atomically(self.out / MANIFEST, manifest)
 
 
-def _marker_name(key: str) -> str:
-    return f"{STATE}/shards/{key}.json"
-
-
 class ObjectTarget:
     """An output "folder" in object storage (a prefix of a bucket). See the module's docstring."""
 
@@ -158,12 +150,12 @@ class ObjectTarget:
         return self.store.lease(LOCK, RunConflict)
 
     def claim(self, identity: dict[str, Any], overwrite: bool, kinds: tuple[str, ...]) -> None:
-        state = f"{STATE}/run.json"
+        state = RUN_IDENTITY
         if overwrite:
             # State first, as on disk: a kill in the middle leaves data without markers (never read, redone).
-            for name in (STATE, *_KINDS):
+            for name in (STATE, *KINDS):
                 self.store.remove_tree(name)
-            self.store.delete([n for n in (MANIFEST, "dedup.json") if self.store.read_text(n) is not None])
+            self.store.delete([n for n in (MANIFEST, DEDUP_REPORT) if self.store.read_text(n) is not None])
             self.store.invalidate()
         text = self.store.read_text(state)
         if text is not None:
@@ -178,7 +170,7 @@ class ObjectTarget:
         return self._listing
 
     def finished(self, key: str) -> ShardReport | None:
-        name = _marker_name(key)
+        name = marker_name(key)
         if name not in self._sizes():
             return None
         report, damage = _checked_marker(lambda: self.store.read_text(name) or "", self._damage)
@@ -202,12 +194,12 @@ class ObjectTarget:
         return None
 
     def has_marker(self, key: str) -> bool:
-        return self.store.read_text(_marker_name(key)) is not None
+        return self.store.read_text(marker_name(key)) is not None
 
     def discard_partial(self, key: str) -> None:
         """Deletes the parts earlier attempts at this shard left (none is named by a marker: the shard has
         none, or it would not be run)."""
-        stale = [name for kind in _KINDS for name in self.store.sizes(kind, prefix=f"{key}-")]
+        stale = [name for kind in KINDS for name in self.store.sizes(kind, prefix=f"{key}-")]
         self.store.delete(stale)
 
     def part_writer(self, kind: str, key: str, schema: Mapping[str, Any], part_bytes: int, *,
@@ -216,7 +208,7 @@ class ObjectTarget:
                                 row_group_rows=row_group_rows, metadata=metadata)
 
     def write_marker(self, key: str, report: dict[str, Any]) -> None:
-        self.store.put_json(_marker_name(key), report)
+        self.store.put_json(marker_name(key), report)
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         self.store.put_json(MANIFEST, manifest)
@@ -278,6 +270,15 @@ def _checked_marker(read: Callable[[], str], damage: Callable[[ShardReport], str
         return None, f"its marker cannot be read: {exc}"
 
 
+def discard_partial(out: Path, key: str) -> None:
+    """Remove whatever an unfinished earlier attempt at this shard left, so it is written exactly once."""
+    for kind in KINDS:
+        folder = out / kind
+        if folder.is_dir():
+            for stale in [*folder.glob(f"{key}-*.parquet"), *folder.glob(f".{key}-*.tmp")]:
+                stale.unlink(missing_ok=True)
+
+
 def _finished(out: Path, marker: Path) -> ShardReport | None:
     """The report of a shard whose marker is there and whose parts are all as written; else None, with the
     marker and whatever the shard left removed, so it is redone from scratch (each record once)."""
@@ -293,11 +294,11 @@ def _finished(out: Path, marker: Path) -> ShardReport | None:
 
 
 def _claim(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
-    state = out / STATE / "run.json"
+    state = out / RUN_IDENTITY
     if overwrite and out.exists():
         # State first: a kill in the middle then leaves data without markers (redone), never markers
         # vouching for data already deleted.
-        for name in (STATE, MANIFEST, "records", "rejects", "removals", "signatures", "dedup.json"):
+        for name in (STATE, MANIFEST, *KINDS, DEDUP_REPORT):
             target = out / name
             if target.is_dir():
                 shutil.rmtree(target)
