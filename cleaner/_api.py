@@ -15,6 +15,7 @@ from cleaner.core.reltime import parse_time, resolve_relative
 from cleaner.core.rules import RuleSet
 from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.html_blocks import TreeRules
+from cleaner.io.language import Languages
 from cleaner.io.rulefiles import load_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
@@ -49,7 +50,8 @@ class Cleaner:
         else:
             paths = [rules] if isinstance(rules, str | Path) else list(rules or ())
             ruleset = load_rules(paths, builtin=builtin, disable=disable)
-        self.engine = Engine(ruleset, options)
+        self.languages = Languages()
+        self.engine = Engine(ruleset, options, tools=self.languages.tools())
         self.html_options = html_options or HtmlOptions()
         #: The HTML rules and detectors, run on a page's tree before extraction (compiled on first page).
         self.tree_rules = TreeRules.from_ruleset(ruleset, detectors=self.html_options.detectors())
@@ -94,12 +96,14 @@ class Cleaner:
         if tree is not None and records:  # a page with no article has no place for the blocks beside it
             blocks = sorted(tree.records, key=lambda b: b.kind == "comments")  # articles first, then comments
             first = len(records)
+            language = records[0].language
             records.extend(Record(doc_id, first + n, b.kind, b.source, b.published, b.title, b.text, page_url,
-                                  link=b.link,
+                                  link=b.link, language=language,
                                   published_at=resolve_relative(b.published, fetched_at) or parse_time(b.published))
                            for n, b in enumerate(blocks))
         if page.comments and not any(r.kind == "comments" for r in records):
-            records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page_url))
+            records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page_url,
+                                  language=records[0].language if records else "und"))
         removals = cleaned.removals
         if tree is not None and tree.removals:
             removals = tuple(Removal(r.rule_id, IN_TREE, IN_TREE, r.text) for r in tree.removals) + removals

@@ -495,6 +495,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     from cleaner._api import Cleaner
     from cleaner.core.engine import Options
     from cleaner.core.records import IN_TREE
+    from cleaner.core.structure import DESCRIPTIONS
     from cleaner.io.html_blocks import DETECTORS
     from cleaner.io.readers import Document, Piece, read_piece
 
@@ -513,8 +514,12 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
         url = args.url or item.url
         cleaned = (cleaner.process(html=item.html, doc_id=item.doc_id, url=url) if item.html is not None
                    else cleaner.process(item.text, doc_id=item.doc_id, url=url))
+        language = cleaned.records[0].language if cleaned.records else "und"
         out.write(f"== document {_shown(str(item.doc_id))}: {len(cleaned.records)} record(s), "
-                  f"{len(cleaned.removals)} removal(s)\n")
+                  f"{len(cleaned.removals)} removal(s), language {language}\n")
+        for evidence in cleaned.evidence:
+            lines = f" lines {evidence.first}-{evidence.last}" if evidence.first else ""
+            out.write(f"   detector {evidence.detector}{lines}: {evidence.message}\n")
         for record in cleaned.records:
             out.write(f"-- record {record.record_index} [{record.kind}]"
                       f" source={record.source!r} published={record.published!r}\n   title: {record.title!r}\n")
@@ -526,7 +531,8 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
             out.write("".join(f"   | {_shown(line)}\n" for line in body.split("\n")))
         for removal in cleaned.removals:
             rule = cleaner.rules.by_id.get(removal.rule_id)
-            why = f" ({rule.purpose if rule else DETECTORS.get(removal.rule_id, '')})"
+            purpose = rule.purpose if rule else DETECTORS.get(removal.rule_id) or DESCRIPTIONS.get(removal.rule_id, "")
+            why = f" ({purpose})"
             where = "from the page's tree" if removal.start == IN_TREE else f"at {removal.start}-{removal.end}"
             out.write(f"   removed by {removal.rule_id}{why} {where}: {removal.text!r}\n")
         for notice in cleaned.notices:

@@ -21,6 +21,7 @@ from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
+from cleaner.core.structure import Detectors, Found, LanguageTools
 from cleaner.core.text import host_of, line_key, normalize_line
 
 #: Characters that print nothing: zero-width spaces and joiners, word joiner, byte-order mark, and the
@@ -93,9 +94,14 @@ _WORD_MEMO_LIMIT = 100_000
 class Engine:
     """Compiled rules and the procedure that applies them. Build once, call :meth:`process` per document."""
 
-    def __init__(self, rules: RuleSet, options: Options | None = None) -> None:
+    def __init__(self, rules: RuleSet, options: Options | None = None, *, tools: LanguageTools | None = None
+                 ) -> None:
+        """``tools``: language identification and stop words for the structural detectors and each record's
+        ``language`` (none given: every record's language is "und" and the prose test counts no stop words)."""
         self.rules = rules
         self.options = options or Options()
+        #: The structural detectors (cleaner.core.structure), with the settings the rule files give.
+        self.detectors = Detectors(rules.structure, tools)
         self._exact: dict[str, LineRule] = {}
         probes: list[_Probe] = []
         blocks: list[_Probe] = []
@@ -321,9 +327,32 @@ class _Pass:
             self._settle_runs()
         if weak or self.fallbacks:
             self._settle_weak_lines()
-        records = self._main_record() + self._item_records(items)
+        shape = self._structure()
+        records = self._main_record() + self._item_records(items) + self._structure_records(shape, len(items))
+        if shape.language != "und":
+            records = [r._replace(language=shape.language) for r in records]
         self.removals.sort(key=lambda r: r.start)
-        return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices))
+        return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices),
+                       tuple(shape.evidence))
+
+    # --- structural detectors (cleaner.core.structure) ----------------------------------------------
+
+    def _structure(self) -> Found:
+        """Runs the structural detectors once the rules are settled: they act only on lines still content."""
+        state = self.state
+        found = self.engine.detectors.run(self.lines, [s == _CONTENT for s in state], [s == _REGION for s in state])
+        for index, detector in found.removed.items():
+            state[index] = _STRONG
+            self.why[index] = detector
+        for title, rest in found.related:
+            for index in (title, *rest):
+                state[index] = _REGION  # moved into a related record: not removed, not in the main record
+        return found
+
+    def _structure_records(self, found: Found, after: int) -> list[Record]:
+        return [Record(self.doc_id, after + number, "related", None, None, normalize_line(self.lines[title]),
+                       "\n".join(self.lines[i] for i in rest), self.url)
+                for number, (title, rest) in enumerate(found.related, start=1)]
 
     # --- classification ------------------------------------------------------------------------
 

@@ -9,6 +9,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Literal, NamedTuple
 
+from cleaner.core.structure import Evidence
+
 Kind = Literal["main", "related", "comments"]
 NO_METADATA: Mapping[str, str] = MappingProxyType({})
 
@@ -35,6 +37,8 @@ class Record(NamedTuple):
     published_at: datetime | None = None
     #: The absolute URL a teaser of another article links to (records found in an HTML page's tree).
     link: str | None = None
+    #: The document's language (ISO 639-1 code), detected once per document; "und" when unsure.
+    language: str = "und"
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -49,6 +53,7 @@ class Record(NamedTuple):
             "metadata": dict(self.metadata),
             "published_at": self.published_at,
             "link": self.link,
+            "language": self.language,
         }
 
 
@@ -84,6 +89,8 @@ class Cleaned:
     records: tuple[Record, ...]
     removals: tuple[Removal, ...]
     notices: tuple[Notice, ...] = ()
+    #: Why the structural detectors acted (or stood down): shown by ``cleaner explain``.
+    evidence: tuple[Evidence, ...] = ()
 
     def hits(self) -> Counter[str]:
         return Counter(r.rule_id for r in self.removals)

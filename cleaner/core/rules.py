@@ -18,6 +18,7 @@ import regex
 
 from cleaner.core.analysis import needs_timeout
 from cleaner.core.errors import RuleError
+from cleaner.core.structure import DETECTOR_IDS, StructureSettings, setting_types
 from cleaner.core.text import line_key
 
 Strength = Literal["strong", "weak"]
@@ -313,6 +314,8 @@ class RuleFile:
     name: str
     description: str
     rules: tuple[Rule, ...]
+    #: ``[detector.NAME]`` tables: the structural detectors' settings this file gives, by detector name.
+    detectors: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -337,7 +340,8 @@ class RuleSet:
                         rule_id=rule.id,
                     )
                 by_id[rule.id] = rule
-        unknown = sorted(self.disabled - by_id.keys())
+        detector_ids = {DETECTOR_IDS[name].upper() for f in self.files for name in f.detectors}
+        unknown = sorted(self.disabled - by_id.keys() - detector_ids)
         if unknown:
             raise RuleError("disabled rules", f"no rule has the id(s) {', '.join(unknown)}")
         object.__setattr__(self, "by_id", by_id)
@@ -355,6 +359,16 @@ class RuleSet:
     def active(self) -> tuple[Rule, ...]:
         return tuple(r for f in self.files for r in f.rules if r.id not in self.disabled)
 
+    @property
+    def structure(self) -> StructureSettings:
+        """The structural detectors' settings: each file's ``[detector.NAME]`` keys over the earlier files';
+        a detector no file names, or whose id is disabled, is off."""
+        merged: dict[str, dict[str, object]] = {}
+        for rule_file in self.files:
+            for name, values in rule_file.detectors.items():
+                merged.setdefault(name, {}).update(values)
+        return StructureSettings.from_tables(merged, self.disabled)
+
     def __iter__(self):  # type: ignore[no-untyped-def]
         return iter(self.active)
 
@@ -362,7 +376,8 @@ class RuleSet:
         return len(self.active)
 
     def only(self, rule_file: RuleFile) -> RuleSet:
-        return RuleSet((rule_file,), self.disabled & {r.id for r in rule_file.rules})
+        ids = {r.id for r in rule_file.rules} | {DETECTOR_IDS[name].upper() for name in rule_file.detectors}
+        return RuleSet((rule_file,), self.disabled & ids)
 
 
 # --- parsing -----------------------------------------------------------------------------------------
@@ -392,6 +407,9 @@ class _Locator:
             m = _stdlib_re.match(r"\s*\[\[\s*([A-Za-z_]+)\s*\]\]", raw)
             if m:
                 self.headers.setdefault(m.group(1), []).append(number)
+            m = _stdlib_re.match(r"\s*\[\s*detector\s*\.\s*([A-Za-z_]+)\s*\]", raw)
+            if m:
+                self.headers.setdefault("detector." + m.group(1), []).append(number)
 
     def table(self, kind: str, index: int) -> int | None:
         found = self.headers.get(kind, [])
@@ -424,10 +442,10 @@ def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None
         line = next((n for n, row in enumerate(text.splitlines(), 1) if "[[[[[[[[" in row or "{{{{{{{{" in row), None)
         raise RuleError(source, "not a usable rule file: arrays or tables nested too deeply", line=line) from None
     locate = _Locator(text)
-    unknown = set(data) - {"file", "rule", "layout", "html_rule"}
+    unknown = set(data) - {"file", "rule", "layout", "html_rule", "detector"}
     if unknown:
         raise RuleError(source, f"unknown top-level table(s): {', '.join(sorted(unknown))}; "
-                        "expected [file], [[rule]], [[layout]] and [[html_rule]]")
+                        "expected [file], [[rule]], [[layout]], [[html_rule]] and [detector.NAME]")
     header = data.get("file", {})
     _expect_table(header, source, None, None, "[file]")
     _check_keys(header, _FILE_KEYS, source, None, None, "[file]")
@@ -446,8 +464,40 @@ def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None
             raise RuleError(source, f"duplicate rule id {rule.id} (first at line {seen[rule.id].line})",
                             line=rule.line, rule_id=rule.id)
         seen[rule.id] = rule
+    detectors = _parse_detectors(data.get("detector", {}), source, locate)
     return RuleFile(source, _optional_text(header, "name", source) or source,
-                    _optional_text(header, "description", source) or "", tuple(rules))
+                    _optional_text(header, "description", source) or "", tuple(rules), detectors)
+
+
+def _parse_detectors(data: Any, source: str, locate: _Locator) -> dict[str, dict[str, object]]:
+    """``[detector.NAME]`` tables: known names, known keys, each value of its setting's type."""
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise RuleError(source, "detector settings must be written as [detector.NAME] tables")
+    parsed: dict[str, dict[str, object]] = {}
+    for name, table in data.items():
+        where = locate.table(f"detector.{name}", 0)
+        if name not in DETECTOR_IDS:
+            raise RuleError(source, f"unknown detector {name!r} (known: {', '.join(DETECTOR_IDS)})", line=where)
+        types = setting_types(name)
+        _check_keys(table, set(types), source, where, DETECTOR_IDS[name], f"[detector.{name}]")
+        values: dict[str, object] = {}
+        for key, value in table.items():
+            wanted = types[key]
+            at = locate.key(where, key)
+            if wanted is bool:
+                ok = isinstance(value, bool)
+            elif wanted is int:
+                ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            else:  # float: a whole number is a number too
+                ok = isinstance(value, int | float) and not isinstance(value, bool) and value >= 0
+                value = float(value) if ok else value
+            if not ok:
+                kind = {bool: "true or false", int: "a whole number (0 or more)"}.get(wanted, "a number (0 or more)")
+                raise RuleError(source, f"[detector.{name}] {key} must be {kind}, got {value!r}", line=at,
+                                rule_id=DETECTOR_IDS[name])
+            values[key] = value
+        parsed[name] = values
+    return parsed
 
 
 def _array_of_tables(data: dict[str, Any], key: str, source: str) -> list[dict[str, Any]]:

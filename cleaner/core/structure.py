@@ -1,0 +1,447 @@
+"""Structural detectors: what a document's shape says, beside the rules.
+
+Three detectors, each with an id, settings read from a rule file's ``[detector.NAME]`` table and a switch:
+
+- ``struct:page-intent`` (``[detector.page_intent]``) recognises listing, product, documentation, forum and
+  Q&A documents from their lines (grids of short lines with prices, dates and counts; question-and-answer
+  shape). On those the short lines are the content, so the span detector stands down.
+- ``struct:outside-main-span`` (``[detector.main_span]``) marks the prose lines, finds the segment of lines
+  with the largest sum of prose weight minus a cost per line (the article), widens it by a margin and by the
+  lists, tables, code and quotes next to it, keeps the headline above it, and removes what lies outside.
+  It does nothing on documents with too little prose: when in doubt, keep.
+- ``struct:related-run`` (``[detector.related_run]``) turns a run of title-shaped lines outside the span
+  (dates, bylines and short teasers may sit between them) into ``related`` records instead of removing them;
+  site-wide link lists (very short lines) are not titles.
+
+The language of a document (ISO 639-1, or ``und``) comes from a :class:`LanguageTools` the caller supplies
+(the core loads no model): it picks the stop words the prose test counts.
+
+Features are computed once per line (:class:`LineFeatures`); everything here is linear in the lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+
+#: The detectors' ids: each removal or record they make names one, and ``disable`` takes them.
+MAIN_SPAN = "struct:outside-main-span"
+PAGE_INTENT = "struct:page-intent"
+RELATED_RUN = "struct:related-run"
+#: Rule-file table name (``[detector.NAME]``) -> detector id.
+DETECTOR_IDS: Mapping[str, str] = {"main_span": MAIN_SPAN, "page_intent": PAGE_INTENT, "related_run": RELATED_RUN}
+UNDETERMINED = "und"
+#: What each detector does, in a line (``cleaner explain`` prints it beside a removal).
+DESCRIPTIONS: Mapping[str, str] = {
+    MAIN_SPAN: "a line outside the article's main span of prose (structural detector)",
+    PAGE_INTENT: "listing, product, forum, Q&A and documentation pages keep their short lines (structural detector)",
+    RELATED_RUN: "a run of title-shaped lines after the article becomes related records (structural detector)",
+}
+
+#: Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar), and
+#: Hangul (spaced, but its words are long): their prose is measured in characters.
+_DENSE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                    "\uf900-\ufaff\uac00-\ud7af]")
+#: What ends a sentence: Latin, CJK full-width, Arabic, Devanagari (danda) and Armenian marks.
+_SENTENCE_MARKS = frozenset(".!?…。！？؟۔।॥։;；")
+#: Closing quotes and brackets that may follow the mark: `He said "yes."`.
+_CLOSERS = "\"'”’»)]）」』】›"
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+_LIST_ITEM = re.compile(r"(?:[-*•·▪◦‣–]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\(\d{1,3}\)\s|\[\d{1,3}\]:?\s)")
+#: A markdown link reference definition ("[3]: https://..."): the target of a link in the text, kept with it.
+_LINK_DEFINITION = re.compile(r"\[[^\]]{1,40}\]:\s*\S+(?:\s+.*)?")
+_QUOTE = re.compile("[\"“„«‘'—–>「『]")
+_PRICE = re.compile(r"(?:[$€£¥₹₽₩]|\b(?:USD|EUR|GBP|CHF|JPY|RMB|CNY|INR|Rs\.?|R\$|kr|zł))\s?\d[\d.,]*"
+                    r"|\d[\d.,]*\s?(?:[$€£¥₹₽₩]|USD|EUR|GBP|CHF|zł|kr|円|元|руб)")
+_DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
+                   r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
+                   r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}|"
+                   r"\d{1,4} (?:minutes?|hours?|days?|weeks?|months?|years?) ago)\b|\d{4}年\d{1,2}月", re.IGNORECASE)
+_COUNT = re.compile(r"\b\d[\d.,]*\s?[kKmM]?\s(?:views?|replies|reply|posts?|comments?|answers?|votes?|reviews?|"
+                    r"ratings?|topics?|members?|items?|results?|jobs?|downloads?|likes?)\b", re.IGNORECASE)
+#: Lines a forum post or an answer is framed by, across the common forum and Q&A engines.
+_THREAD = re.compile(r"(?:quote|reply|report|permalink|share|#\d{1,5}|posts?: ?\d[\d,]*|joined:? .{2,30}|"
+                     r"(?:re|aw|sv): .{2,200}|.{1,60} (?:wrote|said|писал|a écrit|schrieb|escribió):?|"
+                     r"(?:asked|answered|edited|modified|posted) .{0,60}|\d{1,6} (?:answers?|votes?|replies))",
+                     re.IGNORECASE)
+_CODE_START = ("```", "~~~", "def ", "class ", "import ", "from ", "return ", "function ", "var ", "let ",
+               "const ", "public ", "private ", "#include", "SELECT ", "$ ", ">>> ")
+_CODE_END = ("{", "}", ";", "},", ");", ",")
+
+
+def _code_or_table(line: str) -> bool:
+    """A line of code or a table row (cells between pipes or tabs); the line is stripped."""
+    return (line.startswith(_CODE_START) or line.endswith(_CODE_END) or "={" in line or line.count("|") >= 2
+            or line.count("\t") >= 2)
+
+
+@dataclass(frozen=True, slots=True)
+class MainSpanSettings:
+    """Settings of ``struct:outside-main-span``; every one is a key of ``[detector.main_span]``."""
+
+    enabled: bool = True
+    #: A prose line holds at least this many words...
+    min_words: int = 5
+    #: ... or, in Chinese, Japanese, Korean or Thai text, at least this many of those characters.
+    min_dense_chars: int = 15
+    #: A line without a sentence mark at its end is prose if at least this share of its words are stop words.
+    min_stop_density: float = 0.3
+    #: What a prose line adds to a span, and what every other non-blank line costs it.
+    prose_weight: float = 1.0
+    line_penalty: float = 0.3
+    #: Low-prose gate: with fewer prose lines than this (or fewer prose characters) nothing is removed.
+    min_prose_lines: int = 3
+    min_prose_chars: int = 400
+    #: Non-blank lines kept on each side of the span.
+    margin: int = 2
+    #: How many non-blank lines above the span the headline (a title-shaped line) is looked for.
+    headline_reach: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class PageIntentSettings:
+    """Settings of ``struct:page-intent`` (``[detector.page_intent]``)."""
+
+    enabled: bool = True
+    #: A grid (listing, collection, product tiles): at least this many lines with a price, date or count...
+    min_grid_lines: int = 5
+    #: ... making at least this share of the non-prose lines.
+    min_grid_share: float = 0.2
+    #: Q&A: at least this many question lines (ending with a question mark).
+    min_questions: int = 3
+    #: Forum: at least this many post-frame lines ("Reply", "Quote", "#12", "X wrote:", "Posts: 41").
+    min_thread_lines: int = 4
+    #: Documentation: at least this many code or table lines.
+    min_code_lines: int = 6
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedRunSettings:
+    """Settings of ``struct:related-run`` (``[detector.related_run]``)."""
+
+    enabled: bool = True
+    #: A run becomes records only with at least this many titles.
+    min_titles: int = 3
+    #: A title holds this many words (or, in dense scripts, 2.5 times as many characters)...
+    min_words: int = 4
+    max_words: int = 25
+    #: ... and between two titles at most this many date, byline or teaser lines may sit.
+    max_between: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class StructureSettings:
+    """The settings of every detector; a detector left out of all rule files is off."""
+
+    main_span: MainSpanSettings = MainSpanSettings(enabled=False)
+    page_intent: PageIntentSettings = PageIntentSettings(enabled=False)
+    related_run: RelatedRunSettings = RelatedRunSettings(enabled=False)
+
+    @property
+    def active(self) -> bool:
+        return self.main_span.enabled
+
+    @staticmethod
+    def settings_class(name: str) -> type:
+        return {"main_span": MainSpanSettings, "page_intent": PageIntentSettings,
+                "related_run": RelatedRunSettings}[name]
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, Mapping[str, object]], disabled: frozenset[str]) -> StructureSettings:
+        """Settings from validated ``[detector.NAME]`` tables (later files already merged over earlier ones);
+        a detector whose id is in ``disabled`` (upper-cased) is off."""
+        built: dict[str, object] = {}
+        for name in DETECTOR_IDS:
+            if name not in tables:
+                continue
+            values = dict(tables[name])
+            if DETECTOR_IDS[name].upper() in disabled:
+                values["enabled"] = False
+            built[name] = cls.settings_class(name)(**values)
+        return cls(**built)  # type: ignore[arg-type]
+
+
+def setting_types(name: str) -> dict[str, type]:
+    """The keys of ``[detector.NAME]`` and the type each takes (for the rule-file parser)."""
+    defaults = StructureSettings.settings_class(name)()
+    return {f.name: type(getattr(defaults, f.name)) for f in fields(defaults)}
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageTools:
+    """What the detectors need from outside the core: a language identifier and stop-word lists.
+
+    ``identify`` takes text and returns an ISO 639-1 code, or ``und`` when unsure; ``stop_words`` takes that
+    code and returns the language's stop words, lower-cased (empty when none are known). Both must be safe to
+    call from several threads.
+    """
+
+    identify: Callable[[str], str]
+    stop_words: Callable[[str], frozenset[str]]
+
+
+#: Characters of prose given to the language identifier: enough to decide, bounded so its cost is too.
+_LANGUAGE_SAMPLE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class LineFeatures:
+    """What the detectors read of one line, computed once."""
+
+    words: int
+    dense: int
+    sentence_end: bool
+    stop_density: float
+    title_shaped: bool
+    attached: bool  # a list item, table row, code line or quoted line: part of the text next to it
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Why a detector acted on a document: shown by ``cleaner explain``."""
+
+    detector: str
+    #: The lines (1-based, inclusive) the evidence is about; 0 when it is about the whole document.
+    first: int
+    last: int
+    message: str
+
+
+@dataclass(slots=True)
+class Found:
+    """What the detectors made of one document."""
+
+    language: str = UNDETERMINED
+    #: Line index -> the detector that removes it.
+    removed: dict[int, str] = field(default_factory=dict)
+    #: Related records found by structure: (title line, teaser/date lines).
+    related: list[tuple[int, list[int]]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    intent: str = "article"
+
+
+def _sentence_end(line: str) -> bool:
+    tail = line.rstrip(_CLOSERS)
+    return bool(tail) and tail[-1] in _SENTENCE_MARKS and not tail.endswith(("...", "…"))
+
+
+def _features(line: str, stop: frozenset[str], settings: MainSpanSettings, related: RelatedRunSettings
+              ) -> LineFeatures:
+    tokens = _WORD.findall(line)
+    words = len(tokens)
+    dense = len(_DENSE.findall(line)) if not line.isascii() else 0
+    stops = sum(1 for t in tokens if t.lower() in stop) if stop and tokens else 0
+    ending = _sentence_end(line)
+    if dense >= 2 * max(words, 1):
+        title = related.min_words * 2.5 <= dense <= related.max_words * 2.5 and not ending
+    else:
+        title = related.min_words <= words <= related.max_words and not ending
+    attached = bool(_LIST_ITEM.match(line) or _QUOTE.match(line)) or _code_or_table(line)
+    return LineFeatures(words, dense, ending, stops / words if words else 0.0, title, attached)
+
+
+class Detectors:
+    """The structural detectors with their settings; stateless, so one instance serves many threads."""
+
+    def __init__(self, settings: StructureSettings, tools: LanguageTools | None = None) -> None:
+        self.settings = settings
+        self.tools = tools
+
+    def language(self, lines: Sequence[str]) -> str:
+        """The document's language from its longer lines (ISO 639-1, or ``und``)."""
+        if self.tools is None:
+            return UNDETERMINED
+        sample: list[str] = []
+        size = 0
+        for line in lines:
+            if len(line) >= 40 or (not line.isascii() and len(line) >= 12):
+                sample.append(line)
+                size += len(line)
+                if size >= _LANGUAGE_SAMPLE:
+                    break
+        if size < 40:
+            sample = [line for line in lines if line]
+            size = sum(map(len, sample))
+        return self.tools.identify("\n".join(sample)[:_LANGUAGE_SAMPLE]) if size >= 20 else UNDETERMINED
+
+    def run(self, lines: Sequence[str], open_lines: Sequence[bool], claimed: Sequence[bool]) -> Found:
+        """What the detectors find in ``lines`` (stripped). ``open_lines[i]``: the line is content so far (a
+        detector may act on it); ``claimed[i]``: another record already holds it (it neither counts nor moves).
+        """
+        found = Found()
+        found.language = self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
+        span = self.settings.main_span
+        if not span.enabled:
+            return found
+        stop = self.tools.stop_words(found.language) if self.tools is not None else frozenset()
+        related = self.settings.related_run
+        feats: list[LineFeatures | None] = [
+            _features(line, stop, span, related) if line and not taken else None
+            for line, taken in zip(lines, claimed, strict=True)]
+        prose = [f is not None and self._prose(f, span) for f in feats]
+        prose_lines = [i for i, p in enumerate(prose) if p]
+        prose_chars = sum(len(lines[i]) for i in prose_lines)
+        if len(prose_lines) < span.min_prose_lines or prose_chars < span.min_prose_chars:
+            found.evidence.append(Evidence(MAIN_SPAN, 0, 0, f"low prose ({len(prose_lines)} prose lines, "
+                                           f"{prose_chars} characters): nothing removed"))
+            return found
+        intent = self._intent(lines, feats, prose)
+        if intent is not None:
+            found.intent = intent[0]
+            found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
+                                           "the span detector stands down"))
+            return found
+        start, end, weight = self._best_span(feats, prose, span)
+        if start < 0:
+            return found
+        keep_from, keep_to = self._widen(lines, feats, start, end, span)
+        # The article's head runs from its headline to the span; only without one does the margin decide.
+        headline = self._headline(feats, open_lines, start, span)
+        if headline >= 0:
+            keep_from = headline
+        # The document's first line, when title-shaped, is its headline (text dumps print it first): kept.
+        first_open = next((i for i, free in enumerate(open_lines) if free and lines[i]), -1)
+        first_feats = feats[first_open] if first_open >= 0 else None
+        opening_title = first_feats is not None and first_feats.title_shaped
+        where = f"outside the main span (lines {start + 1}-{end + 1}, prose weight {weight:.1f})"
+        outside = [i for i in range(len(lines))
+                   if lines[i] and open_lines[i] and not claimed[i] and not keep_from <= i <= keep_to
+                   and not _LINK_DEFINITION.fullmatch(lines[i]) and not (i == first_open and opening_title)]
+        if not outside:
+            return found
+        if related.enabled:
+            self._related_runs(lines, feats, outside, keep_to, related, found)
+        moved = {i for title, rest in found.related for i in (title, *rest)}
+        for index in outside:
+            if index not in moved:
+                found.removed[index] = MAIN_SPAN
+        if found.removed:
+            found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"{len(found.removed)} line(s) {where}"))
+        return found
+
+    @staticmethod
+    def _prose(f: LineFeatures, s: MainSpanSettings) -> bool:
+        long_enough = f.words >= s.min_words or f.dense >= s.min_dense_chars
+        return long_enough and (f.sentence_end or f.stop_density >= s.min_stop_density)
+
+    def _intent(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool]
+                ) -> tuple[str, str] | None:
+        s = self.settings.page_intent
+        if not s.enabled:
+            return None
+        grid = questions = thread = code = short = 0
+        for line, f, p in zip(lines, feats, prose, strict=True):
+            if f is None:
+                continue
+            if line.endswith(("?", "？", "؟")):
+                questions += 1
+            if _code_or_table(line):
+                code += 1
+            if p:
+                continue
+            short += 1
+            if _PRICE.search(line) or _DATE.search(line) or _COUNT.search(line):
+                grid += 1
+            if len(line) <= 80 and _THREAD.fullmatch(line):
+                thread += 1
+        if grid >= s.min_grid_lines and grid >= s.min_grid_share * short:
+            return "listing", f"{grid} of {short} short lines hold a price, date or count"
+        if thread >= s.min_thread_lines:
+            return "forum", f"{thread} post-frame lines"
+        if questions >= s.min_questions:
+            return "q&a", f"{questions} question lines"
+        if code >= s.min_code_lines:
+            return "documentation", f"{code} code or table lines"
+        return None
+
+    @staticmethod
+    def _best_span(feats: Sequence[LineFeatures | None], prose: Sequence[bool], s: MainSpanSettings
+                   ) -> tuple[int, int, float]:
+        """The maximum-sum segment (Kadane) of prose weight minus the per-line penalty; blank and claimed lines
+        cost nothing. (-1, -1, 0) when no segment is worth anything."""
+        best, best_start, best_end = 0.0, -1, -1
+        total, start = 0.0, -1
+        for index, f in enumerate(feats):
+            if f is None:
+                continue
+            gain = s.prose_weight if prose[index] else -s.line_penalty
+            if total <= 0 and gain <= 0:
+                continue  # a span starts on prose
+            if total <= 0:
+                total, start = gain, index
+            else:
+                total += gain
+            if total > best:
+                best, best_start, best_end = total, start, index
+        return best_start, best_end, best
+
+    @staticmethod
+    def _widen(lines: Sequence[str], feats: Sequence[LineFeatures | None], start: int, end: int,
+               s: MainSpanSettings) -> tuple[int, int]:
+        """The span with its margin, then the lists, tables, code and quotes touching it (blank lines between
+        allowed)."""
+        def step(position: int, direction: int) -> int:
+            margin = 0  # lines taken only for the margin; attached lines are taken on their own account
+            index = position + direction
+            while 0 <= index < len(lines):
+                f = feats[index]
+                if f is not None:
+                    if f.attached:
+                        position = index
+                    elif margin < s.margin:
+                        margin += 1
+                        position = index
+                    else:
+                        break
+                index += direction
+            return position
+        return step(start, -1), step(end, 1)
+
+    @staticmethod
+    def _headline(feats: Sequence[LineFeatures | None], open_lines: Sequence[bool], start: int,
+                  s: MainSpanSettings) -> int:
+        """The farthest title-shaped line above the span (or its first line), within reach: the article's
+        headline. The article's head (headline, standfirst, caption, byline, dates) runs from it to the span."""
+        seen = -1
+        index = start
+        headline = -1
+        while index >= 0 and seen < s.headline_reach:
+            f = feats[index]
+            if f is not None:
+                seen += 1
+                if f.title_shaped and open_lines[index]:
+                    headline = index
+            index -= 1
+        return headline
+
+    @staticmethod
+    def _related_runs(lines: Sequence[str], feats: Sequence[LineFeatures | None], outside: list[int],
+                      keep_to: int, s: RelatedRunSettings, found: Found) -> None:
+        """Runs of title-shaped lines after the span become related records (dates, bylines and teasers between
+        titles go with the title above them)."""
+        after = [i for i in outside if i > keep_to]
+        run: list[tuple[int, list[int]]] = []
+
+        def close() -> None:
+            if len(run) >= s.min_titles:
+                found.related.extend(run)
+                found.evidence.append(Evidence(RELATED_RUN, run[0][0] + 1, (run[-1][1] or [run[-1][0]])[-1] + 1,
+                                               f"{len(run)} title-shaped lines in a row after the main span"))
+            run.clear()
+
+        previous = -1
+        for index in after:
+            f = feats[index]
+            assert f is not None
+            contiguous = previous < 0 or all(not lines[i] for i in range(previous + 1, index))
+            if not contiguous:
+                close()
+            if f.title_shaped:
+                run.append((index, []))
+            elif run and len(run[-1][1]) < s.max_between:
+                run[-1][1].append(index)
+            else:
+                close()
+            previous = index
+        close()

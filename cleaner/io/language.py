@@ -1,0 +1,71 @@
+"""Language identification and stop words for the structural detectors (the core loads no model itself).
+
+Languages come from ``py3langid`` (langid.py's model, 97 languages, CJK and Thai included); stop words from
+the lists jusText ships (a dependency of trafilatura), named by language, not by code: :data:`JUSTEXT_NAMES`
+maps the codes. Both are loaded on first use (the model takes about two seconds), not on import.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from cleaner.core.structure import UNDETERMINED, LanguageTools
+
+#: ISO 639-1 code -> the name of jusText's stop list for that language.
+JUSTEXT_NAMES = {
+    "af": "Afrikaans", "sq": "Albanian", "ar": "Arabic", "an": "Aragonese", "hy": "Armenian", "ast": "Asturian",
+    "az": "Azerbaijani", "eu": "Basque", "be": "Belarusian", "bn": "Bengali", "bs": "Bosnian", "br": "Breton",
+    "bg": "Bulgarian", "ca": "Catalan", "hr": "Croatian", "cs": "Czech", "da": "Danish", "nl": "Dutch",
+    "en": "English", "eo": "Esperanto", "et": "Estonian", "fi": "Finnish", "fr": "French", "gl": "Galician",
+    "ka": "Georgian", "de": "German", "el": "Greek", "gu": "Gujarati", "ht": "Haitian", "he": "Hebrew",
+    "hi": "Hindi", "hu": "Hungarian", "is": "Icelandic", "id": "Indonesian", "ga": "Irish", "it": "Italian",
+    "jv": "Javanese", "kn": "Kannada", "kk": "Kazakh", "ko": "Korean", "ku": "Kurdish", "ky": "Kyrgyz",
+    "la": "Latin", "lv": "Latvian", "lt": "Lithuanian", "lb": "Luxembourgish", "mk": "Macedonian", "ms": "Malay",
+    "ml": "Malayalam", "mt": "Maltese", "mr": "Marathi", "ne": "Nepali", "nb": "Norwegian_Bokmal",
+    "no": "Norwegian_Bokmal", "nn": "Norwegian_Nynorsk", "oc": "Occitan", "fa": "Persian", "pl": "Polish",
+    "pt": "Portuguese", "qu": "Quechua", "ro": "Romanian", "ru": "Russian", "sr": "Serbian", "sk": "Slovak",
+    "sl": "Slovenian", "es": "Spanish", "su": "Sundanese", "sw": "Swahili", "sv": "Swedish", "tl": "Tagalog",
+    "ta": "Tamil", "te": "Telugu", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek",
+    "vi": "Vietnamese", "vo": "Volapuk", "wa": "Walloon", "cy": "Welsh", "fy": "West_Frisian", "yo": "Yoruba",
+}
+#: Below this probability the identifier is unsure and the language is "und".
+MIN_CONFIDENCE = 0.5
+
+
+class Languages:
+    """py3langid and jusText's stop lists behind :class:`LanguageTools`; loads lazily, safe across threads."""
+
+    def __init__(self, min_confidence: float = MIN_CONFIDENCE) -> None:
+        self.min_confidence = min_confidence
+        self._lock = threading.Lock()
+        self._identifier: Any = None
+        self._stop: dict[str, frozenset[str]] = {}
+
+    def tools(self) -> LanguageTools:
+        return LanguageTools(self.identify, self.stop_words)
+
+    def identify(self, text: str) -> str:
+        identifier = self._identifier
+        if identifier is None:
+            with self._lock:
+                if self._identifier is None:
+                    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+                    self._identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+                identifier = self._identifier
+        code, probability = identifier.classify(text)
+        return str(code) if probability >= self.min_confidence else UNDETERMINED
+
+    def stop_words(self, code: str) -> frozenset[str]:
+        found = self._stop.get(code)
+        if found is None:
+            name = JUSTEXT_NAMES.get(code)
+            if name is None:
+                found = frozenset()
+            else:
+                import justext
+
+                found = frozenset(justext.get_stoplist(name))
+            self._stop[code] = found  # an immutable answer: filling it from two threads at once is harmless
+        return found
