@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 #: The detectors' ids: each removal or record they make names one, and ``disable`` takes them.
 MAIN_SPAN = "struct:outside-main-span"
@@ -46,8 +47,8 @@ _DENSE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400
 #: What ends a sentence: Latin, CJK full-width, Arabic, Devanagari (danda) and Armenian marks.
 _SENTENCE_MARKS = frozenset(".!?…。！？؟۔।॥։;；")
 #: Closing quotes and brackets that may follow the mark: `He said "yes."`.
+_UNPUNCTUATE = str.maketrans(dict.fromkeys("\"“”‘«»()[]{}.,;:!?¡¿…*/|", " "))
 _CLOSERS = "\"'”’»)]）」』】›"
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _LIST_ITEM = re.compile(r"(?:[-*•·▪◦‣–]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\(\d{1,3}\)\s|\[\d{1,3}\]:?\s)")
 #: A markdown link reference definition ("[3]: https://..."): the target of a link in the text, kept with it.
 _LINK_DEFINITION = re.compile(r"\[[^\]]{1,40}\]:\s*\S+(?:\s+.*)?")
@@ -58,6 +59,7 @@ _DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]
                    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
                    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}|"
                    r"\d{1,4} (?:minutes?|hours?|days?|weeks?|months?|years?) ago)\b|\d{4}年\d{1,2}月", re.IGNORECASE)
+_BYLINE = re.compile(r"(?:by|posted by|written by|von|par|por|di|door|автор)\s+\S", re.IGNORECASE)
 _COUNT = re.compile(r"\b\d[\d.,]*\s?[kKmM]?\s(?:views?|replies|reply|posts?|comments?|answers?|votes?|reviews?|"
                     r"ratings?|topics?|members?|items?|results?|jobs?|downloads?|likes?)\b", re.IGNORECASE)
 #: Lines a forum post or an answer is framed by, across the common forum and Q&A engines.
@@ -87,12 +89,16 @@ class MainSpanSettings:
     min_dense_chars: int = 15
     #: A line without a sentence mark at its end is prose if at least this share of its words are stop words.
     min_stop_density: float = 0.3
+    #: ... and at least this many words (a title has stop words too).
+    min_stop_words: int = 12
     #: What a prose line adds to a span, and what every other non-blank line costs it.
     prose_weight: float = 1.0
     line_penalty: float = 0.3
     #: Low-prose gate: with fewer prose lines than this (or fewer prose characters) nothing is removed.
     min_prose_lines: int = 3
     min_prose_chars: int = 400
+    #: In that count, a character of a dense script (CJK, Thai) counts as this many.
+    dense_char_weight: float = 3.0
     #: Non-blank lines kept on each side of the span.
     margin: int = 2
     #: How many non-blank lines above the span the headline (a title-shaped line) is looked for.
@@ -108,6 +114,8 @@ class PageIntentSettings:
     min_grid_lines: int = 5
     #: ... making at least this share of the non-prose lines.
     min_grid_share: float = 0.2
+    #: ... and at least this many per prose line (an article with dated comments under it is no listing).
+    min_grid_per_prose: float = 0.5
     #: Q&A: at least this many question lines (ending with a question mark).
     min_questions: int = 3
     #: Forum: at least this many post-frame lines ("Reply", "Quote", "#12", "X wrote:", "Posts: 41").
@@ -182,19 +190,19 @@ class LanguageTools:
 
 
 #: Characters of prose given to the language identifier: enough to decide, bounded so its cost is too.
-_LANGUAGE_SAMPLE = 2000
+_LANGUAGE_SAMPLE = 200
+_LANGUAGE_RETRY = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class LineFeatures:
-    """What the detectors read of one line, computed once."""
+class LineFeatures(NamedTuple):
+    """What the detectors read of one line, computed once (a tuple: cheap to make, once per line)."""
 
     words: int
     dense: int
     sentence_end: bool
-    stop_density: float
     title_shaped: bool
     attached: bool  # a list item, table row, code line or quoted line: part of the text next to it
+    code: bool  # a line of code or a table row
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,19 +234,26 @@ def _sentence_end(line: str) -> bool:
     return bool(tail) and tail[-1] in _SENTENCE_MARKS and not tail.endswith(("...", "…"))
 
 
-def _features(line: str, stop: frozenset[str], settings: MainSpanSettings, related: RelatedRunSettings
-              ) -> LineFeatures:
-    tokens = _WORD.findall(line)
-    words = len(tokens)
+def _features(line: str, related: RelatedRunSettings) -> LineFeatures:
+    # A word starts with a letter: "June 3, 2024" is one word, and punctuation is space, so "(see" is one
+    # too. A line this long is prose or not whatever its numbers: its spaces are counted, not its words.
+    words = line.count(" ") + 1 if len(line) > 200 else \
+        sum(1 for t in line.translate(_UNPUNCTUATE).split() if t[0].isalpha())
     dense = len(_DENSE.findall(line)) if not line.isascii() else 0
-    stops = sum(1 for t in tokens if t.lower() in stop) if stop and tokens else 0
     ending = _sentence_end(line)
     if dense >= 2 * max(words, 1):
         title = related.min_words * 2.5 <= dense <= related.max_words * 2.5 and not ending
     else:
         title = related.min_words <= words <= related.max_words and not ending
-    attached = bool(_LIST_ITEM.match(line) or _QUOTE.match(line)) or _code_or_table(line)
-    return LineFeatures(words, dense, ending, stops / words if words else 0.0, title, attached)
+    code = _code_or_table(line)
+    attached = code or bool(_LIST_ITEM.match(line) or _QUOTE.match(line))
+    return LineFeatures(words, dense, ending, title, attached, code)
+
+
+def _stop_share(line: str, stop: frozenset[str]) -> float:
+    """The share of the line's words that are stop words (lower-cased, punctuation as space)."""
+    tokens = line.lower().translate(_UNPUNCTUATE).split()
+    return sum(map(stop.__contains__, tokens)) / len(tokens) if tokens else 0.0
 
 
 class Detectors:
@@ -248,8 +263,9 @@ class Detectors:
         self.settings = settings
         self.tools = tools
 
-    def language(self, lines: Sequence[str]) -> str:
-        """The document's language from its longer lines (ISO 639-1, or ``und``)."""
+    def language(self, lines: Sequence[str], more: Sequence[str] = ()) -> str:
+        """The document's language from its longer lines (ISO 639-1, or ``und``); ``more``: the lines to look
+        at again when those leave the identifier unsure."""
         if self.tools is None:
             return UNDETERMINED
         sample: list[str] = []
@@ -258,33 +274,50 @@ class Detectors:
             if len(line) >= 40 or (not line.isascii() and len(line) >= 12):
                 sample.append(line)
                 size += len(line)
-                if size >= _LANGUAGE_SAMPLE:
+                if size >= _LANGUAGE_RETRY:
                     break
         if size < 40:
             sample = [line for line in lines if line]
             size = sum(map(len, sample))
-        return self.tools.identify("\n".join(sample)[:_LANGUAGE_SAMPLE]) if size >= 20 else UNDETERMINED
+        if size < 20:
+            return UNDETERMINED
+        text = "\n".join(sample)
+        found = self.tools.identify(text[:_LANGUAGE_SAMPLE])
+        wider = "\n".join(line for line in (more or lines) if line)[:_LANGUAGE_RETRY]
+        if found == UNDETERMINED and len(wider) > _LANGUAGE_SAMPLE:
+            # Unsure on the small sample (code, names, mixed languages): one more look at a larger one.
+            found = self.tools.identify(wider)
+        return found
 
     def run(self, lines: Sequence[str], open_lines: Sequence[bool], claimed: Sequence[bool]) -> Found:
         """What the detectors find in ``lines`` (stripped). ``open_lines[i]``: the line is content so far (a
         detector may act on it); ``claimed[i]``: another record already holds it (it neither counts nor moves).
         """
         found = Found()
-        found.language = self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
         span = self.settings.main_span
         if not span.enabled:
+            found.language = self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
             return found
-        stop = self.tools.stop_words(found.language) if self.tools is not None else frozenset()
         related = self.settings.related_run
-        feats: list[LineFeatures | None] = [
-            _features(line, stop, span, related) if line and not taken else None
-            for line, taken in zip(lines, claimed, strict=True)]
-        prose = [f is not None and self._prose(f, span) for f in feats]
+        feats: list[LineFeatures | None] = [_features(line, related) if line and not taken else None
+                                            for line, taken in zip(lines, claimed, strict=True)]
+        # The language is read from the sentences (lines long enough, ending like one): a small sample of
+        # prose tells it as well as a large one of anything, and costs less.
+        sentences = [line for line, f, free in zip(lines, feats, open_lines, strict=True)
+                     if free and f is not None and f.sentence_end and self._long_enough(f, span)]
+        kept = [line for line, free in zip(lines, open_lines, strict=True) if free]
+        found.language = self.language(sentences if sum(map(len, sentences)) >= 100 else kept, kept)
+        stop = self.tools.stop_words(found.language) if self.tools is not None else frozenset()
+        prose = [f is not None and self._prose(line, f, span, stop) for line, f in zip(lines, feats, strict=True)]
         prose_lines = [i for i, p in enumerate(prose) if p]
-        prose_chars = sum(len(lines[i]) for i in prose_lines)
+        # A Chinese, Japanese, Korean or Thai character says as much as a few Latin ones.
+        prose_chars = 0.0
+        for index in prose_lines:
+            f = feats[index]
+            prose_chars += len(lines[index]) + (span.dense_char_weight - 1) * (f.dense if f is not None else 0)
         if len(prose_lines) < span.min_prose_lines or prose_chars < span.min_prose_chars:
             found.evidence.append(Evidence(MAIN_SPAN, 0, 0, f"low prose ({len(prose_lines)} prose lines, "
-                                           f"{prose_chars} characters): nothing removed"))
+                                           f"{prose_chars:.0f} characters): nothing removed"))
             return found
         intent = self._intent(lines, feats, prose)
         if intent is not None:
@@ -300,6 +333,13 @@ class Detectors:
         headline = self._headline(feats, open_lines, start, span)
         if headline >= 0:
             keep_from = headline
+        # A dateline or byline printed just above the headline belongs to the article's head.
+        for _ in range(2):
+            above = next((i for i in range(keep_from - 1, -1, -1) if feats[i] is not None), -1)
+            if above < 0 or not (_DATE.search(lines[above]) or _BYLINE.match(lines[above])) or \
+                    (feats[above] is not None and feats[above].words > 8):  # type: ignore[union-attr]
+                break
+            keep_from = above
         # The document's first line, when title-shaped, is its headline (text dumps print it first): kept.
         first_open = next((i for i, free in enumerate(open_lines) if free and lines[i]), -1)
         first_feats = feats[first_open] if first_open >= 0 else None
@@ -321,9 +361,19 @@ class Detectors:
         return found
 
     @staticmethod
-    def _prose(f: LineFeatures, s: MainSpanSettings) -> bool:
-        long_enough = f.words >= s.min_words or f.dense >= s.min_dense_chars
-        return long_enough and (f.sentence_end or f.stop_density >= s.min_stop_density)
+    @staticmethod
+    def _long_enough(f: LineFeatures, s: MainSpanSettings) -> bool:
+        return f.words >= s.min_words or f.dense >= s.min_dense_chars
+
+    @staticmethod
+    def _prose(line: str, f: LineFeatures, s: MainSpanSettings, stop: frozenset[str]) -> bool:
+        """Long enough, and ending like a sentence or dense in the language's stop words (asked only then)."""
+        if not (f.words >= s.min_words or f.dense >= s.min_dense_chars):
+            return False
+        if f.sentence_end:
+            return True
+        # Without a sentence mark, only a long line is told by its stop words: a headline has them too.
+        return bool(stop) and f.words >= s.min_stop_words and _stop_share(line, stop) >= s.min_stop_density
 
     def _intent(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool]
                 ) -> tuple[str, str] | None:
@@ -336,7 +386,7 @@ class Detectors:
                 continue
             if line.endswith(("?", "？", "؟")):
                 questions += 1
-            if _code_or_table(line):
+            if f.code:
                 code += 1
             if p:
                 continue
@@ -345,8 +395,9 @@ class Detectors:
                 grid += 1
             if len(line) <= 80 and _THREAD.fullmatch(line):
                 thread += 1
-        if grid >= s.min_grid_lines and grid >= s.min_grid_share * short:
-            return "listing", f"{grid} of {short} short lines hold a price, date or count"
+        items = sum(prose)
+        if grid >= s.min_grid_lines and grid >= s.min_grid_share * short and grid >= s.min_grid_per_prose * items:
+            return "listing", f"{grid} of {short} short lines hold a price, date or count, beside {items} prose lines"
         if thread >= s.min_thread_lines:
             return "forum", f"{thread} post-frame lines"
         if questions >= s.min_questions:

@@ -1,0 +1,293 @@
+"""Structural detectors (cleaner.core.structure): the article's span, page intent, related runs, language.
+
+Small constructed documents in several languages, each with exactly what must remain.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import cleaner
+from cleaner.cli import main
+from cleaner.core.errors import RuleError
+from cleaner.core.rules import RuleFile, RuleSet, parse_rule_file
+from cleaner.core.structure import MAIN_SPAN, PAGE_INTENT, RELATED_RUN, StructureSettings
+
+NEWS = """Morning Edition
+Home
+World
+Business
+Town opens a new library after three years of building
+The new library on Mill Street opened its doors on Saturday, and hundreds of residents queued in the rain to see it.
+It holds more than forty thousand books, a music room and a workshop where children can learn to repair bicycles.
+The building was paid for by a local fund that collected small gifts from families over a period of ten years.
+The mayor said the town had waited a long time for a place where people of every age could meet and read.
+Opening hours are from nine in the morning until eight in the evening on every day of the week except Sunday.
+Contact us
+Privacy
+Terms of use
+Careers
+Sitemap
+"""
+NEWS_BODY = NEWS.split("\n")[5:12]
+
+
+def _struct_removals(cleaned) -> list[tuple[str, str]]:
+    return [(r.rule_id, r.text) for r in cleaned.removals if r.rule_id.startswith("struct:")]
+
+
+def test_lines_outside_the_span_go_the_headline_and_a_margin_stay(cleaner_builtin) -> None:
+    cleaned = cleaner_builtin.process(NEWS)
+    main_record, = cleaned.records
+    assert main_record.title == "Town opens a new library after three years of building"
+    assert main_record.text.split("\n") == NEWS_BODY  # the body, then a margin of two lines
+    assert main_record.language == "en"
+    removed = ("Morning Edition", "Home", "World", "Business", "Terms of use", "Careers", "Sitemap")
+    assert _struct_removals(cleaned) == [(MAIN_SPAN, line) for line in removed]
+    evidence, = cleaned.evidence
+    assert (evidence.detector, evidence.first, evidence.last) == (MAIN_SPAN, 6, 10)
+    assert evidence.message == "7 line(s) outside the main span (lines 6-10, prose weight 5.0)"
+
+
+CHINESE = """首页
+新闻
+体育
+财经
+登录
+城市图书馆周末正式开放
+新图书馆位于河边大道，周六上午开门迎客，数百名市民冒雨排队参观。
+馆内藏书超过四万册，还设有音乐室和一个可以让孩子们学习修理自行车的工作坊。
+这座建筑的资金来自一个地方基金，十年来一直向家庭募集小额捐款。
+市长表示，全市居民等了很久，终于有了一个不同年龄的人都可以见面和阅读的地方。
+开放时间为每天上午九点到晚上八点，周日除外。
+关于我们
+联系我们
+隐私政策
+"""
+
+
+def test_a_chinese_article_is_measured_in_characters(cleaner_builtin) -> None:
+    cleaned = cleaner_builtin.process(CHINESE)
+    main_record, = cleaned.records
+    assert main_record.language == "zh"
+    assert main_record.title == "城市图书馆周末正式开放"
+    assert main_record.text.split("\n") == CHINESE.split("\n")[6:13]
+    removed = ("首页", "新闻", "体育", "财经", "登录", "隐私政策")
+    assert _struct_removals(cleaned) == [(MAIN_SPAN, line) for line in removed]
+
+
+GERMAN = """Startseite
+Politik
+Sport
+Die Stadt eröffnet nach drei Jahren Bauzeit eine neue Bibliothek
+Die neue Bibliothek in der Mühlenstraße hat am Samstag geöffnet und Hunderte von Menschen standen dort im Regen an
+Sie bietet mehr als vierzigtausend Bücher, einen Musikraum und eine Werkstatt, in der Kinder Fahrräder reparieren.
+Das Gebäude wurde von einer Stiftung bezahlt, die über zehn Jahre kleine Spenden von Familien gesammelt hat.
+Der Bürgermeister sagte, die Stadt habe lange auf einen Ort gewartet, an dem sich Menschen jeden Alters treffen können.
+Impressum
+Datenschutz
+Kontakt
+"""
+
+
+def test_a_line_without_a_sentence_mark_is_prose_by_its_stop_words(cleaner_builtin) -> None:
+    cleaned = cleaner_builtin.process(GERMAN)
+    main_record, = cleaned.records
+    assert main_record.language == "de"
+    # The first body line ends without a mark: German stop words make it prose, so it starts the span.
+    assert main_record.text.split("\n") == GERMAN.split("\n")[4:10]
+    assert _struct_removals(cleaned) == [(MAIN_SPAN, "Startseite"), (MAIN_SPAN, "Politik"), (MAIN_SPAN, "Sport"),
+                                         (MAIN_SPAN, "Kontakt")]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("東京の新しい図書館は土曜日に開館し、雨の中で数百人の市民が列を作りました。"
+     "館内には四万冊以上の本があります。", "ja"),
+    ("새 도서관은 토요일에 문을 열었고 수백 명의 시민들이 비를 맞으며 줄을 섰습니다. "
+     "도서관에는 책이 사만 권 넘게 있습니다.", "ko"),
+    ("ห้องสมุดแห่งใหม่เปิดให้บริการเมื่อวันเสาร์ และมีประชาชนหลายร้อยคนต่อแถวรอเข้าชมท่ามกลางสายฝน", "th"),
+    ("Новая библиотека открылась в субботу, и сотни жителей стояли в очереди под дождём, чтобы её увидеть.", "ru"),
+    ("افتتحت المكتبة الجديدة أبوابها يوم السبت، ووقف مئات السكان في طابور تحت المطر لرؤيتها.", "ar"),
+])
+def test_every_record_carries_the_document_language(cleaner_builtin, text: str, code: str) -> None:
+    records = cleaner_builtin.clean("Title line\n" + text)
+    assert [r.language for r in records] == [code]
+
+
+def test_too_short_to_tell_is_undetermined(cleaner_builtin) -> None:
+    assert [r.language for r in cleaner_builtin.clean("ok\n42")] == ["und"]
+
+
+LISTING = """Used bicycles for sale in our town
+Browse the bicycles our members are selling this week. Every listing is checked by a volunteer before it goes online.
+Prices include a basic service and a new chain, and every bicycle comes with a lock and a pair of lights.
+Delivery inside the town is free for every order placed before the end of the month, and we collect old bicycles too.
+Sellers keep the money from every sale, and the club takes no fee for the listing or for the service of a bicycle.
+City bike, three gears
+$120
+Posted 2024-03-02
+Racing bike, aluminium frame
+$340
+Posted 2024-03-04
+Child's bike with stabilisers
+$45
+Posted 2024-03-05
+Folding bike, barely used
+$210
+Posted 2024-03-07
+Cargo bike with a wooden box
+$890
+Posted 2024-03-09
+"""
+
+
+def test_a_listing_page_is_kept_whole(cleaner_builtin) -> None:
+    cleaned = cleaner_builtin.process(LISTING)
+    main_record, = cleaned.records
+    assert main_record.title == "Used bicycles for sale in our town"
+    assert main_record.text == LISTING.strip().split("\n", 1)[1]
+    assert cleaned.removals == ()
+    evidence, = cleaned.evidence
+    assert evidence.detector == PAGE_INTENT
+    assert evidence.message.startswith("listing page (10 of ")
+
+
+FORUM = """Which tyres for winter commuting?
+Posted by riverrider
+I ride twelve kilometres to work every day and the roads here get icy from December until March, so I need tyres.
+Has anyone tried studded tyres on a hybrid bike, and are they worth the extra weight and noise on dry days?
+Reply
+Quote
+Posted by greenwheel
+I have used studded tyres for three winters now and they changed everything for me on the icy mornings.
+They are noisy on dry asphalt, but the grip on ice is worth it, and they last longer than you would expect.
+Reply
+Quote
+Posted by marta_k
+I switched to a wider tyre with a soft compound instead, which works well on snow but not on black ice.
+If your route has a lot of ice, go with studs, and lower the pressure a little for better grip.
+Reply
+Quote
+"""
+
+
+def test_a_forum_thread_is_kept(cleaner_builtin) -> None:
+    cleaned = cleaner_builtin.process(FORUM)
+    main_record, = cleaned.records
+    assert main_record.text == FORUM.strip().split("\n", 1)[1]
+    assert _struct_removals(cleaned) == []
+    assert [e.detector for e in cleaned.evidence] == [PAGE_INTENT]
+    assert cleaned.evidence[0].message.startswith("forum page")
+
+
+RELATED = """Home
+Local
+Town opens a new library after three years of building
+The new library on Mill Street opened its doors on Saturday, and hundreds of residents queued in the rain to see it.
+It holds more than forty thousand books, a music room and a workshop where children can learn to repair bicycles.
+The building was paid for by a local fund that collected small gifts from families over a period of ten years.
+The mayor said the town had waited a long time for a place where people of every age could meet and read.
+
+Newsletter
+Privacy
+
+Farmers market moves to the old railway station
+March 3, 2024
+Swimming pool closes for repairs over the summer
+March 2, 2024
+New bus line links the hospital with the harbour
+March 1, 2024
+"""
+
+
+def test_a_run_of_titles_after_the_article_becomes_related_records(cleaner_builtin) -> None:
+    cleaned = cleaner_builtin.process(RELATED)
+    main_record, *related = cleaned.records
+    assert main_record.text.split("\n")[-2:] == ["Newsletter", "Privacy"]  # the margin
+    assert [(r.record_index, r.kind, r.title, r.text, r.language) for r in related] == [
+        (1, "related", "Farmers market moves to the old railway station", "March 3, 2024", "en"),
+        (2, "related", "Swimming pool closes for repairs over the summer", "March 2, 2024", "en"),
+        (3, "related", "New bus line links the hospital with the harbour", "March 1, 2024", "en"),
+    ]
+    assert _struct_removals(cleaned) == [(MAIN_SPAN, "Home"), (MAIN_SPAN, "Local")]
+    assert [e.detector for e in cleaned.evidence] == [RELATED_RUN, MAIN_SPAN]
+
+
+def test_a_site_link_list_after_the_article_is_no_related_block(cleaner_builtin) -> None:
+    text = NEWS.replace("Contact us\nPrivacy\n", "Contact us\nPrivacy\n\nAbout\nJobs\nPress\nHelp\nShop\n")
+    cleaned = cleaner_builtin.process(text)
+    assert [r.kind for r in cleaned.records] == ["main"]
+    assert {"About", "Jobs", "Press", "Help", "Shop"} <= {t for _, t in _struct_removals(cleaned)}
+
+
+def test_a_document_with_little_prose_is_left_alone(cleaner_builtin) -> None:
+    text = "Opening hours\nMonday\nTuesday\nThe library opens at nine in the morning on weekdays.\nContact\n"
+    cleaned = cleaner_builtin.process(text)
+    assert cleaned.records[0].text == text.strip().split("\n", 1)[1]
+    assert cleaned.evidence[0].message.startswith("low prose (1 prose lines")
+
+
+def test_quoted_dialogue_and_lists_next_to_the_span_stay(cleaner_builtin) -> None:
+    text = NEWS.replace("Contact us\n", "- a music room\n- a bicycle workshop\n- a reading garden\n"
+                                       "“We waited long enough,” said one reader\nContact us\n")
+    record = cleaner_builtin.clean(text)[0]
+    assert record.text.split("\n")[5:11] == ["- a music room", "- a bicycle workshop", "- a reading garden",
+                                             "“We waited long enough,” said one reader", "Contact us", "Privacy"]
+
+
+@pytest.mark.parametrize("disable", [MAIN_SPAN, MAIN_SPAN.upper()])
+def test_a_detector_is_switched_off_by_its_id(disable: str) -> None:
+    off = cleaner.Cleaner(disable=[disable])
+    cleaned = off.process(NEWS)
+    assert _struct_removals(cleaned) == []
+    assert cleaned.records[0].title == "Morning Edition"
+    assert cleaned.records[0].language == "en"  # the language does not depend on the detectors
+
+
+def test_a_later_rule_file_overrides_settings_and_switches_off(tmp_path) -> None:
+    override = tmp_path / "mine.toml"
+    override.write_text("[detector.main_span]\nmargin = 0\n\n[detector.related_run]\nenabled = false\n",
+                        encoding="utf-8")
+    tuned = cleaner.Cleaner([override])
+    assert tuned.rules.structure.main_span.margin == 0
+    assert tuned.rules.structure.main_span.line_penalty == 0.3  # from the built-in file
+    assert not tuned.rules.structure.related_run.enabled
+    cleaned = tuned.process(RELATED)
+    assert [r.kind for r in cleaned.records] == ["main"]
+    assert "Newsletter" in {t for _, t in _struct_removals(cleaned)}
+
+
+def test_without_detector_tables_the_detectors_are_off() -> None:
+    ruleset = RuleSet((RuleFile("none", "none", "", ()),))
+    assert ruleset.structure == StructureSettings()
+    assert not ruleset.structure.main_span.enabled
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ("[detector.main_spam]\nmargin = 1\n", 1, "unknown detector 'main_spam'"),
+    ("[detector.main_span]\n\nmarginn = 1\n", 1, "unknown field(s) in [detector.main_span]: marginn"),
+    ("[detector.main_span]\nenabled = true\nmargin = 'two'\n", 3,
+     "margin must be a whole number (0 or more), got 'two'"),
+    ("[detector.main_span]\nline_penalty = -1\n", 2, "line_penalty must be a number (0 or more), got -1"),
+    ("[detector.page_intent]\nenabled = 1\n", 2, "enabled must be true or false, got 1"),
+])
+def test_detector_settings_are_checked_with_file_and_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(RuleError) as caught:
+        parse_rule_file(text, "mine.toml")
+    assert caught.value.line == line
+    assert message in caught.value.reason
+
+
+def test_disabling_an_unknown_detector_is_an_error() -> None:
+    with pytest.raises(RuleError, match="STRUCT:NO-SUCH-DETECTOR"):
+        cleaner.Cleaner(disable=["struct:no-such-detector"])
+
+
+def test_explain_shows_structural_removals_with_their_evidence(tmp_path, capsys) -> None:
+    source = tmp_path / "news.txt"
+    source.write_text(NEWS, encoding="utf-8")
+    assert main(["explain", str(source)]) == 0
+    out = capsys.readouterr().out
+    assert "record(s), 7 removal(s), language en" in out
+    assert f"detector {MAIN_SPAN} lines 6-10: 7 line(s) outside the main span (lines 6-10, prose weight 5.0)" in out
+    assert f"removed by {MAIN_SPAN} (a line outside the article's main span of prose" in out
