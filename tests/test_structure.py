@@ -32,12 +32,23 @@ Sitemap
 NEWS_BODY = NEWS.split("\n")[5:12]
 
 
+#: The span detector is off in the built-in rules (rules/structure.toml): these tests switch it on, as a user does.
+SWITCH_ON = "[detector.main_span]\nenabled = true\n"
+
+
+@pytest.fixture(scope="module")
+def structural(tmp_path_factory) -> cleaner.Cleaner:
+    path = tmp_path_factory.mktemp("rules") / "on.toml"
+    path.write_text(SWITCH_ON, encoding="utf-8")
+    return cleaner.Cleaner([path])
+
+
 def _struct_removals(cleaned) -> list[tuple[str, str]]:
     return [(r.rule_id, r.text) for r in cleaned.removals if r.rule_id.startswith("struct:")]
 
 
-def test_lines_outside_the_span_go_the_headline_and_a_margin_stay(cleaner_builtin) -> None:
-    cleaned = cleaner_builtin.process(NEWS)
+def test_lines_outside_the_span_go_the_headline_and_a_margin_stay(structural) -> None:
+    cleaned = structural.process(NEWS)
     main_record, = cleaned.records
     assert main_record.title == "Town opens a new library after three years of building"
     assert main_record.text.split("\n") == NEWS_BODY  # the body, then a margin of two lines
@@ -66,8 +77,8 @@ CHINESE = """首页
 """
 
 
-def test_a_chinese_article_is_measured_in_characters(cleaner_builtin) -> None:
-    cleaned = cleaner_builtin.process(CHINESE)
+def test_a_chinese_article_is_measured_in_characters(structural) -> None:
+    cleaned = structural.process(CHINESE)
     main_record, = cleaned.records
     assert main_record.language == "zh"
     assert main_record.title == "城市图书馆周末正式开放"
@@ -90,8 +101,8 @@ Kontakt
 """
 
 
-def test_a_line_without_a_sentence_mark_is_prose_by_its_stop_words(cleaner_builtin) -> None:
-    cleaned = cleaner_builtin.process(GERMAN)
+def test_a_line_without_a_sentence_mark_is_prose_by_its_stop_words(structural) -> None:
+    cleaned = structural.process(GERMAN)
     main_record, = cleaned.records
     assert main_record.language == "de"
     # The first body line ends without a mark: German stop words make it prose, so it starts the span.
@@ -141,8 +152,8 @@ Posted 2024-03-09
 """
 
 
-def test_a_listing_page_is_kept_whole(cleaner_builtin) -> None:
-    cleaned = cleaner_builtin.process(LISTING)
+def test_a_listing_page_is_kept_whole(structural) -> None:
+    cleaned = structural.process(LISTING)
     main_record, = cleaned.records
     assert main_record.title == "Used bicycles for sale in our town"
     assert main_record.text == LISTING.strip().split("\n", 1)[1]
@@ -171,8 +182,8 @@ Quote
 """
 
 
-def test_a_forum_thread_is_kept(cleaner_builtin) -> None:
-    cleaned = cleaner_builtin.process(FORUM)
+def test_a_forum_thread_is_kept(structural) -> None:
+    cleaned = structural.process(FORUM)
     main_record, = cleaned.records
     assert main_record.text == FORUM.strip().split("\n", 1)[1]
     assert _struct_removals(cleaned) == []
@@ -200,8 +211,8 @@ March 1, 2024
 """
 
 
-def test_a_run_of_titles_after_the_article_becomes_related_records(cleaner_builtin) -> None:
-    cleaned = cleaner_builtin.process(RELATED)
+def test_a_run_of_titles_after_the_article_becomes_related_records(structural) -> None:
+    cleaned = structural.process(RELATED)
     main_record, *related = cleaned.records
     assert main_record.text.split("\n")[-2:] == ["Newsletter", "Privacy"]  # the margin
     assert [(r.record_index, r.kind, r.title, r.text, r.language) for r in related] == [
@@ -213,31 +224,39 @@ def test_a_run_of_titles_after_the_article_becomes_related_records(cleaner_built
     assert [e.detector for e in cleaned.evidence] == [RELATED_RUN, MAIN_SPAN]
 
 
-def test_a_site_link_list_after_the_article_is_no_related_block(cleaner_builtin) -> None:
+def test_a_site_link_list_after_the_article_is_no_related_block(structural) -> None:
     text = NEWS.replace("Contact us\nPrivacy\n", "Contact us\nPrivacy\n\nAbout\nJobs\nPress\nHelp\nShop\n")
-    cleaned = cleaner_builtin.process(text)
+    cleaned = structural.process(text)
     assert [r.kind for r in cleaned.records] == ["main"]
     assert {"About", "Jobs", "Press", "Help", "Shop"} <= {t for _, t in _struct_removals(cleaned)}
 
 
-def test_a_document_with_little_prose_is_left_alone(cleaner_builtin) -> None:
+def test_a_document_with_little_prose_is_left_alone(structural) -> None:
     text = "Opening hours\nMonday\nTuesday\nThe library opens at nine in the morning on weekdays.\nContact\n"
-    cleaned = cleaner_builtin.process(text)
+    cleaned = structural.process(text)
     assert cleaned.records[0].text == text.strip().split("\n", 1)[1]
     assert cleaned.evidence[0].message.startswith("low prose (1 prose lines")
 
 
-def test_quoted_dialogue_and_lists_next_to_the_span_stay(cleaner_builtin) -> None:
+def test_quoted_dialogue_and_lists_next_to_the_span_stay(structural) -> None:
     text = NEWS.replace("Contact us\n", "- a music room\n- a bicycle workshop\n- a reading garden\n"
                                        "“We waited long enough,” said one reader\nContact us\n")
-    record = cleaner_builtin.clean(text)[0]
+    record = structural.clean(text)[0]
     assert record.text.split("\n")[5:11] == ["- a music room", "- a bicycle workshop", "- a reading garden",
                                              "“We waited long enough,” said one reader", "Contact us", "Privacy"]
 
 
+def test_the_span_detector_is_off_in_the_built_in_rules(cleaner_builtin) -> None:
+    assert not cleaner_builtin.rules.structure.main_span.enabled
+    cleaned = cleaner_builtin.process(NEWS)
+    assert _struct_removals(cleaned) == []
+    assert cleaned.evidence == ()
+    assert cleaned.records[0].language == "en"
+
+
 @pytest.mark.parametrize("disable", [MAIN_SPAN, MAIN_SPAN.upper()])
-def test_a_detector_is_switched_off_by_its_id(disable: str) -> None:
-    off = cleaner.Cleaner(disable=[disable])
+def test_a_detector_is_switched_off_by_its_id(structural, disable: str) -> None:
+    off = cleaner.Cleaner(structural.rules, disable=[disable])
     cleaned = off.process(NEWS)
     assert _struct_removals(cleaned) == []
     assert cleaned.records[0].title == "Morning Edition"
@@ -246,8 +265,7 @@ def test_a_detector_is_switched_off_by_its_id(disable: str) -> None:
 
 def test_a_later_rule_file_overrides_settings_and_switches_off(tmp_path) -> None:
     override = tmp_path / "mine.toml"
-    override.write_text("[detector.main_span]\nmargin = 0\n\n[detector.related_run]\nenabled = false\n",
-                        encoding="utf-8")
+    override.write_text(SWITCH_ON + "margin = 0\n\n[detector.related_run]\nenabled = false\n", encoding="utf-8")
     tuned = cleaner.Cleaner([override])
     assert tuned.rules.structure.main_span.margin == 0
     assert tuned.rules.structure.main_span.line_penalty == 0.3  # from the built-in file
@@ -286,7 +304,9 @@ def test_disabling_an_unknown_detector_is_an_error() -> None:
 def test_explain_shows_structural_removals_with_their_evidence(tmp_path, capsys) -> None:
     source = tmp_path / "news.txt"
     source.write_text(NEWS, encoding="utf-8")
-    assert main(["explain", str(source)]) == 0
+    switch = tmp_path / "on.toml"
+    switch.write_text(SWITCH_ON, encoding="utf-8")
+    assert main(["explain", str(source), "--rules", str(switch)]) == 0
     out = capsys.readouterr().out
     assert "record(s), 7 removal(s), language en" in out
     assert f"detector {MAIN_SPAN} lines 6-10: 7 line(s) outside the main span (lines 6-10, prose weight 5.0)" in out

@@ -59,6 +59,7 @@ _DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]
                    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
                    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}|"
                    r"\d{1,4} (?:minutes?|hours?|days?|weeks?|months?|years?) ago)\b|\d{4}年\d{1,2}月", re.IGNORECASE)
+_QUANTITY = re.compile(r"(?:\d+(?:[.,/]\d+)?|[½¼¾⅓⅔⅛])\s?(?:-\s?\d+\s?)?[^\W\d_]{0,12}\.?\s\S")
 _BYLINE = re.compile(r"(?:by|posted by|written by|von|par|por|di|door|автор)\s+\S", re.IGNORECASE)
 _COUNT = re.compile(r"\b\d[\d.,]*\s?[kKmM]?\s(?:views?|replies|reply|posts?|comments?|answers?|votes?|reviews?|"
                     r"ratings?|topics?|members?|items?|results?|jobs?|downloads?|likes?)\b", re.IGNORECASE)
@@ -99,6 +100,10 @@ class MainSpanSettings:
     min_prose_chars: int = 400
     #: In that count, a character of a dense script (CJK, Thai) counts as this many.
     dense_char_weight: float = 3.0
+    #: The span must weigh at least this much and hold at least this share of the prose lines, or nothing is
+    #: removed (prose spread over the page means several texts, or a page that is no article).
+    min_span_weight: float = 4.0
+    min_span_share: float = 0.6
     #: Non-blank lines kept on each side of the span.
     margin: int = 2
     #: How many non-blank lines above the span the headline (a title-shaped line) is looked for.
@@ -116,6 +121,8 @@ class PageIntentSettings:
     min_grid_share: float = 0.2
     #: ... and at least this many per prose line (an article with dated comments under it is no listing).
     min_grid_per_prose: float = 0.5
+    #: Recipe or product sheet: at least this many short lines starting with a quantity ("2 ss honning").
+    min_quantity_lines: int = 5
     #: Q&A: at least this many question lines (ending with a question mark).
     min_questions: int = 3
     #: Forum: at least this many post-frame lines ("Reply", "Quote", "#12", "X wrote:", "Posts: 41").
@@ -328,6 +335,13 @@ class Detectors:
         start, end, weight = self._best_span(feats, prose, span)
         if start < 0:
             return found
+        inside = sum(1 for i in prose_lines if start <= i <= end)
+        if weight < span.min_span_weight or inside < span.min_span_share * len(prose_lines):
+            # No one span holds the document's prose: a page of several texts, or of none. Keep it all.
+            found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"no main span (best: lines {start + 1}-"
+                                           f"{end + 1}, prose weight {weight:.1f}, {inside} of {len(prose_lines)} "
+                                           "prose lines): nothing removed"))
+            return found
         keep_from, keep_to = self._widen(lines, feats, start, end, span)
         # The article's head runs from its headline to the span; only without one does the margin decide.
         headline = self._headline(feats, open_lines, start, span)
@@ -380,7 +394,7 @@ class Detectors:
         s = self.settings.page_intent
         if not s.enabled:
             return None
-        grid = questions = thread = code = short = 0
+        grid = questions = thread = code = short = quantities = 0
         for line, f, p in zip(lines, feats, prose, strict=True):
             if f is None:
                 continue
@@ -393,11 +407,15 @@ class Detectors:
             short += 1
             if _PRICE.search(line) or _DATE.search(line) or _COUNT.search(line):
                 grid += 1
+            elif _QUANTITY.match(line):
+                quantities += 1
             if len(line) <= 80 and _THREAD.fullmatch(line):
                 thread += 1
         items = sum(prose)
         if grid >= s.min_grid_lines and grid >= s.min_grid_share * short and grid >= s.min_grid_per_prose * items:
             return "listing", f"{grid} of {short} short lines hold a price, date or count, beside {items} prose lines"
+        if quantities >= s.min_quantity_lines:
+            return "recipe or product", f"{quantities} short lines start with a quantity"
         if thread >= s.min_thread_lines:
             return "forum", f"{thread} post-frame lines"
         if questions >= s.min_questions:
