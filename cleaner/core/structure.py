@@ -278,22 +278,23 @@ class Detectors:
         sample: list[str] = []
         size = 0
         for line in lines:
-            if len(line) >= 40 or (not line.isascii() and len(line) >= 12):
+            if len(line) >= 40 or (len(line) >= 12 and not line.isascii()):
                 sample.append(line)
                 size += len(line)
-                if size >= _LANGUAGE_RETRY:
+                if size >= _LANGUAGE_SAMPLE:
                     break
         if size < 40:
             sample = [line for line in lines if line]
             size = sum(map(len, sample))
         if size < 20:
             return UNDETERMINED
-        text = "\n".join(sample)
-        found = self.tools.identify(text[:_LANGUAGE_SAMPLE])
-        wider = "\n".join(line for line in (more or lines) if line)[:_LANGUAGE_RETRY]
-        if found == UNDETERMINED and len(wider) > _LANGUAGE_SAMPLE:
+        text = "\n".join(sample)[:_LANGUAGE_SAMPLE]
+        found = self.tools.identify(text)
+        if found == UNDETERMINED:
             # Unsure on the small sample (code, names, mixed languages): one more look at a larger one.
-            found = self.tools.identify(wider)
+            wider = "\n".join(line for line in (more or lines) if line)[:_LANGUAGE_RETRY]
+            if len(wider) > len(text):
+                found = self.tools.identify(wider)
         return found
 
     def run(self, lines: Sequence[str], open_lines: Sequence[bool], claimed: Sequence[bool]) -> Found:
