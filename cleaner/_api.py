@@ -13,6 +13,8 @@ from cleaner.core.engine import Engine, Options
 from cleaner.core.records import IN_TREE, Cleaned, Record, Removal
 from cleaner.core.reltime import parse_time, resolve_relative
 from cleaner.core.rules import RuleSet
+from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
+from cleaner.core.siterepeat import ProfileError, SiteProfile
 from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.html_blocks import TreeRules
 from cleaner.io.language import Languages
@@ -40,11 +42,20 @@ class Cleaner:
     """Rules compiled once, applied per document. Immutable after construction, so safe across threads.
 
     ``rules``: a :class:`RuleSet`, or rule files/folders added to the built-in ones (``builtin=False``
-    leaves the built-ins out). ``disable``: rule ids to switch off.
+    leaves the built-ins out). ``disable``: rule ids to switch off (``struct:site-repeat`` too).
+    ``site_profile``: a host profile (a :class:`SiteProfile` or the path of one saved by ``cleaner profile
+    build``): lines it knows as a host's furniture are removed by ``struct:site-repeat``, as in a batch run.
     """
 
     def __init__(self, rules: RuleSource = None, *, disable: Iterable[str] = (), builtin: bool = True,
-                 options: Options | None = None, html_options: HtmlOptions | None = None) -> None:
+                 options: Options | None = None, html_options: HtmlOptions | None = None,
+                 site_profile: SiteProfile | str | Path | None = None) -> None:
+        disable = list(disable)
+        site_off = any(d.casefold() == SITE_REPEAT for d in disable)
+        disable = [d for d in disable if d.casefold() != SITE_REPEAT]
+        profile = load_profile(site_profile) if isinstance(site_profile, str | Path) else site_profile
+        #: The host profile used on every document (None when there is none or the detector is off).
+        self.site_profile = None if site_off else profile
         if isinstance(rules, RuleSet):
             ruleset = RuleSet(rules.files, rules.disabled | frozenset(disable))
         else:
@@ -75,7 +86,8 @@ class Cleaner:
         fetched = fetch_time(fetched_at)
         if html is not None:
             return self._process_html(html, doc_id, url, fetched)
-        return self.engine.process(text, doc_id=doc_id, url=url, fetched_at=fetched)  # type: ignore[arg-type]
+        return self.engine.process(text, doc_id=doc_id, url=url, fetched_at=fetched,  # type: ignore[arg-type]
+                                   site=self.site_profile)
 
     def _process_html(self, html: str | bytes, doc_id: str | None, url: str | None,
                       fetched_at: datetime | None) -> Cleaned:
@@ -83,7 +95,7 @@ class Cleaner:
         page = extract(html, url=url, options=self.html_options, blocks=self.tree_rules)
         page_url = page.url or url
         cleaned = self.engine.process(page.text, doc_id=doc_id, url=page_url, title=page.title,
-                                      fetched_at=fetched_at)
+                                      fetched_at=fetched_at, site=self.site_profile)
         records = list(cleaned.records)
         found = page.metadata()
         if records and records[0].kind == "main":
@@ -118,6 +130,15 @@ class Cleaner:
                    ) -> Iterator[Record]:
         """Records of each text in turn, lazily; items are texts or ``(text, doc_id[, url])`` tuples."""
         return self.engine.clean_many(documents)
+
+
+def load_profile(path: str | Path) -> SiteProfile:
+    """A site profile saved as JSON; :class:`ProfileError` names the file and what is wrong with it."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{path}: cannot read the site profile ({exc})") from None
+    return SiteProfile.from_json(text, name=str(path))
 
 
 @lru_cache(maxsize=1)

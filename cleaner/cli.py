@@ -532,7 +532,7 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
         for removal in cleaned.removals:
             rule = cleaner.rules.by_id.get(removal.rule_id)
             purpose = rule.purpose if rule else DETECTORS.get(removal.rule_id) or DESCRIPTIONS.get(removal.rule_id, "")
-            why = f" ({purpose})"
+            why = f" ({purpose}{'; ' if purpose and removal.evidence else ''}{removal.evidence or ''})"
             where = "from the page's tree" if removal.start == IN_TREE else f"at {removal.start}-{removal.end}"
             out.write(f"   removed by {removal.rule_id}{why} {where}: {removal.text!r}\n")
         for notice in cleaned.notices:

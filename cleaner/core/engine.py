@@ -20,6 +20,7 @@ from cleaner.core.errors import DocumentTooSlow, RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
+from cleaner.core.siterepeat import DETECTOR, SiteProfile
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
 from cleaner.core.structure import Detectors, Found, LanguageTools
 from cleaner.core.text import host_of, line_key, normalize_line
@@ -244,10 +245,12 @@ class Engine:
                 yield from self.process(text, doc_id=doc_id, url=rest[0] if rest else None).records
 
     def process(self, text: str, *, doc_id: str | None = None, url: str | None = None,
-                title: str | None = None, fetched_at: datetime | None = None) -> Cleaned:
+                title: str | None = None, fetched_at: datetime | None = None,
+                site: SiteProfile | None = None) -> Cleaned:
         """Records and removals of one document. ``title``, when known (HTML metadata), is used as given;
-        ``fetched_at`` (UTC) resolves each record's ``published`` ("4 hours ago") into ``published_at``."""
-        cleaned = _Pass(self, text, doc_id, url, title).run()
+        ``fetched_at`` (UTC) resolves each record's ``published`` ("4 hours ago") into ``published_at``;
+        ``site``: the repeated lines of the document's host, removed by ``struct:site-repeat``."""
+        cleaned = _Pass(self, text, doc_id, url, title, site).run()
         if fetched_at is None:
             return cleaned
         records = tuple(r._replace(published_at=resolve_relative(r.published, fetched_at)) for r in cleaned.records)
@@ -257,8 +260,12 @@ class Engine:
 class _Pass:
     """The working state of one :meth:`Engine.process` call; thrown away after it."""
 
-    def __init__(self, engine: Engine, text: str, doc_id: str | None, url: str | None, title: str | None):
+    def __init__(self, engine: Engine, text: str, doc_id: str | None, url: str | None, title: str | None,
+                 site: SiteProfile | None = None):
         self.engine = engine
+        self.site = site
+        #: Evidence of detector removals, by line.
+        self.evidence: dict[int, str] = {}
         self.doc_id = doc_id
         self.url = url
         self.given_title = title
@@ -561,14 +568,29 @@ class _Pass:
 
     # --- assembly --------------------------------------------------------------------------------
 
-    def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None) -> None:
+    def _remove_site_repeats(self) -> None:
+        """Lines still content that the host's profile knows as its furniture (only lines of the main
+        record: lines a layout made into related items stay with segmentation)."""
+        site = self.site
+        assert site is not None
+        if site.settings.enabled:
+            for index, state in enumerate(self.state):
+                if state == _CONTENT:
+                    found = site.evidence(self.host, self.lines[index])
+                    if found is not None:
+                        self.state[index] = _STRONG
+                        self.why[index] = DETECTOR
+                        self.evidence[index] = found
+
+    def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None,
+                evidence: str | None = None) -> None:
         if self._starts is None:
             self._starts = list(accumulate((len(line) for line in self.raw[:-1]), initial=self.offset))
         line = self.lines[index]
         lead = self.raw[index].find(line)  # what was stripped in front holds only whitespace and marks
         end = len(line) if end is None else end
         at = self._starts[index] + lead
-        self.removals.append(Removal(rule_id, at + start, at + end, line[start:end]))
+        self.removals.append(Removal(rule_id, at + start, at + end, line[start:end], evidence))
 
     def _main_record(self) -> list[Record]:
         why = self.why
@@ -577,10 +599,12 @@ class _Pass:
             if self.state[index] != _CONTENT and why[index] == producer:
                 for name, value in found.items():
                     self.metadata.setdefault(name, value)
+        if self.site is not None:
+            self._remove_site_repeats()
         kept = [i for i, state in enumerate(self.state) if state == _CONTENT]
         for index, rule_id in enumerate(why):
             if rule_id is not None and self.state[index] != _CONTENT:
-                self._remove(index, rule_id)
+                self._remove(index, rule_id, evidence=self.evidence.get(index))
         title = self.given_title
         options = self.engine.options
         if title is not None and kept and line_key(self.lines[kept[0]]) == line_key(title):

@@ -68,6 +68,8 @@ class Removal(NamedTuple):
     start: int
     end: int
     text: str
+    #: Why a detector removed it, when a detector did ("seen on 37 of 40 pages of example.com").
+    evidence: str | None = None
 
 
 IN_TREE = -1

@@ -1,0 +1,265 @@
+"""Site repetition: lines that recur across many pages of one host are the site's furniture.
+
+Navigation, footers and widgets repeat on every page of a host while articles do not (the CCNet idea).
+This module is the pure part of the ``struct:site-repeat`` detector: how a line is keyed, which lines
+read as prose (never removed, however often they recur), a bounded counter for the first look over a
+dump, and the host profile that the engine consults line by line.
+
+Counting is two looks over the same documents (the shells in ``cleaner.run.siterepeat`` read them):
+
+1. :class:`Sketch`: per document, each distinct key of a short line is counted under its host in a
+   lossy counter of at most ``max_keys`` entries. When the counter is full, every entry counted at
+   most ``floor + 1`` times is dropped and the floor rises, so a key's true count is at most its count
+   plus the floor. Sketches of different shards merge by adding counts and floors (commutative), and
+   the bound still holds for the merged one.
+2. the candidates (keys whose upper bound reaches the threshold of their host) are counted exactly in a
+   second look; only exact counts go into the :class:`SiteProfile`. Since an upper bound never misses
+   a key that passes, the profile does not depend on the order of documents, shards or workers.
+
+Memory: a sketch holds at most ``max_keys`` entries (an int pair each, about 100 bytes in a dict) plus
+one page count per host seen; the exact look holds at most ``max_candidates`` keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+#: The detector's id, in removals and in ``disable`` lists.
+DETECTOR = "struct:site-repeat"
+PROFILE_FORMAT = "cleaner-site-profile"
+PROFILE_VERSION = 1
+
+_DIGITS = regex.compile(r"\d+")
+_LETTER = regex.compile(r"[\p{L}\p{N}]")
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
+_SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", ".\"", ".”", "!\"", "?\"", ".)")
+_CJK_STOPS = regex.compile(r"[。！？；]")
+
+
+@dataclass(frozen=True, slots=True)
+class SiteRepeatSettings:
+    """When a recurring line is the site's furniture. Every threshold is a setting, not code."""
+
+    #: The detector runs (batch runs count hosts and remove; a library call uses a given profile).
+    enabled: bool = True
+    #: A host needs at least this many pages in the dump before any of its lines counts as repeated.
+    min_pages: int = 10
+    #: A line must be on at least this share of its host's pages.
+    min_share: float = 0.5
+    #: Lines of at least this many words that end like a sentence are prose: never removed.
+    prose_words: int = 12
+    #: Lines with at least this many CJK/Thai characters and a sentence stop are prose: never removed.
+    prose_cjk_chars: int = 20
+    #: Lines longer than this are never counted (furniture is short; long lines cost memory).
+    max_chars: int = 200
+    #: Entries of the first look's lossy counter, per worker.
+    max_keys: int = 200_000
+    #: Keys followed in the exact second look, per run.
+    max_candidates: int = 100_000
+
+    def __post_init__(self) -> None:
+        if self.min_pages < 2:
+            raise ValueError(f"site repeat: min_pages must be at least 2, not {self.min_pages}")
+        if not 0.0 < self.min_share <= 1.0:
+            raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
+        for name in ("prose_words", "prose_cjk_chars", "max_chars", "max_keys", "max_candidates"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
+
+    def needed(self, pages: int) -> int:
+        """Pages a line must be on, for a host with ``pages`` pages."""
+        return max(2, math.ceil(self.min_share * pages - 1e-9))
+
+
+def line_key(line: str, max_chars: int = 200) -> str | None:
+    """What is counted for a line: whitespace collapsed, case folded, digits folded to one ``0``; None for
+    a line that is never counted (empty, no letter or digit, or longer than ``max_chars``)."""
+    if len(line) > max_chars * 2:
+        return None
+    key = _DIGITS.sub("0", " ".join(line.split()).casefold())
+    if not key or len(key) > max_chars or not _LETTER.search(key):
+        return None
+    return key
+
+
+def reads_as_prose(line: str, settings: SiteRepeatSettings) -> bool:
+    """A sentence, not a label: enough words ending like a sentence, or a CJK/Thai sentence."""
+    text = line.strip()
+    if len(text.split()) >= settings.prose_words and text.endswith(_SENTENCE_END):
+        return True
+    return len(_CJK.findall(text)) >= settings.prose_cjk_chars and bool(_CJK_STOPS.search(text))
+
+
+def key_hash(host: str, key: str) -> int:
+    """A 63-bit hash of (host, key), the same in every process (Python's str hash is salted)."""
+    digest = hashlib.blake2b(f"{host}\x00{key}".encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def page_keys(lines: Iterable[str], settings: SiteRepeatSettings) -> set[str]:
+    """The distinct keys of a page's countable lines (a line twice on one page counts once)."""
+    keys = set()
+    for line in lines:
+        key = line_key(line, settings.max_chars)
+        if key is not None:
+            keys.add(key)
+    return keys
+
+
+@dataclass
+class Sketch:
+    """First look: pages per host (exact) and a lossy count of (host, key) pairs in bounded memory."""
+
+    max_keys: int = 200_000
+    pages: dict[str, int] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    floor: int = 0
+
+    def add_page(self, host: str, keys: Iterable[str]) -> None:
+        self.pages[host] = self.pages.get(host, 0) + 1
+        counts = self.counts
+        for key in keys:
+            at = key_hash(host, key)
+            counts[at] = counts.get(at, 0) + 1
+        if len(counts) > self.max_keys:
+            self._prune()
+
+    def _prune(self) -> None:
+        while len(self.counts) > self.max_keys:
+            self.floor += 1
+            self.counts = {k: n for k, n in self.counts.items() if n > self.floor}
+
+    def merge(self, other: Sketch) -> None:
+        """Adds another sketch (of other documents): counts and floors add, so the bound still holds."""
+        for host, n in other.pages.items():
+            self.pages[host] = self.pages.get(host, 0) + n
+        for at, n in other.counts.items():
+            self.counts[at] = self.counts.get(at, 0) + n
+        self.floor += other.floor
+        self._prune()
+
+    def may_repeat(self, host: str, key: str, settings: SiteRepeatSettings) -> bool:
+        """Whether (host, key) may pass the thresholds (an upper bound of its count reaches them)."""
+        pages = self.pages.get(host, 0)
+        if pages < settings.min_pages:
+            return False
+        return self.counts.get(key_hash(host, key), 0) + self.floor >= settings.needed(pages)
+
+
+@dataclass(frozen=True)
+class HostLines:
+    """One host's repeated lines: the pages counted and, per line key, the pages it was on."""
+
+    pages: int
+    lines: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class SiteProfile:
+    """The repeated lines of each host, with counts: what ``struct:site-repeat`` removes."""
+
+    hosts: Mapping[str, HostLines]
+    settings: SiteRepeatSettings = SiteRepeatSettings()
+
+    def evidence(self, host: str | None, line: str) -> str | None:
+        """Why the line is the site's furniture ("seen on 37 of 40 pages of example.com"), or None."""
+        if host is None or not self.settings.enabled:
+            return None
+        found = self.hosts.get(host)
+        if found is None or found.pages < self.settings.min_pages:
+            return None
+        key = line_key(line, self.settings.max_chars)
+        if key is None:
+            return None
+        seen = found.lines.get(key, 0)
+        if seen < self.settings.needed(found.pages) or reads_as_prose(line, self.settings):
+            return None
+        return f"seen on {seen} of {found.pages} pages of {host}"
+
+    def as_json(self) -> str:
+        hosts = {host: {"pages": h.pages, "lines": dict(sorted(h.lines.items()))}
+                 for host, h in sorted(self.hosts.items())}
+        s = self.settings
+        body = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION,
+                "settings": {"min_pages": s.min_pages, "min_share": s.min_share, "prose_words": s.prose_words,
+                             "prose_cjk_chars": s.prose_cjk_chars, "max_chars": s.max_chars},
+                "hosts": hosts}
+        return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str, *, name: str = "profile",
+                  settings: SiteRepeatSettings | None = None) -> SiteProfile:
+        """A profile from its JSON text; :class:`ProfileError` naming ``name`` and the bad field.
+        ``settings``, when given, replace the thresholds saved in the file."""
+        try:
+            body = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ProfileError(f"{name}: not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        if not isinstance(body, dict) or body.get("format") != PROFILE_FORMAT:
+            raise ProfileError(f"{name}: not a site profile (no \"format\": \"{PROFILE_FORMAT}\")")
+        if body.get("version") != PROFILE_VERSION:
+            raise ProfileError(f"{name}: profile version {body.get('version')!r}; this cleaner reads "
+                               f"version {PROFILE_VERSION}")
+        if settings is None:
+            saved = body.get("settings", {})
+            if not isinstance(saved, dict):
+                raise ProfileError(f"{name}: \"settings\" must be an object")
+            known = {"min_pages", "min_share", "prose_words", "prose_cjk_chars", "max_chars"}
+            unknown = set(saved) - known
+            if unknown:
+                raise ProfileError(f"{name}: unknown setting(s) {', '.join(sorted(unknown))}")
+            try:
+                settings = SiteRepeatSettings(**_typed(saved, name))
+            except (TypeError, ValueError) as exc:
+                raise ProfileError(f"{name}: {exc}") from None
+        hosts = body.get("hosts")
+        if not isinstance(hosts, dict):
+            raise ProfileError(f"{name}: \"hosts\" must be an object of host names")
+        found: dict[str, HostLines] = {}
+        for host, entry in hosts.items():
+            where = f"{name}: host {host!r}"
+            if not isinstance(entry, dict) or not _count(entry.get("pages")) or not isinstance(entry.get("lines"), dict):
+                raise ProfileError(f"{where}: needs \"pages\" (a positive integer) and \"lines\" (an object)")
+            lines = entry["lines"]
+            for key, seen in lines.items():
+                if not _count(seen) or seen > entry["pages"]:
+                    raise ProfileError(f"{where}: line {key!r} has count {seen!r}, not an integer from 1 to "
+                                       f"{entry['pages']}")
+            found[host] = HostLines(entry["pages"], dict(lines))
+        return cls(found, settings)
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+def _typed(saved: Mapping[str, Any], name: str) -> dict[str, Any]:
+    out = {}
+    for key, value in saved.items():
+        wanted = float if key == "min_share" else int
+        if isinstance(value, bool) or not isinstance(value, int | float) or (wanted is int and not isinstance(value, int)):
+            raise ProfileError(f"{name}: setting {key} must be a number, not {value!r}")
+        out[key] = wanted(value)
+    return out
+
+
+class ProfileError(ValueError):
+    """A site profile that cannot be used (its file names the problem)."""
+
+
+def build_profile(pages: Mapping[str, int], exact: Mapping[tuple[str, str], int],
+                  settings: SiteRepeatSettings) -> SiteProfile:
+    """The profile from exact counts of candidate (host, key) pairs: the pairs that pass the thresholds."""
+    hosts: dict[str, dict[str, int]] = {}
+    for (host, key), seen in sorted(exact.items()):
+        total = pages.get(host, 0)
+        if total >= settings.min_pages and seen >= settings.needed(total):
+            hosts.setdefault(host, {})[key] = seen
+    return SiteProfile({host: HostLines(pages[host], lines) for host, lines in sorted(hosts.items())}, settings)
