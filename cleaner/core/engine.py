@@ -20,8 +20,8 @@ from cleaner.core.errors import DocumentTooSlow, RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
-from cleaner.core.siterepeat import DETECTOR, SiteProfile
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
+from cleaner.core.siterepeat import DETECTOR, SiteProfile
 from cleaner.core.structure import Detectors, Found, LanguageTools
 from cleaner.core.text import host_of, line_key, normalize_line
 

@@ -225,7 +225,8 @@ class SiteProfile:
         found: dict[str, HostLines] = {}
         for host, entry in hosts.items():
             where = f"{name}: host {host!r}"
-            if not isinstance(entry, dict) or not _count(entry.get("pages")) or not isinstance(entry.get("lines"), dict):
+            if (not isinstance(entry, dict) or not _count(entry.get("pages"))
+                    or not isinstance(entry.get("lines"), dict)):
                 raise ProfileError(f"{where}: needs \"pages\" (a positive integer) and \"lines\" (an object)")
             lines = entry["lines"]
             for key, seen in lines.items():
@@ -244,7 +245,8 @@ def _typed(saved: Mapping[str, Any], name: str) -> dict[str, Any]:
     out = {}
     for key, value in saved.items():
         wanted = float if key == "min_share" else int
-        if isinstance(value, bool) or not isinstance(value, int | float) or (wanted is int and not isinstance(value, int)):
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or (wanted is int and not isinstance(value, int)):
             raise ProfileError(f"{name}: setting {key} must be a number, not {value!r}")
         out[key] = wanted(value)
     return out
