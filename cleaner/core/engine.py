@@ -573,14 +573,11 @@ class _Pass:
         record: lines a layout made into related items stay with segmentation)."""
         site = self.site
         assert site is not None
-        if site.settings.enabled:
-            for index, state in enumerate(self.state):
-                if state == _CONTENT:
-                    found = site.evidence(self.host, self.lines[index])
-                    if found is not None:
-                        self.state[index] = _STRONG
-                        self.why[index] = DETECTOR
-                        self.evidence[index] = found
+        content = [line if state == _CONTENT else "" for line, state in zip(self.lines, self.state, strict=True)]
+        for index, found in site.removals(self.host, content).items():
+            self.state[index] = _STRONG
+            self.why[index] = DETECTOR
+            self.evidence[index] = found
 
     def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None,
                 evidence: str | None = None) -> None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +37,7 @@ PROFILE_FORMAT = "cleaner-site-profile"
 PROFILE_VERSION = 1
 
 _DIGITS = regex.compile(r"\d+")
-_LETTER = regex.compile(r"[\p{L}\p{N}]")
+_LETTER = regex.compile(r"\p{L}")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 _SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", ".\"", ".”", "!\"", "?\"", ".)")
 _CJK_STOPS = regex.compile(r"[。！？；]")
@@ -57,6 +57,13 @@ class SiteRepeatSettings:
     prose_words: int = 12
     #: Lines with at least this many CJK/Thai characters and a sentence stop are prose: never removed.
     prose_cjk_chars: int = 20
+    #: A repeated line between the page's first and last anchor line is kept: a heading the site's template
+    #: puts inside every article ("References", "Ingredients") is the article's, not furniture. Anchors are
+    #: lines the host does not repeat that read as prose or are at least ``anchor_chars`` long (code, data).
+    keep_inside_prose: bool = True
+    anchor_chars: int = 100
+    #: ... unless it is one of at least this many repeated lines in a row there (a menu, a tab bar).
+    inside_run: int = 3
     #: Lines longer than this are never counted (furniture is short; long lines cost memory).
     max_chars: int = 200
     #: Entries of the first look's lossy counter, per worker.
@@ -69,7 +76,7 @@ class SiteRepeatSettings:
             raise ValueError(f"site repeat: min_pages must be at least 2, not {self.min_pages}")
         if not 0.0 < self.min_share <= 1.0:
             raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
-        for name in ("prose_words", "prose_cjk_chars", "max_chars", "max_keys", "max_candidates"):
+        for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "max_chars", "max_keys", "max_candidates"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
 
@@ -80,7 +87,7 @@ class SiteRepeatSettings:
 
 def line_key(line: str, max_chars: int = 200) -> str | None:
     """What is counted for a line: whitespace collapsed, case folded, digits folded to one ``0``; None for
-    a line that is never counted (empty, no letter or digit, or longer than ``max_chars``)."""
+    a line that is never counted (empty, no letter, or longer than ``max_chars``)."""
     if len(line) > max_chars * 2:
         return None
     key = _DIGITS.sub("0", " ".join(line.split()).casefold())
@@ -173,15 +180,54 @@ class SiteProfile:
         if host is None or not self.settings.enabled:
             return None
         found = self.hosts.get(host)
-        if found is None or found.pages < self.settings.min_pages:
+        if found is None:
             return None
-        key = line_key(line, self.settings.max_chars)
-        if key is None:
-            return None
-        seen = found.lines.get(key, 0)
-        if seen < self.settings.needed(found.pages) or reads_as_prose(line, self.settings):
+        seen = self._seen(found, line)
+        if seen == 0 or reads_as_prose(line, self.settings):
             return None
         return f"seen on {seen} of {found.pages} pages of {host}"
+
+    def _seen(self, found: HostLines, line: str) -> int:
+        """Pages of the host the line is on, when that passes the thresholds; else 0."""
+        if found.pages < self.settings.min_pages:
+            return 0
+        key = line_key(line, self.settings.max_chars)
+        seen = 0 if key is None else found.lines.get(key, 0)
+        return seen if seen >= self.settings.needed(found.pages) else 0
+
+    def removals(self, host: str | None, lines: Sequence[str]) -> dict[int, str]:
+        """The lines of one page (by index; empty strings are skipped) that are the host's furniture, with
+        their evidence."""
+        found = self.hosts.get(host) if host is not None and self.settings.enabled else None
+        if found is None:
+            return {}
+        settings = self.settings
+        removed = {}
+        anchors = []
+        for index, line in enumerate(lines):
+            if not line:
+                continue
+            seen = self._seen(found, line)
+            prose = reads_as_prose(line, settings)
+            if seen and not prose:
+                removed[index] = f"seen on {seen} of {found.pages} pages of {host}"
+            elif not seen and (prose or len(line) >= settings.anchor_chars):
+                anchors.append(index)
+        if removed and settings.keep_inside_prose and len(anchors) >= 2:
+            first, last = anchors[0], anchors[-1]
+            following = {}  # the next non-empty line after each removable one
+            for index in removed:
+                after = index + 1
+                while after < len(lines) and not lines[after]:
+                    after += 1
+                following[index] = after
+            anchored = set(anchors)
+            # Inside the span, a repeated line is removed only in a run (a menu), and never when it heads
+            # an anchor (a template heading over the article's own block: "Specification", then the code).
+            removed = {i: why for i, why in removed.items()
+                       if not first < i < last
+                       or (_run_length(removed, lines, i) >= settings.inside_run and following[i] not in anchored)}
+        return removed
 
     def as_json(self) -> str:
         hosts = {host: {"pages": h.pages, "lines": dict(sorted(h.lines.items()))}
@@ -189,7 +235,8 @@ class SiteProfile:
         s = self.settings
         body = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION,
                 "settings": {"min_pages": s.min_pages, "min_share": s.min_share, "prose_words": s.prose_words,
-                             "prose_cjk_chars": s.prose_cjk_chars, "max_chars": s.max_chars},
+                             "prose_cjk_chars": s.prose_cjk_chars, "keep_inside_prose": s.keep_inside_prose,
+                             "anchor_chars": s.anchor_chars, "inside_run": s.inside_run, "max_chars": s.max_chars},
                 "hosts": hosts}
         return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
@@ -211,7 +258,8 @@ class SiteProfile:
             saved = body.get("settings", {})
             if not isinstance(saved, dict):
                 raise ProfileError(f"{name}: \"settings\" must be an object")
-            known = {"min_pages", "min_share", "prose_words", "prose_cjk_chars", "max_chars"}
+            known = {"min_pages", "min_share", "prose_words", "prose_cjk_chars", "keep_inside_prose", "anchor_chars",
+                     "inside_run", "max_chars"}
             unknown = set(saved) - known
             if unknown:
                 raise ProfileError(f"{name}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -237,6 +285,17 @@ class SiteProfile:
         return cls(found, settings)
 
 
+def _run_length(removed: Mapping[int, str], lines: Sequence[str], index: int) -> int:
+    """How many removable lines in a row (empty lines between them skipped) the line ``index`` is one of."""
+    length = 1
+    for step in (-1, 1):
+        at = index + step
+        while 0 <= at < len(lines) and (at in removed or not lines[at]):
+            length += at in removed
+            at += step
+    return length
+
+
 def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -244,6 +303,11 @@ def _count(value: Any) -> bool:
 def _typed(saved: Mapping[str, Any], name: str) -> dict[str, Any]:
     out = {}
     for key, value in saved.items():
+        if key == "keep_inside_prose":
+            if not isinstance(value, bool):
+                raise ProfileError(f"{name}: setting {key} must be true or false, not {value!r}")
+            out[key] = value
+            continue
         wanted = float if key == "min_share" else int
         number = isinstance(value, int | float) and not isinstance(value, bool)
         if not number or (wanted is int and not isinstance(value, int)):

@@ -1,0 +1,112 @@
+"""Builds the multi-page dumps of the site repetition benchmark from built static sites in git.
+
+Each host is a public repository that commits its built site (a blog or documentation site). Its pages
+are turned into naive page text (one block per line, as ``benchmarks.structure.naive_text`` writes it),
+and each line is labelled from where it sat on the page: ``C`` (content) when it was inside the page's
+article container or was its headline, ``J`` (junk) otherwise (navigation, sidebars, footers, metadata,
+previous/next links, tables of contents beside the article). The containers are named per host below,
+chosen by looking at the pages.
+
+    python -m benchmarks.siterepeat.build OWNER/REPO GIT_DIR [--pages 40]
+
+writes ``benchmarks/siterepeat/<part>/<host>.txt``: a header, then each page as a ``== URL`` line
+followed by its lines, each ``C<TAB>text`` or ``J<TAB>text``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.structure.naive_text import naive_blocks
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    host: str
+    lang: str
+    part: str
+    #: Which files are pages of the site (a regex over the path in the repository).
+    pages: str
+    #: Path elements (``tag.class#id`` as naive_text describes them) whose text is the article.
+    content: str
+    #: Path elements whose text is the article's headline.
+    title: str
+    #: Path elements inside the content that are not content (previous/next links, share bars).
+    not_content: str = r"^$"
+
+
+SPECS = {
+    "Fung920/Fung920.github.io": HostSpec(
+        "fung920.github.io", "zh", "tuned", r"^[^/]+\.html$", r"^div\.article-entry", r"^h1\.title",
+    ),
+    "kaitai-io/formats-kaitai-io.github.io": HostSpec(
+        "formats.kaitai.io", "en", "tuned", r"^[a-z0-9_]+/index\.html$", r"^section\.format#", r"^h1$",
+        # the tabs to the format's pages in each language: navigation, though inside the section
+        not_content=r"^ul\.nav\b",
+    ),
+    "Kagarise/Kagarise.github.io": HostSpec(
+        "kagarise.github.io", "zh", "heldapart", r"^20\d\d/\d\d/\d\d/[^/]+/index\.html$",
+        r"^article\.post-content", r"^h1\.post-title",
+    ),
+    "KageHayashi/kagehayashi.github.io": HostSpec(
+        "kagehayashi.github.io", "en", "tuned", r"^(?!index|about|archives|categories|tags|page|friends|games)"
+        r"[^/]+/(?:[^/]+/)?index\.html$", r"^div\.markdown-body", r"^div\.post-title",
+    ),
+}
+
+
+def git(git_dir: str, *args: str) -> bytes:
+    return subprocess.run(["git", "--git-dir", git_dir, *args], capture_output=True, check=True).stdout
+
+
+def labelled(page: bytes, spec: HostSpec) -> list[tuple[str, str]]:
+    content, title, skip = re.compile(spec.content), re.compile(spec.title), re.compile(spec.not_content)
+    out = []
+    for block in naive_blocks(page):
+        inside = any(content.search(p) for p in block.path) and not any(skip.search(p) for p in block.path)
+        headline = any(title.search(p) for p in block.path)
+        out.append(("C" if inside or headline else "J", block.text))
+    return out
+
+
+def build(repo: str, git_dir: str, most: int) -> Path:
+    spec = SPECS[repo]
+    commit = git(git_dir, "rev-parse", "HEAD").decode().strip()
+    paths = sorted(p for p in git(git_dir, "ls-tree", "-r", "--name-only", commit).decode().splitlines()
+                   if re.search(spec.pages, p))
+    lines = [f"# source: {repo}, commit {commit}", f"# host: {spec.host}", f"# lang: {spec.lang}"]
+    taken = 0
+    for path in paths:
+        if taken >= most:
+            break
+        page = labelled(git(git_dir, "show", f"{commit}:{path}"), spec)
+        if not any(label == "C" for label, _ in page):
+            continue  # not an article page of the site (an index, a tag list)
+        taken += 1
+        url = f"https://{spec.host}/{path.removesuffix('index.html')}"
+        lines.append(f"== {url}")
+        lines.extend(f"{label}\t{text}" for label, text in page)
+    target = HERE / spec.part / f"{spec.host}.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{target}: {taken} pages from {len(paths)} candidates")
+    return target
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("repo", choices=sorted(SPECS))
+    parser.add_argument("git_dir")
+    parser.add_argument("--pages", type=int, default=40)
+    args = parser.parse_args()
+    build(args.repo, args.git_dir, args.pages)
+
+
+if __name__ == "__main__":
+    main()

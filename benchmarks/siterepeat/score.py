@@ -1,0 +1,174 @@
+"""Scores ``struct:site-repeat`` on the multi-page dumps: junk-line recall and content loss, per part.
+
+    python -m benchmarks.siterepeat.score [--verbose]
+
+Each host's pages are counted as a batch run counts them (two looks, :func:`profile_of`), then every
+page is cleaned with the built-in rules and the profile. A labelled line is kept when it is in the
+page's main record (title or text); junk-line recall is the share of ``J`` lines not kept, content loss
+the share of ``C`` lines not kept. The same figures without the profile (rules alone) are printed beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cleaner import Cleaner
+from cleaner.core.siterepeat import SiteProfile, SiteRepeatSettings
+from cleaner.core.text import normalize_line
+from cleaner.run.siterepeat import HostPage, profile_of
+
+HERE = Path(__file__).parent
+PARTS = ("tuned", "heldapart")
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    labels: tuple[str, ...]
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+@dataclass(frozen=True)
+class Dump:
+    host: str
+    lang: str
+    source: str
+    pages: tuple[Page, ...]
+
+
+def read_dump(path: Path) -> Dump:
+    head: dict[str, str] = {}
+    pages: list[Page] = []
+    url: str | None = None
+    labels: list[str] = []
+    lines: list[str] = []
+
+    def flush() -> None:
+        if url is not None:
+            pages.append(Page(url, tuple(labels), tuple(lines)))
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if raw.startswith("# "):
+            name, _, value = raw[2:].partition(": ")
+            head[name] = value
+        elif raw.startswith("== "):
+            flush()
+            url, labels, lines = raw[3:], [], []
+        else:
+            label, tab, text = raw.partition("\t")
+            if not tab or label not in ("C", "J") or url is None:
+                raise ValueError(f"{path}:{number}: expected 'C<TAB>text' or 'J<TAB>text' after a '== URL' line")
+            labels.append(label)
+            lines.append(text)
+    flush()
+    return Dump(head.get("host", path.stem), head.get("lang", "?"), head.get("source", "?"), tuple(pages))
+
+
+def dumps(part: str) -> list[Dump]:
+    return [read_dump(p) for p in sorted((HERE / part).glob("*.txt"))]
+
+
+@dataclass
+class Figures:
+    junk: int = 0
+    junk_removed: int = 0
+    content: int = 0
+    content_lost: int = 0
+    lost: Counter[str] = field(default_factory=Counter)
+    missed: Counter[str] = field(default_factory=Counter)
+
+    def add(self, other: Figures) -> None:
+        self.junk += other.junk
+        self.junk_removed += other.junk_removed
+        self.content += other.content
+        self.content_lost += other.content_lost
+        self.lost.update(other.lost)
+        self.missed.update(other.missed)
+
+    @property
+    def recall(self) -> float:
+        return self.junk_removed / self.junk if self.junk else 0.0
+
+    @property
+    def loss(self) -> float:
+        return self.content_lost / self.content if self.content else 0.0
+
+
+def score_page(cleaner: Cleaner, page: Page) -> Figures:
+    records = cleaner.clean(page.text, url=page.url)
+    main = next((r for r in records if r.kind == "main"), None)
+    kept: Counter[str] = Counter()
+    if main is not None:
+        kept.update(normalize_line(line) for line in ([main.title] if main.title else []) + main.text.split("\n"))
+    figures = Figures()
+    for label, line in zip(page.labels, page.lines, strict=True):
+        key = normalize_line(line)
+        here = kept[key] > 0
+        if here:
+            kept[key] -= 1
+        if label == "J":
+            figures.junk += 1
+            figures.junk_removed += not here
+            if here:
+                figures.missed[key[:80]] += 1
+        else:
+            figures.content += 1
+            if not here:
+                figures.content_lost += 1
+                figures.lost[key[:80]] += 1
+    return figures
+
+
+def profile_for(dump: Dump, settings: SiteRepeatSettings) -> SiteProfile:
+    pages = [HostPage(dump.host, p.lines) for p in dump.pages]
+    return profile_of(lambda: pages, settings)
+
+
+def score_dump(dump: Dump, settings: SiteRepeatSettings | None = None, *, rules_only: bool = False) -> Figures:
+    profile = None if rules_only else profile_for(dump, settings or SiteRepeatSettings())
+    cleaner = Cleaner(site_profile=profile)
+    total = Figures()
+    for page in dump.pages:
+        total.add(score_page(cleaner, page))
+    return total
+
+
+def score_part(part: str, settings: SiteRepeatSettings | None = None, *, rules_only: bool = False
+               ) -> tuple[Figures, dict[str, Figures]]:
+    per_host = {d.host: score_dump(d, settings, rules_only=rules_only) for d in dumps(part)}
+    total = Figures()
+    for figures in per_host.values():
+        total.add(figures)
+    return total, per_host
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--verbose", action="store_true", help="also list the content lines lost, per host")
+    args = parser.parse_args(argv)
+    for part in PARTS:
+        base, _ = score_part(part, rules_only=True)
+        total, per_host = score_part(part)
+        print(f"{part}: {len(per_host)} hosts, junk-line recall {total.recall:.3f} (rules alone {base.recall:.3f}), "
+              f"content loss {total.loss:.4f} (rules alone {base.loss:.4f}), "
+              f"{total.junk} junk and {total.content} content lines")
+        for host, figures in per_host.items():
+            print(f"  {host}: recall {figures.recall:.3f}, loss {figures.loss:.4f} "
+                  f"({figures.content_lost} of {figures.content})")
+            if args.verbose:
+                for line, n in figures.lost.most_common(15):
+                    print(f"      lost {n}x {line!r}")
+                for line, n in figures.missed.most_common(15):
+                    print(f"      junk kept {n}x {line!r}")
+
+
+if __name__ == "__main__":
+    main()
