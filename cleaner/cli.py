@@ -18,6 +18,7 @@ from cleaner.core.errors import CleanerError
 from cleaner.io.readers import FORMATS, ReadOptions
 
 if TYPE_CHECKING:
+    from cleaner.core.siterepeat import SiteRepeatSettings
     from cleaner.io.html import HtmlOptions
     from cleaner.run.shard import JobSettings
 
@@ -35,6 +36,48 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--disable", action="append", default=[], metavar="ID",
                        help="switch off a rule by id, e.g. WEB006 (repeatable)")
     group.add_argument("--no-builtin-rules", action="store_true", help="use only the rule files given with --rules")
+
+
+def _site_options(parser: argparse.ArgumentParser, *, counting: bool = True) -> None:
+    group = parser.add_argument_group("site repetition (struct:site-repeat)")
+    if counting:
+        group.add_argument("--no-site-repeat", action="store_true",
+                           help="do not count lines repeated across the pages of a host, nor remove them "
+                                "(same as --disable struct:site-repeat)")
+    group.add_argument("--site-profile", type=Path, metavar="FILE",
+                       help="remove the repeated lines of this host profile ('cleaner profile build') "
+                            + ("instead of counting them in the inputs" if counting else ""))
+    group.add_argument("--site-min-pages", type=_at_least(2), default=10, metavar="N",
+                       help="a host needs at least N pages before its repeated lines count (default: 10)")
+    group.add_argument("--site-min-share", type=_share, default=0.5, metavar="SHARE",
+                       help="a line must be on at least this share of its host's pages (default: 0.5)")
+
+
+def _site_settings(args: argparse.Namespace) -> SiteRepeatSettings:
+    from cleaner.core.siterepeat import SiteRepeatSettings
+
+    try:
+        return SiteRepeatSettings(enabled=not getattr(args, "no_site_repeat", False),
+                                  min_pages=int(args.site_min_pages), min_share=float(args.site_min_share))
+    except ValueError as exc:
+        raise CleanerError(str(exc)) from None
+
+
+def _site_profile(args: argparse.Namespace) -> str | None:
+    """The JSON of the profile given with --site-profile, checked, or None."""
+    from cleaner.core.siterepeat import ProfileError, SiteProfile
+
+    if args.site_profile is None:
+        return None
+    try:
+        text = args.site_profile.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CleanerError(f"{args.site_profile}: cannot read the site profile ({exc})") from None
+    try:
+        SiteProfile.from_json(text, name=str(args.site_profile))
+    except ProfileError as exc:
+        raise CleanerError(str(exc)) from None
+    return text
 
 
 def _read_options(parser: argparse.ArgumentParser) -> None:
@@ -142,6 +185,7 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
                             "process, no resume), and INPUT '-' then reads standard input")
     _rule_options(clean)
     _read_options(clean)
+    _site_options(clean)
     run = clean.add_argument_group("execution")
     run.add_argument("--workers", type=int, default=os.cpu_count() or 1,
                      help="worker processes (default: all cores); output is the same for any number")
@@ -179,6 +223,21 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     explain.add_argument("--full", action="store_true", help="print whole texts instead of their first lines")
     _rule_options(explain)
     _read_options(explain)
+    _site_options(explain, counting=False)
+
+    profile = commands.add_parser("profile", help="host profiles: the lines repeated across a host's pages")
+    profile_commands = profile.add_subparsers(dest="profile_command", required=True, metavar="COMMAND")
+    build = profile_commands.add_parser(
+        "build", help="count the lines repeated across the pages of each host of a dump into a profile (JSON)",
+        description="Counts, per host (the documents' URLs), the lines on many of its pages, and writes them with "
+                    "their counts: 'clean --site-profile' and Cleaner(site_profile=...) remove them.")
+    build.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or glob patterns")
+    build.add_argument("--out", required=True, type=Path, help="the profile file to write (JSON)")
+    _read_options(build)
+    build.add_argument("--site-min-pages", type=_at_least(2), default=10, metavar="N",
+                       help="a host needs at least N pages before its repeated lines count (default: 10)")
+    build.add_argument("--site-min-share", type=_share, default=0.5, metavar="SHARE",
+                       help="a line must be on at least this share of its host's pages (default: 0.5)")
 
     rules = commands.add_parser("rules", help="list, test or show rules")
     rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
@@ -299,8 +358,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         _start_logging(args.verbose, args.log_file)
+        _detectors_from_disable(args)
         if args.command == "clean":
             return _clean(args)
+        if args.command == "profile":
+            return _profile_build(args, sys.stdout)
         if args.command == "explain":
             return _explain(args, sys.stdout)
         if args.command == "rules" and args.rules_command == "suggest":
@@ -344,6 +406,32 @@ def _check_user_examples(ruleset, *, strict: bool) -> None:  # type: ignore[no-u
         raise CleanerError(f"{len(failures)} rule example(s) fail (--strict):\n  {shown}")
     print(f"cleaner: warning: {len(failures)} rule example(s) fail; the rules are used anyway "
           f"('cleaner rules test' shows them, --strict refuses):\n  {shown}", file=sys.stderr)
+
+
+def _detectors_from_disable(args: argparse.Namespace) -> None:
+    """``--disable struct:site-repeat`` switches the detector off; it is not a rule id."""
+    from cleaner.core.siterepeat import DETECTOR
+
+    disabled = getattr(args, "disable", None)
+    if disabled and any(d.casefold() == DETECTOR for d in disabled):
+        args.disable = [d for d in disabled if d.casefold() != DETECTOR]
+        args.no_site_repeat = True
+        if getattr(args, "site_profile", None) is not None:
+            args.site_profile = None
+
+
+def _profile_build(args: argparse.Namespace, out: TextIO) -> int:
+    from cleaner.io.writers import write_text_atomically
+    from cleaner.run.plan import expand_inputs, plan_shards
+    from cleaner.run.siterepeat import shards_profile
+
+    settings = _site_settings(args)
+    shards = plan_shards(expand_inputs(args.inputs), _read_settings(args))
+    profile = shards_profile(shards, _read_settings(args), settings)
+    write_text_atomically(args.out, profile.as_json())
+    lines = sum(len(h.lines) for h in profile.hosts.values())
+    out.write(f"{args.out}: {lines} repeated line(s) of {len(profile.hosts)} host(s)\n")
+    return EXIT_OK
 
 
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -395,7 +483,8 @@ def _clean(args: argparse.Namespace) -> int:
                            read=_read_settings(args), html=_html_settings(args),
                            part_bytes=int(args.part_mb * MIB), write_removals=args.removals,
                            drop_comments=args.drop_comments, time_budget=args.time_budget,
-                           row_group_rows=int(args.row_group_rows))
+                           row_group_rows=int(args.row_group_rows), site_repeat=_site_settings(args),
+                           site_profile=(given := _site_profile(args)), profile_given=given is not None)
     if streaming:
         return _stream(args, settings)
     executor: Executor
@@ -499,7 +588,13 @@ def _explain(args: argparse.Namespace, out: TextIO) -> int:
     from cleaner.io.html_blocks import DETECTORS
     from cleaner.io.readers import Document, Piece, read_piece
 
-    cleaner = Cleaner(_load(args), html_options=_html_settings(args),
+    given = _site_profile(args)
+    profile = None
+    if given is not None:
+        from cleaner.core.siterepeat import SiteProfile
+
+        profile = SiteProfile.from_json(given, name=str(args.site_profile), settings=_site_settings(args))
+    cleaner = Cleaner(_load(args), html_options=_html_settings(args), site_profile=profile,
                       options=Options(drop_comments=args.drop_comments))
     if not args.file.exists():
         raise CleanerError(f"{args.file}: no such file")

@@ -76,7 +76,8 @@ class SiteRepeatSettings:
             raise ValueError(f"site repeat: min_pages must be at least 2, not {self.min_pages}")
         if not 0.0 < self.min_share <= 1.0:
             raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
-        for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "max_chars", "max_keys", "max_candidates"):
+        for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "max_chars", "max_keys",
+                     "max_candidates"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
 
@@ -301,7 +302,7 @@ def _count(value: Any) -> bool:
 
 
 def _typed(saved: Mapping[str, Any], name: str) -> dict[str, Any]:
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in saved.items():
         if key == "keep_inside_prose":
             if not isinstance(value, bool):

@@ -54,6 +54,8 @@ REMOVAL_SCHEMA: dict[str, Any] = {
     "start": pl.Int64,
     "end": pl.Int64,
     "text": pl.String,
+    #: Why a detector removed the span ("seen on 37 of 40 pages of example.com"); null for a rule.
+    "evidence": pl.String,
 }
 #: Rows per Parquet row group: big enough for scans to be fast, small enough to read one at a time.
 ROW_GROUP_ROWS = 65_536
@@ -227,4 +229,4 @@ def removal_rows(cleaned: Cleaned) -> list[dict[str, Any]]:
 
 def _removal_row(doc_id: str | None, removal: Removal) -> dict[str, Any]:
     return {"doc_id": _writable(doc_id), "rule_id": removal.rule_id, "start": removal.start, "end": removal.end,
-            "text": removal.text}
+            "text": removal.text, "evidence": removal.evidence}

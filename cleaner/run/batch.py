@@ -16,17 +16,19 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.run.layout import LOCK as LOCK  # the lock, the manifest and the errors are named here too
 from cleaner.run.layout import MANIFEST as MANIFEST
 from cleaner.run.layout import RECORDS, REJECTS, REMOVALS
 from cleaner.run.plan import DEFAULT_SHARD_BYTES, Shard, expand_inputs, inputs_fingerprint, plan_shards
 from cleaner.run.report import FileCounts, ShardReport
 from cleaner.run.shard import JobSettings, Outcomes, process_shard
+from cleaner.run.siterepeat import shards_profile
 from cleaner.run.target import ObjectTarget, Target, target_for
 from cleaner.run.target import OutputUnusable as OutputUnusable
 from cleaner.run.target import RunConflict as RunConflict
@@ -321,6 +323,8 @@ def _run_locked(target: Target, files: list[str], settings: JobSettings, executo
         else:
             to_do.append(shard)
     resumed = len(shards) - len(to_do)
+    if to_do:
+        settings = with_site_profile(settings, shards)
     if on_start:
         on_start(len(shards), len(to_do), sum(s.size for s in to_do))
     failed: list[tuple[str, str]] = []
@@ -343,6 +347,19 @@ def _run_locked(target: Target, files: list[str], settings: JobSettings, executo
                        max_reject_rate)
     target.write_manifest(manifest_of(result, files, identity))
     return result
+
+
+def with_site_profile(settings: JobSettings, shards: Sequence[Shard]) -> JobSettings:
+    """The settings with the host profile of all the run's shards (finished ones too, so that a resumed
+    run removes what the first one did), unless the detector is off or a profile was given."""
+    off = any(d.casefold() == SITE_REPEAT for d in settings.disable)
+    if off or not settings.site_repeat.enabled or settings.profile_given:
+        return settings
+    started = time.perf_counter()
+    profile = shards_profile(shards, settings.read, settings.site_repeat)
+    log.info("site repetition: %d host(s) with repeated lines, %d line(s), counted in %.1f s", len(profile.hosts),
+             sum(len(h.lines) for h in profile.hosts.values()), time.perf_counter() - started)
+    return replace(settings, site_profile=profile.as_json() if profile.hosts else None)
 
 
 def manifest_of(result: RunResult, files: Sequence[str], identity: dict[str, Any]) -> dict[str, Any]:

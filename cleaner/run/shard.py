@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from cleaner._api import Cleaner
 from cleaner._version import __version__
 from cleaner.core.engine import Options
+from cleaner.core.siterepeat import SiteProfile, SiteRepeatSettings
 from cleaner.io.html import HtmlOptions
 from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
 from cleaner.io.rulefiles import builtin_rules_dir, rule_paths
@@ -61,6 +62,12 @@ class JobSettings:
     time_budget: float | None = 60.0
     #: Rows per Parquet row group.
     row_group_rows: int = ROW_GROUP_ROWS
+    #: When lines repeated across a host's pages are removed (``struct:site-repeat``).
+    site_repeat: SiteRepeatSettings = field(default_factory=SiteRepeatSettings)
+    #: The host profile the workers use (its JSON): counted by the run from its inputs, or given.
+    site_profile: str | None = None
+    #: The profile was given (a file), not counted by the run.
+    profile_given: bool = False
 
     def fingerprint(self) -> str:
         """Changes when anything that shapes the output changes: the rule files' bytes, the options."""
@@ -72,22 +79,30 @@ class JobSettings:
             digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
         options = {"disable": sorted(self.disable), "read": asdict(self.read), "html": asdict(self.html),
                    "removals": self.write_removals, "drop_comments": self.drop_comments,
-                   "time_budget": self.time_budget}
+                   "time_budget": self.time_budget, "site_repeat": asdict(self.site_repeat)}
+        if self.profile_given and self.site_profile:
+            # A given profile shapes the output; a counted one follows from the inputs and the settings.
+            options["site_profile"] = hashlib.sha1(self.site_profile.encode()).hexdigest()
         digest.update(json.dumps(options, sort_keys=True).encode())
         return digest.hexdigest()
 
 
 def cleaner_for(settings: JobSettings) -> Cleaner:
     return _compiled(settings.rule_paths, settings.builtin_rules, settings.disable, settings.html,
-                     Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget))
+                     Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget),
+                     settings.site_profile, settings.site_repeat)
 
 
 @lru_cache(maxsize=4)
 def _compiled(rule_paths: tuple[str, ...], builtin: bool, disable: tuple[str, ...], html: HtmlOptions,
-              options: Options) -> Cleaner:
+              options: Options, site_profile: str | None = None,
+              site_repeat: SiteRepeatSettings | None = None) -> Cleaner:
     # One compiled Cleaner per worker process and rule settings, reused for every shard it runs (whatever
     # its output folder): compiling the rules takes about a second.
-    return Cleaner(rule_paths, builtin=builtin, disable=disable, html_options=html, options=options)
+    profile = (SiteProfile.from_json(site_profile, name="the run's site profile", settings=site_repeat)
+               if site_profile else None)
+    return Cleaner(rule_paths, builtin=builtin, disable=disable, html_options=html, options=options,
+                   site_profile=profile)
 
 
 @lru_cache(maxsize=4)
@@ -174,7 +189,7 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
                                       fetched_at=document.fetched_at)
         else:
             cleaned = cleaner.engine.process(document.text or "", doc_id=document.doc_id, url=document.url,
-                                             fetched_at=document.fetched_at)
+                                             fetched_at=document.fetched_at, site=cleaner.site_profile)
         removed = removal_rows(cleaned) if removals is not None else []
         rows = [record_row(record, document, record.published_at) for record in cleaned.records]
         bad = next(((i, name) for i, row in enumerate(rows + removed) if (name := unwritable_field(row))), None)

@@ -1,0 +1,216 @@
+"""Site repetition (struct:site-repeat): counting, profiles, the engine's removals, batch runs, the CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from cleaner import Cleaner
+from cleaner.cli import main
+from cleaner.core.siterepeat import (
+    DETECTOR,
+    HostLines,
+    ProfileError,
+    SiteProfile,
+    SiteRepeatSettings,
+    Sketch,
+    key_hash,
+    line_key,
+    reads_as_prose,
+)
+from cleaner.run.batch import InProcessExecutor, run_batch
+from cleaner.run.plan import expand_inputs, plan_shards
+from cleaner.run.shard import JobSettings
+from cleaner.run.siterepeat import HostPage, profile_of, shards_profile
+
+NAV = ["Home", "News", "Sport", "Contact us", "Subscribe to our newsletter"]
+FOOTER = ["© 2024 Example Media", "Privacy policy", "Terms of use"]
+SETTINGS = SiteRepeatSettings(min_pages=5)
+
+
+TOPICS = ("budget", "parks", "schools", "buses", "libraries", "housing", "water", "roads", "taxes", "police",
+          "markets", "bridges", "museums", "zoning", "trees")
+
+
+def article(n: int) -> list[str]:
+    return [f"Council argues about {TOPICS[n % len(TOPICS)]} again",
+            f"The council met about {TOPICS[n % len(TOPICS)]} and voted after a long debate, members said on Tuesday.",
+            "Read more",
+            f"Residents asked about {TOPICS[(n + 3) % len(TOPICS)]} and why the park will close early, and the mayor "
+            f"promised an answer."]
+
+
+def page(n: int) -> str:
+    return "\n".join(NAV + article(n) + FOOTER)
+
+
+def pages(count: int, host: str = "example.com") -> list[HostPage]:
+    return [HostPage(host, page(n).split("\n")) for n in range(count)]
+
+
+def test_keys_fold_whitespace_case_and_digits() -> None:
+    assert line_key("  © 2024   Example\tMedia ") == line_key("© 1999 example media") == "© 0 example media"
+    assert line_key("12 345") is None  # no letter: gutters of code line numbers are never counted
+    assert line_key("x" * 500) is None
+
+
+def test_prose_reads_as_prose_in_any_script() -> None:
+    assert reads_as_prose("The council met and voted on the budget after a long debate, members said today.",
+                          SETTINGS)
+    assert not reads_as_prose("Subscribe to our newsletter", SETTINGS)
+    assert reads_as_prose("我们在会议上讨论了明年的预算问题，大家都同意尽快完成这项工作并公布结果。", SETTINGS)
+    assert not reads_as_prose("首页 新闻 体育 联系我们", SETTINGS)
+
+
+def test_sketch_never_undercounts_even_when_pruned() -> None:
+    sketch = Sketch(max_keys=8)
+    for n in range(30):
+        sketch.add_page("a.com", {"home", f"unique {n}", f"other {n}"})
+    assert len(sketch.counts) <= 8 and sketch.floor > 0
+    assert sketch.counts.get(key_hash("a.com", "home"), 0) + sketch.floor >= 30
+    assert sketch.may_repeat("a.com", "home", SETTINGS)
+
+
+def test_profile_holds_exact_counts_of_repeated_lines_only() -> None:
+    profile = profile_of(lambda: pages(8), SETTINGS)
+    lines = profile.hosts["example.com"].lines
+    assert profile.hosts["example.com"].pages == 8
+    assert lines["home"] == 8 and lines["read more"] == 8
+    assert not any(key.startswith(("council", "the council", "residents")) for key in lines)
+    assert SiteProfile.from_json(profile.as_json()) == profile
+
+
+def test_profile_does_not_depend_on_order_or_shards_even_with_a_tiny_sketch() -> None:
+    tiny = SiteRepeatSettings(min_pages=5, max_keys=4)
+    many = pages(9) + pages(7, "other.org")
+    one = profile_of(lambda: many, tiny).as_json()
+    assert profile_of(lambda: list(reversed(many)), tiny).as_json() == one
+    assert profile_of(lambda: many, SETTINGS).as_json() == one  # the bound never loses a passing line
+
+
+def test_small_hosts_are_left_alone() -> None:
+    assert profile_of(lambda: pages(4), SETTINGS).hosts == {}
+
+
+@pytest.fixture
+def profile() -> SiteProfile:
+    return profile_of(lambda: pages(10), SETTINGS)
+
+
+def test_engine_removes_repeated_lines_with_evidence(profile: SiteProfile) -> None:
+    cleaned = Cleaner(site_profile=profile).process(page(42), url="https://example.com/a/42")
+    main_record = cleaned.records[0]
+    assert "Home" not in main_record.text and "Privacy policy" not in main_record.text
+    assert "Residents asked about" in main_record.text  # prose is never removed
+    found = [r for r in cleaned.removals if r.rule_id == DETECTOR]
+    assert {r.text for r in found} >= {"Home", "Sport", "Terms of use"}  # and the rules took the rest
+    assert all(r.evidence == "seen on 10 of 10 pages of example.com" for r in found)
+
+
+def test_repeated_heading_inside_the_article_is_kept(profile: SiteProfile) -> None:
+    # "Read more" recurs on every page but sits alone between two paragraphs of the article.
+    cleaned = Cleaner(site_profile=profile).process(page(3), url="https://example.com/3")
+    assert "Read more" in cleaned.records[0].text
+    # ... while a run of repeated lines (a menu) in the same place goes, but for its last line, which
+    # could be a heading over the paragraph after it.
+    menu = "\n".join(article(3)[:2] + NAV[:3] + article(3)[3:])
+    kept = Cleaner(site_profile=profile).process(menu, url="https://example.com/3").records[0].text.split("\n")
+    assert "Home" not in kept and "News" not in kept and "Sport" in kept
+
+
+def test_other_hosts_and_switched_off_detector_change_nothing(profile: SiteProfile) -> None:
+    plain = Cleaner().process(page(1), url="https://elsewhere.net/1")
+    assert Cleaner(site_profile=profile).process(page(1), url="https://elsewhere.net/1") == plain
+    off = Cleaner(site_profile=profile, disable=["struct:site-repeat"])
+    assert not any(r.rule_id == DETECTOR for r in off.process(page(1), url="https://example.com/1").removals)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("{", "not JSON"),
+    ('{"format": "x"}', "not a site profile"),
+    ('{"format": "cleaner-site-profile", "version": 9, "hosts": {}}', "version 9"),
+    ('{"format": "cleaner-site-profile", "version": 1, "hosts": {"a.com": {"pages": 3, "lines": {"home": 4}}}}',
+     "'a.com': line 'home' has count 4"),
+    ('{"format": "cleaner-site-profile", "version": 1, "settings": {"min_share": "half"}, "hosts": {}}',
+     "min_share must be a number"),
+    ('{"format": "cleaner-site-profile", "version": 1, "settings": {"min_pages": 1}, "hosts": {}}',
+     "min_pages must be at least 2"),
+])
+def test_bad_profiles_are_refused_with_the_reason(body: str, message: str) -> None:
+    with pytest.raises(ProfileError, match="^my.json: .*" + message.replace("(", r"\(")):
+        SiteProfile.from_json(body, name="my.json")
+
+
+def _dump(tmp_path: Path, count: int = 12) -> Path:
+    path = tmp_path / "dump.jsonl"
+    rows = [{"id": f"d{n}", "url": f"https://example.com/a/{n}", "text": page(n)} for n in range(count)]
+    rows += [{"id": f"o{n}", "url": f"https://small.org/{n}", "text": page(n)} for n in range(3)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_batch_run_removes_site_repeats_by_default_and_matches_the_library(tmp_path: Path) -> None:
+    dump = _dump(tmp_path)
+    settings = JobSettings(out=str(tmp_path / "out"), write_removals=True)
+    result = run_batch([str(dump)], settings, InProcessExecutor(), shard_bytes=2000)
+    assert result.ok and result.shards > 1
+    records = pl.read_parquet(tmp_path / "out" / "records" / "*.parquet").sort("doc_id")
+    removals = pl.read_parquet(tmp_path / "out" / "removals" / "*.parquet")
+    repeats = removals.filter(pl.col("rule_id") == DETECTOR)
+    assert repeats.height > 0 and set(repeats["evidence"]) == {"seen on 12 of 12 pages of example.com"}
+    assert not repeats["doc_id"].str.starts_with("o").any()  # a host with 3 pages is below min_pages
+    # The library with the profile of the same dump gives the same main records.
+    shards = plan_shards(expand_inputs([str(dump)]), settings.read, 2000)
+    library = Cleaner(site_profile=shards_profile(shards, settings.read, SiteRepeatSettings()))
+    for row in records.filter(pl.col("record_index") == 0).iter_rows(named=True):
+        n = int(row["doc_id"][1:])
+        url = f"https://example.com/a/{n}" if row["doc_id"].startswith("d") else f"https://small.org/{n}"
+        assert library.clean(page(n), url=url)[0].text == row["text"]
+
+
+def test_batch_output_does_not_depend_on_shard_size(tmp_path: Path) -> None:
+    dump = _dump(tmp_path)
+    texts = []
+    for size in (500, 1_000_000):
+        out = tmp_path / f"out{size}"
+        assert run_batch([str(dump)], JobSettings(out=str(out)), InProcessExecutor(), shard_bytes=size).ok
+        frame = pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index")
+        texts.append(frame["text"].to_list())
+    assert texts[0] == texts[1]
+
+
+def test_cli_profile_build_clean_with_it_and_switch_off(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dump = _dump(tmp_path)
+    profile = tmp_path / "profile.json"
+    assert main(["profile", "build", str(dump), "--out", str(profile), "--site-min-pages", "5"]) == 0
+    saved = SiteProfile.from_json(profile.read_text(encoding="utf-8"))
+    assert saved.hosts["example.com"].lines["privacy policy"] == 12 and "small.org" not in saved.hosts
+    for extra, expected in (([], True), (["--no-site-repeat"], False), (["--disable", "struct:site-repeat"], False),
+                            (["--site-profile", str(profile)], True)):
+        out = tmp_path / f"out{len(extra)}{expected}"
+        assert main(["clean", str(dump), "--out", str(out), "--workers", "1", "--removals", "-q", *extra]) == 0
+        removals = pl.read_parquet(out / "removals" / "*.parquet")
+        assert (removals.filter(pl.col("rule_id") == DETECTOR).height > 0) is expected, extra
+    single = tmp_path / "one.txt"
+    single.write_text(page(99), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["explain", str(single), "--url", "https://example.com/99", "--site-profile", str(profile)]) == 0
+    assert "removed by struct:site-repeat (seen on 12 of 12 pages of example.com)" in capsys.readouterr().out
+
+
+def test_cli_refuses_a_bad_profile_by_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "cleaner-site-profile", "version": 1, "hosts": []}', encoding="utf-8")
+    dump = _dump(tmp_path)
+    assert main(["clean", str(dump), "--out", str(tmp_path / "o"), "--site-profile", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.json" in err and "\"hosts\" must be an object" in err and "Traceback" not in err
+
+
+def test_evidence_is_looked_up_by_folded_key_and_host() -> None:
+    profile = SiteProfile({"a.com": HostLines(10, {"home": 10})}, SETTINGS)
+    assert profile.evidence("a.com", "HOME ") == "seen on 10 of 10 pages of a.com"
+    assert profile.evidence("b.com", "Home") is None
