@@ -114,6 +114,8 @@ def score_page(cleaner: Cleaner, page: Page) -> Figures:
         here = kept[key] > 0
         if here:
             kept[key] -= 1
+        if label == "-":
+            continue
         if label == "J":
             figures.junk += 1
             figures.junk_removed += not here
@@ -141,9 +143,13 @@ def score_dump(dump: Dump, settings: SiteRepeatSettings | None = None, *, rules_
     return total
 
 
-def score_part(part: str, settings: SiteRepeatSettings | None = None, *, rules_only: bool = False
-               ) -> tuple[Figures, dict[str, Figures]]:
-    per_host = {d.host: score_dump(d, settings, rules_only=rules_only) for d in dumps(part)}
+def score_part(part: str, settings: SiteRepeatSettings | None = None, *, rules_only: bool = False,
+               built: bool = False) -> tuple[Figures, dict[str, Figures]]:
+    """Figures of the real dumps of a part, or (``built``) of the dumps constructed from its pages."""
+    from benchmarks.siterepeat.constructed import constructed
+
+    chosen = constructed(part) if built else dumps(part)
+    per_host = {d.host: score_dump(d, settings, rules_only=rules_only) for d in chosen}
     total = Figures()
     for figures in per_host.values():
         total.add(figures)
@@ -154,13 +160,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--verbose", action="store_true", help="also list the content lines lost, per host")
     args = parser.parse_args(argv)
-    for part in PARTS:
-        base, _ = score_part(part, rules_only=True)
-        total, per_host = score_part(part)
-        print(f"{part}: {len(per_host)} hosts, junk-line recall {total.recall:.3f} (rules alone {base.recall:.3f}), "
+    for part, built in [(p, b) for b in (False, True) for p in PARTS]:
+        base, _ = score_part(part, rules_only=True, built=built)
+        total, per_host = score_part(part, built=built)
+        kind = "constructed" if built else "real"
+        print(f"{part} ({kind}): {len(per_host)} hosts, junk-line recall {total.recall:.3f} (rules alone {base.recall:.3f}), "
               f"content loss {total.loss:.4f} (rules alone {base.loss:.4f}), "
               f"{total.junk} junk and {total.content} content lines")
         for host, figures in per_host.items():
+            if built and not args.verbose:
+                continue
             print(f"  {host}: recall {figures.recall:.3f}, loss {figures.loss:.4f} "
                   f"({figures.content_lost} of {figures.content})")
             if args.verbose:
