@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cleaner import Cleaner
-from cleaner.core.siterepeat import SiteProfile, SiteRepeatSettings
+from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
 from cleaner.core.text import normalize_line
 from cleaner.run.siterepeat import HostPage, profile_of
 
@@ -82,6 +82,9 @@ class Figures:
     junk_removed: int = 0
     content: int = 0
     content_lost: int = 0
+    #: Junk lines removed and content lines lost by struct:site-repeat itself (not by a rule).
+    junk_by_repeat: int = 0
+    content_by_repeat: int = 0
     lost: Counter[str] = field(default_factory=Counter)
     missed: Counter[str] = field(default_factory=Counter)
 
@@ -90,6 +93,8 @@ class Figures:
         self.junk_removed += other.junk_removed
         self.content += other.content
         self.content_lost += other.content_lost
+        self.junk_by_repeat += other.junk_by_repeat
+        self.content_by_repeat += other.content_by_repeat
         self.lost.update(other.lost)
         self.missed.update(other.missed)
 
@@ -101,10 +106,16 @@ class Figures:
     def loss(self) -> float:
         return self.content_lost / self.content if self.content else 0.0
 
+    @property
+    def repeat_loss(self) -> float:
+        """Content loss that struct:site-repeat adds (lines it removed that are content)."""
+        return self.content_by_repeat / self.content if self.content else 0.0
+
 
 def score_page(cleaner: Cleaner, page: Page) -> Figures:
-    records = cleaner.clean(page.text, url=page.url)
-    main = next((r for r in records if r.kind == "main"), None)
+    cleaned = cleaner.process(page.text, url=page.url)
+    main = next((r for r in cleaned.records if r.kind == "main"), None)
+    by_repeat = Counter(normalize_line(r.text) for r in cleaned.removals if r.rule_id == DETECTOR)
     kept: Counter[str] = Counter()
     if main is not None:
         kept.update(normalize_line(line) for line in ([main.title] if main.title else []) + main.text.split("\n"))
@@ -116,13 +127,18 @@ def score_page(cleaner: Cleaner, page: Page) -> Figures:
             kept[key] -= 1
         if label == "-":
             continue
+        repeat = not here and by_repeat[key] > 0
+        if repeat:
+            by_repeat[key] -= 1
         if label == "J":
             figures.junk += 1
             figures.junk_removed += not here
+            figures.junk_by_repeat += repeat
             if here:
                 figures.missed[key[:80]] += 1
         else:
             figures.content += 1
+            figures.content_by_repeat += repeat
             if not here:
                 figures.content_lost += 1
                 figures.lost[key[:80]] += 1
@@ -161,22 +177,26 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--verbose", action="store_true", help="also list the content lines lost, per host")
     args = parser.parse_args(argv)
     for part, built in [(p, b) for b in (False, True) for p in PARTS]:
-        base, _ = score_part(part, rules_only=True, built=built)
         total, per_host = score_part(part, built=built)
-        kind = "constructed" if built else "real"
-        print(f"{part} ({kind}): {len(per_host)} hosts, junk-line recall {total.recall:.3f} (rules alone {base.recall:.3f}), "
-              f"content loss {total.loss:.4f} (rules alone {base.loss:.4f}), "
-              f"{total.junk} junk and {total.content} content lines")
+        print(line_of(part, built, total, len(per_host)))
         for host, figures in per_host.items():
             if built and not args.verbose:
                 continue
             print(f"  {host}: recall {figures.recall:.3f}, loss {figures.loss:.4f} "
-                  f"({figures.content_lost} of {figures.content})")
+                  f"({figures.content_lost} of {figures.content}; {figures.content_by_repeat} by site-repeat)")
             if args.verbose:
                 for line, n in figures.lost.most_common(15):
                     print(f"      lost {n}x {line!r}")
                 for line, n in figures.missed.most_common(15):
                     print(f"      junk kept {n}x {line!r}")
+
+
+def line_of(part: str, built: bool, total: Figures, hosts: int) -> str:
+    kind = "constructed" if built else "real"
+    rules = (total.junk_removed - total.junk_by_repeat) / total.junk if total.junk else 0.0
+    return (f"{part} ({kind}, {hosts} hosts): junk-line recall {total.recall:.3f} (rules alone {rules:.3f}), "
+            f"content loss {total.loss:.4f} of which site-repeat {total.repeat_loss:.4f}; "
+            f"{total.junk} junk and {total.content} content lines")
 
 
 if __name__ == "__main__":

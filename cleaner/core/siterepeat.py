@@ -68,8 +68,10 @@ class SiteRepeatSettings:
     max_chars: int = 200
     #: Entries of the first look's lossy counter, per worker.
     max_keys: int = 200_000
-    #: Keys followed in the exact second look, per run.
+    #: Keys followed in the exact second look, per shard.
     max_candidates: int = 100_000
+    #: Hosts in the first look's lossy page counter, per worker.
+    max_hosts: int = 100_000
 
     def __post_init__(self) -> None:
         if self.min_pages < 2:
@@ -77,7 +79,7 @@ class SiteRepeatSettings:
         if not 0.0 < self.min_share <= 1.0:
             raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
         for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "max_chars", "max_keys",
-                     "max_candidates"):
+                     "max_candidates", "max_hosts"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
 
@@ -123,12 +125,15 @@ def page_keys(lines: Iterable[str], settings: SiteRepeatSettings) -> set[str]:
 
 @dataclass
 class Sketch:
-    """First look: pages per host (exact) and a lossy count of (host, key) pairs in bounded memory."""
+    """First look, in bounded memory: a lossy count of pages per host (at most ``max_hosts`` entries) and
+    of (host, key) pairs (at most ``max_keys``). A true count is at most the count plus its floor."""
 
     max_keys: int = 200_000
+    max_hosts: int = 100_000
     pages: dict[str, int] = field(default_factory=dict)
     counts: dict[int, int] = field(default_factory=dict)
     floor: int = 0
+    host_floor: int = 0
 
     def add_page(self, host: str, keys: Iterable[str]) -> None:
         self.pages[host] = self.pages.get(host, 0) + 1
@@ -136,29 +141,53 @@ class Sketch:
         for key in keys:
             at = key_hash(host, key)
             counts[at] = counts.get(at, 0) + 1
-        if len(counts) > self.max_keys:
-            self._prune()
+        self._prune()
 
     def _prune(self) -> None:
         while len(self.counts) > self.max_keys:
             self.floor += 1
             self.counts = {k: n for k, n in self.counts.items() if n > self.floor}
+        while len(self.pages) > self.max_hosts:
+            self.host_floor += 1
+            self.pages = {h: n for h, n in self.pages.items() if n > self.host_floor}
 
     def merge(self, other: Sketch) -> None:
-        """Adds another sketch (of other documents): counts and floors add, so the bound still holds."""
+        """Adds another sketch (of other documents): counts and floors add, so the bounds still hold."""
         for host, n in other.pages.items():
             self.pages[host] = self.pages.get(host, 0) + n
         for at, n in other.counts.items():
             self.counts[at] = self.counts.get(at, 0) + n
         self.floor += other.floor
+        self.host_floor += other.host_floor
         self._prune()
 
+    def may_count(self, host: str, settings: SiteRepeatSettings) -> bool:
+        """Whether the host may have ``min_pages`` pages (an upper bound of its count reaches it)."""
+        return self.pages.get(host, 0) + self.host_floor >= settings.min_pages
+
+    def any_host_may_count(self, settings: SiteRepeatSettings) -> bool:
+        return self.host_floor >= settings.min_pages or any(self.may_count(h, settings) for h in self.pages)
+
     def may_repeat(self, host: str, key: str, settings: SiteRepeatSettings) -> bool:
-        """Whether (host, key) may pass the thresholds (an upper bound of its count reaches them)."""
-        pages = self.pages.get(host, 0)
-        if pages < settings.min_pages:
+        """Whether (host, key) may pass the thresholds: an upper bound of its count reaches what a lower
+        bound of the host's pages asks for (the share asked for grows with the pages)."""
+        if not self.may_count(host, settings):
             return False
-        return self.counts.get(key_hash(host, key), 0) + self.floor >= settings.needed(pages)
+        return self.counts.get(key_hash(host, key), 0) + self.floor >= settings.needed(self.pages.get(host, 0))
+
+
+@dataclass
+class Confirmed:
+    """Second look: exact pages of the hosts and exact counts of the (host, key) pairs the sketch kept."""
+
+    pages: dict[str, int] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def merge(self, other: Confirmed) -> None:
+        for host, n in other.pages.items():
+            self.pages[host] = self.pages.get(host, 0) + n
+        for pair, n in other.pairs.items():
+            self.pairs[pair] = self.pairs.get(pair, 0) + n
 
 
 @dataclass(frozen=True)
@@ -321,11 +350,11 @@ class ProfileError(ValueError):
     """A site profile that cannot be used (its file names the problem)."""
 
 
-def build_profile(pages: Mapping[str, int], exact: Mapping[tuple[str, str], int],
-                  settings: SiteRepeatSettings) -> SiteProfile:
-    """The profile from exact counts of candidate (host, key) pairs: the pairs that pass the thresholds."""
+def build_profile(confirmed: Confirmed, settings: SiteRepeatSettings) -> SiteProfile:
+    """The profile from the exact counts of the second look: the pairs that pass the thresholds."""
+    pages = confirmed.pages
     hosts: dict[str, dict[str, int]] = {}
-    for (host, key), seen in sorted(exact.items()):
+    for (host, key), seen in sorted(confirmed.pairs.items()):
         total = pages.get(host, 0)
         if total >= settings.min_pages and seen >= settings.needed(total):
             hosts.setdefault(host, {})[key] = seen

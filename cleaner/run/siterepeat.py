@@ -10,8 +10,11 @@ Two looks over the shards before the cleaning pass (the pure counting is :mod:`c
 Pages are the documents' text lines as read (a document given as HTML is not counted: its lines exist
 only after extraction). A document without a URL has no host and is neither counted nor changed.
 
-Memory per worker: the sketch (at most ``max_keys`` entries, about 100 bytes each: 20 MB at the default
-200,000) plus one page count per host, and in the second look at most ``max_candidates`` exact keys.
+Memory, whatever the number of pages: the sketch holds at most ``max_keys`` (host, key) hashes and
+``max_hosts`` host page counts (about 100 and 150 bytes each: some 35 MB at the defaults, 200,000 and
+100,000), and the second look at most ``max_candidates`` exact pairs per shard (about 200 bytes each with
+their text: some 20 MB at 100,000) plus the page counts of the hosts that may pass. The merged sketch is
+bounded the same way; the profile holds only the lines that pass.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from cleaner.core.siterepeat import SiteProfile, SiteRepeatSettings, Sketch, build_profile, page_keys
+from cleaner.core.siterepeat import Confirmed, SiteProfile, SiteRepeatSettings, Sketch, build_profile, page_keys
 from cleaner.core.text import host_of
 from cleaner.io.readers import Document, ReadOptions, read_piece
 from cleaner.run.plan import Shard
@@ -55,35 +58,39 @@ def shard_pages(shard: Shard, read: ReadOptions) -> Iterator[HostPage]:
 
 
 def sketch_of(pages: Iterable[HostPage], settings: SiteRepeatSettings) -> Sketch:
-    sketch = Sketch(settings.max_keys)
+    sketch = Sketch(settings.max_keys, settings.max_hosts)
     for page in pages:
         sketch.add_page(page.host, page_keys(page.lines, settings))
     return sketch
 
 
-def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSettings,
-            exact: dict[tuple[str, str], int] | None = None) -> dict[tuple[str, str], int]:
-    """Exact page counts of the (host, key) pairs the sketch says may pass, added into ``exact``.
+def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSettings) -> Confirmed:
+    """Exact pages of the hosts that may be large enough, and exact page counts of the (host, key) pairs
+    the sketch says may pass.
 
-    Past ``max_candidates`` pairs no new pair is followed: a very large dump then under-counts (keeps
+    Past ``max_candidates`` pairs no new pair is followed: a very large shard then under-counts (keeps
     lines), never over-counts."""
-    exact = {} if exact is None else exact
+    found = Confirmed()
+    pairs = found.pairs
     for page in pages:
+        if not sketch.may_count(page.host, settings):
+            continue
+        found.pages[page.host] = found.pages.get(page.host, 0) + 1
         for key in page_keys(page.lines, settings):
             pair = (page.host, key)
-            if pair in exact:
-                exact[pair] += 1
-            elif len(exact) < settings.max_candidates and sketch.may_repeat(page.host, key, settings):
-                exact[pair] = 1
-    return exact
+            if pair in pairs:
+                pairs[pair] += 1
+            elif len(pairs) < settings.max_candidates and sketch.may_repeat(page.host, key, settings):
+                pairs[pair] = 1
+    return found
 
 
 def profile_of(source: PageSource, settings: SiteRepeatSettings) -> SiteProfile:
     """The profile of the pages of ``source`` (read twice), in one process."""
     sketch = sketch_of(source(), settings)
-    if not any(n >= settings.min_pages for n in sketch.pages.values()):
+    if not sketch.any_host_may_count(settings):
         return SiteProfile({}, settings)
-    return build_profile(sketch.pages, confirm(source(), sketch, settings), settings)
+    return build_profile(confirm(source(), sketch, settings), settings)
 
 
 def shards_profile(shards: Sequence[Shard], read: ReadOptions, settings: SiteRepeatSettings,
@@ -92,18 +99,17 @@ def shards_profile(shards: Sequence[Shard], read: ReadOptions, settings: SiteRep
     """The profile of the documents of ``shards``: each look runs per shard (through ``mapper``, e.g. a
     process pool's ``map``; in this process by default) and the results are merged in shard order."""
     run = mapper or (lambda function, items: map(function, items))
-    sketch = Sketch(settings.max_keys)
+    sketch = Sketch(settings.max_keys, settings.max_hosts)
     for part in run(_sketch_shard, [(shard, read, settings) for shard in shards]):
         assert isinstance(part, Sketch)
         sketch.merge(part)
-    if not any(n >= settings.min_pages for n in sketch.pages.values()):
+    if not sketch.any_host_may_count(settings):
         return SiteProfile({}, settings)
-    exact: dict[tuple[str, str], int] = {}
+    confirmed = Confirmed()
     for part in run(_confirm_shard, [(shard, read, settings, sketch) for shard in shards]):
-        assert isinstance(part, dict)
-        for pair, seen in part.items():
-            exact[pair] = exact.get(pair, 0) + seen
-    return build_profile(sketch.pages, exact, settings)
+        assert isinstance(part, Confirmed)
+        confirmed.merge(part)
+    return build_profile(confirmed, settings)
 
 
 def _sketch_shard(job: tuple[Shard, ReadOptions, SiteRepeatSettings]) -> Sketch:
@@ -111,6 +117,6 @@ def _sketch_shard(job: tuple[Shard, ReadOptions, SiteRepeatSettings]) -> Sketch:
     return sketch_of(shard_pages(shard, read), settings)
 
 
-def _confirm_shard(job: tuple[Shard, ReadOptions, SiteRepeatSettings, Sketch]) -> dict[tuple[str, str], int]:
+def _confirm_shard(job: tuple[Shard, ReadOptions, SiteRepeatSettings, Sketch]) -> Confirmed:
     shard, read, settings, sketch = job
     return confirm(shard_pages(shard, read), sketch, settings)
