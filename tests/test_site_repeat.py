@@ -26,7 +26,7 @@ from cleaner.run.plan import expand_inputs, plan_shards
 from cleaner.run.shard import JobSettings
 from cleaner.run.siterepeat import HostPage, profile_of, shards_profile
 
-NAV = ["Home", "News", "Sport", "Contact us", "Subscribe to our newsletter"]
+NAV = ["Home", "News", "Sport", "Contact us", "Weekly letter sign-up"]
 FOOTER = ["© 2024 Example Media", "Privacy policy", "Terms of use"]
 SETTINGS = SiteRepeatSettings(min_pages=5)
 
@@ -60,7 +60,7 @@ def test_keys_fold_whitespace_case_and_digits() -> None:
 def test_prose_reads_as_prose_in_any_script() -> None:
     assert reads_as_prose("The council met and voted on the budget after a long debate, members said today.",
                           SETTINGS)
-    assert not reads_as_prose("Subscribe to our newsletter", SETTINGS)
+    assert not reads_as_prose("Weekly letter sign-up", SETTINGS)
     assert reads_as_prose("我们在会议上讨论了明年的预算问题，大家都同意尽快完成这项工作并公布结果。", SETTINGS)
     assert not reads_as_prose("首页 新闻 体育 联系我们", SETTINGS)
 
