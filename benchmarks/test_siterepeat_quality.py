@@ -19,10 +19,10 @@ TARGET_RECALL, TARGET_LOSS = 0.85, 0.005
 #: recall 0.775 / 0.448, content loss 0.0185 / 0.0000 (all of it struct:site-repeat's).
 REAL_RECALL_FLOOR = {"tuned": 0.75, "heldapart": 0.42}
 REAL_LOSS_CEILING = {"tuned": 0.021, "heldapart": 0.003}
-#: Measured on the constructed dumps (tuned: 114 hosts, held apart: 60), recall / loss added by
-#: struct:site-repeat: see the README of the benchmark.
+#: Measured on the constructed dumps (tuned: 114 hosts, held apart: 60): recall 0.712 / 0.746, content
+#: loss added by struct:site-repeat 0.0007 / 0.0015 (the rules' own loss on these pages: 0.057 / 0.030).
 BUILT_RECALL_FLOOR = {"tuned": 0.69, "heldapart": 0.72}
-BUILT_REPEAT_LOSS_CEILING = {"tuned": 0.0025, "heldapart": 0.004}
+BUILT_REPEAT_LOSS_CEILING = {"tuned": 0.0015, "heldapart": 0.0025}
 
 
 def test_real_dumps_have_enough_pages_per_host() -> None:
