@@ -1,0 +1,1 @@
+"""Site repetition benchmark: multi-page dumps per host, real and constructed."""
