@@ -194,7 +194,8 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     run.add_argument("--ray-address", help="address of a running Ray cluster (default: start one locally)")
     run.add_argument("--shard-mb", type=_at_least(0.01), default=64.0, help="input per shard, in MiB (default: 64)")
     run.add_argument("--part-mb", type=_at_least(0.01), default=32.0,
-                     help="text per Parquet part file before rolling over, in MiB (default: 32)")
+                     help="text, or memory its rows hold, per Parquet part file before rolling over, in MiB "
+                          "(default: 32)")
     run.add_argument("--row-group-rows", type=_at_least(1), default=65_536, metavar="N",
                      help="rows per Parquet row group (default: 65536)")
     run.add_argument("--time-budget", type=_at_least(0.001), default=60.0, metavar="SECONDS",
