@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -43,6 +44,8 @@ class Scale:
     documents: int
     records: int
     seconds: float
+    #: CPU seconds of the child (user and system): steadier than wall time on a shared machine.
+    cpu_seconds: float
     peak_rss: int
 
     @property
@@ -51,7 +54,8 @@ class Scale:
 
     def summary(self) -> dict[str, object]:
         return {"peak_rss_mib": round(self.peak_rss / 2**20, 1), "seconds": round(self.seconds, 1),
-                "docs_per_s": round(self.docs_per_s),
+                "cpu_seconds": round(self.cpu_seconds, 1), "docs_per_s": round(self.docs_per_s),
+                "cpu_us_per_doc": round(self.cpu_seconds / self.documents * 1e6, 1),
                 "5M_at_this_rate_s": round(5_000_000 / self.docs_per_s),
                 "target_5M_s": TARGET_SECONDS_5M}
 
@@ -68,8 +72,8 @@ def write_tiny(path: Path, documents: int) -> None:
                 for n in range(start, min(start + block, documents))))
 
 
-def run_child(corpus: Path, out: Path) -> tuple[float, int]:
-    """Runs ``cleaner clean`` on one worker in a child process; its wall time and its peak RSS in bytes."""
+def run_child(corpus: Path, out: Path) -> tuple[float, float, int]:
+    """Runs ``cleaner clean`` on one worker in a child process; its wall time, CPU time and peak RSS (bytes)."""
     command = [sys.executable, "-m", "cleaner.cli", "clean", str(corpus), "--out", str(out), "--workers", "1",
                "--quiet", "--overwrite"]
     started = time.perf_counter()
@@ -78,7 +82,7 @@ def run_child(corpus: Path, out: Path) -> tuple[float, int]:
     seconds = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
     assert process.returncode == 0, f"cleaner clean exited with {process.returncode}"
-    return seconds, usage.ru_maxrss * 1024  # kilobytes on Linux
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024  # kilobytes on Linux
 
 
 _MEASURED: dict[int, Scale] = {}
@@ -90,12 +94,13 @@ def measure(documents: int, folder: Path) -> Scale:
         corpus = folder / f"tiny-{documents}.jsonl"
         write_tiny(corpus, documents)
         out = folder / f"out-{documents}"
-        seconds, peak = run_child(corpus, out)
+        seconds, cpu, peak = run_child(corpus, out)
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         corpus.unlink()
+        shutil.rmtree(out)  # hundreds of MB at 5M documents
         assert manifest["documents"]["read"] == documents and manifest["balanced"]
         assert manifest["documents"]["with_records"] == documents  # every document keeps its content lines
-        _MEASURED[documents] = scale = Scale(documents, manifest["records"], seconds, peak)
+        _MEASURED[documents] = scale = Scale(documents, manifest["records"], seconds, cpu, peak)
         RESULTS[f"memory scale, {documents:,} tiny documents, 1 worker"] = scale.summary()
         print(f"\n{documents:,} documents: {scale.summary()}")
     return _MEASURED[documents]
