@@ -98,6 +98,10 @@ class Cleaner:
                                       fetched_at=fetched_at, site=self.site_profile)
         records = list(cleaned.records)
         found = page.metadata()
+        if not records and page.text.strip():
+            # Every line of the page's text was judged junk by the line rules: the page still has a main
+            # record (never an empty main record where the page has text), holding the extracted text.
+            records = [Record(doc_id, 0, "main", None, None, page.title, page.text, page_url)]
         if records and records[0].kind == "main":
             main = records[0]
             if found:

@@ -31,9 +31,12 @@ class Page:
     stated_time: str | None = None
     #: What the tree step removed from the page and the records it made, before extraction.
     tree: TreeFindings | None = field(default=None, compare=False)
+    #: The page's type as the tree step told it ("article", "forum", "qa", "product", "listing"), or None
+    #: when it could not tell (or did not run).
+    page_type: str | None = None
 
     def metadata(self) -> dict[str, str]:
-        found = {"author": self.author, "date": self.date, "sitename": self.sitename}
+        found = {"author": self.author, "date": self.date, "sitename": self.sitename, "page_type": self.page_type}
         return {k: v for k, v in found.items() if v}
 
     def published_at(self) -> datetime | None:
@@ -152,16 +155,62 @@ def extract(html: str | bytes, *, url: str | None = None, options: HtmlOptions =
         if blocks is not None else None
     found: Any = bare_extraction(tree, url=url, options=_options_for(options, url))  # a Document, not as_dict
     stated = meta.get("stated_time")
+    kind = str(findings.page_type) if findings is not None and findings.page_type != "unknown" else None
+    extracted = (found.text or "") if found is not None else ""
+    text = findings.strip(extracted) if findings is not None else extracted
+    text = _never_empty(text, extracted, findings, tree)
     if found is None:
-        return Page("", meta.get("title"), meta.get("author"), meta.get("date"), meta.get("sitename"),
-                    meta.get("url") or url, stated_time=stated, tree=findings)
-    text = findings.strip(found.text or "") if findings is not None else found.text or ""
+        return Page(text, meta.get("title"), meta.get("author"), meta.get("date"), meta.get("sitename"),
+                    meta.get("url") or url, stated_time=stated, tree=findings, page_type=kind)
     if options.full_metadata:
         return Page(text, found.title or meta.get("title"), found.author or meta.get("author"),
                     found.date or meta.get("date"), found.sitename or meta.get("sitename"),
-                    url or found.url or meta.get("url"), found.comments or None, stated, findings)
+                    url or found.url or meta.get("url"), found.comments or None, stated, findings, kind)
     return Page(text, meta.get("title") or found.title or None, meta.get("author"), meta.get("date"),
-                meta.get("sitename"), url or meta.get("url"), found.comments or None, stated, findings)
+                meta.get("sitename"), url or meta.get("url"), found.comments or None, stated, findings, kind)
+
+
+def _never_empty(text: str, extracted: str, findings: TreeFindings | None, tree: Any) -> str:
+    """The main text, never (near) empty on a page with text.
+
+    On a forum or Q&A page whose extracted text holds too little of its posts (trafilatura kept one post,
+    or the page's chrome), the posts themselves, with author and date where printed. On any page whose
+    text came out near empty: what trafilatura extracted before the tree step's blocks were stripped, and
+    failing that trafilatura's baseline (the page's paragraphs).
+    """
+    from cleaner.io.page_types import default_page_types
+
+    settings = default_page_types()
+    if findings is not None and findings.posts:
+        posts = findings.posts_text()
+        if _coverage(posts, text) < settings.min_post_coverage:
+            return posts
+    if _word_count(text) >= settings.near_empty_words:
+        return text
+    if _word_count(extracted) >= settings.near_empty_words:
+        return extracted
+    from trafilatura import baseline
+
+    _, fallback, _ = baseline(tree)
+    return fallback if _word_count(fallback) > _word_count(text) else text
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _word_count(text: str) -> int:
+    return len(_WORDS.findall(text))
+
+
+def _coverage(reference: str, text: str) -> float:
+    """The share of ``reference``'s words (counted with repeats) that ``text`` holds."""
+    from collections import Counter
+
+    wanted = Counter(_WORDS.findall(reference.casefold()))
+    if not wanted:
+        return 1.0
+    held = Counter(_WORDS.findall(text.casefold()))
+    return sum(min(n, held[w]) for w, n in wanted.items()) / sum(wanted.values())
 
 
 _XML_ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*["'][^"']*["']""")

@@ -26,6 +26,7 @@ from cleaner.core.examples import ExampleFailure
 from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
 from cleaner.core.text import host_of
+from cleaner.io.page_types import Classified, PageType, PageTypeRules, Post, default_page_types
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
 TEASER_DETECTOR = "DETECT-TEASERS"
@@ -98,6 +99,18 @@ class TreeFindings:
     #: them; trafilatura works on a copy of the tree it is given, so the tree is as the rules saw it.
     unit_source: tuple[Any, frozenset[Any]] | None = None
     _unit_counts: tuple[Counter[str], Counter[str]] | None = field(default=None, repr=False)
+    #: The page's type (article, forum, qa, ...), told from its tree before any rule runs.
+    page_type: PageType = PageType.UNKNOWN
+    #: On forum and Q&A pages, the posts and answers in page order (author and date as printed).
+    posts: list[Post] = field(default_factory=list)
+
+    def posts_text(self) -> str:
+        """The thread as text: per post a line with its author and date when printed, then its lines."""
+        lines: list[str] = []
+        for post in self.posts:
+            header = " · ".join(part for part in (post.author, post.published) if part)
+            lines.extend(([header] if header else []) + [post.text])
+        return "\n".join(lines)
 
     def remove(self, element: Any, rule_id: str, taken: set[Any]) -> None:
         """Notes ``element`` as removed by ``rule_id`` (a rule or a detector): its text, its words for
@@ -189,12 +202,19 @@ class TreeRules:
     use (lxml's compiled XPath objects are safe to share between threads for evaluation).
     """
 
-    def __init__(self, rules: Iterable[HtmlRule], *, detectors: Iterable[str] = ()) -> None:
+    def __init__(self, rules: Iterable[HtmlRule], *, detectors: Iterable[str] = (),
+                 page_types: PageTypeRules | None = None) -> None:
         self.rules = tuple(rules)
         self.detectors = frozenset(detectors)
+        #: How pages are typed (``page_types.toml`` by default, read on first use).
+        self._page_types = page_types
         unknown = self.detectors - DETECTORS.keys()
         if unknown:
             raise ValueError(f"unknown detector {', '.join(sorted(unknown))}; known: {', '.join(DETECTORS)}")
+
+    @property
+    def page_types(self) -> PageTypeRules:
+        return self._page_types or default_page_types()
 
     @classmethod
     def from_ruleset(cls, ruleset: RuleSet, *, detectors: Iterable[str] = ()) -> TreeRules:
@@ -229,8 +249,11 @@ class TreeRules:
         """What the rules and detectors find in ``tree``, which is left unchanged.
 
         Comment records are made only with ``keep_comments``; the comment sections are removed either way.
+        On forum and Q&A pages (:mod:`cleaner.io.page_types`) the posts are the content: no comment rule or
+        detector runs, and the posts are read into ``posts``.
         """
-        findings = TreeFindings()
+        classified = self.page_types.classify(tree)
+        findings = TreeFindings(page_type=classified.type)
         host = host_of(url)
         protected = _protected(tree)
         taken: set[Any] = set()
@@ -240,6 +263,8 @@ class TreeRules:
         for compiled in self._compiled:
             if not compiled.rule.scope.applies(host):
                 continue
+            if classified.is_discussion and compiled.rule.action == "comments":
+                continue  # on a forum or Q&A page the replies are the content, not comments
             matched = compiled.select(tree, page, order)
             if not matched or (compiled.unless is not None and compiled.unless(tree, page, order)):
                 continue
@@ -266,8 +291,10 @@ class TreeRules:
         findings.page_text = page_text
         if TEASER_DETECTOR in self.detectors:
             _detect(tree, url, protected, findings, taken)
-        if COMMENT_DETECTOR in self.detectors:
+        if COMMENT_DETECTOR in self.detectors and not classified.is_discussion:
             _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments)
+        if classified.is_discussion:
+            findings.posts = _posts(classified, taken)
         if taken:
             findings.unit_source = (body if body is not None else tree, frozenset(taken))
         return findings
@@ -605,6 +632,85 @@ def _absolute(href: str | None, url: str | None) -> str | None:
     if not href or href.startswith(("javascript:", "#")):
         return None
     return urljoin(url, href) if url else href
+
+
+# --- posts of discussion pages ----------------------------------------------------------------------
+
+def _posts(classified: Classified, taken: set[Any]) -> list[Post]:
+    """The posts of a forum or Q&A page, from their bodies: each post's container is the largest element
+    around its body holding no other post, where its author and date are looked for."""
+    bodies = classified.post_elements
+    holding: Counter[Any] = Counter(a for b in bodies for a in b.iterancestors())
+    posts = []
+    for element in bodies:
+        if element in taken or any(a in taken for a in element.iterancestors()):
+            continue
+        text = _lines(element, taken)
+        if not text:
+            continue
+        container = element
+        for ancestor in element.iterancestors():
+            if holding[ancestor] > 1 or ancestor.tag in ("body", "html"):
+                break
+            container = ancestor
+        author, published = _author_and_date(container, element)
+        posts.append(Post(author, published, text))
+    return posts
+
+
+def _author_and_date(container: Any, body: Any) -> tuple[str | None, str | None]:
+    """The author and date a post's container prints outside its body (None where it prints none)."""
+    author = published = None
+    inside = set(body.iter())
+    for element in container.iter():
+        if element in inside or not isinstance(element.tag, str):
+            continue
+        names = f"{element.get('class') or ''} {element.get('id') or ''}"
+        if author is None and ((element.get("itemprop") in ("author", "name") and element.tag != "meta")
+                               or _AUTHOR_CLASS.search(names)):
+            text = _text(element)
+            if 0 < len(text) <= 60:
+                author = text
+        if published is None and (element.tag == "time" or _TIME_CLASS.search(names)):
+            text = _text(element)
+            if (element.tag == "time" and text) or (_DATE_TEXT.search(text) and len(text) <= 80):
+                published = text
+        if author is not None and published is not None:
+            break
+    return author, published
+
+
+def _lines(element: Any, taken: set[Any]) -> str:
+    """The element's text, a line per block (paragraph, line break, list item...), without removed blocks."""
+    from lxml import etree
+
+    pieces: list[str] = []
+    walk = etree.iterwalk(element, events=("start", "end"))
+    for event, inner in walk:
+        tag = inner.tag
+        if not isinstance(tag, str):
+            if event == "end" and inner.tail:
+                pieces.append(inner.tail)
+            continue
+        if event == "start":
+            if tag in _UNSEEN or inner in taken:
+                walk.skip_subtree()
+                continue
+            if tag in _LINE_BREAKS:
+                pieces.append("\n")
+            if inner.text:
+                pieces.append(inner.text)
+        else:
+            if tag in _LINE_BREAKS:
+                pieces.append("\n")
+            if inner.tail and inner is not element:
+                pieces.append(inner.tail)
+    lines = (" ".join(line.split()) for line in "".join(pieces).split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+#: Tags that end a line of a post's text (links and buttons do not, unlike the units of :func:`_units`).
+_LINE_BREAKS = _UNIT_BREAKS - {"a", "button", "label"}
 
 
 # --- detectors ---------------------------------------------------------------------------------------

@@ -1,0 +1,164 @@
+"""A page's type told from its HTML tree: article, forum thread, Q&A page, product, listing, or unknown.
+
+The type decides what the page's content is. On forum and Q&A pages the posts and answers are the content:
+the tree step splits no comment records off them, and the main record holds the thread. The signals (the
+schema.org types a page declares, the repeated post containers of forum and Q&A software) are data, in
+``page_types.toml`` beside this module, not code.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import regex
+
+PAGE_TYPES_FILE = Path(__file__).with_name("page_types.toml")
+
+
+class PageType(StrEnum):
+    ARTICLE = "article"
+    FORUM = "forum"
+    QA = "qa"
+    PRODUCT = "product"
+    LISTING = "listing"
+    UNKNOWN = "unknown"
+
+
+#: Page types whose posts are the content (never split off as comments).
+DISCUSSIONS = frozenset({PageType.FORUM, PageType.QA})
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One post or answer of a discussion page: its author and date as printed (when they are), its text."""
+
+    author: str | None
+    published: str | None
+    text: str
+
+
+@dataclass(frozen=True)
+class Classified:
+    """A page's type, why (the schema.org type or the post selector that decided), and its post bodies (on
+    forum and Q&A pages told by their posts or schema), in page order."""
+
+    type: PageType
+    reason: str
+    post_elements: tuple[Any, ...] = ()
+
+    @property
+    def is_discussion(self) -> bool:
+        return self.type in DISCUSSIONS
+
+
+@dataclass(frozen=True)
+class PageTypeRule:
+    type: PageType
+    schema: frozenset[str]
+    posts: str | None
+    min_posts: int
+
+
+class PageTypeError(ValueError):
+    """The page-type file is not of the expected form; the message names the file and the entry."""
+
+
+_LD_TYPE = regex.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
+
+
+class PageTypeRules:
+    """The page types of ``page_types.toml``, with their selectors compiled on first use."""
+
+    def __init__(self, rules: tuple[PageTypeRule, ...], *, near_empty_words: int, min_post_coverage: float) -> None:
+        self.rules = rules
+        self.near_empty_words = near_empty_words
+        self.min_post_coverage = min_post_coverage
+
+    @classmethod
+    def load(cls, path: Path = PAGE_TYPES_FILE) -> PageTypeRules:
+        from cleaner.io.html_blocks import check_selector
+
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise PageTypeError(f"{path}: {exc}") from exc
+        settings = data.get("settings", {})
+        rules = []
+        for number, entry in enumerate(data.get("page_type", []), start=1):
+            where = f"{path}: page_type #{number}"
+            try:
+                kind = PageType(entry["type"])
+            except (KeyError, ValueError) as exc:
+                raise PageTypeError(f"{where}: type must be one of {', '.join(PageType)}") from exc
+            posts = entry.get("posts")
+            if posts is not None and (problem := check_selector(posts)):
+                raise PageTypeError(f"{where}: posts is no CSS selector: {problem}")
+            rules.append(PageTypeRule(kind, frozenset(entry.get("schema", ())), posts, int(entry.get("min_posts", 2))))
+        return cls(tuple(rules), near_empty_words=int(settings.get("near_empty_words", 10)),
+                   min_post_coverage=float(settings.get("min_post_coverage", 0.5)))
+
+    @cached_property
+    def _posts(self) -> tuple[Any, ...]:
+        from cssselect import GenericTranslator
+        from lxml import etree
+
+        translator = GenericTranslator()
+        return tuple(etree.XPath(translator.css_to_xpath(rule.posts, prefix="descendant-or-self::"))
+                     if rule.posts else None for rule in self.rules)
+
+    def classify(self, tree: Any) -> Classified:
+        """The page's type: by the schema.org types it declares first (the first entry naming one), then by
+        the repeated post containers of forum and Q&A software; ``unknown`` when neither tells."""
+        declared = schema_types(tree)
+        for rule, posts in zip(self.rules, self._posts, strict=True):
+            found = sorted(rule.schema & declared)
+            if found:
+                bodies = _outermost(posts(tree)) if posts is not None and rule.type in DISCUSSIONS else []
+                return Classified(rule.type, f"schema.org {found[0]}", tuple(bodies))
+        for rule, posts in zip(self.rules, self._posts, strict=True):
+            if posts is None:
+                continue
+            bodies = _outermost(posts(tree))
+            if len(bodies) >= rule.min_posts:
+                return Classified(rule.type, f"{len(bodies)} posts", tuple(bodies))
+        return Classified(PageType.UNKNOWN, "no signal")
+
+
+@cache
+def default_page_types() -> PageTypeRules:
+    """The built-in page types, read once (immutable after loading, so shared)."""
+    return PageTypeRules.load()
+
+
+def schema_types(tree: Any) -> frozenset[str]:
+    """The schema.org types a page declares: in ``itemtype`` attributes and in JSON-LD ``@type`` values
+    (the last part of a type's address: "https://schema.org/QAPage" is "QAPage")."""
+    types: set[str] = set()
+    for element in tree.iterfind(".//*[@itemtype]"):
+        types.update(_type_name(value) for value in (element.get("itemtype") or "").split())
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        for match in _LD_TYPE.finditer(script.text):
+            try:
+                value = json.loads(match.group(1))
+            except ValueError:
+                continue
+            types.update(_type_name(v) for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))
+    types.discard("")
+    return frozenset(types)
+
+
+def _type_name(value: str) -> str:
+    return value.rstrip("/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+
+
+def _outermost(elements: list[Any]) -> list[Any]:
+    chosen = set(elements)
+    return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
