@@ -659,25 +659,49 @@ def _posts(classified: Classified, taken: set[Any]) -> list[Post]:
 
 
 def _author_and_date(container: Any, body: Any) -> tuple[str | None, str | None]:
-    """The author and date a post's container prints outside its body (None where it prints none)."""
-    author = published = None
+    """The author and date a post's container prints outside its body (None where it prints none): the
+    author marked ``itemprop=author`` (its name), else the first short text in an element named for a user
+    or author; the date of a <time>, else the first date printed outside the body."""
     inside = set(body.iter())
-    for element in container.iter():
-        if element in inside or not isinstance(element.tag, str):
-            continue
-        names = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if author is None and ((element.get("itemprop") in ("author", "name") and element.tag != "meta")
-                               or _AUTHOR_CLASS.search(names)):
-            text = _text(element)
-            if 0 < len(text) <= 60:
-                author = text
-        if published is None and (element.tag == "time" or _TIME_CLASS.search(names)):
-            text = _text(element)
-            if (element.tag == "time" and text) or (_DATE_TEXT.search(text) and len(text) <= 80):
-                published = text
-        if author is not None and published is not None:
+    outside = [e for e in container.iter() if isinstance(e.tag, str) and e not in inside]
+    author = None
+    for element in outside:
+        if element.get("itemprop") == "author" and element.tag != "meta":
+            named = next((n for n in element.iter() if n.get("itemprop") == "name" and _text(n)), None)
+            link = next((a for a in element.iter("a") if _text(a)), None)
+            chosen = named if named is not None else link if link is not None else element
+            author = _text(chosen)[:60] or None
             break
+    if author is None:
+        for element in outside:
+            names = f"{element.get('class') or ''} {element.get('id') or ''}"
+            if element.tag != "meta" and _AUTHOR_CLASS.search(names) and not _TIME_CLASS.search(names):
+                text = _text(element)
+                if 0 < len(text) <= 60 and not _POST_DATE.search(text):
+                    author = text
+                    break
+    published = next((_text(t) for t in outside if t.tag == "time" and _text(t)), None)
+    if published is None:
+        date = _POST_DATE.search(_text_outside(container, inside))
+        published = date.group(0) if date else None
     return author, published
+
+
+def _text_outside(container: Any, inside: set[Any]) -> str:
+    """The container's text without the elements of ``inside`` (the post's body)."""
+    from lxml import etree
+
+    pieces: list[str] = []
+    walk = etree.iterwalk(container, events=("start", "end"))
+    for event, element in walk:
+        if event == "start":
+            if element in inside or element.tag in _UNSEEN:
+                walk.skip_subtree()
+            elif isinstance(element.tag, str) and element.text:
+                pieces.append(element.text)
+        elif element is not container and element.tail:
+            pieces.append(element.tail)
+    return " ".join(" ".join(pieces).split())
 
 
 def _lines(element: Any, taken: set[Any]) -> str:
@@ -807,6 +831,10 @@ _DATE_TEXT = regex.compile(
     rf"|\d{{1,2}}(?:st|nd|rd|th)? {_MONTH} \d{{4}}|\d{{1,3}} (?:second|minute|hour|day|week|month|year)s? ago"
     r"|(?:yesterday|today) at)\b", regex.I)
 _DISCUSSION = ("DiscussionForumPosting", "QAPage")
+#: A date as forums print one beside a post: the comment detector's dates, "Nov 30 '19", and a time of day
+#: after any of them ("06 Sep 2018 13:44", "Jun 21, 2013 at 1:08").
+_POST_DATE = regex.compile(rf"(?:{_DATE_TEXT.pattern}|\b{_MONTH} \d{{1,2}},? '\d{{2}}\b)"
+                           r"(?:,? (?:at )?\d{1,2}:\d{2}(?: ?[ap]m)?)?", regex.I)
 
 
 def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, taken: set[Any], *,
