@@ -117,7 +117,9 @@ class Cleaner:
                                   link=b.link, language=language,
                                   published_at=resolve_relative(b.published, fetched_at) or parse_time(b.published))
                            for n, b in enumerate(blocks))
-        if page.comments and not any(r.kind == "comments" for r in records):
+        # On forum and Q&A pages trafilatura's comments are the thread's posts, already the main record.
+        discussion = page.page_type in ("forum", "qa")
+        if page.comments and not discussion and not any(r.kind == "comments" for r in records):
             records.append(Record(doc_id, len(records), "comments", None, None, None, page.comments, page_url,
                                   language=records[0].language if records else "und"))
         removals = cleaned.removals

@@ -188,6 +188,9 @@ def _never_empty(text: str, extracted: str, findings: TreeFindings | None, tree:
     if _word_count(text) >= settings.near_empty_words:
         return text
     if _word_count(extracted) >= settings.near_empty_words:
+        if findings is not None:
+            # The removed blocks' text is the main text now: their comments are not given twice.
+            findings.records = [r for r in findings.records if r.kind != "comments"]
         return extracted
     from trafilatura import baseline
 

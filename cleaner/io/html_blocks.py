@@ -252,14 +252,16 @@ class TreeRules:
         On forum and Q&A pages (:mod:`cleaner.io.page_types`) the posts are the content: no comment rule or
         detector runs, and the posts are read into ``posts``.
         """
-        classified = self.page_types.classify(tree)
-        findings = TreeFindings(page_type=classified.type)
         host = host_of(url)
         protected = _protected(tree)
         taken: set[Any] = set()
         body = tree.find(".//body")
         page_text = " ".join((body if body is not None else tree).itertext())
         page, order = _summary(tree)
+        classified = self.page_types.classify(tree)
+        if not classified.is_discussion and body is not None:
+            classified = self._thread_without_article(tree, body, page, order, host) or classified
+        findings = TreeFindings(page_type=classified.type)
         for compiled in self._compiled:
             if not compiled.rule.scope.applies(host):
                 continue
@@ -298,6 +300,50 @@ class TreeRules:
         if taken:
             findings.unit_source = (body if body is not None else tree, frozenset(taken))
         return findings
+
+
+    def _thread_without_article(self, tree: Any, body: Any, page: frozenset[tuple[str, str]], order: _PageOrder,
+                                host: str | None) -> Classified | None:
+        """The page as a forum thread when a comment rule's section holds replies but no article comes before
+        it (no <article> element and less than ``ARTICLE_BEFORE_CHARS`` of paragraphs): forum software whose
+        posts carry comment class words. Its replies are then the content, not comments."""
+        for compiled in self._compiled:
+            if compiled.rule.action != "comments" or compiled.item is None or not compiled.rule.scope.applies(host):
+                continue
+            matched = compiled.select(tree, page, order)
+            if not matched or (compiled.unless is not None and compiled.unless(tree, page, order)):
+                continue
+            for element in _outermost(matched):
+                items = _outermost(compiled.item(element))
+                if len(items) < THREAD_MIN_POSTS or _article_before(body, element):
+                    continue
+                chosen = set(items)
+                xpaths = dict(compiled.fields).get("body", ())
+                bodies = [_own_first(item, "body", xpaths, chosen) for item in items]
+                return Classified(PageType.FORUM, f"{len(items)} replies and no article before them "
+                                                  f"({compiled.rule.id})",
+                                  tuple(b if b is not None else item for b, item in zip(bodies, items, strict=True)))
+        return None
+
+
+#: A comment section of at least this many replies with no article before it is a forum thread.
+THREAD_MIN_POSTS = 2
+
+
+def _article_before(body: Any, block: Any) -> bool:
+    """Whether an article comes before ``block`` in page order: an <article> element outside it, or at least
+    ``ARTICLE_BEFORE_CHARS`` of paragraph text."""
+    total = 0
+    for element in body.iter():
+        if element is block:
+            return False
+        if element.tag == "article" and not any(a is element for a in block.iterancestors()):
+            return True
+        if element.tag == "p":
+            total += len(_text(element))
+            if total >= ARTICLE_BEFORE_CHARS:
+                return True
+    return False
 
 
 # --- applying rules ----------------------------------------------------------------------------------

@@ -140,7 +140,7 @@ def schema_types(tree: Any) -> frozenset[str]:
     """The schema.org types a page declares: in ``itemtype`` attributes and in JSON-LD ``@type`` values
     (the last part of a type's address: "https://schema.org/QAPage" is "QAPage")."""
     types: set[str] = set()
-    for element in tree.iterfind(".//*[@itemtype]"):
+    for element in tree.xpath("descendant-or-self::*[@itemtype]"):  # the root too: <html itemtype=...>
         types.update(_type_name(value) for value in (element.get("itemtype") or "").split())
     for script in tree.iter("script"):
         if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:

@@ -1,0 +1,143 @@
+"""Forum and Q&A pages: the page type told from the tree, posts and answers kept as the main record, and never
+an empty main record on a page with text (fixtures written for this project, see fixtures/html_forums)."""
+
+from __future__ import annotations
+
+import pytest
+
+import cleaner
+from cleaner.io.html import HtmlOptions, extract
+from cleaner.io.page_types import PageTypeError, PageTypeRules, Post, default_page_types, schema_types
+from tests.conftest import FIXTURES
+
+FORUMS = FIXTURES / "html_forums"
+KEEPING = cleaner.Cleaner(html_options=HtmlOptions(include_comments=True))
+
+
+def _page(name: str) -> bytes:
+    return (FORUMS / f"{name}.html").read_bytes()
+
+
+def _posts(name: str) -> list[Post]:
+    page = extract(_page(name), options=KEEPING.html_options, blocks=KEEPING.tree_rules)
+    assert page.tree is not None
+    return page.tree.posts
+
+
+@pytest.mark.parametrize(("folder", "name", "page_type"), [
+    ("html_forums", "phpbb_topic", "forum"),  # by its post containers
+    ("html_forums", "qa_page", "qa"),  # by its schema.org type
+    ("html_forums", "forum_posts_in_comment_markup", "forum"),  # replies with no article before them
+    ("html_forums", "article_whose_text_is_all_comments", None),
+    ("html_blocks", "wordpress_thread_50_comments", None),  # an article with comments stays one
+    ("html_blocks", "unnamed_comment_thread", None),
+])
+def test_page_type_is_told_from_the_tree_and_given_in_the_main_records_metadata(folder, name, page_type) -> None:
+    html = (FIXTURES / folder / f"{name}.html").read_bytes()
+    assert extract(html, blocks=KEEPING.tree_rules).page_type == page_type
+    main = cleaner.clean(html=html)[0]
+    assert main.kind == "main" and main.metadata.get("page_type") == page_type
+
+
+def test_forum_topic_is_one_main_record_holding_every_post() -> None:
+    records = KEEPING.clean(html=_page("phpbb_topic"))
+    assert [r.kind for r in records] == ["main"]  # no post became a comment record
+    text = records[0].text
+    assert text.startswith("My trailer sat in salt water every weekend last summer")
+    assert text.endswith("Thanks both, and I will start rinsing after every launch.")
+    for reply in ("Surface rust is normal on a trailer", "Rinse the whole trailer with fresh water"):
+        assert reply in text
+
+
+def test_forum_posts_are_read_with_author_and_date_as_printed() -> None:
+    first_post = ("My trailer sat in salt water every weekend last summer and the axle now shows orange rust along "
+                  "the whole underside.\nIs a wire brush and a coat of zinc paint enough, or should I replace the "
+                  "axle before the season starts?")
+    posts = _posts("phpbb_topic")
+    assert [(p.author, p.published) for p in posts] == [
+        ("marta_k", "03 Mar 2024 09:12"), ("old_tom", "03 Mar 2024 10:40"), ("finn.sails", "04 Mar 2024 18:05"),
+        ("marta_k", "06 Mar 2024 20:31")]
+    assert posts[0].text == first_post
+
+
+def test_qa_page_keeps_question_and_answers_in_the_main_record_and_splits_no_comments() -> None:
+    records = KEEPING.clean(html=_page("qa_page"))
+    assert [r.kind for r in records] == ["main", "related", "related", "related"]
+    assert records[0].text == (
+        "I am leaving for three weeks and nobody can feed my rye starter while I am away.\n"
+        "Will it survive in the fridge that long, or should I dry some of it before I go?\n"
+        "Three weeks in the fridge is fine for most starters. Feed it a stiff meal the day you leave and keep the "
+        "lid loose.\n"
+        "When you are back, discard all but a spoonful and feed it twice a day until it doubles again.\n"
+        "As a backup, smear a thin layer on baking paper and let it dry at room temperature.\n"
+        "Dried flakes keep for months in a jar and wake up after a day or two of feeding.")
+    assert [r.title for r in records[1:]] == [
+        "Why does my starter smell of nail polish remover?", "Can I use a starter straight from the fridge?",
+        "How much rye flour does a starter need each day?"]
+    assert [(p.author, p.published) for p in _posts("qa_page")] == [
+        ("ines", "May 2, 2023 at 8:14"), ("bertrand", "May 2, 2023 at 10:30"), ("mirela", "May 3, 2023 at 16:05")]
+
+
+def test_forum_printed_in_comment_markup_keeps_its_posts_as_the_main_record() -> None:
+    # Before page types, the comment rule turned all four posts into comment records and the main record
+    # was empty. trafilatura leaves a comment section out of its text unless comments are kept: the posts
+    # themselves are then the main text, each after a line with its author and date.
+    posts = ["I just swapped to summer tyres and the winter set is taking over the hallway. Do they need to hang, "
+             "lie flat, or stand up?",
+             "Tyres on their rims can hang or lie stacked. Without rims, store them standing and turn them every "
+             "month.",
+             "Keep them away from the boiler and out of the sun. Heat and light dry the rubber out faster than the "
+             "miles do.",
+             "Thanks all. They are on their rims, so they now hang on two hooks in the cool cellar."]
+    headers = ["lena · 2 Oct 2024", "dario · 2 Oct 2024", "june · 3 Oct 2024", "lena · 3 Oct 2024"]
+    records = cleaner.clean(html=_page("forum_posts_in_comment_markup"))
+    assert [(r.kind, r.text.split("\n")) for r in records] == [
+        ("main", [line for pair in zip(headers, posts, strict=True) for line in pair])]
+    kept = KEEPING.clean(html=_page("forum_posts_in_comment_markup"))
+    assert [(r.kind, r.text.split("\n")) for r in kept] == [("main", posts)]  # trafilatura's text holds them
+    assert [(p.author, p.published) for p in _posts("forum_posts_in_comment_markup")] == [
+        ("lena", "2 Oct 2024"), ("dario", "2 Oct 2024"), ("june", "3 Oct 2024"), ("lena", "3 Oct 2024")]
+
+
+def test_page_whose_only_text_is_a_removed_block_still_has_a_main_record() -> None:
+    records = cleaner.clean(html=_page("article_whose_text_is_all_comments"))
+    assert [r.kind for r in records] == ["main"]
+    assert records[0].text == (
+        "Rui November 4, 2024 The way the beam cuts through the fog here is wonderful, what time was it taken?\n"
+        "Hanna November 4, 2024 I walked past that lighthouse every morning as a child and never saw it like this.")
+
+
+def test_page_without_any_text_keeps_no_main_record() -> None:
+    assert cleaner.clean(html="<html><body><div><img src='a.png'></div></body></html>") == []
+
+
+def test_schema_types_are_read_from_itemtype_and_json_ld() -> None:
+    from lxml import html as lxml_html
+
+    tree = lxml_html.document_fromstring(
+        '<html itemscope itemtype="https://schema.org/QAPage"><head><script type="application/ld+json">'
+        '{"@context": "https://schema.org", "@type": ["WebPage", "BreadcrumbList"], "x": {"@type": "Person"}}'
+        '</script><script type="application/ld+json">{"@type": "Article", </script></head><body></body></html>')
+    # The second script is broken JSON: its type is still read, the value being whole.
+    assert schema_types(tree) == {"QAPage", "WebPage", "BreadcrumbList", "Person", "Article"}
+
+
+def test_page_type_file_errors_name_the_file_and_entry(tmp_path) -> None:
+    bad_type = tmp_path / "types.toml"
+    bad_type.write_text('[[page_type]]\ntype = "blog"\n', encoding="utf-8")
+    with pytest.raises(PageTypeError, match=r"types\.toml: page_type #1: type must be one of article"):
+        PageTypeRules.load(bad_type)
+    bad_selector = tmp_path / "selector.toml"
+    bad_selector.write_text('[[page_type]]\ntype = "forum"\nposts = "div["\n', encoding="utf-8")
+    with pytest.raises(PageTypeError, match=r"selector\.toml: page_type #1: posts is no CSS selector"):
+        PageTypeRules.load(bad_selector)
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[page_type]\n", encoding="utf-8")
+    with pytest.raises(PageTypeError, match=r"broken\.toml"):
+        PageTypeRules.load(broken)
+
+
+def test_built_in_page_types_load() -> None:
+    types = default_page_types()
+    assert [r.type for r in types.rules] == ["qa", "forum", "article", "product", "listing"]
+    assert types.near_empty_words > 0 and 0 < types.min_post_coverage < 1
