@@ -258,7 +258,7 @@ class TreeRules:
         body = tree.find(".//body")
         page_text = " ".join((body if body is not None else tree).itertext())
         page, order = _summary(tree)
-        classified = self.page_types.classify(tree)
+        classified = self.page_types.classify(tree, (page, order))
         if not classified.is_discussion and body is not None:
             classified = self._thread_without_article(tree, body, page, order, host) or classified
         findings = TreeFindings(page_type=classified.type)

@@ -105,26 +105,39 @@ class PageTypeRules:
 
     @cached_property
     def _posts(self) -> tuple[Any, ...]:
-        from cssselect import GenericTranslator
+        """Per rule, its post selector's alternatives, each with what it needs on the page (as the HTML rules
+        are compiled: an alternative whose class or id the page lacks is not evaluated)."""
+        from cssselect import GenericTranslator, parse
         from lxml import etree
 
+        from cleaner.io.html_blocks import _Alternatives, _need
+
         translator = GenericTranslator()
-        return tuple(etree.XPath(translator.css_to_xpath(rule.posts, prefix="descendant-or-self::"))
+        return tuple(_Alternatives(tuple((_need(s.parsed_tree),
+                                          etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
+                                         for s in parse(rule.posts)))
                      if rule.posts else None for rule in self.rules)
 
-    def classify(self, tree: Any) -> Classified:
+    def classify(self, tree: Any, summary: tuple[frozenset[tuple[str, str]], Any] | None = None) -> Classified:
         """The page's type: by the schema.org types it declares first (the first entry naming one), then by
-        the repeated post containers of forum and Q&A software; ``unknown`` when neither tells."""
+        the repeated post containers of forum and Q&A software; ``unknown`` when neither tells.
+
+        ``summary``: the page's ids, classes and tags and its element order, as the tree step summarises
+        them (computed here when not given)."""
+        from cleaner.io.html_blocks import _summary
+
+        page, order = summary if summary is not None else _summary(tree)
         declared = schema_types(tree)
         for rule, posts in zip(self.rules, self._posts, strict=True):
             found = sorted(rule.schema & declared)
             if found:
-                bodies = _outermost(posts(tree)) if posts is not None and rule.type in DISCUSSIONS else []
+                bodies = _outermost(posts(tree, page, order)) if posts is not None and rule.type in DISCUSSIONS \
+                    else []
                 return Classified(rule.type, f"schema.org {found[0]}", tuple(bodies))
         for rule, posts in zip(self.rules, self._posts, strict=True):
             if posts is None:
                 continue
-            bodies = _outermost(posts(tree))
+            bodies = _outermost(posts(tree, page, order))
             if len(bodies) >= rule.min_posts:
                 return Classified(rule.type, f"{len(bodies)} posts", tuple(bodies))
         return Classified(PageType.UNKNOWN, "no signal")
