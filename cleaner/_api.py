@@ -18,6 +18,7 @@ from cleaner.core.siterepeat import ProfileError, SiteProfile
 from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.html_blocks import TreeRules
 from cleaner.io.language import Languages
+from cleaner.io.page_types import default_page_types
 from cleaner.io.rulefiles import load_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
@@ -98,9 +99,10 @@ class Cleaner:
                                       fetched_at=fetched_at, site=self.site_profile)
         records = list(cleaned.records)
         found = page.metadata()
-        if not records and page.text.strip():
-            # Every line of the page's text was judged junk by the line rules: the page still has a main
-            # record (never an empty main record where the page has text), holding the extracted text.
+        if not records and len(page.text.split()) >= default_page_types().near_empty_words:
+            # Every line of the page's text was judged junk by the line rules: a page with text still has a
+            # main record holding it (losing content is worse than keeping junk); a few words of furniture
+            # ("Advertisement", "Comments") make none.
             records = [Record(doc_id, 0, "main", None, None, page.title, page.text, page_url)]
         if records and records[0].kind == "main":
             main = records[0]

@@ -111,6 +111,13 @@ def test_page_without_any_text_keeps_no_main_record() -> None:
     assert cleaner.clean(html="<html><body><div><img src='a.png'></div></body></html>") == []
 
 
+def test_page_of_a_few_junk_words_keeps_no_main_record_but_a_page_of_text_keeps_one() -> None:
+    assert cleaner.clean(html="<html><body><p>Advertisement</p><p>Comments</p></body></html>") == []
+    lines = ["Advertisement"] * 12
+    records = cleaner.clean(html="<html><body>" + "".join(f"<p>{line}</p>" for line in lines) + "</body></html>")
+    assert [(r.kind, r.text.split("\n")) for r in records] == [("main", lines)]
+
+
 def test_schema_types_are_read_from_itemtype_and_json_ld() -> None:
     from lxml import html as lxml_html
 
