@@ -1,7 +1,8 @@
 """The ``cleaner`` command line.
 
 Exit codes: 0 done; 1 the run finished but some shards failed (run again to redo them) or rule
-examples failed; 2 bad usage, bad rules or inputs that name nothing; 130 interrupted (resumable).
+examples failed; 2 bad usage, bad rules or inputs that name nothing; 130 interrupted (resumable); 141 the
+reader of standard output closed it (`| head`).
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cleaner.core.errors import CleanerError
 from cleaner.io.readers import FORMATS, ReadOptions
@@ -25,6 +28,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: The run finished and wrote everything readable, but inputs held damaged bytes it had to skip (counted in
 #: the manifest's "damaged", each range a reject row): not a failure to redo, but not everything either.
 EXIT_DATA_LOST = 3
+#: The reader of standard output closed it (`| head`): 128 + SIGPIPE, as a shell reports a process it stopped.
+EXIT_BROKEN_PIPE = 141
 MIB = 1024 * 1024
 
 
@@ -91,16 +96,36 @@ def _location(value: str) -> Path | str:
 def _number(least: float, most: float = math.inf):  # type: ignore[no-untyped-def]
     """An argparse type: a finite number between ``least`` and ``most``; nan, inf and numbers outside are usage
     errors."""
+    bound = f"a finite number, at least {least:g}" if most == math.inf else f"between {least:g} and {most:g}"
+    expected = bound if most == math.inf else f"a number {bound}"
+
     def parse(value: str) -> float:
         try:
             number = float(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {value!r}") from None
         if not math.isfinite(number) or not least <= number <= most:
-            bound = f"a finite number, at least {least:g}" if most == math.inf else f"between {least:g} and {most:g}"
             raise argparse.ArgumentTypeError(f"must be {bound}, got {value!r}")
         return number
 
+    parse.expected = expected  # type: ignore[attr-defined]  # what a settings file's error names
+    return parse
+
+
+def _count(least: int):  # type: ignore[no-untyped-def]
+    """An argparse type: a whole number, at least ``least`` (worker counts)."""
+    expected = f"a whole number, at least {least}"
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {value!r}") from None
+        if number < least:
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {value!r}")
+        return number
+
+    parse.expected = expected  # type: ignore[attr-defined]
     return parse
 
 
@@ -143,7 +168,7 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     _rule_options(clean)
     _read_options(clean)
     run = clean.add_argument_group("execution")
-    run.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    run.add_argument("--workers", type=_count(1), default=os.cpu_count() or 1,
                      help="worker processes (default: all cores); output is the same for any number")
     run.add_argument("--executor", choices=("local", "ray"), default="local",
                      help="'ray' runs shards on a Ray cluster (pip install 'cleaner[ray]')")
@@ -193,7 +218,7 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     suggest.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or glob patterns")
     _learn_options(suggest)
     suggest.add_argument("--out", type=Path, help="write the rule file here (default: print it)")
-    suggest.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    suggest.add_argument("--workers", type=_count(1), default=os.cpu_count() or 1,
                          help="processes cleaning the input (default: all cores); the result is the same for any")
     _rule_options(suggest)
     _read_options(suggest)
@@ -290,7 +315,59 @@ def _start_logging(verbosity: int, log_file: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    # A closed standard stream (`cleaner ... >&-`) is None in Python: writes to it would raise AttributeError.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as sys's
+    # Called as the program (no argv): a Ctrl-C after the command returned, while the interpreter shuts down,
+    # ends it at once too; called from Python, the caller's handler comes back.
+    previous = _arm_interrupts()
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # before or after the command ran (imports, rule loading)
+        print("cleaner: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output went away (`| head -1`): stop, quietly
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, _stop_now if argv is None else previous)
+
+
+def _arm_interrupts() -> Any:
+    """The first Ctrl-C stops the run cleanly (KeyboardInterrupt: unfinished shards are discarded, the manifest
+    written); a second one, while that runs, ends the process at once, without a traceback. Every finished
+    shard is already committed by its marker, so nothing is lost. Returns the handler to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def first(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, _stop_now)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, first)
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a third Ctrl-C must not interrupt this one's message
+    try:
+        os.write(2, b"cleaner: interrupted again; stopping now (run the same command to resume)\n")
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+def _silence_stdout() -> None:
+    """Points standard output at /dev/null: the interpreter flushes it on exit, and a flush into a closed pipe
+    would print an error of its own."""
+    import contextlib
+
+    # Not a real file (a test's capture): nothing to flush.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _main(argv: list[str]) -> int:
     try:
         parser = _configured_parser(argv)
     except CleanerError as exc:
@@ -383,6 +460,8 @@ def _clean(args: argparse.Namespace) -> int:
         raise CleanerError("--removals needs an output folder; with --out -, 'cleaner explain FILE' shows removals")
     if not streaming and not remote and args.out.exists() and not args.out.is_dir():
         raise CleanerError(f"--out {args.out} is a file; give a folder (it is created if missing)")
+    if streaming and getattr(sys.stdout, "name", None) == os.devnull:  # closed, and replaced by main()
+        raise CleanerError("--out - writes the records to standard output, which is closed")
     if streaming and (args.learn or args.dedup):
         raise CleanerError("--learn and --dedup need an output folder, not --out -")
     _check_user_examples(_load(args), strict=args.strict)  # fail on bad rules before any work starts
