@@ -95,7 +95,9 @@ def _expected(action: argparse.Action) -> str:
     described = getattr(kind, "expected", None)  # the CLI's own number types say it themselves
     if described:
         return str(described)
-    return {int: "a whole number", float: "a number"}.get(kind, "a single value (text)")  # type: ignore[arg-type]
+    if kind is int:
+        return "a whole number"
+    return "a number" if kind is float else "a single value (text)"
 
 
 def _converted(action: argparse.Action, text: str, where: str) -> Any:

@@ -298,6 +298,7 @@ def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, 
     """Run (or resume) the job; returns what was done. ``on_start(shards, to_do, bytes_to_do)`` and
     ``on_shard`` report progress."""
     started = time.perf_counter()
+    settings = settings.with_rules_read()  # once per run: what every shard compiles and every part names
     target = target_for(settings.out)
     files = expand_inputs(inputs, exclude=settings.out)
     with target.exclusive():

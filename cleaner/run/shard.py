@@ -11,7 +11,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -20,7 +20,7 @@ from cleaner._version import __version__
 from cleaner.core.engine import Options
 from cleaner.io.html import HtmlOptions
 from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
-from cleaner.io.rulefiles import builtin_rules_dir, rule_paths
+from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot, snapshot_rules
 from cleaner.io.writers import (
     RECORD_SCHEMA,
     REJECT_SCHEMA,
@@ -61,15 +61,22 @@ class JobSettings:
     time_budget: float | None = 60.0
     #: Rows per Parquet row group.
     row_group_rows: int = ROW_GROUP_ROWS
+    #: The rule files' bytes as read once at the start of the run (:meth:`with_rules_read`): every worker
+    #: compiles these, and the fingerprint names these, whatever happens to the files meanwhile. Empty: the
+    #: files are read where they are needed.
+    rules: RuleSnapshot = ()
+
+    def with_rules_read(self) -> JobSettings:
+        """These settings with the rule files read, once, into :attr:`rules` (unchanged if already read)."""
+        if self.rules:
+            return self
+        return replace(self, rules=snapshot_rules(self.rule_paths, builtin=self.builtin_rules))
 
     def fingerprint(self) -> str:
         """Changes when anything that shapes the output changes: the rule files' bytes, the options."""
         digest = hashlib.sha1()
-        paths = rule_paths(builtin_rules_dir()) if self.builtin_rules else []
-        for target in self.rule_paths:
-            paths += rule_paths(target)
-        for path in paths:
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        for path, data in self.with_rules_read().rules:
+            digest.update(path.encode() + b"\0" + data + b"\0")
         options = {"disable": sorted(self.disable), "read": asdict(self.read), "html": asdict(self.html),
                    "removals": self.write_removals, "drop_comments": self.drop_comments,
                    "time_budget": self.time_budget}
@@ -78,16 +85,15 @@ class JobSettings:
 
 
 def cleaner_for(settings: JobSettings) -> Cleaner:
-    return _compiled(settings.rule_paths, settings.builtin_rules, settings.disable, settings.html,
+    return _compiled(settings.with_rules_read().rules, settings.disable, settings.html,
                      Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget))
 
 
 @lru_cache(maxsize=4)
-def _compiled(rule_paths: tuple[str, ...], builtin: bool, disable: tuple[str, ...], html: HtmlOptions,
-              options: Options) -> Cleaner:
+def _compiled(rules: RuleSnapshot, disable: tuple[str, ...], html: HtmlOptions, options: Options) -> Cleaner:
     # One compiled Cleaner per worker process and rule settings, reused for every shard it runs (whatever
     # its output folder): compiling the rules takes about a second.
-    return Cleaner(rule_paths, builtin=builtin, disable=disable, html_options=html, options=options)
+    return Cleaner(rules_from_snapshot(rules, disable), html_options=html, options=options)
 
 
 @lru_cache(maxsize=4)

@@ -68,7 +68,7 @@ def stream_clean(inputs: Sequence[str], settings: JobSettings, out: TextIO, erro
                  stdin: IO[bytes] | None = None) -> StreamResult:
     """Cleans the inputs (files, folders, patterns, or ``-`` for ``stdin``) in order, writing records to
     ``out`` as JSON lines and rejects to ``errors``."""
-    cleaner = cleaner_for(settings)
+    cleaner = cleaner_for(settings.with_rules_read())
     result = StreamResult()
     records, rejects = JsonLines(out), RejectLines(errors)
     for spec in inputs:
