@@ -20,9 +20,9 @@ from cleaner.core.errors import DocumentTooSlow, RuleError
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
-from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
+from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_from, captures_of, parse_items
 from cleaner.core.structure import Detectors, Found, LanguageTools
-from cleaner.core.text import host_of, line_key, normalize_line
+from cleaner.core.text import View, host_of, line_key, matching_view, normalize_line
 
 #: Characters that print nothing: zero-width spaces and joiners, word joiner, byte-order mark, and the
 #: direction marks, embeddings and isolates. At a line's edge they are padding, like whitespace.
@@ -291,6 +291,8 @@ class _Pass:
         self.fallbacks: dict[int, LineRule] = {}
         #: Header lines, with each layout whose header the line matched and what the header captured.
         self.headers: dict[int, list[tuple[Layout, dict[str, str]]]] = {}
+        #: While a line's view is classified: the view and the line's own normalised text.
+        self._view: tuple[View, str] | None = None
 
     def run(self) -> Cleaned:
         engine = self.engine
@@ -309,8 +311,18 @@ class _Pass:
                 if line[0] < "\x80":  # the stripped line starts as its normalised form does
                     plan = engine._narrow(plan, line[0])
                 if len(line) > plan.longest and len(line) > exact_longest:
-                    continue  # no probe is tried on a line this long, and no exact line is this long
-                block = self._classify(index, line, plan)
+                    block = None  # no probe is tried on a line this long, and no exact line is this long
+                else:
+                    block = self._classify(index, line, plan)
+                if block is None and not line.isascii() and self.state[index] == _CONTENT \
+                        and index not in self.headers:
+                    # Nothing matched the line as it is: match its view (invisible characters removed,
+                    # compatibility forms and look-alike letters folded), if it has one. ASCII lines, most
+                    # lines, have none and cost nothing more.
+                    normal = self.normals[index]
+                    view = matching_view(normal if normal is not None else " ".join(line.split()))
+                    if view is not None and view.text:
+                        block = self._probe(index, view.text, view, exact_longest)
                 weak = weak or self.state[index] == _WEAK
                 if block is not None:
                     blocks.append((index, block))
@@ -356,13 +368,34 @@ class _Pass:
 
     # --- classification ------------------------------------------------------------------------
 
-    def _classify(self, index: int, line: str, plan: _Plan) -> BlockRule | None:
+    def _probe(self, index: int, line: str, view: View | None, exact_longest: int) -> BlockRule | None:
+        """Classifies the line (or, with ``view``, its view, which ``line`` then is) by the rules its first
+        words and first character allow."""
+        engine = self.engine
+        plan = engine._plan(line)
+        if line[0] < "\x80":  # the stripped line starts as its normalised form does
+            plan = engine._narrow(plan, line[0])
+        if len(line) > plan.longest and len(line) > exact_longest:
+            return None  # no probe is tried on a line this long, and no exact line is this long
+        return self._classify(index, line, plan, view)
+
+    def _classify(self, index: int, line: str, plan: _Plan, view: View | None = None) -> BlockRule | None:
         """Marks a junk line and notes the layouts whose header it is; returns a block rule it starts.
 
         Of the line rules that match, one that explains the line on its own (strong) wins over one that
         counts only in runs (min_run), which wins over a weak one; exact lines and patterns alike.
+        With ``view``, ``line`` is the view's text: rules match it, and what they capture is taken from the
+        line's own characters.
         """
-        normal = self.normals[index] = " ".join(line.split())
+        if view is None:
+            normal = self.normals[index] = " ".join(line.split())
+            self._view = None
+        else:
+            normal = view.text
+            original = self.normals[index]
+            if original is None:
+                original = self.normals[index] = " ".join(self.lines[index].split())
+            self._view = (view, original)
         host = self.host
         size = len(line)
         lower: str | None = None
@@ -380,7 +413,8 @@ class _Pass:
             if match is not None:
                 # Every layout whose header this is gets a try later; line rules still classify the line,
                 # for when no layout finds items under it.
-                self.headers.setdefault(index, []).append((rule, captures_of(match)))  # type: ignore[arg-type]
+                captured = captures_of(match) if self._view is None else captures_from(self._groups(match))
+                self.headers.setdefault(index, []).append((rule, captured))  # type: ignore[arg-type]
         weak: tuple[LineRule, regex.Match[str] | None] | None = None
         in_runs: tuple[LineRule, regex.Match[str] | None] | None = None
         if size <= self.engine._exact_longest:
@@ -429,11 +463,20 @@ class _Pass:
             self.runs.setdefault(rule.id, (rule, []))[1].append(index)
             if fallback is not None:
                 self.fallbacks[index] = fallback
-        found = {name: value for name, value in match.groupdict().items() if value} if match is not None else {}
+        groups = {} if match is None else match.groupdict() if self._view is None else self._groups(match)
+        found = {name: value for name, value in groups.items() if value}
         if found:
             # Kept until the line is known to stay junk by this rule: a weak line settled back to content,
             # or a line that moved into a record, says nothing about the main article.
             self.line_metadata[index] = (rule.id, found)
+
+    def _groups(self, match: regex.Match[str]) -> dict[str, str | None]:
+        """What a match's named groups captured, in the line's own characters when it matched a view."""
+        if self._view is None:
+            return match.groupdict()
+        view, original = self._view
+        return {name: None if match.start(name) < 0 else view.original(original, *match.span(name))
+                for name in match.groupdict()}
 
     def _exact_rule(self, normal: str) -> LineRule | None:
         rule = self.engine._exact.get(normal.casefold())
@@ -460,12 +503,18 @@ class _Pass:
         last_allowed = min(len(self.lines), first + rule.max_lines)
         for index in range(first + 1, last_allowed):
             line = self.lines[index]
-            if line and len(line) <= DEFAULT_MAX_CHARS and \
-                    self.fullmatch(rule.end, " ".join(line.split()), index, rule.id):
+            if line and len(line) <= DEFAULT_MAX_CHARS and self._ends(rule, index, " ".join(line.split())):
                 for covered in range(first, index + 1):
                     if self.lines[covered]:
                         self._mark(covered, rule, _REGION)
                 return
+
+    def _ends(self, rule: BlockRule, index: int, normal: str) -> bool:
+        """Whether the line ends the block: as it is, or as its view (see :func:`matching_view`)."""
+        if self.fullmatch(rule.end, normal, index, rule.id):
+            return True
+        view = None if normal.isascii() else matching_view(normal)
+        return view is not None and self.fullmatch(rule.end, view.text, index, rule.id) is not None
 
     def _normal_lines(self) -> Sequence[str]:
         """The lines normalised, for the segmenter: each on first use (a block's lines, not the article's)."""
