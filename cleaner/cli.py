@@ -178,14 +178,19 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
                      help="text per Parquet part file before rolling over, in MiB (default: 32)")
     run.add_argument("--row-group-rows", type=_at_least(1), default=65_536, metavar="N",
                      help="rows per Parquet row group (default: 65536)")
-    run.add_argument("--time-budget", type=_at_least(0.001), default=60.0, metavar="SECONDS",
-                     help="seconds one document may take to clean; a slower one is rejected (default: 60)")
+    run.add_argument("--time-budget", type=_at_least(0.001), default=2.0, metavar="SECONDS",
+                     help="seconds a document of up to 4 MiB may take, every stage counted (decoding, HTML "
+                          "extraction, rules); a larger one gets as much per 4 MiB. A slower one is rejected "
+                          "whole, with the stage it was in (default: 2)")
     run.add_argument("--removals", action="store_true",
                      help="also write every removed span with its rule id to OUT/removals/")
     run.add_argument("--overwrite", action="store_true", help="discard an earlier run in OUT instead of resuming")
     run.add_argument("--max-reject-rate", type=_share, default=0.5, metavar="SHARE",
                      help="fail the run (exit 1) when more than this share of the documents read is rejected, "
                           "e.g. a wrong --format (0..1, default: 0.5; 1 never fails)")
+    run.add_argument("--max-empty-rate", type=_share, default=0.5, metavar="SHARE",
+                     help="fail the run (exit 1) when more than this share of the documents read is left with "
+                          "nothing to keep, e.g. a rule that matches every line (0..1, default: 0.5; 1 never fails)")
     run.add_argument("--quiet", "-q", action="store_true", help="print only failures")
     run.add_argument("--strict", action="store_true",
                      help="refuse to run when an example of a --rules file fails (default: warn and run)")
@@ -487,6 +492,7 @@ def _clean(args: argparse.Namespace) -> int:
     progress = Progress(quiet=args.quiet)
     result = run_batch(args.inputs, settings, executor, shard_bytes=max(1, int(args.shard_mb * MIB)),
                        overwrite=args.overwrite, max_reject_rate=args.max_reject_rate,
+                       max_empty_rate=args.max_empty_rate,
                        on_start=progress.start, on_shard=progress.shard_done, on_progress=progress.tick)
     progress.finish(result)
     if result.interrupted:
@@ -503,7 +509,7 @@ def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
 
     result = stream_clean(args.inputs, settings, sys.stdout, sys.stderr, stdin=sys.stdin.buffer)
     total = result.total()
-    problems = run_problems(total, args.max_reject_rate)
+    problems = run_problems(total, args.max_reject_rate, args.max_empty_rate, result.report.hits)
     for problem in problems:
         print(f"cleaner: error: {problem}", file=sys.stderr)
     if not args.quiet or problems:
@@ -528,7 +534,7 @@ def _dedup(out: Path | str, threshold: float, drop: bool) -> int:
 def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = None) -> str:
     """The learned rule file's text for the inputs, with the active rules and read options of ``args``."""
     from cleaner.core.corpus import Thresholds
-    from cleaner.run.shard import JobSettings, cleaner_for
+    from cleaner.run.shard import DEFAULT_TIME_BUDGET, JobSettings, cleaner_for
     from cleaner.run.suggest import exact_keys, file_source, learn, suggest_rule_file
 
     if args.min_docs < 1:  # --min-share is checked by its argparse type
@@ -539,7 +545,7 @@ def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = 
     settings = JobSettings(out="", rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=_html_settings(args),
-                           time_budget=getattr(args, "time_budget", 60.0))
+                           time_budget=getattr(args, "time_budget", DEFAULT_TIME_BUDGET))
     learned = learn(file_source(inputs, settings, workers=args.workers, exclude=exclude),
                     thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner_for(settings)),
                     per_host=args.per_host)

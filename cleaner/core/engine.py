@@ -16,7 +16,7 @@ from types import MappingProxyType
 import regex
 
 from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
-from cleaner.core.errors import DocumentTooSlow, RuleError
+from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
@@ -42,7 +42,8 @@ class Options:
     title_from_first_line: bool = True
     #: A first line longer than this, or ending like a sentence, is body text, not a title.
     max_title_chars: int = 250
-    #: Seconds one pattern may spend on one line; past it the line is kept and a notice is raised.
+    #: Seconds one pattern may spend on one line; past it :class:`RuleTooSlow` is raised (the batch job
+    #: rejects the document, naming the rule).
     match_timeout: float = 0.05
     #: Reader comments found by a comments layout are removed instead of becoming ``comments`` records.
     drop_comments: bool = False
@@ -487,11 +488,12 @@ class _Pass:
         """The pattern's whole-line match, time-bounded for patterns that could backtrack badly."""
         if not self.engine._timed.get(pattern, True):
             return pattern.fullmatch(line)
+        limit = self.engine.options.match_timeout
         try:
-            return pattern.fullmatch(line, timeout=self.engine.options.match_timeout)
+            return pattern.fullmatch(line, timeout=limit)
         except TimeoutError:
-            self.notices.append(Notice(index + 1, rule_id, "pattern timed out; line kept"))
-            return None
+            # Never half-cleaned: keeping the line would make the records depend on the machine's load.
+            raise RuleTooSlow(rule_id or "?", index + 1, limit) from None
 
     def _mark(self, index: int, rule: LineRule | BlockRule | Layout, state: int) -> None:
         self.state[index] = state

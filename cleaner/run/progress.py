@@ -96,6 +96,11 @@ class Progress:
             self._line(f"cleaner: warning: {total.damaged_ranges:,} damaged input ranges ({total.damaged_bytes:,} "
                        f"bytes) could not be read and were skipped; each is a reject in {result.out}/rejects "
                        "(exit code 3)")
+        slow = result.totals.over_budget
+        if slow:
+            # Named, with what they cost: a rule that keeps running past its limit is for its author to fix.
+            self._line(f"cleaner: warning: documents rejected for time, by stage and rule: "
+                       f"{', '.join(f'{name} ({count:,})' for name, count in slow.most_common(8))}")
         if self.quiet and result.ok:
             return
         self._line(f"cleaner: {total.read:,} documents read -> {total.records:,} records from "
