@@ -215,6 +215,18 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     for name, text in (("list", "id, kind, purpose and file of every rule"),
                        ("test", "run every rule's junk and keep examples")):
         _rule_options(rules_commands.add_parser(name, help=text))
+    check = rules_commands.add_parser(
+        "check", help="find rules that would empty documents or slow a run, before a run",
+        description="Measures every line rule a --rules file adds (every active rule with --all) on a sample: "
+                    "the documents of INPUT (the first --sample of them), else a built-in sample of varied "
+                    "lines, plus lines built to make patterns backtrack. Flags over-broad rules (matching most "
+                    "lines of most documents) and slow ones, with the cost measured. Exit 1 when one is found.")
+    check.add_argument("inputs", nargs="*", metavar="INPUT", help="files to take sample documents from")
+    check.add_argument("--all", action="store_true", help="check the built-in rules too")
+    check.add_argument("--sample", type=_count(1), default=200, metavar="N",
+                       help="documents to take from the inputs (default: 200)")
+    _rule_options(check)
+    _read_options(check)
     suggest = rules_commands.add_parser(
         "suggest", help="learn rules from a dump: lines recurring across many documents that no rule removes",
         description="Reads the inputs as 'clean' does, cleans them with the active rules and writes rule-file "
@@ -387,6 +399,8 @@ def _main(argv: list[str]) -> int:
             return _explain(args, sys.stdout)
         if args.command == "rules" and args.rules_command == "suggest":
             return _suggest(args, sys.stdout)
+        if args.command == "rules" and args.rules_command == "check":
+            return _check_rules(args, sys.stdout)
         if args.command in ("rules", "rule"):
             return _rules(args, sys.stdout)
         if args.command == "show":
@@ -419,13 +433,52 @@ def _check_user_examples(ruleset, *, strict: bool) -> None:  # type: ignore[no-u
         return
     ids = {rule.id for rule_file in added for rule in rule_file.rules}
     failures = [str(failure) for failure in check_examples(RuleSet(added, ruleset.disabled & ids))]
+    from cleaner.run.rulecheck import check_rules
+
+    # A rule that matches most lines of ordinary text (.+) would empty every document: said before the run.
+    failures[:0] = [str(f) for f in check_rules(ruleset, only=ids, speed=False).findings]
     if not failures:
         return
     shown = "\n  ".join(failures[:10]) + (f"\n  ... and {len(failures) - 10} more" if len(failures) > 10 else "")
     if strict:
-        raise CleanerError(f"{len(failures)} rule example(s) fail (--strict):\n  {shown}")
-    print(f"cleaner: warning: {len(failures)} rule example(s) fail; the rules are used anyway "
+        raise CleanerError(f"{len(failures)} rule example(s) or check(s) fail (--strict):\n  {shown}")
+    print(f"cleaner: warning: {len(failures)} rule example(s) or check(s) fail; the rules are used anyway "
           f"('cleaner rules test' shows them, --strict refuses):\n  {shown}", file=sys.stderr)
+
+
+def _added_rule_ids(ruleset) -> set[str]:  # type: ignore[no-untyped-def]
+    """The ids of the rules that files outside the built-in ones define."""
+    from cleaner.io.rulefiles import builtin_rules_dir
+
+    builtin = builtin_rules_dir().resolve()
+    return {rule.id for rule_file in ruleset.files if builtin not in Path(rule_file.source).resolve().parents
+            for rule in rule_file.rules}
+
+
+def _check_rules(args: argparse.Namespace, out: TextIO) -> int:
+    from itertools import islice
+
+    from cleaner.io.readers import Document, Piece, read_piece
+    from cleaner.run.plan import expand_inputs
+    from cleaner.run.rulecheck import BUILTIN_SAMPLE, check_rules
+
+    ruleset = _load(args)
+    documents: list[str] = []
+    if args.inputs:
+        items = (item for path in expand_inputs(args.inputs)
+                 for item in read_piece(Piece(path), _read_settings(args)) if isinstance(item, Document))
+        # HTML pages are sampled by their text as the engine would see it only after extraction; their raw
+        # markup is no sample of lines, so only text documents are taken.
+        documents = [item.text for item in islice((i for i in items if i.text), args.sample) if item.text]
+        if not documents:
+            raise CleanerError("the inputs hold no text documents to sample; name JSON lines, text or Parquet")
+    result = check_rules(ruleset, documents or BUILTIN_SAMPLE, only=None if args.all else _added_rule_ids(ruleset))
+    for finding in result.findings:
+        out.write(f"FLAG {finding}\n")
+    out.write(f"{result.rules} line rule(s) checked on {result.documents} documents ({result.lines:,} lines"
+              f"{', built-in sample' if not documents else ''}): "
+              f"{'nothing flagged' if not result.findings else f'{len(result.findings)} flagged'}\n")
+    return EXIT_OK if not result.findings else EXIT_FAILED
 
 
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
