@@ -347,6 +347,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output went away (`| head -1`): stop, quietly
         _silence_stdout()
         return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a stream that cannot be written (closed under us): said, not a traceback
+        print(f"cleaner: error: {exc.strerror or exc}", file=sys.stderr)
+        _silence_stdout()
+        return EXIT_FAILED
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, _stop_now if argv is None else previous)
