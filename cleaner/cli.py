@@ -436,17 +436,22 @@ def _check_user_examples(ruleset, *, strict: bool) -> None:  # type: ignore[no-u
     if not added:
         return
     ids = {rule.id for rule_file in added for rule in rule_file.rules}
-    failures = [str(failure) for failure in check_examples(RuleSet(added, ruleset.disabled & ids))]
     from cleaner.run.rulecheck import check_rules
 
     # A rule that matches most lines of ordinary text (.+) would empty every document: said before the run.
-    failures[:0] = [str(f) for f in check_rules(ruleset, only=ids, speed=False).findings]
+    broad = [str(f) for f in check_rules(ruleset, only=ids, speed=False).findings]
+    if broad:
+        if strict:
+            raise CleanerError("over-broad rule(s) (--strict):\n  " + "\n  ".join(broad))
+        print("cleaner: warning: over-broad rule(s), used anyway ('cleaner rules check' measures them, --strict "
+              "refuses):\n  " + "\n  ".join(broad), file=sys.stderr)
+    failures = [str(failure) for failure in check_examples(RuleSet(added, ruleset.disabled & ids))]
     if not failures:
         return
     shown = "\n  ".join(failures[:10]) + (f"\n  ... and {len(failures) - 10} more" if len(failures) > 10 else "")
     if strict:
-        raise CleanerError(f"{len(failures)} rule example(s) or check(s) fail (--strict):\n  {shown}")
-    print(f"cleaner: warning: {len(failures)} rule example(s) or check(s) fail; the rules are used anyway "
+        raise CleanerError(f"{len(failures)} rule example(s) fail (--strict):\n  {shown}")
+    print(f"cleaner: warning: {len(failures)} rule example(s) fail; the rules are used anyway "
           f"('cleaner rules test' shows them, --strict refuses):\n  {shown}", file=sys.stderr)
 
 

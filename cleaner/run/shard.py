@@ -156,7 +156,7 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
     """Cleans what a reader yields for one input, counting every item under ``path`` in ``report``."""
     counts = report.files.setdefault(path, FileCounts())
     position = start
-    clock = time.perf_counter
+    clock = budget_clock
     while True:
         decoding = clock()
         try:
@@ -273,13 +273,20 @@ def _stage_of(frame: Any) -> tuple[str, str | None]:
     return stage or "rules", rule_id
 
 
+#: What a budget counts: the CPU time of the thread cleaning (decoding, extraction and rules all run in it),
+#: not the wall clock, so that other processes competing for the cores do not push a document over.
+budget_clock = time.thread_time
+
+
 class DocumentBudget:
     """The time budget of the document being cleaned, for one shard.
 
-    Where it can (the main thread of a POSIX process: a worker process, or the command itself) a timer
-    stops a document as soon as it runs past its budget, whatever stage it is in: one interval timer for the
-    whole shard, whose handler raises only while a document is being cleaned and past its deadline (arming
-    a timer per document would cost two system calls a document). The time is also checked when a document
+    Time is the CPU time of the cleaning thread (:data:`budget_clock`): a busy machine slows a document
+    down, but does not make it spend more CPU, so it does not push it over. Where it can (the main thread
+    of a POSIX process: a worker process, or the command itself) a CPU-time timer (SIGPROF) stops a
+    document as soon as it runs past its budget, whatever stage it is in: one interval timer for the whole
+    shard, whose handler raises only while a document is being cleaned and past its deadline (arming a
+    timer per document would cost two system calls a document). The time is also checked when a document
     is done (it may end between two ticks; in a thread no timer runs). Either way a document over budget is
     rejected whole, never half-cleaned.
     """
@@ -298,18 +305,18 @@ class DocumentBudget:
         if self.seconds is not None and hasattr(signal, "setitimer") \
                 and threading.current_thread() is threading.main_thread():
             try:
-                self.previous = signal.signal(signal.SIGALRM, self._expired)
+                self.previous = signal.signal(signal.SIGPROF, self._expired)
             except ValueError:  # not the main interpreter
                 return self
-            signal.siginterrupt(signal.SIGALRM, False)  # system calls the tick lands in are restarted
-            signal.setitimer(signal.ITIMER_REAL, self.TICK, self.TICK)
+            signal.siginterrupt(signal.SIGPROF, False)  # system calls the tick lands in are restarted
+            signal.setitimer(signal.ITIMER_PROF, self.TICK, self.TICK)
             self.timer = True
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self.timer:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous if self.previous is not None else signal.SIG_DFL)
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.previous if self.previous is not None else signal.SIG_DFL)
             self.timer = False
 
     def start(self, size: int, spent: float) -> None:
@@ -317,7 +324,7 @@ class DocumentBudget:
         if self.seconds is None:
             return
         self.allowed = self.seconds * max(1.0, size / BUDGET_UNIT)
-        self.started = time.perf_counter() - spent
+        self.started = budget_clock() - spent
         if spent > self.allowed:
             raise _over_budget(self.allowed, "decoding", None)
         self.deadline = self.started + self.allowed
@@ -326,10 +333,10 @@ class DocumentBudget:
         if self.seconds is None:
             return
         self.deadline = math.inf
-        if time.perf_counter() - self.started > self.allowed:  # it ended between two ticks, or no timer runs
+        if budget_clock() - self.started > self.allowed:  # it ended between two ticks, or no timer runs
             raise _over_budget(self.allowed, "cleaning (measured when it ended)", None)
 
     def _expired(self, signum: int, frame: Any) -> None:
-        if time.perf_counter() > self.deadline:
+        if budget_clock() > self.deadline:
             self.deadline = math.inf  # once per document
             raise _over_budget(self.allowed, *_stage_of(frame))
