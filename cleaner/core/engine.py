@@ -312,7 +312,9 @@ class _Pass:
                 if line[0] < "\x80":  # the stripped line starts as its normalised form does
                     plan = engine._narrow(plan, line[0])
                 if len(line) > plan.longest and len(line) > exact_longest:
-                    block = None  # no probe is tried on a line this long, and no exact line is this long
+                    if line.isascii():
+                        continue  # no probe is tried on a line this long, and no exact line is this long
+                    block = None  # (its view may be shorter)
                 else:
                     block = self._classify(index, line, plan)
                 if block is None and not line.isascii() and self.state[index] == _CONTENT \
@@ -323,7 +325,9 @@ class _Pass:
                     normal = self.normals[index]
                     view = matching_view(normal if normal is not None else " ".join(line.split()))
                     if view is not None and view.text:
+                        self._view = (view, self.normals[index] or " ".join(line.split()))
                         block = self._probe(index, view.text, view, exact_longest)
+                        self._view = None
                 weak = weak or self.state[index] == _WEAK
                 if block is not None:
                     blocks.append((index, block))
@@ -390,13 +394,8 @@ class _Pass:
         """
         if view is None:
             normal = self.normals[index] = " ".join(line.split())
-            self._view = None
         else:
             normal = view.text
-            original = self.normals[index]
-            if original is None:
-                original = self.normals[index] = " ".join(self.lines[index].split())
-            self._view = (view, original)
         host = self.host
         size = len(line)
         lower: str | None = None
@@ -505,17 +504,17 @@ class _Pass:
         last_allowed = min(len(self.lines), first + rule.max_lines)
         for index in range(first + 1, last_allowed):
             line = self.lines[index]
-            if line and len(line) <= DEFAULT_MAX_CHARS and self._ends(rule, index, " ".join(line.split())):
+            if line and len(line) <= DEFAULT_MAX_CHARS and (
+                    self.fullmatch(rule.end, " ".join(line.split()), index, rule.id)
+                    or (not line.isascii() and self._view_ends(rule, index, " ".join(line.split())))):
                 for covered in range(first, index + 1):
                     if self.lines[covered]:
                         self._mark(covered, rule, _REGION)
                 return
 
-    def _ends(self, rule: BlockRule, index: int, normal: str) -> bool:
-        """Whether the line ends the block: as it is, or as its view (see :func:`matching_view`)."""
-        if self.fullmatch(rule.end, normal, index, rule.id):
-            return True
-        view = None if normal.isascii() else matching_view(normal)
+    def _view_ends(self, rule: BlockRule, index: int, normal: str) -> bool:
+        """Whether the line's view (see :func:`matching_view`) ends the block."""
+        view = matching_view(normal)
         return view is not None and self.fullmatch(rule.end, view.text, index, rule.id) is not None
 
     def _normal_lines(self) -> Sequence[str]:
