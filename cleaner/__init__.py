@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from cleaner._api import Cleaner, clean
     from cleaner.core.engine import Options
-    from cleaner.core.errors import CleanerError, DocumentTooSlow, PageTooLarge, RuleError
+    from cleaner.core.errors import CleanerError, DocumentTooSlow, PageTooLarge, RuleError, RuleTooSlow
     from cleaner.core.records import Cleaned, Notice, Record, Removal
     from cleaner.core.rules import RuleSet
     from cleaner.io.html import HtmlOptions
@@ -36,7 +36,7 @@ _HOMES = {
     "Cleaner": "cleaner._api", "clean": "cleaner._api",
     "Options": "cleaner.core.engine",
     "CleanerError": "cleaner.core.errors", "DocumentTooSlow": "cleaner.core.errors",
-    "PageTooLarge": "cleaner.core.errors", "RuleError": "cleaner.core.errors",
+    "PageTooLarge": "cleaner.core.errors", "RuleError": "cleaner.core.errors", "RuleTooSlow": "cleaner.core.errors",
     "Cleaned": "cleaner.core.records", "Notice": "cleaner.core.records", "Record": "cleaner.core.records",
     "Removal": "cleaner.core.records",
     "RuleSet": "cleaner.core.rules",
@@ -59,6 +59,7 @@ __all__ = [
     "Removal",
     "RuleError",
     "RuleSet",
+    "RuleTooSlow",
     "clean",
     "load_rules",
     "read_output",

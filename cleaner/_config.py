@@ -47,9 +47,12 @@ def _read(path: Path, *, explicit_table: bool) -> dict[str, Any]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     if explicit_table:
-        data = data.get("tool", {}).get("cleaner", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path}: tool must be a table ([tool.cleaner] holds the settings), got {tool!r}")
+        data = tool.get("cleaner", {})
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: [tool.cleaner] must be a table")
+        raise ConfigError(f"{path}: [tool.cleaner] must be a table, got {data!r}")
     return data
 
 
@@ -80,15 +83,30 @@ def _value(action: argparse.Action, key: str, value: Any, source: str) -> Any:
             raise ConfigError(f"{where} must be a list of strings, got {value!r}")
         return [_converted(action, item, where) for item in items]
     if isinstance(value, list | dict | bool):
-        raise ConfigError(f"{where} must be a single value, got {value!r}")
+        raise ConfigError(f"{where} must be {_expected(action)}, got {value!r}")
     return _converted(action, str(value), where)
+
+
+def _expected(action: argparse.Action) -> str:
+    """What an option takes, in words: the settings file's errors say which type a key wants."""
+    if action.choices is not None:
+        return f"one of {', '.join(map(str, action.choices))}"
+    kind = action.type
+    described = getattr(kind, "expected", None)  # the CLI's own number types say it themselves
+    if described:
+        return str(described)
+    if kind is int:
+        return "a whole number"
+    return "a number" if kind is float else "a single value (text)"
 
 
 def _converted(action: argparse.Action, text: str, where: str) -> Any:
     try:
         value = action.type(text) if callable(action.type) else text
-    except (argparse.ArgumentTypeError, ValueError, TypeError) as exc:
+    except argparse.ArgumentTypeError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+    except (ValueError, TypeError):
+        raise ConfigError(f"{where} must be {_expected(action)}, got {text!r}") from None
     if action.choices is not None and value not in action.choices:
         raise ConfigError(f"{where} must be one of {', '.join(map(str, action.choices))}, got {value!r}")
     return value

@@ -1,7 +1,8 @@
 """The ``cleaner`` command line.
 
 Exit codes: 0 done; 1 the run finished but some shards failed (run again to redo them) or rule
-examples failed; 2 bad usage, bad rules or inputs that name nothing; 130 interrupted (resumable).
+examples failed; 2 bad usage, bad rules or inputs that name nothing; 130 interrupted (resumable); 141 the
+reader of standard output closed it (`| head`).
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cleaner.core.errors import CleanerError
 from cleaner.io.readers import FORMATS, ReadOptions
@@ -26,6 +29,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: The run finished and wrote everything readable, but inputs held damaged bytes it had to skip (counted in
 #: the manifest's "damaged", each range a reject row): not a failure to redo, but not everything either.
 EXIT_DATA_LOST = 3
+#: The reader of standard output closed it (`| head`): 128 + SIGPIPE, as a shell reports a process it stopped.
+EXIT_BROKEN_PIPE = 141
 MIB = 1024 * 1024
 
 
@@ -134,16 +139,36 @@ def _location(value: str) -> Path | str:
 def _number(least: float, most: float = math.inf):  # type: ignore[no-untyped-def]
     """An argparse type: a finite number between ``least`` and ``most``; nan, inf and numbers outside are usage
     errors."""
+    bound = f"a finite number, at least {least:g}" if most == math.inf else f"between {least:g} and {most:g}"
+    expected = bound if most == math.inf else f"a number {bound}"
+
     def parse(value: str) -> float:
         try:
             number = float(value)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {value!r}") from None
         if not math.isfinite(number) or not least <= number <= most:
-            bound = f"a finite number, at least {least:g}" if most == math.inf else f"between {least:g} and {most:g}"
             raise argparse.ArgumentTypeError(f"must be {bound}, got {value!r}")
         return number
 
+    parse.expected = expected  # type: ignore[attr-defined]  # what a settings file's error names
+    return parse
+
+
+def _count(least: int):  # type: ignore[no-untyped-def]
+    """An argparse type: a whole number, at least ``least`` (worker counts)."""
+    expected = f"a whole number, at least {least}"
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {value!r}") from None
+        if number < least:
+            raise argparse.ArgumentTypeError(f"must be {expected}, got {value!r}")
+        return number
+
+    parse.expected = expected  # type: ignore[attr-defined]
     return parse
 
 
@@ -187,7 +212,7 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     _read_options(clean)
     _site_options(clean)
     run = clean.add_argument_group("execution")
-    run.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    run.add_argument("--workers", type=_count(1), default=os.cpu_count() or 1,
                      help="worker processes (default: all cores); output is the same for any number")
     run.add_argument("--executor", choices=("local", "ray"), default="local",
                      help="'ray' runs shards on a Ray cluster (pip install 'cleaner[ray]')")
@@ -198,14 +223,19 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
                           "(default: 32)")
     run.add_argument("--row-group-rows", type=_at_least(1), default=65_536, metavar="N",
                      help="rows per Parquet row group (default: 65536)")
-    run.add_argument("--time-budget", type=_at_least(0.001), default=60.0, metavar="SECONDS",
-                     help="seconds one document may take to clean; a slower one is rejected (default: 60)")
+    run.add_argument("--time-budget", type=_at_least(0.001), default=2.0, metavar="SECONDS",
+                     help="seconds a document of up to 4 MiB may take, every stage counted (decoding, HTML "
+                          "extraction, rules); a larger one gets as much per 4 MiB. A slower one is rejected "
+                          "whole, with the stage it was in (default: 2)")
     run.add_argument("--removals", action="store_true",
                      help="also write every removed span with its rule id to OUT/removals/")
     run.add_argument("--overwrite", action="store_true", help="discard an earlier run in OUT instead of resuming")
     run.add_argument("--max-reject-rate", type=_share, default=0.5, metavar="SHARE",
                      help="fail the run (exit 1) when more than this share of the documents read is rejected, "
                           "e.g. a wrong --format (0..1, default: 0.5; 1 never fails)")
+    run.add_argument("--max-empty-rate", type=_share, default=0.5, metavar="SHARE",
+                     help="fail the run (exit 1) when more than this share of the documents read is left with "
+                          "nothing to keep, e.g. a rule that matches every line (0..1, default: 0.5; 1 never fails)")
     run.add_argument("--quiet", "-q", action="store_true", help="print only failures")
     run.add_argument("--strict", action="store_true",
                      help="refuse to run when an example of a --rules file fails (default: warn and run)")
@@ -245,6 +275,18 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     for name, text in (("list", "id, kind, purpose and file of every rule"),
                        ("test", "run every rule's junk and keep examples")):
         _rule_options(rules_commands.add_parser(name, help=text))
+    check = rules_commands.add_parser(
+        "check", help="find rules that would empty documents or slow a run, before a run",
+        description="Measures every line rule a --rules file adds (every active rule with --all) on a sample: "
+                    "the documents of INPUT (the first --sample of them), else a built-in sample of varied "
+                    "lines, plus lines built to make patterns backtrack. Flags over-broad rules (matching most "
+                    "lines of most documents) and slow ones, with the cost measured. Exit 1 when one is found.")
+    check.add_argument("inputs", nargs="*", metavar="INPUT", help="files to take sample documents from")
+    check.add_argument("--all", action="store_true", help="check the built-in rules too")
+    check.add_argument("--sample", type=_count(1), default=200, metavar="N",
+                       help="documents to take from the inputs (default: 200)")
+    _rule_options(check)
+    _read_options(check)
     suggest = rules_commands.add_parser(
         "suggest", help="learn rules from a dump: lines recurring across many documents that no rule removes",
         description="Reads the inputs as 'clean' does, cleans them with the active rules and writes rule-file "
@@ -253,7 +295,7 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     suggest.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (recursive) or glob patterns")
     _learn_options(suggest)
     suggest.add_argument("--out", type=Path, help="write the rule file here (default: print it)")
-    suggest.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+    suggest.add_argument("--workers", type=_count(1), default=os.cpu_count() or 1,
                          help="processes cleaning the input (default: all cores); the result is the same for any")
     _rule_options(suggest)
     _read_options(suggest)
@@ -350,7 +392,63 @@ def _start_logging(verbosity: int, log_file: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    # A closed standard stream (`cleaner ... >&-`) is None in Python: writes to it would raise AttributeError.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as sys's
+    # Called as the program (no argv): a Ctrl-C after the command returned, while the interpreter shuts down,
+    # ends it at once too; called from Python, the caller's handler comes back.
+    previous = _arm_interrupts()
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:  # before or after the command ran (imports, rule loading)
+        print("cleaner: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader of our output went away (`| head -1`): stop, quietly
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a stream that cannot be written (closed under us): said, not a traceback
+        print(f"cleaner: error: {exc.strerror or exc}", file=sys.stderr)
+        _silence_stdout()
+        return EXIT_FAILED
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, _stop_now if argv is None else previous)
+
+
+def _arm_interrupts() -> Any:
+    """The first Ctrl-C stops the run cleanly (KeyboardInterrupt: unfinished shards are discarded, the manifest
+    written); a second one, while that runs, ends the process at once, without a traceback. Every finished
+    shard is already committed by its marker, so nothing is lost. Returns the handler to restore."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def first(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, _stop_now)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGINT, first)
+
+
+def _stop_now(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a third Ctrl-C must not interrupt this one's message
+    try:
+        os.write(2, b"cleaner: interrupted again; stopping now (run the same command to resume)\n")
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+def _silence_stdout() -> None:
+    """Points standard output at /dev/null: the interpreter flushes it on exit, and a flush into a closed pipe
+    would print an error of its own."""
+    import contextlib
+
+    # Not a real file (a test's capture): nothing to flush.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _main(argv: list[str]) -> int:
     try:
         parser = _configured_parser(argv)
     except CleanerError as exc:
@@ -368,6 +466,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _explain(args, sys.stdout)
         if args.command == "rules" and args.rules_command == "suggest":
             return _suggest(args, sys.stdout)
+        if args.command == "rules" and args.rules_command == "check":
+            return _check_rules(args, sys.stdout)
         if args.command in ("rules", "rule"):
             return _rules(args, sys.stdout)
         if args.command == "show":
@@ -399,6 +499,15 @@ def _check_user_examples(ruleset, *, strict: bool) -> None:  # type: ignore[no-u
     if not added:
         return
     ids = {rule.id for rule_file in added for rule in rule_file.rules}
+    from cleaner.run.rulecheck import check_rules
+
+    # A rule that matches most lines of ordinary text (.+) would empty every document: said before the run.
+    broad = [str(f) for f in check_rules(ruleset, only=ids, speed=False).findings]
+    if broad:
+        if strict:
+            raise CleanerError("over-broad rule(s) (--strict):\n  " + "\n  ".join(broad))
+        print("cleaner: warning: over-broad rule(s), used anyway ('cleaner rules check' measures them, --strict "
+              "refuses):\n  " + "\n  ".join(broad), file=sys.stderr)
     failures = [str(failure) for failure in check_examples(RuleSet(added, ruleset.disabled & ids))]
     if not failures:
         return
@@ -433,6 +542,41 @@ def _profile_build(args: argparse.Namespace, out: TextIO) -> int:
     lines = sum(len(h.lines) for h in profile.hosts.values())
     out.write(f"{args.out}: {lines} repeated line(s) of {len(profile.hosts)} host(s)\n")
     return EXIT_OK
+
+
+def _added_rule_ids(ruleset) -> set[str]:  # type: ignore[no-untyped-def]
+    """The ids of the rules that files outside the built-in ones define."""
+    from cleaner.io.rulefiles import builtin_rules_dir
+
+    builtin = builtin_rules_dir().resolve()
+    return {rule.id for rule_file in ruleset.files if builtin not in Path(rule_file.source).resolve().parents
+            for rule in rule_file.rules}
+
+
+def _check_rules(args: argparse.Namespace, out: TextIO) -> int:
+    from itertools import islice
+
+    from cleaner.io.readers import Document, Piece, read_piece
+    from cleaner.run.plan import expand_inputs
+    from cleaner.run.rulecheck import BUILTIN_SAMPLE, check_rules
+
+    ruleset = _load(args)
+    documents: list[str] = []
+    if args.inputs:
+        items = (item for path in expand_inputs(args.inputs)
+                 for item in read_piece(Piece(path), _read_settings(args)) if isinstance(item, Document))
+        # HTML pages are sampled by their text as the engine would see it only after extraction; their raw
+        # markup is no sample of lines, so only text documents are taken.
+        documents = [item.text for item in islice((i for i in items if i.text), args.sample) if item.text]
+        if not documents:
+            raise CleanerError("the inputs hold no text documents to sample; name JSON lines, text or Parquet")
+    result = check_rules(ruleset, documents or BUILTIN_SAMPLE, only=None if args.all else _added_rule_ids(ruleset))
+    for finding in result.findings:
+        out.write(f"FLAG {finding}\n")
+    out.write(f"{result.rules} line rule(s) checked on {result.documents} documents ({result.lines:,} lines"
+              f"{', built-in sample' if not documents else ''}): "
+              f"{'nothing flagged' if not result.findings else f'{len(result.findings)} flagged'}\n")
+    return EXIT_OK if not result.findings else EXIT_FAILED
 
 
 def _load(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -472,6 +616,8 @@ def _clean(args: argparse.Namespace) -> int:
         raise CleanerError("--removals needs an output folder; with --out -, 'cleaner explain FILE' shows removals")
     if not streaming and not remote and args.out.exists() and not args.out.is_dir():
         raise CleanerError(f"--out {args.out} is a file; give a folder (it is created if missing)")
+    if streaming and getattr(sys.stdout, "name", None) == os.devnull:  # closed, and replaced by main()
+        raise CleanerError("--out - writes the records to standard output, which is closed")
     if streaming and (args.learn or args.dedup):
         raise CleanerError("--learn and --dedup need an output folder, not --out -")
     _check_user_examples(_load(args), strict=args.strict)  # fail on bad rules before any work starts
@@ -498,6 +644,7 @@ def _clean(args: argparse.Namespace) -> int:
     progress = Progress(quiet=args.quiet)
     result = run_batch(args.inputs, settings, executor, shard_bytes=max(1, int(args.shard_mb * MIB)),
                        overwrite=args.overwrite, max_reject_rate=args.max_reject_rate,
+                       max_empty_rate=args.max_empty_rate,
                        on_start=progress.start, on_shard=progress.shard_done, on_progress=progress.tick)
     progress.finish(result)
     if result.interrupted:
@@ -514,7 +661,7 @@ def _stream(args: argparse.Namespace, settings: JobSettings) -> int:
 
     result = stream_clean(args.inputs, settings, sys.stdout, sys.stderr, stdin=sys.stdin.buffer)
     total = result.total()
-    problems = run_problems(total, args.max_reject_rate)
+    problems = run_problems(total, args.max_reject_rate, args.max_empty_rate, result.report.hits)
     for problem in problems:
         print(f"cleaner: error: {problem}", file=sys.stderr)
     if not args.quiet or problems:
@@ -539,7 +686,7 @@ def _dedup(out: Path | str, threshold: float, drop: bool) -> int:
 def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = None) -> str:
     """The learned rule file's text for the inputs, with the active rules and read options of ``args``."""
     from cleaner.core.corpus import Thresholds
-    from cleaner.run.shard import JobSettings, cleaner_for
+    from cleaner.run.shard import DEFAULT_TIME_BUDGET, JobSettings, cleaner_for
     from cleaner.run.suggest import exact_keys, file_source, learn, suggest_rule_file
 
     if args.min_docs < 1:  # --min-share is checked by its argparse type
@@ -550,7 +697,7 @@ def _learned(args: argparse.Namespace, inputs: list[str], exclude: str | None = 
     settings = JobSettings(out="", rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
                            builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
                            read=_read_settings(args), html=_html_settings(args),
-                           time_budget=getattr(args, "time_budget", 60.0))
+                           time_budget=getattr(args, "time_budget", DEFAULT_TIME_BUDGET))
     learned = learn(file_source(inputs, settings, workers=args.workers, exclude=exclude),
                     thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner_for(settings)),
                     per_host=args.per_host)

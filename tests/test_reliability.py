@@ -418,17 +418,22 @@ def test_overwrite_removes_the_markers_before_the_data(tmp_path, monkeypatch) ->
     assert main(arguments) == 0
     whole = pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index")
     deleted: list[str] = []
-    real_rmtree = shutil_module.rmtree
+    real_rmtree, real_unlink = shutil_module.rmtree, Path.unlink
 
     def rmtree(path, *args, **kwargs):  # type: ignore[no-untyped-def]
         deleted.append(Path(path).name)
-        if Path(path).name == "records":
-            raise KeyboardInterrupt  # the kill, after the state went and before the records did
         return real_rmtree(path, *args, **kwargs)
 
+    def unlink(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if path.parent.name == "records":
+            raise KeyboardInterrupt  # the kill, after the state went and before the records did
+        return real_unlink(path, *args, **kwargs)
+
     monkeypatch.setattr(shutil_module, "rmtree", rmtree)
+    monkeypatch.setattr(Path, "unlink", unlink)
     assert main([*arguments, "--overwrite"]) == 130  # interrupted
     monkeypatch.setattr(shutil_module, "rmtree", real_rmtree)
+    monkeypatch.setattr(Path, "unlink", real_unlink)
     assert deleted[0] == "_state"
     assert main(arguments) == 0
     assert pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index").equals(whole)

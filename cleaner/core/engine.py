@@ -16,14 +16,14 @@ from types import MappingProxyType
 import regex
 
 from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
-from cleaner.core.errors import DocumentTooSlow, RuleError
+from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
-from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_of, parse_items
+from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_from, captures_of, parse_items
 from cleaner.core.siterepeat import DETECTOR, SiteProfile
 from cleaner.core.structure import Detectors, Found, LanguageTools
-from cleaner.core.text import host_of, line_key, normalize_line
+from cleaner.core.text import View, host_of, line_key, matching_view, normalize_line
 
 #: Characters that print nothing: zero-width spaces and joiners, word joiner, byte-order mark, and the
 #: direction marks, embeddings and isolates. At a line's edge they are padding, like whitespace.
@@ -43,7 +43,8 @@ class Options:
     title_from_first_line: bool = True
     #: A first line longer than this, or ending like a sentence, is body text, not a title.
     max_title_chars: int = 250
-    #: Seconds one pattern may spend on one line; past it the line is kept and a notice is raised.
+    #: Seconds one pattern may spend on one line; past it :class:`RuleTooSlow` is raised (the batch job
+    #: rejects the document, naming the rule).
     match_timeout: float = 0.05
     #: Reader comments found by a comments layout are removed instead of becoming ``comments`` records.
     drop_comments: bool = False
@@ -298,6 +299,8 @@ class _Pass:
         self.fallbacks: dict[int, LineRule] = {}
         #: Header lines, with each layout whose header the line matched and what the header captured.
         self.headers: dict[int, list[tuple[Layout, dict[str, str]]]] = {}
+        #: While a line's view is classified: the view and the line's own normalised text.
+        self._view: tuple[View, str] | None = None
 
     def run(self) -> Cleaned:
         engine = self.engine
@@ -316,8 +319,22 @@ class _Pass:
                 if line[0] < "\x80":  # the stripped line starts as its normalised form does
                     plan = engine._narrow(plan, line[0])
                 if len(line) > plan.longest and len(line) > exact_longest:
-                    continue  # no probe is tried on a line this long, and no exact line is this long
-                block = self._classify(index, line, plan)
+                    if line.isascii():
+                        continue  # no probe is tried on a line this long, and no exact line is this long
+                    block = None  # (its view may be shorter)
+                else:
+                    block = self._classify(index, line, plan)
+                if block is None and not line.isascii() and self.state[index] == _CONTENT \
+                        and index not in self.headers:
+                    # Nothing matched the line as it is: match its view (invisible characters removed,
+                    # compatibility forms and look-alike letters folded), if it has one. ASCII lines, most
+                    # lines, have none and cost nothing more.
+                    normal = self.normals[index]
+                    view = matching_view(normal if normal is not None else " ".join(line.split()))
+                    if view is not None and view.text:
+                        self._view = (view, self.normals[index] or " ".join(line.split()))
+                        block = self._probe(index, view.text, view, exact_longest)
+                        self._view = None
                 weak = weak or self.state[index] == _WEAK
                 if block is not None:
                     blocks.append((index, block))
@@ -363,13 +380,29 @@ class _Pass:
 
     # --- classification ------------------------------------------------------------------------
 
-    def _classify(self, index: int, line: str, plan: _Plan) -> BlockRule | None:
+    def _probe(self, index: int, line: str, view: View | None, exact_longest: int) -> BlockRule | None:
+        """Classifies the line (or, with ``view``, its view, which ``line`` then is) by the rules its first
+        words and first character allow."""
+        engine = self.engine
+        plan = engine._plan(line)
+        if line[0] < "\x80":  # the stripped line starts as its normalised form does
+            plan = engine._narrow(plan, line[0])
+        if len(line) > plan.longest and len(line) > exact_longest:
+            return None  # no probe is tried on a line this long, and no exact line is this long
+        return self._classify(index, line, plan, view)
+
+    def _classify(self, index: int, line: str, plan: _Plan, view: View | None = None) -> BlockRule | None:
         """Marks a junk line and notes the layouts whose header it is; returns a block rule it starts.
 
         Of the line rules that match, one that explains the line on its own (strong) wins over one that
         counts only in runs (min_run), which wins over a weak one; exact lines and patterns alike.
+        With ``view``, ``line`` is the view's text: rules match it, and what they capture is taken from the
+        line's own characters.
         """
-        normal = self.normals[index] = " ".join(line.split())
+        if view is None:
+            normal = self.normals[index] = " ".join(line.split())
+        else:
+            normal = view.text
         host = self.host
         size = len(line)
         lower: str | None = None
@@ -387,7 +420,8 @@ class _Pass:
             if match is not None:
                 # Every layout whose header this is gets a try later; line rules still classify the line,
                 # for when no layout finds items under it.
-                self.headers.setdefault(index, []).append((rule, captures_of(match)))  # type: ignore[arg-type]
+                captured = captures_of(match) if self._view is None else captures_from(self._groups(match))
+                self.headers.setdefault(index, []).append((rule, captured))  # type: ignore[arg-type]
         weak: tuple[LineRule, regex.Match[str] | None] | None = None
         in_runs: tuple[LineRule, regex.Match[str] | None] | None = None
         if size <= self.engine._exact_longest:
@@ -436,11 +470,20 @@ class _Pass:
             self.runs.setdefault(rule.id, (rule, []))[1].append(index)
             if fallback is not None:
                 self.fallbacks[index] = fallback
-        found = {name: value for name, value in match.groupdict().items() if value} if match is not None else {}
+        groups = {} if match is None else match.groupdict() if self._view is None else self._groups(match)
+        found = {name: value for name, value in groups.items() if value}
         if found:
             # Kept until the line is known to stay junk by this rule: a weak line settled back to content,
             # or a line that moved into a record, says nothing about the main article.
             self.line_metadata[index] = (rule.id, found)
+
+    def _groups(self, match: regex.Match[str]) -> dict[str, str | None]:
+        """What a match's named groups captured, in the line's own characters when it matched a view."""
+        if self._view is None:
+            return match.groupdict()
+        view, original = self._view
+        return {name: None if match.start(name) < 0 else view.original(original, *match.span(name))
+                for name in match.groupdict()}
 
     def _exact_rule(self, normal: str) -> LineRule | None:
         rule = self.engine._exact.get(normal.casefold())
@@ -451,11 +494,12 @@ class _Pass:
         """The pattern's whole-line match, time-bounded for patterns that could backtrack badly."""
         if not self.engine._timed.get(pattern, True):
             return pattern.fullmatch(line)
+        limit = self.engine.options.match_timeout
         try:
-            return pattern.fullmatch(line, timeout=self.engine.options.match_timeout)
+            return pattern.fullmatch(line, timeout=limit)
         except TimeoutError:
-            self.notices.append(Notice(index + 1, rule_id, "pattern timed out; line kept"))
-            return None
+            # Never half-cleaned: keeping the line would make the records depend on the machine's load.
+            raise RuleTooSlow(rule_id or "?", index + 1, limit) from None
 
     def _mark(self, index: int, rule: LineRule | BlockRule | Layout, state: int) -> None:
         self.state[index] = state
@@ -467,12 +511,18 @@ class _Pass:
         last_allowed = min(len(self.lines), first + rule.max_lines)
         for index in range(first + 1, last_allowed):
             line = self.lines[index]
-            if line and len(line) <= DEFAULT_MAX_CHARS and \
-                    self.fullmatch(rule.end, " ".join(line.split()), index, rule.id):
+            if line and len(line) <= DEFAULT_MAX_CHARS and (
+                    self.fullmatch(rule.end, " ".join(line.split()), index, rule.id)
+                    or (not line.isascii() and self._view_ends(rule, index, " ".join(line.split())))):
                 for covered in range(first, index + 1):
                     if self.lines[covered]:
                         self._mark(covered, rule, _REGION)
                 return
+
+    def _view_ends(self, rule: BlockRule, index: int, normal: str) -> bool:
+        """Whether the line's view (see :func:`matching_view`) ends the block."""
+        view = matching_view(normal)
+        return view is not None and self.fullmatch(rule.end, view.text, index, rule.id) is not None
 
     def _normal_lines(self) -> Sequence[str]:
         """The lines normalised, for the segmenter: each on first use (a block's lines, not the article's)."""

@@ -27,3 +27,15 @@ class DocumentTooSlow(CleanerError):
 class PageTooLarge(CleanerError):
     """An HTML page past ``HtmlOptions.max_bytes`` or ``max_elements``: extraction time grows faster than
     the page, so such a page is refused (the batch job rejects it) rather than left to run for minutes."""
+
+
+class RuleTooSlow(DocumentTooSlow):
+    """A pattern that ran past its per-line limit (``Options.match_timeout``). The document is not cleaned
+    at all rather than cleaned with that line kept: a line kept because the machine was busy would make the
+    records depend on the machine's load."""
+
+    def __init__(self, rule_id: str, line: int, seconds: float) -> None:
+        self.rule_id = rule_id
+        self.line = line
+        self.seconds = seconds
+        super().__init__(f"rule {rule_id} ran past its limit of {seconds:g} s on line {line}")

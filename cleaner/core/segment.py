@@ -48,6 +48,12 @@ def captures_of(match: regex.Match[str]) -> dict[str, str]:
             if value and name in RECORD_FIELDS and value.strip()}
 
 
+def captures_from(groups: Mapping[str, str | None]) -> dict[str, str]:
+    """The record fields among named groups' values (empty ones ignored)."""
+    return {name: normalize_line(value) for name, value in groups.items()
+            if value and name in RECORD_FIELDS and value.strip()}
+
+
 def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: FullMatch,
                 role: LineRole, defaults: Mapping[str, str]) -> list[Item]:
     """Items that follow the header at index ``header``, in order, up to the first line that is not one.

@@ -34,25 +34,53 @@ def rule_paths(target: str | Path) -> list[Path]:
 
 
 def read_rule_file(path: Path) -> RuleFile:
+    return parse_rule_bytes(read_rule_bytes(path), str(path))
+
+
+def read_rule_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise RuleError(str(path), f"cannot read: {exc.strerror or exc}") from None
+
+
+def parse_rule_bytes(data: bytes, source: str) -> RuleFile:
+    """A rule file from its bytes, as read once (a run compiles and fingerprints the same bytes)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise RuleError(str(path), f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+        raise RuleError(source, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
                         line=line) from None
     from cleaner.io.html_blocks import check_selector
 
-    return parse_rule_file(text.removeprefix("\ufeff"), str(path), check_selector)
+    return parse_rule_file(text.removeprefix("\ufeff"), source, check_selector)
+
+
+def rule_file_paths(paths: Iterable[str | Path] = (), *, builtin: bool = True) -> list[Path]:
+    """The rule files a rule set is made of: the built-in ones (unless ``builtin=False``), then those named."""
+    files: list[Path] = rule_paths(builtin_rules_dir()) if builtin else []
+    for target in paths:
+        files.extend(rule_paths(target))
+    return files
+
+
+#: Rule files as they were read: (path, bytes) in load order.
+RuleSnapshot = tuple[tuple[str, bytes], ...]
+
+
+def snapshot_rules(paths: Iterable[str | Path] = (), *, builtin: bool = True) -> RuleSnapshot:
+    """Every rule file's bytes, read once: what a run compiles in every worker and names in its outputs, so
+    a file rewritten while the run goes on changes neither."""
+    return tuple((str(p), read_rule_bytes(p)) for p in rule_file_paths(paths, builtin=builtin))
+
+
+def rules_from_snapshot(snapshot: RuleSnapshot, disable: Iterable[str] = ()) -> RuleSet:
+    return RuleSet(tuple(parse_rule_bytes(data, source) for source, data in snapshot), frozenset(disable))
 
 
 def load_rules(paths: Iterable[str | Path] = (), *, builtin: bool = True,
                disable: Iterable[str] = ()) -> RuleSet:
     """A rule set from the built-in files (unless ``builtin=False``) and the given files or folders."""
-    files: list[Path] = rule_paths(builtin_rules_dir()) if builtin else []
-    for target in paths:
-        files.extend(rule_paths(target))
+    files = rule_file_paths(paths, builtin=builtin)
     return RuleSet(tuple(read_rule_file(p) for p in files), frozenset(disable))

@@ -37,6 +37,9 @@ log = logging.getLogger("cleaner")
 
 #: A run that rejects a larger share of what it read is a failed run (exit 1), however complete.
 DEFAULT_MAX_REJECT_RATE = 0.5
+#: ... and so is one that leaves a larger share of what it read with nothing to keep: a rule that matches
+#: every line (``.+``) empties every document, and must not pass for a run that did its job.
+DEFAULT_MAX_EMPTY_RATE = 0.5
 
 
 #: Called with the documents (and their size) done so far in this run, while shards are running.
@@ -225,12 +228,14 @@ class Totals:
     reasons: Counter[str] = field(default_factory=Counter)
     notices: int = 0
     size: int = 0
+    over_budget: Counter[str] = field(default_factory=Counter)
 
     def add(self, report: ShardReport) -> None:
         for path, counts in report.files.items():
             self.files.setdefault(path, FileCounts()).add(counts)
         self.hits.update(report.hits)
         self.reasons.update(report.reasons)
+        self.over_budget.update(report.over_budget)
         self.notices += report.notices
         self.size += report.size
 
@@ -250,6 +255,8 @@ class RunResult:
     seconds: float = 0.0
     #: The share of documents read that may be rejected before the run counts as failed (None: any).
     max_reject_rate: float | None = DEFAULT_MAX_REJECT_RATE
+    #: The share that may end with nothing to keep (None: any).
+    max_empty_rate: float | None = DEFAULT_MAX_EMPTY_RATE
 
     @property
     def complete(self) -> bool:
@@ -275,18 +282,29 @@ class RunResult:
     @property
     def problems(self) -> list[str]:
         """Why a run whose shards all finished still did not do its job: it read nothing, or rejected most."""
-        return run_problems(self.totals.total(), self.max_reject_rate) if self.complete else []
+        if not self.complete:
+            return []
+        return run_problems(self.totals.total(), self.max_reject_rate, self.max_empty_rate, self.totals.hits)
 
 
-def run_problems(total: FileCounts, max_reject_rate: float | None) -> list[str]:
-    """What makes a finished run a failed one: nothing read, or more rejects than allowed."""
+def run_problems(total: FileCounts, max_reject_rate: float | None, max_empty_rate: float | None = None,
+                 hits: Counter[str] | None = None) -> list[str]:
+    """What makes a finished run a failed one: nothing read, more rejects than allowed, or more documents
+    left with nothing to keep than allowed (named with the rules that removed the most)."""
     if total.read == 0:
         return ["no document was read: the inputs hold none in a format cleaner reads"]
+    problems = []
     rate = total.rejected / total.read
     if max_reject_rate is not None and rate > max_reject_rate:
-        return [f"{total.rejected:,} of {total.read:,} documents were rejected ({rate:.0%}), more than "
-                f"the {max_reject_rate:.0%} allowed (--max-reject-rate); wrong --format or fields?"]
-    return []
+        problems.append(f"{total.rejected:,} of {total.read:,} documents were rejected ({rate:.0%}), more than "
+                        f"the {max_reject_rate:.0%} allowed (--max-reject-rate); wrong --format or fields?")
+    empty = total.empty / total.read
+    if max_empty_rate is not None and empty > max_empty_rate:
+        top = ", ".join(f"{rule} ({count:,} lines)" for rule, count in (hits or Counter()).most_common(3))
+        problems.append(f"{total.empty:,} of {total.read:,} documents were left with nothing to keep ({empty:.0%}), "
+                        f"more than the {max_empty_rate:.0%} allowed (--max-empty-rate); the rules that removed "
+                        f"the most: {top or 'none'} ('cleaner rules check' finds rules that match most lines)")
+    return problems
 
 
 ProgressCallback = Callable[[ShardReport, Totals], None]
@@ -295,21 +313,25 @@ ProgressCallback = Callable[[ShardReport, Totals], None]
 def run_batch(inputs: Sequence[str], settings: JobSettings, executor: Executor, *,
               shard_bytes: int = DEFAULT_SHARD_BYTES, overwrite: bool = False,
               max_reject_rate: float | None = DEFAULT_MAX_REJECT_RATE,
+              max_empty_rate: float | None = DEFAULT_MAX_EMPTY_RATE,
               on_start: Callable[[int, int, int], None] | None = None,
               on_shard: ProgressCallback | None = None, on_progress: LiveProgress | None = None) -> RunResult:
     """Run (or resume) the job; returns what was done. ``on_start(shards, to_do, bytes_to_do)`` and
     ``on_shard`` report progress."""
     started = time.perf_counter()
+    settings = settings.with_rules_read()  # once per run: what every shard compiles and every part names
     target = target_for(settings.out)
     files = expand_inputs(inputs, exclude=settings.out)
     with target.exclusive():
-        return _run_locked(target, files, settings, executor, shard_bytes, overwrite, max_reject_rate, on_start,
-                           on_shard, on_progress, started)
+        result = _run_locked(target, files, settings, executor, shard_bytes, overwrite, max_reject_rate, on_start,
+                             on_shard, on_progress, started, max_empty_rate)
+    return result
 
 
 def _run_locked(target: Target, files: list[str], settings: JobSettings, executor: Executor, shard_bytes: int,
                 overwrite: bool, max_reject_rate: float | None, on_start: Callable[[int, int, int], None] | None,
-                on_shard: ProgressCallback | None, on_progress: LiveProgress | None, started: float) -> RunResult:
+                on_shard: ProgressCallback | None, on_progress: LiveProgress | None, started: float,
+                max_empty_rate: float | None = DEFAULT_MAX_EMPTY_RATE) -> RunResult:
     shards = plan_shards(files, settings.read, shard_bytes)
     identity = {"inputs": inputs_fingerprint(files), "settings": settings.fingerprint(),
                 "shard_bytes": shard_bytes, "shards": len(shards)}
@@ -344,7 +366,7 @@ def _run_locked(target: Target, files: list[str], settings: JobSettings, executo
                 target.discard_partial(shard.key)
     out = settings.out if isinstance(target, ObjectTarget) else Path(settings.out)
     result = RunResult(out, len(shards), resumed, failed, totals, interrupted, time.perf_counter() - started,
-                       max_reject_rate)
+                       max_reject_rate, max_empty_rate)
     target.write_manifest(manifest_of(result, files, identity))
     return result
 
@@ -389,6 +411,7 @@ def manifest_of(result: RunResult, files: Sequence[str], identity: dict[str, Any
         "input_bytes": totals.size,
         "reject_rate": round(result.reject_rate, 6),
         "reject_reasons": dict(totals.reasons.most_common()),
+        "over_budget": dict(totals.over_budget.most_common()),
         "problems": result.problems,
         "rule_hits": dict(sorted(totals.hits.items())),
         "notices": totals.notices,

@@ -22,6 +22,8 @@ class Progress:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.tty = self.stream.isatty()
+        #: The stream was closed under us: nothing more is written to it.
+        self.closed = False
         self.log_every = log_every
         self.started = time.monotonic()
         self.last_log = 0.0
@@ -68,15 +70,14 @@ class Progress:
             line = f"[{'#' * filled}{'.' * (20 - filled)}] {text}"
             # One line that fits: a wrapped line cannot be redrawn with \r, and each update would add one.
             width = shutil.get_terminal_size((80, 24)).columns - 1
-            self.stream.write(f"\r{line[:width]}\x1b[K")
-            self.stream.flush()
+            self._write(f"\r{line[:width]}\x1b[K")
         elif final or time.monotonic() - self.last_log >= self.log_every:
             self.last_log = time.monotonic()
             self._line(text)
 
     def finish(self, result: RunResult) -> None:
         if self.tty and self.done and not self.quiet:
-            self.stream.write("\n")
+            self._write("\n")
         total = result.totals.total()
         if result.interrupted:
             self._line(f"cleaner: interrupted; {result.out} can be resumed by running the same command again")
@@ -95,6 +96,11 @@ class Progress:
             self._line(f"cleaner: warning: {total.damaged_ranges:,} damaged input ranges ({total.damaged_bytes:,} "
                        f"bytes) could not be read and were skipped; each is a reject in {result.out}/rejects "
                        "(exit code 3)")
+        slow = result.totals.over_budget
+        if slow:
+            # Named, with what they cost: a rule that keeps running past its limit is for its author to fix.
+            self._line(f"cleaner: warning: documents rejected for time, by stage and rule: "
+                       f"{', '.join(f'{name} ({count:,})' for name, count in slow.most_common(8))}")
         if self.quiet and result.ok:
             return
         self._line(f"cleaner: {total.read:,} documents read -> {total.records:,} records from "
@@ -102,8 +108,18 @@ class Progress:
                    f"{total.rejected:,} rejected; {result.seconds:.1f}s; output in {result.out}")
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        self._write(text + "\n")
+
+    def _write(self, text: str) -> None:
+        # Progress is a courtesy: a closed stream (`cleaner clean ... 2>&1 | head`) silences it and never
+        # stops the run, whose shards go on to be committed.
+        if self.closed:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):  # BrokenPipeError; ValueError: a closed file object
+            self.closed = True
 
 
 def _clock(seconds: float) -> str:

@@ -62,18 +62,22 @@ class ShardReport:
     sums: dict[str, tuple[int, str]] = field(default_factory=dict)
     #: Rejects by the kind of reason (its words before the first colon), for the run's summary.
     reasons: Counter[str] = field(default_factory=Counter)
+    #: Documents rejected for time, by the stage they were in ("rules", "html extraction", ...) and, when a
+    #: rule was running, by "rule ID": a rule that keeps running past its limit is named.
+    over_budget: Counter[str] = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
         return {"key": self.key, "size": self.size, "files": {p: asdict(c) for p, c in self.files.items()},
                 "hits": dict(self.hits), "notices": self.notices, "seconds": self.seconds, "parts": self.parts,
-                "sums": {name: list(sums) for name, sums in self.sums.items()}, "reasons": dict(self.reasons)}
+                "sums": {name: list(sums) for name, sums in self.sums.items()}, "reasons": dict(self.reasons),
+                "over_budget": dict(self.over_budget)}
 
     @classmethod
     def from_json(cls, value: dict[str, Any]) -> ShardReport:
         return cls(value["key"], value["size"], {p: FileCounts(**c) for p, c in value["files"].items()},
                    Counter(value["hits"]), value["notices"], value["seconds"], value["parts"],
                    {name: (int(s[0]), str(s[1])) for name, s in value.get("sums", {}).items()},
-                   Counter(value.get("reasons", {})))
+                   Counter(value.get("reasons", {})), Counter(value.get("over_budget", {})))
 
     def reject(self, writer: RowSink, rejected: Rejected, status: str = "rejected") -> None:
         """Writes a reject row and counts its reason."""

@@ -9,19 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import signal
+import threading
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from typing import Any, Protocol
 
 from cleaner._api import Cleaner
 from cleaner._version import __version__
 from cleaner.core.engine import Options
+from cleaner.core.errors import DocumentTooSlow, RuleTooSlow
 from cleaner.core.siterepeat import SiteProfile, SiteRepeatSettings
 from cleaner.io.html import HtmlOptions
 from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
-from cleaner.io.rulefiles import builtin_rules_dir, rule_paths
+from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot, snapshot_rules
 from cleaner.io.writers import (
     RECORD_SCHEMA,
     REJECT_SCHEMA,
@@ -38,6 +42,11 @@ from cleaner.run.plan import Shard
 from cleaner.run.report import FileCounts, RowSink, ShardReport
 from cleaner.run.target import target_for
 
+#: Seconds a document may take by default (see ``JobSettings.time_budget``): seconds, not a minute, so a
+#: hostile document costs a worker little; an ordinary one takes milliseconds.
+DEFAULT_TIME_BUDGET = 2.0
+#: The size a document gets ``time_budget`` for: a 10 MB one gets 2.5 times as much (5 s by default).
+BUDGET_UNIT = 4 * 1024 * 1024
 #: What an executor yields per shard: its report, or the exception that stopped it.
 Outcomes = Iterator[tuple[Shard, "ShardReport | BaseException"]]
 #: Rows are written in parts of about this much text per shard and output kind.
@@ -58,8 +67,10 @@ class JobSettings:
     write_removals: bool = False
     #: Reader comments found in the text are removed instead of becoming records of kind "comments".
     drop_comments: bool = False
-    #: Seconds one document may take to clean; a slower one becomes a reject (None: no bound).
-    time_budget: float | None = 60.0
+    #: Seconds a document of up to :data:`BUDGET_UNIT` bytes may take, every stage counted (decoding, HTML
+    #: extraction, rules); a larger one gets as much per such unit of its size. A slower one becomes a
+    #: reject with the stage it was in (None: no bound).
+    time_budget: float | None = DEFAULT_TIME_BUDGET
     #: Rows per Parquet row group.
     row_group_rows: int = ROW_GROUP_ROWS
     #: When lines repeated across a host's pages are removed (``struct:site-repeat``).
@@ -68,15 +79,22 @@ class JobSettings:
     site_profile: str | None = None
     #: The profile was given (a file), not counted by the run.
     profile_given: bool = False
+    #: The rule files' bytes as read once at the start of the run (:meth:`with_rules_read`): every worker
+    #: compiles these, and the fingerprint names these, whatever happens to the files meanwhile. Empty: the
+    #: files are read where they are needed.
+    rules: RuleSnapshot = ()
+
+    def with_rules_read(self) -> JobSettings:
+        """These settings with the rule files read, once, into :attr:`rules` (unchanged if already read)."""
+        if self.rules:
+            return self
+        return replace(self, rules=snapshot_rules(self.rule_paths, builtin=self.builtin_rules))
 
     def fingerprint(self) -> str:
         """Changes when anything that shapes the output changes: the rule files' bytes, the options."""
         digest = hashlib.sha1()
-        paths = rule_paths(builtin_rules_dir()) if self.builtin_rules else []
-        for target in self.rule_paths:
-            paths += rule_paths(target)
-        for path in paths:
-            digest.update(str(path).encode() + b"\0" + path.read_bytes() + b"\0")
+        for path, data in self.with_rules_read().rules:
+            digest.update(path.encode() + b"\0" + data + b"\0")
         options = {"disable": sorted(self.disable), "read": asdict(self.read), "html": asdict(self.html),
                    "removals": self.write_removals, "drop_comments": self.drop_comments,
                    "time_budget": self.time_budget, "site_repeat": asdict(self.site_repeat)}
@@ -88,20 +106,20 @@ class JobSettings:
 
 
 def cleaner_for(settings: JobSettings) -> Cleaner:
-    return _compiled(settings.rule_paths, settings.builtin_rules, settings.disable, settings.html,
-                     Options(drop_comments=settings.drop_comments, time_budget=settings.time_budget),
+    # The engine's own budget is off: the shard's (:class:`DocumentBudget`) covers every stage, scaled by size.
+    return _compiled(settings.with_rules_read().rules, settings.disable, settings.html,
+                     Options(drop_comments=settings.drop_comments, time_budget=None),
                      settings.site_profile, settings.site_repeat)
 
 
 @lru_cache(maxsize=4)
-def _compiled(rule_paths: tuple[str, ...], builtin: bool, disable: tuple[str, ...], html: HtmlOptions,
-              options: Options, site_profile: str | None = None,
-              site_repeat: SiteRepeatSettings | None = None) -> Cleaner:
+def _compiled(rules: RuleSnapshot, disable: tuple[str, ...], html: HtmlOptions, options: Options,
+              site_profile: str | None = None, site_repeat: SiteRepeatSettings | None = None) -> Cleaner:
     # One compiled Cleaner per worker process and rule settings, reused for every shard it runs (whatever
     # its output folder): compiling the rules takes about a second.
     profile = (SiteProfile.from_json(site_profile, name="the run's site profile", settings=site_repeat)
                if site_profile else None)
-    return Cleaner(rule_paths, builtin=builtin, disable=disable, html_options=html, options=options,
+    return Cleaner(rules_from_snapshot(rules), disable=disable, html_options=html, options=options,
                    site_profile=profile)
 
 
@@ -133,9 +151,10 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     # Signatures are small (about 600 bytes a record): a part per 64 MB of records text is plenty.
     signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA)
     report = ShardReport(shard.key, shard.size)
-    for piece in shard.pieces:
-        clean_items(piece.path, piece.start, read_piece(piece, settings.read), cleaner, report, records, rejects,
-                    removals, live, signatures)
+    with DocumentBudget(settings.time_budget) as budget:
+        for piece in shard.pieces:
+            clean_items(piece.path, piece.start, read_piece(piece, settings.read), cleaner, report, records,
+                        rejects, removals, live, signatures, budget)
     for writer in (records, rejects, removals, signatures):
         if writer is not None:
             writer.close()
@@ -148,11 +167,13 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
 
 def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cleaner: Cleaner, report: ShardReport,
                 records: RowSink, rejects: RowSink, removals: RowSink | None, live: LiveCounter | None = None,
-                signatures: RowSink | None = None) -> None:
+                signatures: RowSink | None = None, budget: DocumentBudget | None = None) -> None:
     """Cleans what a reader yields for one input, counting every item under ``path`` in ``report``."""
     counts = report.files.setdefault(path, FileCounts())
     position = start
+    clock = budget_clock
     while True:
+        decoding = clock()
         try:
             item = next(items)
         except StopIteration:
@@ -172,24 +193,33 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
                 counts.damaged_bytes += max(0, item.damaged[1] - item.damaged[0])
             report.reject(rejects, item)
         else:
-            _clean_document(item, cleaner, counts, report, records, rejects, removals, signatures)
+            _clean_document(item, cleaner, counts, report, records, rejects, removals, signatures, budget,
+                            clock() - decoding)
         if live is not None:
             live.add(1, item.size if isinstance(item, Document) else 0)
 
 
 def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, report: ShardReport,
                     records: RowSink, rejects: RowSink, removals: RowSink | None,
-                    signatures: RowSink | None = None) -> None:
-    """Cleans one document and writes its rows, all or none: whatever any step raises, or a row that could
-    not be encoded, makes the document a reject with the reason, and the shard goes on."""
+                    signatures: RowSink | None = None, budget: DocumentBudget | None = None,
+                    decoding: float = 0.0) -> None:
+    """Cleans one document and writes its rows, all or none: whatever any step raises, a row that could
+    not be encoded, or time past the document's budget, makes the document a reject with the reason, and
+    the shard goes on."""
     try:
-        # The records carry published_at, resolved as for a library call with the same fetch time.
-        if document.html is not None:
-            cleaned = cleaner.process(html=document.html, doc_id=document.doc_id, url=document.url,
-                                      fetched_at=document.fetched_at)
-        else:
-            cleaned = cleaner.engine.process(document.text or "", doc_id=document.doc_id, url=document.url,
-                                             fetched_at=document.fetched_at, site=cleaner.site_profile)
+        if budget is not None:
+            budget.start(document.size, decoding)
+        try:
+            # The records carry published_at, resolved as for a library call with the same fetch time.
+            if document.html is not None:
+                cleaned = cleaner.process(html=document.html, doc_id=document.doc_id, url=document.url,
+                                          fetched_at=document.fetched_at)
+            else:
+                cleaned = cleaner.engine.process(document.text or "", doc_id=document.doc_id, url=document.url,
+                                                 fetched_at=document.fetched_at, site=cleaner.site_profile)
+        finally:
+            if budget is not None:
+                budget.stop()  # the rows below are written whole, never cut off by the timer
         removed = removal_rows(cleaned) if removals is not None else []
         rows = [record_row(record, document, record.published_at) for record in cleaned.records]
         bad = next(((i, name) for i, row in enumerate(rows + removed) if (name := unwritable_field(row))), None)
@@ -197,6 +227,8 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
             raise ValueError(f"field {bad[1]!r} holds text that UTF-8 cannot encode (a lone surrogate?)")
     except Exception as exc:  # one document must never take the shard down; it is rejected with the cause
         counts.rejected += 1
+        if isinstance(exc, DocumentTooSlow):
+            _count_over_budget(report, exc)
         report.reject(rejects, Rejected(document.input_path, document.position, document.doc_id,
                                         f"could not be processed: {type(exc).__name__}: {exc}"))
         return
@@ -216,3 +248,110 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
         records.add(row, len(row["text"]))
         if signatures is not None:
             signatures.add(signature_row(row), 600)
+
+
+def _count_over_budget(report: ShardReport, exc: DocumentTooSlow) -> None:
+    if isinstance(exc, RuleTooSlow):
+        report.over_budget[f"rule {exc.rule_id}"] += 1
+        return
+    report.over_budget[getattr(exc, "stage", None) or "rules"] += 1
+    rule = getattr(exc, "rule_id", None)
+    if rule:
+        report.over_budget[f"rule {rule}"] += 1
+
+
+def _over_budget(seconds: float, stage: str, rule_id: str | None) -> DocumentTooSlow:
+    """A document past its time budget in the batch job: names the stage it was in, and the rule running."""
+    running = f", rule {rule_id}" if rule_id else ""
+    error = DocumentTooSlow(f"not cleaned within its budget of {seconds:.3g} s (stage: {stage}{running})")
+    error.stage, error.rule_id = stage, rule_id  # type: ignore[attr-defined]
+    return error
+
+
+#: The stage a document is in, by the module of the innermost cleaner frame running.
+_STAGES = {"cleaner.core.engine": "rules", "cleaner.core.segment": "rules", "cleaner.core.reltime": "rules",
+           "cleaner.io.html": "html extraction", "cleaner.io.html_blocks": "html rules and detectors",
+           "cleaner.io.readers": "decoding"}
+
+
+def _stage_of(frame: Any) -> tuple[str, str | None]:
+    """The stage and the rule (when one is running) of the code ``frame`` is in."""
+    stage, rule_id = None, None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        if stage is None and module.startswith("cleaner."):
+            stage = _STAGES.get(module, module)
+        if rule_id is None and frame.f_code.co_name == "_classify":
+            rule = frame.f_locals.get("rule")
+            rule_id = getattr(rule, "id", None)
+        frame = frame.f_back
+    return stage or "rules", rule_id
+
+
+#: What a budget counts: the CPU time of the thread cleaning (decoding, extraction and rules all run in it),
+#: not the wall clock, so that other processes competing for the cores do not push a document over.
+budget_clock = time.thread_time
+
+
+class DocumentBudget:
+    """The time budget of the document being cleaned, for one shard.
+
+    Time is the CPU time of the cleaning thread (:data:`budget_clock`): a busy machine slows a document
+    down, but does not make it spend more CPU, so it does not push it over. Where it can (the main thread
+    of a POSIX process: a worker process, or the command itself) a CPU-time timer (SIGPROF) stops a
+    document as soon as it runs past its budget, whatever stage it is in: one interval timer for the whole
+    shard, whose handler raises only while a document is being cleaned and past its deadline (arming a
+    timer per document would cost two system calls a document). The time is also checked when a document
+    is done (it may end between two ticks; in a thread no timer runs). Either way a document over budget is
+    rejected whole, never half-cleaned.
+    """
+
+    TICK = 0.05
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self.deadline = math.inf
+        self.started = 0.0
+        self.allowed = 0.0
+        self.timer = False
+        self.previous: Any = None
+
+    def __enter__(self) -> DocumentBudget:
+        if self.seconds is not None and hasattr(signal, "setitimer") \
+                and threading.current_thread() is threading.main_thread():
+            try:
+                self.previous = signal.signal(signal.SIGPROF, self._expired)
+            except ValueError:  # not the main interpreter
+                return self
+            signal.siginterrupt(signal.SIGPROF, False)  # system calls the tick lands in are restarted
+            signal.setitimer(signal.ITIMER_PROF, self.TICK, self.TICK)
+            self.timer = True
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.timer:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.previous if self.previous is not None else signal.SIG_DFL)
+            self.timer = False
+
+    def start(self, size: int, spent: float) -> None:
+        """A document of ``size`` bytes starts, ``spent`` seconds after its reading began."""
+        if self.seconds is None:
+            return
+        self.allowed = self.seconds * max(1.0, size / BUDGET_UNIT)
+        self.started = budget_clock() - spent
+        if spent > self.allowed:
+            raise _over_budget(self.allowed, "decoding", None)
+        self.deadline = self.started + self.allowed
+
+    def stop(self) -> None:
+        if self.seconds is None:
+            return
+        self.deadline = math.inf
+        if budget_clock() - self.started > self.allowed:  # it ended between two ticks, or no timer runs
+            raise _over_budget(self.allowed, "cleaning (measured when it ended)", None)
+
+    def _expired(self, signum: int, frame: Any) -> None:
+        if budget_clock() > self.deadline:
+            self.deadline = math.inf  # once per document
+            raise _over_budget(self.allowed, *_stage_of(frame))

@@ -17,7 +17,7 @@ from typing import IO, Any, TextIO
 from cleaner.io.readers import STDIN, Piece, read_piece, read_stream
 from cleaner.run.plan import expand_inputs
 from cleaner.run.report import FileCounts, ShardReport
-from cleaner.run.shard import JobSettings, clean_items, cleaner_for
+from cleaner.run.shard import DocumentBudget, JobSettings, clean_items, cleaner_for
 
 #: Row fields that the Parquet rows carry as JSON text and a JSON line carries as objects.
 _NESTED = ("metadata", "fields")
@@ -68,19 +68,21 @@ def stream_clean(inputs: Sequence[str], settings: JobSettings, out: TextIO, erro
                  stdin: IO[bytes] | None = None) -> StreamResult:
     """Cleans the inputs (files, folders, patterns, or ``-`` for ``stdin``) in order, writing records to
     ``out`` as JSON lines and rejects to ``errors``."""
-    cleaner = cleaner_for(settings)
+    cleaner = cleaner_for(settings.with_rules_read())
     result = StreamResult()
     records, rejects = JsonLines(out), RejectLines(errors)
-    for spec in inputs:
-        if spec == STDIN:
-            if stdin is None:
-                raise ValueError("'-' names standard input, and none was given")
-            clean_items(STDIN, 0, read_stream(stdin, settings.read), cleaner, result.report, records, rejects, None)
-            continue
-        for path in expand_inputs([spec]):
-            clean_items(path, 0, read_piece(Piece(path), settings.read), cleaner, result.report, records, rejects,
-                        None)
-        out.flush()
+    with DocumentBudget(settings.time_budget) as budget:
+        for spec in inputs:
+            if spec == STDIN:
+                if stdin is None:
+                    raise ValueError("'-' names standard input, and none was given")
+                clean_items(STDIN, 0, read_stream(stdin, settings.read), cleaner, result.report, records, rejects,
+                            None, budget=budget)
+                continue
+            for path in expand_inputs([spec]):
+                clean_items(path, 0, read_piece(Piece(path), settings.read), cleaner, result.report, records,
+                            rejects, None, budget=budget)
+            out.flush()
     return result
 
 

@@ -253,6 +253,7 @@ def file_source(inputs: Sequence[str], settings: JobSettings, *, workers: int = 
 
     files = expand_inputs(inputs, exclude=Path(exclude) if exclude else None)
     shards = plan_shards(files, settings.read)
+    settings = settings.with_rules_read()  # once: every worker applies the same rules
 
     def pages() -> Iterator[Page]:
         if workers <= 1:

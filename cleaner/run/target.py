@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import socket
 import uuid
@@ -152,16 +153,29 @@ class ObjectTarget:
     def claim(self, identity: dict[str, Any], overwrite: bool, kinds: tuple[str, ...]) -> None:
         state = RUN_IDENTITY
         if overwrite:
-            # State first, as on disk: a kill in the middle leaves data without markers (never read, redone).
-            for name in (STATE, *KINDS):
-                self.store.remove_tree(name)
-            self.store.delete([n for n in (MANIFEST, DEDUP_REPORT) if self.store.read_text(n) is not None])
-            self.store.invalidate()
+            self._forget_earlier_run()
         text = self.store.read_text(state)
         if text is not None:
             _same_run(self.location, json.loads(text), identity)
             return
         self.store.put_json(state, identity)
+
+    def _forget_earlier_run(self) -> None:
+        """As :func:`_forget_earlier_run` on disk: only what cleaner wrote, and never in a prefix that holds
+        no cleaner run but other objects."""
+        everything = self.store.sizes("")
+        if RUN_IDENTITY not in everything and MANIFEST not in everything:
+            foreign = sorted(n for n in everything if n not in _OURS_BEFORE_CLAIM)
+            if foreign:
+                raise RunConflict(f"--overwrite refuses {self.location}: it is not the output of a cleaner run "
+                                  f"(no {STATE}/run.json or {MANIFEST}) and it is not empty ({foreign[0]}, ...)")
+            return
+        # State first, as on disk: a kill in the middle leaves data without markers (never read, redone).
+        self.store.remove_tree(STATE)
+        ours = [n for n in everything if n in (MANIFEST, DEDUP_REPORT)
+                or (n.split("/", 1)[0] in KINDS and _OUR_PART.fullmatch(n.rsplit("/", 1)[-1]) is not None)]
+        self.store.delete(ours)
+        self.store.invalidate()
 
     def _sizes(self) -> dict[str, int]:
         """Every object under OUT with its size, listed once per run (for checking the finished shards)."""
@@ -296,18 +310,53 @@ def _finished(out: Path, marker: Path) -> ShardReport | None:
 def _claim(out: Path, identity: dict[str, Any], overwrite: bool) -> None:
     state = out / RUN_IDENTITY
     if overwrite and out.exists():
-        # State first: a kill in the middle then leaves data without markers (redone), never markers
-        # vouching for data already deleted.
-        for name in (STATE, MANIFEST, *KINDS, DEDUP_REPORT):
-            target = out / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            elif target.exists():
-                target.unlink()
+        _forget_earlier_run(out)
     if state.is_file():
         _same_run(out, json.loads(state.read_text(encoding="utf-8")), identity)
         return
     write_json_atomically(state, identity)
+
+
+#: The files cleaner writes into an output's data folders: parts ``<shard>-NNNN.parquet`` (in object storage
+#: ``<shard>-<attempt>-NNNN.parquet``) and their temporary ``.<part>.tmp``. Anything else there is not ours.
+_OUR_PART = re.compile(r"\.?[0-9a-f]{16}-(?:[0-9a-f]{12}-)?[0-9]{4}\.parquet(?:\.tmp)?")
+#: What a folder may hold and still count as empty for --overwrite: this run's lock, and the rule file a
+#: --learn run writes before the run starts.
+_OURS_BEFORE_CLAIM = frozenset({LOCK, "learned-rules.toml"})
+
+
+def is_cleaner_output(out: Path) -> bool:
+    """Whether the folder holds a cleaner run: its identity (``_state/run.json``) or its manifest."""
+    return (out / RUN_IDENTITY).is_file() or (out / MANIFEST).is_file()
+
+
+def _forget_earlier_run(out: Path) -> None:
+    """--overwrite: removes what an earlier cleaner run wrote, and only that. A folder that holds no cleaner
+    run is refused unless it is empty: --overwrite must never delete a user's own files."""
+    if not is_cleaner_output(out):
+        foreign = sorted(p.name for p in out.iterdir() if p.name not in _OURS_BEFORE_CLAIM)
+        if foreign:
+            shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
+            raise RunConflict(f"--overwrite refuses {out}: it is not the output of a cleaner run (no {STATE}/run.json "
+                              f"or {MANIFEST}) and it is not empty ({shown}); give an empty or new folder")
+        return
+    # State first: a kill in the middle then leaves data without markers (redone), never markers vouching
+    # for data already deleted.
+    if (out / STATE).is_dir():
+        shutil.rmtree(out / STATE)
+    for name in (MANIFEST, DEDUP_REPORT):
+        (out / name).unlink(missing_ok=True)
+    for kind in KINDS:
+        folder = out / kind
+        if not folder.is_dir():
+            continue
+        for path in folder.iterdir():
+            if path.is_file() and _OUR_PART.fullmatch(path.name):
+                path.unlink()
+        if not any(folder.iterdir()):
+            folder.rmdir()
+        else:
+            log.warning("--overwrite kept %s: it holds files cleaner did not write", folder)
 
 
 def _same_run(location: object, previous: dict[str, Any], identity: dict[str, Any]) -> None:
