@@ -140,20 +140,12 @@ def test_min_run_rule_counts_only_in_long_enough_runs() -> None:
     assert not short.removals and "Home\nWorld" in short.records[0].text
 
 
-def test_a_long_run_of_weak_lines_is_settled_in_linear_time() -> None:
-    # 40,000 bare "Comments" lines once took 86 s (each weak line scanned its whole run); now one pass.
-    import time
-
+def test_a_long_run_of_weak_lines_is_settled() -> None:
+    # Weak lines with no strong junk beside them stay; the cost of settling a long run is measured in
+    # benchmarks/test_scaling.py.
     engine = cleaner.Cleaner().engine
-    small, large = ("Body of the article.\n" + "Comments\n" * n + "End." for n in (2_000, 20_000))
-    started = time.process_time()
-    engine.process(small)
-    unit = time.process_time() - started
-    started = time.process_time()
-    cleaned = engine.process(large)
-    assert cleaned.records[0].text.count("Comments") == 20_000  # weak lines with no strong junk beside stay
-    # Ten times the lines may cost at most ~30x (a quadratic settling would cost ~100x).
-    assert time.process_time() - started < 30 * max(unit, 0.01)
+    cleaned = engine.process("Body of the article.\n" + "Comments\n" * 20_000 + "End.")
+    assert cleaned.records[0].text.count("Comments") == 20_000
 
 
 @pytest.mark.parametrize("text", [
