@@ -8,8 +8,7 @@ BIN := $(VENV)/bin
 # The Python the venv was made with; a venv made by another one (or too old a one) is rebuilt.
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
 
-BENCH_STORAGE := file://benchmarks/baselines
-.PHONY: setup setup-demo setup-all check-python demo test test-slow bench bench-full bench-compare bench-baseline clean
+.PHONY: setup setup-demo setup-all check-python demo test test-slow bench bench-full clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null || \
@@ -46,28 +45,22 @@ demo: setup-demo
 test: setup
 	$(BIN)/ruff check cleaner tests benchmarks conftest.py
 	$(BIN)/mypy cleaner
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest tests
 
 # Only the tests marked slow, with every extra installed (--runslow also makes the benchmarks' corpus full size,
 # but -m slow selects none of the unmarked benchmarks).
 test-slow: setup-all
 	$(BIN)/python -m pytest --runslow -m slow
 
-# Short mode (8 MB corpus), as CI runs it; the full mode uses a 200 MB corpus.
+# Benchmarks with their gates (benchmarks/gates.py, figures in benchmarks/figures.toml): speed ratios and
+# quality figures measured in the same run; a figure that falls past its tolerance fails. The quality
+# benchmarks over the evaluation pages run when CLEANER_EVAL_DATA (or --eval-data) names them.
 bench: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only --speed-gate
+	$(BIN)/python -m pytest benchmarks
 
+# The same with the 200 MB corpus instead of 8 MB.
 bench-full: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only --runslow --speed-gate
-
-# Fails when a benchmark's best time is more than 25% slower than the saved baseline of this machine kind.
-bench-compare: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-storage=$(BENCH_STORAGE) \
-		--benchmark-compare=0002 --benchmark-compare-fail=min:25%
-
-bench-baseline: setup
-	$(BIN)/python -m pytest benchmarks --benchmark-only --benchmark-storage=$(BENCH_STORAGE) \
-		--benchmark-save=baseline
+	$(BIN)/python -m pytest benchmarks --runslow
 
 clean:
 	rm -rf out .pytest_cache .benchmarks build dist

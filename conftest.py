@@ -11,9 +11,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--runslow", action="store_true", help="run long tests and full-size benchmarks")
     parser.addoption("--eval-data", default=os.environ.get("CLEANER_EVAL_DATA"),
                      help="folder with scrapinghub-aeb/ and wcxb-dev/ for the quality benchmark")
-    parser.addoption("--speed-gate", action="store_true",
-                     help="fail when a speed ratio falls below its recorded floor (make bench); without it "
-                          "speed figures are only reported, since a busy machine must not fail a test run")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

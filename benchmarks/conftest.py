@@ -1,13 +1,14 @@
-"""Benchmark fixtures: a generated corpus per session, its text for the references, and a summary."""
+"""Benchmark fixtures: a generated corpus per session, its text for the references, and a summary of
+every figure and gate at the end of the run."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from benchmarks.corpus import write_jsonl
+from benchmarks.gates import REPORTS
 
 #: Corpus size for the short mode that CI runs, and for the full mode (--runslow).
 SHORT_MB = 8
@@ -36,13 +37,12 @@ def results() -> dict[str, dict]:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    if not RESULTS:
-        return
-    terminalreporter.section("cleaner throughput")
-    for name, figures in RESULTS.items():
-        shown = ", ".join(f"{k} {v}" for k, v in figures.items())
-        terminalreporter.write_line(f"{name}: {shown}")
-
-
-def baseline_ratios() -> dict[str, float]:
-    return json.loads((Path(__file__).parent / "ratios.json").read_text(encoding="utf-8"))
+    if RESULTS:
+        terminalreporter.section("cleaner throughput")
+        for name, figures in RESULTS.items():
+            shown = ", ".join(f"{k} {v}" for k, v in figures.items())
+            terminalreporter.write_line(f"{name}: {shown}")
+    if REPORTS:
+        terminalreporter.section("gates (benchmarks/figures.toml)")
+        for line in REPORTS:
+            terminalreporter.write_line(line)

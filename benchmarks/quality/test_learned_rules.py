@@ -2,8 +2,7 @@
 
 `cleaner rules suggest` reads the dumps of one style (no ground truth: only the text a scraper wrote),
 and the file it writes is applied beside the built-in rules. The figures are printed before and after;
-the floors are the issue's targets (more boilerplate removed, content loss at most 1%) and, for the
-gain, what was measured less a margin, so a regression fails.
+every figure goes through its gate (benchmarks/gates.py), so a regression fails.
 """
 
 from __future__ import annotations
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.gates import gate
 from benchmarks.quality.text_path import STYLES, evaluate_text_path
 from cleaner import Cleaner
 from cleaner.core.rules import RuleSet, parse_rule_file
@@ -19,10 +19,6 @@ from cleaner.io.readers import Document
 from cleaner.run.suggest import exact_keys, learn, page_of, suggest_rule_file
 
 pytestmark = pytest.mark.eval
-
-#: Least gain in the share of boilerplate ("without" snippets) removed, learned rules over built-ins alone.
-#: Measured: blocks 0.210 -> 0.285 (+0.075); trafilatura output holds little furniture left to learn (+0.000).
-MIN_REMOVED_GAIN = {"blocks": 0.05, "trafilatura": 0.0}
 
 
 def _removed(figures: dict, style: str) -> float:
@@ -59,15 +55,15 @@ def compared(eval_data: Path, dumped: list) -> tuple[dict, dict, dict[str, str]]
 @pytest.mark.parametrize("style", STYLES)
 def test_learned_rules_remove_more_boilerplate(compared, style: str) -> None:
     before, after, _ = compared
-    assert _removed(after, style) >= _removed(before, style) + MIN_REMOVED_GAIN[style]
+    gate(f"quality.learned.{style}.boilerplate_removed_gain", _removed(after, style) - _removed(before, style))
 
 
 @pytest.mark.parametrize("style", STYLES)
 def test_learned_rules_keep_the_content(compared, style: str) -> None:
     before, after, _ = compared
-    assert after[style]["all but forum"]["content_line_loss"] <= 0.01
-    assert after[style]["all"]["content_in_no_record"] <= 0.01
-    assert after[style]["all"]["with_after"] >= 0.98 * before[style]["all"]["with_after"]
+    gate(f"quality.learned.{style}.content_line_loss", after[style]["all but forum"]["content_line_loss"])
+    gate(f"quality.learned.{style}.content_in_no_record", after[style]["all"]["content_in_no_record"])
+    gate(f"quality.learned.{style}.with_kept", after[style]["all"]["with_after"] / before[style]["all"]["with_after"])
 
 
 def test_learned_files_pass_their_own_examples(compared) -> None:
