@@ -54,9 +54,7 @@ class Figure:
     def limit(self) -> float:
         """The worst measurement that still passes."""
         slack = self.committed * self.tolerance if self.relative else self.tolerance
-        if self.better is Better.HIGHER:
-            return max(self.committed - slack, 0.0)
-        return self.committed + slack
+        return self.committed - slack if self.better is Better.HIGHER else self.committed + slack
 
     def passes(self, measured: float) -> bool:
         # No separate floor test: the ledger test holds ``committed`` at or above ``floor``.
