@@ -12,7 +12,8 @@ from cleaner.cli import main
 from cleaner.core.records import IN_TREE
 from cleaner.core.rules import parse_rule_file
 from cleaner.io.html import HtmlOptions
-from cleaner.io.html_blocks import check_html_examples, check_selector
+from cleaner.io.html_blocks import check_html_examples
+from cleaner.io.selectors import check_selector
 from tests.conftest import FIXTURES
 
 BLOCKS = FIXTURES / "html_blocks"

@@ -27,6 +27,7 @@ from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
 from cleaner.core.text import host_of
 from cleaner.io.page_types import Classified, PageType, PageTypeRules, Post, default_page_types
+from cleaner.io.selectors import Alternatives, PageOrder, page_summary, selector_need
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
 TEASER_DETECTOR = "DETECT-TEASERS"
@@ -41,19 +42,6 @@ DETECTORS = {
 _WORD = regex.compile(r"\w+")
 #: Runs of characters that are neither word characters nor the unit separator of :func:`_units`.
 _NON_WORD = regex.compile(r"[^\w\x00]+")
-
-
-def check_selector(css: str) -> str | None:
-    """Why a CSS selector cannot be used, or None: given to the rule parser, which stays free of cssselect."""
-    from cssselect import GenericTranslator, SelectorError
-
-    try:
-        GenericTranslator().css_to_xpath(css)
-    except SelectorError as exc:
-        return str(exc)
-    except Exception as exc:  # cssselect raises plain errors on some inputs (a lone quote)
-        return f"{type(exc).__name__}: {exc}"
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,39 +148,14 @@ class TreeFindings:
         return "\n".join(kept)
 
 
-#: What an alternative of a selector needs on the page to match anything: ("class" | "id" | "attr" |
-#: "tag", name), or None when that cannot be told. Pages are summarised once into the same pairs, and an
-#: alternative whose need is absent is not evaluated: most pages hold few of the words the rules name,
-#: and evaluating every alternative's XPath on every element cost more than extraction itself.
-Need = tuple[str, str] | None
-
-
-@dataclass(frozen=True)
-class _Alternatives:
-    """A selector's alternatives, each compiled with what it needs on the page."""
-
-    compiled: tuple[tuple[Need, Any], ...]
-
-    def __call__(self, tree: Any, page: frozenset[tuple[str, str]], order: _PageOrder) -> list[Any]:
-        found: list[Any] = []
-        runs = 0
-        for need, xpath in self.compiled:
-            if need is None or need in page:
-                found.extend(xpath(tree))
-                runs += 1
-        if runs > 1:  # several alternatives: back to page order, each element once
-            found = sorted(set(found), key=lambda e: order.get(e, 0))
-        return found
-
-
 @dataclass(frozen=True)
 class _Compiled:
     rule: HtmlRule
-    select: _Alternatives
+    select: Alternatives
     item: Any
     #: Per part, one compiled XPath per alternative of its selector, tried in the order written.
     fields: tuple[tuple[str, tuple[Any, ...]], ...]
-    unless: _Alternatives | None
+    unless: Alternatives | None
 
 
 class TreeRules:
@@ -235,8 +198,8 @@ class TreeRules:
             return tuple(etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::"))
                          for s in parse(css))
 
-        def gated(css: str) -> _Alternatives:
-            return _Alternatives(tuple((_need(s.parsed_tree),
+        def gated(css: str) -> Alternatives:
+            return Alternatives(tuple((selector_need(s.parsed_tree),
                                         etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
                                        for s in parse(css)))
 
@@ -257,7 +220,7 @@ class TreeRules:
         taken: set[Any] = set()
         body = tree.find(".//body")
         page_text = " ".join((body if body is not None else tree).itertext())
-        page, order = _summary(tree)
+        page, order = page_summary(tree)
         classified = self.page_types.classify(tree, (page, order))
         if not classified.is_discussion and body is not None:
             classified = self._thread_without_article(tree, body, page, order, host) or classified
@@ -302,7 +265,7 @@ class TreeRules:
         return findings
 
 
-    def _thread_without_article(self, tree: Any, body: Any, page: frozenset[tuple[str, str]], order: _PageOrder,
+    def _thread_without_article(self, tree: Any, body: Any, page: frozenset[tuple[str, str]], order: PageOrder,
                                 host: str | None) -> Classified | None:
         """The page as a forum thread when a comment rule's section holds replies but no article comes before
         it (no <article> element and less than ``ARTICLE_BEFORE_CHARS`` of paragraphs): forum software whose
@@ -348,61 +311,6 @@ def _article_before(body: Any, block: Any) -> bool:
 
 # --- applying rules ----------------------------------------------------------------------------------
 
-def _need(node: Any) -> Need:
-    """What a parsed selector (cssselect's tree) needs on the page: the element it selects must carry an
-    id, a class, an attribute or be of a tag; for ``:has(X)``, X's need."""
-    from cssselect.parser import Attrib, Class, CombinedSelector, Element, Function, Hash, Pseudo, Relation
-
-    if isinstance(node, CombinedSelector):
-        return _need(node.subselector)
-    if isinstance(node, Relation):
-        # each argument is (combinator, selector) or a selector
-        selectors = [a[-1] if isinstance(a, tuple) else a for a in node.arguments]
-        inner = [_need(selector.parsed_tree) for selector in selectors if hasattr(selector, "parsed_tree")]
-        return inner[0] if len(inner) == 1 and inner[0] else _need(node.selector)
-    if isinstance(node, Hash):
-        return ("id", node.id)
-    if isinstance(node, Class):
-        return ("class", node.class_name)
-    if isinstance(node, Attrib):
-        return ("attr", node.attrib) if node.namespace is None else None
-    if isinstance(node, Function | Pseudo):
-        return _need(node.selector)
-    if isinstance(node, Element):
-        return ("tag", node.element) if node.element and node.element != "*" else None
-    return None
-
-
-def _summary(tree: Any) -> tuple[frozenset[tuple[str, str]], _PageOrder]:
-    """The ids, classes, attribute names and tags a page holds (see :data:`Need`), and the elements' page
-    order (counted only if asked for)."""
-    found: set[tuple[str, str]] = set()
-    for element in tree.iter():
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue
-        found.add(("tag", tag))
-        for name, value in element.attrib.items():
-            found.add(("attr", name))
-            if name == "class":
-                found.update(("class", word) for word in value.split())
-            elif name == "id":
-                found.add(("id", value))
-    return frozenset(found), _PageOrder(tree)
-
-
-class _PageOrder:
-    """Each element's position in page order, counted on first use: only a selector whose several
-    alternatives all matched needs it."""
-
-    def __init__(self, tree: Any) -> None:
-        self._tree: Any = tree
-        self._positions: dict[Any, int] | None = None
-
-    def get(self, element: Any, default: int = 0) -> int:
-        if self._positions is None:
-            self._positions = {found: n for n, found in enumerate(self._tree.iter())}
-        return self._positions.get(element, default)
 
 
 def _protected(tree: Any) -> set[Any]:

@@ -82,7 +82,7 @@ class PageTypeRules:
 
     @classmethod
     def load(cls, path: Path = PAGE_TYPES_FILE) -> PageTypeRules:
-        from cleaner.io.html_blocks import check_selector
+        from cleaner.io.selectors import check_selector
 
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -110,10 +110,10 @@ class PageTypeRules:
         from cssselect import GenericTranslator, parse
         from lxml import etree
 
-        from cleaner.io.html_blocks import _Alternatives, _need
+        from cleaner.io.selectors import Alternatives, selector_need
 
         translator = GenericTranslator()
-        return tuple(_Alternatives(tuple((_need(s.parsed_tree),
+        return tuple(Alternatives(tuple((selector_need(s.parsed_tree),
                                           etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
                                          for s in parse(rule.posts)))
                      if rule.posts else None for rule in self.rules)
@@ -124,9 +124,9 @@ class PageTypeRules:
 
         ``summary``: the page's ids, classes and tags and its element order, as the tree step summarises
         them (computed here when not given)."""
-        from cleaner.io.html_blocks import _summary
+        from cleaner.io.selectors import page_summary
 
-        page, order = summary if summary is not None else _summary(tree)
+        page, order = summary if summary is not None else page_summary(tree)
         declared = schema_types(tree)
         for rule, posts in zip(self.rules, self._posts, strict=True):
             found = sorted(rule.schema & declared)

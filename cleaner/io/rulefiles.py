@@ -52,7 +52,7 @@ def parse_rule_bytes(data: bytes, source: str) -> RuleFile:
         line = data[: exc.start].count(b"\n") + 1
         raise RuleError(source, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
                         line=line) from None
-    from cleaner.io.html_blocks import check_selector
+    from cleaner.io.selectors import check_selector
 
     return parse_rule_file(text.removeprefix("\ufeff"), source, check_selector)
 
