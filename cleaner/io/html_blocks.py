@@ -27,7 +27,7 @@ from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
 from cleaner.core.text import host_of
 from cleaner.io.page_types import Classified, PageType, PageTypeRules, Post, default_page_types
-from cleaner.io.selectors import Alternatives, PageOrder, page_summary, selector_need
+from cleaner.io.selectors import Alternatives, PageIndex, compile_selector
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
 TEASER_DETECTOR = "DETECT-TEASERS"
@@ -198,14 +198,9 @@ class TreeRules:
             return tuple(etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::"))
                          for s in parse(css))
 
-        def gated(css: str) -> Alternatives:
-            return Alternatives(tuple((selector_need(s.parsed_tree),
-                                        etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
-                                       for s in parse(css)))
-
-        return tuple(_Compiled(rule, gated(rule.select), xpath(rule.item) if rule.item else None,
+        return tuple(_Compiled(rule, compile_selector(rule.select), xpath(rule.item) if rule.item else None,
                                tuple((name, alternatives(css)) for name, css in rule.fields),
-                               gated(rule.unless) if rule.unless else None)
+                               compile_selector(rule.unless) if rule.unless else None)
                      for rule in self.rules)
 
     def apply(self, tree: Any, url: str | None, *, keep_comments: bool) -> TreeFindings:
@@ -220,18 +215,18 @@ class TreeRules:
         taken: set[Any] = set()
         body = tree.find(".//body")
         page_text = " ".join((body if body is not None else tree).itertext())
-        page, order = page_summary(tree)
-        classified = self.page_types.classify(tree, (page, order))
+        page = PageIndex(tree)
+        classified = self.page_types.classify(tree, page)
         if not classified.is_discussion and body is not None:
-            classified = self._thread_without_article(tree, body, page, order, host) or classified
+            classified = self._thread_without_article(tree, body, page, host) or classified
         findings = TreeFindings(page_type=classified.type)
         for compiled in self._compiled:
             if not compiled.rule.scope.applies(host):
                 continue
             if classified.is_discussion and compiled.rule.action == "comments":
                 continue  # on a forum or Q&A page the replies are the content, not comments
-            matched = compiled.select(tree, page, order)
-            if not matched or (compiled.unless is not None and compiled.unless(tree, page, order)):
+            matched = page.select(compiled.select)
+            if not matched or (compiled.unless is not None and page.select(compiled.unless)):
                 continue
             for element in matched:
                 if element in protected or element in taken or any(a in taken for a in element.iterancestors()):
@@ -265,7 +260,7 @@ class TreeRules:
         return findings
 
 
-    def _thread_without_article(self, tree: Any, body: Any, page: frozenset[tuple[str, str]], order: PageOrder,
+    def _thread_without_article(self, tree: Any, body: Any, page: PageIndex,
                                 host: str | None) -> Classified | None:
         """The page as a forum thread when a comment rule's section holds replies but no article comes before
         it (no <article> element and less than ``ARTICLE_BEFORE_CHARS`` of paragraphs): forum software whose
@@ -273,8 +268,8 @@ class TreeRules:
         for compiled in self._compiled:
             if compiled.rule.action != "comments" or compiled.item is None or not compiled.rule.scope.applies(host):
                 continue
-            matched = compiled.select(tree, page, order)
-            if not matched or (compiled.unless is not None and compiled.unless(tree, page, order)):
+            matched = page.select(compiled.select)
+            if not matched or (compiled.unless is not None and page.select(compiled.unless)):
                 continue
             for element in _outermost(matched):
                 items = _outermost(compiled.item(element))

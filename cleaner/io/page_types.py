@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
+
+if TYPE_CHECKING:
+    from cleaner.io.selectors import PageIndex
 
 PAGE_TYPES_FILE = Path(__file__).with_name("page_types.toml")
 
@@ -107,37 +110,29 @@ class PageTypeRules:
     def _posts(self) -> tuple[Any, ...]:
         """Per rule, its post selector's alternatives, each with what it needs on the page (as the HTML rules
         are compiled: an alternative whose class or id the page lacks is not evaluated)."""
-        from cssselect import GenericTranslator, parse
-        from lxml import etree
+        from cleaner.io.selectors import compile_selector
 
-        from cleaner.io.selectors import Alternatives, selector_need
+        return tuple(compile_selector(rule.posts) if rule.posts else None for rule in self.rules)
 
-        translator = GenericTranslator()
-        return tuple(Alternatives(tuple((selector_need(s.parsed_tree),
-                                          etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
-                                         for s in parse(rule.posts)))
-                     if rule.posts else None for rule in self.rules)
-
-    def classify(self, tree: Any, summary: tuple[frozenset[tuple[str, str]], Any] | None = None) -> Classified:
+    def classify(self, tree: Any, page: PageIndex | None = None) -> Classified:
         """The page's type: by the schema.org types it declares first (the first entry naming one), then by
         the repeated post containers of forum and Q&A software; ``unknown`` when neither tells.
 
-        ``summary``: the page's ids, classes and tags and its element order, as the tree step summarises
-        them (computed here when not given)."""
-        from cleaner.io.selectors import page_summary
+        ``page``: the page's index, as the tree step makes it (made here when not given)."""
+        from cleaner.io.selectors import PageIndex as Index
 
-        page, order = summary if summary is not None else page_summary(tree)
+        page = page if page is not None else Index(tree)
         declared = schema_types(tree)
         for rule, posts in zip(self.rules, self._posts, strict=True):
             found = sorted(rule.schema & declared)
             if found:
-                bodies = _outermost(posts(tree, page, order)) if posts is not None and rule.type in DISCUSSIONS \
+                bodies = _outermost(posts(tree, page)) if posts is not None and rule.type in DISCUSSIONS \
                     else []
                 return Classified(rule.type, f"schema.org {found[0]}", tuple(bodies))
         for rule, posts in zip(self.rules, self._posts, strict=True):
             if posts is None:
                 continue
-            bodies = _outermost(posts(tree, page, order))
+            bodies = _outermost(posts(tree, page))
             if len(bodies) >= rule.min_posts:
                 return Classified(rule.type, f"{len(bodies)} posts", tuple(bodies))
         return Classified(PageType.UNKNOWN, "no signal")

@@ -3,7 +3,7 @@ rule loader, so that none of them imports another for it."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -21,10 +21,62 @@ def check_selector(css: str) -> str | None:
 
 
 #: What an alternative of a selector needs on the page to match anything: ("class" | "id" | "attr" |
-#: "tag", name), or None when that cannot be told. Pages are summarised once into the same pairs, and an
+#: "tag", name), or None when that cannot be told. Pages are summarised once (:class:`PageIndex`), and an
 #: alternative whose need is absent is not evaluated: most pages hold few of the words the rules name,
 #: and evaluating every alternative's XPath on every element cost more than extraction itself.
 Need = tuple[str, str] | None
+#: The whitespace XPath's normalize-space() splits a class attribute on (not Python's wider str.split()).
+_XML_SPACE = str.maketrans("\t\n\r", "   ")
+
+
+class PageIndex:
+    """Which needs a page meets. Class words and ids are read in one pass of compiled XPath that returns
+    strings only (no Python object per element: walking the tree from Python cost more than the rules);
+    a tag or an attribute name is looked up when first asked for."""
+
+    def __init__(self, tree: Any) -> None:
+        from lxml import etree
+
+        self._tree = tree
+        classes: set[str] = set()
+        for value in etree.XPath("descendant-or-self::*/@class", smart_strings=False)(tree):
+            classes.update(value.translate(_XML_SPACE).split(" "))
+        classes.discard("")
+        ids = etree.XPath("descendant-or-self::*/@id", smart_strings=False)(tree)
+        self._known: dict[tuple[str, str], bool] = {("class", word): True for word in classes}
+        self._known.update((("id", value), True) for value in ids)
+        self._read = {"class", "id"}
+        self._selected: dict[int, tuple[Alternatives, list[Any]]] = {}
+
+    def select(self, alternatives: Alternatives) -> list[Any]:
+        """What ``alternatives`` select on this page, evaluated once per page (several steps ask for the same
+        selectors). The list is shared: callers must not change it."""
+        held = self._selected.get(id(alternatives))
+        if held is None or held[0] is not alternatives:
+            held = (alternatives, alternatives(self._tree, self))
+            self._selected[id(alternatives)] = held
+        return held[1]
+
+    def __contains__(self, need: object) -> bool:
+        if not isinstance(need, tuple):
+            return False
+        known = self._known.get(need)
+        if known is not None:
+            return known
+        kind, name = need
+        if kind in self._read:
+            return False
+        self._known[need] = present = self._holds(kind, name)
+        return present
+
+    def _holds(self, kind: str, name: str) -> bool:
+        from lxml import etree
+
+        test = f"descendant-or-self::*/@{name}" if kind == "attr" else f"descendant-or-self::{name}"
+        try:
+            return bool(etree.XPath(f"boolean({test})")(self._tree))
+        except etree.XPathError:  # a name XPath cannot spell: evaluate the alternative itself
+            return True
 
 
 @dataclass(frozen=True)
@@ -32,18 +84,35 @@ class Alternatives:
     """A selector's alternatives, each compiled with what it needs on the page."""
 
     compiled: tuple[tuple[Need, Any], ...]
+    #: The union of each set of alternatives that a page needed together, compiled when first needed:
+    #: XPath returns a union in page order, each element once, as the rules expect.
+    _unions: dict[tuple[int, ...], Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
-    def __call__(self, tree: Any, page: frozenset[tuple[str, str]], order: PageOrder) -> list[Any]:
-        found: list[Any] = []
-        runs = 0
-        for need, xpath in self.compiled:
-            if need is None or need in page:
-                found.extend(xpath(tree))
-                runs += 1
-        if runs > 1:  # several alternatives: back to page order, each element once
-            found = sorted(set(found), key=lambda e: order.get(e, 0))
-        return found
+    def __call__(self, tree: Any, page: PageIndex) -> list[Any]:
+        """The elements of ``tree`` the selector selects; ``page`` indexes that same tree."""
+        chosen = tuple(n for n, (need, _xpath) in enumerate(self.compiled) if need is None or need in page)
+        if not chosen:
+            return []
+        if len(chosen) == 1:
+            return list(self.compiled[chosen[0]][1](tree))
+        union = self._unions.get(chosen)
+        if union is None:
+            from lxml import etree
 
+            union = etree.XPath(" | ".join(self.compiled[n][1].path for n in chosen))
+            self._unions[chosen] = union
+        return list(union(tree))
+
+
+def compile_selector(css: str) -> Alternatives:
+    """A CSS selector's alternatives, compiled to XPath from the tree's root (``descendant-or-self::``)."""
+    from cssselect import GenericTranslator, parse
+    from lxml import etree
+
+    translator = GenericTranslator()
+    return Alternatives(tuple((selector_need(s.parsed_tree),
+                               etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
+                              for s in parse(css)))
 
 
 def selector_need(node: Any) -> Need:
@@ -69,35 +138,3 @@ def selector_need(node: Any) -> Need:
     if isinstance(node, Element):
         return ("tag", node.element) if node.element and node.element != "*" else None
     return None
-
-
-def page_summary(tree: Any) -> tuple[frozenset[tuple[str, str]], PageOrder]:
-    """The ids, classes, attribute names and tags a page holds (see :data:`Need`), and the elements' page
-    order (counted only if asked for)."""
-    found: set[tuple[str, str]] = set()
-    for element in tree.iter():
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue
-        found.add(("tag", tag))
-        for name, value in element.attrib.items():
-            found.add(("attr", name))
-            if name == "class":
-                found.update(("class", word) for word in value.split())
-            elif name == "id":
-                found.add(("id", value))
-    return frozenset(found), PageOrder(tree)
-
-
-class PageOrder:
-    """Each element's position in page order, counted on first use: only a selector whose several
-    alternatives all matched needs it."""
-
-    def __init__(self, tree: Any) -> None:
-        self._tree: Any = tree
-        self._positions: dict[Any, int] | None = None
-
-    def get(self, element: Any, default: int = 0) -> int:
-        if self._positions is None:
-            self._positions = {found: n for n, found in enumerate(self._tree.iter())}
-        return self._positions.get(element, default)
