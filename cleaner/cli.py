@@ -273,7 +273,7 @@ def build_parser(config: tuple[dict, str] | None = None) -> argparse.ArgumentPar
     rules = commands.add_parser("rules", help="list, test or show rules")
     rules_commands = rules.add_subparsers(dest="rules_command", required=True, metavar="ACTION")
     for name, text in (("list", "id, kind, purpose and file of every rule"),
-                       ("test", "run every rule's junk and keep examples")):
+                       ("test", "run every rule's examples and check what remains of each")):
         _rule_options(rules_commands.add_parser(name, help=text))
     check = rules_commands.add_parser(
         "check", help="find rules that would empty documents or slow a run, before a run",
@@ -830,7 +830,7 @@ def _rules(args: argparse.Namespace, out: TextIO) -> int:
         from cleaner.io.html_blocks import check_html_examples
 
         failures = list(check_examples(ruleset)) + list(check_html_examples(ruleset))
-        examples = sum(len(r.examples.junk) + len(r.examples.keep) for r in ruleset)
+        examples = sum(r.examples.count for r in ruleset)
         for failure in failures:
             out.write(f"FAIL {failure}\n")
         out.write(f"{len(ruleset)} rules, {examples} examples: "
@@ -843,6 +843,8 @@ def _rules(args: argparse.Namespace, out: TextIO) -> int:
               f"  applies to: {rule.scope.describe()}\n  defined in: {rule.location}\n")
     out.write("".join(f"  junk example: {e!r}\n" for e in rule.examples.junk))
     out.write("".join(f"  keep example: {e!r}\n" for e in rule.examples.keep))
+    out.write("".join(f"  cut example: {chr(10).join(c.lines)!r} -> remains {chr(10).join(c.remains)!r}\n"
+                      for c in rule.examples.cut))
     return EXIT_OK
 
 

@@ -356,9 +356,11 @@ def _layout_entry(s: Suggestion) -> list[str]:
              f"header = {toml_string(s.pattern or '')}", f"slots = [{_ITEM_SLOT}]"]
     if s.domains:
         lines.append(f"domains = [{', '.join(toml_string(d) for d in s.domains)}]")
-    lines.append(f"examples.junk = [{', '.join(toml_string(j) for j in s.junk)}]")
     lines.append(f"examples.keep = [{', '.join(toml_string(k) for k in s.keep)}]")
-    lines.append("")
+    # The example states what remains of it: the paragraph before the list (the list's items become records).
+    example = s.junk[0].split("\n")
+    lines += ["", "[[layout.examples.cut]]", "lines = [", *(f"  {toml_string(line)}," for line in example), "]",
+              f"remains = [{toml_string(example[0])}]", ""]
     return lines
 
 

@@ -75,12 +75,35 @@ def _host_in(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
+#: The parts of a record an example may state (the others are the engine's bookkeeping).
+EXAMPLE_RECORD_FIELDS = ("title", "source", "published", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class Cut:
+    """An example stated with its output: the input ``lines`` and exactly the ``remains`` (the main record's
+    lines, title first), the ``records`` the rule makes of the rest (a layout's items, each as the record
+    parts it has) and the ``metadata`` it finds; ``None`` for either: not stated, so not checked."""
+
+    lines: tuple[str, ...]
+    remains: tuple[str, ...]
+    #: Each record as (part, value) pairs; pairs rather than dicts keep a rule hashable.
+    records: tuple[tuple[tuple[str, str], ...], ...] | None = None
+    metadata: tuple[tuple[str, str], ...] | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Examples:
-    """Documents the rule must remove something from (``junk``) and must leave alone (``keep``)."""
+    """A rule's own examples: ``junk`` documents it removes whole (nothing of them remains), ``keep``
+    documents it leaves alone, and ``cut`` documents stated with exactly what remains of them."""
 
     junk: tuple[str, ...] = ()
     keep: tuple[str, ...] = ()
+    cut: tuple[Cut, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.junk) + len(self.keep) + len(self.cut)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -391,11 +414,14 @@ _LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "ca
 _BLOCK_KEYS = {"start", "end", "max_lines"}
 _SLOT_KEYS = {"field", "pattern", "template", "rest", "optional", "repeat", "min_chars", "max_chars", "min_words",
               "max_words", "sentence_end", "max_lines"}
-_EXAMPLE_KEYS = {"junk", "keep"}
+_EXAMPLE_KEYS = {"junk", "keep", "cut"}
+_CUT_KEYS = {"lines", "remains", "records", "metadata"}
 _HTML_RULE_KEYS = _COMMON_KEYS | {"action", "select", "item", "fields", "min_items", "unless"}
 
 
-_TABLE_START = _stdlib_re.compile(r"\s*\[")
+#: A table header ("[file]", "[[rule]]", "[[rule.examples.cut]]"), not a line of a multi-line array.
+_TABLE_START = _stdlib_re.compile(r"\s*\[\[?\s*[A-Za-z0-9_-]+\s*[\].]")
+_TOP_TABLE = _stdlib_re.compile(r"\s*\[\[?\s*[A-Za-z0-9_-]+\s*\]")
 
 
 class _Locator:
@@ -416,10 +442,26 @@ class _Locator:
         found = self.headers.get(kind, [])
         return found[index] if index < len(found) else None
 
+    def subtables(self, start: int | None, name: str) -> list[int]:
+        """The lines of the ``[[name]]`` headers (a sub-table such as ``[[rule.examples.cut]]``) that follow the
+        table starting at ``start``, up to the next top-level table."""
+        if start is None:
+            return []
+        header = _stdlib_re.compile(rf"\s*\[\[\s*{_stdlib_re.escape(name)}\s*\]\]")
+        found = []
+        for number in range(start + 1, len(self.lines) + 1):
+            row = self.lines[number - 1]
+            if _TOP_TABLE.match(row):
+                break
+            if header.match(row):
+                found.append(number)
+        return found
+
     def key(self, start: int | None, key: str) -> int | None:
         if start is None:
             return None
-        probe = _stdlib_re.compile(rf"\s*{_stdlib_re.escape(key)}\s*=|.*[{{,]\s*{_stdlib_re.escape(key)}\s*=")
+        # "key =", "key.part =" (a dotted key: examples.junk) or the key inside an inline table
+        probe = _stdlib_re.compile(rf"\s*{_stdlib_re.escape(key)}\s*[=.]|.*[{{,]\s*{_stdlib_re.escape(key)}\s*=")
         for number in range(start, len(self.lines) + 1):
             if number > start and _TABLE_START.match(self.lines[number - 1]):
                 break
@@ -523,9 +565,55 @@ def _common(table: dict[str, Any], keys: set[str], source: str, locate: _Locator
     _check_keys(examples, _EXAMPLE_KEYS, source, locate.key(line, "examples"), rule_id, "examples")
     junk = _string_list(examples.get("junk", []), source, locate.key(line, "examples"), rule_id, "examples.junk")
     keep = _string_list(examples.get("keep", []), source, locate.key(line, "examples"), rule_id, "examples.keep")
+    raw_cut = examples.get("cut", [])
+    # Written as [[rule.examples.cut]] tables (each error names its own header's line) or as a list.
+    headers = locate.subtables(line, f"{what.strip('[]')}.examples.cut")
+    if not isinstance(raw_cut, list):
+        raise RuleError(source, "examples.cut must be a list of tables", line=locate.key(line, "examples"),
+                        rule_id=rule_id)
+    cut = tuple(_cut_example(raw, f"examples.cut[{n}]", source,
+                             headers[n - 1] if len(headers) == len(raw_cut) else locate.key(line, "examples"),
+                             rule_id)
+                for n, raw in enumerate(raw_cut, start=1))
     scope = _scope(table.get("domains", []), source, locate.key(line, "domains"), rule_id).narrowed_by(file_scope)
     return {"id": rule_id, "purpose": purpose, "source": source, "line": line, "scope": scope,
-            "examples": Examples(tuple(junk), tuple(keep))}
+            "examples": Examples(tuple(junk), tuple(keep), cut)}
+
+
+def _cut_example(raw: Any, what: str, source: str, line: int | None, rule_id: str) -> Cut:
+    """One ``examples.cut`` table: the input lines and what remains of them, checked for shape here and run
+    by :func:`cleaner.core.examples.check_examples`."""
+    _expect_table(raw, source, line, rule_id, what)
+    _check_keys(raw, _CUT_KEYS, source, line, rule_id, what)
+    for key in ("lines", "remains"):
+        if key not in raw:
+            raise RuleError(source, f"{what} needs '{key}' (a list of lines)", line=line, rule_id=rule_id)
+    lines = _string_list(raw["lines"], source, line, rule_id, f"{what}.lines")
+    if not lines:
+        raise RuleError(source, f"{what}.lines is empty", line=line, rule_id=rule_id)
+    remains = _string_list(raw["remains"], source, line, rule_id, f"{what}.remains")
+    records = None
+    if "records" in raw:
+        if not isinstance(raw["records"], list):
+            raise RuleError(source, f"{what}.records must be a list of tables", line=line, rule_id=rule_id)
+        records = tuple(_string_table(record, EXAMPLE_RECORD_FIELDS, source, line, rule_id, f"{what}.records[{n}]")
+                        for n, record in enumerate(raw["records"], start=1))
+    metadata = None
+    if "metadata" in raw:
+        metadata = _string_table(raw["metadata"], (), source, line, rule_id, f"{what}.metadata")
+    return Cut(tuple(lines), tuple(remains), records, metadata)
+
+
+def _string_table(raw: Any, allowed: tuple[str, ...], source: str, line: int | None, rule_id: str,
+                  what: str) -> tuple[tuple[str, str], ...]:
+    """A table of strings; ``allowed`` names its keys (empty: any key)."""
+    _expect_table(raw, source, line, rule_id, what)
+    if allowed:
+        _check_keys(raw, set(allowed), source, line, rule_id, what)
+    for key, value in raw.items():
+        if not isinstance(value, str):
+            raise RuleError(source, f"{what}.{key} must be a string", line=line, rule_id=rule_id)
+    return tuple(raw.items())
 
 
 def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, line: int | None,
@@ -640,6 +728,9 @@ def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line:
                      check_selector: SelectorCheck | None) -> HtmlRule:
     common = _common(table, _HTML_RULE_KEYS, source, locate, line, file_scope, "[[html_rule]]")
     rule_id = common["id"]
+    if common["examples"].cut:
+        raise RuleError(source, "examples.cut states the lines of text that remain; an HTML rule's examples are "
+                        "pages (examples.junk and examples.keep)", line=locate.key(line, "examples"), rule_id=rule_id)
     action: HtmlAction = table.get("action")  # type: ignore[assignment]  # checked on the next line
     if action not in HTML_FIELDS:
         raise RuleError(source, f"action must be one of {', '.join(HTML_FIELDS)}, got {action!r}",
