@@ -434,6 +434,8 @@ class _Locator:
             m = _stdlib_re.match(r"\s*\[\[\s*([A-Za-z_]+)\s*\]\]", raw)
             if m:
                 self.headers.setdefault(m.group(1), []).append(number)
+            if _stdlib_re.match(r"\s*\[\s*define\s*\]", raw):
+                self.headers.setdefault("define", []).append(number)
             m = _stdlib_re.match(r"\s*\[\s*detector\s*\.\s*([A-Za-z_]+)\s*\]", raw)
             if m:
                 self.headers.setdefault("detector." + m.group(1), []).append(number)
@@ -485,10 +487,14 @@ def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None
         line = next((n for n, row in enumerate(text.splitlines(), 1) if "[[[[[[[[" in row or "{{{{{{{{" in row), None)
         raise RuleError(source, "not a usable rule file: arrays or tables nested too deeply", line=line) from None
     locate = _Locator(text)
-    unknown = set(data) - {"file", "rule", "layout", "html_rule", "detector"}
+    unknown = set(data) - {"file", "define", "rule", "layout", "html_rule", "detector"}
     if unknown:
         raise RuleError(source, f"unknown top-level table(s): {', '.join(sorted(unknown))}; "
-                        "expected [file], [[rule]], [[layout]], [[html_rule]] and [detector.NAME]")
+                        "expected [file], [define], [[rule]], [[layout]], [[html_rule]] and [detector.NAME]")
+    defines = _parse_defines(data.get("define", {}), source, locate)
+    for kind in ("rule", "layout"):
+        for index, table in enumerate(_array_of_tables(data, kind, source)):
+            _use_defines(table, defines, source, locate, locate.table(kind, index))
     header = data.get("file", {})
     _expect_table(header, source, None, None, "[file]")
     _check_keys(header, _FILE_KEYS, source, None, None, "[file]")
@@ -897,6 +903,8 @@ def _flags(table: Mapping[str, Any], source: str, line: int | None, rule_id: str
 def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str, what: str,
              bound: int = 0) -> regex.Pattern[str]:
     """The compiled pattern, checked. ``bound``: the longest line it is ever tried on (0: any)."""
+    if isinstance(value, list | dict):
+        value = _joined(value, source, line, rule_id, what)
     if not isinstance(value, str) or not value.strip():
         raise RuleError(source, f"{what} must be a non-empty pattern", line=line, rule_id=rule_id)
     try:
@@ -920,6 +928,105 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
                             "fuzzy matching",
                             line=line, rule_id=rule_id)
     return compiled
+
+
+_DEFINE_NAME = _stdlib_re.compile(r"[a-z][a-z0-9_]{0,39}")
+#: The keys of a rule or layout table whose values are patterns (a block's and a slot's are one level down).
+_PATTERN_KEYS = ("pattern", "header", "controls")
+
+
+def _parse_defines(data: Any, source: str, locate: _Locator) -> dict[str, Any]:
+    """``[define]``: named pattern parts a file's patterns use as ``{ use = "name" }``, so a list of phrases
+    several rules share is written once. A definition may use the definitions written before it."""
+    where = locate.table("define", 0)
+    _expect_table(data, source, where, None, "[define]")
+    defines: dict[str, Any] = {}
+    for name, value in data.items():
+        at = locate.key(where, name)
+        if not _DEFINE_NAME.fullmatch(name):
+            raise RuleError(source, f"[define] name {name!r} must be lower-case letters, digits and _", line=at)
+        value = _substitute(value, defines, source, at, None, f"[define] {name}")
+        _joined(value, source, at, None, f"[define] {name}")  # a malformed definition fails where it is written
+        defines[name] = value
+    return defines
+
+
+def _use_defines(table: dict[str, Any], defines: Mapping[str, Any], source: str, locate: _Locator,
+                 line: int | None) -> None:
+    """Puts the definitions in place of the ``{ use = "name" }`` parts of a rule's patterns (in the table
+    tomllib made for this parse, so nothing shared is changed)."""
+    rule_id = table.get("id") if isinstance(table.get("id"), str) else None
+    for key in _PATTERN_KEYS:
+        if key in table:
+            table[key] = _substitute(table[key], defines, source, locate.key(line, key), rule_id, key)
+    block = table.get("block")
+    if isinstance(block, dict):
+        for key in ("start", "end"):
+            if key in block:
+                block[key] = _substitute(block[key], defines, source, locate.key(line, "block"), rule_id,
+                                         f"block.{key}")
+    slots = table.get("slots")
+    if isinstance(slots, list):
+        for position, slot in enumerate(slots, start=1):
+            if isinstance(slot, dict) and "pattern" in slot:
+                slot["pattern"] = _substitute(slot["pattern"], defines, source, locate.key(line, "slots"), rule_id,
+                                              f"slots[{position}].pattern")
+
+
+def _substitute(value: Any, defines: Mapping[str, Any], source: str, line: int | None, rule_id: str | None,
+                what: str, depth: int = 0) -> Any:
+    if depth > _MAX_PART_DEPTH:
+        raise RuleError(source, f"{what} nests parts more than {_MAX_PART_DEPTH} deep", line=line, rule_id=rule_id)
+    if isinstance(value, list):
+        return [_substitute(v, defines, source, line, rule_id, what, depth + 1) for v in value]
+    if isinstance(value, dict):
+        if "use" not in value:
+            return {k: _substitute(v, defines, source, line, rule_id, what, depth + 1) for k, v in value.items()}
+        name = value["use"]
+        if set(value) != {"use"}:
+            raise RuleError(source, f"{what}: a {{ use = NAME }} part takes no other key", line=line, rule_id=rule_id)
+        if name not in defines:
+            known = ", ".join(defines) or "none"
+            raise RuleError(source, f"{what} uses {name!r}, which no earlier [define] entry names (defined: {known})",
+                            line=line, rule_id=rule_id)
+        return defines[name]
+    return value
+
+
+#: A pattern written in parts nests at most this deep (a bound on the recursion a malformed file can cause).
+_MAX_PART_DEPTH = 32
+
+
+def _joined(value: Any, source: str, line: int | None, rule_id: str | None, what: str, depth: int = 0) -> str:
+    """The pattern text of a pattern written in parts, so a long pattern reads one alternative a line.
+
+    A list of parts is joined as written, with nothing between them; a part is a string (a regex fragment,
+    used as it stands: nothing is escaped) or a table ``{ any = [...] }``, whose alternatives (each a string
+    or a list of parts) are joined with ``|``. ``any`` adds no group: the ``(?:`` and ``)`` around it are
+    parts of their own, so the joined text is exactly the pattern a reader sees, fragment by fragment.
+    (``{ use = "name" }`` parts were replaced by their ``[define]`` entries before this runs.)
+    """
+    if depth > _MAX_PART_DEPTH:
+        raise RuleError(source, f"{what} nests parts more than {_MAX_PART_DEPTH} deep", line=line, rule_id=rule_id)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        if not value:
+            raise RuleError(source, f"{what} is an empty list of parts", line=line, rule_id=rule_id)
+        return "".join(_joined(part, source, line, rule_id, f"{what}[{n}]", depth + 1)
+                       for n, part in enumerate(value, start=1))
+    if isinstance(value, dict):
+        if set(value) != {"any"}:
+            raise RuleError(source, f"{what}: a table in a pattern takes one key, 'any' (a list of alternatives), "
+                            f"got {', '.join(sorted(value)) or 'none'}", line=line, rule_id=rule_id)
+        alternatives = value["any"]
+        if not isinstance(alternatives, list) or not alternatives:
+            raise RuleError(source, f"{what}.any must be a non-empty list of alternatives", line=line,
+                            rule_id=rule_id)
+        return "|".join(_joined(alternative, source, line, rule_id, f"{what}.any[{n}]", depth + 1)
+                        for n, alternative in enumerate(alternatives, start=1))
+    raise RuleError(source, f"{what} must be a string, a list of parts or {{ any = [...] }}, got {value!r}",
+                    line=line, rule_id=rule_id)
 
 
 def _backtracks(compiled: regex.Pattern[str], probe: str) -> bool:
