@@ -134,3 +134,34 @@ def test_every_built_in_layout_states_the_records_it_makes() -> None:
     vague = [r.id for r in load_rules() if isinstance(r, Layout)
              and (r.examples.junk or not r.examples.cut or any(c.records is None for c in r.examples.cut))]
     assert vague == []
+
+
+def test_a_layout_cut_example_without_records_must_still_make_one() -> None:
+    body = '''
+        [[layout]]
+        id = "TST100"
+        purpose = "a related block"
+        header = 'related stories'
+        slots = [{ field = "title", pattern = '[^\\n]{5,80}', min_words = 3 }]
+        examples.keep = ["Related stories are told in the second part."]
+
+        [[layout.examples.cut]]
+        lines = ["Body.", "", "Related stories", "", "Storm knocks out power"]
+        remains = ["Body."]
+
+        # a header without items is weak junk: removed next to other junk, with no record made
+        [[layout.examples.cut]]
+        lines = ["Body.", "Advertisement", "Related stories", "Short"]
+        remains = ["Body.", "Short"]
+
+        [[rule]]
+        id = "TST001"
+        purpose = "an ad label"
+        line = "Advertisement"
+        examples.junk = ["Advertisement"]
+        examples.keep = ["Advertisement revenue fell."]
+    '''
+    rules = RuleSet((parse_rule_file(textwrap.dedent(body), "layout.toml"),))
+    failures = [str(f) for f in check_examples(rules)]
+    assert failures == ["layout.toml:2: TST100 found no related record in its cut example: "
+                        "'Body.\\nAdvertisement\\nRelated stories\\nShort'"]
