@@ -73,12 +73,16 @@ class Cleaner:
         return self.engine.rules
 
     def process(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
-                url: str | None = None, fetched_at: FetchTime = None) -> Cleaned:
+                url: str | None = None, fetched_at: FetchTime = None, language: str | None = None) -> Cleaned:
         """Records and every removal of one document given as ``text`` or as ``html``.
 
         ``fetched_at`` resolves relative times ("4 hours ago") into each record's ``published_at``, as the
-        batch job does with an input's fetch time.
+        batch job does with an input's fetch time. ``language`` (an ISO 639-1 code), when you know it, is the
+        records' language and picks the detectors' stop words; the document's language is then not identified.
         """
+        if language is not None and (not isinstance(language, str) or not language.strip()):
+            raise ValueError(f"language must be an ISO 639-1 code such as 'en', not {language!r}")
+        language = language.strip().lower() if language is not None else None
         if (text is None) == (html is None):
             raise TypeError("give exactly one of text or html")
         if isinstance(text, bytes | bytearray):
@@ -86,24 +90,25 @@ class Cleaner:
                             "(text.decode('utf-8'))")
         fetched = fetch_time(fetched_at)
         if html is not None:
-            return self._process_html(html, doc_id, url, fetched)
+            return self._process_html(html, doc_id, url, fetched, language)
         return self.engine.process(text, doc_id=doc_id, url=url, fetched_at=fetched,  # type: ignore[arg-type]
-                                   site=self.site_profile)
+                                   site=self.site_profile, language=language)
 
     def _process_html(self, html: str | bytes, doc_id: str | None, url: str | None,
-                      fetched_at: datetime | None) -> Cleaned:
+                      fetched_at: datetime | None, language: str | None = None) -> Cleaned:
         # extract imports trafilatura on its first call, so text-only users never pay for it.
         page = extract(html, url=url, options=self.html_options, blocks=self.tree_rules)
         page_url = page.url or url
         cleaned = self.engine.process(page.text, doc_id=doc_id, url=page_url, title=page.title,
-                                      fetched_at=fetched_at, site=self.site_profile)
+                                      fetched_at=fetched_at, site=self.site_profile, language=language)
         records = list(cleaned.records)
         found = page.metadata()
         if not records and len(page.text.split()) >= default_page_types().near_empty_words:
             # Every line of the page's text was judged junk by the line rules: a page with text still has a
             # main record holding it (losing content is worse than keeping junk); a few words of furniture
             # ("Advertisement", "Comments") make none.
-            records = [Record(doc_id, 0, "main", None, None, page.title, page.text, page_url)]
+            records = [Record(doc_id, 0, "main", None, None, page.title, page.text, page_url,
+                              language=language or "und")]
         if records and records[0].kind == "main":
             main = records[0]
             if found:
@@ -130,9 +135,10 @@ class Cleaner:
         return replace(cleaned, records=tuple(records), removals=removals)
 
     def clean(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
-              url: str | None = None, fetched_at: FetchTime = None) -> list[Record]:
+              url: str | None = None, fetched_at: FetchTime = None, language: str | None = None) -> list[Record]:
         """The records of one document: the main article first, then secondary articles in page order."""
-        return list(self.process(text, html=html, doc_id=doc_id, url=url, fetched_at=fetched_at).records)
+        return list(self.process(text, html=html, doc_id=doc_id, url=url, fetched_at=fetched_at,
+                                 language=language).records)
 
     def clean_many(self, documents: Iterable[str | tuple[str, str | None] | tuple[str, str | None, str | None]]
                    ) -> Iterator[Record]:

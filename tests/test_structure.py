@@ -268,7 +268,7 @@ def test_a_later_rule_file_overrides_settings_and_switches_off(tmp_path) -> None
     override.write_text(SWITCH_ON + "margin = 0\n\n[detector.related_run]\nenabled = false\n", encoding="utf-8")
     tuned = cleaner.Cleaner([override])
     assert tuned.rules.structure.main_span.margin == 0
-    assert tuned.rules.structure.main_span.line_penalty == 0.3  # from the built-in file
+    assert tuned.rules.structure.main_span.line_penalty == 0.15  # from the built-in file
     assert not tuned.rules.structure.related_run.enabled
     cleaned = tuned.process(RELATED)
     assert [r.kind for r in cleaned.records] == ["main"]
@@ -311,3 +311,144 @@ def test_explain_shows_structural_removals_with_their_evidence(tmp_path, capsys)
     assert "record(s), 7 removal(s), language en" in out
     assert f"detector {MAIN_SPAN} lines 6-10: 7 line(s) outside the main span (lines 6-10, prose weight 5.0)" in out
     assert f"removed by {MAIN_SPAN} (a line outside the article's main span of prose" in out
+
+
+# --- reaching out, teaser lists, recipes, run headers, wrapped text, a given language -----------------------
+
+#: An audio player and a picture between the standfirst and the body: more lines than the span's own cost
+#: lets it cross, few enough for it to reach out over at the lower cost.
+PLAYER = ["0.5x", "0.75x", "1.0x", "1.25x", "1.5x", "1.75x", "2.0x", "00:00", "03:12", "Photo: Town archive",
+          "Open image in full screen", *(f"Chapter {n}" for n in range(1, 11))]
+STANDFIRST = """Morning Edition
+Home
+World
+Town opens a new library after three years of building
+The library on Mill Street opened on Saturday after three years of building work.
+Hundreds of residents queued in the rain to be the first ones inside.
+{player}
+It holds more than forty thousand books, a music room and a workshop where children can learn to repair bicycles.
+The building was paid for by a local fund that collected small gifts from families over a period of ten years.
+The mayor said the town had waited a long time for a place where people of every age could meet and read.
+Opening hours are from nine in the morning until eight in the evening on every day of the week except Sunday.
+Contact us
+Privacy
+Terms of use
+Careers
+Sitemap
+""".replace("{player}", "\n".join(PLAYER))
+
+
+def test_the_span_reaches_the_standfirst_above_a_media_player(structural) -> None:
+    cleaned = structural.process(STANDFIRST)
+    main_record, = cleaned.records
+    assert main_record.title == "Town opens a new library after three years of building"
+    lines = main_record.text.split("\n")
+    assert lines[:2] == ["The library on Mill Street opened on Saturday after three years of building work.",
+                         "Hundreds of residents queued in the rain to be the first ones inside."]
+    assert lines[2:2 + len(PLAYER)] == PLAYER  # what lies between stays: when in doubt, keep
+    assert [t for _, t in _struct_removals(cleaned)] == ["Morning Edition", "Home", "World", "Terms of use",
+                                                         "Careers", "Sitemap"]
+    assert cleaned.evidence[0].message == ("6 line(s) outside the main span (lines 28-31, prose weight 4.0; "
+                                           "reaching out to lines 5-31)")
+
+
+def test_a_site_directory_of_blurbs_is_not_taken_for_the_article(structural, tmp_path) -> None:
+    directory = "\n".join(f"{name}\n{name} is the town's {what}, open to everyone who lives here."
+                          for name, what in [("Library", "library"), ("Pool", "swimming pool"),
+                                             ("Museum", "museum of local history"), ("Market", "weekly market"),
+                                             ("Theatre", "small theatre"), ("Park", "largest park"),
+                                             ("Archive", "public archive"), ("Harbour", "old harbour")])
+    text = NEWS.replace("Contact us\n", "Contact us\n" + "\n".join(f"Link {n}" for n in range(12)) + "\n"
+                        + directory + "\n")
+    cleaned = structural.process(text)
+    # Eight blurbs, each alone under its name, weigh less than the article's five paragraphs in a row: the
+    # article is the span (the directory below it is kept only as far as the span reaches out).
+    assert cleaned.records[0].text.split("\n")[:5] == NEWS_BODY[:5]
+    assert cleaned.evidence[0].message.startswith("6 line(s) outside the main span (lines 6-10, prose weight 5.0;")
+    # Weighed as paragraphs, the blurbs would outweigh the article.
+    flat = tmp_path / "flat.toml"
+    flat.write_text(SWITCH_ON + "isolated_prose_weight = 1.0\n", encoding="utf-8")
+    evidence = cleaner.Cleaner([flat]).process(text).evidence
+    assert not evidence[0].message.startswith("6 line(s) outside the main span (lines 6-10,")
+
+
+RECIPE = """Home
+Recipes
+Desserts
+Apple crumble with oats and cinnamon
+A warm apple crumble is the easiest pudding there is, and it tastes of autumn.
+Ingredients
+4 apples
+100 g flour
+75 g butter
+50 g sugar
+1 tsp cinnamon
+Method
+Heat the oven to 180 degrees and butter a small baking dish, about twenty centimetres across.
+Peel and slice the apples thinly, toss them with the cinnamon and lay them in the dish.
+Rub the flour, butter and sugar together until it looks like breadcrumbs.
+Scatter the crumble over the apples and bake for forty minutes until golden.
+Rate this recipe
+Print
+Newsletter
+About us
+Contact
+Privacy
+Cookie settings
+Jobs
+"""
+
+
+def test_a_recipe_keeps_its_ingredients_with_the_method(structural) -> None:
+    cleaned = structural.process(RECIPE)
+    main_record, = cleaned.records
+    assert main_record.title == "Apple crumble with oats and cinnamon"
+    lines = RECIPE.strip().split("\n")
+    assert main_record.text.split("\n") == lines[4:18]  # the standfirst to the method and a margin of two
+    assert [t for _, t in _struct_removals(cleaned)] == ["Home", "Recipes", "Desserts", "Newsletter", "About us",
+                                                         "Contact", "Jobs"]  # the rules take the rest
+    assert cleaned.evidence[0].detector == PAGE_INTENT
+    assert cleaned.evidence[0].message == ("recipe or product page (5 short lines start or end with a "
+                                           "quantity): its quantity lines count as prose")
+
+
+def test_a_product_page_of_prices_is_kept_whole(structural) -> None:
+    # Offers with prices beside many reviews: too much prose for a listing, too many prices for an article.
+    offers = "\n".join(f"Shop {n}\n€ {100 + n},99" for n in range(16))
+    reviews = "\n".join(f"Review {n}: the bike rode well on the forest trails and the brakes held on the descent."
+                        for n in range(34))
+    text = f"Trail bike TX-20, 29 inch\n{offers}\n{reviews}"
+    cleaned = structural.process(text)
+    assert cleaned.records[0].text == text.split("\n", 1)[1]
+    assert cleaned.evidence[0].message == "product page (16 short lines hold a price): the span detector stands down"
+
+
+def test_a_run_header_and_wrapped_sentences_make_no_records(structural) -> None:
+    text = RELATED.replace("Farmers market", "Picked for you\nFarmers market")
+    related = [r.title for r in structural.clean(text)[1:]]
+    assert related == ["Farmers market moves to the old railway station",
+                       "Swimming pool closes for repairs over the summer",
+                       "New bus line links the hospital with the harbour"]
+    wrapped = NEWS.replace("Contact us\n", "Contact us\n\nThe new library will also host a reading club\n"
+                           "for children every Saturday morning, and the\nstaff hope to add evening classes"
+                           " for adults in\nthe autumn, the council said on Monday\n")
+    assert [r.kind for r in structural.clean(wrapped)] == ["main"]
+
+
+def test_a_given_language_is_used_and_not_identified(cleaner_builtin) -> None:
+    record, = cleaner_builtin.clean(NEWS, language="en")
+    assert record.language == "en"
+    record, = cleaner_builtin.clean(NEWS, language="DE ")
+    assert record.language == "de"  # the caller's word, normalised: the identifier is not asked
+    with pytest.raises(ValueError, match="ISO 639-1"):
+        cleaner_builtin.clean(NEWS, language="")
+
+
+@pytest.mark.parametrize(("line", "amount"), [
+    ("100 g flour", True), ("Philadelphia 125 g", True), ("2 ss honning", True), ("Tortilla 2 ks", True),
+    ("3. Liga", False), ("24. jul.", False), ("1 of 12", False), ("1/14 06:01", False), ("6390 comments 6390", False),
+    ("Sport Prieš 8 min.", False), ("10分前 日韓外相が会談", False),
+])
+def test_what_counts_as_an_amount_on_a_recipe_or_product_page(line: str, amount: bool) -> None:
+    from cleaner.core.structure import _quantity
+    assert _quantity(line) is amount

@@ -247,11 +247,12 @@ class Engine:
 
     def process(self, text: str, *, doc_id: str | None = None, url: str | None = None,
                 title: str | None = None, fetched_at: datetime | None = None,
-                site: SiteProfile | None = None) -> Cleaned:
+                site: SiteProfile | None = None, language: str | None = None) -> Cleaned:
         """Records and removals of one document. ``title``, when known (HTML metadata), is used as given;
         ``fetched_at`` (UTC) resolves each record's ``published`` ("4 hours ago") into ``published_at``;
-        ``site``: the repeated lines of the document's host, removed by ``struct:site-repeat``."""
-        cleaned = _Pass(self, text, doc_id, url, title, site).run()
+        ``site``: the repeated lines of the document's host, removed by ``struct:site-repeat``;
+        ``language``: the document's language (ISO 639-1) when the caller knows it: not identified again."""
+        cleaned = _Pass(self, text, doc_id, url, title, site, language).run()
         if fetched_at is None:
             return cleaned
         records = tuple(r._replace(published_at=resolve_relative(r.published, fetched_at)) for r in cleaned.records)
@@ -262,9 +263,10 @@ class _Pass:
     """The working state of one :meth:`Engine.process` call; thrown away after it."""
 
     def __init__(self, engine: Engine, text: str, doc_id: str | None, url: str | None, title: str | None,
-                 site: SiteProfile | None = None):
+                 site: SiteProfile | None = None, language: str | None = None):
         self.engine = engine
         self.site = site
+        self.language = language
         #: Evidence of detector removals, by line.
         self.evidence: dict[int, str] = {}
         self.doc_id = doc_id
@@ -364,7 +366,8 @@ class _Pass:
     def _structure(self) -> Found:
         """Runs the structural detectors once the rules are settled: they act only on lines still content."""
         state = self.state
-        found = self.engine.detectors.run(self.lines, [s == _CONTENT for s in state], [s == _REGION for s in state])
+        found = self.engine.detectors.run(self.lines, [s == _CONTENT for s in state], [s == _REGION for s in state],
+                                          self.language)
         for index, detector in found.removed.items():
             state[index] = _STRONG
             self.why[index] = detector

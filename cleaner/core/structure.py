@@ -22,6 +22,7 @@ Features are computed once per line (:class:`LineFeatures`); everything here is 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
@@ -60,6 +61,12 @@ _DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]
                    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}|"
                    r"\d{1,4} (?:minutes?|hours?|days?|weeks?|months?|years?) ago)\b|\d{4}年\d{1,2}月", re.IGNORECASE)
 _QUANTITY = re.compile(r"(?:\d+(?:[.,/]\d+)?|[½¼¾⅓⅔⅛])\s?(?:-\s?\d+\s?)?[^\W\d_]{0,12}\.?\s\S")
+#: What starts like a quantity but is none: an ordinal ("3. Liga", "24. jul."), a counter ("1 of 12",
+#: "3 / 10"), a clock time ("1/14 06:01"), a year ("2024 in review").
+_NOT_QUANTITY = re.compile(r"\d{1,3}\.\s|\d+\s?(?:of|von|de|sur|/)\s?\d|.*\b\d{1,2}:\d{2}\b|(?:19|20)\d{2}\b"
+                           r"|\d+\s?(?:分|時間|日|秒|小时|分钟|天)前|.*\b(?:ago|siden|sedan|geleden|fa)$")
+#: A relative time at the end of a line ("Prieš 8 min.", "il y a 2 h", "vor 3 Std."): no amount of anything.
+_RELATIVE_TIME = re.compile(r".*(?:prieš|il y a|vor|hace|há|fa|temu|назад|před)\s\d+\s?\S{0,6}\.?$", re.IGNORECASE)
 _BYLINE = re.compile(r"(?:by|posted by|written by|von|par|por|di|door|автор)\s+\S", re.IGNORECASE)
 _COUNT = re.compile(r"\b\d[\d.,]*\s?[kKmM]?\s(?:views?|replies|reply|posts?|comments?|answers?|votes?|reviews?|"
                     r"ratings?|topics?|members?|items?|results?|jobs?|downloads?|likes?)\b", re.IGNORECASE)
@@ -71,6 +78,20 @@ _THREAD = re.compile(r"(?:quote|reply|report|permalink|share|#\d{1,5}|posts?: ?\
 _CODE_START = ("```", "~~~", "def ", "class ", "import ", "from ", "return ", "function ", "var ", "let ",
                "const ", "public ", "private ", "#include", "SELECT ", "$ ", ">>> ")
 _CODE_END = ("{", "}", ";", "},", ");", ",")
+
+
+#: An amount at the end of a short line: "Philadelphia 125 g", "Tortilla 2 ks", "Zucker 1 EL".
+_QUANTITY_END = re.compile(r"\S.{0,60}\s(?:\d+(?:[.,/]\d+)?|[½¼¾⅓⅔⅛])\s?[^\W\d_]{1,6}\.?")
+RECIPE = "recipe or product"
+
+
+def _quantity(line: str) -> bool:
+    """A line that starts or ends with an amount (an ingredient, a product's specification), not a date."""
+    if _QUANTITY.match(line):
+        # ... and a number at both ends is a counter ("6390 comments 6390"), not an amount of something.
+        return not _NOT_QUANTITY.match(line) and not line[-1].isdigit()
+    return len(line) <= 70 and bool(_QUANTITY_END.fullmatch(line)) and not _DATE.search(line) and \
+        not _RELATIVE_TIME.fullmatch(line)
 
 
 def _code_or_table(line: str) -> bool:
@@ -94,7 +115,11 @@ class MainSpanSettings:
     min_stop_words: int = 12
     #: What a prose line adds to a span, and what every other non-blank line costs it.
     prose_weight: float = 1.0
-    line_penalty: float = 0.3
+    line_penalty: float = 0.15
+    #: What a prose line with no prose line next to it adds (teasers under their titles look like that).
+    isolated_prose_weight: float = 0.3
+    #: ... when at least this many such lines alternate with one other line each (0: whenever isolated).
+    min_alternation: int = 6
     #: Low-prose gate: with fewer prose lines than this (or fewer prose characters) nothing is removed.
     min_prose_lines: int = 3
     min_prose_chars: int = 400
@@ -103,9 +128,18 @@ class MainSpanSettings:
     #: The span must weigh at least this much and hold at least this share of the prose lines, or nothing is
     #: removed (prose spread over the page means several texts, or a page that is no article).
     min_span_weight: float = 4.0
-    min_span_share: float = 0.6
+    min_span_share: float = 0.65
+    #: The span reaches out to prose further away (a standfirst above a media player, paragraphs after an
+    #: inline box of links) while the prose it gains outweighs the lines between at this lower cost per line,
+    #: looking at most `reach` non-blank lines beyond each end.
+    reach_penalty_above: float = 0.05
+    reach_penalty_below: float = 0.1
+    reach: int = 40
     #: Non-blank lines kept on each side of the span.
     margin: int = 2
+    #: A line outside the span that repeats, once, a line of the article's head or body that is not prose (its
+    #: headline in a breadcrumb, a heading in a print copy) stays.
+    keep_repeated_titles: bool = True
     #: How many non-blank lines above the span the headline (a title-shaped line) is looked for.
     headline_reach: int = 12
 
@@ -121,10 +155,18 @@ class PageIntentSettings:
     min_grid_share: float = 0.2
     #: ... and at least this many per prose line (an article with dated comments under it is no listing).
     min_grid_per_prose: float = 0.5
-    #: Recipe or product sheet: at least this many short lines starting with a quantity ("2 ss honning").
+    #: Product or offer page: at least this many short lines with a price.
+    min_price_lines: int = 15
+    #: Recipe or product sheet: at least this many short lines starting or ending with a quantity
+    #: ("2 ss honning", "Philadelphia 125 g").
     min_quantity_lines: int = 5
-    #: Q&A: at least this many question lines (ending with a question mark).
-    min_questions: int = 3
+    #: On a recipe or product sheet the span is still looked for, its quantity lines counting as prose
+    #: (false: the span detector stands down there as on the other kinds of page).
+    recipe_span: bool = True
+    #: Q&A: at least this many question lines (ending with a question mark)...
+    min_questions: int = 8
+    #: ... and at least this many per prose line (an article may ask a few questions of its own).
+    min_question_share: float = 0.3
     #: Forum: at least this many post-frame lines ("Reply", "Quote", "#12", "X wrote:", "Posts: 41").
     min_thread_lines: int = 4
     #: Documentation: at least this many code or table lines.
@@ -196,8 +238,9 @@ class LanguageTools:
     stop_words: Callable[[str], frozenset[str]]
 
 
-#: Characters of prose given to the language identifier: enough to decide, bounded so its cost is too.
-_LANGUAGE_SAMPLE = 200
+#: Characters of prose given to the language identifier: enough to decide, bounded so its cost is too (the
+#: identifier's time grows with them; 160 gives every benchmark page and fixture the language 200 gave).
+_LANGUAGE_SAMPLE = 160
 _LANGUAGE_RETRY = 2000
 
 
@@ -297,14 +340,17 @@ class Detectors:
                 found = self.tools.identify(wider)
         return found
 
-    def run(self, lines: Sequence[str], open_lines: Sequence[bool], claimed: Sequence[bool]) -> Found:
+    def run(self, lines: Sequence[str], open_lines: Sequence[bool], claimed: Sequence[bool],
+            language: str | None = None) -> Found:
         """What the detectors find in ``lines`` (stripped). ``open_lines[i]``: the line is content so far (a
         detector may act on it); ``claimed[i]``: another record already holds it (it neither counts nor moves).
+        ``language``: the document's language when the caller knows it (then it is not identified again).
         """
         found = Found()
         span = self.settings.main_span
         if not span.enabled:
-            found.language = self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
+            found.language = language or \
+                self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
             return found
         related = self.settings.related_run
         feats: list[LineFeatures | None] = [_features(line, related) if line and not taken else None
@@ -314,7 +360,7 @@ class Detectors:
         sentences = [line for line, f, free in zip(lines, feats, open_lines, strict=True)
                      if free and f is not None and f.sentence_end and self._long_enough(f, span)]
         kept = [line for line, free in zip(lines, open_lines, strict=True) if free]
-        found.language = self.language(sentences if sum(map(len, sentences)) >= 100 else kept, kept)
+        found.language = language or self.language(sentences if sum(map(len, sentences)) >= 100 else kept, kept)
         stop = self.tools.stop_words(found.language) if self.tools is not None else frozenset()
         prose = [f is not None and self._prose(line, f, span, stop) for line, f in zip(lines, feats, strict=True)]
         prose_lines = [i for i, p in enumerate(prose) if p]
@@ -330,18 +376,33 @@ class Detectors:
         intent = self._intent(lines, feats, prose)
         if intent is not None:
             found.intent = intent[0]
-            found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
-                                           "the span detector stands down"))
-            return found
-        start, end, weight = self._best_span(feats, prose, span)
+            if intent[0] == RECIPE and self.settings.page_intent.recipe_span:
+                # A recipe or product sheet is an article whose lists are content: its quantity lines count
+                # as prose, so the span holds the ingredients with the method.
+                found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
+                                               "its quantity lines count as prose"))
+                prose = [p or (f is not None and _quantity(line)) for line, f, p in zip(lines, feats, prose,
+                                                                                       strict=True)]
+                prose_lines = [i for i, p in enumerate(prose) if p]
+            else:
+                found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
+                                               "the span detector stands down"))
+                return found
+        weights = self._weights(feats, prose, span)
+        start, end, weight = self._best_span(feats, weights)
         if start < 0:
             return found
-        inside = sum(1 for i in prose_lines if start <= i <= end)
-        if weight < span.min_span_weight or inside < span.min_span_share * len(prose_lines):
+        core = (start, end)
+        start = self._reach(feats, prose, weights, start, -1, span.reach_penalty_above, span)
+        end = self._reach(feats, prose, weights, end, 1, span.reach_penalty_below, span)
+        # The share of the document's prose the span (reaching out) holds, teasers counting what they weigh.
+        inside = sum(weights[i] for i in prose_lines if start <= i <= end)
+        total = sum(weights[i] for i in prose_lines)
+        if weight < span.min_span_weight or inside < span.min_span_share * total:
             # No one span holds the document's prose: a page of several texts, or of none. Keep it all.
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"no main span (best: lines {start + 1}-"
-                                           f"{end + 1}, prose weight {weight:.1f}, {inside} of {len(prose_lines)} "
-                                           "prose lines): nothing removed"))
+                                           f"{end + 1}, prose weight {weight:.1f}, {inside:.1f} of the document's "
+                                           f"{total:.1f}): nothing removed"))
             return found
         keep_from, keep_to = self._widen(lines, feats, start, end, span)
         # The article's head runs from its headline to the span; only without one does the margin decide.
@@ -359,10 +420,21 @@ class Detectors:
         first_open = next((i for i, free in enumerate(open_lines) if free and lines[i]), -1)
         first_feats = feats[first_open] if first_open >= 0 else None
         opening_title = first_feats is not None and first_feats.title_shaped
-        where = f"outside the main span (lines {start + 1}-{end + 1}, prose weight {weight:.1f})"
+        where = f"outside the main span (lines {start + 1}-{end + 1}, prose weight {weight:.1f})" \
+            if core == (start, end) else \
+            f"outside the main span (lines {core[0] + 1}-{core[1] + 1}, prose weight {weight:.1f}; reaching out to " \
+            f"lines {start + 1}-{end + 1})"
+        # A title-shaped line the article's head repeats (the headline in a breadcrumb, a print copy's title)
+        # is kept wherever it stands: when in doubt, keep.
+        head: set[str] = set()
+        if span.keep_repeated_titles:
+            counts = Counter(line for line, f in zip(lines, feats, strict=True) if f is not None)
+            head = {lines[i] for i in range(keep_from, keep_to + 1)
+                    if feats[i] is not None and not prose[i] and 2 <= counts[lines[i]] <= 3}
         outside = [i for i in range(len(lines))
                    if lines[i] and open_lines[i] and not claimed[i] and not keep_from <= i <= keep_to
-                   and not _LINK_DEFINITION.fullmatch(lines[i]) and not (i == first_open and opening_title)]
+                   and not _LINK_DEFINITION.fullmatch(lines[i]) and not (i == first_open and opening_title)
+                   and lines[i] not in head]
         if not outside:
             return found
         if related.enabled:
@@ -395,7 +467,7 @@ class Detectors:
         s = self.settings.page_intent
         if not s.enabled:
             return None
-        grid = questions = thread = code = short = quantities = 0
+        grid = questions = thread = code = short = quantities = prices = 0
         for line, f, p in zip(lines, feats, prose, strict=True):
             if f is None:
                 continue
@@ -406,36 +478,40 @@ class Detectors:
             if p:
                 continue
             short += 1
-            if _PRICE.search(line) or _DATE.search(line) or _COUNT.search(line):
+            if _PRICE.search(line):
                 grid += 1
-            elif _QUANTITY.match(line):
+                prices += 1
+            elif _DATE.search(line) or _COUNT.search(line):
+                grid += 1
+            elif _quantity(line):
                 quantities += 1
             if len(line) <= 80 and _THREAD.fullmatch(line):
                 thread += 1
         items = sum(prose)
         if grid >= s.min_grid_lines and grid >= s.min_grid_share * short and grid >= s.min_grid_per_prose * items:
             return "listing", f"{grid} of {short} short lines hold a price, date or count, beside {items} prose lines"
-        if quantities >= s.min_quantity_lines:
-            return "recipe or product", f"{quantities} short lines start with a quantity"
+        if prices >= s.min_price_lines:
+            return "product", f"{prices} short lines hold a price"
         if thread >= s.min_thread_lines:
             return "forum", f"{thread} post-frame lines"
-        if questions >= s.min_questions:
+        if questions >= s.min_questions and questions >= s.min_question_share * items:
             return "q&a", f"{questions} question lines"
         if code >= s.min_code_lines:
             return "documentation", f"{code} code or table lines"
+        if quantities >= s.min_quantity_lines:
+            return RECIPE, f"{quantities} short lines start or end with a quantity"
         return None
 
     @staticmethod
-    def _best_span(feats: Sequence[LineFeatures | None], prose: Sequence[bool], s: MainSpanSettings
-                   ) -> tuple[int, int, float]:
-        """The maximum-sum segment (Kadane) of prose weight minus the per-line penalty; blank and claimed lines
-        cost nothing. (-1, -1, 0) when no segment is worth anything."""
+    def _best_span(feats: Sequence[LineFeatures | None], weights: Sequence[float]) -> tuple[int, int, float]:
+        """The maximum-sum segment (Kadane) of the lines' weights (prose weight, minus the per-line penalty);
+        blank and claimed lines cost nothing. (-1, -1, 0) when no segment is worth anything."""
         best, best_start, best_end = 0.0, -1, -1
         total, start = 0.0, -1
         for index, f in enumerate(feats):
             if f is None:
                 continue
-            gain = s.prose_weight if prose[index] else -s.line_penalty
+            gain = weights[index]
             if total <= 0 and gain <= 0:
                 continue  # a span starts on prose
             if total <= 0:
@@ -445,6 +521,53 @@ class Detectors:
             if total > best:
                 best, best_start, best_end = total, start, index
         return best_start, best_end, best
+
+    @staticmethod
+    def _weights(feats: Sequence[LineFeatures | None], prose: Sequence[bool], s: MainSpanSettings) -> list[float]:
+        """What each line adds to a span: a prose line between two lines that are not prose (a teaser under
+        its title in a list of them, a site directory's blurb) weighs ``isolated_prose_weight``."""
+        present = [i for i, f in enumerate(feats) if f is not None]
+        weights = [0.0] * len(feats)
+        for position, index in enumerate(present):
+            if not prose[index]:
+                weights[index] = -s.line_penalty
+                continue
+            before = position > 0 and prose[present[position - 1]]
+            after = position + 1 < len(present) and prose[present[position + 1]]
+            weights[index] = s.prose_weight if before or after else s.isolated_prose_weight
+        if s.min_alternation:
+            # Only a regular alternation (prose, one other line, prose, one other line...) of at least
+            # min_alternation prose lines is a list of teasers: paragraphs between captions stay prose.
+            chain: list[tuple[int, int]] = []  # (position among the present lines, line index)
+            for position, index in enumerate([*present, -1]):
+                if index >= 0 and not prose[index]:
+                    continue
+                isolated = index >= 0 and weights[index] == s.isolated_prose_weight != s.prose_weight
+                if isolated and (not chain or chain[-1][0] == position - 2):
+                    chain.append((position, index))
+                    continue
+                if len(chain) < s.min_alternation:
+                    for _, member in chain:
+                        weights[member] = s.prose_weight
+                chain = [(position, index)] if isolated else []
+        return weights
+
+    @staticmethod
+    def _reach(feats: Sequence[LineFeatures | None], prose: Sequence[bool], weights: Sequence[float], edge: int,
+               direction: int, penalty: float, s: MainSpanSettings) -> int:
+        """The span's edge moved to the farthest prose line beyond it whose prose, with the prose between,
+        outweighs the other lines between at ``penalty`` each (within ``reach`` non-blank lines)."""
+        total = best = 0.0
+        seen = 0
+        index = edge + direction
+        while 0 <= index < len(feats) and seen < s.reach:
+            if feats[index] is not None:
+                seen += 1
+                total += weights[index] if prose[index] else -penalty
+                if prose[index] and total > best:
+                    best, edge = total, index
+            index += direction
+        return edge
 
     @staticmethod
     def _widen(lines: Sequence[str], feats: Sequence[LineFeatures | None], start: int, end: int,
@@ -494,20 +617,32 @@ class Detectors:
         run: list[tuple[int, list[int]]] = []
 
         def close() -> None:
+            # A run's first line, shorter than every title after it and with nothing of its own, is the
+            # block's header ("Picked for you"): removed with the furniture, not made a record.
+            if len(run) > s.min_titles and not run[0][1] and \
+                    words(run[0][0]) < min(words(title) for title, _ in run[1:]):
+                del run[0]
             if len(run) >= s.min_titles:
                 found.related.extend(run)
                 found.evidence.append(Evidence(RELATED_RUN, run[0][0] + 1, (run[-1][1] or [run[-1][0]])[-1] + 1,
                                                f"{len(run)} title-shaped lines in a row after the main span"))
             run.clear()
 
+        def words(index: int) -> int:
+            f = feats[index]
+            return 0 if f is None else max(f.words, f.dense // 2)
+
         previous = -1
-        for index in after:
+        for position, index in enumerate(after):
             f = feats[index]
             assert f is not None
             contiguous = previous < 0 or all(not lines[i] for i in range(previous + 1, index))
             if not contiguous:
                 close()
-            if f.title_shaped:
+            # A line the next one continues in lower case is a sentence the dump wrapped, not a title.
+            following = after[position + 1] if position + 1 < len(after) else -1
+            wrapped = following == index + 1 and lines[following][:1].islower()
+            if f.title_shaped and not wrapped:
                 run.append((index, []))
             elif run and len(run[-1][1]) < s.max_between:
                 run[-1][1].append(index)
