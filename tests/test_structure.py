@@ -452,3 +452,10 @@ def test_a_given_language_is_used_and_not_identified(cleaner_builtin) -> None:
 def test_what_counts_as_an_amount_on_a_recipe_or_product_page(line: str, amount: bool) -> None:
     from cleaner.core.structure import _quantity
     assert _quantity(line) is amount
+
+
+def test_a_reading_time_line_goes_with_the_title_above_it(structural) -> None:
+    text = RELATED.replace("March 2, 2024", "Local news · Sep 20 · 3 mins read")
+    related = [(r.title, r.text) for r in structural.clean(text)[1:]]
+    assert related[1] == ("Swimming pool closes for repairs over the summer", "Local news · Sep 20 · 3 mins read")
+    assert len(related) == 3

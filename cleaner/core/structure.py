@@ -60,6 +60,8 @@ _DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]
                    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d{1,2},? \d{4}|"
                    r"\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]* \d{4}|"
                    r"\d{1,4} (?:minutes?|hours?|days?|weeks?|months?|years?) ago)\b|\d{4}年\d{1,2}月", re.IGNORECASE)
+_READING_TIME = re.compile(r"\b\d{1,3}\s?(?:mins?|minutes?|min\.?)\s(?:read|de lecture|Lesezeit|lettura|lectura)\b|"
+                           r"\b(?:hrs?|hours?|mins?|minutes?|days?)\s+ago\b", re.IGNORECASE)
 _QUANTITY = re.compile(r"(?:\d+(?:[.,/]\d+)?|[½¼¾⅓⅔⅛])\s?(?:-\s?\d+\s?)?[^\W\d_]{0,12}\.?\s\S")
 #: What starts like a quantity but is none: an ordinal ("3. Liga", "24. jul."), a counter ("1 of 12",
 #: "3 / 10"), a clock time ("1/14 06:01"), a year ("2024 in review").
@@ -642,7 +644,9 @@ class Detectors:
             # A line the next one continues in lower case is a sentence the dump wrapped, not a title.
             following = after[position + 1] if position + 1 < len(after) else -1
             wrapped = following == index + 1 and lines[following][:1].islower()
-            if f.title_shaped and not wrapped:
+            # A date or reading-time line ("Sep 20 3 mins read") belongs to the title above it.
+            if f.title_shaped and not wrapped and not _DATE.search(lines[index]) and \
+                    not _READING_TIME.search(lines[index]):
                 run.append((index, []))
             elif run and len(run[-1][1]) < s.max_between:
                 run[-1][1].append(index)
