@@ -76,11 +76,12 @@ def test_package_names_load_on_first_use() -> None:
 #: and under TYPE_CHECKING count too, since they still tie the modules together. A module is in the layer of
 #: the longest prefix it matches; "cleaner" alone is the package's lazy public API, at the top.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("cleaner._version", "cleaner.core"),
+    ("cleaner._version", "cleaner._options", "cleaner.core"),
     ("cleaner.io",),
     ("cleaner._api",),
     ("cleaner.run",),
-    ("cleaner.evaluation", "cleaner.integrations", "cleaner._config", "cleaner._show", "cleaner.cli"),
+    ("cleaner.evaluation", "cleaner.integrations", "cleaner._config", "cleaner._show", "cleaner._commands",
+     "cleaner.cli"),
     ("cleaner",),
 )
 
