@@ -14,7 +14,7 @@ from cleaner.core.records import IN_TREE, Cleaned, Record, Removal
 from cleaner.core.reltime import parse_time, resolve_relative
 from cleaner.core.rules import RuleSet
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
-from cleaner.core.siterepeat import ProfileError, SiteProfile
+from cleaner.core.siterepeat import ProfileError, SiteProfile, SiteRepeatSettings
 from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.html_blocks import TreeRules
 from cleaner.io.language import Languages
@@ -42,29 +42,48 @@ def fetch_time(value: FetchTime) -> datetime | None:
 class Cleaner:
     """Rules compiled once, applied per document. Immutable after construction, so safe across threads.
 
-    ``rules``: a :class:`RuleSet`, or rule files/folders added to the built-in ones (``builtin=False``
+    ``rules``: a :class:`RuleSet`, or rule files/folders added to the built-in ones (``no_builtin_rules=True``
     leaves the built-ins out). ``disable``: rule ids to switch off (``struct:site-repeat`` too).
     ``site_profile``: a host profile (a :class:`SiteProfile` or the path of one saved by ``cleaner profile
-    build``): lines it knows as a host's furniture are removed by ``struct:site-repeat``, as in a batch run.
+    build``): lines it knows as a host's furniture are removed by ``struct:site-repeat``, as in a batch run;
+    ``site_min_pages`` and ``site_min_share`` are the thresholds a profile read from a path is used with.
+
+    The keyword arguments after ``site_profile`` are the options of ``cleaner explain`` by the same names and
+    with the same defaults (docs/options.md). ``builtin``, ``options`` and ``html_options`` are the older,
+    object forms: give an :class:`Options` or :class:`HtmlOptions` for settings no option names, and leave the
+    options it holds at their defaults.
     """
 
-    def __init__(self, rules: RuleSource = None, *, disable: Iterable[str] = (), builtin: bool = True,
+    def __init__(self, rules: RuleSource = (), *, disable: Iterable[str] = (), builtin: bool = True,
                  options: Options | None = None, html_options: HtmlOptions | None = None,
-                 site_profile: SiteProfile | str | Path | None = None) -> None:
+                 site_profile: SiteProfile | str | Path | None = None, no_builtin_rules: bool = False,
+                 keep_comments: bool = False, drop_comments: bool = False, max_html_elements: int = 30_000,
+                 max_html_attributes: int = 1_000, site_min_pages: int = 10, site_min_share: float = 0.5) -> None:
         disable = list(disable)
         site_off = any(d.casefold() == SITE_REPEAT for d in disable)
         disable = [d for d in disable if d.casefold() != SITE_REPEAT]
-        profile = load_profile(site_profile) if isinstance(site_profile, str | Path) else site_profile
+        thresholds = SiteRepeatSettings(min_pages=site_min_pages, min_share=site_min_share)
+        if isinstance(site_profile, str | Path):
+            profile: SiteProfile | None = load_profile(site_profile, thresholds)
+        else:
+            _only_one("site_profile", site_profile, site_min_pages=(site_min_pages, 10),
+                      site_min_share=(site_min_share, 0.5))
+            profile = site_profile
         #: The host profile used on every document (None when there is none or the detector is off).
         self.site_profile = None if site_off else profile
+        builtin = builtin and not no_builtin_rules
         if isinstance(rules, RuleSet):
             ruleset = RuleSet(rules.files, rules.disabled | frozenset(disable))
         else:
             paths = [rules] if isinstance(rules, str | Path) else list(rules or ())
             ruleset = load_rules(paths, builtin=builtin, disable=disable)
+        _only_one("options", options, drop_comments=(drop_comments, False))
+        _only_one("html_options", html_options, keep_comments=(keep_comments, False),
+                  max_html_elements=(max_html_elements, 30_000), max_html_attributes=(max_html_attributes, 1_000))
         self.languages = Languages()
-        self.engine = Engine(ruleset, options, tools=self.languages.tools())
-        self.html_options = html_options or HtmlOptions()
+        self.engine = Engine(ruleset, options or Options(drop_comments=drop_comments), tools=self.languages.tools())
+        self.html_options = html_options or HtmlOptions(include_comments=keep_comments, max_elements=max_html_elements,
+                                                        max_element_attributes=max_html_attributes)
         #: The HTML rules and detectors, run on a page's tree before extraction (compiled on first page).
         self.tree_rules = TreeRules.from_ruleset(ruleset, detectors=self.html_options.detectors())
 
@@ -146,13 +165,28 @@ class Cleaner:
         return self.engine.clean_many(documents)
 
 
-def load_profile(path: str | Path) -> SiteProfile:
-    """A site profile saved as JSON; :class:`ProfileError` names the file and what is wrong with it."""
+def load_profile(path: str | Path, settings: SiteRepeatSettings | None = None) -> SiteProfile:
+    """A site profile saved as JSON (used with ``settings`` when given); :class:`ProfileError` names the file
+    and what is wrong with it."""
+    return SiteProfile.from_json(read_profile(path), name=str(path), settings=settings)
+
+
+def read_profile(path: str | Path) -> str:
+    """The JSON text of a site profile file, checked; :class:`ProfileError` names the file and the problem."""
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ProfileError(f"{path}: cannot read the site profile ({exc})") from None
-    return SiteProfile.from_json(text, name=str(path))
+    SiteProfile.from_json(text, name=str(path))
+    return text
+
+
+def _only_one(name: str, given: object, **flat: tuple[object, object]) -> None:
+    """An object form (``html_options=``) and the options it holds (``keep_comments=``) are not given both: one
+    would silently lose."""
+    changed = [key for key, (value, default) in flat.items() if value != default]
+    if given is not None and changed:
+        raise TypeError(f"give {name} or {', '.join(changed)}, not both")
 
 
 @lru_cache(maxsize=1)

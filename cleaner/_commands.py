@@ -9,13 +9,12 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, TextIO
 
-from cleaner._options import LEARNED_RULES
+from cleaner._options import CLEAN, EXPLAIN, LEARNED_RULES
 from cleaner.core.errors import CleanerError
 from cleaner.io.readers import ReadOptions
 
 if TYPE_CHECKING:
     from cleaner.core.siterepeat import SiteRepeatSettings
-    from cleaner.io.html import HtmlOptions
     from cleaner.run.shard import JobSettings
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -26,6 +25,8 @@ EXIT_DATA_LOST = 3
 EXIT_BROKEN_PIPE = 141
 MIB = 1024 * 1024
 
+#: The options of clean that run_batch takes (the others that the library takes, JobSettings.from_options does).
+RUN_BATCH_OPTIONS = frozenset({"overwrite", "max_reject_rate", "max_empty_rate"})
 #: A command's settings by :attr:`Option.attr` and argument name, with ``command`` (its name, "rules suggest").
 Args = SimpleNamespace
 
@@ -189,13 +190,6 @@ def _read_settings(args: Args) -> ReadOptions:
                        url_field=args.url_field, max_document_bytes=int(args.max_document_mb * MIB))
 
 
-def _html_settings(args: Args) -> HtmlOptions:
-    from cleaner.io.html import HtmlOptions
-
-    return HtmlOptions(include_comments=args.keep_comments, max_elements=int(args.max_html_elements),
-                       max_element_attributes=int(args.max_html_attributes))
-
-
 def _clean(args: Args) -> int:
     from cleaner.run.batch import Executor, InProcessExecutor, ProcessExecutor, run_batch
     from cleaner.run.progress import Progress
@@ -220,17 +214,13 @@ def _clean(args: Args) -> int:
     if streaming and (args.learn or args.dedup):
         raise CleanerError("--learn and --dedup need an output folder, not --out -")
     _check_user_examples(_load(args), strict=args.strict)  # fail on bad rules before any work starts
-    rule_files = [str(Path(p).resolve()) for p in args.rules]
-    if args.learn:
-        rule_files.append(str(_learn_for_clean(args)))
-    settings = JobSettings(out=str(args.out if streaming or remote else args.out.resolve()),
-                           rule_paths=tuple(rule_files),
-                           builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
-                           read=_read_settings(args), html=_html_settings(args),
-                           part_bytes=int(args.part_mb * MIB), write_removals=args.removals,
-                           drop_comments=args.drop_comments, time_budget=args.time_budget,
-                           row_group_rows=int(args.row_group_rows), site_repeat=_site_settings(args),
-                           site_profile=(given := _site_profile(args)), profile_given=given is not None)
+    rules = [*args.rules, *([_learn_for_clean(args)] if args.learn else [])]
+    _site_profile(args)  # its errors said as the command line says them
+    # The library takes clean's options by the same names (the options schema says which: the job's here,
+    # run_batch's below).
+    job = {o.attr for o in CLEAN.options if o.name not in dict(CLEAN.cli_only)} - RUN_BATCH_OPTIONS
+    settings = JobSettings.from_options(**{**{name: getattr(args, name) for name in job}, "rules": rules,
+                                           "out": str(args.out if streaming or remote else args.out.resolve())})
     if streaming:
         return _stream(args, settings)
     executor: Executor
@@ -242,8 +232,7 @@ def _clean(args: Args) -> int:
         executor = InProcessExecutor() if args.workers == 1 else ProcessExecutor(args.workers)
     progress = Progress(quiet=args.quiet)
     result = run_batch(args.inputs, settings, executor, shard_bytes=max(1, int(args.shard_mb * MIB)),
-                       overwrite=args.overwrite, max_reject_rate=args.max_reject_rate,
-                       max_empty_rate=args.max_empty_rate,
+                       **{name: getattr(args, name) for name in RUN_BATCH_OPTIONS},
                        on_start=progress.start, on_shard=progress.shard_done, on_progress=progress.tick)
     progress.finish(result)
     if result.interrupted:
@@ -293,10 +282,11 @@ def _learned(args: Args, inputs: list[str], exclude: str | None = None) -> str:
     if args.workers < 1:
         raise CleanerError("--workers must be at least 1")
     _load(args)  # fail on bad rules before any work starts
-    settings = JobSettings(out="", rule_paths=tuple(str(Path(p).resolve()) for p in args.rules),
-                           builtin_rules=not args.no_builtin_rules, disable=tuple(args.disable),
-                           read=_read_settings(args), html=_html_settings(args),
-                           time_budget=getattr(args, "time_budget", DEFAULT_TIME_BUDGET))
+    # Reader comments stay as they are found (no drop-comments), and the site repetition is not counted here.
+    taken = ("rules", "disable", "no_builtin_rules", "format", "id_field", "text_field", "url_field",
+             "max_document_mb", "max_html_elements", "max_html_attributes", "keep_comments")
+    settings = JobSettings.from_options("", **{name: getattr(args, name) for name in taken},
+                                        time_budget=getattr(args, "time_budget", DEFAULT_TIME_BUDGET))
     learned = learn(file_source(inputs, settings, workers=args.workers, exclude=exclude),
                     thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner_for(settings)),
                     per_host=args.per_host)
@@ -329,20 +319,16 @@ def _learn_for_clean(args: Args) -> Path:
 
 def _explain(args: Args, out: TextIO) -> int:
     from cleaner._api import Cleaner
-    from cleaner.core.engine import Options
     from cleaner.core.records import IN_TREE
     from cleaner.core.structure import DESCRIPTIONS
     from cleaner.io.html_blocks import DETECTORS
     from cleaner.io.readers import Document, Piece, read_piece
 
-    given = _site_profile(args)
-    profile = None
-    if given is not None:
-        from cleaner.core.siterepeat import SiteProfile
-
-        profile = SiteProfile.from_json(given, name=str(args.site_profile), settings=_site_settings(args))
-    cleaner = Cleaner(_load(args), html_options=_html_settings(args), site_profile=profile,
-                      options=Options(drop_comments=args.drop_comments))
+    _site_profile(args)  # its errors said as the command line says them
+    # The library takes explain's options by the same names (the options schema says which); the rules are
+    # given loaded, so that their errors are said as the command line says them too.
+    given = {o.attr: getattr(args, o.attr) for o in EXPLAIN.options if o.name not in dict(EXPLAIN.cli_only)}
+    cleaner = Cleaner(**{**given, "rules": _load(args)})
     if not args.file.exists():
         raise CleanerError(f"{args.file}: no such file")
     if not args.file.is_file():

@@ -28,8 +28,11 @@ class Kind(Enum):
     CHOICE = "choice"
 
 
-#: The library counterparts a command's options can reach (see :attr:`Option.library`).
-CLEANER = "Cleaner"
+#: The library's counterparts of commands (see :attr:`Command.library`), as ``module:name``.
+CLEANER = "cleaner._api:Cleaner"
+JOB = "cleaner.run.shard:JobSettings.from_options"
+RUN_BATCH = "cleaner.run.batch:run_batch"
+SHOW_OPTIONS = "cleaner._show:ShowOptions"
 
 
 @dataclass(frozen=True)
@@ -56,10 +59,6 @@ class Option:
     required: bool = False
     #: A key of the settings file; only ``--config`` itself is not.
     config: bool = True
-    #: The library class whose keyword argument of the same :attr:`attr` takes it, or None with
-    #: :attr:`cli_only` saying why it has none (the options test holds every option to one or the other).
-    library: str | None = None
-    cli_only: str = ""
 
     @property
     def attr(self) -> str:
@@ -159,8 +158,13 @@ class Command:
     options: tuple[Option, ...] = ()
     #: Options that cannot be given together.
     exclusive: tuple[tuple[str, ...], ...] = ()
-    #: The library class that takes the same options by the same names, or None.
-    library: str | None = None
+    #: The library's counterparts (``module:name``), which take this command's options as keyword arguments of
+    #: the same names (:attr:`Option.attr`) with the same defaults; none where the command has none.
+    library: tuple[str, ...] = ()
+    #: The options of a command with a library counterpart that none of them takes, each with the reason.
+    cli_only: tuple[tuple[str, str], ...] = ()
+    #: The counterparts' keyword arguments that are no option, each with the reason.
+    library_only: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -175,11 +179,11 @@ class Command:
 RULES = "rules"
 RULE_OPTIONS = (
     Option("rules", Kind.PATH, "a rule file or a folder of *.toml rule files, added to the built-in ones",
-           default=(), repeatable=True, metavar="PATH", group=RULES, library=CLEANER),
+           default=(), repeatable=True, metavar="PATH", group=RULES),
     Option("disable", Kind.TEXT, "switch off a rule by id, e.g. WEB006", default=(), repeatable=True,
-           metavar="ID", group=RULES, library=CLEANER),
+           metavar="ID", group=RULES),
     Option("no-builtin-rules", Kind.FLAG, "use only the rule files given with --rules", default=False,
-           group=RULES, library=CLEANER),
+           group=RULES),
 )
 
 #: The input formats (the readers' FORMATS; a test holds them equal).
@@ -187,37 +191,34 @@ FORMATS = ("text", "jsonl", "json", "html", "warc", "parquet")
 INPUT = "input"
 READ_OPTIONS = (
     Option("format", Kind.CHOICE, "read every input as this format", choices=FORMATS, default_text="detect",
-           group=INPUT, cli_only="the library is given each document's text or HTML, not files to read"),
-    Option("id-field", Kind.TEXT, "JSON/Parquet field holding the document id", default="id", group=INPUT,
-           cli_only="the library is given each document's id"),
-    Option("text-field", Kind.TEXT, "JSON/Parquet field holding the text", default="text", group=INPUT,
-           cli_only="the library is given each document's text"),
-    Option("url-field", Kind.TEXT, "JSON/Parquet field holding the URL", default="url", group=INPUT,
-           cli_only="the library is given each document's URL"),
+           group=INPUT),
+    Option("id-field", Kind.TEXT, "JSON/Parquet field holding the document id", default="id", group=INPUT),
+    Option("text-field", Kind.TEXT, "JSON/Parquet field holding the text", default="text", group=INPUT),
+    Option("url-field", Kind.TEXT, "JSON/Parquet field holding the URL", default="url", group=INPUT),
     Option("max-document-mb", Kind.NUMBER, "reject a single document larger than this many MiB", default=64.0,
-           least=0.001, group=INPUT, cli_only="the library is given documents already read"),
+           least=0.001, group=INPUT),
     Option("max-html-elements", Kind.WHOLE, "reject an HTML page whose tree holds more elements than this: "
            "extraction time grows about quadratically with them", default=30_000, least=1, metavar="N",
-           group=INPUT, library=CLEANER),
+           group=INPUT),
     Option("max-html-attributes", Kind.WHOLE, "reject an HTML page with an element of more attributes than "
            "this, counted before parsing: parse time grows with their square", default=1_000, least=1,
-           metavar="N", group=INPUT, library=CLEANER),
+           metavar="N", group=INPUT),
     Option("keep-comments", Kind.FLAG, "HTML: also keep the comment section trafilatura finds, as a record of "
-           "kind 'comments'", default=False, group=INPUT, library=CLEANER),
+           "kind 'comments'", default=False, group=INPUT),
     Option("drop-comments", Kind.FLAG, "remove reader comments that comment layouts find in the text, instead "
-           "of making each one a record of kind 'comments'", default=False, group=INPUT, library=CLEANER),
+           "of making each one a record of kind 'comments'", default=False, group=INPUT),
 )
 
 SITE = "site repetition (struct:site-repeat)"
 SITE_MIN_OPTIONS = (
     Option("site-min-pages", Kind.WHOLE, "a host needs at least N pages before its repeated lines count",
-           default=10, least=2, metavar="N", group=SITE, library=CLEANER),
+           default=10, least=2, metavar="N", group=SITE),
     Option("site-min-share", Kind.NUMBER, "a line must be on at least this share of its host's pages",
-           default=0.5, least=0.0, most=1.0, metavar="SHARE", group=SITE, library=CLEANER),
+           default=0.5, least=0.0, most=1.0, metavar="SHARE", group=SITE),
 )
 SITE_PROFILE = Option(
     "site-profile", Kind.PATH, "remove the repeated lines of this host profile ('cleaner profile build'); "
-    "clean then does not count them in its inputs", metavar="FILE", group=SITE, library=CLEANER)
+    "clean then does not count them in its inputs", metavar="FILE", group=SITE)
 NO_SITE_REPEAT = Option(
     "no-site-repeat", Kind.FLAG, "do not count lines repeated across the pages of a host, nor remove them "
     "(same as --disable struct:site-repeat)", default=False, group=SITE)
@@ -292,19 +293,39 @@ CLEAN = Command(
                "'dedup'", default=False, group=LEARNING),
         THRESHOLD,
     ),
+    library=(JOB, RUN_BATCH),
+    cli_only=(*((name, "run_batch is given the Executor these choose (InProcessExecutor, ProcessExecutor(workers), "
+                "RayExecutor)") for name in ("workers", "executor", "ray-address")),
+              ("shard-mb", "run_batch takes shard_bytes"),
+              ("quiet", "what the command prints"),
+              ("strict", "the command checks the examples of added rule files before the run"),
+              *((name, "the command runs 'rules suggest' first with these and adds the rule file it writes")
+                for name in ("learn", "min-docs", "min-share", "per-host")),
+              *((name, "the command runs 'dedup' after the run (cleaner.run.dedup.dedup)")
+                for name in ("dedup", "dedup-threshold"))),
+    library_only=(("inputs", "the command's INPUT arguments"), ("settings", "the JobSettings from_options makes"),
+                  ("executor", "the Executor object that the workers and executor options choose"),
+                  ("shard_bytes", "the shard-mb option in bytes"),
+                  *((name, "progress callbacks") for name in ("on_start", "on_shard", "on_progress"))),
 )
 
 EXPLAIN = Command(
     ("explain",), "show the records of one file and every removal with its rule",
     arguments=(Argument("file", kind=Kind.PATH),),
     options=(
-        Option("url", Kind.TEXT, "the page's URL, for domain-scoped rules",
-               cli_only="the library takes it per document: Cleaner.process(url=...)"),
-        Option("full", Kind.FLAG, "print whole texts instead of their first lines", default=False,
-               cli_only="how explain prints; the library returns whole records"),
+        Option("url", Kind.TEXT, "the page's URL, for domain-scoped rules"),
+        Option("full", Kind.FLAG, "print whole texts instead of their first lines", default=False),
         *RULE_OPTIONS, *READ_OPTIONS, SITE_PROFILE, *SITE_MIN_OPTIONS,
     ),
-    library=CLEANER,
+    library=(CLEANER,),
+    cli_only=(("url", "the library takes it per document: Cleaner.process(url=...)"),
+              ("full", "how explain prints; the library returns whole records"),
+              *((name, "the library is given each document's text or HTML, not files to read")
+                for name in ("format", "id-field", "text-field", "url-field", "max-document-mb"))),
+    library_only=(("builtin", "the older form of no_builtin_rules"),
+                  ("options", "engine settings as an object (Options); drop_comments is the option"),
+                  ("html_options", "trafilatura settings as an object (HtmlOptions); keep_comments and "
+                   "max_html_* are the options")),
 )
 
 PROFILE_BUILD = Command(
@@ -366,6 +387,7 @@ SHOW = Command(
              Option("json", Kind.FLAG, "write the records as JSON lines, every column (as 'clean --out -' "
                     "streams them)", default=False)),
     exclusive=(("full", "json"),),
+    library=(SHOW_OPTIONS,),
 )
 
 EVAL = Command(

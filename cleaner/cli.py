@@ -29,7 +29,7 @@ from cleaner._commands import (
     location,
     run,
 )
-from cleaner._options import COMMANDS, GLOBAL_OPTIONS, GROUPS, Command, Kind, Option, Settings, resolve
+from cleaner._options import COMMANDS, GLOBAL_OPTIONS, GROUPS, Argument, Command, Kind, Option, Settings, resolve
 from cleaner.core.errors import CleanerError
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_DATA_LOST", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_USAGE",
@@ -281,7 +281,8 @@ def _main(argv: list[str]) -> int:
 def _paths(args: Args) -> None:
     """Paths as Path, locations as Path or URL (a scheme cleaner does not read is an error here)."""
     spec = next(c for c in COMMANDS if c.name == args.command)
-    for item in (*spec.arguments, *spec.options):
+    items: list[Argument | Option] = [*spec.arguments, *spec.options]
+    for item in items:
         value = getattr(args, item.attr)
         if isinstance(value, str) and item.kind is Kind.LOCATION:
             setattr(args, item.attr, location(value))

@@ -13,18 +13,19 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol
 
-from cleaner._api import Cleaner
+from cleaner._api import Cleaner, read_profile
 from cleaner._version import __version__
 from cleaner.core.engine import Options
 from cleaner.core.errors import DocumentTooSlow, RuleTooSlow
 from cleaner.core.siterepeat import SiteProfile, SiteRepeatSettings
 from cleaner.io.html import HtmlOptions
-from cleaner.io.readers import Document, ReadOptions, Rejected, read_piece
+from cleaner.io.readers import Document, Format, ReadOptions, Rejected, read_piece
 from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot, snapshot_rules
 from cleaner.io.writers import (
     RECORD_SCHEMA,
@@ -50,7 +51,8 @@ BUDGET_UNIT = 4 * 1024 * 1024
 #: What an executor yields per shard: its report, or the exception that stopped it.
 Outcomes = Iterator[tuple[Shard, "ShardReport | BaseException"]]
 #: Rows are written in parts of about this much text per shard and output kind.
-DEFAULT_PART_BYTES = 32 * 1024 * 1024
+MIB = 1024 * 1024
+DEFAULT_PART_BYTES = 32 * MIB
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,30 @@ class JobSettings:
     #: compiles these, and the fingerprint names these, whatever happens to the files meanwhile. Empty: the
     #: files are read where they are needed.
     rules: RuleSnapshot = ()
+
+    @classmethod
+    def from_options(cls, out: str, *, rules: Sequence[str | Path] = (), disable: Sequence[str] = (),
+                     no_builtin_rules: bool = False, format: Format | None = None, id_field: str = "id",
+                     text_field: str = "text", url_field: str = "url", max_document_mb: float = 64.0,
+                     max_html_elements: int = 30_000, max_html_attributes: int = 1_000, keep_comments: bool = False,
+                     drop_comments: bool = False, no_site_repeat: bool = False,
+                     site_profile: str | Path | None = None, site_min_pages: int = 10, site_min_share: float = 0.5,
+                     part_mb: float = 32.0, row_group_rows: int = ROW_GROUP_ROWS,
+                     time_budget: float | None = DEFAULT_TIME_BUDGET, removals: bool = False) -> JobSettings:
+        """The settings of ``cleaner clean`` by its options' names and defaults (docs/options.md): sizes in
+        MiB, rule files as given (resolved here), the site profile as a file (read and checked here,
+        :class:`ProfileError` naming it)."""
+        site = SiteRepeatSettings(enabled=not no_site_repeat, min_pages=site_min_pages, min_share=site_min_share)
+        profile = None if site_profile is None else read_profile(site_profile)
+        return cls(out=out, rule_paths=tuple(str(Path(p).resolve()) for p in rules),
+                   builtin_rules=not no_builtin_rules, disable=tuple(disable),
+                   read=ReadOptions(format=format, id_field=id_field, text_field=text_field, url_field=url_field,
+                                    max_document_bytes=int(max_document_mb * MIB)),
+                   html=HtmlOptions(include_comments=keep_comments, max_elements=int(max_html_elements),
+                                    max_element_attributes=int(max_html_attributes)),
+                   part_bytes=int(part_mb * MIB), write_removals=removals, drop_comments=drop_comments,
+                   time_budget=time_budget, row_group_rows=int(row_group_rows), site_repeat=site,
+                   site_profile=profile, profile_given=profile is not None)
 
     def with_rules_read(self) -> JobSettings:
         """These settings with the rule files read, once, into :attr:`rules` (unchanged if already read)."""
