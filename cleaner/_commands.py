@@ -324,11 +324,11 @@ def _explain(args: Args, out: TextIO) -> int:
     from cleaner.io.html_blocks import DETECTORS
     from cleaner.io.readers import Document, Piece, read_piece
 
-    _site_profile(args)  # its errors said as the command line says them
-    # The library takes explain's options by the same names (the options schema says which); the rules are
-    # given loaded, so that their errors are said as the command line says them too.
-    given = {o.attr: getattr(args, o.attr) for o in EXPLAIN.options if o.name not in dict(EXPLAIN.cli_only)}
-    cleaner = Cleaner(**{**given, "rules": _load(args)})
+    _site_profile(args)  # their errors said as the command line says them
+    _load(args)
+    # The library takes explain's options by the same names (the options schema says which).
+    taken = [o.attr for o in EXPLAIN.options if o.name not in dict(EXPLAIN.cli_only)]
+    cleaner = Cleaner(**{name: getattr(args, name) for name in taken})
     if not args.file.exists():
         raise CleanerError(f"{args.file}: no such file")
     if not args.file.is_file():

@@ -101,7 +101,8 @@ class _Command(click.Command):
     def _given(self, **values: Any) -> None:
         """Resolves the command's settings (command line, settings file, defaults) into ``ctx.obj["args"]``."""
         ctx = click.get_current_context()
-        args = resolved(self.spec, _from_line(ctx, values), ctx.obj["settings"])
+        arguments = {a.attr: values[a.attr] for a in self.spec.arguments}
+        args = resolved(self.spec, {**_from_line(ctx, values), **arguments}, ctx.obj["settings"])
         missing = [o.flag for o in self.spec.options if o.required and getattr(args, o.attr) is None]
         if missing:
             raise click.UsageError(f"Missing option {', '.join(repr(m) for m in missing)}.", ctx)
