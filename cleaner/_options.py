@@ -126,7 +126,7 @@ class Option:
         """The default as ``--help`` and the reference show it; None where there is nothing to say."""
         if self.default_text is not None:
             return self.default_text
-        if self.default is None or self.default is False or self.repeatable or self.kind is Kind.COUNT:
+        if self.default is None or self.default is False or self.repeatable:
             return None
         return f"{self.default:g}" if isinstance(self.default, float) else str(self.default)
 
@@ -465,3 +465,69 @@ def resolve(options: tuple[Option, ...], given: dict[str, Any], settings: Settin
         else:
             values[option.attr] = from_file if from_file is not UNSET else option.default
     return values
+
+
+def reference() -> str:
+    """docs/options.md: every option of every command, as the schema declares it (a test holds them equal)."""
+    out = [
+        "# Options", "",
+        "<!-- Written from cleaner/_options.py by `python -m cleaner._options > docs/options.md`; the suite checks "
+        "that it matches. -->", "",
+        "Every option of every command, declared once in `cleaner/_options.py`: the command line is built from it, "
+        "the settings file is checked against it, and the library takes the same options by the same names "
+        "(with `_` for `-`) and defaults.", "",
+        "**The settings file** is `./cleaner.toml`, or `[tool.cleaner]` in `./pyproject.toml`, or the file named "
+        "with `--config FILE`. Every option below but `--config` is a key of it, with the same name, type and "
+        "default. A key at the top level sets the option for every command that has it; a table named after a "
+        "command (`[dedup]`, `[rules.suggest]`) sets it for that command only, over the top level. The settings "
+        "are defaults: the command line wins, and the values of a repeatable option given on the command line "
+        "are added to the file's list. An unknown key is an error naming the file, the key and the known keys "
+        "closest to it; a value of the wrong type names the file, the key, the type it takes and the value given.",
+        "",
+        "```toml", "# cleaner.toml", 'rules = ["team-rules/"]', 'disable = ["WEB006"]', "workers = 8",
+        "max-reject-rate = 0.2", "", "[dedup]", "dedup-threshold = 0.7", "```", "",
+        "## The program", "", "Given before the command: `cleaner -v clean ...`.", "",
+        *_table(GLOBAL_OPTIONS, None),
+    ]
+    for spec in COMMANDS:
+        usage = " ".join(["cleaner", *spec.path, *(_usage(a) for a in spec.arguments)])
+        about = _md(spec.description or spec.help[0].upper() + spec.help[1:])
+        out += ["", f"## `cleaner {spec.name}`", "", about, "",
+                f"`{usage} [OPTIONS]`", ""]
+        if spec.library:
+            names = ", ".join(f"`{target.partition(':')[2]}` (`{target.partition(':')[0]}`)"
+                              for target in spec.library)
+            out += [f"The library takes these options as keyword arguments of {names}.", ""]
+        out += _table(spec.options, spec)
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    """Text as Markdown shows it as written: ``*.toml`` is no emphasis."""
+    return text.replace("*", "\\*")
+
+
+def _usage(argument: Argument) -> str:
+    name = argument.metavar or argument.name.upper()
+    return {1: name, "+": f"{name}...", "*": f"[{name}...]"}[argument.nargs]
+
+
+def _table(options: tuple[Option, ...], spec: Command | None) -> list[str]:
+    library = spec is not None and bool(spec.library)
+    cli_only = dict(spec.cli_only) if spec is not None else {}
+    rows = ["| option | takes | default | what it does |" + (" library |" if library else ""),
+            "|---|---|---|---|" + ("---|" if library else "")]
+    for option in options:
+        names = ", ".join(f"`{n}`" for n in (option.short, option.flag) if n)
+        takes = option.expected() + (", repeatable" if option.repeatable else "")
+        default = "required" if option.required else option.default_shown() or (
+            "false" if option.kind is Kind.FLAG else "none")
+        row = f"| {names} | {takes} | {default} | {_md(option.help)} |"
+        if library:
+            row += f" `{option.attr}` |" if option.name not in cli_only else f" none: {cli_only[option.name]} |"
+        rows.append(row)
+    return rows
+
+
+if __name__ == "__main__":
+    print(reference(), end="")

@@ -299,3 +299,11 @@ def test_internal_defaults_are_the_schemas() -> None:
     assert (default["dedup-threshold"], default["shard-mb"] * MIB) == (DEFAULT_THRESHOLD, DEFAULT_SHARD_BYTES)
     assert JobSettings.from_options("") == job
     assert UNSET is not None
+
+
+def test_the_options_reference_is_written_from_the_schema() -> None:
+    from cleaner._options import reference
+    from tests.conftest import ROOT
+
+    written = (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
+    assert written == reference(), "docs/options.md is stale: python -m cleaner._options > docs/options.md"
