@@ -191,7 +191,7 @@ FORMATS = ("text", "jsonl", "json", "html", "warc", "parquet")
 INPUT = "input"
 READ_OPTIONS = (
     Option("format", Kind.CHOICE, "read every input as this format", choices=FORMATS, default_text="detect",
-           group=INPUT),
+           metavar="FORMAT", group=INPUT),
     Option("id-field", Kind.TEXT, "JSON/Parquet field holding the document id", default="id", group=INPUT),
     Option("text-field", Kind.TEXT, "JSON/Parquet field holding the text", default="text", group=INPUT),
     Option("url-field", Kind.TEXT, "JSON/Parquet field holding the URL", default="url", group=INPUT),

@@ -60,7 +60,10 @@ class _Value(click.ParamType):
 
 def _help(option: Option) -> str:
     shown = option.default_shown()
-    return option.help + (" (repeatable)" if option.repeatable else "") + (f" (default: {shown})" if shown else "")
+    # A choice named by a metavar says its choices in words (the list would crowd the metavar's column).
+    choices = f": {', '.join(option.choices)}" if option.kind is Kind.CHOICE and option.metavar else ""
+    return (option.help + choices + (" (repeatable)" if option.repeatable else "")
+            + (f" (default: {shown})" if shown else ""))
 
 
 def _click_option(option: Option) -> click.Option:
@@ -69,7 +72,8 @@ def _click_option(option: Option) -> click.Option:
         return click.Option(decls, is_flag=True, default=False, help=_help(option))
     if option.kind is Kind.COUNT:
         return click.Option(decls, count=True, default=0, help=_help(option))
-    kind: click.ParamType = click.Choice(option.choices) if option.kind is Kind.CHOICE else _Value(option)
+    kind: click.ParamType = click.Choice(option.choices, case_sensitive=True) if option.kind is Kind.CHOICE \
+        else _Value(option)
     return click.Option(decls, type=kind, multiple=option.repeatable, default=None,
                         metavar=option.metavar or METAVARS.get(option.kind), help=_help(option))
 
@@ -94,7 +98,8 @@ class _Command(click.Command):
             record = param.get_help_record(ctx)
             if record is not None and isinstance(param, click.Option):
                 sections.setdefault(groups.get(param.name or "", "options"), []).append(record)
-        for title, rows in sections.items():
+        # The schema's sections in their order, then the options of none (and --help).
+        for title, rows in sorted(sections.items(), key=lambda item: item[0] == "options"):
             with formatter.section(title[0].upper() + title[1:]):
                 formatter.write_dl(rows)
 
