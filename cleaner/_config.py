@@ -2,11 +2,11 @@
 
 Keys are the long option names of the commands (``workers = 4``, ``max-reject-rate = 0.2``,
 ``rules = ["team-rules/"]``, ``disable = ["WEB006"]``), checked against the options schema
-(cleaner/_options.py): a key sets that option for every command that has it. A table named after a command
-(``[dedup]``, ``[rules.suggest]``) sets options of that command only, over the top level. The settings are
-defaults: anything on the command line still wins, and repeatable options (``--rules``, ``--disable``) add to
-the file's list. A key that no command knows, or a value of the wrong type, is an error naming the file and the
-key (and the known keys closest to an unknown one, or the type a key wants).
+(cleaner/_options.py): a key sets that option for every command that has it. A command's own table
+(``[commands.dedup]``, ``[commands.rules.suggest]``) sets options of that command only, over the top level.
+The settings are defaults: anything on the command line still wins, and repeatable options (``--rules``,
+``--disable``) add to the file's list. A key that no command knows, or a value of the wrong type, is an error
+naming the file and the key (and the known keys closest to an unknown one, or the type a key wants).
 """
 
 from __future__ import annotations
@@ -59,15 +59,34 @@ def _read(path: Path, *, explicit_table: bool) -> dict[str, Any]:
     return data
 
 
-def _tables(data: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
-    """The settings by command: the top level under "", each command's table under its name."""
-    found: dict[str, dict[str, Any]] = {" ".join(prefix): {}}
-    names = {c.path[: len(prefix) + 1] for c in COMMANDS if c.path[: len(prefix)] == prefix}
-    for key, value in data.items():
-        if isinstance(value, dict) and (*prefix, key) in names:
-            found.update(_tables(value, (*prefix, key)))
-        else:
-            found[" ".join(prefix)][key] = value
+#: The table of command tables: ``[commands.dedup]``, ``[commands.rules.suggest]`` (apart from the top level,
+#: whose keys are option names, some of which are also command names: ``dedup``, ``rules``).
+COMMANDS_TABLE = "commands"
+
+
+def _tables(data: dict[str, Any], source: str, unknown: list[str]) -> dict[str, dict[str, Any]]:
+    """The settings by command name: the top level under "", each command's table under its name; a table
+    that names no command goes to ``unknown``."""
+    found: dict[str, dict[str, Any]] = {"": {k: v for k, v in data.items() if k != COMMANDS_TABLE}}
+    tables = data.get(COMMANDS_TABLE, {})
+    if not isinstance(tables, dict):
+        raise ConfigError(f"{source}: {COMMANDS_TABLE} must be a table of command tables "
+                          f"([{COMMANDS_TABLE}.dedup]), got {tables!r}")
+    paths = {c.path[:depth] for c in COMMANDS for depth in range(1, len(c.path) + 1)}
+    commands = {c.path for c in COMMANDS}
+
+    def walk(table: dict[str, Any], prefix: tuple[str, ...]) -> None:
+        for key, value in table.items():
+            path = (*prefix, key)
+            if path in commands and isinstance(value, dict):
+                found[" ".join(path)] = value
+            elif path in paths and isinstance(value, dict):  # a group: rules, profile
+                walk(value, path)
+            else:  # no command of that name, or not a table
+                siblings = [p[-1] for p in paths if p[:-1] == prefix]
+                unknown.append(".".join((COMMANDS_TABLE, *path)) + _closest(key, siblings))
+
+    walk(tables, ())
     return found
 
 
@@ -76,17 +95,15 @@ def check_settings(data: dict[str, Any], source: str) -> Settings:
     commands = {c.name: c for c in COMMANDS}
     settings = Settings(source, {name: {} for name in ["", *commands]})
     unknown: list[str] = []
-    for table, given in _tables(data).items():
+    for table, given in _tables(data, source, unknown).items():  # the top level first: a command's own replaces it
         command = commands.get(table)
         known = {o.name: o for o in command.options if o.config} if command else {}
-        if table and command is None:  # a group's table ([rules], [profile]) holds only sub-command tables
-            unknown.extend(f"{table.replace(' ', '.')}.{key}" for key in given)
-            continue
         for key, value in given.items():
-            where = f"{source}: {key if not table else table.replace(' ', '.') + '.' + key}"
+            shown = ".".join((COMMANDS_TABLE, *table.split(), key)) if table else key
+            where = f"{source}: {shown}"
             if command is not None:
                 if key not in known:
-                    unknown.append(f"{table.replace(' ', '.')}.{key}{_closest(key, list(known))}")
+                    unknown.append(shown + _closest(key, list(known)))
                     continue
                 settings.values[table][key] = _checked(known[key], value, where, table)
                 continue
@@ -94,7 +111,7 @@ def check_settings(data: dict[str, Any], source: str) -> Settings:
             if not takers:
                 unknown.append(key + _closest(key, list(config_keys())))
                 continue
-            for name, option in takers:  # the top level comes first: a command's own table replaces it after
+            for name, option in takers:
                 settings.values[name][key] = _checked(option, value, where, name)
     if unknown:
         raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}; keys are long option names of the "
@@ -111,7 +128,8 @@ def _checked(option: Option, value: Any, where: str, command: str) -> Any:
     try:
         return option.parse(value)
     except ValueError as exc:
-        whose = f" (for {command or 'the program'}; a command's own table, e.g. [{command.replace(' ', '.')}], " \
-                "sets it for that command only)" if command and len(config_keys()[option.name]) > 1 else ""
+        table = ".".join((COMMANDS_TABLE, *command.split()))
+        whose = f" (for {command}; a command's own table, [{table}], sets it for that command only)" \
+            if command and len(config_keys()[option.name]) > 1 else ""
         raise ConfigError(f"{where}: {exc}{whose}") from None
 

@@ -431,7 +431,7 @@ def config_keys() -> dict[str, list[tuple[str, Option]]]:
 @dataclass
 class Settings:
     """A settings file, checked: per command (by :attr:`Command.name`, "" for the program itself), the values
-    it gives that command's options, by option name."""
+    it gives that command's options, by option name (from the top level, or the command's own table)."""
 
     source: str = ""
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -478,14 +478,15 @@ def reference() -> str:
         "(with `_` for `-`) and defaults.", "",
         "**The settings file** is `./cleaner.toml`, or `[tool.cleaner]` in `./pyproject.toml`, or the file named "
         "with `--config FILE`. Every option below but `--config` is a key of it, with the same name, type and "
-        "default. A key at the top level sets the option for every command that has it; a table named after a "
-        "command (`[dedup]`, `[rules.suggest]`) sets it for that command only, over the top level. The settings "
+        "default. A key at the top level sets the option for every command that has it; a command's own table "
+        "(`[commands.dedup]`, `[commands.rules.suggest]`) sets it for that command only, over the top level. The "
+        "settings "
         "are defaults: the command line wins, and the values of a repeatable option given on the command line "
         "are added to the file's list. An unknown key is an error naming the file, the key and the known keys "
         "closest to it; a value of the wrong type names the file, the key, the type it takes and the value given.",
         "",
         "```toml", "# cleaner.toml", 'rules = ["team-rules/"]', 'disable = ["WEB006"]', "workers = 8",
-        "max-reject-rate = 0.2", "", "[dedup]", "dedup-threshold = 0.7", "```", "",
+        "max-reject-rate = 0.2", "", "[commands.dedup]", "dedup-threshold = 0.7", "```", "",
         "## The program", "", "Given before the command: `cleaner -v clean ...`.", "",
         *_table(GLOBAL_OPTIONS, None),
     ]

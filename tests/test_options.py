@@ -80,7 +80,7 @@ def test_each_option_reaches_the_same_setting_from_the_command_line_and_the_sett
         command: Command, option: Option, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)
     argv = _argv(command, without=option.name)
-    table = "[" + ".".join(command.path) + "]\n"
+    table = "[commands." + ".".join(command.path) + "]\n"
     one, two = _value(option, 1), _value(option, 2) if option.kind is not Kind.FLAG else True
     # Neither given: the schema's default (a required option is missing, a usage error).
     if option.required:
@@ -111,7 +111,7 @@ def test_each_option_reaches_the_same_setting_from_the_command_line_and_the_sett
     _settings(tmp_path, f"{table}{option.name} = {_toml(wrong)}\n")
     with pytest.raises(ConfigError) as refused:
         parse(argv)
-    key = ".".join(command.path) + "." + option.name
+    key = ".".join(("commands", *command.path, option.name))
     assert f"cleaner.toml: {key}: must be {option.expected()}, got {wrong!r}" in str(refused.value)
 
 
@@ -241,12 +241,14 @@ def test_every_option_but_config_is_a_key_of_the_settings_file() -> None:
 
 def test_a_key_no_command_knows_names_the_file_the_key_and_the_closest_keys(tmp_path, monkeypatch, capsys) -> None:
     monkeypatch.chdir(tmp_path)
-    _settings(tmp_path, "max-rejct-rate = 0.2\n[dedup]\nthreshold = 0.5\n[rules.suggest]\nmin-dcs = 3\n")
+    _settings(tmp_path, "max-rejct-rate = 0.2\n[commands.dedup]\nthreshold = 0.5\n[commands.rules.suggest]\n"
+                        "min-dcs = 3\n[commands.rules.sugest]\nmin-docs = 3\n")
     assert main(["rules", "list"]) == 2
     err = capsys.readouterr().err
-    assert "cleaner.toml: unknown setting(s) max-rejct-rate (closest: max-reject-rate" in err
-    assert "dedup.threshold (closest: dedup-threshold)" in err
-    assert "rules.suggest.min-dcs (closest: min-docs" in err
+    assert "cleaner.toml: unknown setting(s) " in err and "max-rejct-rate (closest: max-reject-rate" in err
+    assert "commands.dedup.threshold (closest: dedup-threshold)" in err
+    assert "commands.rules.suggest.min-dcs (closest: min-docs" in err
+    assert "commands.rules.sugest (closest: suggest" in err
 
 
 def test_the_reported_settings_of_dedup_reach_it(tmp_path, monkeypatch) -> None:
@@ -307,3 +309,16 @@ def test_the_options_reference_is_written_from_the_schema() -> None:
 
     written = (ROOT / "docs" / "options.md").read_text(encoding="utf-8")
     assert written == reference(), "docs/options.md is stale: python -m cleaner._options > docs/options.md"
+
+
+def test_option_names_that_are_also_command_names_live_beside_the_command_tables(tmp_path, monkeypatch) -> None:
+    """``rules`` and ``dedup`` are options and commands: the command tables are under [commands], so one file
+    holds both."""
+    monkeypatch.chdir(tmp_path)
+    _settings(tmp_path, 'rules = ["team/"]\ndedup = true\ndedup-threshold = 0.6\n[commands.dedup]\n'
+                        "dedup-threshold = 0.9\n[commands.rules.suggest]\nmin-docs = 9\n")
+    clean = parse(["clean", "in", "--out", "o"])[0]
+    assert (clean.rules, clean.dedup, clean.dedup_threshold, clean.min_docs) == (["team/"], True, 0.6, 5)
+    assert parse(["dedup", "o"])[0].dedup_threshold == 0.9
+    suggest = parse(["rules", "suggest", "in"])[0]
+    assert (suggest.rules, suggest.min_docs) == (["team/"], 9)
