@@ -322,3 +322,18 @@ def test_option_names_that_are_also_command_names_live_beside_the_command_tables
     assert parse(["dedup", "o"])[0].dedup_threshold == 0.9
     suggest = parse(["rules", "suggest", "in"])[0]
     assert (suggest.rules, suggest.min_docs) == (["team/"], 9)
+
+
+@pytest.mark.parametrize("option", [o for o in GLOBAL_OPTIONS if o.config], ids=lambda o: o.name)
+def test_each_option_of_the_program_reaches_it_from_the_command_line_and_the_settings_file(
+        option: Option, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    command = ["rules", "list"]
+    assert parse(command)[1][option.attr] == option.default
+    given = 2 if option.kind is Kind.COUNT else _value(option)
+    line = [option.flag] * given if option.kind is Kind.COUNT else _line(option, given)
+    assert parse([*line, *command])[1][option.attr] == given
+    _settings(tmp_path, f"{option.name} = {_toml(given)}\n")
+    assert parse(command)[1][option.attr] == given
+    (tmp_path / "other.toml").write_text("", encoding="utf-8")  # --config names another file: this one is not read
+    assert parse(["--config", "other.toml", *command])[1][option.attr] == option.default
