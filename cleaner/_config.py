@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from cleaner._options import COMMANDS, Option, Settings, config_keys
+from cleaner._options import COMMANDS, Option, Settings, WrongType, config_keys
 from cleaner.core.errors import CleanerError
 
 CONFIG_NAME = "cleaner.toml"
@@ -112,7 +112,7 @@ def check_settings(data: dict[str, Any], source: str) -> Settings:
                 unknown.append(key + _closest(key, list(config_keys())))
                 continue
             for name, option in takers:
-                settings.values[name][key] = _checked(option, value, where, name)
+                settings.values[name][key] = _checked(option, value, where, name, top=True)
     if unknown:
         raise ConfigError(f"{source}: unknown setting(s) {', '.join(unknown)}; keys are long option names of the "
                           "commands, e.g. workers, disable, max-reject-rate (docs/options.md lists them all)")
@@ -124,12 +124,15 @@ def _closest(key: str, known: list[str]) -> str:
     return f" (closest: {', '.join(close)})" if close else ""
 
 
-def _checked(option: Option, value: Any, where: str, command: str) -> Any:
+def _checked(option: Option, value: Any, where: str, command: str, *, top: bool = False) -> Any:
+    """The value, parsed; ConfigError names the file, the key, what it takes and what was given. A top-level
+    key that some other command takes is told where a value for this command alone goes."""
+    whose = ""
+    if top and command and len(config_keys()[option.name]) > 1:
+        whose = f" (for {command}; [{'.'.join((COMMANDS_TABLE, *command.split()))}] sets it for that command only)"
     try:
         return option.parse(value)
+    except WrongType as exc:  # "workers must be a whole number, got [4]" (as the settings file has always said)
+        raise ConfigError(f"{where} {exc}{whose}") from None
     except ValueError as exc:
-        table = ".".join((COMMANDS_TABLE, *command.split()))
-        whose = f" (for {command}; a command's own table, [{table}], sets it for that command only)" \
-            if command and len(config_keys()[option.name]) > 1 else ""
         raise ConfigError(f"{where}: {exc}{whose}") from None
-

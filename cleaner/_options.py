@@ -35,6 +35,16 @@ RUN_BATCH = "cleaner.run.batch:run_batch"
 SHOW_OPTIONS = "cleaner._show:ShowOptions"
 
 
+class WrongType(ValueError):
+    """A settings file's value of another kind than the option takes (a list, a table, true for a number)."""
+
+
+def _whole(number: float) -> int:
+    if not number.is_integer():
+        raise ValueError(number)
+    return int(number)
+
+
 @dataclass(frozen=True)
 class Option:
     """One option: its long name, what it takes, its default and its help, as every surface shows them."""
@@ -85,41 +95,43 @@ class Option:
 
     def parse(self, value: Any) -> Any:
         """``value`` (command-line text, or a settings file's value) as this option's type, checked; ValueError
-        says what was expected and what was given."""
+        (:class:`WrongType` for a value of another kind) says what was expected and what was given."""
         if self.repeatable:
             items = value if isinstance(value, list | tuple) else [value]
+            if not all(isinstance(item, str) for item in items):
+                raise WrongType(f"must be a list of strings, got {value!r}")
             return [self.parse_one(item) for item in items]
         return self.parse_one(value)
 
     def parse_one(self, value: Any) -> Any:
+        """One value: text from the command line, or a settings file's value (a number is read as its text, as
+        on the command line, so both say the same of it)."""
         if self.kind is Kind.FLAG:
             if not isinstance(value, bool):
-                raise ValueError(f"must be true or false, got {value!r}")
+                raise WrongType(f"must be true or false, got {value!r}")
             return value
+        if isinstance(value, bool) or not isinstance(value, str | int | float):  # a list, a table, true
+            raise WrongType(f"must be {self.expected()}, got {value!r}")
+        text = value if isinstance(value, str) else str(value)
         if self.kind in (Kind.WHOLE, Kind.NUMBER, Kind.COUNT):
-            return self._number(value)
-        if not isinstance(value, str):  # a list, a table, a number or a boolean where text is wanted
-            raise ValueError(f"must be {self.expected()}, got {value!r}")
-        if self.kind is Kind.CHOICE and value not in self.choices:
-            raise ValueError(f"must be {self.expected()}, got {value!r}")
-        return value
+            return self._number(text)
+        if self.kind is Kind.CHOICE and text not in self.choices:
+            raise ValueError(f"must be {self.expected()}, got {text!r}")
+        return text
 
-    def _number(self, value: Any) -> int | float:
-        whole = self.kind is not Kind.NUMBER
+    def _number(self, text: str) -> int | float:
         try:
-            if isinstance(value, bool) or not isinstance(value, str | int | float):
-                raise ValueError
-            if whole and isinstance(value, float) and not value.is_integer():
-                raise ValueError
-            number: int | float = int(value) if whole else float(value)
+            number: int | float = float(text)
+            if self.kind is not Kind.NUMBER:  # "1e5" and "3.0" are whole; "2.5" is not
+                number = int(text) if text.strip().lstrip("+-").isdigit() else _whole(number)
         except (ValueError, OverflowError):
-            raise ValueError(f"must be {self.expected()}, got {value!r}") from None
+            raise ValueError(f"must be {self.expected()}, got {text!r}") from None
         least = 0 if self.kind is Kind.COUNT else self.least
         if not math.isfinite(number) or not least <= number <= self.most:
             # A number out of bounds is told its bounds ("between 0 and 1"), as a word where a number belongs
             # is told the type.
             bound = self.expected().removeprefix("a number ")
-            raise ValueError(f"must be {bound}, got {value!r}")
+            raise ValueError(f"must be {bound}, got {text!r}")
         return number
 
     def default_shown(self) -> str | None:
