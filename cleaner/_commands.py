@@ -324,8 +324,7 @@ def _explain(args: Args, out: TextIO) -> int:
     from cleaner.io.html_blocks import DETECTORS
     from cleaner.io.readers import Document, Piece, read_piece
 
-    _site_profile(args)  # their errors said as the command line says them
-    _load(args)
+    _site_profile(args)  # its errors said as the command line says them (a rule file's are a CleanerError)
     # The library takes explain's options by the same names (the options schema says which).
     taken = [o.attr for o in EXPLAIN.options if o.name not in dict(EXPLAIN.cli_only)]
     cleaner = Cleaner(**{name: getattr(args, name) for name in taken})

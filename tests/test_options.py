@@ -14,7 +14,7 @@ import click
 import pytest
 
 from cleaner._config import ConfigError
-from cleaner._options import COMMANDS, GLOBAL_OPTIONS, UNSET, Command, Kind, Option, config_keys
+from cleaner._options import COMMANDS, GLOBAL_OPTIONS, Command, Kind, Option, config_keys
 from cleaner.cli import MACHINE_DEFAULTS, build_parser, main, parse
 
 CASES = [pytest.param(c, o, id=f"{c.name}--{o.name}") for c in COMMANDS for o in c.options]
@@ -302,7 +302,6 @@ def test_internal_defaults_are_the_schemas() -> None:
         default["part-mb"] * MIB, default["time-budget"], default["row-group-rows"])
     assert (default["dedup-threshold"], default["shard-mb"] * MIB) == (DEFAULT_THRESHOLD, DEFAULT_SHARD_BYTES)
     assert JobSettings.from_options("") == job
-    assert UNSET is not None
 
 
 def test_the_options_reference_is_written_from_the_schema() -> None:
