@@ -33,9 +33,9 @@ def main() -> None:
 
 def _measure(folder: Path, server: S3Server, mb: int, corpus_mb: float) -> None:
     from cleaner.cli import main as cleaner
-    from cleaner.io.storage import ObjectStore, open_binary
+    from cleaner.io.storage import DataFolder, open_binary
 
-    store = ObjectStore(f"s3://{BUCKET}/bench")
+    store = DataFolder(f"s3://{BUCKET}/bench")
     data = os.urandom(mb << 20)
     started = time.perf_counter()
     store.put("blob.bin", data)

@@ -53,10 +53,11 @@ def _eval(args: Args, out: TextIO) -> int:
 
 def location(value: str) -> Path | str:
     """A folder as a Path (``file://`` URLs too); an object-storage URL (s3://, gs://, az://) as it is."""
-    from cleaner.io.storage import check_scheme, is_remote, local_path
+    from cleaner.io.storage import check_scheme, local_path
 
     check_scheme(value)
-    return value if is_remote(value) else Path(local_path(value))
+    path = local_path(value)
+    return value if path is None else Path(path)
 
 
 def _site_settings(args: Args) -> SiteRepeatSettings:

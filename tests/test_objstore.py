@@ -222,12 +222,17 @@ def test_an_unknown_scheme_names_the_ones_cleaner_reads(capsys) -> None:
     assert "ftp:// is not a storage cleaner reads" in capsys.readouterr().err
 
 
-def test_plain_paths_never_import_fsspec(tmp_path) -> None:
+def test_plain_paths_are_fsspecs_file_protocol_and_never_import_an_object_store(tmp_path) -> None:
+    # Importing cleaner (and its CLI) imports no fsspec: it is loaded by the first use of a location. A run on
+    # the disk goes through fsspec's LocalFileSystem, and never loads the packages of the object stores.
     code = ("import sys; from cleaner.cli import main; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fsspec', 's3fs', 'botocore'))); "
             f"main(['clean', {str(SEEDS)!r}, '--out', {str(tmp_path / 'out')!r}, '--workers', '1', '--quiet']); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('fsspec', 's3fs', 'botocore')))")
+            "print(sorted({m.split('.')[0] for m in sys.modules if m.split('.')[0] in ('fsspec', 's3fs', 'botocore')}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
-    assert result.stdout.strip().endswith("[]"), result.stdout
+    before, after = result.stdout.strip().splitlines()[-2:]
+    assert before == "[]", result.stdout
+    assert after == "['fsspec']", result.stdout
 
 
 def test_file_urls_are_the_local_disk(tmp_path) -> None:
@@ -363,9 +368,9 @@ def test_show_on_disk_reads_only_the_parts_markers_commit(tmp_path, capsys) -> N
 
 def test_on_a_store_without_conditional_writes_the_lock_is_advisory_and_says_so(s3, fs, inputs, monkeypatch,
                                                                                 caplog) -> None:
-    from cleaner.io.storage import ObjectStore
+    from cleaner.io.storage import DataFolder
 
-    monkeypatch.setattr(ObjectStore, "put_if_absent", lambda self, name, data: None)
+    monkeypatch.setattr(DataFolder, "put_if_absent", lambda self, name, data: None)
     out = f"s3://{BUCKET}/clean-advisory"
     assert main(["clean", inputs["url"], "--out", out, *ARGS]) == 0
     assert "lock is advisory" in caplog.text

@@ -409,7 +409,8 @@ def test_a_resume_redoes_a_finished_shard_whose_part_is_gone_or_changed(tmp_path
 
 def test_overwrite_removes_the_markers_before_the_data(tmp_path, monkeypatch) -> None:
     # A kill between the two deletions must leave data without markers (redone), never markers without data.
-    import shutil as shutil_module
+    # Every deletion of every file system passes through the storage layer's DataFolder.delete.
+    from cleaner.io.storage import DataFolder
 
     source = tmp_path / "in.jsonl"
     write_jsonl(source, 200, seed=4)
@@ -418,23 +419,19 @@ def test_overwrite_removes_the_markers_before_the_data(tmp_path, monkeypatch) ->
     assert main(arguments) == 0
     whole = pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index")
     deleted: list[str] = []
-    real_rmtree, real_unlink = shutil_module.rmtree, Path.unlink
+    real_delete = DataFolder.delete
 
-    def rmtree(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        deleted.append(Path(path).name)
-        return real_rmtree(path, *args, **kwargs)
-
-    def unlink(path, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if path.parent.name == "records":
+    def delete(self, names):  # type: ignore[no-untyped-def]
+        if any(name.startswith("records/") for name in names):
             raise KeyboardInterrupt  # the kill, after the state went and before the records did
-        return real_unlink(path, *args, **kwargs)
+        deleted.extend(name.split("/", 1)[0] for name in names)
+        return real_delete(self, names)
 
-    monkeypatch.setattr(shutil_module, "rmtree", rmtree)
-    monkeypatch.setattr(Path, "unlink", unlink)
+    monkeypatch.setattr(DataFolder, "delete", delete)
     assert main([*arguments, "--overwrite"]) == 130  # interrupted
-    monkeypatch.setattr(shutil_module, "rmtree", real_rmtree)
-    monkeypatch.setattr(Path, "unlink", real_unlink)
-    assert deleted[0] == "_state"
+    monkeypatch.setattr(DataFolder, "delete", real_delete)
+    assert deleted and deleted[0] == "_state"
+    assert not (out / "_state").exists() and any((out / "records").glob("*.parquet"))
     assert main(arguments) == 0
     assert pl.read_parquet(out / "records" / "*.parquet").sort("doc_id", "record_index").equals(whole)
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import zlib
 from collections.abc import Iterator, Mapping
@@ -19,7 +18,7 @@ from types import MappingProxyType
 from typing import IO, Any, Literal
 
 from cleaner.core.reltime import parse_time  # shared with the library: fetch times read alike
-from cleaner.io.storage import is_remote
+from cleaner.io.storage import open_binary
 
 Format = Literal["text", "jsonl", "json", "html", "warc", "parquet"]
 Compression = Literal["gzip", "zstd", "bz2", "xz"] | None
@@ -460,7 +459,7 @@ def open_input(path: str, compression: Compression, options: ReadOptions, *, rec
     raw = _open_raw(path)
     if compression is None:
         return raw
-    size = raw.size if is_remote(path) else os.fstat(raw.fileno()).st_size  # type: ignore[attr-defined]
+    size = raw.size  # type: ignore[attr-defined]
     limit = size * options.max_inflate_ratio + options.inflate_slack
     return io.BufferedReader(_Inflating(raw, compression, limit, size, recover), buffer_size=1 << 20)
 
@@ -472,12 +471,9 @@ def take_damage(stream: IO[bytes]) -> list[Damage]:
 
 
 def _open_raw(path: str) -> IO[bytes]:
-    """The file's bytes: a local file, or an object in object storage read in blocks as it is consumed."""
-    if is_remote(path):
-        from cleaner.io.storage import open_binary
-
-        return open_binary(path)
-    return open(path, "rb")
+    """The file's bytes, read as they are consumed, through the storage layer (a file on the disk or an object
+    in object storage); its ``size`` attribute is its size."""
+    return open_binary(path)
 
 
 # --- decoding ----------------------------------------------------------------------------------------

@@ -1,25 +1,25 @@
 """Parquet output with polars: rows are buffered and written as part files that appear atomically.
 
-A part is written to a hidden temporary name, flushed to disk and renamed, so a crash leaves either a
-complete part or none; a half-written file never carries a final name.
+A part is committed by the storage layer (:meth:`cleaner.io.storage.DataFolder.write_parquet`): a crash
+leaves either a complete part or none; a half-written file never carries a final name.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from cleaner.core.corpus import content_hash
-from cleaner.core.errors import CleanerError
 from cleaner.core.records import Cleaned, Record, Removal
 from cleaner.io.readers import Document, Rejected
+
+if TYPE_CHECKING:
+    from cleaner.io.storage import DataFolder
 
 RECORD_SCHEMA: dict[str, Any] = {
     "doc_id": pl.String,
@@ -61,12 +61,9 @@ REMOVAL_SCHEMA: dict[str, Any] = {
 ROW_GROUP_ROWS = 65_536
 
 
-class OutputError(CleanerError):
-    """Output could not be written (disk full, permissions); names the file."""
-
-
 class PartWriter:
-    """Buffers rows and writes them as ``<prefix>-NNNN.parquet`` parts of about ``part_bytes`` each.
+    """Buffers rows and writes them as ``<prefix>-NNNN.parquet`` parts of about ``part_bytes`` each, into
+    ``folder`` (``prefix`` is a name in it, such as ``records/<shard>``).
 
     Memory is bounded by bytes held, not by rows: rows arrive as Python dicts (a few hundred bytes of
     objects for a record of twenty characters, five kilobytes for a signature's 128 integers), so they are
@@ -86,7 +83,7 @@ class PartWriter:
     #: Declared size (mostly text) held as Python objects before it becomes one columnar chunk.
     CHUNK_BYTES = 4 * 1024 * 1024
 
-    def __init__(self, folder: Path, prefix: str, schema: Mapping[str, Any], part_bytes: int, *,
+    def __init__(self, folder: DataFolder, prefix: str, schema: Mapping[str, Any], part_bytes: int, *,
                  row_group_rows: int = ROW_GROUP_ROWS, metadata: Mapping[str, str] | None = None) -> None:
         self.folder = folder
         self.prefix = prefix
@@ -142,62 +139,23 @@ class PartWriter:
         self.chunk_bytes = self.buffered = 0
 
     def write_part(self, name: str, frame: pl.DataFrame) -> tuple[int, str]:
-        """Writes one part where it belongs (here: atomically into the folder); its size and SHA-256."""
-        return write_atomically(self.folder / name, frame, row_group_rows=self.row_group_rows, metadata=self.metadata)
+        """Writes one part, atomically, into the folder; its size and SHA-256."""
+        return self.folder.write_parquet(name, frame, row_group_rows=self.row_group_rows, metadata=self.metadata)
 
     def close(self) -> None:
         self.flush()
 
 
-def file_sum(path: Path) -> tuple[int, str]:
-    """Size and SHA-256 of a file."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-    return size, digest.hexdigest()
-
-
-def write_atomically(final: Path, frame: pl.DataFrame, *, row_group_rows: int = ROW_GROUP_ROWS,
-                     metadata: Mapping[str, str] | None = None) -> tuple[int, str]:
-    """Writes a Parquet part under a temporary name, flushes it to disk and renames it; its size and SHA-256."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final.with_name(f".{final.name}.tmp")
-    try:
-        frame.write_parquet(temporary, compression="zstd", row_group_size=row_group_rows, statistics=True,
-                            metadata=dict(metadata) if metadata else None)
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        sums = file_sum(temporary)
-        os.replace(temporary, final)
-        return sums
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomically(final: Path, value: Any) -> None:
+def write_json_atomically(final: str | os.PathLike[str], value: Any) -> None:
     write_text_atomically(final, json.dumps(value, indent=2, sort_keys=True, default=str))
 
 
-def write_text_atomically(final: Path, text: str) -> None:
-    """Writes a whole file under a temporary name, then renames it: readers see the old file or the new one."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final.with_name(f".{final.name}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, final)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise OutputError(f"cannot write {final}: {exc.strerror or exc}") from exc
+def write_text_atomically(final: str | os.PathLike[str], text: str) -> None:
+    """Writes a whole file atomically (see :meth:`DataFolder.put`): readers see the old file or the new one."""
+    from cleaner.io.storage import DataFolder
+
+    folder, name = os.path.split(os.fspath(final))
+    DataFolder(folder or ".").put(name, text.encode("utf-8"))
 
 
 def record_row(record: Record, document: Document, published_at: datetime | None) -> dict[str, Any]:

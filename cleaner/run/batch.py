@@ -18,7 +18,6 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, Protocol
 
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
@@ -29,9 +28,9 @@ from cleaner.run.plan import DEFAULT_SHARD_BYTES, Shard, expand_inputs, inputs_f
 from cleaner.run.report import FileCounts, ShardReport
 from cleaner.run.shard import JobSettings, Outcomes, process_shard
 from cleaner.run.siterepeat import shards_profile
-from cleaner.run.target import ObjectTarget, Target, target_for
 from cleaner.run.target import OutputUnusable as OutputUnusable
 from cleaner.run.target import RunConflict as RunConflict
+from cleaner.run.target import Target, target_for
 
 log = logging.getLogger("cleaner")
 
@@ -246,7 +245,7 @@ class Totals:
 @dataclass
 class RunResult:
     #: The output folder, or its URL when it is in object storage.
-    out: Path | str
+    out: str
     shards: int
     resumed: int
     failed: list[tuple[str, str]]
@@ -364,9 +363,8 @@ def _run_locked(target: Target, files: list[str], settings: JobSettings, executo
         for shard in to_do:
             if not target.has_marker(shard.key):
                 target.discard_partial(shard.key)
-    out = settings.out if isinstance(target, ObjectTarget) else Path(settings.out)
-    result = RunResult(out, len(shards), resumed, failed, totals, interrupted, time.perf_counter() - started,
-                       max_reject_rate, max_empty_rate)
+    result = RunResult(target.location, len(shards), resumed, failed, totals, interrupted,
+                       time.perf_counter() - started, max_reject_rate, max_empty_rate)
     target.write_manifest(manifest_of(result, files, identity))
     return result
 

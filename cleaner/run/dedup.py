@@ -14,8 +14,9 @@ MinHash of its 5-word shingles (rensa). That is the expensive part, and it runs 
    on a tie, the earliest in input order (input path, then position, then record index). Every record
    gets ``dup_cluster`` = the ``content_hash`` of its cluster's kept record (its own, if it has no
    duplicate) and ``duplicate`` = true for every member but the kept one.
-4. Each records part is rewritten with those two columns (or without the duplicates, ``drop=True``),
-   atomically, and its shard's completion marker gets the new checksum so a resumed run trusts it.
+4. Each committed records part is rewritten with those two columns (or without the duplicates,
+   ``drop=True``), atomically, and its shard's completion marker gets the new checksum so a resumed run
+   trusts it (see :func:`dedup`).
 
 Memory: about 100 bytes per record for the keys, plus one band at a time and the pairs found.
 """
@@ -23,17 +24,20 @@ Memory: about 100 bytes per record for the keys, plus one band at a time and the
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from cleaner.core.corpus import shingles
 from cleaner.core.errors import CleanerError
-from cleaner.io.writers import ROW_GROUP_ROWS, write_atomically, write_json_atomically
-from cleaner.run.layout import DEDUP_REPORT, MARKERS, RECORDS, SIGNATURES, marker_path
+from cleaner.io.writers import ROW_GROUP_ROWS
+from cleaner.run.layout import DEDUP_REPORT, MARKERS, RECORDS, SIGNATURES
+
+if TYPE_CHECKING:
+    import os
 
 NUM_PERM = 128
 BANDS, ROWS = 16, 8
@@ -103,14 +107,6 @@ class _Components:
             self.parent.setdefault(min(ra, rb), min(ra, rb))
 
 
-def _signature_files(out: Path) -> list[Path]:
-    files = sorted((out / SIGNATURES).glob("*.parquet"))
-    if not files:
-        raise CleanerError(f"{out / SIGNATURES} holds no signatures; run 'cleaner clean ... --out {out}' first "
-                           "(this version writes them for every record)")
-    return files
-
-
 def _pairs_in_buckets(frame: pl.LazyFrame, bucket: pl.Expr) -> pl.DataFrame:
     """(a, b) pairs: every row of a bucket with two or more rows, paired with the bucket's first row."""
     return (frame.select("rid", bucket.alias("bucket")).group_by("bucket")
@@ -119,7 +115,7 @@ def _pairs_in_buckets(frame: pl.LazyFrame, bucket: pl.Expr) -> pl.DataFrame:
             .select("a", "b").collect())
 
 
-def _candidate_pairs(files: list[Path] | list[str]) -> pl.DataFrame:
+def _candidate_pairs(files: list[str]) -> pl.DataFrame:
     """Pairs whose MinHash agrees on a whole band, or whose content_hash is the same. Pairs are kept as a
     frame of two row numbers (8 bytes a pair), one band's buckets built at a time."""
     scan = pl.scan_parquet(files).with_row_index("rid")
@@ -134,7 +130,7 @@ def _candidate_pairs(files: list[Path] | list[str]) -> pl.DataFrame:
 VERIFY_BATCH = 100_000
 
 
-def _verified(files: list[Path] | list[str], pairs: pl.DataFrame, threshold: float) -> Iterable[tuple[int, int]]:
+def _verified(files: list[str], pairs: pl.DataFrame, threshold: float) -> Iterable[tuple[int, int]]:
     """The pairs whose estimated Jaccard (share of equal MinHash values) reaches the threshold, or that are
     exact duplicates. Verified in polars, a batch of pairs at a time."""
     scan = pl.scan_parquet(files).with_row_index("rid").select("rid", "minhash", "content_hash")
@@ -151,13 +147,7 @@ def _verified(files: list[Path] | list[str], pairs: pl.DataFrame, threshold: flo
         yield from zip(kept["a"].to_list(), kept["b"].to_list(), strict=True)
 
 
-def clusters(out: Path, threshold: float = DEFAULT_THRESHOLD) -> tuple[pl.DataFrame, int]:
-    """The records that have a duplicate: their keys, ``dup_cluster`` and ``duplicate``; and the number of
-    records in all."""
-    return _clusters_of(_signature_files(out), threshold)
-
-
-def _clusters_of(files: list[Path] | list[str], threshold: float) -> tuple[pl.DataFrame, int]:
+def _clusters_of(files: list[str], threshold: float) -> tuple[pl.DataFrame, int]:
     if not 0 < threshold <= 1:
         raise CleanerError(f"the threshold must be in (0, 1], got {threshold}")
     pairs = _candidate_pairs(files)
@@ -183,7 +173,7 @@ def _clusters_of(files: list[Path] | list[str], threshold: float) -> tuple[pl.Da
     return table.select(*_KEYS, "dup_cluster", "duplicate"), total
 
 
-def _marked(part: Path | str, table: pl.DataFrame, drop: bool) -> tuple[pl.DataFrame, int, int]:
+def _marked(part: str, table: pl.DataFrame, drop: bool) -> tuple[pl.DataFrame, int, int]:
     """A records part with ``dup_cluster`` and ``duplicate`` (without the duplicates, ``drop``); the exact
     duplicates and the rows dropped in it."""
     frame = pl.read_parquet(part).drop(["dup_cluster", "duplicate"], strict=False)
@@ -198,57 +188,27 @@ def _marked(part: Path | str, table: pl.DataFrame, drop: bool) -> tuple[pl.DataF
     return marked, exact, dropped
 
 
-def dedup(out: Path | str, threshold: float = DEFAULT_THRESHOLD, *, drop: bool = False) -> DedupResult:
-    """Marks (or drops) near duplicates in every records part of ``out``; writes ``out/dedup.json``. ``out``
-    may be a URL in object storage (see :func:`_dedup_in_store`)."""
-    from cleaner.io.storage import is_remote
+def dedup(out: str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD, *, drop: bool = False) -> DedupResult:
+    """Marks (or drops) near duplicates in every committed records part of ``out`` (a folder, or a URL in
+    object storage); writes ``out/dedup.json``.
 
-    if isinstance(out, str) and is_remote(out):
-        return _dedup_in_store(out, threshold, drop)
-    return _dedup_on_disk(Path(out), threshold, drop)
+    Only the parts the completion markers commit are read. For each shard, its marked parts are written
+    (each whole, see :class:`cleaner.io.storage.DataFolder`), then its marker (written whole) is rewritten
+    to name them with their checksums, then the parts it no longer names are deleted. Where the file system
+    renames, a marked part replaces the old one under its name; where it does not (object storage), it gets
+    a name of its own. A kill at any point leaves every marker naming parts that are there (old or new:
+    a part replaced before its marker was rewritten fails the marker's checksum, and the next run redoes
+    its shard); parts a marker no longer names are never read."""
+    from cleaner.io.storage import DataFolder
 
-
-def _dedup_on_disk(out: Path, threshold: float, drop: bool) -> DedupResult:
-    table, total = clusters(out, threshold)
-    exact = 0
-    dropped = 0
-    markers: dict[str, dict[str, Any]] = {}
-    for part in sorted((out / RECORDS).glob("*.parquet")):
-        marked, exact_here, dropped_here = _marked(part, table, drop)
-        exact += exact_here
-        dropped += dropped_here
-        sums = write_atomically(part, marked)
-        shard = part.name.rsplit("-", 1)[0]
-        marker = marker_path(out, shard)
-        if marker.is_file():
-            state = markers.setdefault(shard, json.loads(marker.read_text(encoding="utf-8")))
-            state.setdefault("sums", {})[f"{RECORDS}/{part.name}"] = list(sums)
-    for shard, state in markers.items():
-        write_json_atomically(marker_path(out, shard), state)
-    duplicates = int(table["duplicate"].sum()) if table.height else 0
-    result = DedupResult(records=total, clusters=table.filter(~pl.col("duplicate")).height,
-                         duplicates=duplicates, exact_duplicates=exact, dropped=dropped, threshold=threshold)
-    write_json_atomically(out / DEDUP_REPORT, result.to_json())
-    return result
-
-
-def _dedup_in_store(url: str, threshold: float, drop: bool) -> DedupResult:
-    """Dedup of an output in object storage, where parts cannot be replaced in place: only the parts the
-    markers commit are read; each shard's marked parts are uploaded under new names, then its marker (one
-    PUT) is rewritten to name them, then the old parts are deleted. A kill at any point leaves every marker
-    naming parts that are there (old or new); the parts it no longer names are never read."""
-    import uuid
-
-    from cleaner.io.storage import ObjectStore
-
-    store = ObjectStore(url)
-    markers = sorted(n for n in store.sizes(MARKERS) if n.endswith(".json"))
-    reports = {name: json.loads(store.read_text(name) or "{}") for name in markers}
-    signatures = [store.url(p) for report in reports.values() for p in report.get("parts", [])
+    folder = DataFolder(str(out))
+    markers = sorted(n for n in folder.sizes(MARKERS) if n.endswith(".json"))
+    reports = {name: json.loads(folder.read_text(name) or "{}") for name in markers}
+    signatures = [folder.full(p) for report in reports.values() for p in report.get("parts", [])
                   if p.startswith(f"{SIGNATURES}/")]
     if not signatures:
-        raise CleanerError(f"{url}/{SIGNATURES} holds no committed signatures; run 'cleaner clean ... --out {url}' "
-                           "first")
+        raise CleanerError(f"{folder.full(SIGNATURES)} holds no committed signatures; run 'cleaner clean ... --out "
+                           f"{folder.location}' first (this version writes them for every record)")
     table, total = _clusters_of(signatures, threshold)
     exact = dropped = 0
     for name, report in reports.items():
@@ -257,19 +217,18 @@ def _dedup_in_store(url: str, threshold: float, drop: bool) -> DedupResult:
         old = [p for p in report["parts"] if p.startswith(f"{RECORDS}/")]
         new: dict[str, str] = {}
         for number, part in enumerate(old):
-            marked, exact_here, dropped_here = _marked(store.url(part), table, drop)
+            marked, exact_here, dropped_here = _marked(folder.full(part), table, drop)
             exact += exact_here
             dropped += dropped_here
-            new[part] = f"{RECORDS}/{key}-{attempt}-{number:04d}.parquet"
-            sums = store.write_parquet(new[part], marked, row_group_rows=ROW_GROUP_ROWS, metadata=None)
+            new[part] = part if folder.renames else f"{RECORDS}/{key}-{attempt}-{number:04d}.parquet"
+            sums = folder.write_parquet(new[part], marked, row_group_rows=ROW_GROUP_ROWS, metadata=None)
+            report["sums"].pop(part, None)
             report["sums"][new[part]] = list(sums)
         report["parts"] = [new.get(p, p) for p in report["parts"]]
-        for part in old:
-            report["sums"].pop(part, None)
-        store.put_json(name, report)
-        store.delete(old)
+        folder.put_json(name, report)
+        folder.delete([p for p in old if p != new[p]])
     duplicates = int(table["duplicate"].sum()) if table.height else 0
     result = DedupResult(records=total, clusters=table.filter(~pl.col("duplicate")).height,
                          duplicates=duplicates, exact_duplicates=exact, dropped=dropped, threshold=threshold)
-    store.put_json(DEDUP_REPORT, result.to_json())
+    folder.put_json(DEDUP_REPORT, result.to_json())
     return result

@@ -6,8 +6,6 @@ folders and markers without importing another one's machinery.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 #: The run's own state: ``run.json`` (the inputs and settings a resume must match) and ``shards/<key>.json``,
 #: the completion markers.
 STATE = "_state"
@@ -29,7 +27,3 @@ KINDS = (RECORDS, REJECTS, REMOVALS, SIGNATURES)
 def marker_name(key: str) -> str:
     """The completion marker of shard ``key``, relative to the output folder."""
     return f"{MARKERS}/{key}.json"
-
-
-def marker_path(out: Path, key: str) -> Path:
-    return out / marker_name(key)

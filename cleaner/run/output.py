@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cleaner.core.errors import CleanerError
 from cleaner.run.layout import MANIFEST, MARKERS, RECORDS, REJECTS, REMOVALS, SIGNATURES, STATE
 
 if TYPE_CHECKING:
+    import os
+
     import polars as pl
 
 
@@ -37,7 +38,7 @@ class Output:
     manifest: dict[str, Any]
 
 
-def read_output(out: str | Path) -> Output:
+def read_output(out: str | os.PathLike[str]) -> Output:
     """The records, rejects and removals of the output folder ``out`` (a path, or a URL such as
     ``s3://bucket/clean``) as lazy polars frames, and its manifest.
 
@@ -46,32 +47,37 @@ def read_output(out: str | Path) -> Output:
     """
     import polars as pl
 
-    from cleaner.io.storage import is_remote, local_path
+    from cleaner.io.storage import DataFolder, explain
     from cleaner.io.writers import RECORD_SCHEMA, REJECT_SCHEMA, REMOVAL_SCHEMA
     from cleaner.run.report import ShardReport
 
-    location = str(out)
-    listing = _RemoteListing(location) if is_remote(location) else _LocalListing(Path(local_path(location)))
-    if not listing.is_output():
+    folder = DataFolder(str(out))
+    location = folder.location
+    try:
+        listing = folder.sizes()  # once: a part's presence is then known without a request per part
+    except Exception as exc:
+        raise OutputReadError(str(explain(location, exc))) from None
+    if not any(n.startswith(f"{STATE}/") for n in listing) and MANIFEST not in listing:
         raise OutputReadError(f"{location} is not a cleaner output folder (no {STATE}/ and no {MANIFEST})")
     # Signatures (MinHash, for dedup) are the job's own working data: committed like the rest, not returned.
     parts: dict[str, list[str]] = {RECORDS: [], REJECTS: [], REMOVALS: [], SIGNATURES: []}
-    for marker in listing.markers():
+    markers = sorted(n for n in listing if n.startswith(f"{MARKERS}/") and n.endswith(".json"))
+    for marker in markers:
         marker_name = marker.rsplit("/", 1)[-1]
         try:
-            report = ShardReport.from_json(json.loads(listing.read_text(marker) or ""))
+            report = ShardReport.from_json(json.loads(folder.read_text(marker) or ""))
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise OutputReadError(f"completion marker {listing.full(marker)} cannot be read ({exc}); run the same "
+            raise OutputReadError(f"completion marker {folder.full(marker)} cannot be read ({exc}); run the same "
                                   "`cleaner clean` command again to redo its shard") from None
         for name in report.parts:
             kind, _, _ = name.partition("/")
             if kind not in parts or not name.endswith(".parquet"):
                 raise OutputReadError(f"marker {marker_name} names {name}, which read_output cannot read")
-            if not listing.has_part(name):
-                raise OutputReadError(f"part {listing.full(name)} named by marker {marker_name} is missing; run the "
+            if name not in listing:
+                raise OutputReadError(f"part {folder.full(name)} named by marker {marker_name} is missing; run the "
                                       "same `cleaner clean` command again to redo its shard")
-            parts[kind].append(listing.full(name))
-    manifest_text = listing.read_text(MANIFEST)
+            parts[kind].append(folder.full(name))
+    manifest_text = folder.read_text(MANIFEST) if MANIFEST in listing else None
     manifest = json.loads(manifest_text) if manifest_text is not None else {}
 
     def frame(kind: str, schema: dict[str, Any]) -> pl.LazyFrame:
@@ -82,56 +88,3 @@ def read_output(out: str | Path) -> Output:
 
     return Output(frame(RECORDS, RECORD_SCHEMA), frame(REJECTS, REJECT_SCHEMA), frame(REMOVALS, REMOVAL_SCHEMA),
                   manifest)
-
-
-class _LocalListing:
-    """An output folder on disk, as read_output looks at it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def is_output(self) -> bool:
-        return (self.folder / STATE).is_dir() or (self.folder / MANIFEST).is_file()
-
-    def markers(self) -> list[str]:
-        return [f"{MARKERS}/{p.name}" for p in sorted((self.folder / MARKERS).glob("*.json"))]
-
-    def read_text(self, name: str) -> str | None:
-        path = self.folder / name
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-
-    def has_part(self, name: str) -> bool:
-        return (self.folder / name).is_file()
-
-    def full(self, name: str) -> str:
-        return str(self.folder / name)
-
-
-class _RemoteListing:
-    """An output in object storage: listed once, parts read by polars straight from the store."""
-
-    def __init__(self, url: str) -> None:
-        from cleaner.io.storage import ObjectStore
-
-        self.store = ObjectStore(url)
-        try:
-            self.sizes = self.store.sizes("")
-        except Exception as exc:
-            from cleaner.io.storage import explain
-
-            raise OutputReadError(str(explain(url, exc))) from None
-
-    def is_output(self) -> bool:
-        return any(n.startswith(f"{STATE}/") for n in self.sizes) or MANIFEST in self.sizes
-
-    def markers(self) -> list[str]:
-        return sorted(n for n in self.sizes if n.startswith(f"{MARKERS}/") and n.endswith(".json"))
-
-    def read_text(self, name: str) -> str | None:
-        return self.store.read_text(name) if name in self.sizes else None
-
-    def has_part(self, name: str) -> bool:
-        return name in self.sizes
-
-    def full(self, name: str) -> str:
-        return self.store.url(name)

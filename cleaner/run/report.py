@@ -11,11 +11,10 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from cleaner.io.readers import Rejected
-from cleaner.io.writers import file_sum, reject_row
+from cleaner.io.writers import reject_row
 
 
 class RowSink(Protocol):
@@ -84,19 +83,6 @@ class ShardReport:
         if status == "rejected":
             self.reasons[reason_kind(rejected.reason)] += 1
         writer.add(reject_row(rejected, status), len(rejected.reason) + 64)
-
-    def damage(self, out: Path) -> str | None:
-        """What is wrong with the parts this finished shard wrote (gone, or not what was written), or None."""
-        for name in self.parts:
-            path = out / name
-            if not path.is_file():
-                return f"part {name} is missing"
-            expected = self.sums.get(name)
-            if expected is None:
-                return f"the marker records no checksum for part {name}"
-            if path.stat().st_size != expected[0] or file_sum(path) != expected:
-                return f"part {name} is not the file that was written"
-        return None
 
 
 def reason_kind(reason: str) -> str:

@@ -184,8 +184,8 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     for writer in (records, rejects, removals, signatures):
         if writer is not None:
             writer.close()
-            report.parts.extend(f"{writer.folder.name}/{p}" for p in writer.parts)
-            report.sums.update({f"{writer.folder.name}/{p}": sums for p, sums in writer.sums.items()})
+            report.parts.extend(writer.parts)  # names under OUT: the writer's prefix is its kind's folder
+            report.sums.update(writer.sums)
     report.seconds = round(time.perf_counter() - started, 3)
     target.write_marker(shard.key, report.to_json())
     return report
