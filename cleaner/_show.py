@@ -107,17 +107,24 @@ def _records(out: str | Path) -> tuple[pl.LazyFrame, dict[str, Any]]:
     cut off mid-way may have left parts no marker names); a bare folder of records parts is read as it is."""
     import polars as pl
 
+    from cleaner.io.storage import DataFolder
+    from cleaner.run.layout import MANIFEST, RECORDS, STATE
     from cleaner.run.output import read_output
 
-    if isinstance(out, str) or (out / "_state").is_dir():
+    folder = DataFolder(str(out))
+    listing = folder.sizes()
+    if any(name.startswith(f"{STATE}/") for name in listing):
         output = read_output(out)
         if output.records.select(pl.len()).collect().item() == 0:
-            raise CleanerError(f"{out}/records holds no committed Parquet parts; run 'cleaner clean ... --out "
-                               f"{out}' first")
+            raise CleanerError(f"{folder.full(RECORDS)} holds no committed Parquet parts; run 'cleaner clean ... "
+                               f"--out {folder.location}' first")
         return output.records, output.manifest
-    records = out / "records"
-    if not any(records.glob("*.parquet")):
-        raise CleanerError(f"{records} holds no Parquet parts; run 'cleaner clean ... --out {out}' first")
-    manifest = out / "manifest.json"
-    return (pl.scan_parquet(records / "*.parquet"),
-            json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {})
+    parts = sorted(folder.full(name) for name in listing
+                   if name.startswith(f"{RECORDS}/") and name.count("/") == 1 and name.endswith(".parquet")
+                   and not name.startswith(f"{RECORDS}/."))
+    if not parts:
+        raise CleanerError(f"{folder.full(RECORDS)} holds no Parquet parts; run 'cleaner clean ... --out "
+                           f"{folder.location}' first")
+    manifest = folder.read_text(MANIFEST)
+    return (pl.scan_parquet(parts, glob=False, hive_partitioning=False),
+            json.loads(manifest) if manifest is not None else {})
