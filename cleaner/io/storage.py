@@ -42,7 +42,7 @@ log = logging.getLogger("cleaner")
 
 #: URL scheme -> (the fsspec package that serves it, the extra of cleaner that installs it).
 _PACKAGES: dict[str, tuple[str, str]] = {
-    "file": ("fsspec", "file"),
+    "file": ("fsspec", ""),  # a default dependency: no extra
     "s3": ("s3fs", "s3"), "s3a": ("s3fs", "s3"), "gs": ("gcsfs", "gcs"), "gcs": ("gcsfs", "gcs"),
     "az": ("adlfs", "azure"), "abfs": ("adlfs", "azure"), "abfss": ("adlfs", "azure"),
 }
@@ -116,8 +116,8 @@ def filesystem(location: str) -> Any:
             # see what they wrote, not what this process listed before.
             made = fsspec.filesystem(scheme, use_listings_cache=False)
         except ImportError:
-            raise StorageError(f"{location}: {scheme}:// needs the {package} package: "
-                               f"pip install 'cleaner[{extra}]'") from None
+            install = f"pip install 'cleaner[{extra}]'" if extra else f"pip install {package}"
+            raise StorageError(f"{location}: {scheme}:// needs the {package} package: {install}") from None
         _FILESYSTEMS[scheme] = made
         return made
 
@@ -153,14 +153,13 @@ def explain(location: str, exc: BaseException) -> StorageError:
 def open_binary(location: str) -> IO[bytes]:
     """A seekable binary stream of a file or object, read as it is consumed (never downloaded whole); its
     ``size`` attribute is the size in bytes."""
-    fs = filesystem(location)
     if _on_disk(location):
         # The disk's own file object: buffered in C, with readline(limit) and fileno; fsspec's wrapper of it
         # would add a Python call to every read.
         handle: Any = open(_fs_path(location), "rb")  # noqa: SIM115 - the caller closes it
         handle.size = os.fstat(handle.fileno()).st_size
         return handle  # type: ignore[no-any-return]
-    handle = fs.open(_fs_path(location), "rb", block_size=READ_BLOCK, cache_type="readahead")
+    handle = filesystem(location).open(_fs_path(location), "rb", block_size=READ_BLOCK, cache_type="readahead")
     # fsspec's files have no readline(limit), which the readers use to bound a line: a standard buffer does.
     reader = io.BufferedReader(handle, buffer_size=1 << 20)
     reader.size = handle.size  # type: ignore[attr-defined]
