@@ -32,7 +32,7 @@ MODULE_CALLS = {"replace", "rename", "remove", "unlink", "fsync", "makedirs", "m
 FILE_MODULES = {"os", "shutil", "glob", "tempfile", "fcntl"}
 #: ... and of pathlib's paths (names the storage layer's DataFolder does not use).
 PATH_METHODS = {"rglob", "iterdir", "is_file", "is_dir", "read_bytes", "write_text", "write_bytes", "unlink",
-                "mkdir", "rmdir", "resolve", "stat", "touch", "open", "glob"}
+                "mkdir", "rmdir", "stat", "touch", "open", "glob"}
 
 
 def _file_calls(tree: ast.AST) -> list[tuple[int, str]]:
