@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from cleaner._options import CLEAN, EXPLAIN, LEARNED_RULES
 from cleaner.core.errors import CleanerError
@@ -60,14 +60,28 @@ def location(value: str) -> Path | str:
     return value if path is None else Path(path)
 
 
-def _site_settings(args: Args) -> SiteRepeatSettings:
+def _site_settings(args: Args, ruleset=None) -> SiteRepeatSettings:  # type: ignore[no-untyped-def]
+    """The thresholds of struct:site-repeat: the rule files' [detector.site_repeat] (the built-in ones when
+    none are given), with --site-min-pages and --site-min-share over theirs when set to other than their
+    defaults. The resolved counts are written back to ``args``, so the library calls built from the
+    options use them too."""
+    from dataclasses import replace
+
     from cleaner.core.siterepeat import SiteRepeatSettings
 
+    base = ruleset.structure.site_repeat if ruleset is not None else SiteRepeatSettings()
+    given: dict[str, Any] = {"enabled": base.enabled and not getattr(args, "no_site_repeat", False)}
+    defaults = SiteRepeatSettings()
+    if int(args.site_min_pages) != defaults.min_pages:
+        given["min_pages"] = int(args.site_min_pages)
+    if float(args.site_min_share) != defaults.min_share:
+        given["min_share"] = float(args.site_min_share)
     try:
-        return SiteRepeatSettings(enabled=not getattr(args, "no_site_repeat", False),
-                                  min_pages=int(args.site_min_pages), min_share=float(args.site_min_share))
+        settings = replace(base, **given)
     except ValueError as exc:
         raise CleanerError(str(exc)) from None
+    args.site_min_pages, args.site_min_share = settings.min_pages, settings.min_share
+    return settings
 
 
 def _site_profile(args: Args) -> str | None:
@@ -136,7 +150,7 @@ def _profile_build(args: Args, out: TextIO) -> int:
     from cleaner.run.plan import expand_inputs, plan_shards
     from cleaner.run.siterepeat import shards_profile
 
-    settings = _site_settings(args)
+    settings = _site_settings(args, _load(args) if hasattr(args, "rules") else None)
     shards = plan_shards(expand_inputs(args.inputs), _read_settings(args))
     profile = shards_profile(shards, _read_settings(args), settings)
     write_text_atomically(args.out, profile.as_json())
@@ -214,7 +228,9 @@ def _clean(args: Args) -> int:
         raise CleanerError("--out - writes the records to standard output, which is closed")
     if streaming and (args.learn or args.dedup):
         raise CleanerError("--learn and --dedup need an output folder, not --out -")
-    _check_user_examples(_load(args), strict=args.strict)  # fail on bad rules before any work starts
+    ruleset = _load(args)
+    _check_user_examples(ruleset, strict=args.strict)  # fail on bad rules before any work starts
+    _site_settings(args, ruleset)  # the rule files' site repetition thresholds, under the options
     rules = [*args.rules, *([_learn_for_clean(args)] if args.learn else [])]
     _site_profile(args)  # its errors said as the command line says them
     # The library takes clean's options by the same names (the options schema says which: the job's here,
@@ -326,6 +342,7 @@ def _explain(args: Args, out: TextIO) -> int:
     from cleaner.io.readers import Document, Piece, read_piece
 
     _site_profile(args)  # its errors said as the command line says them (a rule file's are a CleanerError)
+    _site_settings(args, _load(args))  # the rule files' site repetition thresholds, under the options
     # The library takes explain's options by the same names (the options schema says which).
     taken = [o.attr for o in EXPLAIN.options if o.name not in dict(EXPLAIN.cli_only)]
     cleaner = Cleaner(**{name: getattr(args, name) for name in taken})

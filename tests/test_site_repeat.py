@@ -215,3 +215,72 @@ def test_evidence_is_looked_up_by_folded_key_and_host() -> None:
     profile = SiteProfile({"a.com": HostLines(10, {"home": 10})}, SETTINGS)
     assert profile.evidence("a.com", "HOME ") == "seen on 10 of 10 pages of a.com"
     assert profile.evidence("b.com", "Home") is None
+
+
+def test_thresholds_are_the_built_in_rule_files_settings() -> None:
+    # rules/structure.toml writes down every threshold; with it the detector behaves as with the code's
+    # defaults, and every key of the settings is there (a new setting must be added to the file too).
+    from cleaner.io.rulefiles import builtin_rules_dir, load_rules
+
+    assert load_rules([], builtin=True).structure.site_repeat == SiteRepeatSettings()
+    text = builtin_rules_dir().joinpath("structure.toml").read_text(encoding="utf-8")
+    table = text.split("[detector.site_repeat]")[1]
+    keys = {line.split("=")[0].strip() for line in table.splitlines() if "=" in line and not line.startswith("#")}
+    assert keys == set(SiteRepeatSettings.__dataclass_fields__)
+
+
+def test_a_rule_file_sets_the_thresholds_of_the_engine_and_of_the_count(tmp_path: Path) -> None:
+    # The page thresholds come from the engine's rule files; the counting ones (min_pages, min_share) travel
+    # with the profile, which was counted with them.
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[detector.site_repeat]\nmin_share = 1.0\nmin_pages = 12\ninside_run = 2\n", encoding="utf-8")
+    found = profile_of(lambda: pages(12), SiteRepeatSettings())
+    menu = "\n".join(article(3)[:2] + NAV[:2] + article(3)[3:])  # two repeated lines inside the article
+    default = Cleaner(site_profile=found).process(menu, url="https://example.com/3")
+    ruled = Cleaner([strict], site_profile=found).process(menu, url="https://example.com/3")
+    assert not {r.text for r in default.removals if r.rule_id == DETECTOR} & set(NAV)  # a run of 2 < 3 stays
+    assert {r.text for r in ruled.removals if r.rule_id == DETECTOR} == {"Home"}  # a run of 2 is a menu now
+    # A batch run counts with the rule files' thresholds: a host of 11 pages is below their min_pages of 12,
+    # unless --site-min-pages says otherwise.
+    dump = tmp_path / "dump.jsonl"
+    dump.write_text("".join(json.dumps({"id": f"d{n}", "url": f"https://example.com/{n}", "text": page(n)}) + "\n"
+                            for n in range(11)), encoding="utf-8")
+    for extra, expected in (([], True), (["--rules", str(strict)], False),
+                            (["--rules", str(strict), "--site-min-pages", "5"], True)):
+        out = tmp_path / f"out{len(extra)}"
+        assert main(["clean", str(dump), "--out", str(out), "--workers", "1", "--removals", "-q", *extra]) == 0
+        removals = pl.read_parquet(out / "removals" / "*.parquet")
+        assert (removals.filter(pl.col("rule_id") == DETECTOR).height > 0) is expected, extra
+
+
+@pytest.mark.parametrize("table, line, message", [
+    ("min_share = 1.5", 2, "min_share must be in"),  # a bound: the table's line
+    ("min_pages = 1", 2, "min_pages must be at least 2"),
+    ("min_share = \"half\"", 3, "min_share must be a number"),  # a type: the key's line
+    ("max_lines = 3", 2, "max_lines"),
+])
+def test_bad_thresholds_in_a_rule_file_are_refused_with_file_and_line(tmp_path: Path, table: str, line: int,
+                                                                       message: str) -> None:
+    from cleaner.core.errors import RuleError
+    from cleaner.io.rulefiles import load_rules
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(f"# mine\n[detector.site_repeat]\n{table}\n", encoding="utf-8")
+    with pytest.raises(RuleError, match=message) as caught:
+        load_rules([bad])
+    assert str(caught.value).startswith(f"{bad}:{line}: ")
+
+
+def test_explain_shows_the_thresholds_with_the_removals(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    profile = tmp_path / "profile.json"
+    profile.write_text(profile_of(lambda: pages(12), SiteRepeatSettings()).as_json(), encoding="utf-8")
+    single = tmp_path / "one.txt"
+    single.write_text(page(99), encoding="utf-8")
+    strict = tmp_path / "strict.toml"
+    strict.write_text("[detector.site_repeat]\ninside_run = 4\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["explain", str(single), "--url", "https://example.com/99", "--site-profile", str(profile),
+                 "--rules", str(strict), "--site-min-share", "0.9"]) == 0
+    out = capsys.readouterr().out
+    assert "detector struct:site-repeat: " in out and "of the 9 that example.com repeats" in out
+    assert "min_pages 10, min_share 0.9 -> on at least 11 pages" in out and "inside_run 4" in out

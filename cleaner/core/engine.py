@@ -21,8 +21,8 @@ from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_from, captures_of, parse_items
-from cleaner.core.siterepeat import DETECTOR, SiteProfile
-from cleaner.core.structure import Detectors, Found, LanguageTools
+from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
+from cleaner.core.structure import Detectors, Evidence, Found, LanguageTools
 from cleaner.core.text import View, host_of, line_key, matching_view, normalize_line
 
 #: Characters that print nothing: zero-width spaces and joiners, word joiner, byte-order mark, and the
@@ -51,6 +51,9 @@ class Options:
     #: Seconds one document may take; past it, :class:`DocumentTooSlow` is raised (the batch job makes the
     #: document a reject with the reason). None: no bound.
     time_budget: float | None = 60.0
+    #: The page thresholds of ``struct:site-repeat`` for this engine instead of the rule files'
+    #: ``[detector.site_repeat]`` (None: the rule files'); the counting ones come with the host profile.
+    site_repeat: SiteRepeatSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +107,8 @@ class Engine:
         self.options = options or Options()
         #: The structural detectors (cleaner.core.structure), with the settings the rule files give.
         self.detectors = Detectors(rules.structure, tools)
+        #: The thresholds ``struct:site-repeat`` applies with a host profile (the rule files', or the options').
+        self.site_settings = self.options.site_repeat or rules.structure.site_repeat
         self._exact: dict[str, LineRule] = {}
         probes: list[_Probe] = []
         blocks: list[_Probe] = []
@@ -265,8 +270,10 @@ class _Pass:
     def __init__(self, engine: Engine, text: str, doc_id: str | None, url: str | None, title: str | None,
                  site: SiteProfile | None = None, language: str | None = None):
         self.engine = engine
-        self.site = site
+        self.site = site if site is not None and engine.site_settings.enabled else None
         self.language = language
+        #: What ``struct:site-repeat`` did on the document, with its thresholds (for ``cleaner explain``).
+        self.site_evidence: Evidence | None = None
         #: Evidence of detector removals, by line.
         self.evidence: dict[int, str] = {}
         self.doc_id = doc_id
@@ -358,8 +365,8 @@ class _Pass:
         if shape.language != "und":
             records = [r._replace(language=shape.language) for r in records]
         self.removals.sort(key=lambda r: r.start)
-        return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices),
-                       tuple(shape.evidence))
+        evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
+        return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices), evidence)
 
     # --- structural detectors (cleaner.core.structure) ----------------------------------------------
 
@@ -627,10 +634,15 @@ class _Pass:
         site = self.site
         assert site is not None
         content = [line if state == _CONTENT else "" for line, state in zip(self.lines, self.state, strict=True)]
-        for index, found in site.removals(self.host, content).items():
+        settings = self.engine.site_settings
+        removed = site.removals(self.host, content, settings)
+        for index, found in removed.items():
             self.state[index] = _STRONG
             self.why[index] = DETECTOR
             self.evidence[index] = found
+        summary = site.summary(self.host, settings, len(removed))
+        if summary is not None:
+            self.site_evidence = Evidence(DETECTOR, 0, 0, summary)
 
     def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None,
                 evidence: str | None = None) -> None:

@@ -545,6 +545,10 @@ def _parse_detectors(data: Any, source: str, locate: _Locator) -> dict[str, dict
                 raise RuleError(source, f"[detector.{name}] {key} must be {kind}, got {value!r}", line=at,
                                 rule_id=DETECTOR_IDS[name])
             values[key] = value
+        try:  # a setting's own bounds (a share within 0..1): refused here, with the table's place
+            StructureSettings.settings_class(name)(**values)
+        except ValueError as exc:
+            raise RuleError(source, f"[detector.{name}] {exc}", line=where, rule_id=DETECTOR_IDS[name]) from None
         parsed[name] = values
     return parsed
 

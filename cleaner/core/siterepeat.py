@@ -26,7 +26,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import regex
@@ -205,39 +205,56 @@ class SiteProfile:
     hosts: Mapping[str, HostLines]
     settings: SiteRepeatSettings = SiteRepeatSettings()
 
-    def evidence(self, host: str | None, line: str) -> str | None:
-        """Why the line is the site's furniture ("seen on 37 of 40 pages of example.com"), or None."""
-        if host is None or not self.settings.enabled:
+    def _applied(self, settings: SiteRepeatSettings | None) -> SiteRepeatSettings:
+        """The thresholds a page is judged with: the counting ones (``min_pages``, ``min_share``,
+        ``max_chars``) the profile was counted with, the others the engine's (its rule files')."""
+        if settings is None or settings is self.settings:
+            return self.settings
+        own = self.settings
+        return replace(settings, min_pages=own.min_pages, min_share=own.min_share, max_chars=own.max_chars)
+
+    def evidence(self, host: str | None, line: str, settings: SiteRepeatSettings | None = None) -> str | None:
+        """Why the line is the site's furniture ("seen on 37 of 40 pages of example.com"), or None.
+        ``settings``: the page thresholds to apply (an engine's, from its rule files); the profile's by default."""
+        settings = self._applied(settings)
+        if host is None or not settings.enabled:
             return None
         found = self.hosts.get(host)
         if found is None:
             return None
-        seen = self._seen(found, line)
-        if seen == 0 or reads_as_prose(line, self.settings):
+        seen = _seen(found, line, settings)
+        if seen == 0 or reads_as_prose(line, settings):
             return None
         return f"seen on {seen} of {found.pages} pages of {host}"
 
-    def _seen(self, found: HostLines, line: str) -> int:
-        """Pages of the host the line is on, when that passes the thresholds; else 0."""
-        if found.pages < self.settings.min_pages:
-            return 0
-        key = line_key(line, self.settings.max_chars)
-        seen = 0 if key is None else found.lines.get(key, 0)
-        return seen if seen >= self.settings.needed(found.pages) else 0
+    def summary(self, host: str | None, settings: SiteRepeatSettings | None, removed: int) -> str | None:
+        """What the detector did on a page of ``host`` and with which thresholds (``cleaner explain``), or
+        None when the profile does not know the host."""
+        settings = self._applied(settings)
+        found = self.hosts.get(host) if host is not None else None
+        if found is None:
+            return None
+        s = settings
+        return (f"{removed} line(s) removed of the {len(found.lines)} that {host} repeats "
+                f"({found.pages} pages counted; settings: min_pages {s.min_pages}, min_share {s.min_share} -> on "
+                f"at least {s.needed(found.pages)} pages, prose_words {s.prose_words}, prose_cjk_chars "
+                f"{s.prose_cjk_chars}, keep_inside_prose {str(s.keep_inside_prose).lower()}, anchor_chars "
+                f"{s.anchor_chars}, inside_run {s.inside_run}, max_chars {s.max_chars})")
 
-    def removals(self, host: str | None, lines: Sequence[str]) -> dict[int, str]:
+    def removals(self, host: str | None, lines: Sequence[str],
+                 settings: SiteRepeatSettings | None = None) -> dict[int, str]:
         """The lines of one page (by index; empty strings are skipped) that are the host's furniture, with
-        their evidence."""
-        found = self.hosts.get(host) if host is not None and self.settings.enabled else None
+        their evidence. ``settings``: the thresholds to apply (an engine's); the profile's by default."""
+        settings = self._applied(settings)
+        found = self.hosts.get(host) if host is not None and settings.enabled else None
         if found is None:
             return {}
-        settings = self.settings
         removed = {}
         anchors = []
         for index, line in enumerate(lines):
             if not line:
                 continue
-            seen = self._seen(found, line)
+            seen = _seen(found, line, settings)
             prose = reads_as_prose(line, settings)
             if seen and not prose:
                 removed[index] = f"seen on {seen} of {found.pages} pages of {host}"
@@ -313,6 +330,15 @@ class SiteProfile:
                                        f"{entry['pages']}")
             found[host] = HostLines(entry["pages"], dict(lines))
         return cls(found, settings)
+
+
+def _seen(found: HostLines, line: str, settings: SiteRepeatSettings) -> int:
+    """Pages of the host the line is on, when that passes the thresholds; else 0."""
+    if found.pages < settings.min_pages:
+        return 0
+    key = line_key(line, settings.max_chars)
+    seen = 0 if key is None else found.lines.get(key, 0)
+    return seen if seen >= settings.needed(found.pages) else 0
 
 
 def _run_length(removed: Mapping[int, str], lines: Sequence[str], index: int) -> int:

@@ -27,12 +27,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import NamedTuple
 
+from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
+from cleaner.core.siterepeat import SiteRepeatSettings
+
 #: The detectors' ids: each removal or record they make names one, and ``disable`` takes them.
 MAIN_SPAN = "struct:outside-main-span"
 PAGE_INTENT = "struct:page-intent"
 RELATED_RUN = "struct:related-run"
 #: Rule-file table name (``[detector.NAME]``) -> detector id.
-DETECTOR_IDS: Mapping[str, str] = {"main_span": MAIN_SPAN, "page_intent": PAGE_INTENT, "related_run": RELATED_RUN}
+DETECTOR_IDS: Mapping[str, str] = {"main_span": MAIN_SPAN, "page_intent": PAGE_INTENT, "related_run": RELATED_RUN,
+                                   "site_repeat": SITE_REPEAT}
 UNDETERMINED = "und"
 #: What each detector does, in a line (``cleaner explain`` prints it beside a removal).
 DESCRIPTIONS: Mapping[str, str] = {
@@ -196,6 +200,9 @@ class StructureSettings:
     main_span: MainSpanSettings = MainSpanSettings(enabled=False)
     page_intent: PageIntentSettings = PageIntentSettings(enabled=False)
     related_run: RelatedRunSettings = RelatedRunSettings(enabled=False)
+    #: ``struct:site-repeat`` (cleaner.core.siterepeat) is on unless a rule file or ``disable`` switches it
+    #: off: it acts only where a host profile is given or counted, as batch runs do by default.
+    site_repeat: SiteRepeatSettings = field(default_factory=SiteRepeatSettings)
 
     @property
     def active(self) -> bool:
@@ -204,7 +211,7 @@ class StructureSettings:
     @staticmethod
     def settings_class(name: str) -> type:
         return {"main_span": MainSpanSettings, "page_intent": PageIntentSettings,
-                "related_run": RelatedRunSettings}[name]
+                "related_run": RelatedRunSettings, "site_repeat": SiteRepeatSettings}[name]
 
     @classmethod
     def from_tables(cls, tables: Mapping[str, Mapping[str, object]], disabled: frozenset[str]) -> StructureSettings:

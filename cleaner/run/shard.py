@@ -75,7 +75,8 @@ class JobSettings:
     time_budget: float | None = DEFAULT_TIME_BUDGET
     #: Rows per Parquet row group.
     row_group_rows: int = ROW_GROUP_ROWS
-    #: When lines repeated across a host's pages are removed (``struct:site-repeat``).
+    #: When lines repeated across a host's pages are counted (``struct:site-repeat``): the counting thresholds
+    #: travel with the profile; the workers judge each page with their rule files' other thresholds.
     site_repeat: SiteRepeatSettings = field(default_factory=SiteRepeatSettings)
     #: The host profile the workers use (its JSON): counted by the run from its inputs, or given.
     site_profile: str | None = None
