@@ -39,6 +39,16 @@ class HostSpec:
     title: str
     #: Path elements inside the content that are not content (previous/next links, share bars).
     not_content: str = r"^$"
+    #: The branch or commit the built site is on (GitHub Pages sites often build to ``gh-pages``).
+    ref: str = "HEAD"
+    #: The site's address, when its pages' paths are not under ``https://HOST/`` as they are in the repository.
+    base: str = ""
+    #: Line texts labelled ``J`` wherever they sit: reading the built lines found these inside a container
+    #: although they are not the article (a related-items heading, a demo's placeholder), written down per host.
+    junk_text: str = r"^$"
+    #: Take pages spread evenly over the candidates in path order instead of the first ones (a crawl of a
+    #: site's sections, not of its first folder).
+    spread: bool = False
 
 
 SPECS = {
@@ -58,6 +68,39 @@ SPECS = {
         "kagehayashi.github.io", "en", "tuned", r"^(?!index|about|archives|categories|tags|page|friends|games)"
         r"[^/]+/(?:[^/]+/)?index\.html$", r"^div\.markdown-body", r"^div\.post-title",
     ),
+    # Second round (issue 26): six more hosts. The part of each was written down before any was scored.
+    "mailhyuil/mailhyuil.github.io": HostSpec(
+        "mailhyuil.github.io", "ko", "tuned", r"^docs/.+\.html$", r"^div\.theme-doc-markdown\b", r"^$",
+        ref="gh-pages", spread=True,
+    ),
+    "Furyton/Furyton.github.io": HostSpec(
+        "furyton.github.io", "en", "tuned", r"^(?:posts|diary)/.+\.html$", r"^main\.content#quarto-document-content$",
+        r"^h1\.title\b",
+        # the title block's categories, author and date labels: post metadata, as on the other blogs
+        not_content=r"^header\.quarto-title-block\b", ref="gh-pages",
+    ),
+    "FunkyMuse/blog": HostSpec(
+        "funkymuse.dev", "en", "tuned",
+        r"^(?:posts/[^/]+/index|(?:about|apps|hire_me)/index|(?!404|index)[a-z_-]+)\.html$",
+        r"^div\.post-content\b", r"^h1$", ref="gh-pages",
+    ),
+    "4restyou/5ftmag-website": HostSpec(
+        "www.5ftmag.com", "ko", "heldapart", r"^film/[^/]+\.html$", r"^main\.film-detail$", r"^$",
+        # the crumb, the brand's other films (a related list) and the call to the catalogue
+        not_content=r"^(?:nav\.film-detail-crumb|ul\.film-detail-siblings|section\.film-detail-cta)\b",
+        junk_text=r"의 다른 필름$", spread=True,
+    ),
+    "AntennaPod/antennapod.github.io": HostSpec(
+        "antennapod.org", "ja", "heldapart", r"^ja/documentation/.+\.html$", r"^article\.post-content\b", r"^$",
+        ref="gh-pages", spread=True,
+    ),
+    "Funkybullet/cn.vuejs.org": HostSpec(
+        "cn.vuejs.org", "zh", "heldapart", r"^v2/(?:guide|cookbook)/[^/]+\.html$", r"^div\.content\.", r"^$",
+        # ad slots, the link to a video course, the previous/next links and the "edit this page" footer
+        # inside the content column
+        not_content=r"^(?:div#ad|div\.ad-pagetop|div\.vueschool|div\.guide-links|div\.footer)\b", ref="gh-pages",
+        spread=True,
+    ),
 }
 
 
@@ -67,20 +110,27 @@ def git(git_dir: str, *args: str) -> bytes:
 
 def labelled(page: bytes, spec: HostSpec) -> list[tuple[str, str]]:
     content, title, skip = re.compile(spec.content), re.compile(spec.title), re.compile(spec.not_content)
+    junk = re.compile(spec.junk_text)
     out = []
     for block in naive_blocks(page):
         inside = any(content.search(p) for p in block.path) and not any(skip.search(p) for p in block.path)
         headline = any(title.search(p) for p in block.path)
-        out.append(("C" if inside or headline else "J", block.text))
+        keep = (inside or headline) and not junk.search(block.text)
+        out.append(("C" if keep else "J", block.text))
     return out
 
 
 def build(repo: str, git_dir: str, most: int) -> Path:
     spec = SPECS[repo]
-    commit = git(git_dir, "rev-parse", "HEAD").decode().strip()
+    commit = git(git_dir, "rev-parse", spec.ref).decode().strip()
     paths = sorted(p for p in git(git_dir, "ls-tree", "-r", "--name-only", commit).decode().splitlines()
                    if re.search(spec.pages, p))
+    if spec.spread and len(paths) > most:
+        # Every k-th page, k chosen so the pages reach the end of the list (pages without an article are
+        # skipped below, so a dump may have fewer than ``most``).
+        paths = paths[::len(paths) // most]
     lines = [f"# source: {repo}, commit {commit}", f"# host: {spec.host}", f"# lang: {spec.lang}"]
+    base = spec.base or f"https://{spec.host}/"
     taken = 0
     for path in paths:
         if taken >= most:
@@ -89,7 +139,7 @@ def build(repo: str, git_dir: str, most: int) -> Path:
         if not any(label == "C" for label, _ in page):
             continue  # not an article page of the site (an index, a tag list)
         taken += 1
-        url = f"https://{spec.host}/{path.removesuffix('index.html')}"
+        url = base + path.removesuffix("index.html").replace(" ", "%20")
         lines.append(f"== {url}")
         lines.extend(f"{label}\t{text}" for label, text in page)
     target = HERE / spec.part / f"{spec.host}.txt"

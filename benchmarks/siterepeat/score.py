@@ -23,6 +23,13 @@ from cleaner.run.siterepeat import HostPage, profile_of
 
 HERE = Path(__file__).parent
 PARTS = ("tuned", "heldapart")
+#: Characters the engine drops at the edges of a line (zero-width spaces and marks): a heading printed as
+#: "install\u200b" is kept as "install", which is the same line.
+_EDGE_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c"
+
+
+def _key(line: str) -> str:
+    return normalize_line(normalize_line(line).strip(_EDGE_INVISIBLE))
 
 
 @dataclass(frozen=True)
@@ -115,13 +122,13 @@ class Figures:
 def score_page(cleaner: Cleaner, page: Page) -> Figures:
     cleaned = cleaner.process(page.text, url=page.url)
     main = next((r for r in cleaned.records if r.kind == "main"), None)
-    by_repeat = Counter(normalize_line(r.text) for r in cleaned.removals if r.rule_id == DETECTOR)
+    by_repeat = Counter(_key(r.text) for r in cleaned.removals if r.rule_id == DETECTOR)
     kept: Counter[str] = Counter()
     if main is not None:
-        kept.update(normalize_line(line) for line in ([main.title] if main.title else []) + main.text.split("\n"))
+        kept.update(_key(line) for line in ([main.title] if main.title else []) + main.text.split("\n"))
     figures = Figures()
     for label, line in zip(page.labels, page.lines, strict=True):
-        key = normalize_line(line)
+        key = _key(line)
         here = kept[key] > 0
         if here:
             kept[key] -= 1
@@ -170,6 +177,19 @@ def score_part(part: str, settings: SiteRepeatSettings | None = None, *, rules_o
     for figures in per_host.values():
         total.add(figures)
     return total, per_host
+
+
+def host_table(part: str, per_host: dict[str, Figures]) -> str:
+    """One line per host: junk-line recall, content loss and what struct:site-repeat itself did."""
+    rows = [f"  {part:<9} {host:<24} recall {f.recall:.3f}  loss {f.loss:.4f} ({f.content_lost} of {f.content}; "
+            f"{f.content_by_repeat} by site-repeat)  junk {f.junk}"
+            for host, f in per_host.items()]
+    macro = sum(f.recall for f in per_host.values()) / len(per_host) if per_host else 0.0
+    macro_loss = sum(f.loss for f in per_host.values()) / len(per_host) if per_host else 0.0
+    worst = max((f.loss for f in per_host.values()), default=0.0)
+    rows.append(f"  {part:<9} {'mean of the hosts':<24} recall {macro:.3f}  loss {macro_loss:.4f} (worst host "
+                f"{worst:.4f})")
+    return "\n".join(rows)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
