@@ -4,16 +4,19 @@
 
 Each host's pages are counted as a batch run counts them (two looks, :func:`profile_of`), then every
 page is cleaned with the built-in rules and the profile. A labelled line is kept when it is in the
-page's main record (title or text); junk-line recall is the share of ``J`` lines not kept, content loss
-the share of ``C`` lines not kept. The same figures without the profile (rules alone) are printed beside.
+page's main record (title or text) and no removal starts on it; junk-line recall is the share of ``J``
+lines not kept, content loss the share of ``C`` lines not kept. The same figures without the profile
+(rules alone) are printed beside.
 """
 
 from __future__ import annotations
 
 import argparse
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 from cleaner import Cleaner
@@ -120,23 +123,26 @@ class Figures:
 
 
 def score_page(cleaner: Cleaner, page: Page) -> Figures:
+    """A line is kept when no removal starts on it (by the removals' offsets, so of two equal lines the
+    one removed is the one counted) and it is in the main record (not moved into another record)."""
     cleaned = cleaner.process(page.text, url=page.url)
     main = next((r for r in cleaned.records if r.kind == "main"), None)
-    by_repeat = Counter(_key(r.text) for r in cleaned.removals if r.rule_id == DETECTOR)
+    starts = list(accumulate((len(line) + 1 for line in page.lines[:-1]), initial=0))
+    removed_by: dict[int, str] = {}
+    for removal in cleaned.removals:
+        removed_by.setdefault(bisect_right(starts, removal.start) - 1, removal.rule_id)
     kept: Counter[str] = Counter()
     if main is not None:
         kept.update(_key(line) for line in ([main.title] if main.title else []) + main.text.split("\n"))
     figures = Figures()
-    for label, line in zip(page.labels, page.lines, strict=True):
+    for index, (label, line) in enumerate(zip(page.labels, page.lines, strict=True)):
         key = _key(line)
-        here = kept[key] > 0
+        here = index not in removed_by and kept[key] > 0
         if here:
             kept[key] -= 1
         if label == "-":
             continue
-        repeat = not here and by_repeat[key] > 0
-        if repeat:
-            by_repeat[key] -= 1
+        repeat = removed_by.get(index) == DETECTOR
         if label == "J":
             figures.junk += 1
             figures.junk_removed += not here
