@@ -22,11 +22,13 @@ TARGET_RECALL, TARGET_LOSS = 0.85, 0.005
 MIN_HOSTS, MIN_PAGES, MIN_HELD_APART = 10, 20, 1 / 3
 #: Gate name -> (floor, "higher" or "lower") while the gate has no entry in figures.toml.
 PENDING: dict[str, tuple[float, str]] = {
-    "quality.siterepeat.real.tuned.junk_recall": (0.45, "higher"),
-    "quality.siterepeat.real.tuned.content_loss": (0.0145, "lower"),
+    # measured: real tuned 0.477 / 0.0046, held apart 0.838 / 0.0546; constructed tuned 0.707 / 0.0004,
+    # held apart 0.740 / 0.0013 (repeat loss: the content lines struct:site-repeat itself removed)
+    "quality.siterepeat.real.tuned.junk_recall": (0.46, "higher"),
+    "quality.siterepeat.real.tuned.content_loss": (0.0055, "lower"),
     "quality.siterepeat.real.heldapart.junk_recall": (0.82, "higher"),
-    "quality.siterepeat.real.heldapart.content_loss": (0.058, "lower"),
-    "quality.siterepeat.constructed.tuned.junk_recall": (0.69, "higher"),
+    "quality.siterepeat.real.heldapart.content_loss": (0.057, "lower"),
+    "quality.siterepeat.constructed.tuned.junk_recall": (0.68, "higher"),
     "quality.siterepeat.constructed.tuned.repeat_loss": (0.0015, "lower"),
     "quality.siterepeat.constructed.heldapart.junk_recall": (0.72, "higher"),
     "quality.siterepeat.constructed.heldapart.repeat_loss": (0.0025, "lower"),

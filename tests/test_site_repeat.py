@@ -10,6 +10,7 @@ import pytest
 
 from cleaner import Cleaner
 from cleaner.cli import main
+from cleaner.core.engine import Options
 from cleaner.core.siterepeat import (
     DETECTOR,
     HostLines,
@@ -115,11 +116,56 @@ def test_repeated_heading_inside_the_article_is_kept(profile: SiteProfile) -> No
     # "Read more" recurs on every page but sits alone between two paragraphs of the article.
     cleaned = Cleaner(site_profile=profile).process(page(3), url="https://example.com/3")
     assert "Read more" in cleaned.records[0].text
-    # ... while a run of repeated lines (a menu) in the same place goes, but for its last line, which
-    # could be a heading over the paragraph after it.
-    menu = "\n".join(article(3)[:2] + NAV[:3] + article(3)[3:])
+    # ... while a run of repeated lines (a menu) in the same place goes, but for its last lines
+    # (heading_lines, 2), which could be headings over the paragraph after them.
+    menu = "\n".join(article(3)[:2] + NAV + article(3)[3:])
     kept = Cleaner(site_profile=profile).process(menu, url="https://example.com/3").records[0].text.split("\n")
-    assert "Home" not in kept and "News" not in kept and "Sport" in kept
+    assert [line for line in NAV if line in kept] == NAV[-2:]
+    one = Options(site_repeat=SiteRepeatSettings(heading_lines=1))
+    kept = Cleaner(site_profile=profile, options=one).process(menu, url="https://example.com/3").records[0].text
+    assert [line for line in NAV if line in kept.split("\n")] == NAV[-1:]
+
+
+def test_a_sign_off_next_to_the_article_is_kept_and_a_footer_line_after_the_rules_footer_is_not(
+        profile: SiteProfile) -> None:
+    # "Read more" recurs on every page; after the last paragraph, on its own, it is the author's sign-off.
+    lines = NAV + article(5)[:2] + article(5)[3:] + ["Read more", "Tags: parks, council"] + FOOTER
+    kept = Cleaner(site_profile=profile).process("\n".join(lines), url="https://example.com/5").records[0].text
+    assert "Read more" in kept.split("\n")
+    off = Options(site_repeat=SiteRepeatSettings(edge_run=0))
+    kept = Cleaner(site_profile=profile, options=off).process("\n".join(lines), url="https://example.com/5")
+    assert "Read more" not in kept.records[0].text.split("\n")
+    # "Terms of use" follows lines the rules removed (the copyright line): it is the footer's, and goes.
+    cleaned = Cleaner(site_profile=profile).process(page(5), url="https://example.com/5")
+    assert "Terms of use" in {r.text for r in cleaned.removals if r.rule_id == DETECTOR}
+
+
+def test_with_menu_run_the_varying_part_of_a_menu_between_repeated_lines_goes() -> None:
+    # A documentation sidebar: the sections are on every page, the open section's pages differ per page.
+    sections = [f"Section {name}" for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")]
+    body = ["How to configure the parser", "The parser reads its settings from a file next to the program, and "
+            "the defaults are written in the manual that comes with it."]
+
+    def doc(n: int) -> list[str]:
+        open_section = [f"Guide to {TOPICS[n]} and {TOPICS[(n + k + 1) % len(TOPICS)]}" for k in range(4)]
+        return NAV + sections[:3] + open_section + sections[3:] + body + [f"Step {n} explained once more."] + FOOTER
+
+    found = profile_of(lambda: [HostPage("docs.example", doc(n)) for n in range(12)], SiteRepeatSettings())
+    menus = Options(site_repeat=SiteRepeatSettings(menu_run=5))  # off in the built-in rules
+    opened = [f"Guide to buses and {topic}" for topic in ("libraries", "housing", "water", "roads")]
+
+    def kept(options: Options | None = None) -> tuple[list[str], dict[str, str | None]]:
+        cleaned = Cleaner(site_profile=found, options=options).process("\n".join(doc(3)), url="https://docs.example/3")
+        main = cleaned.records[0]
+        lines = [main.title or "", *main.text.split("\n")]
+        return lines, {r.text: r.evidence for r in cleaned.removals if r.rule_id == DETECTOR}
+
+    lines, why = kept(menus)
+    assert not set(opened) & set(lines) and body[1] in lines
+    assert why[opened[1]] == ("between 8 and 5 lines in a row that docs.example repeats "
+                              "('Section gamma' ... 'Section delta')")
+    lines, why = kept()
+    assert set(opened) <= set(lines)
 
 
 def test_other_hosts_and_switched_off_detector_change_nothing(profile: SiteProfile) -> None:
@@ -233,7 +279,8 @@ def test_a_rule_file_sets_the_thresholds_of_the_engine_and_of_the_count(tmp_path
     # The page thresholds come from the engine's rule files; the counting ones (min_pages, min_share) travel
     # with the profile, which was counted with them.
     strict = tmp_path / "strict.toml"
-    strict.write_text("[detector.site_repeat]\nmin_share = 1.0\nmin_pages = 12\ninside_run = 2\n", encoding="utf-8")
+    strict.write_text("[detector.site_repeat]\nmin_share = 1.0\nmin_pages = 12\ninside_run = 2\nheading_lines = 1\n",
+                      encoding="utf-8")
     found = profile_of(lambda: pages(12), SiteRepeatSettings())
     menu = "\n".join(article(3)[:2] + NAV[:2] + article(3)[3:])  # two repeated lines inside the article
     default = Cleaner(site_profile=found).process(menu, url="https://example.com/3")

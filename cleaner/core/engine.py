@@ -633,7 +633,8 @@ class _Pass:
         record: lines a layout made into related items stay with segmentation)."""
         site = self.site
         assert site is not None
-        content = [line if state == _CONTENT else "" for line, state in zip(self.lines, self.state, strict=True)]
+        content = [line if state == _CONTENT else (None if line else "")
+                   for line, state in zip(self.lines, self.state, strict=True)]
         settings = self.engine.site_settings
         removed = site.removals(self.host, content, settings)
         for index, found in removed.items():

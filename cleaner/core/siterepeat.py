@@ -27,6 +27,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 import regex
@@ -64,6 +65,21 @@ class SiteRepeatSettings:
     anchor_chars: int = 100
     #: ... unless it is one of at least this many repeated lines in a row there (a menu, a tab bar).
     inside_run: int = 3
+    #: ... but for the last ``heading_lines`` of such a run when the run leads into an anchor (a heading
+    #: over the article's block: "Block diagram", then the code), inside the span or, for a run shorter than
+    #: ``inside_run``, just above its first anchor (a field name over the first paragraph).
+    heading_lines: int = 2
+    #: A run of at most ``edge_run`` repeated lines within ``edge_reach`` lines after the last anchor or
+    #: before the first is kept: the author's sign-off ("EOF") or a one-line heading next to the article.
+    edge_run: int = 1
+    edge_reach: int = 2
+    #: Lines between two runs of at least ``menu_run`` repeated lines, outside the span, none an anchor nor
+    #: longer than ``menu_words`` words, at most ``menu_lines`` of them, are removed too: the part of a menu
+    #: that varies from page to page (a sidebar's open section). ``menu_run = 0`` (the default) switches this
+    #: off: it can take a headline that sits between a site's menu and its share bar.
+    menu_run: int = 0
+    menu_lines: int = 400
+    menu_words: int = 15
     #: Lines longer than this are never counted (furniture is short; long lines cost memory).
     max_chars: int = 200
     #: Entries of the first look's lossy counter, per worker.
@@ -78,8 +94,8 @@ class SiteRepeatSettings:
             raise ValueError(f"site repeat: min_pages must be at least 2, not {self.min_pages}")
         if not 0.0 < self.min_share <= 1.0:
             raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
-        for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "max_chars", "max_keys",
-                     "max_candidates", "max_hosts"):
+        for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "menu_lines", "menu_words",
+                     "max_chars", "max_keys", "max_candidates", "max_hosts"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
 
@@ -239,12 +255,15 @@ class SiteProfile:
                 f"({found.pages} pages counted; settings: min_pages {s.min_pages}, min_share {s.min_share} -> on "
                 f"at least {s.needed(found.pages)} pages, prose_words {s.prose_words}, prose_cjk_chars "
                 f"{s.prose_cjk_chars}, keep_inside_prose {str(s.keep_inside_prose).lower()}, anchor_chars "
-                f"{s.anchor_chars}, inside_run {s.inside_run}, max_chars {s.max_chars})")
+                f"{s.anchor_chars}, inside_run {s.inside_run}, heading_lines {s.heading_lines}, edge_run "
+                f"{s.edge_run}, edge_reach {s.edge_reach}, menu_run {s.menu_run}, max_chars {s.max_chars})")
 
-    def removals(self, host: str | None, lines: Sequence[str],
+    def removals(self, host: str | None, lines: Sequence[str | None],
                  settings: SiteRepeatSettings | None = None) -> dict[int, str]:
-        """The lines of one page (by index; empty strings are skipped) that are the host's furniture, with
-        their evidence. ``settings``: the thresholds to apply (an engine's); the profile's by default."""
+        """The lines of one page (by index) that are the host's furniture, with their evidence. An empty string
+        is a blank line; None a line that is not the detector's to judge (a rule removed it, or it is in
+        another record): skipped like a blank one, but it parts the article from a line next to it.
+        ``settings``: the page thresholds to apply (an engine's); the profile's by default."""
         settings = self._applied(settings)
         found = self.hosts.get(host) if host is not None and settings.enabled else None
         if found is None:
@@ -260,20 +279,12 @@ class SiteProfile:
                 removed[index] = f"seen on {seen} of {found.pages} pages of {host}"
             elif not seen and (prose or len(line) >= settings.anchor_chars):
                 anchors.append(index)
+        runs = _runs(removed, lines)
         if removed and settings.keep_inside_prose and len(anchors) >= 2:
-            first, last = anchors[0], anchors[-1]
-            following = {}  # the next non-empty line after each removable one
-            for index in removed:
-                after = index + 1
-                while after < len(lines) and not lines[after]:
-                    after += 1
-                following[index] = after
-            anchored = set(anchors)
-            # Inside the span, a repeated line is removed only in a run (a menu), and never when it heads
-            # an anchor (a template heading over the article's own block: "Specification", then the code).
-            removed = {i: why for i, why in removed.items()
-                       if not first < i < last
-                       or (_run_length(removed, lines, i) >= settings.inside_run and following[i] not in anchored)}
+            kept = _article_lines(runs, lines, anchors, settings)
+            removed = {i: why for i, why in removed.items() if i not in kept}
+        if settings.menu_run:
+            removed.update(_menu_gaps(runs, lines, anchors, settings, host or ""))
         return removed
 
     def as_json(self) -> str:
@@ -341,15 +352,77 @@ def _seen(found: HostLines, line: str, settings: SiteRepeatSettings) -> int:
     return seen if seen >= settings.needed(found.pages) else 0
 
 
-def _run_length(removed: Mapping[int, str], lines: Sequence[str], index: int) -> int:
-    """How many removable lines in a row (empty lines between them skipped) the line ``index`` is one of."""
-    length = 1
-    for step in (-1, 1):
-        at = index + step
-        while 0 <= at < len(lines) and (at in removed or not lines[at]):
-            length += at in removed
-            at += step
-    return length
+def _runs(removed: Mapping[int, str], lines: Sequence[str | None]) -> list[list[int]]:
+    """The removable lines in runs: consecutive ones, empty lines between them skipped."""
+    runs: list[list[int]] = []
+    current: list[int] = []
+    for index, line in enumerate(lines):
+        if index in removed:
+            current.append(index)
+        elif not line:
+            continue
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _article_lines(runs: list[list[int]], lines: Sequence[str | None], anchors: list[int],
+                   settings: SiteRepeatSettings) -> set[int]:
+    """The repeated lines that belong to the article although the host repeats them (see the settings)."""
+    first, last = anchors[0], anchors[-1]
+    anchored = set(anchors)
+    kept: set[int] = set()
+    for run in runs:
+        heads = _next_line(lines, run[-1]) in anchored  # the run leads into an anchor
+        headings = run[-settings.heading_lines:] if settings.heading_lines and heads else []
+        if first < run[0] and run[-1] < last:
+            # Inside the span a repeated line goes only in a run (a menu), but for the headings over a block.
+            kept.update(run if len(run) < settings.inside_run else headings)
+        elif run[-1] < first and len(run) < settings.inside_run and headings:
+            kept.update(headings)  # just above the article: the headings of its first block
+        elif len(run) <= settings.edge_run and (
+                (run[0] > last and _close(lines, last, run[0], settings.edge_reach))
+                or (run[-1] < first and _close(lines, run[-1], first, settings.edge_reach))):
+            kept.update(run)  # a line on its own right next to the article: a sign-off, a heading
+    return kept
+
+
+def _menu_gaps(runs: list[list[int]], lines: Sequence[str | None], anchors: list[int], settings: SiteRepeatSettings,
+               host: str) -> dict[int, str]:
+    """The lines of a menu that vary from page to page: between two long runs of repeated lines, outside
+    the article's span (before its first anchor or after its last), none an anchor nor a long line."""
+    first = anchors[0] if anchors else len(lines)
+    last = anchors[-1] if anchors else -1
+    found: dict[int, str] = {}
+    for left, right in pairwise(runs):
+        if len(left) < settings.menu_run or len(right) < settings.menu_run:
+            continue
+        gap = [i for i in range(left[-1] + 1, right[0]) if lines[i]]
+        if not gap or len(gap) > settings.menu_lines or not (gap[-1] < first or gap[0] > last):
+            continue
+        if any(len((lines[i] or "").split()) > settings.menu_words for i in gap):
+            continue
+        why = (f"between {len(left)} and {len(right)} lines in a row that {host} repeats "
+               f"({(lines[left[-1]] or '')[:40]!r} ... {(lines[right[0]] or '')[:40]!r})")
+        found.update(dict.fromkeys(gap, why))
+    return found
+
+
+def _next_line(lines: Sequence[str | None], index: int) -> int:
+    after = index + 1
+    while after < len(lines) and not lines[after]:
+        after += 1
+    return after
+
+
+def _close(lines: Sequence[str | None], start: int, end: int, reach: int) -> bool:
+    """Whether ``end`` is at most ``reach`` non-blank lines after ``start`` with only the article's lines
+    between them (no line a rule removed: a repeated line after the rules' footer is the footer's)."""
+    between = [lines[at] for at in range(start + 1, end) if lines[at] != ""]
+    return len(between) < reach and None not in between
 
 
 def _count(value: Any) -> bool:
