@@ -3,51 +3,20 @@
 held-apart hosts reported and checked separately. Every figure is printed, per host too, so the CI log
 shows them, and goes through its gate (benchmarks/gates.py, committed figures in benchmarks/figures.toml).
 
-A figure whose gate is not in figures.toml yet is held against the floor written here (PENDING, a small
-margin below what was measured when the benchmark was extended) and printed as a pending gate; once its
-entry is committed, the gate holds it and the entry here is no longer read. The issue's target
-(junk-line recall >= 0.85 at content loss <= 0.5%) is printed beside the figures.
+The issue's target (junk-line recall >= 0.85 at content loss <= 0.5%) is printed beside the figures.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.gates import REPORTS, gate, load_figures
+from benchmarks.gates import gate
 from benchmarks.siterepeat.constructed import PAGES_PER_HOST, constructed
 from benchmarks.siterepeat.score import PARTS, dumps, host_table, line_of, score_part
 
 TARGET_RECALL, TARGET_LOSS = 0.85, 0.005
 #: The issue's size of the set: hosts, pages per host, and the share of the hosts held apart from tuning.
 MIN_HOSTS, MIN_PAGES, MIN_HELD_APART = 10, 20, 1 / 3
-#: Gate name -> (floor, "higher" or "lower") while the gate has no entry in figures.toml.
-PENDING: dict[str, tuple[float, str]] = {
-    # measured: real tuned 0.477 / 0.0046, held apart 0.838 / 0.0546; constructed tuned 0.707 / 0.0004,
-    # held apart 0.740 / 0.0013 (repeat loss: the content lines struct:site-repeat itself removed)
-    "quality.siterepeat.real.tuned.junk_recall": (0.46, "higher"),
-    "quality.siterepeat.real.tuned.content_loss": (0.0055, "lower"),
-    "quality.siterepeat.real.heldapart.junk_recall": (0.82, "higher"),
-    "quality.siterepeat.real.heldapart.content_loss": (0.057, "lower"),
-    "quality.siterepeat.constructed.tuned.junk_recall": (0.68, "higher"),
-    "quality.siterepeat.constructed.tuned.repeat_loss": (0.0015, "lower"),
-    "quality.siterepeat.constructed.heldapart.junk_recall": (0.72, "higher"),
-    "quality.siterepeat.constructed.heldapart.repeat_loss": (0.0025, "lower"),
-}
-
-
-def held(name: str, measured: float) -> None:
-    """The gate of ``name`` when figures.toml has it, else the pending floor written above."""
-    if name in load_figures():
-        gate(name, measured)
-        return
-    floor, better = PENDING[name]
-    ok = measured >= floor if better == "higher" else measured <= floor
-    line = (f"[gate {'pending' if ok else 'FAILED'}] {name} = {measured:.4g} (no entry in figures.toml yet; "
-            f"must be {'>=' if better == 'higher' else '<='} {floor:.4g})")
-    REPORTS.append(line)
-    print("\n" + line)
-    assert ok, line
-
 
 def test_real_dumps_have_the_size_and_split_of_the_issue() -> None:
     tuned, apart = dumps("tuned"), dumps("heldapart")
@@ -64,8 +33,8 @@ def test_real_dumps_figures(part: str) -> None:
     total, per_host = score_part(part)
     print("\n" + line_of(part, False, total, len(per_host)), f"(target: recall {TARGET_RECALL}, loss {TARGET_LOSS})")
     print(host_table(part, per_host))
-    held(f"quality.siterepeat.real.{part}.junk_recall", total.recall)
-    held(f"quality.siterepeat.real.{part}.content_loss", total.loss)
+    gate(f"quality.siterepeat.real.{part}.junk_recall", total.recall)
+    gate(f"quality.siterepeat.real.{part}.content_loss", total.loss)
 
 
 @pytest.mark.parametrize("part", PARTS)
@@ -74,5 +43,5 @@ def test_constructed_dumps_figures(part: str) -> None:
     assert all(len(d.pages) == PAGES_PER_HOST for d in built)
     total, per_host = score_part(part, built=True)
     print("\n" + line_of(part, True, total, len(per_host)), f"(target: recall {TARGET_RECALL}, loss {TARGET_LOSS})")
-    held(f"quality.siterepeat.constructed.{part}.junk_recall", total.recall)
-    held(f"quality.siterepeat.constructed.{part}.repeat_loss", total.repeat_loss)
+    gate(f"quality.siterepeat.constructed.{part}.junk_recall", total.recall)
+    gate(f"quality.siterepeat.constructed.{part}.repeat_loss", total.repeat_loss)
