@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "cleaner"
@@ -86,9 +88,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 )
 
 
-def _modules() -> dict[str, Path]:
+def _modules(package: Path = PACKAGE) -> dict[str, Path]:
     found = {}
-    for path in PACKAGE.rglob("*.py"):
+    for path in package.rglob("*.py"):
         parts = list(path.relative_to(ROOT).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()
@@ -105,9 +107,9 @@ def _layer(module: str) -> int | None:
     return None if best is None else best[1]
 
 
-def _import_graph() -> dict[str, set[str]]:
-    """Every module of the package and the modules of the package it imports, anywhere in its file."""
-    modules = _modules()
+def _import_graph(root: Path = PACKAGE) -> dict[str, set[str]]:
+    """Every module of the package at ``root`` and the modules of that package it imports, anywhere in its file."""
+    modules = _modules(root)
 
     def resolve(name: str) -> str | None:
         while name and name not in modules:
@@ -129,7 +131,7 @@ def _import_graph() -> dict[str, set[str]]:
                 names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base for alias in node.names]
             else:
                 continue
-            targets.update(t for t in map(resolve, (n for n in names if n.split(".")[0] == "cleaner")) if t)
+            targets.update(t for t in map(resolve, (n for n in names if n.split(".")[0] == root.name)) if t)
         graph[module] = targets - {module}
     return graph
 
@@ -145,8 +147,9 @@ def test_imports_never_point_up_a_layer() -> None:
     assert upward == []
 
 
-def test_no_import_circle_anywhere_in_the_package() -> None:
-    graph = _import_graph()
+@pytest.mark.parametrize("package", [PACKAGE, ROOT / "benchmarks"], ids=lambda p: p.name)
+def test_no_import_circle_anywhere_in_the_package(package: Path) -> None:
+    graph = _import_graph(package)
     circles: list[list[str]] = []
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     path: list[str] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.siterepeat.score import Dump, Page
+from benchmarks.siterepeat.dumps import Dump, Page
 
 STRUCTURE = Path(__file__).resolve().parent.parent / "structure"
 TEMPLATE_KINDS = frozenset({"J:nav", "J:footer", "J:cookie", "J:login", "J:newsletter", "J:share"})

@@ -17,14 +17,14 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
-from pathlib import Path
 
+from benchmarks.siterepeat.constructed import constructed
+from benchmarks.siterepeat.dumps import Dump, Page, dumps
 from cleaner import Cleaner
 from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
 from cleaner.core.text import normalize_line
 from cleaner.run.siterepeat import HostPage, profile_of
 
-HERE = Path(__file__).parent
 PARTS = ("tuned", "heldapart")
 #: Characters the engine drops at the edges of a line (zero-width spaces and marks): a heading printed as
 #: "install\u200b" is kept as "install", which is the same line.
@@ -33,57 +33,6 @@ _EDGE_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c"
 
 def _key(line: str) -> str:
     return normalize_line(normalize_line(line).strip(_EDGE_INVISIBLE))
-
-
-@dataclass(frozen=True)
-class Page:
-    url: str
-    labels: tuple[str, ...]
-    lines: tuple[str, ...]
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
-
-
-@dataclass(frozen=True)
-class Dump:
-    host: str
-    lang: str
-    source: str
-    pages: tuple[Page, ...]
-
-
-def read_dump(path: Path) -> Dump:
-    head: dict[str, str] = {}
-    pages: list[Page] = []
-    url: str | None = None
-    labels: list[str] = []
-    lines: list[str] = []
-
-    def flush() -> None:
-        if url is not None:
-            pages.append(Page(url, tuple(labels), tuple(lines)))
-
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if raw.startswith("# "):
-            name, _, value = raw[2:].partition(": ")
-            head[name] = value
-        elif raw.startswith("== "):
-            flush()
-            url, labels, lines = raw[3:], [], []
-        else:
-            label, tab, text = raw.partition("\t")
-            if not tab or label not in ("C", "J") or url is None:
-                raise ValueError(f"{path}:{number}: expected 'C<TAB>text' or 'J<TAB>text' after a '== URL' line")
-            labels.append(label)
-            lines.append(text)
-    flush()
-    return Dump(head.get("host", path.stem), head.get("lang", "?"), head.get("source", "?"), tuple(pages))
-
-
-def dumps(part: str) -> list[Dump]:
-    return [read_dump(p) for p in sorted((HERE / part).glob("*.txt"))]
 
 
 @dataclass
@@ -175,8 +124,6 @@ def score_dump(dump: Dump, settings: SiteRepeatSettings | None = None, *, rules_
 def score_part(part: str, settings: SiteRepeatSettings | None = None, *, rules_only: bool = False,
                built: bool = False) -> tuple[Figures, dict[str, Figures]]:
     """Figures of the real dumps of a part, or (``built``) of the dumps constructed from its pages."""
-    from benchmarks.siterepeat.constructed import constructed
-
     chosen = constructed(part) if built else dumps(part)
     per_host = {d.host: score_dump(d, settings, rules_only=rules_only) for d in chosen}
     total = Figures()
