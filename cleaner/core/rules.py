@@ -904,6 +904,28 @@ def _flags(table: Mapping[str, Any], source: str, line: int | None, rule_id: str
     return 0 if sensitive else regex.IGNORECASE
 
 
+#: The largest count a pattern may repeat something ({n}, {m,n}): the regex package builds a count into the
+#: compiled pattern, and compiling a{1000000000} takes gigabytes (a line is at most a few thousand characters).
+MAX_REPEAT = 10_000
+_REPEAT_COUNT = _stdlib_re.compile(r"(?<!\\)\{\s*(\d*)\s*(?:,\s*(\d*)\s*)?\}")
+#: A call of the pattern itself or of a group ((?R), (?1), (?&name)): recursion without end grows memory
+#: until the process dies, and a line rule never needs it.
+_RECURSION = _stdlib_re.compile(r"(?<!\\)\(\?(?:R|[+-]?\d+|&\w+|P>\w+)\)")
+
+
+def _refuse_costly(value: str, source: str, line: int | None, rule_id: str, what: str) -> None:
+    """Refuses, before compiling, what costs memory without bound: huge repeat counts, recursion."""
+    for match in _REPEAT_COUNT.finditer(value):
+        for count in match.groups():
+            if count and (len(count) > 6 or int(count) > MAX_REPEAT):
+                raise RuleError(source, f"{what} repeats {count} times ({match.group(0)}); at most {MAX_REPEAT:,} "
+                                "are allowed", line=line, rule_id=rule_id)
+    recursion = _RECURSION.search(value)
+    if recursion is not None:
+        raise RuleError(source, f"{what} calls itself or a group ({recursion.group(0)}); recursive patterns are "
+                        "not allowed in rules", line=line, rule_id=rule_id)
+
+
 def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str, what: str,
              bound: int = 0) -> regex.Pattern[str]:
     """The compiled pattern, checked. ``bound``: the longest line it is ever tried on (0: any)."""
@@ -911,6 +933,7 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
         value = _joined(value, source, line, rule_id, what)
     if not isinstance(value, str) or not value.strip():
         raise RuleError(source, f"{what} must be a non-empty pattern", line=line, rule_id=rule_id)
+    _refuse_costly(value, source, line, rule_id, what)
     try:
         compiled = regex.compile(value, flags)
     except regex.error as exc:
