@@ -49,6 +49,8 @@ def _read(path: Path, *, explicit_table: bool) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot be read: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib parses nested arrays recursively: [[[[...]]]] thousands deep
+        raise ConfigError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
     if explicit_table:
         tool = data.get("tool", {})
         if not isinstance(tool, dict):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from cleaner._version import __version__
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.run.layout import LOCK as LOCK  # the lock, the manifest and the errors are named here too
 from cleaner.run.layout import MANIFEST as MANIFEST
@@ -100,15 +101,18 @@ class ProcessExecutor:
         pending: dict[Future[ShardReport], Shard] = {}
         queue = iter(shards)
         broken = False
+        # Never more workers than shards: an absurd --workers (a settings file's typo) must not make a process,
+        # or a slot of shared memory, per unit of it.
+        workers = max(1, min(self.workers, len(shards)))
         # "spawn", not fork: forking a parent whose polars thread pool is running deadlocks the child.
         context = multiprocessing.get_context("spawn")
         # Documents and their size, one slot per worker (and spares), summed by this process.
-        live = _SharedCounter(context.Array("q", _SharedCounter.CELLS * 2 * self.workers, lock=False))
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+        live = _SharedCounter(context.Array("q", _SharedCounter.CELLS * 2 * workers, lock=False))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                  initializer=_init_worker, initargs=(os.getpid(), live)) as pool:
             try:
                 while True:
-                    while not broken and len(pending) < self.workers * 2:
+                    while not broken and len(pending) < workers * 2:
                         shard = next(queue, None)
                         if shard is None:
                             break
@@ -332,8 +336,10 @@ def _run_locked(target: Target, files: list[str], settings: JobSettings, executo
                 on_shard: ProgressCallback | None, on_progress: LiveProgress | None, started: float,
                 max_empty_rate: float | None = DEFAULT_MAX_EMPTY_RATE) -> RunResult:
     shards = plan_shards(files, settings.read, shard_bytes)
+    # The version too: another release may clean the same document otherwise, and a resume must not mix
+    # records of two releases in one output.
     identity = {"inputs": inputs_fingerprint(files), "settings": settings.fingerprint(),
-                "shard_bytes": shard_bytes, "shards": len(shards)}
+                "shard_bytes": shard_bytes, "shards": len(shards), "version": __version__}
     target.claim(identity, overwrite, (RECORDS, REJECTS, *((REMOVALS,) if settings.write_removals else ())))
     totals = Totals()
     to_do: list[Shard] = []
