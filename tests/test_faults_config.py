@@ -47,7 +47,8 @@ def job(tmp_path: Path) -> tuple[Path, Path, list[str]]:
 # --- resuming after something changed ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("change", ["rules", "option", "appended-input", "new-input", "removed-input", "version"])
+@pytest.mark.parametrize("change", ["rules", "option", "appended-input", "version",
+                                    *(pytest.param(c, marks=pytest.mark.slow) for c in ("new-input", "removed-input"))])
 def test_a_resume_after_the_job_changed_is_refused_and_the_output_left_as_it_was(job, tmp_path, monkeypatch,
                                                                                  capsys, change) -> None:
     source, rules, arguments = job
@@ -75,12 +76,15 @@ def test_a_resume_after_the_job_changed_is_refused_and_the_output_left_as_it_was
     what = {"rules": "settings", "option": "settings", "version": "version"}.get(change, "inputs")
     assert f"holds a run with different {what}" in err and "--overwrite" in err and "Traceback" not in err, err
     assert _parts(out) == before  # nothing written, nothing deleted
-    # --overwrite starts over: the output is that of a fresh run of the changed job.
-    assert main([*arguments, "--out", str(out), "--overwrite"]) == 0
-    assert main([*arguments, "--out", str(tmp_path / "fresh")]) == 0
-    assert _records(out).drop("input_path").equals(_records(tmp_path / "fresh").drop("input_path"))
+    if change == "rules":  # --overwrite starts over: the output is that of a fresh run of the changed job
+        assert main([*arguments, "--out", str(out), "--overwrite"]) == 0
+        assert main([*arguments, "--out", str(tmp_path / "fresh")]) == 0
+        assert _records(out).equals(_records(tmp_path / "fresh"))
 
 
+# A Ctrl-C in the progress callback once left the shard generator answering its close with a yield: Python
+# printed "Exception ignored in: <generator ...>" and a traceback.
+@pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")
 def test_a_resume_with_other_workers_and_part_size_gives_the_uninterrupted_records(job, tmp_path) -> None:
     source, rules, arguments = job
     assert main([*arguments, "--out", str(tmp_path / "reference")]) == 0
@@ -134,8 +138,10 @@ def test_an_absurd_worker_count_starts_no_more_workers_than_shards(tmp_path, mon
     source = tmp_path / "in.jsonl"
     write_jsonl(source, 20, seed=23)
     (tmp_path / "cleaner.toml").write_text("workers = 100000000000000000\n", encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(RULE.format(line="Try Our AI Features"), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--quiet", "--no-builtin-rules", "--rules",
+                 str(tmp_path / "rules.toml")]) == 0
     assert json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))["documents"]["read"] == 20
 
 
@@ -197,6 +203,7 @@ def test_a_rule_path_that_is_no_rule_file_is_named_and_never_read_forever(tmp_pa
     assert str(named) in err and "Traceback" not in err, err
 
 
+@pytest.mark.slow  # two processes; the in-process tests above check the same refusals on smaller patterns
 def test_patterns_that_cost_memory_without_bound_are_refused_within_a_memory_limit(tmp_path) -> None:
     # Compiling a{1000000000} took gigabytes, and matching (?R) on an empty line grew until the process died:
     # checked in a child process with 2 GiB of address space, so a regression fails here, not the machine.

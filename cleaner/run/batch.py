@@ -82,12 +82,16 @@ class InProcessExecutor:
             ) -> Outcomes:
         live = _Ticking(on_progress) if on_progress is not None else None
         for shard in shards:
+            # The yield stays outside the try: a caller stopped by Ctrl-C closes this generator, and a
+            # GeneratorExit caught here and answered with a yield printed "Exception ignored ... RuntimeError".
+            outcome: ShardReport | BaseException
             try:
-                yield shard, process_shard(shard, settings, live)
+                outcome = process_shard(shard, settings, live)
             except (KeyboardInterrupt, SystemExit):
                 raise
             except BaseException as exc:
-                yield shard, exc
+                outcome = exc
+            yield shard, outcome
 
 
 @dataclass
