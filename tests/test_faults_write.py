@@ -19,12 +19,15 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+import cleaner
 from benchmarks.corpus import write_jsonl
 from cleaner.cli import main
 from tests._write_faults import KILL, WriteFaults, describe
@@ -187,3 +190,68 @@ def test_a_kill_before_any_write_step_then_a_rerun_gives_the_undisturbed_records
         _check_resume(job, out, (number, job.steps[number - 1]))
         shutil.rmtree(out)
     print(f"killed before {len(tried)} write steps of a fresh run; every rerun complete")
+
+
+# --- a real small file system (root only) --------------------------------------------------------------------
+
+
+@contextmanager
+def _small_file_system(folder: Path) -> Iterator[Callable[[str], None]]:
+    """A tmpfs mounted on ``folder``; yields a function that remounts it with other options (``size=64k``,
+    ``ro``). Mounting needs root (CAP_SYS_ADMIN): skipped without it, as in most CI containers."""
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)], capture_output=True,
+                             text=True, check=False) if shutil.which("mount") else None
+    if mounted is None or mounted.returncode != 0:
+        pytest.skip(f"a tmpfs cannot be mounted here ({mounted.stderr.strip() if mounted else 'no mount'})")
+
+    def remount(options: str) -> None:
+        subprocess.run(["mount", "-o", f"remount,{options}", str(folder)], check=True, capture_output=True)
+
+    try:
+        yield remount
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False, capture_output=True)
+
+
+@pytest.mark.slow
+def test_a_real_full_disk_at_every_size_then_more_space_gives_the_undisturbed_records(job, tmp_path, capsys
+                                                                                     ) -> None:
+    # No injection: the operating system's own ENOSPC, at whatever step each size of disk runs out (polars
+    # reports it from Rust as a ComputeError, with no file name: the case the injected tests imitate).
+    needed = sum(p.stat().st_size for p in (job.root.parent / "reference").rglob("*") if p.is_file())
+    full = 0
+    with _small_file_system(tmp_path / "small") as remount:
+        out = tmp_path / "small" / "out"
+        for size in range(4096, needed + 64 * 4096, 4096):
+            remount(f"size={size}")
+            code = main([*job.arguments, "--out", str(out)])
+            err = capsys.readouterr().err
+            assert "Traceback" not in err, (size, err)
+            if code != 0:
+                full += 1
+                folder = re.escape(str(out))
+                named = rf"(cannot write {folder}/\S+|output folder {folder} cannot be written)"
+                assert code in (1, 2) and re.search(named + ": No space left on device", err), (size, code, err)
+            remount("size=64m")
+            assert main([*job.arguments, "--out", str(out)]) == 0, size
+            assert _records(out).equals(job.expected), size
+            assert not list(out.rglob("*.tmp")), size
+            shutil.rmtree(out)
+    assert full >= 5  # the disk did run out, at several steps
+    print(f"a real full disk at {full} sizes: each named, each rerun complete")
+
+
+@pytest.mark.slow
+def test_a_finished_output_on_a_read_only_file_system_reads_and_a_rerun_is_a_message(job, tmp_path, capsys
+                                                                                    ) -> None:
+    with _small_file_system(tmp_path / "small") as remount:
+        out = tmp_path / "small" / "out"
+        assert main([*job.arguments, "--out", str(out)]) == 0
+        remount("ro")
+        assert main(["show", str(out)]) == 0
+        assert cleaner.read_output(out).records.collect().sort("doc_id", "record_index").equals(job.expected)
+        capsys.readouterr()
+        assert main([*job.arguments, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"output folder {out} cannot be written: Read-only file system" in err and "Traceback" not in err, err
