@@ -255,3 +255,45 @@ def test_a_finished_output_on_a_read_only_file_system_reads_and_a_rerun_is_a_mes
         assert main([*job.arguments, "--out", str(out)]) == 2
         err = capsys.readouterr().err
         assert f"output folder {out} cannot be written: Read-only file system" in err and "Traceback" not in err, err
+
+
+# --- faults inside worker processes --------------------------------------------------------------------------
+
+_IN_WORKERS = '''
+import os, sys
+if "--multiprocessing-fork" in sys.argv and os.environ.get("CLEANER_TEST_WRITE_FAULT"):
+    sys.path.insert(0, os.environ["CLEANER_TEST_ROOT"])
+    from tests._write_faults import WriteFaults
+    number, error, under = os.environ["CLEANER_TEST_WRITE_FAULT"].split(":", 2)
+    INSTALLED = WriteFaults(int(number), int(error), under=under).installed()
+    INSTALLED.__enter__()  # for the process's life (kept referenced: collecting it would undo the wrappers)
+'''
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("error", [errno.ENOSPC, KILL], ids=["full-disk", "kill"])
+def test_a_fault_in_a_worker_process_is_named_by_the_run_and_a_rerun_completes(job, tmp_path, error) -> None:
+    # The steps above, in worker processes (the default worker count): what a worker raises must cross
+    # the process boundary as a message naming the file, and a worker killed mid-write must cost nothing.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(_IN_WORKERS, encoding="utf-8")
+    arguments = [a if a != "1" or job.arguments[i - 1] != "--workers" else "2" for i, a in enumerate(job.arguments)]
+    tried = 0
+    for number in (1, 2, 3, 5, 8):  # each worker fails (or dies at) its own n-th write step
+        out = _user_folder(tmp_path / f"out-{number}")
+        environment = {**os.environ, "PYTHONPATH": str(site), "CLEANER_TEST_ROOT": str(ROOT),
+                       "CLEANER_TEST_WRITE_FAULT": f"{number}:{error}:{out}"}
+        run = subprocess.run([sys.executable, "-c", "import sys; from cleaner.cli import main; sys.exit(main())",
+                              *arguments, "--out", str(out)], cwd=ROOT, env=environment, capture_output=True,
+                             text=True, timeout=300)
+        assert "Traceback" not in run.stderr, (number, run.stderr)
+        if error == KILL:
+            assert run.returncode == 1 and "worker process died" in run.stderr, (number, run.stderr)
+        else:
+            assert run.returncode == 1 and "No space left on device" in run.stderr, (number, run.stderr)
+            assert re.search(rf"{re.escape(str(out))}/\S+: No space left on device", run.stderr), (number, run.stderr)
+        tried += 1
+        _check_resume(job, out, number)
+        shutil.rmtree(out)
+    assert tried == 5
