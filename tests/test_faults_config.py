@@ -119,7 +119,8 @@ def test_a_resume_with_other_workers_and_part_size_gives_the_uninterrupted_recor
     ("cleaner.toml", b"rules = [3]\n", "rules must be a list of strings"),
     ("cleaner.toml", b"shard-mb = nan\n", "shard-mb: must be a finite number"),
     ("pyproject.toml", b"[tool.cleaner]\nworkers = " + b"[" * 5000 + b"]" * 5000 + b"\n", "nested too deeply"),
-    ("pyproject.toml", b"[tool.cleaner]\nformat = \"exe\"\n", "format must be one of"),
+    ("pyproject.toml", b"[tool.cleaner]\nformat = \"exe\"\n",
+     "must be one of text, jsonl, json, html, warc, parquet, got 'exe'"),
 ])
 def test_a_hostile_settings_file_is_a_message_naming_it(tmp_path, monkeypatch, capsys, name, content,
                                                         expected) -> None:
