@@ -27,6 +27,7 @@ import io
 import json
 import logging
 import os
+import re
 import socket
 import threading
 import time
@@ -388,9 +389,12 @@ class DataFolder:
             sums = self._sum(temporary)
             os.replace(temporary, key)
             return sums
-        except OSError as exc:
+        except Exception as exc:
             _remove_quietly(temporary)
-            raise OutputError(f"cannot write {self.full(name)}: {exc.strerror or exc}") from exc
+            said = _system_error(exc)
+            if said is None:
+                raise
+            raise OutputError(f"cannot write {self.full(name)}: {said}") from exc
         except BaseException:
             _remove_quietly(temporary)
             raise
@@ -481,6 +485,16 @@ def _write_file(path: str, data: bytes) -> None:
         handle.write(data)
 
 
+def _system_error(exc: BaseException) -> str | None:
+    """What the operating system said, from an OSError or from a polars error's text (polars reports a full
+    disk as a ComputeError "... underlying IO error: No space left on device (os error 28)", naming no file);
+    None for any other error."""
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    said = re.search(r"IO error: (.+?) \(os error \d+\)", str(exc))
+    return said.group(1) if said else None
+
+
 def _remove_quietly(path: str) -> None:
     with suppress(OSError):
         os.unlink(path)
@@ -512,10 +526,13 @@ def _flock(folder: DataFolder, name: str, conflict: type[CleanerError], unusable
         except OSError as exc:  # a file system without locks
             log.warning("output folder %s cannot be locked (%s): make sure no other run writes to it",
                         folder.location, exc)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
-        handle.flush()
+        try:
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+            handle.flush()
+        except OSError as exc:  # a full or read-only disk: said with the folder, as when it cannot be created
+            raise unusable(f"output folder {folder.location} cannot be written: {exc.strerror or exc}") from None
         yield
 
 

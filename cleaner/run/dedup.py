@@ -39,6 +39,8 @@ from cleaner.run.layout import DEDUP_REPORT, MARKERS, RECORDS, SIGNATURES
 if TYPE_CHECKING:
     import os
 
+    from cleaner.io.storage import DataFolder
+
 NUM_PERM = 128
 BANDS, ROWS = 16, 8
 #: Estimated Jaccard similarity (of 5-word shingles) at or above which two records are near duplicates.
@@ -199,9 +201,16 @@ def dedup(out: str | os.PathLike[str], threshold: float = DEFAULT_THRESHOLD, *, 
     a name of its own. A kill at any point leaves every marker naming parts that are there (old or new:
     a part replaced before its marker was rewritten fails the marker's checksum, and the next run redoes
     its shard); parts a marker no longer names are never read."""
-    from cleaner.io.storage import DataFolder
+    from cleaner.run.target import target_for
 
-    folder = DataFolder(str(out))
+    # The output's lock, as a run holds it: parts a running shard writes, and markers it is about to write,
+    # are not rewritten under it (a second `cleaner clean` or `dedup` is refused meanwhile).
+    target = target_for(str(out))
+    with target.exclusive():
+        return _dedup_locked(target.folder, threshold, drop)
+
+
+def _dedup_locked(folder: DataFolder, threshold: float, drop: bool) -> DedupResult:
     markers = sorted(n for n in folder.sizes(MARKERS) if n.endswith(".json"))
     reports = {name: json.loads(folder.read_text(name) or "{}") for name in markers}
     signatures = [folder.full(p) for report in reports.values() for p in report.get("parts", [])
