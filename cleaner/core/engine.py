@@ -17,6 +17,7 @@ import regex
 
 from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
 from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
+from cleaner.core.matcher import LineMatcher
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
@@ -82,6 +83,8 @@ class _Plan:
     """The probes a line's first words allow, in rule order, split where exact lines are looked up."""
 
     probes: tuple[_Probe, ...]
+    #: Each probe's position in the engine's rule order (what the compiled matcher names).
+    positions: tuple[int, ...]
     #: Layout headers come first in rule order; the exact-line lookup happens after them.
     headers: tuple[_Step, ...]
     others: tuple[_Step, ...]
@@ -90,6 +93,9 @@ class _Plan:
     #: The plan for lines starting with an ASCII character: only the probes a match can start with it, by
     #: character (filled on first use; an immutable answer, so several threads may fill it at once).
     narrowed: dict[str, _Plan] = field(default_factory=dict, compare=False, hash=False)
+    #: The plan cut down to the probes the compiled matcher found possible on a line, by its candidates
+    #: (filled on first use, like ``narrowed``).
+    restricted: dict[tuple[int, ...], _Plan] = field(default_factory=dict, compare=False, hash=False)
 
 
 #: Distinct two-word line starts whose candidate rules are remembered per engine (a few MB at most).
@@ -99,10 +105,13 @@ _WORD_MEMO_LIMIT = 100_000
 class Engine:
     """Compiled rules and the procedure that applies them. Build once, call :meth:`process` per document."""
 
-    def __init__(self, rules: RuleSet, options: Options | None = None, *, tools: LanguageTools | None = None
-                 ) -> None:
+    def __init__(self, rules: RuleSet, options: Options | None = None, *, tools: LanguageTools | None = None,
+                 native: bool = True) -> None:
         """``tools``: language identification and stop words for the structural detectors and each record's
-        ``language`` (none given: every record's language is "und" and the prose test counts no stop words)."""
+        ``language`` (none given: every record's language is "und" and the prose test counts no stop words).
+        ``native``: lines are sorted by the compiled matcher (cleaner._native), which hands the Python loop only
+        the lines some rule could match; False keeps the pure-Python loop over every line, the oracle the
+        tests compare it with (the records are the same either way)."""
         self.rules = rules
         self.options = options or Options()
         #: The structural detectors (cleaner.core.structure), with the settings the rule files give.
@@ -138,6 +147,11 @@ class Engine:
         self._words, self._prefixes = self._build_index(ordered, starts)
         self._by_word: dict[str, _Plan] = {}
         self._firsts = {p.pattern: self._first_characters(p.pattern) for p in ordered}
+        self._positions = {id(probe): n for n, probe in enumerate(ordered)}
+        self.matcher: LineMatcher | None = None
+        if native:
+            self.matcher = LineMatcher([(p.pattern.pattern, p.pattern.flags, p.max_chars) for p in ordered],
+                                       self._longest, list(self._exact), self._exact_longest)
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords) -> _Probe:
@@ -207,8 +221,8 @@ class Engine:
         split = next((n for n, step in enumerate(steps) if step[0] != _HEADER), len(steps))
         if any(step[0] == _HEADER for step in steps[split:]):
             raise AssertionError("layout headers must come first in rule order")
-        return _Plan(probes, tuple(steps[:split]), tuple(steps[split:]),  # type: ignore[arg-type]
-                     max((step[1] for step in steps), default=0))
+        return _Plan(probes, tuple(self._positions[id(p)] for p in probes), tuple(steps[:split]),
+                     tuple(steps[split:]), max((step[1] for step in steps), default=0))  # type: ignore[arg-type]
 
     @staticmethod
     def _narrow(plan: _Plan, first: str) -> _Plan:
@@ -220,8 +234,26 @@ class Engine:
             keep = [n for n, step in enumerate(steps) if step[2] is None or first in step[2]]
             headers = tuple(steps[n] for n in keep if n < len(plan.headers))
             others = tuple(steps[n] for n in keep if n >= len(plan.headers))
-            found = plan.narrowed[first] = _Plan(tuple(plan.probes[n] for n in keep), headers, others,
+            found = plan.narrowed[first] = _Plan(tuple(plan.probes[n] for n in keep),
+                                                 tuple(plan.positions[n] for n in keep), headers, others,
                                                  max((steps[n][1] for n in keep), default=0))
+        return found
+
+    @staticmethod
+    def _restrict(plan: _Plan, candidates: tuple[int, ...]) -> _Plan:
+        """``plan`` with only the probes the compiled matcher found possible on the line (``candidates``):
+        the others cannot match it. What the plan leaves out stays out (the matcher only ever narrows)."""
+        found = plan.restricted.get(candidates)
+        if found is None:
+            allowed = set(candidates)
+            keep = [n for n, position in enumerate(plan.positions) if position in allowed]
+            steps = (*plan.headers, *plan.others)
+            headers = tuple(steps[n] for n in keep if n < len(plan.headers))
+            others = tuple(steps[n] for n in keep if n >= len(plan.headers))
+            found = _Plan(tuple(plan.probes[n] for n in keep), tuple(plan.positions[n] for n in keep), headers,
+                          others, max((steps[n][1] for n in keep), default=0))
+            if len(plan.restricted) < _WORD_MEMO_LIMIT:
+                plan.restricted[candidates] = found
         return found
 
     def _lookup(self, key: str) -> tuple[_Probe, ...]:
@@ -319,15 +351,31 @@ class _Pass:
         exact_longest = engine._exact_longest
         budget = engine.options.time_budget
         deadline = None if budget is None else time.perf_counter() + budget
-        for index, line in enumerate(self.lines):
-            if deadline is not None and not index & 1023 and index and time.perf_counter() > deadline:
+        lines = self.lines
+        scanned = None if engine.matcher is None else engine.matcher.scan(lines)
+        # Without the matcher's answer: every line, each with every probe its first words and first character
+        # allow (candidates None).
+        hits: Sequence[tuple[int, tuple[int, ...] | None, bool]] = (
+            [(index, None, True) for index in range(len(lines))] if scanned is None else scanned)
+        for visited, (index, candidates, exact) in enumerate(hits):
+            if deadline is not None and not visited & 1023 and visited and time.perf_counter() > deadline:
                 raise DocumentTooSlow(f"{self.doc_id or 'document'}: not cleaned within {budget:g} s "
-                                      f"(stopped at line {index + 1} of {len(self.lines)})")
+                                      f"(stopped at line {index + 1} of {len(lines)})")
+            line = lines[index]
             if line and len(line) <= longest:
-                plan = engine._plan(line)
-                if line[0] < "\x80":  # the stripped line starts as its normalised form does
-                    plan = engine._narrow(plan, line[0])
-                if len(line) > plan.longest and len(line) > exact_longest:
+                if candidates is not None and not candidates and not exact:
+                    # A line with characters other than ASCII that no probe can match as it is: only its view
+                    # is left to try (the loop below would find nothing and change nothing).
+                    plan = None
+                else:
+                    plan = engine._plan(line)
+                    if line[0] < "\x80":  # the stripped line starts as its normalised form does
+                        plan = engine._narrow(plan, line[0])
+                    if candidates is not None:
+                        plan = engine._restrict(plan, candidates)
+                if plan is None:
+                    block = None
+                elif len(line) > plan.longest and len(line) > exact_longest:
                     if line.isascii():
                         continue  # no probe is tried on a line this long, and no exact line is this long
                     block = None  # (its view may be shorter)

@@ -1,0 +1,75 @@
+"""The compiled line matcher (``cleaner._native``), built from the engine's probes.
+
+One call per document hands it the stripped lines; it answers, for the lines that need the engine, which
+probes could match the whole (normalised) line and whether an exact-line rule could. Its answer is a superset
+of what Python ``regex`` finds: the engine still confirms every candidate with Python ``regex`` (it needs the
+match for what a rule captures), so the records are those of the pure-Python engine, by construction. What
+the compiled matcher buys is that the lines no rule can match (nearly all of them) cost no Python at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from cleaner import _native
+from cleaner.core.translate import Fidelity, Translation, translate
+
+#: The characters other than ASCII whose full case folding (``str.casefold``) is all ASCII: a line holding no
+#: other non-ASCII character may fold to an ASCII exact-line key ("STRAẞE" to "strasse"). Checked against the
+#: running Python's Unicode data by tests/test_native_matcher.py.
+FOLDS_TO_ASCII = "ßſẞ\u212aﬀﬁﬂﬃﬄﬅﬆ"
+#: Characters up to which ``str.isspace`` may hold (the engine strips the same range): a line is normalised
+#: as ``" ".join(line.split())`` splits it.
+_SPACES_BELOW = 0x3001
+
+#: (pattern, flags, longest line it is tried on) of each probe, in the engine's rule order.
+ProbeSpec = tuple[str, int, int]
+
+
+class LineMatcher:
+    """The engine's probes compiled into one multi-pattern matcher (immutable; threads may share it)."""
+
+    def __init__(self, probes: Sequence[ProbeSpec], longest: int, exact_keys: Sequence[str], exact_longest: int
+                 ) -> None:
+        self.translations: tuple[Translation, ...] = _translations(tuple(probes))
+        self._compiled = _compiled(tuple(probes), longest, tuple(sorted(exact_keys)), exact_longest)
+
+    def scan(self, lines: list[str]) -> list[tuple[int, tuple[int, ...], bool]] | None:
+        """``(index, candidate probes, exact possible)`` for each line that needs the engine, in line order;
+        the lines left out are empty, longer than every bound, or ASCII lines that can match no probe and no
+        exact line (a line with other characters is listed for its view, see :func:`matching_view`).
+        None when the lines cannot be handed over (a lone surrogate, which UTF-8 cannot hold): then the
+        engine looks at every line itself."""
+        try:
+            return self._compiled.scan(lines)
+        except UnicodeEncodeError:
+            return None
+
+    def matching(self, texts: list[str]) -> list[list[int]]:
+        """For tests: the translated probes whose Rust form matches each text as a whole."""
+        return self._compiled.matching(texts)
+
+    def normalised(self, lines: list[str]) -> list[str]:
+        """For tests: each line normalised as the matcher sees it."""
+        return self._compiled.normalised(lines)
+
+    def python_only(self) -> list[int]:
+        """Positions of the probes with no translation (tried by Python on every line they may meet)."""
+        return [n for n, t in enumerate(self.translations) if t.fidelity is Fidelity.PYTHON_ONLY]
+
+
+@lru_cache(maxsize=64)
+def _translations(probes: tuple[ProbeSpec, ...]) -> tuple[Translation, ...]:
+    return tuple(translate(pattern, flags) for pattern, flags, _ in probes)
+
+
+# Compiling the built-in rules takes a good part of a second; an engine built again in the same process from
+# the same rules (a test, a second Cleaner) reuses the compiled matcher, which is immutable.
+@lru_cache(maxsize=8)
+def _compiled(probes: tuple[ProbeSpec, ...], longest: int, exact_keys: tuple[str, ...], exact_longest: int
+              ) -> _native.LineMatcher:
+    translations = _translations(probes)
+    patterns = [(n, t.rust, bound) for n, (t, (_, _, bound)) in enumerate(zip(translations, probes, strict=True))]
+    spaces = [c for c in map(chr, range(_SPACES_BELOW)) if c.isspace() and not c.isascii()]
+    return _native.LineMatcher(patterns, longest, list(exact_keys), exact_longest, list(FOLDS_TO_ASCII), spaces)

@@ -1,0 +1,269 @@
+"""The compiled line matcher (cleaner._native) against Python ``regex``, pattern by pattern and end to end.
+
+Every built-in probe pattern (line rules, block starts, layout headers) is run in both engines, as the engine
+runs it (a whole-line match of the normalised line, or of its view), over the lines of the fixtures, the seeds,
+the structure benchmark's texts and lines built to catch the two engines reading a character differently
+(case variants past ASCII, invisible characters, digits of other scripts, very long lines). Where Python
+matches, the compiled matcher must answer "may match" (it is a superset, so the engine, which confirms with
+Python, cannot lose a match); where the translation claims to be exact, the verdicts must be equal. Then
+character by character: every literal, class and category the patterns use, over every code point. And the
+records with and without the matcher are the same on every fixture.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from functools import cache
+from pathlib import Path
+
+import pytest
+import regex
+
+from benchmarks.realtext import real_texts
+from cleaner import _native
+from cleaner._version import __version__
+from cleaner.core.analysis import C, sre_parse
+from cleaner.core.engine import Engine, Options, _Pass
+from cleaner.core.matcher import FOLDS_TO_ASCII, LineMatcher
+from cleaner.core.rules import RuleSet, parse_rule_file
+from cleaner.core.text import matching_view
+from cleaner.core.translate import Fidelity, translate
+from cleaner.io.rulefiles import load_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+FOLDERS = [ROOT / "fixtures" / name for name in ("dumps", "seeds", "real_dumps", "real_dumps_unseen")]
+
+#: Every code point a Python string handed to Rust can hold (no surrogates), in order.
+EVERY_CHARACTER = "".join(map(chr, [*range(0xD800), *range(0xE000, sys.maxunicode + 1)]))
+
+
+@cache
+def engine() -> Engine:
+    return Engine(load_rules())
+
+
+def _texts() -> list[str]:
+    texts = real_texts()
+    folders = [*FOLDERS, SHARED_SEEDS] if SHARED_SEEDS.is_dir() else FOLDERS
+    texts += [p.read_text(encoding="utf-8", errors="replace") for f in folders for p in sorted(f.glob("*.txt"))]
+    return texts
+
+
+def _adversarial(line: str) -> list[str]:
+    """Variants of a line that two engines might read differently."""
+    swaps = {"s": "ſ", "k": "\u212a", "i": "İ", "ss": "ß", "I": "ı", "K": "\u212a", "S": "ſ", "e": "é", "a": "а",
+             " ": "\u00a0", "0": "٠", "1": "१", "2": "²"}
+    variants = [line.upper(), line.lower(), line.title(), line.swapcase(), line.casefold(),
+                "\u200b" + line, line + "\u200d", line.replace(" ", " \u200b"), line * 12, line + " " + "x" * 3000,
+                line.replace(".", "\u2024"), line.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
+                line.translate(str.maketrans("0123456789", "০১২৩৪৫৬৭৮৯")), line + "\ufe0f"]
+    variants += [line.replace(old, new) for old, new in swaps.items() if old in line]
+    return variants
+
+
+@cache
+def _lines() -> tuple[str, ...]:
+    """Every distinct normalised line the engine could match, of the corpora and of their adversarial
+    variants, with each one's view; bounded by the longest line any probe is tried on, as in the engine."""
+    eng = engine()
+    found: set[str] = set()
+    for text in _texts():
+        for line in _Pass(eng, text, None, None, None).lines:
+            if line:
+                found.add(" ".join(line.split()))
+    matched = [line for line in found if any(p.pattern.fullmatch(line) for p in eng._probes)]
+    for line in matched:
+        found.update(" ".join(variant.split()) for variant in _adversarial(line))
+    for line in list(found):
+        view = matching_view(line)
+        if view is not None and view.text:
+            found.add(view.text)
+    return tuple(sorted(line for line in found if line and len(line) <= 2 * eng._longest))
+
+
+def test_every_probe_is_translated_and_few_are_python_only() -> None:
+    """The issue's bound: at most a tenth of the built-in patterns fall back to Python alone."""
+    eng = engine()
+    assert eng.matcher is not None
+    translations = eng.matcher.translations
+    assert len(translations) == len(eng._probes) > 100
+    python_only = [t for t in translations if t.fidelity is Fidelity.PYTHON_ONLY]
+    assert len(python_only) <= 0.1 * len(translations), [t.reason for t in python_only]
+    for translation in translations:
+        if translation.rust is not None:
+            assert _native.check_pattern(translation.rust) is None, translation.rust
+
+
+def test_native_verdicts_against_python_regex() -> None:
+    """On every line: Python's match implies the matcher's candidate; an exact translation agrees both ways."""
+    eng = engine()
+    assert eng.matcher is not None
+    lines = list(_lines())
+    assert len(lines) > 5000
+    native = eng.matcher.matching(lines)
+    missed: list[str] = []
+    extra: list[str] = []
+    positives = 0
+    for line, candidates in zip(lines, native, strict=True):
+        said = set(candidates)
+        for position, probe in enumerate(eng._probes):
+            matched = probe.pattern.fullmatch(line) is not None
+            positives += matched
+            if matched and position not in said:
+                missed.append(f"{probe.rule.id}: {line!r}")
+            elif not matched and position in said and \
+                    eng.matcher.translations[position].fidelity is Fidelity.EXACT:
+                extra.append(f"{probe.rule.id}: {line!r}")
+    assert positives > 1000  # the lines exercise the patterns, not only their misses
+    assert missed == []
+    assert extra == []
+
+
+def test_scan_lists_every_line_a_probe_or_an_exact_line_matches() -> None:
+    """What the engine is handed: lines as they are (not normalised), with the lengths bounds applied."""
+    eng = engine()
+    assert eng.matcher is not None
+    raw = [line for text in _texts()[:60] for line in _Pass(eng, text, None, None, None).lines]
+    raw += [variant for line in raw[:400] for variant in _adversarial(line)]
+    raw = [line.strip() for line in raw]
+    scanned = {index: (set(candidates), exact) for index, candidates, exact in eng.matcher.scan(raw) or []}
+    for index, line in enumerate(raw):
+        normal = " ".join(line.split())
+        expected = {n for n, p in enumerate(eng._probes) if len(line) <= p.max_chars and p.pattern.fullmatch(normal)}
+        candidates, exact = scanned.get(index, (set(), False))
+        assert expected <= candidates, line
+        if line and len(line) <= eng._exact_longest and normal.casefold() in eng._exact:
+            assert exact, line
+        if line and not line.isascii() and len(line) <= eng._longest:
+            assert index in scanned, line  # listed for its view
+
+
+def test_characters_one_by_one_over_every_code_point() -> None:
+    """Each literal (case-folded where the pattern ignores case), class and category the built-in patterns use,
+    matched over every code point by both engines: the same characters must be left after removing matches."""
+    atoms: set[tuple[str, bool]] = set()  # (the atom in Python syntax, whether it ignores case)
+    for probe in engine()._probes:
+        pattern = probe.pattern
+        ignore_case = bool(pattern.flags & regex.IGNORECASE)
+        _collect(list(sre_parse.parse(pattern.pattern, re.IGNORECASE if ignore_case else 0)), ignore_case, atoms)
+    assert len(atoms) > 50
+    wrong = []
+    for python, ignore_case in sorted(atoms):
+        flags = regex.IGNORECASE if ignore_case else 0
+        rust = translate(python, flags).rust
+        assert rust is not None
+        expected = regex.sub(python, "", EVERY_CHARACTER, flags=flags)
+        got = _native.remove_all(rust, EVERY_CHARACTER)
+        if got != expected:
+            differ = sorted(set(got) ^ set(expected))
+            wrong.append(f"{python} (ignore case: {ignore_case}): {len(differ)} differ, {differ[:8]!r}")
+    assert wrong == []
+
+
+def _collect(items: list, ignore_case: bool, atoms: set[tuple[str, bool]]) -> None:  # type: ignore[type-arg]
+    for op, argument in items:
+        if op in (C.LITERAL, C.NOT_LITERAL, C.IN, C.ANY):
+            atoms.add((_one(op, argument), ignore_case))
+        elif op is C.SUBPATTERN:
+            _, add, remove, inner = argument
+            case = (ignore_case or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+            _collect(list(inner), case, atoms)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            _collect(list(argument[2]), ignore_case, atoms)
+        elif op is C.BRANCH:
+            for alternative in argument[1]:
+                _collect(list(alternative), ignore_case, atoms)
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            _collect(list(argument[1]), ignore_case, atoms)
+
+
+def _one(op, argument) -> str:  # type: ignore[no-untyped-def]
+    """The Python pattern of one parsed atom."""
+    def char(code: int) -> str:
+        return f"\\U{code:08x}"
+
+    if op is C.LITERAL:
+        return char(argument)
+    if op is C.NOT_LITERAL:
+        return f"[^{char(argument)}]"
+    if op is C.ANY:
+        return "."
+    parts = []
+    for item, value in argument:
+        if item is C.NEGATE:
+            parts.append("^")
+        elif item is C.LITERAL:
+            parts.append(char(value))
+        elif item is C.RANGE:
+            parts.append(f"{char(value[0])}-{char(value[1])}")
+        else:
+            parts.append({C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s",
+                          C.CATEGORY_NOT_SPACE: r"\S", C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W"}[value])
+    return "[" + "".join(parts) + "]"
+
+
+def test_lines_are_normalised_as_python_splits_them() -> None:
+    matcher = engine().matcher
+    assert matcher is not None
+    spaces = "".join(c for c in EVERY_CHARACTER if c.isspace())
+    lines = [f"a{space}b{space}{space}c{space}" for space in spaces] + ["\x1c\x1da\x1e\x1fb", "\u3000x\u2028y\x85z"]
+    assert matcher.normalised(lines) == [" ".join(line.split()) for line in lines]
+
+
+def test_the_characters_that_fold_to_ascii_are_the_running_pythons() -> None:
+    found = {c for c in EVERY_CHARACTER[0x80:] if c.casefold().isascii()}
+    assert found == set(FOLDS_TO_ASCII)
+
+
+def test_an_exact_line_of_folded_characters_is_still_found() -> None:
+    rules = RuleSet((parse_rule_file('[[rule]]\nid = "TST001"\npurpose = "sign"\nline = "Strasse offen"\n', "t.toml"),))
+    native, python = Engine(rules), Engine(rules, native=False)
+    for text in ("Title\nSTRAẞE OFFEN\nbody", "Title\nStraſſe offen\nbody", "Title\nStraße offen\nbody"):
+        assert native.process(text) == python.process(text)
+        assert native.process(text).removals
+
+
+def test_a_line_with_a_lone_surrogate_falls_back_to_python() -> None:
+    eng = engine()
+    text = "Headline\nAdvertisement\nBody text \ud800 here.\nMore body."
+    assert eng.matcher is not None and eng.matcher.scan(text.splitlines()) is None
+    assert eng.process(text) == Engine(eng.rules, native=False).process(text)
+    assert [r.rule_id for r in eng.process(text).removals]
+
+
+@pytest.mark.parametrize("options", [Options(), Options(drop_comments=True, title_from_first_line=False)])
+def test_records_with_and_without_the_matcher_are_the_same(options: Options) -> None:
+    rules = load_rules()
+    native, python = Engine(rules, options), Engine(rules, options, native=False)
+    texts = _texts()
+    removed = 0
+    for number, text in enumerate(texts):
+        for url in (None, f"https://www.example-{number % 7}.com/news/1"):
+            expected = python.process(text, doc_id=str(number), url=url)
+            assert native.process(text, doc_id=str(number), url=url) == expected
+            removed += len(expected.removals)
+    assert removed > 1000
+
+
+def test_the_crate_has_the_packages_version() -> None:
+    crate = tomllib.loads((ROOT / "Cargo.toml").read_text(encoding="utf-8"))
+    assert crate["package"]["version"] == __version__
+
+
+def test_python_only_patterns_are_tried_by_python_on_every_line() -> None:
+    """A pattern the matcher cannot translate (a backreference) still removes its lines."""
+    body = '[[rule]]\nid = "TST002"\npurpose = "echo"\npattern = "(\\\\w+) \\\\1 again"\n'
+    rules = RuleSet((parse_rule_file(body, "t.toml"),))
+    native = Engine(rules)
+    assert native.matcher is not None and native.matcher.python_only() == [0]
+    text = "Title\nhello hello again\nbody text here."
+    assert native.process(text) == Engine(rules, native=False).process(text)
+    assert [r.text for r in native.process(text).removals] == ["hello hello again"]
+
+
+def test_matcher_rejects_nothing_it_was_given() -> None:
+    matcher = LineMatcher([("abc", regex.IGNORECASE, 10)], 10, [], 0)
+    assert matcher.scan(["ABC", "abcd", "", "x" * 11]) == [(0, (0,), False)]
