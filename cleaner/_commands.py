@@ -188,6 +188,10 @@ def _check_rules(args: Args, out: TextIO) -> int:
     result = check_rules(ruleset, documents or BUILTIN_SAMPLE, only=None if args.all else _added_rule_ids(ruleset))
     for finding in result.findings:
         out.write(f"FLAG {finding}\n")
+    if result.native is not None:
+        out.write(f"{result.native}\n")
+        for fallback in result.native.python_only:
+            out.write(f"PYTHON-ONLY {fallback}\n")
     out.write(f"{result.rules} line rule(s) checked on {result.documents} documents ({result.lines:,} lines"
               f"{', built-in sample' if not documents else ''}): "
               f"{'nothing flagged' if not result.findings else f'{len(result.findings)} flagged'}\n")

@@ -267,3 +267,18 @@ def test_python_only_patterns_are_tried_by_python_on_every_line() -> None:
 def test_matcher_rejects_nothing_it_was_given() -> None:
     matcher = LineMatcher([("abc", regex.IGNORECASE, 10)], 10, [], 0)
     assert matcher.scan(["ABC", "abcd", "", "x" * 11]) == [(0, (0,), False)]
+
+
+def test_rules_check_lists_python_only_patterns(tmp_path, capsys) -> None:
+    from cleaner.cli import main
+
+    rules = tmp_path / "mine.toml"
+    rules.write_text('[[rule]]\nid = "TST003"\npurpose = "echo"\npattern = "(\\\\w+) \\\\1 again"\n\n'
+                     '[[rule]]\nid = "TST004"\npurpose = "plain"\npattern = "share this(?= now)? now"\n',
+                     encoding="utf-8")
+    main(["rules", "check", "--rules", str(rules)])
+    out = capsys.readouterr().out
+    assert "compiled matcher: 2 pattern(s): 0 exact, 1 superset" in out
+    assert "1 python-only (50.0%)" in out
+    assert "PYTHON-ONLY TST003" in out and "backreference" in out and "µs a line" in out
+    assert "TST004" not in out.split("compiled matcher")[1]

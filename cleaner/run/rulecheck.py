@@ -5,16 +5,21 @@ pattern that backtracks stays under its per-line limit and still makes a long do
 are measured on a sample: the documents a user names, else a built-in sample of varied lines (written for
 this check: headlines, paragraphs, dates, lists, quotes, other scripts), plus lines built to make patterns
 backtrack.
+
+It also lists the patterns the compiled line matcher cannot translate (python-only), which Python then tries
+on every line they may meet, with that cost measured on the sample.
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from cleaner.core.rules import LineRule, RuleSet
+from cleaner.core.rules import BlockRule, Layout, LineRule, RuleSet
 from cleaner.core.text import line_key, normalize_line
+from cleaner.core.translate import Fidelity, translate
 
 #: A rule is over-broad when it matches more than this share of the lines of more than this share of the
 #: documents of the sample.
@@ -79,11 +84,43 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class PythonOnly:
+    """A pattern the compiled matcher has no translation for, and what it costs on the sample."""
+
+    rule_id: str
+    location: str
+    reason: str
+    #: The share of the sample's lines Python tries it on (those up to its length bound), and the mean time.
+    tried_share: float
+    seconds_per_line: float
+
+    def __str__(self) -> str:
+        return (f"{self.rule_id} ({self.location}): {self.reason}; Python tries it on every line it may meet "
+                f"({self.tried_share:.0%} of the sample's lines, {self.seconds_per_line * 1e6:,.1f} µs a line)")
+
+
+@dataclass(frozen=True)
+class NativeCoverage:
+    """How the checked rules' patterns are matched by the compiled line matcher (see cleaner.core.translate)."""
+
+    patterns: int
+    exact: int
+    superset: int
+    python_only: tuple[PythonOnly, ...]
+
+    def __str__(self) -> str:
+        share = len(self.python_only) / self.patterns if self.patterns else 0.0
+        return (f"compiled matcher: {self.patterns} pattern(s): {self.exact} exact, {self.superset} superset "
+                f"(Python confirms on the candidate lines), {len(self.python_only)} python-only ({share:.1%})")
+
+
+@dataclass(frozen=True)
 class CheckResult:
     findings: tuple[Finding, ...]
     rules: int
     documents: int
     lines: int
+    native: NativeCoverage | None = None
 
 
 def check_rules(ruleset: RuleSet, documents: Sequence[str] = BUILTIN_SAMPLE, *, only: Iterable[str] | None = None,
@@ -127,7 +164,41 @@ def check_rules(ruleset: RuleSet, documents: Sequence[str] = BUILTIN_SAMPLE, *, 
             past = f", past the {match_timeout:g} s limit on {timed_out} line(s)" if timed_out else ""
             findings.append(Finding(rule.id, rule.location, f"slow: {cost}{past}; a document with such lines "
                                                             "is refused (RuleTooSlow)"))
-    return CheckResult(tuple(findings), len(rules), len(docs), sum(map(len, docs)))
+    native = native_coverage(ruleset, [line for lines in docs for line in lines], only=chosen)
+    return CheckResult(tuple(findings), len(rules), len(docs), sum(map(len, docs)), native)
+
+
+def native_coverage(ruleset: RuleSet, lines: Sequence[str], *, only: set[str] | None = None) -> NativeCoverage:
+    """Every pattern the engine probes lines with (line rules, block starts, layout headers) of the active
+    rules (or those in ``only``), by how the compiled matcher handles it; python-only ones timed on ``lines``."""
+    exact = superset = 0
+    fallbacks: list[PythonOnly] = []
+    for rule in ruleset:
+        if only is not None and rule.id not in only:
+            continue
+        if isinstance(rule, LineRule) and rule.pattern is not None:
+            pattern, bound = rule.pattern, rule.max_chars
+        elif isinstance(rule, BlockRule):
+            pattern, bound = rule.start, 0
+        elif isinstance(rule, Layout):
+            pattern, bound = rule.header, rule.max_chars
+        else:
+            continue
+        translation = translate(pattern.pattern, pattern.flags)
+        if translation.fidelity is Fidelity.EXACT:
+            exact += 1
+        elif translation.fidelity is Fidelity.SUPERSET:
+            superset += 1
+        else:
+            tried = [line for line in lines if not bound or len(line) <= bound]
+            started = time.perf_counter()
+            for line in tried:
+                with contextlib.suppress(TimeoutError):  # slowness is the other check's finding
+                    pattern.fullmatch(line, timeout=1.0)
+            spent = time.perf_counter() - started
+            fallbacks.append(PythonOnly(rule.id, rule.location, translation.reason,
+                                        len(tried) / len(lines) if lines else 0.0, spent / max(len(tried), 1)))
+    return NativeCoverage(exact + superset + len(fallbacks), exact, superset, tuple(fallbacks))
 
 
 def _try(rule: LineRule, line: str, limit: float) -> tuple[bool, float, bool]:
