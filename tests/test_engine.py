@@ -96,19 +96,39 @@ def test_html_cleaning_is_thread_safe(cleaner_builtin) -> None:
 def test_catastrophic_pattern_is_time_bounded_and_the_document_refused_not_half_cleaned() -> None:
     # The load-time probes use other characters, so this pattern loads; at run time the pattern runs past its
     # limit, and the document is refused whole (a kept line would depend on the machine's load), naming it.
+    # The lookbehind makes every "x...xz" line fail only after trying every split of the x's; the compiled
+    # matcher, which has no lookbehind, lets such lines through to Python (it may match), where time runs out.
     engine = engine_from('''
         [[rule]]
         id = "TST020"
         purpose = "exponential on long runs of x"
-        pattern = '(?:x|xx)+z'
+        pattern = '(?:x|xx)+(?<!x)z'
         max_chars = 100000
     ''', match_timeout=0.01)
-    line = "x" * 5000
+    line = "x" * 5000 + "z"
     with pytest.raises(cleaner.RuleTooSlow) as raised:
         engine.process(f"Title\nBody.\n{line}\n")
     assert (raised.value.rule_id, raised.value.line) == ("TST020", 3)
     assert isinstance(raised.value, cleaner.DocumentTooSlow)
-    assert engine.process("Title\nBody.\nxxz\n").records[0].text == "Body."  # a short line is matched
+    assert engine.process("Title\nBody.\nxxz\n").records[0].text == "Body.\nxxz"  # a short line is answered
+
+
+def test_a_line_no_match_is_possible_on_is_not_tried_so_it_cannot_time_out() -> None:
+    # The compiled matcher proves "x" * 5000 cannot match '(?:x|xx)+z' (no z), so Python never tries it and the
+    # document is cleaned; the pure-Python loop tries it and runs out of time.
+    body = '''
+        [[rule]]
+        id = "TST021"
+        purpose = "exponential on long runs of x"
+        pattern = '(?:x|xx)+z'
+        max_chars = 100000
+    '''
+    text = "Title\nBody.\n" + "x" * 5000 + "\n"
+    assert engine_from(body, match_timeout=0.01).process(text).records[0].text == "Body.\n" + "x" * 5000
+    python = engine_from(body, match_timeout=0.01)
+    python.matcher = None
+    with pytest.raises(cleaner.RuleTooSlow):
+        python.process(text)
 
 
 def test_clean_many_streams_records() -> None:

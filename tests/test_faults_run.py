@@ -226,12 +226,14 @@ def test_a_rule_matching_every_line_is_flagged_before_and_fails_the_run(tmp_path
 
 
 def test_a_slow_rule_refuses_its_documents_whole_and_is_named(tmp_path, capsys) -> None:
+    # The lookbehind fails every "x...xy" line only after every split of the x's is tried; the compiled line
+    # matcher, which has no lookbehind, cannot rule the bait out (a line no match is possible on is never tried).
     rules = _rule_file(tmp_path / "slow.toml", "[[rule]]\nid = \"USR005\"\npurpose = \"backtracks\"\n"
-                                               "pattern = '(?:x+x+)+y'\nmax_chars = 5000\n")
+                                               "pattern = '(?:x+x+)+(?<!x)y'\nmax_chars = 5000\n")
     source = tmp_path / "in.jsonl"
     lines = [json.dumps({"id": f"ok{n}", "text": f"Headline {n}\nBody of story {n}, ordinary text."})
              for n in range(30)]
-    lines.append(json.dumps({"id": "bait", "text": "Headline\nBody.\n" + "x" * 3000 + "\nMore body."}))
+    lines.append(json.dumps({"id": "bait", "text": "Headline\nBody.\n" + "x" * 3000 + "y\nMore body."}))
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert main(["rules", "check", "--rules", str(rules)]) == 1
     flagged = capsys.readouterr().out

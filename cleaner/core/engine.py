@@ -357,10 +357,13 @@ class _Pass:
         # allow (candidates None).
         hits: Sequence[tuple[int, tuple[int, ...] | None, bool]] = (
             [(index, None, True) for index in range(len(lines))] if scanned is None else scanned)
-        for visited, (index, candidates, exact) in enumerate(hits):
-            if deadline is not None and not visited & 1023 and visited and time.perf_counter() > deadline:
-                raise DocumentTooSlow(f"{self.doc_id or 'document'}: not cleaned within {budget:g} s "
-                                      f"(stopped at line {index + 1} of {len(lines)})")
+        # The time budget is checked every 1024 lines, as the loop reaches them: lines the matcher skipped count
+        # (the loop below is checked when it passes a multiple of 1024, the rest once after it).
+        check = 1024
+        for index, candidates, exact in hits:
+            if index >= check:
+                check = (index // 1024 + 1) * 1024
+                self._within(deadline, budget, index)
             line = lines[index]
             if line and len(line) <= longest:
                 if candidates is not None and not candidates and not exact:
@@ -395,6 +398,8 @@ class _Pass:
                 weak = weak or self.state[index] == _WEAK
                 if block is not None:
                     blocks.append((index, block))
+        if check < len(lines):
+            self._within(deadline, budget, len(lines) - 1)
         for index, rule in blocks:
             self._apply_block(index, rule)
         items: list[tuple[Layout, Item]] = []
@@ -415,6 +420,11 @@ class _Pass:
         self.removals.sort(key=lambda r: r.start)
         evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
         return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices), evidence)
+
+    def _within(self, deadline: float | None, budget: float | None, index: int) -> None:
+        if deadline is not None and time.perf_counter() > deadline:
+            raise DocumentTooSlow(f"{self.doc_id or 'document'}: not cleaned within {budget:g} s "
+                                  f"(stopped at line {index + 1} of {len(self.lines)})")
 
     # --- structural detectors (cleaner.core.structure) ----------------------------------------------
 
