@@ -165,12 +165,14 @@ def _ranges(chars: str) -> str:
     return "".join(parts)
 
 
+@lru_cache(maxsize=8192)
 def _members(low: int, high: int, ignore_case: bool) -> str:
     """A class's members for a range (a character when equal), in Rust syntax, with Python's extra folds."""
     base = _literal(low) if low == high else f"{_literal(low)}-{_literal(high)}"
     return base + (_ranges(_case_extra(low, high)) if ignore_case else "")
 
 
+@lru_cache(maxsize=16)
 def _category(argument: Any) -> tuple[str, bool]:
     """The category's class (with Python's extra characters), and whether it is negated."""
     name, negated = _CATEGORIES[argument]
