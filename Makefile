@@ -45,11 +45,12 @@ demo: setup-demo
 	$(BIN)/cleaner clean fixtures/seeds fixtures/dumps fixtures/html --out out/demo --overwrite
 	$(BIN)/cleaner show out/demo --limit 12
 
-# The default run: tests marked slow are deselected, and those of an extra that is not installed skip.
+# The default run, on every core (pytest-xdist): tests marked slow are deselected, and those of an extra that is
+# not installed skip.
 test: setup
 	$(BIN)/ruff check cleaner tests benchmarks conftest.py
 	$(BIN)/mypy cleaner
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests -n auto
 
 # Only the tests marked slow, with every extra installed (--runslow also makes the benchmarks' corpus full size,
 # but -m slow selects none of the unmarked benchmarks).
