@@ -120,11 +120,40 @@ def test_a_malformed_cut_example_fails_with_file_line_and_rule(cut: str, line: i
     assert reason in str(caught.value)
 
 
-def test_an_html_rule_takes_no_cut_example() -> None:
+def test_an_html_rule_cut_example_states_text_not_records() -> None:
     body = ('[[html_rule]]\nid = "TST001"\npurpose = "x"\naction = "drop"\nselect = ".ad"\n'
-            'examples.cut = [{ lines = ["a"], remains = [] }]\n')
-    with pytest.raises(Exception, match=r"bad.toml:6: rule TST001: examples.cut states the lines of text"):
+            'examples.cut = [{ lines = ["<p>a</p>"], remains = [], records = [] }]\n')
+    with pytest.raises(Exception, match=r"bad.toml:6: rule TST001: an HTML rule's examples.cut states a page"):
         parse_rule_file(body, "bad.toml")
+
+
+def _html_rule_file(remains: str) -> str:
+    return ('[[html_rule]]\nid = "TST001"\npurpose = "x"\naction = "drop"\nselect = ".ad"\n'
+            'examples.keep = ["<p>Ads are the topic of this paragraph, the editor wrote.</p>"]\n'
+            '[[html_rule.examples.cut]]\n'
+            'lines = ["<h1>Title</h1><p>The ferry terminal opens in June, two months late, the harbour said.</p>",'
+            ' "<div class=\\"ad\\">Buy now</div>"]\n'
+            f'remains = {remains}\n')
+
+
+def test_an_html_cut_example_is_checked_against_what_remains() -> None:
+    from cleaner.core.rules import RuleSet
+    from cleaner.io.html_blocks import check_html_examples
+
+    right = parse_rule_file(_html_rule_file(
+        '["Title", "The ferry terminal opens in June, two months late, the harbour said."]'), "ok.toml")
+    assert list(check_html_examples(RuleSet((right,)))) == []
+    wrong = parse_rule_file(_html_rule_file('["Title"]'), "wrong.toml")
+    failures = list(check_html_examples(RuleSet((wrong,))))
+    assert len(failures) == 1 and "not the stated ['Title']" in str(failures[0])
+
+
+def test_every_built_in_html_rule_states_what_remains_of_its_junk() -> None:
+    """An HTML rule's junk examples are cut examples: the page and exactly the text the rule leaves of it."""
+    from cleaner.core.rules import HtmlRule
+
+    vague = [r.id for r in load_rules() if isinstance(r, HtmlRule) and (r.examples.junk or not r.examples.cut)]
+    assert vague == []
 
 
 def test_every_built_in_layout_states_the_records_it_makes() -> None:

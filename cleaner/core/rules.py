@@ -738,9 +738,10 @@ def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line:
                      check_selector: SelectorCheck | None) -> HtmlRule:
     common = _common(table, _HTML_RULE_KEYS, source, locate, line, file_scope, "[[html_rule]]")
     rule_id = common["id"]
-    if common["examples"].cut:
-        raise RuleError(source, "examples.cut states the lines of text that remain; an HTML rule's examples are "
-                        "pages (examples.junk and examples.keep)", line=locate.key(line, "examples"), rule_id=rule_id)
+    if any(cut.records is not None or cut.metadata is not None for cut in common["examples"].cut):
+        raise RuleError(source, "an HTML rule's examples.cut states a page (lines: its HTML) and the text that "
+                        "remains of it (remains), not records or metadata", line=locate.key(line, "examples"),
+                        rule_id=rule_id)
     action: HtmlAction = table.get("action")  # type: ignore[assignment]  # checked on the next line
     if action not in HTML_FIELDS:
         raise RuleError(source, f"action must be one of {', '.join(HTML_FIELDS)}, got {action!r}",

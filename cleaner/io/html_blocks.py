@@ -377,18 +377,15 @@ _UNIT_BREAKS = frozenset({
 _UNSEEN = frozenset({"script", "style", "template", "noscript", "head", "title"})
 
 
-def _units(root: Any, removed: Set[Any]) -> tuple[Counter[str], Counter[str]]:
-    """The page's text units and how many of each lie inside removed blocks.
+def _unit_texts(root: Any, removed: Set[Any]) -> tuple[list[str], list[bool]]:
+    """The page's text units in page order, as raw text, and whether each lies inside a removed block.
 
-    A unit is the text between two block-level boundaries (:data:`_UNIT_BREAKS`), as words
-    (:func:`_words`): what extraction gives as a line (a paragraph, a heading, a list item, a link alone
-    in a menu's item). The start and end of a removed block are boundaries too, so a unit is wholly inside
-    or wholly outside the removed blocks.
+    A unit is the text between two block-level boundaries (:data:`_UNIT_BREAKS`): what extraction gives as
+    a line (a paragraph, a heading, a list item, a link alone in a menu's item). The start and end of a
+    removed block are boundaries too, so a unit is wholly inside or wholly outside the removed blocks.
     """
     from lxml import etree
 
-    # The units' raw text, with a mark for those inside a removed block; turned into words in one pass at
-    # the end (one substitution over the whole page instead of one per unit: pages hold thousands).
     units: list[str] = []
     inside_flags: list[bool] = []
     pieces: list[str] = []
@@ -428,11 +425,19 @@ def _units(root: Any, removed: Set[Any]) -> tuple[Counter[str], Counter[str]]:
             if element.tail and element is not root:
                 pieces.append(element.tail)
     flush()
+    return units, inside_flags
+
+
+def _units(root: Any, removed: Set[Any]) -> tuple[Counter[str], Counter[str]]:
+    """The page's text units (see :func:`_unit_texts`), as words (:func:`_words`), and how many of each lie
+    inside removed blocks."""
+    units, inside_flags = _unit_texts(root, removed)
     page: Counter[str] = Counter()
     inside: Counter[str] = Counter()
     if not units:  # a page without text ("".split() would still give one empty unit)
         return page, inside
-    # A unit separator no page text holds after the substitution (which keeps only word characters).
+    # Turned into words in one pass (one substitution over the whole page instead of one per unit: pages
+    # hold thousands), with a unit separator no page text holds after the substitution.
     spoken = _NON_WORD.sub(" ", "\x00".join(units).casefold())
     for words, is_inside in zip(spoken.split("\x00"), inside_flags, strict=True):
         words = words.strip()
@@ -933,7 +938,9 @@ def _article_text_before(body: Any, block: Any) -> int:
 def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
     """Failures of every active HTML rule's examples, each run with the HTML rules of its own file and no
     detectors: a junk fragment must be changed by the rule (and give a record of the rule's kind), a keep
-    fragment must not be touched by it."""
+    fragment must not be touched by it, and a cut example (a page's HTML as ``lines``) must be changed by it
+    leaving exactly its ``remains``: the page's text units outside the removed blocks, in page order, each
+    with its white space collapsed."""
     from lxml import html as lxml_html
 
     for rule_file in rules.files:
@@ -942,8 +949,8 @@ def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
             continue
         tree_rules = TreeRules(own)
         for rule in own:
-            if not rule.examples.junk:
-                yield ExampleFailure(rule, None, "has no junk example (examples.junk)")
+            if not rule.examples.junk and not rule.examples.cut:
+                yield ExampleFailure(rule, None, "has no junk example (examples.junk or examples.cut)")
             if not rule.examples.keep:
                 yield ExampleFailure(rule, None, "has no keep example (examples.keep)")
             made_records = False
@@ -954,10 +961,32 @@ def check_html_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
                 if rule.id not in {r.rule_id for r in found.removals}:
                     yield ExampleFailure(rule, example, "did not remove anything from its junk example")
                 made_records = made_records or any(r.kind == rule.action for r in found.records)
+            for cut in rule.examples.cut:
+                page = "\n".join(cut.lines)
+                found = tree_rules.apply(lxml_html.document_fromstring(page), url, keep_comments=True)
+                if rule.id not in {r.rule_id for r in found.removals}:
+                    yield ExampleFailure(rule, page, "did not remove anything from its cut example")
+                    continue
+                made_records = made_records or any(r.kind == rule.action for r in found.records)
+                remains = html_remains(found)
+                if remains != cut.remains:
+                    yield ExampleFailure(rule, page, f"left {list(remains)!r} of its cut example, not the "
+                                                     f"stated {list(cut.remains)!r}")
             # An empty comment section is junk too, so one junk example giving records is enough.
-            if rule.action != "drop" and rule.examples.junk and not made_records:
+            if rule.action != "drop" and (rule.examples.junk or rule.examples.cut) and not made_records:
                 yield ExampleFailure(rule, None, f"found no {rule.action} record in any junk example")
             for example in rule.examples.keep:
                 found = tree_rules.apply(lxml_html.document_fromstring(example), url, keep_comments=True)
                 if rule.id in {r.rule_id for r in found.removals}:
                     yield ExampleFailure(rule, example, "removed an element from its keep example")
+
+
+def html_remains(found: TreeFindings) -> tuple[str, ...]:
+    """What the tree step leaves of a page: its text units outside the removed blocks, in page order, white
+    space collapsed (what an HTML rule's cut example states)."""
+    if found.unit_source is None:
+        return ()
+    root, removed = found.unit_source
+    units, inside = _unit_texts(root, removed)
+    return tuple(text for text in (" ".join(unit.split()) for unit, held in zip(units, inside, strict=True)
+                                   if not held) if text)
