@@ -10,11 +10,13 @@ from pathlib import Path
 from types import MappingProxyType
 
 from cleaner.core.engine import Engine, Options
+from cleaner.core.matcher import LineMatcher, ProbeSpec
 from cleaner.core.records import IN_TREE, Cleaned, Record, Removal
 from cleaner.core.reltime import parse_time, resolve_relative
 from cleaner.core.rules import RuleSet
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import ProfileError, SiteProfile, SiteRepeatSettings
+from cleaner.core.translate import CharacterTables
 from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.html_blocks import TreeRules
 from cleaner.io.language import Languages
@@ -81,7 +83,8 @@ class Cleaner:
         _only_one("html_options", html_options, keep_comments=(keep_comments, False),
                   max_html_elements=(max_html_elements, 30_000), max_html_attributes=(max_html_attributes, 1_000))
         self.languages = Languages()
-        self.engine = Engine(ruleset, options or Options(drop_comments=drop_comments), tools=self.languages.tools())
+        self.engine = Engine(ruleset, options or Options(drop_comments=drop_comments), tools=self.languages.tools(),
+                             build_matcher=shared_line_matcher)
         self.html_options = html_options or HtmlOptions(include_comments=keep_comments, max_elements=max_html_elements,
                                                         max_element_attributes=max_html_attributes)
         #: The HTML rules and detectors, run on a page's tree before extraction (compiled on first page).
@@ -187,6 +190,21 @@ def _only_one(name: str, given: object, **flat: tuple[object, object]) -> None:
     changed = [key for key, (value, default) in flat.items() if value != default]
     if given is not None and changed:
         raise TypeError(f"give {name} or {', '.join(changed)}, not both")
+
+
+@lru_cache(maxsize=1)
+def _character_tables() -> CharacterTables:
+    return CharacterTables()
+
+
+@lru_cache(maxsize=8)
+def shared_line_matcher(probes: tuple[ProbeSpec, ...], longest: int, exact_keys: tuple[str, ...],
+                        exact_longest: int) -> LineMatcher:
+    """The compiled matcher of these probes, built once per process and shared by every :class:`Cleaner` that
+    has them (it is immutable and threads may share it): compiling the built-in rules takes a good part of a
+    second, which a second Cleaner, a test or a worker's next shard need not pay again. The core keeps no
+    such cache; this shell does."""
+    return LineMatcher(probes, longest, exact_keys, exact_longest, tables=_character_tables())
 
 
 @lru_cache(maxsize=1)

@@ -105,6 +105,7 @@ def _site_profile(args: Args) -> str | None:
 def _check_user_examples(ruleset, *, strict: bool) -> None:  # type: ignore[no-untyped-def]
     """Runs the examples of the rule files a user added (the built-in ones are tested by the project): a rule
     whose own examples fail is probably not doing what its author meant."""
+    from cleaner._api import shared_line_matcher
     from cleaner.core.examples import check_examples
     from cleaner.core.rules import RuleSet
     from cleaner.io.rulefiles import builtin_rules_dir
@@ -123,7 +124,8 @@ def _check_user_examples(ruleset, *, strict: bool) -> None:  # type: ignore[no-u
             raise CleanerError("over-broad rule(s) (--strict):\n  " + "\n  ".join(broad))
         print("cleaner: warning: over-broad rule(s), used anyway ('cleaner rules check' measures them, --strict "
               "refuses):\n  " + "\n  ".join(broad), file=sys.stderr)
-    failures = [str(failure) for failure in check_examples(RuleSet(added, ruleset.disabled & ids))]
+    failures = [str(failure) for failure in check_examples(RuleSet(added, ruleset.disabled & ids),
+                                                            shared_line_matcher)]
     if not failures:
         return
     shown = "\n  ".join(failures[:10]) + (f"\n  ... and {len(failures) - 10} more" if len(failures) > 10 else "")
@@ -432,10 +434,11 @@ def _rules(args: Args, out: TextIO) -> int:
                 out.write(f"  {rule.id:<8} {rule.kind:<8} {_rule_mode(rule):<9} {rule.purpose}  [line {rule.line}]\n")
         return EXIT_OK
     if action == "test":
+        from cleaner._api import shared_line_matcher
         from cleaner.core.examples import check_examples
         from cleaner.io.html_blocks import check_html_examples
 
-        failures = list(check_examples(ruleset)) + list(check_html_examples(ruleset))
+        failures = list(check_examples(ruleset, shared_line_matcher)) + list(check_html_examples(ruleset))
         examples = sum(r.examples.count for r in ruleset)
         for failure in failures:
             out.write(f"FAIL {failure}\n")

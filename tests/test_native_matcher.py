@@ -29,7 +29,7 @@ from cleaner.core.engine import Engine, Options, _Pass
 from cleaner.core.matcher import FOLDS_TO_ASCII, LineMatcher
 from cleaner.core.rules import RuleSet, parse_rule_file
 from cleaner.core.text import matching_view
-from cleaner.core.translate import Fidelity, translate
+from cleaner.core.translate import CharacterTables, Fidelity, translate
 from cleaner.io.rulefiles import load_rules
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -151,9 +151,10 @@ def test_characters_one_by_one_over_every_code_point() -> None:
         _collect(list(sre_parse.parse(pattern.pattern, re.IGNORECASE if ignore_case else 0)), ignore_case, atoms)
     assert len(atoms) > 50
     wrong = []
+    tables = CharacterTables()
     for python, ignore_case in sorted(atoms):
         flags = regex.IGNORECASE if ignore_case else 0
-        rust = translate(python, flags).rust
+        rust = translate(python, flags, tables).rust
         assert rust is not None
         expected = regex.sub(python, "", EVERY_CHARACTER, flags=flags)
         got = _native.remove_all(rust, EVERY_CHARACTER)

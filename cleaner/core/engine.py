@@ -17,7 +17,7 @@ import regex
 
 from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
 from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
-from cleaner.core.matcher import LineMatcher
+from cleaner.core.matcher import LineMatcher, MatcherBuild
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
@@ -106,12 +106,13 @@ class Engine:
     """Compiled rules and the procedure that applies them. Build once, call :meth:`process` per document."""
 
     def __init__(self, rules: RuleSet, options: Options | None = None, *, tools: LanguageTools | None = None,
-                 native: bool = True) -> None:
+                 native: bool = True, build_matcher: MatcherBuild | None = None) -> None:
         """``tools``: language identification and stop words for the structural detectors and each record's
         ``language`` (none given: every record's language is "und" and the prose test counts no stop words).
         ``native``: lines are sorted by the compiled matcher (cleaner._native), which hands the Python loop only
         the lines some rule could match; False keeps the pure-Python loop over every line, the oracle the
-        tests compare it with (the records are the same either way)."""
+        tests compare it with (the records are the same either way). ``build_matcher``: how the compiled
+        matcher is made (see :data:`MatcherBuild`; built afresh when not given)."""
         self.rules = rules
         self.options = options or Options()
         #: The structural detectors (cleaner.core.structure), with the settings the rule files give.
@@ -150,8 +151,9 @@ class Engine:
         self._positions = {id(probe): n for n, probe in enumerate(ordered)}
         self.matcher: LineMatcher | None = None
         if native:
-            self.matcher = LineMatcher([(p.pattern.pattern, p.pattern.flags, p.max_chars) for p in ordered],
-                                       self._longest, list(self._exact), self._exact_longest)
+            build = build_matcher or LineMatcher
+            self.matcher = build(tuple((p.pattern.pattern, p.pattern.flags, p.max_chars) for p in ordered),
+                                 self._longest, tuple(sorted(self._exact)), self._exact_longest)
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords) -> _Probe:

@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from cleaner.core.engine import Engine
+from cleaner.core.matcher import LineMatcher, MatcherBuild
 from cleaner.core.records import Cleaned
 from cleaner.core.rules import EXAMPLE_RECORD_FIELDS, Cut, HtmlRule, Layout, Rule, RuleSet
+from cleaner.core.translate import CharacterTables
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +49,17 @@ def made_records(cleaned: Cleaned) -> list[dict[str, str]]:
             for r in cleaned.records if r.kind != "main"]
 
 
-def check_examples(rules: RuleSet) -> Iterator[ExampleFailure]:
+def check_examples(rules: RuleSet, build_matcher: MatcherBuild | None = None) -> Iterator[ExampleFailure]:
     """Failures of every active text rule's examples, each run with the rules of the rule's own file, as from a
     page of a host the rule applies to (a rule scoped to some domains applies to no page of unknown origin).
+    ``build_matcher``: how each file's engine gets its compiled matcher (by default the files share the
+    engines' character tables for this call).
 
     HTML rules' examples are pages: :func:`cleaner.io.html_blocks.check_html_examples` runs them.
     """
+    build = build_matcher or partial(LineMatcher, tables=CharacterTables())
     for rule_file in rules.files:
-        engine = Engine(rules.only(rule_file))
+        engine = Engine(rules.only(rule_file), build_matcher=build)
         for rule in rule_file.rules:
             if rule.id in rules.disabled or isinstance(rule, HtmlRule):
                 continue

@@ -9,11 +9,10 @@ the compiled matcher buys is that the lines no rule can match (nearly all of the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from functools import lru_cache
+from collections.abc import Callable, Sequence
 
 from cleaner import _native
-from cleaner.core.translate import Fidelity, Translation, translate
+from cleaner.core.translate import CharacterTables, Fidelity, Translation, translate
 
 #: The characters other than ASCII whose full case folding (``str.casefold``) is all ASCII: a line holding no
 #: other non-ASCII character may fold to an ASCII exact-line key ("STRAẞE" to "strasse"). Checked against the
@@ -30,10 +29,18 @@ ProbeSpec = tuple[str, int, int]
 class LineMatcher:
     """The engine's probes compiled into one multi-pattern matcher (immutable; threads may share it)."""
 
-    def __init__(self, probes: Sequence[ProbeSpec], longest: int, exact_keys: Sequence[str], exact_longest: int
-                 ) -> None:
-        self.translations: tuple[Translation, ...] = _translations(tuple(probes))
-        self._compiled = _compiled(tuple(probes), longest, tuple(sorted(exact_keys)), exact_longest)
+    def __init__(self, probes: Sequence[ProbeSpec], longest: int, exact_keys: Sequence[str], exact_longest: int,
+                 *, tables: CharacterTables | None = None) -> None:
+        """``tables``: the engines' character tables to reuse (a shell keeps one for its process; built here
+        when not given)."""
+        tables = tables or CharacterTables()
+        self.translations: tuple[Translation, ...] = tuple(translate(pattern, flags, tables)
+                                                           for pattern, flags, _ in probes)
+        patterns = [(n, t.rust, bound) for n, (t, (_, _, bound)) in enumerate(zip(self.translations, probes,
+                                                                                   strict=True))]
+        spaces = [c for c in map(chr, range(_SPACES_BELOW)) if c.isspace() and not c.isascii()]
+        self._compiled = _native.LineMatcher(patterns, longest, sorted(exact_keys), exact_longest,
+                                             list(FOLDS_TO_ASCII), spaces)
 
     def scan(self, lines: list[str]) -> list[tuple[int, tuple[int, ...], bool]] | None:
         """``(index, candidate probes, exact possible)`` for each line that needs the engine, in line order;
@@ -59,17 +66,7 @@ class LineMatcher:
         return [n for n, t in enumerate(self.translations) if t.fidelity is Fidelity.PYTHON_ONLY]
 
 
-@lru_cache(maxsize=64)
-def _translations(probes: tuple[ProbeSpec, ...]) -> tuple[Translation, ...]:
-    return tuple(translate(pattern, flags) for pattern, flags, _ in probes)
-
-
-# Compiling the built-in rules takes a good part of a second; an engine built again in the same process from
-# the same rules (a test, a second Cleaner) reuses the compiled matcher, which is immutable.
-@lru_cache(maxsize=8)
-def _compiled(probes: tuple[ProbeSpec, ...], longest: int, exact_keys: tuple[str, ...], exact_longest: int
-              ) -> _native.LineMatcher:
-    translations = _translations(probes)
-    patterns = [(n, t.rust, bound) for n, (t, (_, _, bound)) in enumerate(zip(translations, probes, strict=True))]
-    spaces = [c for c in map(chr, range(_SPACES_BELOW)) if c.isspace() and not c.isascii()]
-    return _native.LineMatcher(patterns, longest, list(exact_keys), exact_longest, list(FOLDS_TO_ASCII), spaces)
+#: How an engine gets its matcher from (probes, longest line, exact-line keys, longest exact key): the class
+#: itself by default; a shell may hand the engine one that reuses what it built before (compiling the
+#: built-in rules takes a good part of a second), as the library does for a process.
+MatcherBuild = Callable[[tuple[ProbeSpec, ...], int, tuple[str, ...], int], LineMatcher]

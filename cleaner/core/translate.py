@@ -30,7 +30,6 @@ import warnings
 from array import array
 from dataclasses import dataclass
 from enum import Enum
-from functools import lru_cache
 from typing import Any
 
 import regex
@@ -74,8 +73,9 @@ class _Untranslatable(Exception):
     """A construct with no Rust equivalent, not even a wider one."""
 
 
-def translate(pattern: str, flags: int) -> Translation:
-    """The Rust-syntax form of ``pattern`` compiled by ``regex`` with ``flags``, matched as a whole line."""
+def translate(pattern: str, flags: int, tables: CharacterTables | None = None) -> Translation:
+    """The Rust-syntax form of ``pattern`` compiled by ``regex`` with ``flags``, matched as a whole line.
+    ``tables``: the engines' character tables to reuse (built here when not given)."""
     if flags & ~_MODELLED:
         return Translation(None, Fidelity.PYTHON_ONLY, "flags other than IGNORECASE, MULTILINE, DOTALL, VERBOSE")
     parsed = _parse_with(pattern, flags)
@@ -83,7 +83,7 @@ def translate(pattern: str, flags: int) -> Translation:
         return Translation(None, Fidelity.PYTHON_ONLY, "syntax of the regex package only (or read differently)")
     widened: set[str] = set()
     try:
-        body = _sequence(list(parsed), widened, bool(parsed.state.flags & re.IGNORECASE))
+        body = _sequence(list(parsed), widened, bool(parsed.state.flags & re.IGNORECASE), tables or CharacterTables())
     except _Untranslatable as exc:
         return Translation(None, Fidelity.PYTHON_ONLY, str(exc))
     letters = "".join(letter for bit, letter in _LOCAL.items() if parsed.state.flags & bit)
@@ -122,34 +122,68 @@ def _python_char(code: int) -> str:
 # so a class means the same set in both, and its complement too. Pure functions of the installed engines.
 
 
-@lru_cache(maxsize=1)
-def _every_character() -> str:
-    """Every code point a string handed to Rust can hold (no surrogates), in order."""
-    codes = array("I", range(0xD800))
-    codes.extend(range(0xE000, sys.maxunicode + 1))
-    return codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+class CharacterTables:
+    """Where the two engines' Unicode data differ, asked of both engines on first use and kept for this
+    object's life (building them costs part of a second; a shell keeps one object for its process)."""
 
+    def __init__(self) -> None:
+        self._every: str | None = None
+        self._cased: str | None = None
+        self._category_extra: dict[str, str] = {}
+        self._case_extra: dict[tuple[int, int], str] = {}
+        self._members: dict[tuple[int, int, bool], str] = {}
+        self._category: dict[Any, tuple[str, bool]] = {}
 
-@lru_cache(maxsize=1)
-def _cased() -> str:
-    """The characters whose case can change (in ``regex``'s own Unicode data): the only ones IGNORECASE
-    relates to others."""
-    return regex.sub(r"\P{Changes_When_Casemapped}+", "", _every_character())
+    def every_character(self) -> str:
+        """Every code point a string handed to Rust can hold (no surrogates), in order."""
+        if self._every is None:
+            codes = array("I", range(0xD800))
+            codes.extend(range(0xE000, sys.maxunicode + 1))
+            self._every = codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+        return self._every
 
+    def cased(self) -> str:
+        """The characters whose case can change (in ``regex``'s own Unicode data): the only ones IGNORECASE
+        relates to others."""
+        if self._cased is None:
+            self._cased = regex.sub(r"\P{Changes_When_Casemapped}+", "", self.every_character())
+        return self._cased
 
-@lru_cache(maxsize=8)
-def _category_extra(category: str) -> str:
-    """The characters Python's ``category`` (\\w, \\d, \\s) matches and Rust's does not."""
-    python = regex.sub(f"[^{category}]+", "", _every_character())
-    return _native.remove_all(category, python)
+    def category_extra(self, category: str) -> str:
+        """The characters Python's ``category`` (\\w, \\d, \\s) matches and Rust's does not."""
+        found = self._category_extra.get(category)
+        if found is None:
+            python = regex.sub(f"[^{category}]+", "", self.every_character())
+            found = self._category_extra[category] = _native.remove_all(category, python)
+        return found
 
+    def case_extra(self, low: int, high: int) -> str:
+        """The characters Python matches and Rust does not for the range (a character when equal) under
+        IGNORECASE."""
+        found = self._case_extra.get((low, high))
+        if found is None:
+            python = "".join(regex.findall(f"[{_python_char(low)}-{_python_char(high)}]", self.cased(),
+                                           flags=regex.IGNORECASE))
+            found = self._case_extra[(low, high)] = _native.remove_all(f"(?i)[{_literal(low)}-{_literal(high)}]",
+                                                                       python)
+        return found
 
-@lru_cache(maxsize=4096)
-def _case_extra(low: int, high: int) -> str:
-    """The characters Python matches and Rust does not for the range (a character when equal) under
-    IGNORECASE."""
-    python = "".join(regex.findall(f"[{_python_char(low)}-{_python_char(high)}]", _cased(), flags=regex.IGNORECASE))
-    return _native.remove_all(f"(?i)[{_literal(low)}-{_literal(high)}]", python)
+    def members(self, low: int, high: int, ignore_case: bool) -> str:
+        """A class's members for a range (a character when equal), in Rust syntax, with Python's extra folds."""
+        found = self._members.get((low, high, ignore_case))
+        if found is None:
+            base = _literal(low) if low == high else f"{_literal(low)}-{_literal(high)}"
+            found = base + (_ranges(self.case_extra(low, high)) if ignore_case else "")
+            self._members[(low, high, ignore_case)] = found
+        return found
+
+    def category(self, argument: Any) -> tuple[str, bool]:
+        """The category's class (with Python's extra characters), and whether it is negated."""
+        found = self._category.get(argument)
+        if found is None:
+            name, negated = _CATEGORIES[argument]
+            found = self._category[argument] = (name + _ranges(self.category_extra(name)), negated)
+        return found
 
 
 def _ranges(chars: str) -> str:
@@ -165,27 +199,13 @@ def _ranges(chars: str) -> str:
     return "".join(parts)
 
 
-@lru_cache(maxsize=8192)
-def _members(low: int, high: int, ignore_case: bool) -> str:
-    """A class's members for a range (a character when equal), in Rust syntax, with Python's extra folds."""
-    base = _literal(low) if low == high else f"{_literal(low)}-{_literal(high)}"
-    return base + (_ranges(_case_extra(low, high)) if ignore_case else "")
-
-
-@lru_cache(maxsize=16)
-def _category(argument: Any) -> tuple[str, bool]:
-    """The category's class (with Python's extra characters), and whether it is negated."""
-    name, negated = _CATEGORIES[argument]
-    return name + _ranges(_category_extra(name)), negated
-
-
-def _class_item(op: Any, argument: Any, ignore_case: bool) -> str:
+def _class_item(op: Any, argument: Any, ignore_case: bool, tables: CharacterTables) -> str:
     if op is C.LITERAL:
-        return _members(argument, argument, ignore_case)
+        return tables.members(argument, argument, ignore_case)
     if op is C.RANGE:
-        return _members(argument[0], argument[1], ignore_case)
+        return tables.members(argument[0], argument[1], ignore_case)
     if op is C.CATEGORY and argument in _CATEGORIES:
-        members, negated = _category(argument)
+        members, negated = tables.category(argument)
         return f"[^{members}]" if negated else members
     raise _Untranslatable(f"character class item {op}")
 
@@ -211,20 +231,20 @@ def _wide(items: list[tuple[Any, Any]]) -> bool:
     return False
 
 
-def _sequence(items: list[tuple[Any, Any]], widened: set[str], ignore_case: bool) -> str:
-    return "".join(_node(op, argument, widened, ignore_case) for op, argument in items)
+def _sequence(items: list[tuple[Any, Any]], widened: set[str], ignore_case: bool, tables: CharacterTables) -> str:
+    return "".join(_node(op, argument, widened, ignore_case, tables) for op, argument in items)
 
 
-def _group(items: list[tuple[Any, Any]], widened: set[str], ignore_case: bool) -> str:
-    return f"(?:{_sequence(items, widened, ignore_case)})"
+def _group(items: list[tuple[Any, Any]], widened: set[str], ignore_case: bool, tables: CharacterTables) -> str:
+    return f"(?:{_sequence(items, widened, ignore_case, tables)})"
 
 
-def _node(op: Any, argument: Any, widened: set[str], ignore_case: bool) -> str:
+def _node(op: Any, argument: Any, widened: set[str], ignore_case: bool, tables: CharacterTables) -> str:
     if op is C.LITERAL:
-        members = _members(argument, argument, ignore_case)
+        members = tables.members(argument, argument, ignore_case)
         return members if members == _literal(argument) else f"[{members}]"
     if op is C.NOT_LITERAL:
-        return f"[^{_members(argument, argument, ignore_case)}]"
+        return f"[^{tables.members(argument, argument, ignore_case)}]"
     if op is C.ANY:
         return "."
     if op is C.IN:
@@ -232,9 +252,9 @@ def _node(op: Any, argument: Any, widened: set[str], ignore_case: bool) -> str:
         items = argument[1:] if negated else argument
         if not items:
             raise _Untranslatable("empty character class")
-        return ("[^" if negated else "[") + "".join(_class_item(o, a, ignore_case) for o, a in items) + "]"
+        return ("[^" if negated else "[") + "".join(_class_item(o, a, ignore_case, tables) for o, a in items) + "]"
     if op is C.BRANCH:
-        return "(?:" + "|".join(_sequence(list(alternative), widened, ignore_case)
+        return "(?:" + "|".join(_sequence(list(alternative), widened, ignore_case, tables)
                                 for alternative in argument[1]) + ")"
     if op is C.SUBPATTERN:
         _group_id, add, remove, items = argument
@@ -244,8 +264,8 @@ def _node(op: Any, argument: Any, widened: set[str], ignore_case: bool) -> str:
         off = "".join(letter for bit, letter in _LOCAL.items() if remove & bit)
         flags = on + ("-" + off if off else "")
         inner = (ignore_case or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
-        return (f"(?{flags}:{_sequence(list(items), widened, inner)})" if flags
-                else _group(list(items), widened, inner))
+        return (f"(?{flags}:{_sequence(list(items), widened, inner, tables)})" if flags
+                else _group(list(items), widened, inner, tables))
     if op in (C.MAX_REPEAT, C.MIN_REPEAT) or (_POSSESSIVE is not None and op is _POSSESSIVE):
         low, high, items = argument
         if op is not C.MAX_REPEAT and op is not C.MIN_REPEAT:
@@ -258,10 +278,10 @@ def _node(op: Any, argument: Any, widened: set[str], ignore_case: bool) -> str:
             high = C.MAXREPEAT
         bounds = f"{{{low},}}" if high == C.MAXREPEAT else f"{{{low},{high}}}" if high != low else f"{{{low}}}"
         # Laziness changes which match is found, never whether the whole line matches.
-        return _group(list(items), widened, ignore_case) + bounds
+        return _group(list(items), widened, ignore_case, tables) + bounds
     if _ATOMIC is not None and op is _ATOMIC:
         widened.add("atomic group (read as plain)")
-        return _group(list(argument), widened, ignore_case)
+        return _group(list(argument), widened, ignore_case, tables)
     if op is C.AT:
         if argument in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY):
             # Rust's fast (lazy DFA) engine gives up on a Unicode word boundary at the first character past
