@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from cleaner import _native
+import cleaner._native as _native
 from cleaner.core.translate import CharacterTables, Fidelity, Translation, translate
 
 #: The characters other than ASCII whose full case folding (``str.casefold``) is all ASCII: a line holding no

@@ -34,7 +34,7 @@ from typing import Any
 
 import regex
 
-from cleaner import _native
+import cleaner._native as _native
 from cleaner.core.analysis import C, sre_parse
 
 #: Flags the translation models. ``regex`` adds UNICODE and VERSION0 to every str pattern by default; VERBOSE
