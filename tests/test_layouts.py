@@ -351,3 +351,54 @@ def test_controls_under_a_header_belong_to_the_block_only_when_the_layout_names_
     assert ("TST100", "(View all)") in {(r.rule_id, r.text) for r in with_controls.removals}
     without = engine_from(body.format(controls="")).process(text)
     assert len(without.records) == 1 and "(View all)" in without.records[0].text
+
+
+def test_layouts_sharing_a_pattern_under_one_header_keep_their_own_shapes() -> None:
+    # Layouts under one header share what a slot makes of a line (matched once per document) only when the
+    # slots are alike: the same pattern with another shape is asked again, so each layout finds what it
+    # would find alone.
+    shaped = '''
+        [[layout]]
+        id = "TST10{n}"
+        purpose = "titles of {words} words or more"
+        header = 'related'
+        slots = [{{ field = 'title', pattern = '[^\\n]+', min_words = {words} }}]
+    '''
+    text = """
+        Headline
+        Body of the story.
+        Related
+        Storm hits the coast
+        Council approves the new budget after debate
+    """
+    both = _records(engine_from(shaped.format(n=0, words=5) + shaped.format(n=1, words=2)), text)
+    short_only = _records(engine_from(shaped.format(n=1, words=2)), text)
+    long_only = _records(engine_from(shaped.format(n=0, words=5)), text)
+    assert [r.title for r in both[1:]] == ["Storm hits the coast", "Council approves the new budget after debate"]
+    assert both == short_only
+    assert [r.title for r in long_only[1:]] == []
+
+
+@pytest.mark.parametrize("line", [
+    "plain words only", "two  spaces", "a\ttab", "no\u00a0break", "ideographic\u3000space", "zero\u200bwidth",
+    "thin\u2009space and  more", "line\u2028separator", "x" * 500 + " y", ("word " * 120).strip(),
+])
+def test_the_segmenter_reads_each_line_normalised(line: str) -> None:
+    from cleaner.core.segment import Lines
+    from cleaner.core.text import normalize_line
+
+    lines = Lines([line], [None], bytearray(1), lambda pattern, text: None)
+    assert lines.normal(0) == normalize_line(line)
+
+
+@pytest.mark.parametrize("min_words,max_words", [(6, 0), (0, 5), (3, 8), (120, 0), (0, 119), (0, 120)])
+def test_a_shape_counts_words_on_long_lines_as_on_short_ones(min_words: int, max_words: int) -> None:
+    from cleaner.core.rules import _WORD, Shape
+
+    shape = Shape(min_words=min_words, max_words=max_words)
+    for count in (0, 1, 5, 6, 8, 9, 119, 120, 121):
+        for word in ("w", "longer-word", "2024", "x" * 60):
+            line = " ".join([word] * count) + " " + "." * 450  # long: past the length the count may stop early
+            words = len(_WORD.findall(line))
+            expected = words >= min_words and (not max_words or words <= max_words)
+            assert shape.fits(line) is expected, (count, word)

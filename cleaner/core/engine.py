@@ -21,7 +21,7 @@ from cleaner.core.matcher import LineMatcher, MatcherBuild
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
-from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, captures_from, captures_of, parse_items
+from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, Lines, captures_from, captures_of, grammars, parse_items
 from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
 from cleaner.core.structure import Detectors, Evidence, Found, LanguageTools
 from cleaner.core.text import View, host_of, line_key, matching_view, normalize_line
@@ -34,6 +34,8 @@ _EDGES = "".join(_INVISIBLE) + "".join(chr(c) for c in range(0x3000 + 1) if chr(
 
 # Line states. Junk states keep the rule that explains them in a parallel list.
 _BLANK, _CONTENT, _STRONG, _WEAK, _REGION = 0, 1, 2, 3, 4
+#: What the segmenter makes of a line in each state (a header line aside): junk it steps over, or a line it reads.
+_ROLE_OF_STATE = bytes(JUNK if state in (_STRONG, _REGION) else PLAIN for state in range(256))
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,8 @@ class Engine:
         self._by_word: dict[str, _Plan] = {}
         self._firsts = {p.pattern: self._first_characters(p.pattern) for p in ordered}
         self._positions = {id(probe): n for n, probe in enumerate(ordered)}
+        #: Each layout's slots as the segmenter walks them, by layout id.
+        self._grammars = grammars([rule for rule in rules if isinstance(rule, Layout)])
         self.matcher: LineMatcher | None = None
         if native:
             build = build_matcher or LineMatcher
@@ -342,6 +346,8 @@ class _Pass:
         self.fallbacks: dict[int, LineRule] = {}
         #: Header lines, with each layout whose header the line matched and what the header captured.
         self.headers: dict[int, list[tuple[Layout, dict[str, str]]]] = {}
+        #: The lines as the segmenter reads them, once a header is segmented (see :meth:`_segment_lines`).
+        self._segmented: Lines | None = None
         #: While a line's view is classified: the view and the line's own normalised text.
         self._view: tuple[View, str] | None = None
 
@@ -606,9 +612,14 @@ class _Pass:
         view = matching_view(normal)
         return view is not None and self.fullmatch(rule.end, view.text, index, rule.id) is not None
 
-    def _normal_lines(self) -> Sequence[str]:
-        """The lines normalised, for the segmenter: each on first use (a block's lines, not the article's)."""
-        return _Normals(self.lines, self.normals)
+    def _segment_lines(self) -> Lines:
+        """The lines as the segmenter reads them, made at the first header and kept for the document's others."""
+        if self._segmented is None:
+            roles = bytearray(bytes(self.state).translate(_ROLE_OF_STATE))
+            for index in self.headers:
+                roles[index] = HEADER
+            self._segmented = Lines(self.lines, self.normals, roles, self._memo_fullmatch)
+        return self._segmented
 
     def _memo_fullmatch(self, pattern: regex.Pattern[str], line: str) -> regex.Match[str] | None:
         # Layouts sharing a header try the same title and meta patterns on the same lines: match once.
@@ -618,18 +629,14 @@ class _Pass:
         found = self._matches[key] = self.fullmatch(pattern, line)
         return found
 
-    def _role(self, index: int) -> int:
-        """What the segmenter needs to know of a line: another block's header, junk, or neither."""
-        if index in self.headers:
-            return HEADER
-        return JUNK if self.state[index] in (_STRONG, _REGION) else PLAIN
-
     def _apply_layouts(self, header: int, layouts: list[tuple[Layout, dict[str, str]]]
                        ) -> tuple[Layout, list[Item]] | None:
         """Applies the layout, of those whose header this line is, that explains the most lines."""
         best: tuple[Layout, list[Item]] | None = None
+        lines = self._segment_lines()
+        grammar = self.engine._grammars
         for layout, captured in layouts:
-            found = parse_items(layout, self._normal_lines(), header, self._memo_fullmatch, self._role, captured)
+            found = parse_items(grammar[layout.id], lines, header, captured)
             if len(found) < layout.min_items or not found:
                 continue
             # The layout that explains the most lines wins; of two that explain the same lines, the one
@@ -650,6 +657,7 @@ class _Pass:
             # Only the lines the item claims move: junk it stepped over stays junk, removed by its own rule.
             for index in item.lines:
                 self.state[index] = _REGION
+                lines.roles[index] = JUNK  # (an item holds no header line)
                 # Item lines move into a record: only structure (and dropped comments) counts as removed.
                 self.why[index] = layout.id if dropped else None
             for index in item.structure_lines:
@@ -774,26 +782,6 @@ class _Pass:
             records.append(Record(self.doc_id, number, layout.record_kind, fields.get("source"),
                                   fields.get("published"), title, text, self.url))
         return records
-
-
-class _Normals(Sequence[str]):
-    """Lines normalised on first access and remembered."""
-
-    __slots__ = ("lines", "normals")
-
-    def __init__(self, lines: list[str], normals: list[str | None]) -> None:
-        self.lines = lines
-        self.normals = normals
-
-    def __len__(self) -> int:
-        return len(self.lines)
-
-    def __getitem__(self, index: int) -> str:  # type: ignore[override]
-        normal = self.normals[index]
-        if normal is None:
-            line = self.lines[index]
-            normal = self.normals[index] = " ".join(line.split()) if line else ""
-        return normal
 
 
 def _echo_length(line: str, title: str) -> int:

@@ -186,7 +186,7 @@ class Shape:
             return False
         if self.min_words or self.max_words:
             # A word holds a letter: "June 3, 2024" is one word, so a date is never a three-word title.
-            words = len(_WORD.findall(line))
+            words = _count_words(line, self.max_words + 1 if self.max_words else self.min_words)
             if words < self.min_words or (self.max_words and words > self.max_words):
                 return False
         return self.sentence_end or not line.endswith(SENTENCE_END) or line.endswith(_ELLIPSIS)
@@ -203,6 +203,19 @@ class Shape:
 
 
 ANY_SHAPE = Shape()
+
+
+def _count_words(line: str, enough: int) -> int:
+    """The line's words, counted up to ``enough`` (past it the count says no more about the bounds)."""
+    if len(line) < 400:
+        return len(_WORD.findall(line))
+    # A long line (a body paragraph) is not split into all its words to learn it holds six.
+    count = 0
+    for _ in _WORD.finditer(line):
+        count += 1
+        if count >= enough:
+            break
+    return count
 
 
 @dataclass(frozen=True, slots=True)

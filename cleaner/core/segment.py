@@ -37,7 +37,6 @@ FullMatch = Callable[[regex.Pattern[str], str], "regex.Match[str] | None"]
 #: What the engine already knows of a line, for the segmenter: nothing, junk that may sit between items
 #: (skipped, it stays junk), or the header of another block (items stop there).
 PLAIN, JUNK, HEADER = 0, 1, 2
-LineRole = Callable[[int], int]
 #: At most this many control lines between a header and its first item belong to the block.
 _LEAD_LINES = 2
 
@@ -54,18 +53,82 @@ def captures_from(groups: Mapping[str, str | None]) -> dict[str, str]:
             if value and name in RECORD_FIELDS and value.strip()}
 
 
-def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: FullMatch,
-                role: LineRole, defaults: Mapping[str, str]) -> list[Item]:
+@dataclass(slots=True)
+class Lines:
+    """A document's lines as the segmenter reads them: one object per document, shared by its headers and layouts.
+
+    ``text`` are the stripped lines (blank ones empty); ``normals`` the same lines normalised (inner whitespace
+    one space), each filled on first use, since a block reads a few lines of a long document; ``roles`` what
+    the engine knows of each line (PLAIN, JUNK or HEADER), which the engine updates as blocks take lines.
+    ``matched`` remembers, by slot and line, what a slot's shape and pattern make of the line: layouts that
+    share a header share their title and meta slots, so each such line is matched once per document.
+    """
+
+    text: Sequence[str]
+    normals: list[str | None]
+    roles: bytearray
+    fullmatch: FullMatch
+    matched: dict[tuple[int, int], dict[str, str] | None] = field(default_factory=dict)
+    fits: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+    def normal(self, index: int) -> str:
+        normal = self.normals[index]
+        if normal is None:
+            line = self.text[index]
+            # A stripped line without two spaces in a row nor any other whitespace (every whitespace character
+            # but the space is unprintable) is its own normal form: a long body line need not be split.
+            normal = self.normals[index] = line if line.isprintable() and "  " not in line else " ".join(line.split())
+        return normal
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A slot as the parser walks it, with what the walk asks of it at hand."""
+
+    slot: Slot
+    #: Equal for slots that make the same of a line alone (same field, pattern, template and shape): the
+    #: answer :attr:`Lines.matched` holds for one serves them all.
+    key: int
+    template: str | None
+    repeat: bool
+    optional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Grammar:
+    """A layout's slots as the parser walks them: those before the body, the body, and those after it."""
+
+    layout: Layout
+    head: tuple[Step, ...]
+    rest: Step | None
+    tail: tuple[Step, ...]
+
+
+def grammars(layouts: Sequence[Layout]) -> dict[str, Grammar]:
+    """Each layout's :class:`Grammar`, by layout id, slot keys shared across the layouts."""
+    keys: dict[tuple[object, ...], int] = {}
+    found: dict[str, Grammar] = {}
+    for layout in layouts:
+        steps = tuple(Step(slot, keys.setdefault((slot.field, slot.pattern, slot.template, slot.shape), len(keys)),
+                           slot.template, slot.repeat, slot.optional) for slot in layout.slots)
+        rest = next((i for i, step in enumerate(steps) if step.slot.rest), len(steps))
+        found[layout.id] = Grammar(layout, steps[:rest], steps[rest] if rest < len(steps) else None,
+                                   steps[rest + 1:])
+    return found
+
+
+def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[str, str]) -> list[Item]:
     """Items that follow the header at index ``header``, in order, up to the first line that is not one.
 
-    ``lines`` are normalised lines (inner whitespace one space), blank ones empty. ``defaults`` are fields
-    the header captured (the source of "More from Reuters"), given to every item. Items follow each other
-    directly or after blank lines; junk lines between items are stepped over; an item never starts on
-    another header.
+    ``defaults`` are fields the header captured (the source of "More from Reuters"), given to every item.
+    Items follow each other directly or after blank lines; junk lines between items are stepped over; an
+    item never starts on another header.
     """
+    layout = grammar.layout
     if layout.inline:
         return [Item(dict(defaults), header)] if "title" in defaults else []
-    parser = _Parser(layout, lines, fullmatch, role, defaults)
+    parser = _Parser(grammar, lines, defaults)
+    text = lines.text
     items: list[Item] = []
     position = header + 1
     skipped: list[int] = []
@@ -76,7 +139,7 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
         if position < 0:
             break
         if items:
-            gap = any(not lines[i] for i in range(after, position))
+            gap = any(not text[i] for i in range(after, position))
             if len(items) == 1:
                 dense = not gap
             elif dense and gap:
@@ -84,7 +147,7 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
         item = parser.item(position)
         if item is None:
             if items or len(skipped) >= _LEAD_LINES or layout.controls is None or \
-                    fullmatch(layout.controls, lines[position]) is None:
+                    lines.fullmatch(layout.controls, lines.normal(position)) is None:
                 break
             # Between a header and its first item, a control of the block ("(View all)", "Sort by: Newest")
             # may sit: the layout's `controls` pattern says which lines those are.
@@ -96,7 +159,8 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
     if items and skipped:
         items[0].structure_lines[:0] = skipped
         items[0].lines[:0] = skipped
-    if parser.rest is not None and parser.rest.optional and len(items) > 1 and items[-1].text_lines and \
+    rest = grammar.rest
+    if rest is not None and rest.optional and len(items) > 1 and items[-1].text_lines and \
             not any(item.text_lines for item in items[:-1]):
         # Items of one block share their shape: when only the last has a body, that "body" is the text
         # that follows the block (the article going on), not a teaser. It goes back to normal processing.
@@ -111,18 +175,17 @@ def parse_items(layout: Layout, lines: Sequence[str], header: int, fullmatch: Fu
 
 
 class _Parser:
-    def __init__(self, layout: Layout, lines: Sequence[str], fullmatch: FullMatch, role: LineRole,
-                 defaults: Mapping[str, str]) -> None:
-        self.layout = layout
+    def __init__(self, grammar: Grammar, lines: Lines, defaults: Mapping[str, str]) -> None:
         self.lines = lines
-        self.fullmatch = fullmatch
-        self.role = role
+        self.text = lines.text
+        self.end = len(lines.text)
+        self.roles = lines.roles
+        self.matched = lines.matched
         self.defaults = defaults
-        self.skip_blanks = layout.blank_lines == "skip"
-        rest = next((i for i, s in enumerate(layout.slots) if s.rest), len(layout.slots))
-        self.head = layout.slots[:rest]
-        self.rest = layout.slots[rest] if rest < len(layout.slots) else None
-        self.tail = layout.slots[rest + 1:]
+        self.skip_blanks = grammar.layout.blank_lines == "skip"
+        self.head = grammar.head
+        self.rest = grammar.rest
+        self.tail = grammar.tail
         self._starts: dict[int, bool] = {}
         self._runs: dict[tuple[int, int], int] = {}
 
@@ -132,10 +195,10 @@ class _Parser:
         Junk lines are invisible to the segmenter everywhere (they stay junk): cleaning a document
         twice then segments it the same way.
         """
-        lines = self.lines
-        while position < len(lines):
-            if lines[position]:
-                found = self.role(position)
+        text, roles, end = self.text, self.roles, self.end
+        while position < end:
+            if text[position]:
+                found = roles[position]
                 if found == HEADER:
                     return -1
                 if found == PLAIN:
@@ -162,26 +225,29 @@ class _Parser:
             captured.setdefault(name, value)
         return item
 
-    def _slots(self, slots: Sequence[Slot], position: int, captured: dict[str, str], item: Item | None
+    def _slots(self, steps: Sequence[Step], position: int, captured: dict[str, str], item: Item | None
                ) -> int | None:
-        """Matches ``slots`` from ``position``; the position after them, or None when a required one fails."""
-        lines = self.lines
-        for slot in slots:
+        """Matches ``steps`` from ``position``; the position after them, or None when a required one fails."""
+        text, roles, end = self.text, self.roles, self.end
+        for step in steps:
             count = 0
-            if slot.repeat and item is None:
+            if step.repeat and item is None:
                 # Only asking whether an item starts here: the run a repeated slot matches ends where it
                 # ends from any of its lines, so it is walked once and remembered for all of them.
                 at = self._next_line(position)
-                if at >= 0 and self.role(at) != HEADER and self._matches(slot, lines[at], captured) is not None:
-                    count, position = 1, self._run_end(slot, at) + 1
-                if not count and not slot.optional:
+                if at >= 0 and roles[at] != HEADER and self._matches(step, at, captured) is not None:
+                    count, position = 1, self._run_end(step, at) + 1
+                if not count and not step.optional:
                     return None
                 continue
             while True:
-                at = self._next_line(position)
-                if at < 0 or self.role(at) == HEADER:
-                    break
-                added = self._matches(slot, lines[at], captured)
+                if position < end and text[position] and roles[position] == PLAIN:
+                    at = position  # (the common case of _next_line, without the call)
+                else:
+                    at = self._next_line(position)
+                    if at < 0 or roles[at] == HEADER:
+                        break
+                added = self._matches(step, at, captured)
                 if added is None:
                     break
                 count += 1
@@ -193,34 +259,34 @@ class _Parser:
                         # A line that filled no field (a "- source" echo, a second byline) is structure:
                         # removed with the layout's id, so no text goes unaccounted for.
                         item.structure_lines.append(at)
-                if not slot.repeat:
+                if not step.repeat:
                     break
-            if not count and not slot.optional:
+            if not count and not step.optional:
                 return None
         return position
 
-    def _run_end(self, slot: Slot, start: int) -> int:
-        """The last line of the run of lines ``slot`` matches from ``start`` (which it matches)."""
-        key = (id(slot), start)
+    def _run_end(self, step: Step, start: int) -> int:
+        """The last line of the run of lines the step's slot matches from ``start`` (which it matches)."""
+        key = (step.key, start)
         end = self._runs.get(key)
         if end is None:
             visited = [start]
             while True:
                 at = self._next_line(visited[-1] + 1)
-                if at < 0 or self.role(at) == HEADER or self._matches(slot, self.lines[at], {}) is None:
+                if at < 0 or self.roles[at] == HEADER or self._matches(step, at, {}) is None:
                     break
                 visited.append(at)
             end = visited[-1]
             for line in visited:
-                self._runs[(id(slot), line)] = end
+                self._runs[(step.key, line)] = end
         return end
 
     def _next_line(self, position: int) -> int:
         """The next line an item can use: junk is stepped over, and blank lines too when they are skipped."""
-        lines, role = self.lines, self.role
-        while position < len(lines):
-            if lines[position]:
-                if role(position) != JUNK:
+        text, roles, end = self.text, self.roles, self.end
+        while position < end:
+            if text[position]:
+                if roles[position] != JUNK:
                     return position
             elif not self.skip_blanks:
                 return -1
@@ -229,28 +295,31 @@ class _Parser:
 
     def _rest(self, position: int, item: Item) -> int | None:
         """Takes body lines up to a blank line (unless skipped), a bound, the next slot's line or a new item."""
-        slot = self.rest
-        assert slot is not None
-        lines = self.lines
+        assert self.rest is not None
+        slot, key = self.rest.slot, self.rest.key
+        roles = self.roles
+        fits = self.lines.fits
         body: list[int] = []
         stop = self.tail[0] if self.tail else None
         while True:
             at = self._next_line(position)
-            if at < 0 or (slot.max_lines and len(body) >= slot.max_lines) or self.role(at) == HEADER:
+            if at < 0 or (slot.max_lines and len(body) >= slot.max_lines) or roles[at] == HEADER:
                 break
-            if slot.optional and any(self.role(i) == JUNK for i in range(position, at)):
+            if slot.optional and any(roles[i] == JUNK for i in range(position, at)):
                 # An optional body (a teaser) is a guess: junk before it means the block is over, and the
                 # text after the junk is the article going on. A required body (a comment's text) belongs
                 # to an item already recognised, so junk inside it is stepped over.
                 break
-            line = lines[at]
-            if stop is not None and self._matches(stop, line, dict(item.fields)) is not None:
+            if stop is not None and self._matches(stop, at, dict(item.fields)) is not None:
                 break
             # A required body always has a first line; an optional one may be empty, so a line that
             # starts the next item ends this one at once.
             if (body or slot.optional) and self._starts_item(at):
                 break
-            if not slot.shape.fits(line):
+            fit = fits.get((key, at))
+            if fit is None:
+                fit = fits[(key, at)] = slot.shape.fits(self.lines.normal(at))
+            if not fit:
                 break
             body.append(at)
             position = at + 1
@@ -268,30 +337,41 @@ class _Parser:
             found = self._starts[position] = self._slots(self.head, position, {}, None) is not None
         return found
 
-    def _matches(self, slot: Slot, line: str, captured: dict[str, str]) -> bool | None:
-        """None when the line does not fit the slot; else whether it filled a field not filled before."""
-        if slot.template is not None:
+    def _matches(self, step: Step, at: int, captured: dict[str, str]) -> bool | None:
+        """None when line ``at`` does not fit the slot; else whether it filled a field not filled before."""
+        if step.template is not None:
             try:
-                expected = slot.template.format_map({**self.defaults, **captured})
+                expected = step.template.format_map({**self.defaults, **captured})
             except KeyError:
                 return None
-            return False if line_key(line) == line_key(expected) else None
-        if not slot.shape.fits(line):
+            return False if line_key(self.lines.normal(at)) == line_key(expected) else None
+        try:
+            found = self.matched[(step.key, at)]
+        except KeyError:  # not asked yet
+            found = self.matched[(step.key, at)] = _read(step.slot, self.lines.normal(at), self.lines.fullmatch)
+        if found is None:
             return None
-        found: dict[str, str] = {}
-        if slot.pattern is not None:
-            match = self.fullmatch(slot.pattern, line)
-            if match is None:
-                return None
-            found = captures_of(match)
-        if slot.field is not None and slot.field not in found:
-            found[slot.field] = line
         added = False
         for name, value in found.items():
-            if name == "text" and name in captured and slot.repeat:
+            if name == "text" and name in captured and step.repeat:
                 captured[name] += "\n" + value
                 added = True
             elif name not in captured:
                 captured[name] = value
                 added = True
         return added
+
+
+def _read(slot: Slot, line: str, fullmatch: FullMatch) -> dict[str, str] | None:
+    """What a slot (without a template) captures from a line alone: None when the line does not fit it."""
+    if not slot.shape.fits(line):
+        return None
+    found: dict[str, str] = {}
+    if slot.pattern is not None:
+        match = fullmatch(slot.pattern, line)
+        if match is None:
+            return None
+        found = captures_of(match)
+    if slot.field is not None and slot.field not in found:
+        found[slot.field] = line
+    return found
