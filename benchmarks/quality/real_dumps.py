@@ -21,11 +21,14 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from bisect import bisect_right
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
-from cleaner import Cleaner, Record
+from cleaner import Cleaner, Record, Removal
 from cleaner.evaluation import word_key
 
 _ROOT = Path(__file__).resolve().parents[2] / "fixtures"
@@ -136,17 +139,34 @@ class Figures:
         return self.titles_found / self.titles if self.titles else 0.0
 
 
-def add_dump(figures: Figures, dump: LabelledDump, records: list[Record]) -> None:
-    """Count one labelled dump's lines against the records a run made of it."""
+def removed_lines(dump: LabelledDump, removals: Iterable[Removal]) -> frozenset[int]:
+    """The indexes of the dump's lines that a removal took whole (the removals index ``dump.text``)."""
+    starts = list(accumulate((len(line) + 1 for _, _, line in dump.lines[:-1]), initial=0))
+    removed: set[int] = set()
+    for removal in removals:
+        index = bisect_right(starts, removal.start) - 1
+        if 0 <= index < len(dump.lines) and removal.text.strip() == dump.lines[index][2].strip():
+            removed.add(index)
+    return frozenset(removed)
+
+
+def add_dump(figures: Figures, dump: LabelledDump, records: list[Record], removed: frozenset[int] = frozenset()
+             ) -> None:
+    """Count one labelled dump's lines against the records a run made of it.
+
+    ``removed``: the lines the run removed (``removed_lines``). A line removed is out of the main record
+    wherever the same text stands in it: without this, a removed menu line "Ingredients" above a kept heading
+    "Ingredients" would take the main record's one copy and the heading would count as lost.
+    """
     main = next((r for r in records if r.kind == "main"), None)
     main_lines = ((main.title or "") + "\n" + main.text).split("\n") if main else []
     kept = Counter(word_key(line) for line in main_lines)
     related_titles = [word_key(r.title) for r in records if r.kind == "related" and r.title]
-    for label, extra, line in dump.lines:
+    for index, (label, extra, line) in enumerate(dump.lines):
         key = word_key(line)
         if not label or not key:
             continue
-        present = kept[key] > 0
+        present = index not in removed and kept[key] > 0
         if present:
             kept[key] -= 1
         if label == "C":
@@ -174,7 +194,7 @@ def score(dumps: list[LabelledDump], cleaner: Cleaner | None = None) -> Figures:
     figures = Figures()
     for dump in dumps:
         cleaned = built.process(dump.text, doc_id=dump.name, url=dump.url or None)
-        add_dump(figures, dump, list(cleaned.records))
+        add_dump(figures, dump, list(cleaned.records), removed_lines(dump, cleaned.removals))
     return figures
 
 

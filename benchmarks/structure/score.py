@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.quality.real_dumps import Figures, LabelError, LabelledDump, add_dump, parse_labelled
+from benchmarks.quality.real_dumps import Figures, LabelError, LabelledDump, add_dump, parse_labelled, removed_lines
 from cleaner import Cleaner, Record
 from cleaner.evaluation import word_key
 
@@ -150,7 +150,9 @@ def score(pages: list[Page], cleaner: Cleaner | None = None) -> dict[str, dict[s
     built = cleaner or Cleaner()
     results: dict[str, dict[str, Group]] = {part: defaultdict(Group) for part in PARTS}
     for page in pages:
-        records = built.clean(page.dump.text, doc_id=page.dump.name, url=page.dump.url or None)
+        cleaned = built.process(page.dump.text, doc_id=page.dump.name, url=page.dump.url or None)
+        records = list(cleaned.records)
+        removed = removed_lines(page.dump, cleaned.removals)
         labels: dict[str, Counter[str]] = defaultdict(Counter)
         for label, _, line in page.dump.lines:
             if label:
@@ -160,7 +162,7 @@ def score(pages: list[Page], cleaner: Cleaner | None = None) -> dict[str, dict[s
         for key in ("all", f"lang:{page.language}", f"type:{page.type}"):
             group = results[page.part][key]
             group.pages += 1
-            add_dump(group.figures, page.dump, records)
+            add_dump(group.figures, page.dump, records, removed)
             group.secondary += len(secondary)
             group.secondary_not_items += len(not_items)
             group.not_items += [f"{page.dump.name}: {(r.title or r.text)[:80]!r}" for r in not_items]
