@@ -459,3 +459,68 @@ def test_a_reading_time_line_goes_with_the_title_above_it(structural) -> None:
     related = [(r.title, r.text) for r in structural.clean(text)[1:]]
     assert related[1] == ("Swimming pool closes for repairs over the summer", "Local news · Sep 20 · 3 mins read")
     assert len(related) == 3
+
+
+#: A recipe whose name is too short to be title-shaped, over a head of rating and times longer than an article's.
+SHORT_NAME = """Home
+Recipes
+Soups
+Newsletter
+Leek soup
+Rated by our readers
+Easy
+Vegetarian
+Winter
+Jump to recipe
+Pin it
+Print
+Leek soup is what this kitchen makes every week in winter, thick and green and cheap.
+Ingredients
+3 leeks
+2 potatoes
+1 l stock
+30 g butter
+Method
+Melt the butter in a large pot and soften the sliced leeks in it for ten minutes.
+Add the diced potatoes and the stock, and simmer for twenty minutes until soft.
+Blend the soup until smooth and season it with salt and pepper before serving.
+Serve it hot with brown bread and a little grated cheese, or keep it in the fridge for three days.
+More soups
+About us
+Contact
+Privacy
+Jobs
+"""
+
+
+def test_a_short_recipe_name_is_found_by_the_words_that_open_the_recipe(structural) -> None:
+    cleaned = structural.process(SHORT_NAME)
+    main_record, = cleaned.records
+    lines = SHORT_NAME.strip().split("\n")
+    # The name (two words: no title-shaped line) recurs in the first sentence: it heads the record, and the
+    # recipe's head down to the first paragraph stays; the menu above it goes.
+    assert main_record.title == "Leek soup"
+    assert main_record.text.split("\n") == [line for line in lines[5:25] if line != "Pin it"]  # (a share rule's)
+    assert [t for _, t in _struct_removals(cleaned)] == ["Home", "Recipes", "Soups", "Newsletter", "Contact",
+                                                         "Privacy", "Jobs"]  # (a margin of two lines stays)
+    named = [e for e in cleaned.evidence if e.message.startswith("headline: its words open the article")]
+    assert [(e.detector, e.first) for e in named] == [(MAIN_SPAN, 5)]
+
+
+def test_without_the_name_test_a_short_recipe_name_is_lost(tmp_path) -> None:
+    # The same page with the test switched off (headline_overlap = 0): the name is removed with the menu.
+    path = tmp_path / "off.toml"
+    path.write_text(SWITCH_ON + "headline_overlap = 0.0\n", encoding="utf-8")
+    cleaned = cleaner.Cleaner([path]).process(SHORT_NAME)
+    assert "Leek soup" in [t for _, t in _struct_removals(cleaned)]
+
+
+def test_a_dateline_over_a_section_line_and_the_headline_stays(structural) -> None:
+    # "18.05.2026", a section link, then the headline: the date belongs to the article's head (dateline_reach).
+    text = NEWS.replace("Business\n", "Business\n18.05.2026\nFocus: libraries\n")
+    lines = text.split("\n")
+    cleaned = structural.process(text)
+    main_record, = cleaned.records
+    assert main_record.title == "18.05.2026"
+    assert main_record.text.split("\n")[:2] == ["Focus: libraries", lines[6]]
+    assert [t for _, t in _struct_removals(cleaned)][:4] == ["Morning Edition", "Home", "World", "Business"]

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from itertools import pairwise
 from typing import NamedTuple
 
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
@@ -148,6 +149,13 @@ class MainSpanSettings:
     keep_repeated_titles: bool = True
     #: How many non-blank lines above the span the headline (a title-shaped line) is looked for.
     headline_reach: int = 12
+    #: A dateline or byline (at most 8 words) among this many lines above the article's head joins it.
+    dateline_reach: int = 1
+    #: A short line above the span (within the headline's reach) is the headline too when at least this
+    #: share of its words open the article (recur in its first headline_prose_lines prose lines): a recipe's
+    #: "Puttanesca pasta" over "Puttanesca is a classic Italian pasta...". 0: only title-shaped lines are.
+    headline_overlap: float = 0.0
+    headline_prose_lines: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +177,9 @@ class PageIntentSettings:
     #: On a recipe or product sheet the span is still looked for, its quantity lines counting as prose
     #: (false: the span detector stands down there as on the other kinds of page).
     recipe_span: bool = True
+    #: ... and its headline is looked for this many non-blank lines above the span (0: main_span's
+    #: headline_reach): a recipe's head (rating, times, servings, a "print" bar) runs long.
+    recipe_headline_reach: int = 0
     #: Q&A: at least this many question lines (ending with a question mark)...
     min_questions: int = 8
     #: ... and at least this many per prose line (an article may ask a few questions of its own).
@@ -309,6 +320,15 @@ def _features(line: str, related: RelatedRunSettings) -> LineFeatures:
     return LineFeatures(words, dense, ending, title, attached, code)
 
 
+def _name_tokens(line: str) -> set[str]:
+    """What a name shares with the text it heads: its words of three letters or more, cut to five (a crude
+    stem: "dumplings" and "dumpling" meet); in a dense script (CJK, Thai), its pairs of such characters."""
+    dense = _DENSE.findall(line) if not line.isascii() else []
+    if len(dense) >= 2:
+        return {a + b for a, b in pairwise(dense)}
+    return {t[:5] for t in line.lower().translate(_UNPUNCTUATE).split() if len(t) >= 3 and t[0].isalpha()}
+
+
 def _stop_share(line: str, stop: frozenset[str]) -> float:
     """The share of the line's words that are stop words (lower-cased, punctuation as space)."""
     tokens = line.lower().translate(_UNPUNCTUATE).split()
@@ -415,16 +435,31 @@ class Detectors:
             return found
         keep_from, keep_to = self._widen(lines, feats, start, end, span)
         # The article's head runs from its headline to the span; only without one does the margin decide.
-        headline = self._headline(feats, open_lines, start, span)
+        reach = self.settings.page_intent.recipe_headline_reach if found.intent == RECIPE else 0
+        headline = self._headline(feats, open_lines, start, reach or span.headline_reach)
         if headline >= 0:
             keep_from = headline
+        if span.headline_overlap > 0:
+            # A short headline (a recipe's name) is named by the article's opening words; it only ever widens
+            # the head.
+            named = self._named_headline(lines, feats, prose, open_lines, start, reach or span.headline_reach, span,
+                                         related.max_words)
+            if 0 <= named < keep_from:
+                headline = keep_from = named
+                found.evidence.append(Evidence(MAIN_SPAN, named + 1, named + 1, "headline: its words open the "
+                                               f"article (line {start + 1}); kept with the lines down to it"))
         # A dateline or byline printed just above the headline belongs to the article's head.
         for _ in range(2):
-            above = next((i for i in range(keep_from - 1, -1, -1) if feats[i] is not None), -1)
-            if above < 0 or not (_DATE.search(lines[above]) or _BYLINE.match(lines[above])) or \
-                    (feats[above] is not None and feats[above].words > 8):  # type: ignore[union-attr]
+            # ... looked for among the dateline_reach lines above (a section line may stand between).
+            above_lines = [i for i in range(keep_from - 1, -1, -1) if feats[i] is not None][:span.dateline_reach]
+            above = next((i for i in above_lines if (_DATE.search(lines[i]) or _BYLINE.match(lines[i])) and
+                          feats[i].words <= 8), -1)  # type: ignore[union-attr]
+            if above < 0:
                 break
             keep_from = above
+        if headline >= 0 and keep_from < headline:
+            found.evidence.append(Evidence(MAIN_SPAN, keep_from + 1, headline, "dateline or byline over the "
+                                           f"headline (line {headline + 1}): kept with it"))
         # The document's first line, when title-shaped, is its headline (text dumps print it first): kept.
         first_open = next((i for i, free in enumerate(open_lines) if free and lines[i]), -1)
         first_feats = feats[first_open] if first_open >= 0 else None
@@ -601,14 +636,13 @@ class Detectors:
         return step(start, -1), step(end, 1)
 
     @staticmethod
-    def _headline(feats: Sequence[LineFeatures | None], open_lines: Sequence[bool], start: int,
-                  s: MainSpanSettings) -> int:
+    def _headline(feats: Sequence[LineFeatures | None], open_lines: Sequence[bool], start: int, reach: int) -> int:
         """The farthest title-shaped line above the span (or its first line), within reach: the article's
         headline. The article's head (headline, standfirst, caption, byline, dates) runs from it to the span."""
         seen = -1
         index = start
         headline = -1
-        while index >= 0 and seen < s.headline_reach:
+        while index >= 0 and seen < reach:
             f = feats[index]
             if f is not None:
                 seen += 1
@@ -616,6 +650,41 @@ class Detectors:
                     headline = index
             index -= 1
         return headline
+
+    @staticmethod
+    def _named_headline(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+                        open_lines: Sequence[bool], start: int, reach: int, s: MainSpanSettings, max_words: int
+                        ) -> int:
+        """The short line above the span (within reach) that shares the most words with the article's opening,
+        at least headline_overlap of its own: a short headline such as a recipe's name, which is no title-shaped
+        line. -1 when none does."""
+        opening: set[str] = set()
+        taken = 0
+        for index in range(start, len(lines)):
+            if taken >= s.headline_prose_lines:
+                break
+            if prose[index]:
+                opening |= _name_tokens(lines[index])
+                taken += 1
+        if not opening:
+            return -1
+        seen = 0
+        index = start - 1
+        best, best_shared = -1, 0
+        while index >= 0 and seen < reach:
+            f = feats[index]
+            if f is not None:
+                seen += 1
+                if open_lines[index] and not prose[index] and not f.sentence_end and \
+                        max(f.words, f.dense // 2) <= max_words:
+                    tokens = _name_tokens(lines[index])
+                    shared = len(tokens & opening)
+                    # The line sharing the most words wins (a tag "Winter" over "Leek soup" shares fewer); of
+                    # two sharing as many, the nearer.
+                    if shared > best_shared and shared >= s.headline_overlap * len(tokens):
+                        best, best_shared = index, shared
+            index -= 1
+        return best
 
     @staticmethod
     def _related_runs(lines: Sequence[str], feats: Sequence[LineFeatures | None], outside: list[int],
