@@ -16,6 +16,8 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyTuple;
 use regex::{RegexSet, RegexSetBuilder};
 
+mod views;
+
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
 /// patterns, not a cost we pay per line.
@@ -237,5 +239,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<LineMatcher>()?;
     module.add_function(wrap_pyfunction!(remove_all, module)?)?;
     module.add_function(wrap_pyfunction!(check_pattern, module)?)?;
+    views::register(module)?;
     Ok(())
 }

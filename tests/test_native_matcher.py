@@ -28,9 +28,9 @@ from cleaner.core.analysis import C, sre_parse
 from cleaner.core.engine import Engine, Options, _Pass
 from cleaner.core.matcher import FOLDS_TO_ASCII, LineMatcher
 from cleaner.core.rules import RuleSet, parse_rule_file
-from cleaner.core.text import matching_view
 from cleaner.core.translate import CharacterTables, Fidelity, translate
 from cleaner.io.rulefiles import load_rules
+from tests.view_oracle import matching_view
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
@@ -79,8 +79,8 @@ def _lines() -> tuple[str, ...]:
         found.update(" ".join(variant.split()) for variant in _adversarial(line))
     for line in list(found):
         view = matching_view(line)
-        if view is not None and view.text:
-            found.add(view.text)
+        if view is not None and view[0]:
+            found.add(view[0])
     return tuple(sorted(line for line in found if line and len(line) <= 2 * eng._longest))
 
 
@@ -129,16 +129,31 @@ def test_scan_lists_every_line_a_probe_or_an_exact_line_matches() -> None:
     raw = [line for text in _texts()[:60] for line in _Pass(eng, text, None, None, None).lines]
     raw += [variant for line in raw[:400] for variant in _adversarial(line)]
     raw = [line.strip() for line in raw]
-    scanned = {index: (set(candidates), exact) for index, candidates, exact in eng.matcher.scan(raw) or []}
+    scanned = {index: (set(candidates), exact, view) for index, candidates, exact, view in eng.matcher.scan(raw) or []}
+    views = 0
     for index, line in enumerate(raw):
         normal = " ".join(line.split())
         expected = {n for n, p in enumerate(eng._probes) if len(line) <= p.max_chars and p.pattern.fullmatch(normal)}
-        candidates, exact = scanned.get(index, (set(), False))
+        candidates, exact, view = scanned.get(index, (set(), False, None))
         assert expected <= candidates, line
         if line and len(line) <= eng._exact_longest and normal.casefold() in eng._exact:
             assert exact, line
-        if line and not line.isascii() and len(line) <= eng._longest:
-            assert index in scanned, line  # listed for its view
+        oracle = matching_view(normal) if line and len(line) <= eng._longest else None
+        if oracle is None or not oracle[0]:
+            assert view is None, line
+            continue
+        text = oracle[0]
+        expected = {n for n, p in enumerate(eng._probes) if len(text) <= p.max_chars and p.pattern.fullmatch(text)}
+        possible = len(text) <= eng._exact_longest and text.casefold() in eng._exact
+        if expected or possible:
+            # Listed with its view, which is the oracle's, and what may match it.
+            assert view is not None, line
+            assert view[:3] == (text, oracle[1], len(normal))
+            assert expected <= set(view[3]) and (view[4] or not possible), line
+            views += 1
+        elif view is not None:
+            assert view[:3] == (text, oracle[1], len(normal))
+    assert views > 20
 
 
 def test_characters_one_by_one_over_every_code_point() -> None:
@@ -267,7 +282,7 @@ def test_python_only_patterns_are_tried_by_python_on_every_line() -> None:
 
 def test_matcher_rejects_nothing_it_was_given() -> None:
     matcher = LineMatcher([("abc", regex.IGNORECASE, 10)], 10, [], 0)
-    assert matcher.scan(["ABC", "abcd", "", "x" * 11]) == [(0, (0,), False)]
+    assert matcher.scan(["ABC", "abcd", "", "x" * 11]) == [(0, (0,), False, None)]
 
 
 def test_rules_check_lists_python_only_patterns(tmp_path, capsys) -> None:

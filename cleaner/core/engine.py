@@ -17,14 +17,14 @@ import regex
 
 from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
 from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
-from cleaner.core.matcher import LineMatcher, MatcherBuild
+from cleaner.core.matcher import Hit, LineMatcher, MatcherBuild
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
 from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, Lines, captures_from, captures_of, grammars, parse_items
 from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
 from cleaner.core.structure import Detectors, Evidence, Found, LanguageTools
-from cleaner.core.text import View, host_of, line_key, matching_view, normalize_line
+from cleaner.core.text import View, build_views, host_of, line_key, matching_view, normalize_line
 
 #: Characters that print nothing: zero-width spaces and joiners, word joiner, byte-order mark, and the
 #: direction marks, embeddings and isolates. At a line's edge they are padding, like whitespace.
@@ -158,6 +158,8 @@ class Engine:
             build = build_matcher or LineMatcher
             self.matcher = build(tuple((p.pattern.pattern, p.pattern.flags, p.max_chars) for p in ordered),
                                  self._longest, tuple(sorted(self._exact)), self._exact_longest)
+        #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
+        self.views = self.matcher.views if self.matcher is not None else build_views()
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords) -> _Probe:
@@ -362,13 +364,13 @@ class _Pass:
         lines = self.lines
         scanned = None if engine.matcher is None else engine.matcher.scan(lines)
         # Without the matcher's answer: every line, each with every probe its first words and first character
-        # allow (candidates None).
-        hits: Sequence[tuple[int, tuple[int, ...] | None, bool]] = (
-            [(index, None, True) for index in range(len(lines))] if scanned is None else scanned)
+        # allow (candidates None), its view made below when it needs one.
+        hits: Sequence[Hit | tuple[int, None, bool, None]] = (
+            [(index, None, True, None) for index in range(len(lines))] if scanned is None else scanned)
         # The time budget is checked every 1024 lines, as the loop reaches them: lines the matcher skipped count
         # (the loop below is checked when it passes a multiple of 1024, the rest once after it).
         check = 1024
-        for index, candidates, exact in hits:
+        for index, candidates, exact, scanned_view in hits:
             if index >= check:
                 check = (index // 1024 + 1) * 1024
                 self._within(deadline, budget, index)
@@ -397,11 +399,20 @@ class _Pass:
                     # Nothing matched the line as it is: match its view (invisible characters removed,
                     # compatibility forms and look-alike letters folded), if it has one. ASCII lines, most
                     # lines, have none and cost nothing more.
-                    normal = self.normals[index]
-                    view = matching_view(normal if normal is not None else " ".join(line.split()))
-                    if view is not None and view.text:
-                        self._view = (view, self.normals[index] or " ".join(line.split()))
-                        block = self._probe(index, view.text, view, exact_longest)
+                    normal = self.normals[index] or " ".join(line.split())
+                    if candidates is None:
+                        view = matching_view(normal, engine.views)
+                        if view is not None and view.text:
+                            self._view = (view, normal)
+                            block = self._probe(index, view.text, view, exact_longest)
+                            self._view = None
+                    elif scanned_view is not None:
+                        # The matcher made the view and found what may match it (a view nothing can match
+                        # is not handed over).
+                        text, origin, size, view_candidates, view_exact = scanned_view
+                        view = View(text, origin, size)
+                        self._view = (view, normal)
+                        block = self._probe(index, text, view, exact_longest, view_candidates, view_exact)
                         self._view = None
                 weak = weak or self.state[index] == _WEAK
                 if block is not None:
@@ -456,13 +467,18 @@ class _Pass:
 
     # --- classification ------------------------------------------------------------------------
 
-    def _probe(self, index: int, line: str, view: View | None, exact_longest: int) -> BlockRule | None:
+    def _probe(self, index: int, line: str, view: View | None, exact_longest: int,
+               candidates: tuple[int, ...] | None = None, exact: bool = True) -> BlockRule | None:
         """Classifies the line (or, with ``view``, its view, which ``line`` then is) by the rules its first
-        words and first character allow."""
+        words and first character allow (and, when the compiled matcher has said, only its ``candidates``)."""
         engine = self.engine
+        if candidates is not None and not candidates and not exact:
+            return None
         plan = engine._plan(line)
         if line[0] < "\x80":  # the stripped line starts as its normalised form does
             plan = engine._narrow(plan, line[0])
+        if candidates is not None:
+            plan = engine._restrict(plan, candidates)
         if len(line) > plan.longest and len(line) > exact_longest:
             return None  # no probe is tried on a line this long, and no exact line is this long
         return self._classify(index, line, plan, view)
@@ -609,7 +625,7 @@ class _Pass:
 
     def _view_ends(self, rule: BlockRule, index: int, normal: str) -> bool:
         """Whether the line's view (see :func:`matching_view`) ends the block."""
-        view = matching_view(normal)
+        view = matching_view(normal, self.engine.views)
         return view is not None and self.fullmatch(rule.end, view.text, index, rule.id) is not None
 
     def _segment_lines(self) -> Lines:

@@ -24,6 +24,11 @@ _SPACES_BELOW = 0x3001
 
 #: (pattern, flags, longest line it is tried on) of each probe, in the engine's rule order.
 ProbeSpec = tuple[str, int, int]
+#: A line's view as the scan hands it: (text, origin of each character, length of the normalised line,
+#: candidate probes, exact line possible).
+ScannedView = tuple[str, tuple[int, ...], int, tuple[int, ...], bool]
+#: A line as the scan hands it: (index, candidate probes, exact line possible, view or None).
+Hit = tuple[int, tuple[int, ...], bool, ScannedView | None]
 
 
 class LineMatcher:
@@ -34,6 +39,8 @@ class LineMatcher:
         """``tables``: the engines' character tables to reuse (a shell keeps one for its process; built here
         when not given)."""
         tables = tables or CharacterTables()
+        #: Makes each line's matching view (see :func:`cleaner.core.text.matching_view`), in the scan too.
+        self.views: _native.Views = tables.views()
         self.translations: tuple[Translation, ...] = tuple(translate(pattern, flags, tables)
                                                            for pattern, flags, _ in probes)
         patterns = [(n, t.rust, bound) for n, (t, (_, _, bound)) in enumerate(zip(self.translations, probes,
@@ -42,14 +49,16 @@ class LineMatcher:
         self._compiled = _native.LineMatcher(patterns, longest, sorted(exact_keys), exact_longest,
                                              list(FOLDS_TO_ASCII), spaces)
 
-    def scan(self, lines: list[str]) -> list[tuple[int, tuple[int, ...], bool]] | None:
-        """``(index, candidate probes, exact possible)`` for each line that needs the engine, in line order;
-        the lines left out are empty, longer than every bound, or ASCII lines that can match no probe and no
-        exact line (a line with other characters is listed for its view, see :func:`matching_view`).
+    def scan(self, lines: list[str]) -> list[Hit] | None:
+        """``(index, candidate probes, exact possible, view)`` for each line that needs the engine, in line
+        order; the lines left out are empty, longer than every bound, or lines that can match no probe and no
+        exact line, as they are nor by their view (see :func:`cleaner.core.text.matching_view`). The view
+        is None unless the line has one that a probe or an exact line may match: then ``(text, origin, length
+        of the normalised line, the view's candidate probes, exact possible on the view)``.
         None when the lines cannot be handed over (a lone surrogate, which UTF-8 cannot hold): then the
         engine looks at every line itself."""
         try:
-            return self._compiled.scan(lines)
+            return self.views.scan(self._compiled, lines)
         except UnicodeEncodeError:
             return None
 

@@ -4,8 +4,12 @@ keys are only used for comparison, and output text is always a slice of the inpu
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from array import array
 from dataclasses import dataclass
+
+import cleaner._native as _native
 
 
 def normalize_line(line: str) -> str:
@@ -55,28 +59,29 @@ CONFUSABLE = {
     "\u039c": "M", "\u039d": "N", "\u039f": "O", "\u03a1": "P", "\u03a4": "T", "\u03a5": "Y", "\u03a7": "X",
     "\u03bf": "o", "\u03bd": "v", "\u03b9": "i", "\u03ba": "k", "\u03c1": "p",
 }
-_TAGS = range(0xE0000, 0xE0080)
-_INVISIBLE_CLASS = "".join(sorted(INVISIBLE)) + "\U000e0000-\U000e007f"
-_CONFUSABLE_CLASS = "".join(sorted(CONFUSABLE))
-# Whether a (non-ASCII) line needs a view of its own: an invisible character, or a look-alike letter
-# touching a Latin one; compatibility forms are found by ``unicodedata.is_normalized``. The standard
-# library's ``re`` here: a character class is searched about twenty times faster than by ``regex``, and
-# this runs on every non-ASCII line no rule matched.
-_SUSPECT = re.compile(f"[{_INVISIBLE_CLASS}{_CONFUSABLE_CLASS}]")
-_INVISIBLE_CHAR = re.compile(f"[{_INVISIBLE_CLASS}]")
-_MIXED = re.compile(f"[A-Za-z][{_CONFUSABLE_CLASS}]|[{_CONFUSABLE_CLASS}][A-Za-z]")
+#: Stands in for a lone surrogate (which UTF-8, and so the compiled core, cannot hold) while a view is made:
+#: a noncharacter, which like a surrogate is no letter, no space and left alone by normalisation.
+_STAND_IN = "\uffff"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def _plain(normal: str) -> bool:
-    """Whether the line is its own view: no invisible character, no look-alike inside a Latin word, and
-    NFKC-normalised already."""
-    found = _SUSPECT.search(normal)
-    if found is not None:
-        if found.group() not in CONFUSABLE or _INVISIBLE_CHAR.search(normal, found.end()) is not None:
-            return False
-        if _MIXED.search(normal) is not None:
-            return False
-    return unicodedata.is_normalized("NFKC", normal)
+def build_views() -> _native.Views:
+    """The compiled maker of matching views, told where Python's Unicode data (``str.isalpha``, ``str.isspace``,
+    ``unicodedata``) and the compiled core's differ, so that its views are exactly Python's (tests compare them
+    over every code point). Costs some 25 ms: a shell keeps one for its process (with the character tables of
+    :mod:`cleaner.core.translate`)."""
+    codes = array("I", range(0xD800))
+    # Planes 0 to 3 and 14 hold every letter assigned so far (tests check every code point).
+    codes.extend(range(0xE000, 0x40000))
+    codes.extend(range(0xE0000, 0xE1000))
+    everything = codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+    # ``re``'s \w is ``str.isalnum``: without digits and "_", letters and other numbers (filtered out here).
+    alpha = "".join(filter(str.isalpha, re.sub(r"[\W\d_]+", "", everything)))
+    spaces = [c for c in map(chr, range(0x80, 0x3001)) if c.isspace()]
+    # Characters the core's (newer) normalisation tables know and this Python's do not: Python leaves them as
+    # they are, so the core must too.
+    unknown = [c for c in _native.Views.normalisation_relevant() if unicodedata.category(c) == "Cn"]
+    return _native.Views(sorted(INVISIBLE), sorted(CONFUSABLE.items()), alpha, spaces, unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,54 +103,17 @@ class View:
         return normal[first:last]
 
 
-def matching_view(normal: str) -> View | None:
-    """The view rules match for a normalised line, or None when it is the line itself (every ASCII line,
-    and most others: the check is one regex search and one normalisation test, both in C)."""
-    if normal.isascii() or _plain(normal):
+def matching_view(normal: str, views: _native.Views) -> View | None:
+    """The view rules match for a normalised line, or None when it is the line itself (every ASCII line, and
+    most others), made by the compiled core (``views``: see :func:`build_views`)."""
+    if normal.isascii():
         return None
-    chars: list[str] = []
-    origin: list[int] = []
-    for position, char in enumerate(normal):
-        if char in INVISIBLE or ord(char) in _TAGS:
-            continue
-        if char < "\x80":
-            if char == " " and (not chars or chars[-1] == " "):
-                continue  # an invisible character dropped between two spaces leaves one
-            chars.append(char)
-            origin.append(position)
-            continue
-        for folded in unicodedata.normalize("NFKC", char):
-            if folded.isspace():
-                if chars and chars[-1] != " ":
-                    chars.append(" ")
-                    origin.append(position)
-                continue
-            chars.append(folded)
-            origin.append(position)
-    while chars and chars[-1] == " ":
-        chars.pop()
-        origin.pop()
-    _fold_confusables(chars)
-    text = "".join(chars)
-    return None if text == normal else View(text, tuple(origin), len(normal))
-
-
-def _fold_confusables(chars: list[str]) -> None:
-    """Folds look-alike letters to Latin inside each word (a run of letters) that holds a Latin letter."""
-    start = 0
-    size = len(chars)
-    while start < size:
-        if not chars[start].isalpha():
-            start += 1
-            continue
-        end = start
-        latin = False
-        mixed = False
-        while end < size and chars[end].isalpha():
-            latin = latin or chars[end] < "\x80"
-            mixed = mixed or chars[end] in CONFUSABLE
-            end += 1
-        if latin and mixed:
-            for index in range(start, end):
-                chars[index] = CONFUSABLE.get(chars[index], chars[index])
-        start = end
+    if _SURROGATE.search(normal) is None:
+        found = views.views([normal], False)[0]
+        return None if found is None else View(found[0], tuple(found[1]), len(normal))
+    # A lone surrogate is a character like any other to the view (no letter, no space, left as it is): the
+    # view is made with a stand-in and each stand-in given back the character it came from.
+    made = views.views([_SURROGATE.sub(_STAND_IN, normal)], True)[0]
+    assert made is not None
+    text = "".join(normal[at] if char == _STAND_IN else char for char, at in zip(made[0], made[1], strict=True))
+    return None if text == normal else View(text, tuple(made[1]), len(normal))

@@ -36,6 +36,7 @@ import regex
 
 import cleaner._native as _native
 from cleaner.core.analysis import C, sre_parse
+from cleaner.core.text import build_views
 
 #: Flags the translation models. ``regex`` adds UNICODE and VERSION0 to every str pattern by default; VERBOSE
 #: only changes how the pattern is read, which the parser has done.
@@ -133,6 +134,7 @@ class CharacterTables:
         self._case_extra: dict[tuple[int, int], str] = {}
         self._members: dict[tuple[int, int, bool], str] = {}
         self._category: dict[Any, tuple[str, bool]] = {}
+        self._views: _native.Views | None = None
 
     def every_character(self) -> str:
         """Every code point a string handed to Rust can hold (no surrogates), in order."""
@@ -141,6 +143,13 @@ class CharacterTables:
             codes.extend(range(0xE000, sys.maxunicode + 1))
             self._every = codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
         return self._every
+
+    def views(self) -> _native.Views:
+        """The compiled maker of matching views (:func:`cleaner.core.text.build_views`), told where Python's
+        Unicode data and the compiled core's differ."""
+        if self._views is None:
+            self._views = build_views()
+        return self._views
 
     def cased(self) -> str:
         """The characters whose case can change (in ``regex``'s own Unicode data): the only ones IGNORECASE
