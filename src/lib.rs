@@ -100,7 +100,9 @@ impl LineMatcher {
             .filter(|(_, bound)| size <= *bound)
             .map(|(probe, _)| *probe)
             .collect();
-        if let Some(set) = &self.set {
+        // Most lines match no probe: the set's quick yes-or-no answer first (it stops early, and costs no
+        // allocation), which patterns only for the few that match.
+        if let Some(set) = self.set.as_ref().filter(|set| set.is_match(normal)) {
             for index in set.matches(normal).iter() {
                 let (probe, bound) = self.slots[index];
                 if size <= bound {

@@ -58,6 +58,9 @@ const ALPHA: u8 = 4;
 const SPACE: u8 = 8;
 /// Known to this crate's normalisation and not to Python's: left as it is.
 const INERT: u8 = 16;
+/// Not passed alone by NFKC's quick check, or of a combining class other than 0 (and known to Python): a
+/// text without such characters is normalised already (the quick check's "yes"), without asking the tables.
+const NORMALISING: u8 = 32;
 
 impl Views {
     fn has(&self, c: char, flag: u8) -> bool {
@@ -84,6 +87,10 @@ impl Views {
         self.has(c, INERT)
     }
 
+    fn is_normalising(&self, c: char) -> bool {
+        self.has(c, NORMALISING)
+    }
+
     /// Python's `unicodedata.is_normalized("NFKC", text)`: the text cut at the characters Python does not
     /// know (inert starters there: nothing composes or reorders across them), each piece checked alone.
     fn is_nfkc(&self, text: &str) -> bool {
@@ -96,7 +103,7 @@ impl Views {
 
     /// Python's `unicodedata.normalize("NFKC", c)` for one character, handed to `emit`.
     fn nfkc_char(&self, c: char, mut emit: impl FnMut(char)) {
-        if self.is_inert(c) || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
+        if !self.is_normalising(c) || is_nfkc_quick(std::iter::once(c)) == IsNormalized::Yes {
             emit(c);
         } else {
             std::iter::once(c).nfkc().for_each(emit);
@@ -107,10 +114,12 @@ impl Views {
     /// letter, and NFKC-normalised already (Python's `_plain`).
     fn plain(&self, normal: &str) -> bool {
         let mut previous: Option<char> = None;
+        let mut normalising = false;
         for c in normal.chars() {
             if self.is_invisible(c) {
                 return false;
             }
+            normalising = normalising || self.is_normalising(c);
             if let Some(before) = previous {
                 if (before.is_ascii_alphabetic() && self.is_confusable(c))
                     || (self.is_confusable(before) && c.is_ascii_alphabetic())
@@ -120,7 +129,7 @@ impl Views {
             }
             previous = Some(c);
         }
-        self.is_nfkc(normal)
+        !normalising || self.is_nfkc(normal)
     }
 
     /// The view of a normalised line, or None when it is the line itself.
@@ -206,7 +215,9 @@ impl Views {
 fn candidates(matcher: &LineMatcher, text: &str, size: usize) -> Vec<u32> {
     let mut found: Vec<u32> =
         matcher.always.iter().filter(|(_, bound)| size <= *bound).map(|(probe, _)| *probe).collect();
-    if let Some(set) = &matcher.set {
+    // Most texts match no probe: the set's quick yes-or-no answer first (it stops early), which patterns
+    // only for the few that match.
+    if let Some(set) = matcher.set.as_ref().filter(|set| set.is_match(text)) {
         for index in set.matches(text).iter() {
             let (probe, bound) = matcher.slots[index];
             if size <= bound {
@@ -224,7 +235,8 @@ impl Views {
     /// `invisible`: characters that print nothing besides the tag characters; `confusable`: look-alike
     /// letters and their Latin letters; `alpha`: every character `str.isalpha` holds for, in order;
     /// `spaces`: the characters past ASCII `str.isspace` holds for; `inert`: characters to leave as they are
-    /// under normalisation (see `unknown_to_python`).
+    /// under normalisation (the relevant ones Python does not know); `relevant`: what
+    /// `normalisation_relevant` gives.
     #[new]
     fn new(
         invisible: Vec<char>,
@@ -232,6 +244,7 @@ impl Views {
         alpha: &str,
         spaces: Vec<char>,
         inert: Vec<char>,
+        relevant: Vec<char>,
     ) -> Self {
         let mut flags = vec![0u8; LAST_CODE_POINT as usize + 1];
         let mut mark = |c: char, flag: u8| flags[c as usize] |= flag;
@@ -241,6 +254,14 @@ impl Views {
         // What Python's `str.isspace` holds for in ASCII (the separators \x1c-\x1f too), and past it.
         [' ', '\t', '\n', '\x0b', '\x0c', '\r', '\x1c', '\x1d', '\x1e', '\x1f'].into_iter().chain(spaces).for_each(|c| mark(c, SPACE));
         inert.into_iter().for_each(|c| mark(c, INERT));
+        // Of the relevant characters, those NFKC's quick check does not pass alone (the others, ASCII letters
+        // that are part of a decomposition for one, never make a text other than normalised).
+        relevant
+            .into_iter()
+            .filter(|c| canonical_combining_class(*c) != 0 || is_nfkc_quick(std::iter::once(*c)) != IsNormalized::Yes)
+            .for_each(|c| mark(c, NORMALISING));
+        // A character Python does not know is left as it is, whatever the core's tables say of it.
+        flags.iter_mut().filter(|flag| **flag & INERT != 0).for_each(|flag| *flag &= !NORMALISING);
         Views { flags, confusable: confusable.into_iter().collect() }
     }
 

@@ -80,8 +80,9 @@ def build_views() -> _native.Views:
     spaces = [c for c in map(chr, range(0x80, 0x3001)) if c.isspace()]
     # Characters the core's (newer) normalisation tables know and this Python's do not: Python leaves them as
     # they are, so the core must too.
-    unknown = [c for c in _native.Views.normalisation_relevant() if unicodedata.category(c) == "Cn"]
-    return _native.Views(sorted(INVISIBLE), sorted(CONFUSABLE.items()), alpha, spaces, unknown)
+    relevant = _native.Views.normalisation_relevant()
+    unknown = [c for c in relevant if unicodedata.category(c) == "Cn"]
+    return _native.Views(sorted(INVISIBLE), sorted(CONFUSABLE.items()), alpha, spaces, unknown, relevant)
 
 
 @dataclass(frozen=True, slots=True)
