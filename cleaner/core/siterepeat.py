@@ -42,6 +42,13 @@ _LETTER = regex.compile(r"\p{L}")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 _SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", ".\"", ".”", "!\"", "?\"", ".)")
 _CJK_STOPS = regex.compile(r"[。！？；]")
+#: "Name: value" on one line (a half- or full-width colon); the name is checked for its words apart.
+_NAMED = regex.compile(r"^\s*([^:：]{1,60}?)\s*[:：]\s*(\S.*?)\s*$")
+#: Marks the count key of a "Name:" (the names of "Name: value" lines), apart from the keys of whole lines.
+NAMED_MARK = "\x00"
+#: Different values followed per field name and host in the exact look; past it they are counted apart, as
+#: different values (they then pass any setting of ``field_values`` anyway).
+FIELD_TRACK = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,26 @@ class SiteRepeatSettings:
     menu_run: int = 0
     menu_lines: int = 400
     menu_words: int = 15
+    #: A data sheet is the page's content although its field names repeat on every page of the host ("Brand",
+    #: "Prep time", "Location: Berlin"): a repeated line is a field name where, across the host's pages, the
+    #: line after it (or, for "Name: value", the text after the colon) varies. ``keep_sheets`` keeps the
+    #: fields of a page's sheet: at least ``sheet_fields`` such fields in a row (name and value alternating,
+    #: or "Name: value" lines), with the lines between them that pair the same way.
+    keep_sheets: bool = True
+    sheet_fields: int = 2
+    #: A field name is followed by a short value (at most ``field_value_words`` words, not prose) on at least
+    #: ``field_share`` of the pages it is on, ...
+    field_share: float = 0.5
+    field_value_words: int = 12
+    #: ... its values take at least ``field_values`` different texts across the host ...
+    field_values: int = 3
+    #: ... at most ``field_repeated`` of them are lines the host repeats (a menu's next item is) ...
+    field_repeated: float = 0.5
+    #: ... and at least ``field_recurring`` of them are data: on more than one page (a brand, a type recur) or
+    #: holding a digit (a number, a size, a code); the title of a previous/next link is neither.
+    field_recurring: float = 0.3
+    #: A "Name: value" line's name has at most this many words.
+    field_label_words: int = 4
     #: Lines longer than this are never counted (furniture is short; long lines cost memory).
     max_chars: int = 200
     #: Entries of the first look's lossy counter, per worker.
@@ -95,9 +122,13 @@ class SiteRepeatSettings:
         if not 0.0 < self.min_share <= 1.0:
             raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
         for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "menu_lines", "menu_words",
-                     "max_chars", "max_keys", "max_candidates", "max_hosts"):
+                     "max_chars", "max_keys", "max_candidates", "max_hosts", "sheet_fields", "field_value_words",
+                     "field_values", "field_label_words"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
+        for name in ("field_share", "field_repeated", "field_recurring"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"site repeat: {name} must be in [0, 1], not {getattr(self, name)}")
 
     def needed(self, pages: int) -> int:
         """Pages a line must be on, for a host with ``pages`` pages."""
@@ -130,13 +161,59 @@ def key_hash(host: str, key: str) -> int:
 
 
 def page_keys(lines: Iterable[str], settings: SiteRepeatSettings) -> set[str]:
-    """The distinct keys of a page's countable lines (a line twice on one page counts once)."""
+    """The distinct keys of a page's countable lines (a line twice on one page counts once), and with
+    ``keep_sheets`` the names of its "Name: value" lines (marked with :data:`NAMED_MARK`)."""
     keys = set()
     for line in lines:
         key = line_key(line, settings.max_chars)
         if key is not None:
             keys.add(key)
+        if settings.keep_sheets:
+            named = named_value(line, settings)
+            if named is not None:
+                keys.add(named[0])
     return keys
+
+
+def value_key(text: str) -> str:
+    """What is compared of a field's value: whitespace collapsed and case folded, digits kept ("ISO 100" and
+    "ISO 400" are two values, though one line key)."""
+    return " ".join(text.split()).casefold()
+
+
+def is_value(text: str, settings: SiteRepeatSettings) -> bool:
+    """A field's value is short and not a sentence."""
+    return (0 < len(text) <= settings.max_chars and len(text.split()) <= settings.field_value_words
+            and not reads_as_prose(text, settings))
+
+
+def named_value(line: str, settings: SiteRepeatSettings) -> tuple[str, str] | None:
+    """(the marked key of the name, the value) of a "Name: value" line with a short name and value, or None."""
+    found = _NAMED.match(line)
+    if found is None:
+        return None
+    name, value = found.groups()
+    if (value.startswith("//") or len(name.split()) > settings.field_label_words or not _LETTER.search(name)
+            or not is_value(value, settings)):
+        return None  # a URL's scheme, a sentence with a colon
+    key = line_key(name, settings.max_chars)
+    return None if key is None else (NAMED_MARK + key, value)
+
+
+def page_values(lines: Sequence[str], settings: SiteRepeatSettings) -> dict[str, str]:
+    """Per key, the value that follows it on this page (its first occurrence with one): the next non-blank line
+    when that is short, and for a "Name: value" line, its value under the name's marked key."""
+    texts = [line for line in lines if line.strip()]
+    found: dict[str, str] = {}
+    for at, line in enumerate(texts):
+        named = named_value(line, settings)
+        if named is not None:
+            found.setdefault(named[0], value_key(named[1]))
+        if at + 1 < len(texts) and is_value(texts[at + 1].strip(), settings):
+            key = line_key(line, settings.max_chars)
+            if key is not None:
+                found.setdefault(key, value_key(texts[at + 1]))
+    return found
 
 
 @dataclass
@@ -194,24 +271,75 @@ class Sketch:
 
 @dataclass
 class Confirmed:
-    """Second look: exact pages of the hosts and exact counts of the (host, key) pairs the sketch kept."""
+    """Second look: exact pages of the hosts and exact counts of the (host, key) pairs the sketch kept, and
+    per pair the values that followed the key (pages per value, at most :data:`FIELD_TRACK` values; the
+    pages of further values in ``overflow``)."""
 
     pages: dict[str, int] = field(default_factory=dict)
     pairs: dict[tuple[str, str], int] = field(default_factory=dict)
+    values: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
+    overflow: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add_value(self, pair: tuple[str, str], value: str) -> None:
+        tally = self.values.setdefault(pair, {})
+        if value in tally or len(tally) < FIELD_TRACK:
+            tally[value] = tally.get(value, 0) + 1
+        else:
+            self.overflow[pair] = self.overflow.get(pair, 0) + 1
 
     def merge(self, other: Confirmed) -> None:
         for host, n in other.pages.items():
             self.pages[host] = self.pages.get(host, 0) + n
         for pair, n in other.pairs.items():
             self.pairs[pair] = self.pairs.get(pair, 0) + n
+        for pair, n in other.overflow.items():
+            self.overflow[pair] = self.overflow.get(pair, 0) + n
+        for pair, tally in other.values.items():
+            mine = self.values.setdefault(pair, {})
+            for value, n in tally.items():
+                mine[value] = mine.get(value, 0) + n
+            if len(mine) > FIELD_TRACK:  # keep the most frequent values (ties by text), count the rest apart
+                ranked = sorted(mine.items(), key=lambda item: (-item[1], item[0]))
+                self.values[pair] = dict(ranked[:FIELD_TRACK])
+                self.overflow[pair] = self.overflow.get(pair, 0) + sum(n for _, n in ranked[FIELD_TRACK:])
+
+
+@dataclass(frozen=True, slots=True)
+class FieldStats:
+    """What a host's pages say of one repeated key as a data sheet's field name (see the ``field_*`` settings)."""
+
+    #: Pages the key is on, pages where a short value follows it, different values, and the pages whose value
+    #: is a line the host repeats, or is data (on more than one page, or holding a digit).
+    pages: int
+    valued: int
+    values: int
+    repeated: int
+    recurring: int
+
+    def is_field(self, settings: SiteRepeatSettings) -> bool:
+        s = settings
+        return (self.valued > 0 and self.valued >= s.field_share * self.pages and self.values >= s.field_values
+                and self.repeated <= s.field_repeated * self.valued
+                and self.recurring >= s.field_recurring * self.valued)
+
+    def describe(self) -> str:
+        return (f"a value on {self.valued} of {self.pages} pages, {self.values} different, {self.recurring} of them "
+                f"data (recurring or with a digit), {self.repeated} of them lines the host repeats")
+
+    def as_list(self) -> list[int]:
+        return [self.pages, self.valued, self.values, self.repeated, self.recurring]
 
 
 @dataclass(frozen=True)
 class HostLines:
-    """One host's repeated lines: the pages counted and, per line key, the pages it was on."""
+    """One host's repeated lines: the pages counted and, per line key, the pages it was on; and what its pages
+    say of the keys that may be a data sheet's field names (``fields``: whole lines, ``named``: the names of
+    "Name: value" lines, without :data:`NAMED_MARK`)."""
 
     pages: int
     lines: Mapping[str, int]
+    fields: Mapping[str, FieldStats] = field(default_factory=dict)
+    named: Mapping[str, FieldStats] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -223,11 +351,13 @@ class SiteProfile:
 
     def _applied(self, settings: SiteRepeatSettings | None) -> SiteRepeatSettings:
         """The thresholds a page is judged with: the counting ones (``min_pages``, ``min_share``,
-        ``max_chars``) the profile was counted with, the others the engine's (its rule files')."""
+        ``max_chars``, and what a field's name and value are: ``field_value_words``, ``field_label_words``) the
+        profile was counted with, the others the engine's (its rule files')."""
         if settings is None or settings is self.settings:
             return self.settings
         own = self.settings
-        return replace(settings, min_pages=own.min_pages, min_share=own.min_share, max_chars=own.max_chars)
+        return replace(settings, min_pages=own.min_pages, min_share=own.min_share, max_chars=own.max_chars,
+                       field_value_words=own.field_value_words, field_label_words=own.field_label_words)
 
     def evidence(self, host: str | None, line: str, settings: SiteRepeatSettings | None = None) -> str | None:
         """Why the line is the site's furniture ("seen on 37 of 40 pages of example.com"), or None.
@@ -256,7 +386,10 @@ class SiteProfile:
                 f"at least {s.needed(found.pages)} pages, prose_words {s.prose_words}, prose_cjk_chars "
                 f"{s.prose_cjk_chars}, keep_inside_prose {str(s.keep_inside_prose).lower()}, anchor_chars "
                 f"{s.anchor_chars}, inside_run {s.inside_run}, heading_lines {s.heading_lines}, edge_run "
-                f"{s.edge_run}, edge_reach {s.edge_reach}, menu_run {s.menu_run}, max_chars {s.max_chars})")
+                f"{s.edge_run}, edge_reach {s.edge_reach}, menu_run {s.menu_run}, max_chars {s.max_chars}, keep_sheets "
+                f"{str(s.keep_sheets).lower()}, sheet_fields {s.sheet_fields}, field_share {s.field_share}, "
+                f"field_values {s.field_values}, field_repeated {s.field_repeated}, field_recurring "
+                f"{s.field_recurring}){_sheet_summary(found, settings)}")
 
     def removals(self, host: str | None, lines: Sequence[str | None],
                  settings: SiteRepeatSettings | None = None) -> dict[int, str]:
@@ -285,16 +418,26 @@ class SiteProfile:
             removed = {i: why for i, why in removed.items() if i not in kept}
         if settings.menu_run:
             removed.update(_menu_gaps(runs, lines, anchors, settings, host or ""))
+        if removed and settings.keep_sheets:
+            sheet = _sheet_lines(found, lines, settings)
+            removed = {i: why for i, why in removed.items() if i not in sheet}
         return removed
 
     def as_json(self) -> str:
-        hosts = {host: {"pages": h.pages, "lines": dict(sorted(h.lines.items()))}
-                 for host, h in sorted(self.hosts.items())}
+        hosts: dict[str, dict[str, Any]] = {}
+        for host, h in sorted(self.hosts.items()):
+            entry: dict[str, Any] = {"pages": h.pages, "lines": dict(sorted(h.lines.items()))}
+            for name, stats in (("fields", h.fields), ("named", h.named)):
+                if stats:  # [pages, valued, values, repeated, recurring] per key (FieldStats)
+                    entry[name] = {key: found.as_list() for key, found in sorted(stats.items())}
+            hosts[host] = entry
         s = self.settings
         body = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION,
                 "settings": {"min_pages": s.min_pages, "min_share": s.min_share, "prose_words": s.prose_words,
                              "prose_cjk_chars": s.prose_cjk_chars, "keep_inside_prose": s.keep_inside_prose,
-                             "anchor_chars": s.anchor_chars, "inside_run": s.inside_run, "max_chars": s.max_chars},
+                             "anchor_chars": s.anchor_chars, "inside_run": s.inside_run, "max_chars": s.max_chars,
+                             "keep_sheets": s.keep_sheets, "field_value_words": s.field_value_words,
+                             "field_label_words": s.field_label_words},
                 "hosts": hosts}
         return json.dumps(body, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
@@ -317,7 +460,7 @@ class SiteProfile:
             if not isinstance(saved, dict):
                 raise ProfileError(f"{name}: \"settings\" must be an object")
             known = {"min_pages", "min_share", "prose_words", "prose_cjk_chars", "keep_inside_prose", "anchor_chars",
-                     "inside_run", "max_chars"}
+                     "inside_run", "max_chars", "keep_sheets", "field_value_words", "field_label_words"}
             unknown = set(saved) - known
             if unknown:
                 raise ProfileError(f"{name}: unknown setting(s) {', '.join(sorted(unknown))}")
@@ -339,7 +482,8 @@ class SiteProfile:
                 if not _count(seen) or seen > entry["pages"]:
                     raise ProfileError(f"{where}: line {key!r} has count {seen!r}, not an integer from 1 to "
                                        f"{entry['pages']}")
-            found[host] = HostLines(entry["pages"], dict(lines))
+            sheets = [_field_stats(entry.get(name, {}), f"{where}: {name}") for name in ("fields", "named")]
+            found[host] = HostLines(entry["pages"], dict(lines), sheets[0], sheets[1])
         return cls(found, settings)
 
 
@@ -425,6 +569,112 @@ def _close(lines: Sequence[str | None], start: int, end: int, reach: int) -> boo
     return len(between) < reach and None not in between
 
 
+def _field_stats(table: Any, where: str) -> dict[str, FieldStats]:
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where}: must be an object of line keys")
+    found = {}
+    for key, counts in table.items():
+        if not isinstance(counts, list) or len(counts) != 5 or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts):
+            raise ProfileError(f"{where}: key {key!r} needs five counts (pages, valued, values, repeated, "
+                               f"recurring), not {counts!r}")
+        found[key] = FieldStats(*counts)
+    return found
+
+
+def _sheet_summary(found: HostLines, settings: SiteRepeatSettings) -> str:
+    """The host's data-sheet fields and their evidence, for ``cleaner explain``."""
+    if not settings.keep_sheets:
+        return ""
+    named = [(f"{key}: ...", stats) for key, stats in found.named.items() if stats.is_field(settings)]
+    fields = [(key, stats) for key, stats in found.fields.items() if stats.is_field(settings)] + named
+    if not fields:
+        return ""
+    shown = "; ".join(f"{key!r} ({stats.describe()})" for key, stats in sorted(fields)[:6])
+    more = f" and {len(fields) - 6} more" if len(fields) > 6 else ""
+    return f"; a data sheet's field names, kept where {settings.sheet_fields} sit in a row: {shown}{more}"
+
+
+def _sheet_lines(found: HostLines, lines: Sequence[str | None], settings: SiteRepeatSettings) -> set[int]:
+    """The lines of the page's data sheets: runs of name/value units with at least ``sheet_fields`` units whose
+    name is a field of the host. A unit is a "Name: value" line, or a repeated line with the short lines after
+    it that the host does not repeat (its value or values; the first may be repeated: "none", "35mm"), or a
+    repeated line alone where the next line is a "Name: value" line or the next name (the name after it has a
+    value)."""
+    fields = {key for key, stats in found.fields.items() if stats.is_field(settings)}
+    named = {NAMED_MARK + key for key, stats in found.named.items() if stats.is_field(settings)}
+    if not fields and not named:
+        return set()
+    order = [at for at, line in enumerate(lines) if line != ""]
+
+    def text(pos: int) -> str | None:
+        return lines[order[pos]] if pos < len(order) else None
+
+    def is_name(pos: int) -> bool:
+        line = text(pos)
+        return line is not None and line_key(line, settings.max_chars) in fields
+
+    def unit_at(pos: int) -> tuple[list[int], bool]:
+        line = text(pos)
+        if line is None:
+            return [], False
+        pair = named_value(line, settings)
+        if pair is not None:
+            return [order[pos]], pair[0] in named
+        after = text(pos + 1)
+        if not _seen(found, line, settings) or after is None:
+            return [], False
+        if named_value(after, settings) is not None:
+            return [order[pos]], False  # a heading over the sheet's "Name: value" lines
+        is_field = line_key(line, settings.max_chars) in fields
+        if not is_value(after.strip(), settings) or (not is_field and _seen(found, after, settings)):
+            return [], False  # not a name and its value; two repeated lines in a row are a menu's
+        following = text(pos + 2)
+        if is_name(pos + 1) and following is not None and is_value(following.strip(), settings) and not is_name(
+                pos + 2):
+            return [order[pos]], False  # a name without a value: the next line is the next name, with its value
+        unit = [order[pos], order[pos + 1]]
+        more = pos + 2
+        while (more < len(order) and (extra := text(more)) is not None and is_value(extra.strip(), settings)
+               and not _seen(found, extra, settings) and named_value(extra, settings) is None):
+            unit.append(order[more])  # further values of the name (two speeds, three colours)
+            more += 1
+        return unit, is_field
+
+    def before(at: int) -> bool:
+        """Whether the line before ``at`` is furniture (repeated, or removed by a rule)."""
+        previous = next((lines[i] for i in range(at - 1, -1, -1) if lines[i] != ""), "")
+        return previous is None or (previous != "" and _seen(found, previous, settings) > 0)
+
+    kept: set[int] = set()
+    run: list[tuple[list[int], bool]] = []
+
+    def close() -> None:
+        # The sheet runs from its first field to its last: a unit of another name at either end is as likely
+        # the menu's last item over the headline, or the footer's first line; and a sheet does not start right
+        # after a line the host repeats or a rule removed: that unit is a menu's last item and the headline.
+        while run and (not run[0][1] or before(run[0][0][0])):
+            run.pop(0)
+        while run and not run[-1][1]:
+            run.pop()
+        if sum(is_field for _, is_field in run) >= settings.sheet_fields:
+            for unit, _ in run:
+                kept.update(unit)
+        run.clear()
+
+    pos = 0
+    while pos < len(order):
+        unit, is_field = unit_at(pos)
+        if not unit:
+            close()
+            pos += 1
+            continue
+        run.append((unit, is_field))
+        pos += len(unit)
+    close()
+    return kept
+
+
 def _count(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
@@ -432,7 +682,7 @@ def _count(value: Any) -> bool:
 def _typed(saved: Mapping[str, Any], name: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in saved.items():
-        if key == "keep_inside_prose":
+        if key in ("keep_inside_prose", "keep_sheets"):
             if not isinstance(value, bool):
                 raise ProfileError(f"{name}: setting {key} must be true or false, not {value!r}")
             out[key] = value
@@ -457,4 +707,34 @@ def build_profile(confirmed: Confirmed, settings: SiteRepeatSettings) -> SitePro
         total = pages.get(host, 0)
         if total >= settings.min_pages and seen >= settings.needed(total):
             hosts.setdefault(host, {})[key] = seen
-    return SiteProfile({host: HostLines(pages[host], lines) for host, lines in sorted(hosts.items())}, settings)
+    built = {}
+    for host, passing in sorted(hosts.items()):
+        lines = {key: n for key, n in passing.items() if not key.startswith(NAMED_MARK)}
+        fields: dict[str, FieldStats] = {}
+        named: dict[str, FieldStats] = {}
+        for key, seen in passing.items():
+            stats = _stats(confirmed, host, key, seen, lines, settings)
+            if stats is not None:
+                if key.startswith(NAMED_MARK):
+                    named[key[len(NAMED_MARK):]] = stats
+                else:
+                    fields[key] = stats
+        built[host] = HostLines(pages[host], lines, fields, named)
+    return SiteProfile(built, settings)
+
+
+def _stats(confirmed: Confirmed, host: str, key: str, seen: int, lines: Mapping[str, int],
+           settings: SiteRepeatSettings) -> FieldStats | None:
+    """The evidence of a repeated key as a field name, kept in the profile when its values differ at all."""
+    tally = confirmed.values.get((host, key), {})
+    overflow = confirmed.overflow.get((host, key), 0)
+    values = len(tally) + overflow
+    if values < 2 or "0" in key:
+        return None  # a line with digits is data ("30ft. walking", "Level 14"), not a field's name
+    # A value is the host's furniture (a menu's next item) when its very text follows the key on as many pages
+    # as a repeated line is on: the line key folds digits, so "17 (d6)" and "20 (d8)" would be one line.
+    needed = settings.needed(confirmed.pages.get(host, 0))
+    repeated = sum(n for value, n in tally.items()
+                   if n >= needed and line_key(value, settings.max_chars) in lines)
+    recurring = sum(n for value, n in tally.items() if n > 1 or _DIGITS.search(value))
+    return FieldStats(seen, sum(tally.values()) + overflow, values, repeated, recurring)

@@ -22,7 +22,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from cleaner.core.siterepeat import Confirmed, SiteProfile, SiteRepeatSettings, Sketch, build_profile, page_keys
+from cleaner.core.siterepeat import (
+    Confirmed,
+    SiteProfile,
+    SiteRepeatSettings,
+    Sketch,
+    build_profile,
+    page_keys,
+    page_values,
+)
 from cleaner.core.text import host_of
 from cleaner.io.readers import Document, ReadOptions, read_piece
 from cleaner.run.plan import Shard
@@ -82,6 +90,10 @@ def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSetti
                 pairs[pair] += 1
             elif len(pairs) < settings.max_candidates and sketch.may_repeat(page.host, key, settings):
                 pairs[pair] = 1
+        if settings.keep_sheets:  # what follows each followed key on this page: is it a data sheet's field?
+            for key, value in page_values(page.lines, settings).items():
+                if (page.host, key) in pairs:
+                    found.add_value((page.host, key), value)
     return found
 
 
