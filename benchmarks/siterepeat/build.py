@@ -49,6 +49,8 @@ class HostSpec:
     #: Take pages spread evenly over the candidates in path order instead of the first ones (a crawl of a
     #: site's sections, not of its first folder).
     spread: bool = False
+    #: The folder of the repository the site is built into (``docs/``): not part of the pages' URLs.
+    strip: str = ""
 
 
 SPECS = {
@@ -101,6 +103,28 @@ SPECS = {
         not_content=r"^(?:div#ad|div\.ad-pagetop|div\.vueschool|div\.guide-links|div\.footer)\b", ref="gh-pages",
         spread=True,
     ),
+    # Third round: sites whose content is a data sheet or a recipe (field names and headings the template repeats
+    # on every page). The part of each was written down before any was scored.
+    "Auroratide/poke5e-mirror": HostSpec(
+        "auroratide.github.io", "en", "tuned", r"^pokemon/[a-z0-9-]+\.html$", r"^article\.svelte-", r"^$",
+        ref="gh-pages", base="https://auroratide.github.io/poke5e/", spread=True,
+    ),
+    "HeyItsWaters/edwards-family-cookbook": HostSpec(
+        "edwardsfamilycookbook.com", "en", "tuned", r"^docs/recipes/(?!page/)[^/]+/index\.html$",
+        r"^article\.post-content\b", r"^h1\.post-title\b",
+        # who submitted the recipe, its category and tags: post metadata, as on the blogs; the site's footer, which
+        # the theme's unclosed tags put inside the article
+        not_content=r"^(?:div\.center\.m1\b|div\.categories|div\.tags|footer\.footer)",
+        base="https://edwardsfamilycookbook.com/",
+        strip="docs/", spread=True,
+    ),
+    "CyberHippo/cuizizine": HostSpec(
+        "cuizizine.vergnol.eu", "fr", "heldapart",
+        # the theme's four English example recipes are left out: they are on every site built with the theme
+        r"^docs/recipes/(?!page/|best-big-fat|classic-lasagna|easy-pancakes|red-berry-tart)[^/]+/index\.html$",
+        r"^article\.post-content\b", r"^h1\.post-title\b", not_content=r"^(?:div\.tags|footer\.footer)\b",
+        ref="hugo-io", base="https://cuizizine.vergnol.eu/", strip="docs/",
+    ),
 }
 
 
@@ -139,7 +163,7 @@ def build(repo: str, git_dir: str, most: int) -> Path:
         if not any(label == "C" for label, _ in page):
             continue  # not an article page of the site (an index, a tag list)
         taken += 1
-        url = base + path.removesuffix("index.html").replace(" ", "%20")
+        url = base + path.removeprefix(spec.strip).removesuffix("index.html").replace(" ", "%20")
         lines.append(f"== {url}")
         lines.extend(f"{label}\t{text}" for label, text in page)
     target = HERE / spec.part / f"{spec.host}.txt"
