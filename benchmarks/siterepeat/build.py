@@ -125,6 +125,15 @@ SPECS = {
         r"^article\.post-content\b", r"^h1\.post-title\b", not_content=r"^(?:div\.tags|footer\.footer)\b",
         ref="hugo-io", base="https://cuizizine.vergnol.eu/", strip="docs/",
     ),
+    # A news digest and a forum (the issue noted none in the set), both tuned, written down before scoring.
+    "this-week-in-rust/this-week-in-rust.github.io": HostSpec(
+        "this-week-in-rust.org", "en", "tuned", r"^blog/\d{4}/\d\d/\d\d/[^/]+/index\.html$",
+        r"^article\.post-content\b", r"^div\.col-xs-12\.col-sm-8\b", spread=True,
+    ),
+    "opendcl/forum-archive": HostSpec(
+        "opendcl.github.io", "en", "tuned", r"^topics/[^/]+\.html$", r"^div\.post-body\b", r"^h1$",
+        base="https://opendcl.github.io/forum-archive/", spread=True,
+    ),
 }
 
 
