@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
@@ -42,8 +42,8 @@ _LETTER = regex.compile(r"\p{L}")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 _SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", ".\"", ".”", "!\"", "?\"", ".)")
 _CJK_STOPS = regex.compile(r"[。！？；]")
-#: "Name: value" on one line (a half- or full-width colon); the name is checked for its words apart.
-_NAMED = regex.compile(r"^\s*([^:：]{1,60}?)\s*[:：]\s*(\S.*?)\s*$")
+#: The colons of "Name: value" (half and full width).
+_COLON = regex.compile(r"[:：]")
 #: Marks the count key of a "Name:" (the names of "Name: value" lines), apart from the keys of whole lines.
 NAMED_MARK = "\x00"
 #: Different values followed per field name and host in the exact look; past it they are counted apart, as
@@ -160,12 +160,17 @@ def key_hash(host: str, key: str) -> int:
     return int.from_bytes(digest, "big") >> 1
 
 
-def page_keys(lines: Iterable[str], settings: SiteRepeatSettings) -> set[str]:
+def keyed_lines(lines: Iterable[str], settings: SiteRepeatSettings) -> list[tuple[str, str | None]]:
+    """A page's non-blank lines with their keys (None: not counted), computed once for both uses of a look."""
+    return [(line, line_key(line, settings.max_chars)) for line in lines if line.strip()]
+
+
+def page_keys(lines: Iterable[str], settings: SiteRepeatSettings,
+              keyed: Sequence[tuple[str, str | None]] | None = None) -> set[str]:
     """The distinct keys of a page's countable lines (a line twice on one page counts once), and with
     ``keep_sheets`` the names of its "Name: value" lines (marked with :data:`NAMED_MARK`)."""
     keys = set()
-    for line in lines:
-        key = line_key(line, settings.max_chars)
+    for line, key in keyed if keyed is not None else keyed_lines(lines, settings):
         if key is not None:
             keys.add(key)
         if settings.keep_sheets:
@@ -189,30 +194,32 @@ def is_value(text: str, settings: SiteRepeatSettings) -> bool:
 
 def named_value(line: str, settings: SiteRepeatSettings) -> tuple[str, str] | None:
     """(the marked key of the name, the value) of a "Name: value" line with a short name and value, or None."""
-    found = _NAMED.match(line)
-    if found is None:
-        return None
-    name, value = found.groups()
-    if (value.startswith("//") or len(name.split()) > settings.field_label_words or not _LETTER.search(name)
-            or not is_value(value, settings)):
+    if ":" not in line and "：" not in line:
+        return None  # most lines
+    colon = _COLON.search(line)
+    assert colon is not None
+    name, value = line[:colon.start()].strip(), line[colon.end():].strip()
+    if (not name or len(name) > 60 or value.startswith("//") or len(name.split()) > settings.field_label_words
+            or not _LETTER.search(name) or not is_value(value, settings)):
         return None  # a URL's scheme, a sentence with a colon
     key = line_key(name, settings.max_chars)
     return None if key is None else (NAMED_MARK + key, value)
 
 
-def page_values(lines: Sequence[str], settings: SiteRepeatSettings) -> dict[str, str]:
-    """Per key, the value that follows it on this page (its first occurrence with one): the next non-blank line
-    when that is short, and for a "Name: value" line, its value under the name's marked key."""
-    texts = [line for line in lines if line.strip()]
+def page_values(keyed: Sequence[tuple[str, str | None]], settings: SiteRepeatSettings,
+                wanted: Callable[[str], bool] = lambda key: True) -> dict[str, str]:
+    """Per key (of those ``wanted``: the followed ones), the value that follows it on this page (its first
+    occurrence with one): the next non-blank line when that is short, and for a "Name: value" line, its value
+    under the name's marked key. ``keyed``: the page's :func:`keyed_lines`."""
     found: dict[str, str] = {}
-    for at, line in enumerate(texts):
+    for at, (line, key) in enumerate(keyed):
         named = named_value(line, settings)
-        if named is not None:
+        if named is not None and wanted(named[0]):
             found.setdefault(named[0], value_key(named[1]))
-        if at + 1 < len(texts) and is_value(texts[at + 1].strip(), settings):
-            key = line_key(line, settings.max_chars)
-            if key is not None:
-                found.setdefault(key, value_key(texts[at + 1]))
+        if key is not None and at + 1 < len(keyed) and key not in found and wanted(key):
+            after = keyed[at + 1][0]
+            if is_value(after.strip(), settings):
+                found[key] = value_key(after)
     return found
 
 

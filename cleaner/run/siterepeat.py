@@ -28,6 +28,7 @@ from cleaner.core.siterepeat import (
     SiteRepeatSettings,
     Sketch,
     build_profile,
+    keyed_lines,
     page_keys,
     page_values,
 )
@@ -84,17 +85,23 @@ def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSetti
         if not sketch.may_count(page.host, settings):
             continue
         found.pages[page.host] = found.pages.get(page.host, 0) + 1
-        for key in page_keys(page.lines, settings):
+        keyed = keyed_lines(page.lines, settings)
+        for key in page_keys(page.lines, settings, keyed):
             pair = (page.host, key)
             if pair in pairs:
                 pairs[pair] += 1
             elif len(pairs) < settings.max_candidates and sketch.may_repeat(page.host, key, settings):
                 pairs[pair] = 1
         if settings.keep_sheets:  # what follows each followed key on this page: is it a data sheet's field?
-            for key, value in page_values(page.lines, settings).items():
-                if (page.host, key) in pairs:
-                    found.add_value((page.host, key), value)
+            host = page.host
+            for key, value in page_values(keyed, settings, _followed(host, pairs)).items():
+                found.add_value((host, key), value)
     return found
+
+
+def _followed(host: str, pairs: dict[tuple[str, str], int]) -> Callable[[str], bool]:
+    """Whether a key of ``host`` is followed exactly (its values are worth counting)."""
+    return lambda key: (host, key) in pairs
 
 
 def profile_of(source: PageSource, settings: SiteRepeatSettings) -> SiteProfile:
