@@ -410,10 +410,12 @@ class SiteProfile:
             return {}
         removed = {}
         anchors = []
+        keys: dict[int, str | None] = {}  # the line keys of the page's lines, for the data sheets
         for index, line in enumerate(lines):
             if not line:
                 continue
-            seen = _seen(found, line, settings)
+            keys[index] = key = line_key(line, settings.max_chars)
+            seen = _seen_key(found, key, settings)
             prose = reads_as_prose(line, settings)
             if seen and not prose:
                 removed[index] = f"seen on {seen} of {found.pages} pages of {host}"
@@ -425,8 +427,8 @@ class SiteProfile:
             removed = {i: why for i, why in removed.items() if i not in kept}
         if settings.menu_run:
             removed.update(_menu_gaps(runs, lines, anchors, settings, host or ""))
-        if removed and settings.keep_sheets:
-            sheet = _sheet_lines(found, lines, settings)
+        if removed and settings.keep_sheets and (found.fields or found.named):
+            sheet = _sheet_lines(found, lines, keys, settings)
             removed = {i: why for i, why in removed.items() if i not in sheet}
         return removed
 
@@ -496,10 +498,13 @@ class SiteProfile:
 
 def _seen(found: HostLines, line: str, settings: SiteRepeatSettings) -> int:
     """Pages of the host the line is on, when that passes the thresholds; else 0."""
-    if found.pages < settings.min_pages:
+    return _seen_key(found, line_key(line, settings.max_chars), settings)
+
+
+def _seen_key(found: HostLines, key: str | None, settings: SiteRepeatSettings) -> int:
+    if found.pages < settings.min_pages or key is None:
         return 0
-    key = line_key(line, settings.max_chars)
-    seen = 0 if key is None else found.lines.get(key, 0)
+    seen = found.lines.get(key, 0)
     return seen if seen >= settings.needed(found.pages) else 0
 
 
@@ -602,7 +607,8 @@ def _sheet_summary(found: HostLines, settings: SiteRepeatSettings) -> str:
     return f"; a data sheet's field names, kept where {settings.sheet_fields} sit in a row: {shown}{more}"
 
 
-def _sheet_lines(found: HostLines, lines: Sequence[str | None], settings: SiteRepeatSettings) -> set[int]:
+def _sheet_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping[int, str | None],
+                 settings: SiteRepeatSettings) -> set[int]:
     """The lines of the page's data sheets: runs of name/value units with at least ``sheet_fields`` units whose
     name is a field of the host. A unit is a "Name: value" line, or a repeated line with the short lines after
     it that the host does not repeat (its value or values; the first may be repeated: "none", "35mm"), or a
@@ -613,13 +619,22 @@ def _sheet_lines(found: HostLines, lines: Sequence[str | None], settings: SiteRe
     if not fields and not named:
         return set()
     order = [at for at, line in enumerate(lines) if line != ""]
+    # Nothing to keep on a page without one of the host's field names (most pages of most hosts).
+    if not any(keys.get(at) in fields for at in order) and not (named and any(
+            (pair := named_value(lines[at] or "", settings)) is not None and pair[0] in named for at in order)):
+        return set()
 
     def text(pos: int) -> str | None:
         return lines[order[pos]] if pos < len(order) else None
 
+    def key(pos: int) -> str | None:
+        return keys.get(order[pos]) if pos < len(order) else None
+
+    def repeated(pos: int) -> bool:
+        return _seen_key(found, key(pos), settings) > 0
+
     def is_name(pos: int) -> bool:
-        line = text(pos)
-        return line is not None and line_key(line, settings.max_chars) in fields
+        return key(pos) in fields
 
     def unit_at(pos: int) -> tuple[list[int], bool]:
         line = text(pos)
@@ -629,12 +644,12 @@ def _sheet_lines(found: HostLines, lines: Sequence[str | None], settings: SiteRe
         if pair is not None:
             return [order[pos]], pair[0] in named
         after = text(pos + 1)
-        if not _seen(found, line, settings) or after is None:
+        if not repeated(pos) or after is None:
             return [], False
         if named_value(after, settings) is not None:
             return [order[pos]], False  # a heading over the sheet's "Name: value" lines
-        is_field = line_key(line, settings.max_chars) in fields
-        if not is_value(after.strip(), settings) or (not is_field and _seen(found, after, settings)):
+        is_field = key(pos) in fields
+        if not is_value(after.strip(), settings) or (not is_field and repeated(pos + 1)):
             return [], False  # not a name and its value; two repeated lines in a row are a menu's
         following = text(pos + 2)
         if is_name(pos + 1) and following is not None and is_value(following.strip(), settings) and not is_name(
@@ -643,15 +658,16 @@ def _sheet_lines(found: HostLines, lines: Sequence[str | None], settings: SiteRe
         unit = [order[pos], order[pos + 1]]
         more = pos + 2
         while (more < len(order) and (extra := text(more)) is not None and is_value(extra.strip(), settings)
-               and not _seen(found, extra, settings) and named_value(extra, settings) is None):
+               and not repeated(more) and named_value(extra, settings) is None):
             unit.append(order[more])  # further values of the name (two speeds, three colours)
             more += 1
         return unit, is_field
 
     def before(at: int) -> bool:
         """Whether the line before ``at`` is furniture (repeated, or removed by a rule)."""
-        previous = next((lines[i] for i in range(at - 1, -1, -1) if lines[i] != ""), "")
-        return previous is None or (previous != "" and _seen(found, previous, settings) > 0)
+        previous = next((i for i in range(at - 1, -1, -1) if lines[i] != ""), None)
+        return previous is not None and (lines[previous] is None
+                                         or _seen_key(found, keys.get(previous), settings) > 0)
 
     kept: set[int] = set()
     run: list[tuple[list[int], bool]] = []
