@@ -11,6 +11,7 @@ from cleaner.cli import main
 from cleaner.core.engine import Options
 from cleaner.core.siterepeat import (
     DETECTOR,
+    FIELD_TRACK,
     Confirmed,
     FieldStats,
     ProfileError,
@@ -134,3 +135,19 @@ def test_explain_names_the_fields_and_their_evidence(tmp_path: Path, profile: Si
     assert "a data sheet's field names, kept where 2 sit in a row: " in out
     assert ("'brand' (a value on 16 of 16 pages, 5 different, 16 of them data (recurring or with a digit), 0 of "
             "them lines the host repeats)") in out
+
+
+def test_values_past_the_bounds_are_counted_apart() -> None:
+    found = Confirmed()
+    for value in ("kodak", "ilford", "kodak", "foma", "agfa"):
+        found.add_value(("a.com", "brand"), value, budget=2)
+    assert found.values[("a.com", "brand")] == {"kodak": 2, "ilford": 1} and found.overflow[("a.com", "brand")] == 2
+    assert found.tracked == 2
+    # Merging keeps at most FIELD_TRACK values per pair, the most frequent, and counts the rest apart.
+    many = Confirmed()
+    for n in range(FIELD_TRACK + 5):
+        many.add_value(("a.com", "brand"), f"brand {n}", budget=1000)
+    found.merge(many)
+    assert len(found.values[("a.com", "brand")]) == FIELD_TRACK
+    assert found.values[("a.com", "brand")]["kodak"] == 2
+    assert sum(found.values[("a.com", "brand")].values()) + found.overflow[("a.com", "brand")] == 5 + FIELD_TRACK + 5

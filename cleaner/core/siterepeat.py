@@ -17,7 +17,8 @@ Counting is two looks over the same documents (the shells in ``cleaner.run.siter
    a key that passes, the profile does not depend on the order of documents, shards or workers.
 
 Memory: a sketch holds at most ``max_keys`` entries (an int pair each, about 100 bytes in a dict) plus
-one page count per host seen; the exact look holds at most ``max_candidates`` keys.
+one page count per host seen; the exact look holds at most ``max_candidates`` keys, and with
+``keep_sheets`` at most as many values that follow them (at most :data:`FIELD_TRACK` per key).
 """
 
 from __future__ import annotations
@@ -287,10 +288,19 @@ class Confirmed:
     values: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     overflow: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def add_value(self, pair: tuple[str, str], value: str) -> None:
+    #: Values followed in all (this look's bound: ``budget`` of :meth:`add_value`).
+    tracked: int = 0
+
+    def add_value(self, pair: tuple[str, str], value: str, budget: int) -> None:
+        """Counts a page's value of a pair; a new value past :data:`FIELD_TRACK` for the pair, or past
+        ``budget`` values in all, is counted apart: as a different value, neither a repeated line nor data
+        (the first look's bound on a very large shard can thus change which keys are fields)."""
         tally = self.values.setdefault(pair, {})
-        if value in tally or len(tally) < FIELD_TRACK:
-            tally[value] = tally.get(value, 0) + 1
+        if value in tally:
+            tally[value] += 1
+        elif len(tally) < FIELD_TRACK and self.tracked < budget:
+            tally[value] = 1
+            self.tracked += 1
         else:
             self.overflow[pair] = self.overflow.get(pair, 0) + 1
 

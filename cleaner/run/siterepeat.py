@@ -13,8 +13,10 @@ only after extraction). A document without a URL has no host and is neither coun
 Memory, whatever the number of pages: the sketch holds at most ``max_keys`` (host, key) hashes and
 ``max_hosts`` host page counts (about 100 and 150 bytes each: some 35 MB at the defaults, 200,000 and
 100,000), and the second look at most ``max_candidates`` exact pairs per shard (about 200 bytes each with
-their text: some 20 MB at 100,000) plus the page counts of the hosts that may pass. The merged sketch is
-bounded the same way; the profile holds only the lines that pass.
+their text: some 20 MB at 100,000) plus the page counts of the hosts that may pass, and with data sheets
+(``keep_sheets``) as many values that follow the pairs (at most 64 per pair; short lines, about as much
+again). The merged sketch is bounded the same way; the profile holds only the lines that pass, and per host
+the field evidence of those whose values differ.
 """
 
 from __future__ import annotations
@@ -95,7 +97,7 @@ def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSetti
         if settings.keep_sheets:  # what follows each followed key on this page: is it a data sheet's field?
             host = page.host
             for key, value in page_values(keyed, settings, _followed(host, pairs)).items():
-                found.add_value((host, key), value)
+                found.add_value((host, key), value, settings.max_candidates)
     return found
 
 
