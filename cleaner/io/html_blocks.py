@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Any
 from urllib.parse import urljoin
 
@@ -214,7 +214,7 @@ class TreeRules:
         protected = _protected(tree)
         taken: set[Any] = set()
         body = tree.find(".//body")
-        page_text = " ".join((body if body is not None else tree).itertext())
+        page_text = " ".join(_texts(body if body is not None else tree))
         page = PageIndex(tree)
         classified = self.page_types.classify(tree, page)
         if not classified.is_discussion and body is not None:
@@ -232,7 +232,7 @@ class TreeRules:
                 if element in protected or element in taken or any(a in taken for a in element.iterancestors()):
                     continue
                 too_big = DROP_MAX_SHARE * len(page_text)
-                if compiled.rule.action == "drop" and len(" ".join(element.itertext())) > too_big:
+                if compiled.rule.action == "drop" and _joined_length(element) > too_big:
                     continue  # furniture is never most of a page: a class word on a wrapper misled the rule
                 if compiled.rule.action != "drop":
                     items = compiled.item(element)
@@ -329,6 +329,27 @@ def _outermost(elements: list[Any]) -> list[Any]:
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
 
 
+@cache
+def _text_xpaths() -> tuple[Any, Any]:
+    """The element's text nodes, and the length of their text joined with spaces, read in C (compiled once,
+    on first use: ``import cleaner`` loads no lxml)."""
+    from lxml import etree
+
+    return (etree.XPath("descendant-or-self::text()", smart_strings=False),
+            etree.XPath("string-length(.) + count(descendant::text()) - 1"))
+
+
+def _texts(element: Any) -> list[str]:
+    """The element's text nodes in page order: what ``element.itertext()`` gives, read by XPath, which makes
+    no Python object per element inside (itertext makes one for each, through lxml.html's class lookup)."""
+    return _text_xpaths()[0](element)  # type: ignore[no-any-return]
+
+
+def _joined_length(element: Any) -> int:
+    """``len(" ".join(element.itertext()))``, counted in C without reading the text out."""
+    return max(0, int(_text_xpaths()[1](element)))
+
+
 def _text(element: Any) -> str:
     return " ".join(element.text_content().split())
 
@@ -342,7 +363,7 @@ def _words(text: str) -> str:
 
 def _both_words(element: Any) -> tuple[str, str]:
     """The element's words read two ways (see :attr:`TreeFindings.block_words`)."""
-    return _words(" ".join(element.itertext())), _words(_extractable_text(element))
+    return _words(" ".join(_texts(element))), _words(_extractable_text(element))
 
 
 def _extractable_text(element: Any) -> str:
@@ -451,7 +472,7 @@ def _units(root: Any, removed: Set[Any]) -> tuple[Counter[str], Counter[str]]:
 
 def _spaced_text(element: Any) -> str:
     """The element's text with its parts a space apart ("Comments" and the first comment stay two words)."""
-    return " ".join(" ".join(element.itertext()).split())
+    return " ".join(" ".join(_texts(element)).split())
 
 
 def _body_text(element: Any) -> str:
@@ -852,7 +873,12 @@ def _is_reply_or_avatar(element: Any) -> bool:
         return True
     # Reply words are short: an element whose own text is already longer is no control (read cheaply
     # before its whole text, which holds its descendants').
-    return len((element.text or "").strip()) <= _REPLY_CHARS and _text(element).casefold().strip("↓ ()") in _REPLY_WORDS
+    own = element.text or ""
+    if len(own.strip()) > _REPLY_CHARS:
+        return False
+    # An element without children holds only its own text: read without evaluating its string value.
+    text = " ".join(own.split()) if not len(element) else _text(element)
+    return text.casefold().strip("↓ ()") in _REPLY_WORDS
 
 
 def _is_discussion(tree: Any) -> bool:
@@ -860,8 +886,15 @@ def _is_discussion(tree: Any) -> bool:
         if (element.get("type") or "").lower() == "application/ld+json" and any(
                 kind in (element.text or "") for kind in _DISCUSSION):
             return True
-    return any(kind in (element.get("itemtype") or "") for element in tree.iterfind(".//*[@itemtype]")
-               for kind in _DISCUSSION)
+    # The item types as strings, read by XPath: iterfind would make every element a Python object.
+    return any(kind in itemtype for itemtype in _itemtypes()(tree) for kind in _DISCUSSION)
+
+
+@cache
+def _itemtypes() -> Any:
+    from lxml import etree
+
+    return etree.XPath("descendant::*/@itemtype", smart_strings=False)
 
 
 def _comment_item(item: Any) -> BlockRecord | None:

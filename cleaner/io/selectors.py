@@ -21,12 +21,26 @@ def check_selector(css: str) -> str | None:
 
 
 #: What an alternative of a selector needs on the page to match anything: ("class" | "id" | "attr" |
-#: "tag", name), or None when that cannot be told. Pages are summarised once (:class:`PageIndex`), and an
-#: alternative whose need is absent is not evaluated: most pages hold few of the words the rules name,
-#: and evaluating every alternative's XPath on every element cost more than extraction itself.
-Need = tuple[str, str] | None
+#: "tag", name); ("value", attribute, operator, value) for an attribute selector with a value (``[a*=v]``:
+#: some element's attribute ``a`` holds ``v``); or None when that cannot be told. Pages are summarised once
+#: (:class:`PageIndex`), and an alternative whose need is absent is not evaluated: most pages hold few of the
+#: words the rules name, and evaluating every alternative's XPath on every element cost more than extraction
+#: itself. A value need is what the XPath cssselect writes for the operator tests, so it is met whenever the
+#: alternative can match (``[class*=footer]`` is evaluated only on pages where a class holds "footer", not on
+#: every page with a class).
+Need = tuple[str, ...] | None
 #: The whitespace XPath's normalize-space() splits a class attribute on (not Python's wider str.split()).
 _XML_SPACE = str.maketrans("\t\n\r", "   ")
+#: The attribute operators whose test a value need makes, as cssselect translates them to XPath (an empty
+#: value makes cssselect's XPath match nothing; such selectors keep the plain attribute need).
+_VALUE_TESTS = {
+    "=": lambda value, wanted: value == wanted,
+    "~=": lambda value, wanted: wanted in value.translate(_XML_SPACE).split(" "),
+    "|=": lambda value, wanted: value == wanted or value.startswith(wanted + "-"),
+    "^=": lambda value, wanted: value.startswith(wanted),
+    "$=": lambda value, wanted: value.endswith(wanted),
+    "*=": lambda value, wanted: wanted in value,
+}
 
 
 class PageIndex:
@@ -38,13 +52,15 @@ class PageIndex:
         from lxml import etree
 
         self._tree = tree
+        #: Per attribute name, its values on the page (read when first asked for; class and id at once).
+        self._values: dict[str, list[str]] = {
+            name: etree.XPath(f"descendant-or-self::*/@{name}", smart_strings=False)(tree) for name in ("class", "id")}
         classes: set[str] = set()
-        for value in etree.XPath("descendant-or-self::*/@class", smart_strings=False)(tree):
+        for value in self._values["class"]:
             classes.update(value.translate(_XML_SPACE).split(" "))
         classes.discard("")
-        ids = etree.XPath("descendant-or-self::*/@id", smart_strings=False)(tree)
-        self._known: dict[tuple[str, str], bool] = {("class", word): True for word in classes}
-        self._known.update((("id", value), True) for value in ids)
+        self._known: dict[tuple[str, ...], bool] = {("class", word): True for word in classes}
+        self._known.update((("id", value), True) for value in self._values["id"])
         self._read = {"class", "id"}
         self._selected: dict[int, tuple[Alternatives, list[Any]]] = {}
 
@@ -63,11 +79,28 @@ class PageIndex:
         known = self._known.get(need)
         if known is not None:
             return known
-        kind, name = need
-        if kind in self._read:
+        if need[0] == "value":
+            present = self._has_value(*need[1:])
+        elif need[0] in self._read:
             return False
-        self._known[need] = present = self._holds(kind, name)
+        else:
+            present = self._holds(need[0], need[1])
+        self._known[need] = present
         return present
+
+    def _has_value(self, name: str, operator: str, wanted: str) -> bool:
+        """Whether some element's attribute ``name`` passes the operator's test with ``wanted``."""
+        from lxml import etree
+
+        values = self._values.get(name)
+        if values is None:
+            try:
+                values = etree.XPath(f"descendant-or-self::*/@{name}", smart_strings=False)(self._tree)
+            except etree.XPathError:  # a name XPath cannot spell: evaluate the alternative itself
+                return True
+            self._values[name] = values
+        test = _VALUE_TESTS[operator]
+        return any(test(value, wanted) for value in values)
 
     def _holds(self, kind: str, name: str) -> bool:
         from lxml import etree
@@ -117,8 +150,10 @@ def compile_selector(css: str) -> Alternatives:
 
 def selector_need(node: Any) -> Need:
     """What a parsed selector (cssselect's tree) needs on the page: the element it selects must carry an
-    id, a class, an attribute or be of a tag; for ``:has(X)``, X's need."""
+    id, a class, an attribute (with a value that passes its operator's test) or be of a tag; for ``:has(X)``,
+    X's need."""
     from cssselect.parser import Attrib, Class, CombinedSelector, Element, Function, Hash, Pseudo, Relation
+    from cssselect.xpath import is_non_whitespace, is_safe_name
 
     if isinstance(node, CombinedSelector):
         return selector_need(node.subselector)
@@ -132,7 +167,16 @@ def selector_need(node: Any) -> Need:
     if isinstance(node, Class):
         return ("class", node.class_name)
     if isinstance(node, Attrib):
-        return ("attr", node.attrib) if node.namespace is None else None
+        if node.namespace is not None:
+            return None
+        token: Any = node.value  # a token (cssselect 1.2 on), None for [name]
+        wanted = token.value if token is not None else None
+        # Only where cssselect writes the operator's test on ``@name`` (an empty value, or one with white space
+        # for ~=, matches nothing; an unusual name is written another way).
+        if node.operator in _VALUE_TESTS and isinstance(wanted, str) and wanted and is_safe_name(node.attrib) and (
+                node.operator != "~=" or is_non_whitespace(wanted)):
+            return ("value", node.attrib, node.operator, wanted)
+        return ("attr", node.attrib)
     if isinstance(node, Function | Pseudo):
         return selector_need(node.selector)
     if isinstance(node, Element):

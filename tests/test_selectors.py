@@ -1,0 +1,59 @@
+"""The selector needs that spare the tree step XPath evaluations: a need may only skip an alternative that
+matches nothing on the page."""
+
+from __future__ import annotations
+
+import pytest
+from lxml import etree
+from lxml import html as lxml_html
+
+from cleaner.io.selectors import PageIndex, compile_selector
+
+PAGE = """<html><body>
+<div class="site-footer main" id="page-Footer-1" data-x="a b"><p itemprop="text comment">Hi</p></div>
+<section itemtype="https://schema.org/Comment" role="navigation" lang="en-GB"><a href="#main">Skip</a></section>
+<span class="tab\tsep">x</span>
+</body></html>"""
+
+SELECTORS = [
+    # met on PAGE
+    ("[class*=footer]", 1), ("[id*=Footer]", 1), ("[class~=main]", 1), ("[itemprop~=comment]", 1),
+    ("[itemtype$='schema.org/Comment']", 1), ("[role=navigation]", 1), ("a[href='#main']", 1),
+    ("[lang|=en]", 1), ("[class^=site]", 1), ("[data-x='a b']", 1), (":has(> [itemprop~=comment])", 1),
+    ("[class~=sep]", 1),
+    # not met
+    ("[class*=header]", 0), ("[id*=footer]", 0), ("[class~=site]", 0), ("[itemprop~=comments]", 0),
+    ("[itemtype$='schema.org/UserComments']", 0), ("[role=banner]", 0), ("a[href='#content']", 0),
+    ("[lang|=en-US]", 0), ("[class^=main]", 0), ("[data-x=a]", 0), (":has(> [itemprop~=answer])", 0),
+    # needs that cannot be told from values: the plain attribute, or nothing
+    ("[class*='']", 0), ("[class~='a b']", 0), ("[data-x]", 1), ("[class!=x]", 3),
+]
+
+
+@pytest.mark.parametrize(("css", "count"), SELECTORS)
+def test_a_need_skips_only_what_matches_nothing(css: str, count: int) -> None:
+    tree = lxml_html.document_fromstring(PAGE)
+    alternatives = compile_selector(css)
+    page = PageIndex(tree)
+    ((need, xpath),) = alternatives.compiled
+    matched = xpath(tree)
+    assert len(matched) >= count and (count == 0) == (not matched)
+    # the need is met exactly where the alternative matches something (a value need is the operator's test)
+    if need is not None and need[0] == "value":
+        assert (need in page) == bool(matched)
+    assert alternatives(tree, page) == matched
+
+
+def test_value_needs_are_made_for_attribute_operators() -> None:
+    assert compile_selector("[class*=comments-list]").compiled[0][0] == ("value", "class", "*=", "comments-list")
+    assert compile_selector("[itemprop~=comment]").compiled[0][0] == ("value", "itemprop", "~=", "comment")
+    assert compile_selector("[data-spotim-module]").compiled[0][0] == ("attr", "data-spotim-module")
+    assert compile_selector("[class~='a b']").compiled[0][0] == ("attr", "class")
+
+
+def test_a_name_xpath_cannot_spell_is_evaluated() -> None:
+    tree = lxml_html.document_fromstring(PAGE)
+    page = PageIndex(tree)
+    assert ("value", "a[", "=", "x") in page  # unknown: the alternative itself decides
+    with pytest.raises(etree.XPathError):
+        etree.XPath("descendant-or-self::*/@a[")(tree)
