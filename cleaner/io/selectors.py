@@ -3,7 +3,9 @@ rule loader, so that none of them imports another for it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 
@@ -29,18 +31,31 @@ def check_selector(css: str) -> str | None:
 #: alternative can match (``[class*=footer]`` is evaluated only on pages where a class holds "footer", not on
 #: every page with a class).
 Need = tuple[str, ...] | None
-#: The whitespace XPath's normalize-space() splits a class attribute on (not Python's wider str.split()).
-_XML_SPACE = str.maketrans("\t\n\r", "   ")
+#: The whitespace XPath's normalize-space() splits a class attribute on (not Python's wider str.split()),
+#: and the separator of the values in :attr:`PageIndex._values` (no attribute value holds it).
+_XML_SPACE = str.maketrans("\t\n\r\x00", "    ")
+_SEPARATOR = "\x00"
 #: The attribute operators whose test a value need makes, as cssselect translates them to XPath (an empty
-#: value makes cssselect's XPath match nothing; such selectors keep the plain attribute need).
-_VALUE_TESTS = {
-    "=": lambda value, wanted: value == wanted,
-    "~=": lambda value, wanted: wanted in value.translate(_XML_SPACE).split(" "),
-    "|=": lambda value, wanted: value == wanted or value.startswith(wanted + "-"),
-    "^=": lambda value, wanted: value.startswith(wanted),
-    "$=": lambda value, wanted: value.endswith(wanted),
-    "*=": lambda value, wanted: wanted in value,
+#: value makes cssselect's XPath match nothing; such selectors keep the plain attribute need). Each looks
+#: for the value in all of the page's values of the attribute at once: ``values`` is them joined, with the
+#: separator before and after each; ``words`` the same with white space made the separator (" a b ").
+_VALUE_TESTS: dict[str, Callable[[str, str, str], bool]] = {
+    "=": lambda values, words, wanted: f"{_SEPARATOR}{wanted}{_SEPARATOR}" in values,
+    "~=": lambda values, words, wanted: f" {wanted} " in words,
+    "|=": lambda values, words, wanted: f"{_SEPARATOR}{wanted}{_SEPARATOR}" in values
+    or f"{_SEPARATOR}{wanted}-" in values,
+    "^=": lambda values, words, wanted: f"{_SEPARATOR}{wanted}" in values,
+    "$=": lambda values, words, wanted: f"{wanted}{_SEPARATOR}" in values,
+    "*=": lambda values, words, wanted: wanted in values,
 }
+
+
+@cache
+def _attribute_values(name: str) -> Any:
+    """An XPath reading every value of the attribute ``name`` on the page, as strings."""
+    from lxml import etree
+
+    return etree.XPath(f"descendant-or-self::*/@{name}", smart_strings=False)
 
 
 class PageIndex:
@@ -49,20 +64,23 @@ class PageIndex:
     a tag or an attribute name is looked up when first asked for."""
 
     def __init__(self, tree: Any) -> None:
-        from lxml import etree
-
         self._tree = tree
-        #: Per attribute name, its values on the page (read when first asked for; class and id at once).
-        self._values: dict[str, list[str]] = {
-            name: etree.XPath(f"descendant-or-self::*/@{name}", smart_strings=False)(tree) for name in ("class", "id")}
-        classes: set[str] = set()
-        for value in self._values["class"]:
-            classes.update(value.translate(_XML_SPACE).split(" "))
+        #: Per attribute name, its values on the page joined (see _VALUE_TESTS), read when first asked for
+        #: (class and id at once).
+        self._values: dict[str, str] = {}
+        ids = _attribute_values("id")(tree)
+        self._values["id"] = self._joined(ids)
+        self._values["class"] = self._joined(_attribute_values("class")(tree))
+        classes = set(self._values["class"].translate(_XML_SPACE).split(" "))
         classes.discard("")
         self._known: dict[tuple[str, ...], bool] = {("class", word): True for word in classes}
-        self._known.update((("id", value), True) for value in self._values["id"])
+        self._known.update((("id", value), True) for value in ids)
         self._read = {"class", "id"}
         self._selected: dict[int, tuple[Alternatives, list[Any]]] = {}
+
+    @staticmethod
+    def _joined(values: list[str]) -> str:
+        return f"{_SEPARATOR}{_SEPARATOR.join(values)}{_SEPARATOR}" if values else ""
 
     def select(self, alternatives: Alternatives) -> list[Any]:
         """What ``alternatives`` select on this page, evaluated once per page (several steps ask for the same
@@ -95,21 +113,31 @@ class PageIndex:
         values = self._values.get(name)
         if values is None:
             try:
-                values = etree.XPath(f"descendant-or-self::*/@{name}", smart_strings=False)(self._tree)
+                values = self._joined(_attribute_values(name)(self._tree))
             except etree.XPathError:  # a name XPath cannot spell: evaluate the alternative itself
                 return True
             self._values[name] = values
-        test = _VALUE_TESTS[operator]
-        return any(test(value, wanted) for value in values)
+        if _SEPARATOR in wanted:
+            return True
+        words = values.translate(_XML_SPACE) if operator == "~=" else ""
+        return _VALUE_TESTS[operator](values, f" {words} ", wanted)
 
     def _holds(self, kind: str, name: str) -> bool:
         from lxml import etree
 
-        test = f"descendant-or-self::*/@{name}" if kind == "attr" else f"descendant-or-self::{name}"
         try:
-            return bool(etree.XPath(f"boolean({test})")(self._tree))
+            return bool(_presence(kind, name)(self._tree))
         except etree.XPathError:  # a name XPath cannot spell: evaluate the alternative itself
             return True
+
+
+@cache
+def _presence(kind: str, name: str) -> Any:
+    """An XPath telling whether the page holds an attribute (``kind`` "attr") or an element of that name."""
+    from lxml import etree
+
+    test = f"descendant-or-self::*/@{name}" if kind == "attr" else f"descendant-or-self::{name}"
+    return etree.XPath(f"boolean({test})")
 
 
 @dataclass(frozen=True)
