@@ -57,3 +57,28 @@ def test_a_name_xpath_cannot_spell_is_evaluated() -> None:
     assert ("value", "a[", "=", "x") in page  # unknown: the alternative itself decides
     with pytest.raises(etree.XPathError):
         etree.XPath("descendant-or-self::*/@a[")(tree)
+
+
+# --- reading text in C: the same strings itertext and text_content give -------------------------------
+
+TEXT_PAGE = """<html><body><div id="d">a<!-- c -->b<?pi x?>d<script>s()</script><p>p <b>q</b></p>t&amp;u<br>
+<span class="r"> Reply </span><span class="r"><i>↓</i> Reply</span><a> (Antworten) </a><div></div></div>tail
+</body></html>"""
+
+
+def test_text_nodes_and_joined_length_are_itertexts() -> None:
+    from cleaner.io.html_blocks import _joined_length, _texts
+
+    tree = lxml_html.document_fromstring(TEXT_PAGE)
+    for element in tree.iter():
+        if isinstance(element.tag, str):
+            assert _texts(element) == list(element.itertext())
+            assert _joined_length(element) == len(" ".join(element.itertext()))
+
+
+def test_reply_controls_with_and_without_children() -> None:
+    from cleaner.io.html_blocks import _is_reply_or_avatar
+
+    tree = lxml_html.document_fromstring(TEXT_PAGE)
+    assert [_is_reply_or_avatar(e) for e in tree.iter("span", "a")] == [True, True, True]
+    assert not _is_reply_or_avatar(lxml_html.fragment_fromstring("<span>Replying to</span>"))
