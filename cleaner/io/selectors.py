@@ -71,11 +71,9 @@ class PageIndex:
         ids = _attribute_values("id")(tree)
         self._values["id"] = self._joined(ids)
         self._values["class"] = self._joined(_attribute_values("class")(tree))
-        classes = set(self._values["class"].translate(_XML_SPACE).split(" "))
-        classes.discard("")
-        self._known: dict[tuple[str, ...], bool] = {("class", word): True for word in classes}
-        self._known.update((("id", value), True) for value in ids)
-        self._read = {"class", "id"}
+        #: The class words and ids the page holds (a class or id need is met when its name is one).
+        self._read = {"class": set(self._values["class"].translate(_XML_SPACE).split(" ")) - {""}, "id": set(ids)}
+        self._known: dict[tuple[str, ...], bool] = {}
         self._selected: dict[int, tuple[Alternatives, list[Any]]] = {}
 
     @staticmethod
@@ -94,15 +92,13 @@ class PageIndex:
     def __contains__(self, need: object) -> bool:
         if not isinstance(need, tuple):
             return False
+        read = self._read.get(need[0])
+        if read is not None:
+            return need[1] in read
         known = self._known.get(need)
         if known is not None:
             return known
-        if need[0] == "value":
-            present = self._has_value(*need[1:])
-        elif need[0] in self._read:
-            return False
-        else:
-            present = self._holds(need[0], need[1])
+        present = self._has_value(*need[1:]) if need[0] == "value" else self._holds(need[0], need[1])
         self._known[need] = present
         return present
 
