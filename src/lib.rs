@@ -10,11 +10,13 @@
 
 use std::collections::HashSet;
 
+mod rulecache;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::PyTuple;
-use regex::{RegexSet, RegexSetBuilder};
+use rulecache::LineSet;
 
 mod views;
 
@@ -31,7 +33,7 @@ type Hit = (usize, Vec<u32>, bool);
 #[pyclass(frozen, module = "cleaner._native")]
 struct LineMatcher {
     /// Every translated pattern, anchored at both ends (a whole-line match), in one multi-pattern set.
-    set: Option<RegexSet>,
+    set: Option<LineSet>,
     /// For each pattern of the set: the probe it stands for and the longest line it is tried on.
     slots: Vec<(u32, usize)>,
     /// Probes no translation covers (Python-only): candidates on every line they may be tried on.
@@ -50,7 +52,20 @@ struct LineMatcher {
     spaces: HashSet<char>,
 }
 
+/// One call's search state: the set's caches and the patterns found on the current line.
+type Search = Option<((rulecache::DfaCache, rulecache::VmCache), regex_automata::PatternSet)>;
+
 impl LineMatcher {
+    fn search(&self) -> Search {
+        self.set.as_ref().map(|set| (set.caches(), set.pattern_set()))
+    }
+
+    fn done(&self, search: Search) {
+        if let (Some(set), Some((caches, _))) = (&self.set, search) {
+            set.release(caches);
+        }
+    }
+
     fn is_space(&self, c: char) -> bool {
         if c.is_ascii() {
             matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
@@ -85,7 +100,8 @@ impl LineMatcher {
         self.exact_non_ascii || normal.chars().all(|c| c.is_ascii() || self.folds_to_ascii.contains(&c))
     }
 
-    fn scan_line(&self, line: &str, normal: &mut String, scratch: &mut String) -> Option<(Vec<u32>, bool)> {
+    fn scan_line(&self, line: &str, normal: &mut String, scratch: &mut String, search: &mut Search)
+                 -> Option<(Vec<u32>, bool)> {
         if line.is_empty() {
             return None;
         }
@@ -100,11 +116,16 @@ impl LineMatcher {
             .filter(|(_, bound)| size <= *bound)
             .map(|(probe, _)| *probe)
             .collect();
-        // Most lines match no probe: the set's quick yes-or-no answer first (it stops early, and costs no
-        // allocation), which patterns only for the few that match.
-        if let Some(set) = self.set.as_ref().filter(|set| set.is_match(normal)) {
-            for index in set.matches(normal).iter() {
-                let (probe, bound) = self.slots[index];
+        // Most lines match no probe: the set's quick yes-or-no answer first (it stops at the first match),
+        // which patterns only for the few that match.
+        if let (Some(set), Some((caches, matched))) = (&self.set, search.as_mut()) {
+            if set.is_match(normal, caches) {
+                set.matches(normal, caches, matched);
+            } else {
+                matched.clear();
+            }
+            for index in matched.iter() {
+                let (probe, bound) = self.slots[index.as_usize()];
                 if size <= bound {
                     found.push(probe);
                 }
@@ -151,13 +172,7 @@ impl LineMatcher {
         let set = if anchored.is_empty() {
             None
         } else {
-            Some(
-                RegexSetBuilder::new(&anchored)
-                    .size_limit(SIZE_LIMIT)
-                    .dfa_size_limit(DFA_SIZE_LIMIT)
-                    .build()
-                    .map_err(|error| PyValueError::new_err(error.to_string()))?,
-            )
+            Some(LineSet::new(&anchored, SIZE_LIMIT, DFA_SIZE_LIMIT).map_err(PyValueError::new_err)?)
         };
         let exact_non_ascii = exact_keys.iter().any(|key| !key.is_ascii());
         Ok(LineMatcher {
@@ -180,13 +195,17 @@ impl LineMatcher {
         let hits: Vec<Hit> = py.detach(|| {
             let mut normal = String::new();
             let mut scratch = String::new();
-            lines
+            let mut search = self.search();
+            let hits = lines
                 .iter()
                 .enumerate()
                 .filter_map(|(index, line)| {
-                    self.scan_line(line, &mut normal, &mut scratch).map(|(found, exact)| (index, found, exact))
+                    self.scan_line(line, &mut normal, &mut scratch, &mut search)
+                        .map(|(found, exact)| (index, found, exact))
                 })
-                .collect()
+                .collect();
+            self.done(search);
+            hits
         });
         hits.into_iter()
             .map(|(index, found, exact)| Ok((index, PyTuple::new(py, found)?, exact)))
@@ -196,13 +215,19 @@ impl LineMatcher {
     /// For tests: which of the set's patterns match each text as a whole (no length bounds, no
     /// normalisation), as lists of probe positions.
     fn matching(&self, texts: Vec<PyBackedStr>) -> Vec<Vec<u32>> {
-        texts
+        let mut search = self.search();
+        let found = texts
             .iter()
-            .map(|text| match &self.set {
-                Some(set) => set.matches(text).iter().map(|index| self.slots[index].0).collect(),
-                None => Vec::new(),
+            .map(|text| match (&self.set, search.as_mut()) {
+                (Some(set), Some((caches, matched))) => {
+                    set.matches(text, caches, matched);
+                    matched.iter().map(|index| self.slots[index.as_usize()].0).collect()
+                }
+                _ => Vec::new(),
             })
-            .collect()
+            .collect();
+        self.done(search);
+        found
     }
 
     /// For tests: the normalised form of each line, as `scan` matches it.

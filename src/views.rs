@@ -23,7 +23,7 @@ use pyo3::types::PyTuple;
 use unicode_normalization::char::{canonical_combining_class, decompose_canonical, decompose_compatible};
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
-use crate::LineMatcher;
+use crate::{LineMatcher, Search};
 
 const LAST_CODE_POINT: u32 = 0x10FFFF;
 /// Planes 0 to 3 and 14 hold every character assigned up to Unicode 18 (planes 4 to 13 hold none; 15 and
@@ -212,16 +212,19 @@ impl Views {
 
 /// The probes whose translation matches `text` as a whole, among those tried on a line of `size`
 /// characters (and the Python-only ones), ascending.
-fn candidates(matcher: &LineMatcher, text: &str, size: usize) -> Vec<u32> {
+fn candidates(matcher: &LineMatcher, text: &str, size: usize, search: &mut Search) -> Vec<u32> {
     let mut found: Vec<u32> =
         matcher.always.iter().filter(|(_, bound)| size <= *bound).map(|(probe, _)| *probe).collect();
     // Most texts match no probe: the set's quick yes-or-no answer first (it stops early), which patterns
     // only for the few that match.
-    if let Some(set) = matcher.set.as_ref().filter(|set| set.is_match(text)) {
-        for index in set.matches(text).iter() {
-            let (probe, bound) = matcher.slots[index];
-            if size <= bound {
-                found.push(probe);
+    if let (Some(set), Some((caches, matched))) = (matcher.set.as_ref(), search.as_mut()) {
+        if set.is_match(text, caches) {
+            set.matches(text, caches, matched);
+            for index in matched.iter() {
+                let (probe, bound) = matcher.slots[index.as_usize()];
+                if size <= bound {
+                    found.push(probe);
+                }
             }
         }
     }
@@ -345,8 +348,9 @@ impl Views {
             let mut normal = String::new();
             let mut scratch = String::new();
             let mut hits = Vec::new();
+            let mut search = matcher.search();
             for (index, line) in lines.iter().enumerate() {
-                let Some((found, exact)) = matcher.scan_line(line, &mut normal, &mut scratch) else {
+                let Some((found, exact)) = matcher.scan_line(line, &mut normal, &mut scratch, &mut search) else {
                     continue;
                 };
                 if line.is_ascii() {
@@ -356,7 +360,7 @@ impl Views {
                 // scan_line normalised the line (it is not empty and within the longest bound).
                 let view = self.view(&normal).filter(|(text, _)| !text.is_empty()).and_then(|view| {
                     let size = view.0.chars().count();
-                    let probes = candidates(matcher, &view.0, size);
+                    let probes = candidates(matcher, &view.0, size, &mut search);
                     let exact = size <= matcher.exact_longest && matcher.exact_possible(&view.0, &mut scratch);
                     if probes.is_empty() && !exact {
                         None
@@ -369,6 +373,7 @@ impl Views {
                 }
                 hits.push((index, found, exact, view));
             }
+            matcher.done(search);
             hits
         });
         hits.into_iter()
