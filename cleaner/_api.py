@@ -7,21 +7,23 @@ from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from threading import Lock
 from types import MappingProxyType
 
 from cleaner.core.engine import Engine, Options
+from cleaner.core.facts import PatternFacts
 from cleaner.core.matcher import LineMatcher, ProbeSpec
 from cleaner.core.records import IN_TREE, Cleaned, Record, Removal
 from cleaner.core.reltime import parse_time, resolve_relative
 from cleaner.core.rules import RuleSet
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import ProfileError, SiteProfile, SiteRepeatSettings
-from cleaner.core.translate import CharacterTables
 from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.html_blocks import TreeRules
 from cleaner.io.language import Languages
 from cleaner.io.page_types import default_page_types
-from cleaner.io.rulefiles import load_rules
+from cleaner.io.rulecache import cached_rules, remember, shared_character_tables
+from cleaner.io.rulefiles import snapshot_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
 #: When a document was fetched: a datetime (naive means UTC) or ISO 8601 text ("2025-08-14T09:30:00Z").
@@ -75,16 +77,22 @@ class Cleaner:
         self.site_profile = None if site_off else profile
         builtin = builtin and not no_builtin_rules
         if isinstance(rules, RuleSet):
-            ruleset = RuleSet(rules.files, rules.disabled | frozenset(disable))
+            ruleset = RuleSet(rules.files, rules.disabled | frozenset(disable), rules.facts)
         else:
+            # Built with what the compiled-rule cache holds for these files' bytes (cleaner.io.rulecache).
             paths = [rules] if isinstance(rules, str | Path) else list(rules or ())
-            ruleset = load_rules(paths, builtin=builtin, disable=disable)
+            ruleset = cached_rules(snapshot_rules(paths, builtin=builtin), disable)
+        facts = ruleset.facts if ruleset.facts is not None else PatternFacts(tables=shared_character_tables())
         _only_one("options", options, drop_comments=(drop_comments, False))
         _only_one("html_options", html_options, keep_comments=(keep_comments, False),
                   max_html_elements=(max_html_elements, 30_000), max_html_attributes=(max_html_attributes, 1_000))
         self.languages = Languages()
         self.engine = Engine(ruleset, options or Options(drop_comments=drop_comments), tools=self.languages.tools(),
-                             build_matcher=shared_line_matcher)
+                             build_matcher=shared_line_matcher, facts=facts)
+        #: Whether building these rules computed nothing: every answer came from the compiled-rule cache (or
+        #: from this process's earlier build of the same rule files).
+        self.rules_from_cache = bool(facts.key) and not facts.learned
+        remember(facts)
         self.html_options = html_options or HtmlOptions(include_comments=keep_comments, max_elements=max_html_elements,
                                                         max_element_attributes=max_html_attributes)
         #: The HTML rules and detectors, run on a page's tree before extraction (compiled on first page).
@@ -192,19 +200,34 @@ def _only_one(name: str, given: object, **flat: tuple[object, object]) -> None:
         raise TypeError(f"give {name} or {', '.join(changed)}, not both")
 
 
-@lru_cache(maxsize=1)
-def _character_tables() -> CharacterTables:
-    return CharacterTables()
+#: The matchers built in this process, by what they are built from (the newest last), at most
+#: :data:`_MATCHERS_KEPT`; the lock keeps two threads from building the same one at once.
+_matchers: dict[tuple[tuple[ProbeSpec, ...], int, tuple[str, ...], int], LineMatcher] = {}
+_MATCHERS_KEPT = 8
+_matchers_lock = Lock()
 
 
-@lru_cache(maxsize=8)
 def shared_line_matcher(probes: tuple[ProbeSpec, ...], longest: int, exact_keys: tuple[str, ...],
-                        exact_longest: int) -> LineMatcher:
+                        exact_longest: int, facts: PatternFacts | None = None) -> LineMatcher:
     """The compiled matcher of these probes, built once per process and shared by every :class:`Cleaner` that
     has them (it is immutable and threads may share it): compiling the built-in rules takes a good part of a
     second, which a second Cleaner, a test or a worker's next shard need not pay again. The core keeps no
-    such cache; this shell does."""
-    return LineMatcher(probes, longest, exact_keys, exact_longest, tables=_character_tables())
+    such cache; this shell does. ``facts``: the translations known (from the disk cache), used and added to."""
+    key = (probes, longest, exact_keys, exact_longest)
+    with _matchers_lock:
+        found = _matchers.pop(key, None)
+        if found is None:
+            found = LineMatcher(probes, longest, exact_keys, exact_longest, facts, tables=shared_character_tables())
+        elif facts is not None:
+            # Reused, yet the translations belong in what this build stores (a cache entry for these rules).
+            for translation, (pattern, flags, _) in zip(found.translations, probes, strict=True):
+                if (pattern, flags) not in facts.translations:
+                    facts.translations[(pattern, flags)] = translation
+                    facts.learned = True
+        _matchers[key] = found
+        while len(_matchers) > _MATCHERS_KEPT:
+            del _matchers[next(iter(_matchers))]
+        return found
 
 
 @lru_cache(maxsize=1)

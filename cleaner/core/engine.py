@@ -15,8 +15,9 @@ from types import MappingProxyType
 
 import regex
 
-from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
+from cleaner.core.analysis import FirstWords
 from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
+from cleaner.core.facts import PatternFacts
 from cleaner.core.matcher import Hit, LineMatcher, MatcherBuild
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
@@ -77,7 +78,6 @@ _HEADER, _LINE, _BLOCK = 0, 1, 2
 #: whether the pattern runs time-bounded, and the rule.
 _Step = tuple[int, int, "frozenset[str] | None", "Scope | None", "tuple[str, ...] | None", "regex.Pattern[str]", bool,
               "LineRule | BlockRule | Layout"]
-_ASCII = tuple(map(chr, range(128)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,13 +108,17 @@ class Engine:
     """Compiled rules and the procedure that applies them. Build once, call :meth:`process` per document."""
 
     def __init__(self, rules: RuleSet, options: Options | None = None, *, tools: LanguageTools | None = None,
-                 native: bool = True, build_matcher: MatcherBuild | None = None) -> None:
+                 native: bool = True, build_matcher: MatcherBuild | None = None,
+                 facts: PatternFacts | None = None) -> None:
         """``tools``: language identification and stop words for the structural detectors and each record's
         ``language`` (none given: every record's language is "und" and the prose test counts no stop words).
         ``native``: lines are sorted by the compiled matcher (cleaner._native), which hands the Python loop only
         the lines some rule could match; False keeps the pure-Python loop over every line, the oracle the
         tests compare it with (the records are the same either way). ``build_matcher``: how the compiled
-        matcher is made (see :data:`MatcherBuild`; built afresh when not given)."""
+        matcher is made (see :data:`MatcherBuild`; built afresh when not given). ``facts``: what earlier builds
+        learned about the patterns (see :mod:`cleaner.core.facts`), used and added to; by default those the rule
+        set carries."""
+        facts = facts if facts is not None else rules.facts if rules.facts is not None else PatternFacts()
         self.rules = rules
         self.options = options or Options()
         #: The structural detectors (cleaner.core.structure), with the settings the rule files give.
@@ -139,17 +143,17 @@ class Engine:
             elif isinstance(rule, Layout):
                 headers.append(_Probe(_HEADER, rule, rule.header, rule.max_chars))
         # Headers first: the same words ("Related Articles") mean more when a block of items follows.
-        starts = {p.pattern: first_words(p.pattern.pattern, bool(p.pattern.flags & regex.IGNORECASE))
+        starts = {p.pattern: facts.first_words(p.pattern.pattern, bool(p.pattern.flags & regex.IGNORECASE))
                   for p in headers + probes + blocks}
-        ordered = [self._gated(probe, starts[probe.pattern]) for probe in headers + probes + blocks]
+        ordered = [self._gated(probe, starts[probe.pattern], facts) for probe in headers + probes + blocks]
         self._exact_longest = max((len(k) for k in self._exact), default=0)
         # Lines longer than every rule's bound are body text: they are never tried against any rule.
         self._longest = max([self._exact_longest, *(p.max_chars for p in ordered)], default=0)
-        self._timed = self._timing(rules)
+        self._timed = self._timing(rules, facts)
         self._probes = tuple(ordered)
         self._words, self._prefixes = self._build_index(ordered, starts)
         self._by_word: dict[str, _Plan] = {}
-        self._firsts = {p.pattern: self._first_characters(p.pattern) for p in ordered}
+        self._firsts = {p.pattern: facts.first_characters(p.pattern) for p in ordered}
         self._positions = {id(probe): n for n, probe in enumerate(ordered)}
         #: Each layout's slots as the segmenter walks them, by layout id.
         self._grammars = grammars([rule for rule in rules if isinstance(rule, Layout)])
@@ -157,27 +161,20 @@ class Engine:
         if native:
             build = build_matcher or LineMatcher
             self.matcher = build(tuple((p.pattern.pattern, p.pattern.flags, p.max_chars) for p in ordered),
-                                 self._longest, tuple(sorted(self._exact)), self._exact_longest)
+                                 self._longest, tuple(sorted(self._exact)), self._exact_longest, facts)
         #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
         self.views = self.matcher.views if self.matcher is not None else build_views()
 
     @staticmethod
-    def _gated(probe: _Probe, starts: FirstWords) -> _Probe:
+    def _gated(probe: _Probe, starts: FirstWords, facts: PatternFacts) -> _Probe:
         """The probe, with the words a match must hold when its first words cannot be listed."""
         if ("", False) not in starts:
             return probe
-        required = required_words(probe.pattern.pattern, bool(probe.pattern.flags & regex.IGNORECASE))
+        required = facts.required_words(probe.pattern.pattern, bool(probe.pattern.flags & regex.IGNORECASE))
         return probe if required is None else replace(probe, required=tuple(sorted(required)))
 
     @staticmethod
-    def _first_characters(pattern: regex.Pattern[str]) -> frozenset[str] | None:
-        """The ASCII characters a whole-line match can start with, asked of the pattern itself (a partial
-        match of one character: could a match begin so?); None when it can start with any of them."""
-        allowed = frozenset(c for c in _ASCII if pattern.fullmatch(c, partial=True) is not None)
-        return None if len(allowed) == len(_ASCII) else allowed
-
-    @staticmethod
-    def _timing(rules: RuleSet) -> dict[regex.Pattern[str], bool]:
+    def _timing(rules: RuleSet, facts: PatternFacts) -> dict[regex.Pattern[str], bool]:
         patterns: list[regex.Pattern[str]] = []
         for rule in rules:
             if isinstance(rule, LineRule) and rule.pattern is not None:
@@ -188,7 +185,7 @@ class Engine:
                 patterns.append(rule.header)
                 patterns += [slot.pattern for slot in rule.slots if slot.pattern is not None]
                 patterns += [rule.controls] if rule.controls is not None else []
-        return {p: needs_timeout(p.pattern, bool(p.flags & regex.IGNORECASE)) for p in patterns}
+        return {p: facts.needs_timeout(p.pattern, bool(p.flags & regex.IGNORECASE)) for p in patterns}
 
     @staticmethod
     def _build_index(probes: list[_Probe], starts: dict[regex.Pattern[str], FirstWords]

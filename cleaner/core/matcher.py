@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import cleaner._native as _native
-from cleaner.core.translate import CharacterTables, Fidelity, Translation, translate
+from cleaner.core.facts import PatternFacts
+from cleaner.core.translate import CharacterTables, Fidelity, Translation
 
 #: The characters other than ASCII whose full case folding (``str.casefold``) is all ASCII: a line holding no
 #: other non-ASCII character may fold to an ASCII exact-line key ("STRAẞE" to "strasse"). Checked against the
@@ -35,13 +36,16 @@ class LineMatcher:
     """The engine's probes compiled into one multi-pattern matcher (immutable; threads may share it)."""
 
     def __init__(self, probes: Sequence[ProbeSpec], longest: int, exact_keys: Sequence[str], exact_longest: int,
-                 *, tables: CharacterTables | None = None) -> None:
-        """``tables``: the engines' character tables to reuse (a shell keeps one for its process; built here
+                 facts: PatternFacts | None = None, *, tables: CharacterTables | None = None) -> None:
+        """``facts``: the translations known from earlier builds (see :mod:`cleaner.core.facts`), used and added
+        to. ``tables``: the engines' character tables to reuse (a shell keeps one for its process; built here
         when not given)."""
-        tables = tables or CharacterTables()
+        facts = facts if facts is not None else PatternFacts()
+        if facts.tables is None:
+            facts.tables = tables or CharacterTables()
         #: Makes each line's matching view (see :func:`cleaner.core.text.matching_view`), in the scan too.
-        self.views: _native.Views = tables.views()
-        self.translations: tuple[Translation, ...] = tuple(translate(pattern, flags, tables)
+        self.views: _native.Views = facts.tables.views()
+        self.translations: tuple[Translation, ...] = tuple(facts.translate(pattern, flags)
                                                            for pattern, flags, _ in probes)
         patterns = [(n, t.rust, bound) for n, (t, (_, _, bound)) in enumerate(zip(self.translations, probes,
                                                                                    strict=True))]
@@ -78,4 +82,4 @@ class LineMatcher:
 #: How an engine gets its matcher from (probes, longest line, exact-line keys, longest exact key): the class
 #: itself by default; a shell may hand the engine one that reuses what it built before (compiling the
 #: built-in rules takes a good part of a second), as the library does for a process.
-MatcherBuild = Callable[[tuple[ProbeSpec, ...], int, tuple[str, ...], int], LineMatcher]
+MatcherBuild = Callable[[tuple[ProbeSpec, ...], int, tuple[str, ...], int, PatternFacts], LineMatcher]

@@ -17,8 +17,8 @@ from typing import Any, Literal
 
 import regex
 
-from cleaner.core.analysis import needs_timeout
 from cleaner.core.errors import RuleError
+from cleaner.core.facts import PatternFacts
 from cleaner.core.structure import DETECTOR_IDS, StructureSettings, setting_types
 from cleaner.core.text import line_key
 
@@ -361,6 +361,9 @@ class RuleSet:
 
     files: tuple[RuleFile, ...]
     disabled: frozenset[str] = frozenset()
+    #: What parsing these files learned about their patterns, for the engine built from them to reuse (and a
+    #: shell to store); None: an engine computes its own.
+    facts: PatternFacts | None = field(default=None, compare=False, repr=False)
     by_id: Mapping[str, Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -414,7 +417,7 @@ class RuleSet:
 
     def only(self, rule_file: RuleFile) -> RuleSet:
         ids = {r.id for r in rule_file.rules} | {DETECTOR_IDS[name].upper() for name in rule_file.detectors}
-        return RuleSet((rule_file,), self.disabled & ids)
+        return RuleSet((rule_file,), self.disabled & ids, self.facts)
 
 
 # --- parsing -----------------------------------------------------------------------------------------
@@ -485,12 +488,15 @@ class _Locator:
         return start
 
 
-def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None = None) -> RuleFile:
+def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None = None,
+                    facts: PatternFacts | None = None) -> RuleFile:
     """Parse and validate one rule file's text. ``source`` names it in errors (usually its path).
 
     ``check_selector`` validates the CSS selectors of ``[[html_rule]]`` tables (none given: only their
-    presence and shape are checked).
+    presence and shape are checked). ``facts``: what earlier builds learned about patterns (a shell's stored
+    answers, see :mod:`cleaner.core.facts`), used and added to; none given: everything is computed here.
     """
+    facts = facts if facts is not None else PatternFacts()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -514,9 +520,10 @@ def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None
     file_scope = _scope(header.get("domains", []), source, None, None)
     rules: list[Rule] = []
     for index, table in enumerate(_array_of_tables(data, "rule", source)):
-        rules.append(_parse_line_or_block(table, source, locate, locate.table("rule", index), file_scope))
+        rules.append(_parse_line_or_block(table, source, locate, locate.table("rule", index), file_scope,
+                                          facts))
     for index, table in enumerate(_array_of_tables(data, "layout", source)):
-        rules.append(_parse_layout(table, source, locate, locate.table("layout", index), file_scope))
+        rules.append(_parse_layout(table, source, locate, locate.table("layout", index), file_scope, facts))
     for index, table in enumerate(_array_of_tables(data, "html_rule", source)):
         rules.append(_parse_html_rule(table, source, locate, locate.table("html_rule", index), file_scope,
                                       check_selector))
@@ -640,7 +647,7 @@ def _string_table(raw: Any, allowed: tuple[str, ...], source: str, line: int | N
 
 
 def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, line: int | None,
-                         file_scope: Scope) -> Rule:
+                         file_scope: Scope, facts: PatternFacts) -> Rule:
     common = _common(table, _RULE_KEYS, source, locate, line, file_scope, "[[rule]]")
     rule_id = common["id"]
     given = [k for k in ("line", "pattern", "block") if k in table]
@@ -663,9 +670,9 @@ def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, l
         max_lines = _positive_int(block.get("max_lines", 30), source, where, rule_id, "block.max_lines")
         return BlockRule(**common, max_lines=max_lines,
                          start=_compile(block.get("start"), flags, source, where, rule_id, "block.start",
-                                        DEFAULT_MAX_CHARS),
+                                        DEFAULT_MAX_CHARS, facts),
                          end=_compile(block.get("end"), flags, source, where, rule_id, "block.end",
-                                      DEFAULT_MAX_CHARS))
+                                      DEFAULT_MAX_CHARS, facts))
     max_chars = _positive_int(table.get("max_chars", DEFAULT_MAX_CHARS), source, locate.key(line, "max_chars"),
                               rule_id, "max_chars")
     min_run = _positive_int(table.get("min_run", 1), source, locate.key(line, "min_run"), rule_id, "min_run")
@@ -675,18 +682,20 @@ def _parse_line_or_block(table: dict[str, Any], source: str, locate: _Locator, l
         if not key:
             raise RuleError(source, "'line' is blank", line=locate.key(line, "line"), rule_id=rule_id)
         return LineRule(**common, exact=key, strength=strength, max_chars=max(max_chars, len(key)), min_run=min_run)
-    pattern = _compile(table["pattern"], flags, source, locate.key(line, "pattern"), rule_id, "pattern", max_chars)
+    pattern = _compile(table["pattern"], flags, source, locate.key(line, "pattern"), rule_id, "pattern", max_chars,
+                       facts)
     return LineRule(**common, pattern=pattern, strength=strength, max_chars=max_chars, min_run=min_run)
 
 
 def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: int | None,
-                  file_scope: Scope) -> Layout:
+                  file_scope: Scope, facts: PatternFacts) -> Layout:
     common = _common(table, _LAYOUT_KEYS, source, locate, line, file_scope, "[[layout]]")
     rule_id = common["id"]
     flags = _flags(table, source, locate.key(line, "case_sensitive"), rule_id)
     max_chars = _positive_int(table.get("max_chars", DEFAULT_HEADER_CHARS), source, locate.key(line, "max_chars"),
                               rule_id, "max_chars")
-    header = _compile(table.get("header"), flags, source, locate.key(line, "header"), rule_id, "header", max_chars)
+    header = _compile(table.get("header"), flags, source, locate.key(line, "header"), rule_id, "header", max_chars,
+                      facts)
     where = locate.key(line, "slots")
     raw_slots = table.get("slots", [])
     if not isinstance(raw_slots, list):
@@ -697,7 +706,7 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     captured = set(_captured_groups(header))
     slots: list[Slot] = []
     for position, raw in enumerate(raw_slots, start=1):
-        slot = _parse_slot(raw, f"slots[{position}]", flags, captured, slots, source, where, rule_id)
+        slot = _parse_slot(raw, f"slots[{position}]", flags, captured, slots, source, where, rule_id, facts)
         captured.update(_captured_groups(slot.pattern) if slot.pattern is not None else ())
         captured.update([slot.field] if slot.field else [])
         slots.append(slot)
@@ -741,7 +750,7 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     controls = None
     if "controls" in table:
         controls = _compile(table["controls"], flags, source, locate.key(line, "controls"), rule_id, "controls",
-                            DEFAULT_HEADER_CHARS)
+                            DEFAULT_HEADER_CHARS, facts)
     return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars,
                   record_kind=record_kind, min_items=min_items, max_items=max_items, blank_lines=blank_lines,
                   controls=controls)
@@ -793,7 +802,7 @@ def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line:
 
 
 def _parse_slot(raw: Any, what: str, flags: int, captured: set[str], earlier: list[Slot], source: str,
-                where: int | None, rule_id: str) -> Slot:
+                where: int | None, rule_id: str, facts: PatternFacts) -> Slot:
     _expect_table(raw, source, where, rule_id, what)
     _check_keys(raw, _SLOT_KEYS, source, where, rule_id, what)
     name = raw.get("field")
@@ -847,7 +856,8 @@ def _parse_slot(raw: Any, what: str, flags: int, captured: set[str], earlier: li
     pattern = None
     if "pattern" in raw:
         # The segmenter checks a slot's shape before its pattern, so the shape bounds the lines it meets.
-        pattern = _compile(raw["pattern"], flags, source, where, rule_id, f"{what}.pattern", bounds["max_chars"])
+        pattern = _compile(raw["pattern"], flags, source, where, rule_id, f"{what}.pattern", bounds["max_chars"],
+                           facts)
     if pattern is None and name is None:
         raise RuleError(source, f"{what} needs a 'field', a 'pattern' or a 'template'", line=where, rule_id=rule_id)
     return Slot(name, pattern=pattern, optional=optional, repeat=repeat, shape=shape)
@@ -941,15 +951,17 @@ def _refuse_costly(value: str, source: str, line: int | None, rule_id: str, what
 
 
 def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str, what: str,
-             bound: int = 0) -> regex.Pattern[str]:
-    """The compiled pattern, checked. ``bound``: the longest line it is ever tried on (0: any)."""
+             bound: int, facts: PatternFacts) -> regex.Pattern[str]:
+    """The compiled pattern, checked. ``bound``: the longest line it is ever tried on (0: any). A pattern
+    ``facts`` knows was compiled and probed before (by this version of everything) is not compiled or probed
+    again; the checks that cost nothing are made all the same."""
     if isinstance(value, list | dict):
         value = _joined(value, source, line, rule_id, what)
     if not isinstance(value, str) or not value.strip():
         raise RuleError(source, f"{what} must be a non-empty pattern", line=line, rule_id=rule_id)
     _refuse_costly(value, source, line, rule_id, what)
     try:
-        compiled = regex.compile(value, flags)
+        compiled = facts.pattern_of(value, flags)
     except regex.error as exc:
         raise RuleError(source, f"{what} does not compile: {exc}", line=line, rule_id=rule_id) from None
     except (RecursionError, OverflowError, MemoryError):
@@ -957,8 +969,10 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
     if compiled.fullmatch(""):
         raise RuleError(source, f"{what} matches an empty line, so it would match nothing useful",
                         line=line, rule_id=rule_id)
-    if not needs_timeout(value, bool(flags & regex.IGNORECASE)):
+    if not facts.needs_timeout(value, bool(flags & regex.IGNORECASE)):
         return compiled  # no nested or alternating repeats: cannot backtrack exponentially
+    if facts.probe_passed(value, flags, bound):
+        return compiled
     # Probed at twice the longest line the engine ever tries the pattern on: what is slow there is slow
     # in a run; what only explodes on longer lines never meets one.
     length = min(_UNBOUNDED_PROBE, 2 * bound) if bound else _UNBOUNDED_PROBE
@@ -968,6 +982,7 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
                             f"{len(probe)}-character line); rewrite it without nested quantifiers or wide "
                             "fuzzy matching",
                             line=line, rule_id=rule_id)
+    facts.record_probe(value, flags, bound)
     return compiled
 
 

@@ -7,6 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from cleaner.core.errors import RuleError
+from cleaner.core.facts import PatternFacts
 from cleaner.core.rules import RuleFile, RuleSet, parse_rule_file
 
 RULE_SUFFIX = ".toml"
@@ -44,8 +45,9 @@ def read_rule_bytes(path: Path) -> bytes:
         raise RuleError(str(path), f"cannot read: {exc.strerror or exc}") from None
 
 
-def parse_rule_bytes(data: bytes, source: str) -> RuleFile:
-    """A rule file from its bytes, as read once (a run compiles and fingerprints the same bytes)."""
+def parse_rule_bytes(data: bytes, source: str, facts: PatternFacts | None = None) -> RuleFile:
+    """A rule file from its bytes, as read once (a run compiles and fingerprints the same bytes). ``facts``:
+    what earlier builds learned about patterns (see :mod:`cleaner.core.facts`), used and added to."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -54,7 +56,7 @@ def parse_rule_bytes(data: bytes, source: str) -> RuleFile:
                         line=line) from None
     from cleaner.io.selectors import check_selector
 
-    return parse_rule_file(text.removeprefix("\ufeff"), source, check_selector)
+    return parse_rule_file(text.removeprefix("\ufeff"), source, check_selector, facts)
 
 
 def rule_file_paths(paths: Iterable[str | Path] = (), *, builtin: bool = True) -> list[Path]:
@@ -75,8 +77,13 @@ def snapshot_rules(paths: Iterable[str | Path] = (), *, builtin: bool = True) ->
     return tuple((str(p), read_rule_bytes(p)) for p in rule_file_paths(paths, builtin=builtin))
 
 
-def rules_from_snapshot(snapshot: RuleSnapshot, disable: Iterable[str] = ()) -> RuleSet:
-    return RuleSet(tuple(parse_rule_bytes(data, source) for source, data in snapshot), frozenset(disable))
+def rules_from_snapshot(snapshot: RuleSnapshot, disable: Iterable[str] = (), facts: PatternFacts | None = None
+                        ) -> RuleSet:
+    """The rule set of a snapshot; ``facts``: what earlier builds learned about its patterns (see
+    :mod:`cleaner.io.rulecache`), used, added to and carried by the rule set for its engine."""
+    facts = facts if facts is not None else PatternFacts()
+    return RuleSet(tuple(parse_rule_bytes(data, source, facts) for source, data in snapshot), frozenset(disable),
+                   facts)
 
 
 def load_rules(paths: Iterable[str | Path] = (), *, builtin: bool = True,

@@ -26,7 +26,8 @@ from cleaner.core.errors import DocumentTooSlow, RuleTooSlow
 from cleaner.core.siterepeat import SiteProfile, SiteRepeatSettings
 from cleaner.io.html import HtmlOptions
 from cleaner.io.readers import Document, Format, ReadOptions, Rejected, read_piece
-from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot, snapshot_rules
+from cleaner.io.rulecache import cached_rules
+from cleaner.io.rulefiles import RuleSnapshot, snapshot_rules
 from cleaner.io.writers import (
     RECORD_SCHEMA,
     REJECT_SCHEMA,
@@ -146,7 +147,7 @@ def _compiled(rules: RuleSnapshot, disable: tuple[str, ...], html: HtmlOptions, 
     # its output folder): compiling the rules takes about a second.
     profile = (SiteProfile.from_json(site_profile, name="the run's site profile", settings=site_repeat)
                if site_profile else None)
-    return Cleaner(rules_from_snapshot(rules), disable=disable, html_options=html, options=options,
+    return Cleaner(cached_rules(rules), disable=disable, html_options=html, options=options,
                    site_profile=profile)
 
 

@@ -1,0 +1,98 @@
+"""What building rules learns about each pattern, kept in one object so that a shell can store it and hand it
+back: a fresh process with the answers for its patterns skips the costly steps of a build (Python ``regex``
+compiles, the backtracking probe, the parse-tree analyses and the translation to Rust syntax).
+
+Every answer is a pure function of the pattern text, its flags and the installed engines (``regex``, this
+package's own code and its compiled core), so a shell that keys what it stores by those versions may reuse
+it; the core itself does no I/O and keeps nothing beyond this object. An answer missing from the object is
+computed as without it, and recorded, so :attr:`PatternFacts.learned` says whether there is anything new.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import regex
+
+from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
+from cleaner.core.translate import CharacterTables, Translation, translate
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+#: A pattern as compiled: its text and its ``regex`` flags.
+PatternKey = tuple[str, int]
+_ASCII = tuple(map(chr, range(128)))
+
+
+@dataclass(slots=True)
+class PatternFacts:
+    """Answers about patterns, by pattern; filled on demand (not thread-safe while filling: one build at a time
+    uses one object, as a shell hands each build its own or a loaded copy)."""
+
+    #: Compiled ``regex`` patterns (a shell may fill this with patterns it rebuilt from stored data).
+    compiled: dict[PatternKey, regex.Pattern[str]] = field(default_factory=dict)
+    #: (pattern, flags, longest line) whose backtracking probe passed (a pattern that failed never loads).
+    probed: set[tuple[str, int, int]] = field(default_factory=set)
+    timeouts: dict[tuple[str, bool], bool] = field(default_factory=dict)
+    starts: dict[tuple[str, bool], FirstWords] = field(default_factory=dict)
+    required: dict[tuple[str, bool], frozenset[str] | None] = field(default_factory=dict)
+    #: The ASCII characters a whole-line match can start with (None: any), as the engine asks.
+    firsts: dict[PatternKey, frozenset[str] | None] = field(default_factory=dict)
+    translations: dict[PatternKey, Translation] = field(default_factory=dict)
+    #: Whether an answer was computed here rather than found (then a shell has something new to store).
+    learned: bool = False
+    #: The translator's character tables, built only when a translation is missing.
+    tables: CharacterTables | None = None
+    #: What a shell names these answers by (its cache key; "": they are not stored).
+    key: str = ""
+
+    def _get(self, table: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
+        if key in table:
+            return table[key]
+        value = table[key] = compute()
+        self.learned = True
+        return value
+
+    def pattern_of(self, pattern: str, flags: int) -> regex.Pattern[str]:
+        """``regex.compile(pattern, flags)``; raises ``regex.error`` as it does."""
+        found = self.compiled.get((pattern, flags))
+        if found is None:
+            found = self.compiled[(pattern, flags)] = regex.compile(pattern, flags)
+            self.learned = True
+        return found
+
+    def probe_passed(self, pattern: str, flags: int, bound: int) -> bool:
+        return (pattern, flags, bound) in self.probed
+
+    def record_probe(self, pattern: str, flags: int, bound: int) -> None:
+        self.probed.add((pattern, flags, bound))
+        self.learned = True
+
+    def needs_timeout(self, pattern: str, ignore_case: bool) -> bool:
+        return self._get(self.timeouts, (pattern, ignore_case),
+                         lambda: needs_timeout(pattern, ignore_case))
+
+    def first_words(self, pattern: str, ignore_case: bool) -> FirstWords:
+        return self._get(self.starts, (pattern, ignore_case),
+                         lambda: first_words(pattern, ignore_case))
+
+    def required_words(self, pattern: str, ignore_case: bool) -> frozenset[str] | None:
+        return self._get(self.required, (pattern, ignore_case),
+                         lambda: required_words(pattern, ignore_case))
+
+    def first_characters(self, pattern: regex.Pattern[str]) -> frozenset[str] | None:
+        """The ASCII characters a whole-line match can start with, asked of the pattern itself (a partial
+        match of one character: could a match begin so?); None when it can start with any of them."""
+        def compute() -> frozenset[str] | None:
+            allowed = frozenset(c for c in _ASCII if pattern.fullmatch(c, partial=True) is not None)
+            return None if len(allowed) == len(_ASCII) else allowed
+        return self._get(self.firsts, (pattern.pattern, pattern.flags), compute)
+
+    def translate(self, pattern: str, flags: int) -> Translation:
+        def compute() -> Translation:
+            if self.tables is None:
+                self.tables = CharacterTables()
+            return translate(pattern, flags, self.tables)
+        return self._get(self.translations, (pattern, flags), compute)

@@ -1,0 +1,296 @@
+"""Compiled rules cached on disk, so that a fresh process builds a ``Cleaner`` without compiling them again.
+
+What is stored is what building the rules learns about each pattern (:class:`cleaner.core.facts.PatternFacts`):
+the Python ``regex`` compiled form (the arguments ``regex`` itself hands its compiled module, as plain data),
+the patterns whose backtracking probe passed, the parse-tree analyses and the Rust-syntax translations. It is
+JSON, never pickle: loading an entry runs no code from it. An entry is named by a hash of everything its
+answers depend on (the rule files' bytes, this package's version and core sources, the compiled module, the
+``regex`` version and the Python and Unicode versions), so an entry is only ever used by the build it fits.
+
+Where: ``$CLEANER_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/cleaner`` (``~/.cache/cleaner``). Off when
+``CLEANER_NO_RULE_CACHE`` is set to anything but ``""``/``0``, or ``CLEANER_CACHE_DIR`` is ``""``.
+Entries are written to a temporary file and renamed into place (concurrent processes each write a whole
+entry; a reader sees an old one or a new one, never half of one). An entry that fails its checksum or does not
+decode is rebuilt with a warning; a cache folder that cannot be written leaves the build uncached, silently.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import os
+import sys
+import tempfile
+import time
+import unicodedata
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+import regex
+from regex import _regex as _regex_engine  # type: ignore[attr-defined]
+
+import cleaner._native as _native
+from cleaner._version import __version__
+from cleaner.core.facts import PatternFacts
+from cleaner.core.rules import RuleSet
+from cleaner.core.translate import CharacterTables, Fidelity, Translation
+from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot
+
+#: Bumped when what an entry holds, or how, changes.
+FORMAT = 1
+ENV_DIR = "CLEANER_CACHE_DIR"
+ENV_OFF = "CLEANER_NO_RULE_CACHE"
+#: Entries kept in the folder; the least recently written go first (each rule set has its own entry).
+KEEP = 16
+_PREFIX, _SUFFIX = "rules-", ".json"
+#: A temporary file left by a process killed while writing is removed once it is this old (seconds).
+_STALE = 3600.0
+_CORE = Path(__file__).resolve().parents[1] / "core"
+_log = logging.getLogger(__name__)
+
+
+class RuleCacheWarning(UserWarning):
+    """A cache entry was unusable (damaged or not this build's) and is being rebuilt."""
+
+
+@lru_cache(maxsize=1)
+def shared_character_tables() -> CharacterTables:
+    """The translator's character tables for this process (filled on first need, then kept)."""
+    return CharacterTables()
+
+
+#: What building each rule set (by its key) learned, for this process's next build of it: reading the entry
+#: again costs a JSON parse each time. At most :data:`KEEP_IN_PROCESS`, the newest last.
+_known: dict[str, PatternFacts] = {}
+_known_lock = Lock()
+KEEP_IN_PROCESS = 8
+
+
+def cached_rules(snapshot: RuleSnapshot, disable: Iterable[str] = (), cache: RuleCache | None = None) -> RuleSet:
+    """The rule set of these rule files, built with the answers stored for them (this process's, else the disk
+    cache's; ``cache``: the environment's by default). It carries them (``RuleSet.facts``) for its engine;
+    :func:`remember` stores what the build added."""
+    cache = cache if cache is not None else RuleCache.from_environment()
+    key = cache_key(data for _, data in snapshot)
+    with _known_lock:
+        facts = _known.get(key)
+    if facts is None:
+        facts = cache.read(key, shared_character_tables())
+    facts.key = key
+    return rules_from_snapshot(snapshot, disable, facts)
+
+
+def remember(facts: PatternFacts, cache: RuleCache | None = None) -> None:
+    """Keeps a finished build's answers for this process, and stores them on disk when it computed any."""
+    if not facts.key:
+        return
+    if facts.learned:
+        (cache if cache is not None else RuleCache.from_environment()).write(facts.key, facts)
+        facts.learned = False
+    with _known_lock:
+        _known.pop(facts.key, None)
+        _known[facts.key] = facts
+        while len(_known) > KEEP_IN_PROCESS:
+            del _known[next(iter(_known))]
+
+
+def default_directory() -> Path | None:
+    """The cache folder the environment names (None: the cache is off)."""
+    if os.environ.get(ENV_OFF, "") not in ("", "0"):
+        return None
+    given = os.environ.get(ENV_DIR)
+    if given is not None:
+        return Path(given).expanduser() if given.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base) if base else Path.home() / ".cache") / "cleaner"
+
+
+@cache  # a process's build does not change under it
+def build_identity() -> bytes:
+    """What every stored answer depends on besides the rule files: this package's version, the core sources
+    that compute the answers and this module that writes them (an edited checkout invalidates its entries),
+    the compiled module, ``regex`` and Python with their Unicode data."""
+    digest = hashlib.sha256()
+    parts = [f"format {FORMAT}", f"cleaner {__version__}", f"regex {regex.__version__}", f"python {sys.version}",
+             f"unicode {unicodedata.unidata_version}"]
+    digest.update("\n".join(parts).encode())
+    for path in [*sorted(_CORE.glob("*.py")), Path(__file__)]:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    native = getattr(_native, "__file__", None)
+    if native:
+        digest.update(Path(native).read_bytes())
+    return digest.digest()
+
+
+def cache_key(rule_bytes: Iterable[bytes], identity: bytes | None = None) -> str:
+    """The entry's name for rule files with these bytes (in load order), under this build."""
+    digest = hashlib.sha256(identity if identity is not None else build_identity())
+    for data in rule_bytes:
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class RuleCache:
+    """Entries in one folder (``directory`` None: no cache; every load is a miss and nothing is stored)."""
+
+    directory: Path | None
+
+    @classmethod
+    def from_environment(cls) -> RuleCache:
+        return cls(default_directory())
+
+    def path(self, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / f"{_PREFIX}{key}{_SUFFIX}"
+
+    def read(self, key: str, tables: CharacterTables | None = None) -> PatternFacts:
+        """The stored answers for ``key``, or none (a miss; a damaged entry is reported and treated as one)."""
+        facts = PatternFacts(tables=tables)
+        path = self.path(key)
+        if path is None:
+            return facts
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return facts
+        except OSError as exc:
+            _log.debug("rule cache %s unreadable: %s", path, exc)
+            return facts
+        try:
+            _decode(data, key, facts)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, regex.error) as exc:
+            warnings.warn(f"rule cache entry {path} is unusable ({exc}); rebuilding it", RuleCacheWarning,
+                          stacklevel=3)
+            return PatternFacts(tables=tables)
+        return facts
+
+    def write(self, key: str, facts: PatternFacts) -> bool:
+        """Writes the entry for ``key`` whole or not at all; False when the folder cannot be written."""
+        path = self.path(key)
+        if path is None:
+            return False
+        data = _encode(facts, key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(data)
+                os.replace(temporary, path)
+            except BaseException:
+                Path(temporary).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            _log.debug("rule cache %s not written: %s", path, exc)
+            return False
+        self._prune(path)
+        return True
+
+    def _prune(self, kept: Path) -> None:
+        """Only the newest :data:`KEEP` entries stay, and no temporary file a killed writer left."""
+        assert self.directory is not None
+        try:
+            entries = []
+            now = time.time()
+            for item in self.directory.iterdir():
+                if item.name.startswith(_PREFIX) and item.name.endswith(_SUFFIX) and item != kept:
+                    entries.append((item.stat().st_mtime, item))
+                elif item.name.startswith(f".{_PREFIX}") and item.name.endswith(".tmp") and \
+                        now - item.stat().st_mtime > _STALE:
+                    item.unlink(missing_ok=True)
+            for _, item in sorted(entries, reverse=True)[KEEP - 1:]:
+                item.unlink(missing_ok=True)
+        except OSError as exc:  # another process pruning at the same time, or a read-only folder
+            _log.debug("rule cache %s not pruned: %s", self.directory, exc)
+
+
+# --- the entry's format -------------------------------------------------------------------------------------
+# One line of JSON header (format, key, payload size and SHA-256), then the payload: JSON in which every
+# pattern text is written once, in a table, and named by its position elsewhere.
+
+
+def _encode(facts: PatternFacts, key: str) -> bytes:
+    texts: dict[str, int] = {}
+
+    def ref(text: str) -> int:
+        return texts.setdefault(text, len(texts))
+
+    compiled = []
+    for (text, flags), pattern in facts.compiled.items():
+        stored = _compiled_data(pattern)
+        if stored is not None:
+            compiled.append([ref(text), flags, *stored])
+    payload: dict[str, Any] = {
+        "compiled": compiled,
+        "probed": [[ref(text), flags, bound] for text, flags, bound in sorted(facts.probed)],
+        "timeouts": [[ref(text), case, value] for (text, case), value in facts.timeouts.items()],
+        # Whole first words, then prefixes: tens of thousands of words, each written once as plain text.
+        "starts": [[ref(text), case, sorted(word for word, whole in value if whole),
+                    sorted(word for word, whole in value if not whole)]
+                   for (text, case), value in facts.starts.items()],
+        "required": [[ref(text), case, None if value is None else sorted(value)]
+                     for (text, case), value in facts.required.items()],
+        "firsts": [[ref(text), flags, None if value is None else "".join(sorted(value))]
+                   for (text, flags), value in facts.firsts.items()],
+        "translations": [[ref(text), flags, t.rust, t.fidelity.value, t.reason]
+                         for (text, flags), t in facts.translations.items()],
+    }
+    payload["texts"] = list(texts)
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    header = {"format": FORMAT, "key": key, "size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    return json.dumps(header).encode() + b"\n" + body
+
+
+def _compiled_data(pattern: regex.Pattern[str]) -> list[Any] | None:
+    """The arguments ``regex`` built the pattern's compiled object from, as JSON values (None when they hold
+    something other than this shape, such as named lists, which rules never use)."""
+    data = getattr(pattern, "_pickled_data", None)
+    if not isinstance(data, tuple) or len(data) != 11:
+        return None
+    _text, flags, code, group_index, index_group, named_lists, list_indexes, offset, chars, req_flags, groups = data
+    if not isinstance(code, bytes) or named_lists or list_indexes:
+        return None
+    return [flags, base64.b64encode(code).decode("ascii"), group_index, sorted(index_group.items()), offset,
+            list(chars), req_flags, groups]
+
+
+def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
+    """Fills ``facts`` from an entry; ValueError (or a type/index error) when it is damaged or foreign."""
+    line, _, body = data.partition(b"\n")
+    header = json.loads(line)
+    if header.get("format") != FORMAT or header.get("key") != key:
+        raise ValueError("written by another version or for other rules")
+    if header.get("size") != len(body) or header.get("sha256") != hashlib.sha256(body).hexdigest():
+        raise ValueError("checksum mismatch: the entry is truncated or damaged")
+    payload = json.loads(body)
+    texts: list[str] = payload["texts"]
+    if not all(isinstance(text, str) for text in texts):
+        raise TypeError("pattern table holds a non-text")
+    for text_ref, given_flags, flags, code, group_index, index_group, offset, chars, req_flags, groups \
+            in payload["compiled"]:
+        text = texts[text_ref]
+        pattern = _regex_engine.compile(
+            text, flags, base64.b64decode(code, validate=True), group_index, dict(map(tuple, index_group)),
+            {}, [], offset, tuple(chars), req_flags, groups)
+        if pattern.pattern != text or dict(pattern.groupindex) != group_index:
+            raise ValueError(f"pattern {text_ref} does not rebuild as stored")
+        facts.compiled[(text, given_flags)] = pattern
+    facts.probed.update((texts[text], flags, bound) for text, flags, bound in payload["probed"])
+    facts.timeouts.update(((texts[text], bool(case)), bool(value)) for text, case, value in payload["timeouts"])
+    facts.starts.update(((texts[text], bool(case)), frozenset([*((word, True) for word in whole),
+                                                                *((word, False) for word in prefixes)]))
+                        for text, case, whole, prefixes in payload["starts"])
+    facts.required.update(((texts[text], bool(case)), None if value is None else frozenset(value))
+                          for text, case, value in payload["required"])
+    facts.firsts.update(((texts[text], flags), None if value is None else frozenset(value))
+                        for text, flags, value in payload["firsts"])
+    facts.translations.update(((texts[text], flags), Translation(rust, Fidelity(fidelity), reason))
+                              for text, flags, rust, fidelity, reason in payload["translations"])

@@ -1,0 +1,209 @@
+"""The compiled-rule cache (cleaner/io/rulecache.py): a build from a stored entry is the build without it (same
+compiled patterns, same translations, same records), a damaged or foreign entry is rebuilt with a warning, a
+folder that cannot be written leaves the build uncached, and an entry belongs to its rule files' bytes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+import regex
+
+import cleaner
+from cleaner.core.rules import BlockRule, Layout, LineRule, RuleSet
+from cleaner.io import rulecache
+from cleaner.io.rulecache import RuleCache, RuleCacheWarning, cache_key, cached_rules, remember
+from cleaner.io.rulefiles import snapshot_rules
+from tests.conftest import ROOT
+
+DOCUMENTS = [
+    "A Headline Of Some Length\nThe story begins here and it goes on for a while, as stories do.\n"
+    "Read more\nShare this article\nAdvertisement\nThe second paragraph ends the story.\n",
+    "Weather\nRain all day tomorrow in the valley and on the coast, the forecast says.\nSubscribe to our newsletter\n",
+]
+MY_RULES = '''
+[[rule]]
+id = "MINE001"
+purpose = "our sign-off"
+pattern = '(?:that was|this was) (?:all|everything) for today'
+examples.junk = ["That was all for today"]
+examples.keep = ["A story"]
+'''
+
+
+@pytest.fixture
+def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache folder of this test's own, and no answers kept from this process's earlier builds (so every
+    build here reads the disk, as a fresh process does)."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(folder))
+    monkeypatch.delenv("CLEANER_NO_RULE_CACHE", raising=False)
+    monkeypatch.setattr(rulecache, "_known", {})
+    return folder
+
+
+def _patterns(rules: RuleSet) -> list[tuple[str, int, dict[str, int]]]:
+    found: list[regex.Pattern[str]] = []
+    for rule in rules:
+        if isinstance(rule, LineRule) and rule.pattern is not None:
+            found.append(rule.pattern)
+        elif isinstance(rule, BlockRule):
+            found += [rule.start, rule.end]
+        elif isinstance(rule, Layout):
+            found += [rule.header, *(s.pattern for s in rule.slots if s.pattern is not None)]
+            found += [rule.controls] if rule.controls is not None else []
+    return [(p.pattern, p.flags, dict(p.groupindex)) for p in found]
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("rules-*.json")) if folder.is_dir() else []
+
+
+def _outcome(built: cleaner.Cleaner) -> tuple[object, ...]:
+    records = [built.process(text, doc_id=str(n)) for n, text in enumerate(DOCUMENTS)]
+    return (_patterns(built.rules), [t for t in built.engine.matcher.translations],  # type: ignore[union-attr]
+            [(c.records, c.removals) for c in records])
+
+
+def test_a_build_from_the_cache_is_the_build_without_it(cache_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        tmp_path: Path) -> None:
+    (tmp_path / "mine.toml").write_text(MY_RULES, encoding="utf-8")
+    first = cleaner.Cleaner(tmp_path / "mine.toml")
+    assert not first.rules_from_cache
+    assert len(_entries(cache_dir)) == 1
+    monkeypatch.setattr(rulecache, "_known", {})
+    again = cleaner.Cleaner(tmp_path / "mine.toml")
+    assert again.rules_from_cache
+    # The patterns were rebuilt from the entry, not compiled again (regex's own cache would hand back the
+    # same objects): yet they are the same patterns, and they match alike.
+    mine = again.rules.by_id["MINE001"].pattern  # type: ignore[attr-defined]
+    assert mine is not first.rules.by_id["MINE001"].pattern  # type: ignore[attr-defined]
+    assert mine.fullmatch("THIS WAS EVERYTHING FOR TODAY") and not mine.fullmatch("this was all")
+    monkeypatch.setenv("CLEANER_NO_RULE_CACHE", "1")
+    monkeypatch.setattr(rulecache, "_known", {})
+    uncached = cleaner.Cleaner(tmp_path / "mine.toml")
+    assert not uncached.rules_from_cache
+    assert _outcome(again) == _outcome(uncached) == _outcome(first)
+    assert any(c.removals for c in (again.process(t) for t in DOCUMENTS))  # the documents do meet rules
+
+
+def test_a_fresh_process_with_the_cache_gives_the_same_records(cache_dir: Path) -> None:
+    code = ("import json, sys, cleaner\nc = cleaner.Cleaner()\n"
+            "docs = json.loads(sys.stdin.read())\n"
+            "print(json.dumps([c.rules_from_cache, [[r._asdict() for r in c.clean(d)] for d in docs],"
+            " [t.rust for t in c.engine.matcher.translations]], default=str))")
+
+    def run() -> list[object]:
+        done = subprocess.run([sys.executable, "-c", code], input=json.dumps(DOCUMENTS), capture_output=True,
+                              text=True, check=True, cwd=ROOT, env={**os.environ, "CLEANER_CACHE_DIR": str(cache_dir)})
+        return json.loads(done.stdout)
+
+    cold, warm = run(), run()
+    assert (cold[0], warm[0]) == (False, True)
+    assert cold[1:] == warm[1:]
+    assert warm[1][0]  # records were made
+
+
+@pytest.mark.parametrize("damage", ["flipped byte", "truncated", "other version", "not json", "empty"])
+def test_a_damaged_or_foreign_entry_is_rebuilt_with_a_warning(cache_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              damage: str) -> None:
+    reference = _outcome(cleaner.Cleaner())
+    [entry] = _entries(cache_dir)
+    data = entry.read_bytes()
+    header, _, body = data.partition(b"\n")
+    if damage == "flipped byte":
+        middle = len(body) // 2
+        data = header + b"\n" + body[:middle] + bytes([body[middle] ^ 0x01]) + body[middle + 1:]
+    elif damage == "truncated":
+        data = data[: len(data) * 2 // 3]
+    elif damage == "other version":
+        # What another build of the package would have written under this name: its own key and format.
+        data = json.dumps({**json.loads(header), "format": rulecache.FORMAT + 1}).encode() + b"\n" + body
+    elif damage == "not json":
+        data = b"\x00\x01 not an entry at all"
+    else:
+        data = b""
+    entry.write_bytes(data)
+    monkeypatch.setattr(rulecache, "_known", {})
+    with pytest.warns(RuleCacheWarning, match="rebuilding"):
+        rebuilt = cleaner.Cleaner()
+    assert not rebuilt.rules_from_cache
+    assert _outcome(rebuilt) == reference
+    # The entry was written anew, whole: the next build uses it, with no warning.
+    monkeypatch.setattr(rulecache, "_known", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuleCacheWarning)
+        assert cleaner.Cleaner().rules_from_cache
+
+
+def test_a_folder_that_cannot_be_written_leaves_the_build_uncached(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setenv("CLEANER_CACHE_DIR", str(blocker / "cache"))  # under a file: no folder can be made
+    monkeypatch.setattr(rulecache, "_known", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        built = cleaner.Cleaner()
+    assert not built.rules_from_cache
+    assert built.clean(DOCUMENTS[0])
+    assert RuleCache(blocker / "cache").write("0" * 64, built.rules.facts) is False  # type: ignore[arg-type]
+    assert blocker.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_the_cache_can_be_switched_off(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in (("CLEANER_NO_RULE_CACHE", "1"), ("CLEANER_CACHE_DIR", "")):
+        with monkeypatch.context() as patch:
+            patch.setenv(name, value)
+            patch.setattr(rulecache, "_known", {})
+            assert rulecache.default_directory() is None
+            assert not cleaner.Cleaner().rules_from_cache
+    assert _entries(cache_dir) == []
+
+
+def test_the_key_follows_the_rule_files_bytes_and_the_build(cache_dir: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    mine = tmp_path / "mine.toml"
+    mine.write_text(MY_RULES, encoding="utf-8")
+    before = cache_key(data for _, data in snapshot_rules([mine]))
+    assert before == cache_key(data for _, data in snapshot_rules([mine]))
+    cleaner.Cleaner(mine)
+    mine.write_text(MY_RULES.replace("for today", "for this week"), encoding="utf-8")
+    after = cache_key(data for _, data in snapshot_rules([mine]))
+    assert after != before
+    changed = cleaner.Cleaner(mine)
+    assert not changed.rules_from_cache  # the edited file's rule is compiled, not taken from the old entry
+    assert changed.rules.by_id["MINE001"].pattern.fullmatch("That was all for this week")  # type: ignore[attr-defined]
+    assert {p.name for p in _entries(cache_dir)} == {f"rules-{before}.json", f"rules-{after}.json"}
+    # Another version of the package (or of regex, Python, the compiled core) names other entries.
+    monkeypatch.setattr(rulecache, "__version__", "0.0.0-other")
+    rulecache.build_identity.cache_clear()
+    try:
+        assert cache_key(data for _, data in snapshot_rules([mine])) != after
+    finally:
+        rulecache.build_identity.cache_clear()
+
+
+def test_entries_are_written_whole_and_pruned(cache_dir: Path) -> None:
+    snapshot = snapshot_rules()
+    rules = cached_rules(snapshot)
+    facts = rules.facts
+    assert facts is not None and facts.learned
+    remember(facts)
+    [entry] = _entries(cache_dir)
+    written = entry.read_bytes()
+    assert not any(p.name.endswith(".tmp") for p in cache_dir.iterdir())
+    store = RuleCache(cache_dir)
+    for n in range(rulecache.KEEP + 3):
+        assert store.write(f"{n:064x}", facts)
+    assert len(_entries(cache_dir)) == rulecache.KEEP
+    # Each entry names its own key inside: an entry copied under another name is not used.
+    other = cache_dir / f"rules-{'f' * 64}.json"
+    other.write_bytes(written)
+    with pytest.warns(RuleCacheWarning):
+        assert not store.read("f" * 64).compiled
