@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -207,3 +208,43 @@ def test_entries_are_written_whole_and_pruned(cache_dir: Path) -> None:
     other.write_bytes(written)
     with pytest.warns(RuleCacheWarning):
         assert not store.read("f" * 64).compiled
+
+
+def _scanned_key_line(lines: list[str], start: int, probe: re.Pattern[str]) -> int:
+    """Where a key sits, found as the locator found it before it listed every line's keys: a scan from the
+    table's first line to the next table, for the key's ``probe``."""
+    for number in range(start, len(lines) + 1):
+        if number > start and _TABLE_START.match(lines[number - 1]):
+            break
+        if probe.match(lines[number - 1]):
+            return number
+    return start
+
+
+_TABLE_START = re.compile(r"\s*\[\[?\s*[A-Za-z0-9_-]+\s*[\].]")
+
+
+def test_the_locator_finds_each_key_where_a_scan_finds_it() -> None:
+    """The line numbers errors name are those of a line-by-line scan, for every key of every built-in file and
+    of a file with keys in inline tables, dotted keys, prefixes of other keys and look-alikes in strings."""
+    from cleaner.core.rules import _Locator
+    from cleaner.io.rulefiles import builtin_rules_dir
+
+    texts = [path.read_text(encoding="utf-8") for path in sorted(builtin_rules_dir().glob("*.toml"))]
+    texts.append('[[rule]]\nid = "X001"\nmax = 1\nmax_chars = 2\nexamples.junk = ["a"]\nslots = [{ field = "title", '
+                 'pattern = "x" }, {pattern="y",max_chars=3}]\npurpose = "a, pattern = b { id = c"\n[[layout]]\n'
+                 '  header= "h"\n\n[[rule]]\n"quoted key" = 1\nline.x = 2\n')
+    checked = 0
+    for text in texts:
+        locator = _Locator(text)
+        # Every word written as a key somewhere, and words that are not keys or only prefixes of one.
+        keys = set(re.findall(r"^\s*([A-Za-z0-9_-]+)\s*[=.]|[{,]\s*([A-Za-z0-9_-]+)\s*=", text, re.MULTILINE))
+        words = {word for pair in keys for word in pair if word} | {"absent", "quoted key", "max_c", "ma"}
+        starts = [n for n, line in enumerate(locator.lines, 1) if _TABLE_START.match(line)] + \
+            list(range(1, len(locator.lines) + 1, 17))
+        for key in words:
+            probe = re.compile(rf"\s*{re.escape(key)}\s*[=.]|.*[{{,]\s*{re.escape(key)}\s*=")
+            for start in starts:
+                assert locator.key(start, key) == _scanned_key_line(locator.lines, start, probe), (start, key)
+                checked += 1
+    assert checked > 10_000

@@ -37,15 +37,23 @@ _FUZZY = re.compile(r"\{[\d\s<=+,]*[deis](?=[\s<=+,}])[^{}]*\}")
 _MEMO = 4096
 
 
-def _parse(pattern: str, ignore_case: bool) -> Any:
+def parse_tree(pattern: str, flags: int) -> Any:
+    """The standard library's parse tree of ``pattern`` read with ``flags`` (of IGNORECASE, MULTILINE, DOTALL,
+    VERBOSE), or None where the parser refuses it or warns that ``regex`` may read it otherwise. The analyses
+    here and the translation (cleaner.core.translate) only read a tree, so a build may parse a pattern once
+    for all of them (cleaner.core.facts)."""
     try:
         with warnings.catch_warnings():
             # The standard parser warns where the regex package reads a pattern differently (a POSIX
             # class "[[:digit:]]" is a set of brackets and letters to it): unsure, so "could be anything".
             warnings.simplefilter("error", FutureWarning)
-            return sre_parse.parse(pattern, re.IGNORECASE if ignore_case else 0)
+            return sre_parse.parse(pattern, flags)
     except (re.error, ValueError, OverflowError, RecursionError, FutureWarning):
         return None
+
+
+def _parse(pattern: str, ignore_case: bool) -> Any:
+    return parse_tree(pattern, re.IGNORECASE if ignore_case else 0)
 
 
 
@@ -65,7 +73,11 @@ def first_words(pattern: str, ignore_case: bool) -> FirstWords:
     anything else ends the word early as a prefix. Used only to skip rules that cannot match, so every
     answer errs towards trying more rules.
     """
-    parsed = _parse(pattern, ignore_case)
+    return first_words_in(_parse(pattern, ignore_case))
+
+
+def first_words_in(parsed: Any) -> FirstWords:
+    """:func:`first_words` of a parse tree (None: a pattern the parser refused)."""
     if parsed is None:
         return ANY_LINE
     try:
@@ -182,9 +194,13 @@ def needs_timeout(pattern: str, ignore_case: bool) -> bool:
     A fuzzy constraint of the regex package ("{e<=2}") is steep by nature, and the standard parser this
     analysis uses reads it as literal text, so it is looked for first.
     """
+    return needs_timeout_in(pattern, _parse(pattern, ignore_case))
+
+
+def needs_timeout_in(pattern: str, parsed: Any) -> bool:
+    """:func:`needs_timeout` of a pattern and its parse tree (None: the parser refused it)."""
     if _FUZZY.search(pattern):
         return True
-    parsed = _parse(pattern, ignore_case)
     if parsed is None:
         return True
     long_repeats = _count_long_repeats(list(parsed), 1)
@@ -253,7 +269,11 @@ def required_words(pattern: str, ignore_case: bool) -> frozenset[str] | None:
     first words cannot be listed on lines that hold none of its words, so the answer errs towards None
     (try the rule) whenever it is unsure.
     """
-    parsed = _parse(pattern, ignore_case)
+    return required_words_in(_parse(pattern, ignore_case))
+
+
+def required_words_in(parsed: Any) -> frozenset[str] | None:
+    """:func:`required_words` of a parse tree (None: a pattern the parser refused)."""
     if parsed is None:
         return None
     try:

@@ -164,6 +164,7 @@ class Engine:
                                  self._longest, tuple(sorted(self._exact)), self._exact_longest, facts)
         #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
         self.views = self.matcher.views if self.matcher is not None else build_views()
+        facts.drop_trees()  # every analysis is made: the trees would only hold memory
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords, facts: PatternFacts) -> _Probe:

@@ -10,20 +10,25 @@ computed as without it, and recorded, so :attr:`PatternFacts.learned` says wheth
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import regex
 
-from cleaner.core.analysis import FirstWords, first_words, needs_timeout, required_words
-from cleaner.core.translate import CharacterTables, Translation, translate
+from cleaner.core.analysis import FirstWords, first_words_in, needs_timeout_in, parse_tree, required_words_in
+from cleaner.core.translate import PARSE_FLAGS, CharacterTables, Translation, translate
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
 #: A pattern as compiled: its text and its ``regex`` flags.
 PatternKey = tuple[str, int]
 _ASCII = tuple(map(chr, range(128)))
+
+
+def _case(ignore_case: bool) -> int:
+    return re.IGNORECASE if ignore_case else 0
 
 
 @dataclass(slots=True)
@@ -47,6 +52,10 @@ class PatternFacts:
     tables: CharacterTables | None = None
     #: What a shell names these answers by (its cache key; "": they are not stored).
     key: str = ""
+    #: Parse trees of the standard parser, by (pattern, parse flags): each analysis and the translation read
+    #: the same tree, parsed once per build (a few MB for the built-in rules: dropped when the engine is
+    #: built, see :meth:`drop_trees`; never stored).
+    trees: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)
 
     def _get(self, table: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
         if key in table:
@@ -54,6 +63,16 @@ class PatternFacts:
         value = table[key] = compute()
         self.learned = True
         return value
+
+    def tree(self, pattern: str, flags: int) -> Any:
+        """The pattern's parse tree for ``flags & PARSE_FLAGS`` (None: the parser refuses it)."""
+        key = (pattern, flags & PARSE_FLAGS)
+        if key not in self.trees:
+            self.trees[key] = parse_tree(pattern, key[1])
+        return self.trees[key]
+
+    def drop_trees(self) -> None:
+        self.trees.clear()
 
     def pattern_of(self, pattern: str, flags: int) -> regex.Pattern[str]:
         """``regex.compile(pattern, flags)``; raises ``regex.error`` as it does."""
@@ -72,15 +91,15 @@ class PatternFacts:
 
     def needs_timeout(self, pattern: str, ignore_case: bool) -> bool:
         return self._get(self.timeouts, (pattern, ignore_case),
-                         lambda: needs_timeout(pattern, ignore_case))
+                         lambda: needs_timeout_in(pattern, self.tree(pattern, _case(ignore_case))))
 
     def first_words(self, pattern: str, ignore_case: bool) -> FirstWords:
         return self._get(self.starts, (pattern, ignore_case),
-                         lambda: first_words(pattern, ignore_case))
+                         lambda: first_words_in(self.tree(pattern, _case(ignore_case))))
 
     def required_words(self, pattern: str, ignore_case: bool) -> frozenset[str] | None:
         return self._get(self.required, (pattern, ignore_case),
-                         lambda: required_words(pattern, ignore_case))
+                         lambda: required_words_in(self.tree(pattern, _case(ignore_case))))
 
     def first_characters(self, pattern: regex.Pattern[str]) -> frozenset[str] | None:
         """The ASCII characters a whole-line match can start with, asked of the pattern itself (a partial
@@ -94,5 +113,5 @@ class PatternFacts:
         def compute() -> Translation:
             if self.tables is None:
                 self.tables = CharacterTables()
-            return translate(pattern, flags, self.tables)
+            return translate(pattern, flags, self.tables, self.tree(pattern, flags))
         return self._get(self.translations, (pattern, flags), compute)

@@ -11,6 +11,7 @@ import re as _stdlib_re
 import string
 import time
 import tomllib
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -440,12 +441,36 @@ _TABLE_START = _stdlib_re.compile(r"\s*\[\[?\s*[A-Za-z0-9_-]+\s*[\].]")
 _TOP_TABLE = _stdlib_re.compile(r"\s*\[\[?\s*[A-Za-z0-9_-]+\s*\]")
 
 
+#: A key as a line starts with it ("key =", "key.part =") and a key inside an inline table ("{ a = 1, key = 2 }"):
+#: what :meth:`_Locator.key` looks for, listed for every line at once.
+_KEY_AT_START = _stdlib_re.compile(r"\s*([A-Za-z0-9_-]+)\s*[=.]")
+_KEY_INLINE = _stdlib_re.compile(r"[{,]\s*([A-Za-z0-9_-]+)\s*=")
+_PLAIN_KEY = _stdlib_re.compile(r"[A-Za-z0-9_-]+")
+
+
 class _Locator:
     """Finds the line a table or key sits on, since tomllib does not report positions."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.headers: dict[str, list[int]] = {}
+        # For each plain key, the lines it is written on; for each line, the next line that starts a table.
+        # A key is looked up hundreds of times per file: a scan of the lines for each costs more than the
+        # TOML parse.
+        self._key_lines: dict[str, list[int]] = {}
+        self._next_table = [0] * (len(self.lines) + 2)
+        following = len(self.lines) + 1
+        for number in range(len(self.lines), 0, -1):
+            self._next_table[number] = following
+            if _TABLE_START.match(self.lines[number - 1]):
+                following = number
+        for number, raw in enumerate(self.lines, start=1):
+            keys = set(_KEY_INLINE.findall(raw))
+            at_start = _KEY_AT_START.match(raw)
+            if at_start:
+                keys.add(at_start.group(1))
+            for key in keys:
+                self._key_lines.setdefault(key, []).append(number)
         for number, raw in enumerate(self.lines, start=1):
             m = _stdlib_re.match(r"\s*\[\[\s*([A-Za-z_]+)\s*\]\]", raw)
             if m:
@@ -478,6 +503,13 @@ class _Locator:
     def key(self, start: int | None, key: str) -> int | None:
         if start is None:
             return None
+        if _PLAIN_KEY.fullmatch(key):
+            # The first line from ``start`` on, before the next table, holding the key as below.
+            found = self._key_lines.get(key, [])
+            at = bisect_left(found, start)
+            if at < len(found) and found[at] < self._next_table[start]:
+                return found[at]
+            return start
         # "key =", "key.part =" (a dotted key: examples.junk) or the key inside an inline table
         probe = _stdlib_re.compile(rf"\s*{_stdlib_re.escape(key)}\s*[=.]|.*[{{,]\s*{_stdlib_re.escape(key)}\s*=")
         for number in range(start, len(self.lines) + 1):

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import re
 import sys
-import warnings
 from array import array
 from dataclasses import dataclass
 from enum import Enum
@@ -35,7 +34,7 @@ from typing import Any
 import regex
 
 import cleaner._native as _native
-from cleaner.core.analysis import C, sre_parse
+from cleaner.core.analysis import C, parse_tree
 from cleaner.core.text import build_views
 
 #: Flags the translation models. ``regex`` adds UNICODE and VERSION0 to every str pattern by default; VERBOSE
@@ -74,12 +73,22 @@ class _Untranslatable(Exception):
     """A construct with no Rust equivalent, not even a wider one."""
 
 
-def translate(pattern: str, flags: int, tables: CharacterTables | None = None) -> Translation:
+#: The flags that change how the standard parser reads a pattern: a tree parsed with ``flags & PARSE_FLAGS``
+#: is the one :func:`translate` reads.
+PARSE_FLAGS = re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE
+_UNPARSED = object()
+
+
+def translate(pattern: str, flags: int, tables: CharacterTables | None = None, parsed: Any = _UNPARSED
+              ) -> Translation:
     """The Rust-syntax form of ``pattern`` compiled by ``regex`` with ``flags``, matched as a whole line.
-    ``tables``: the engines' character tables to reuse (built here when not given)."""
+    ``tables``: the engines' character tables to reuse (built here when not given). ``parsed``: the pattern's
+    tree as :func:`cleaner.core.analysis.parse_tree` gives it for ``flags & PARSE_FLAGS``, when the caller has
+    it (parsed here when not given)."""
     if flags & ~_MODELLED:
         return Translation(None, Fidelity.PYTHON_ONLY, "flags other than IGNORECASE, MULTILINE, DOTALL, VERBOSE")
-    parsed = _parse_with(pattern, flags)
+    if parsed is _UNPARSED:
+        parsed = parse_tree(pattern, flags & PARSE_FLAGS)
     if parsed is None:
         return Translation(None, Fidelity.PYTHON_ONLY, "syntax of the regex package only (or read differently)")
     widened: set[str] = set()
@@ -92,17 +101,6 @@ def translate(pattern: str, flags: int, tables: CharacterTables | None = None) -
     if widened:
         return Translation(rust, Fidelity.SUPERSET, ", ".join(sorted(widened)))
     return Translation(rust, Fidelity.EXACT)
-
-
-def _parse_with(pattern: str, flags: int) -> Any:
-    """The parse tree, read with the flags that change how a pattern is read (VERBOSE) or matched; None where
-    the standard parser refuses the pattern or warns that ``regex`` may read it otherwise (as in analysis)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", FutureWarning)
-            return sre_parse.parse(pattern, flags & (re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE))
-    except (re.error, ValueError, OverflowError, RecursionError, FutureWarning):
-        return None
 
 
 def _literal(code: int) -> str:
