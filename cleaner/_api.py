@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -22,7 +23,14 @@ from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.html_blocks import TreeRules
 from cleaner.io.language import Languages
 from cleaner.io.page_types import default_page_types
-from cleaner.io.rulecache import cached_rules, remember, shared_character_tables
+from cleaner.io.rulecache import (
+    RuleCache,
+    RuleCacheWarning,
+    cached_rules,
+    matcher_key,
+    remember,
+    shared_character_tables,
+)
 from cleaner.io.rulefiles import snapshot_rules
 
 RuleSource = RuleSet | str | Path | Iterable[str | Path] | None
@@ -207,6 +215,27 @@ _MATCHERS_KEPT = 8
 _matchers_lock = Lock()
 
 
+def _stored_line_matcher(probes: tuple[ProbeSpec, ...], longest: int, exact_keys: tuple[str, ...],
+                         exact_longest: int, facts: PatternFacts | None) -> LineMatcher:
+    """A matcher built with its pattern set's compiled form from the disk cache when there is one (a small
+    part of the time compiling takes), and the form stored when there was none."""
+    facts = facts if facts is not None else PatternFacts()
+    if facts.tables is None:
+        facts.tables = shared_character_tables()
+    cache = RuleCache.from_environment()
+    name = matcher_key(facts.translate(pattern, flags).rust for pattern, flags, _ in probes)
+    stored = cache.read_matcher(name) if cache.directory is not None else None
+    matcher = LineMatcher(probes, longest, exact_keys, exact_longest, facts, compiled=stored)
+    if not matcher.from_compiled:
+        if stored is not None:
+            warnings.warn(f"rule cache entry {cache.matcher_path(name)} is unusable (not a compiled matcher of this "
+                          "build); rebuilding it", RuleCacheWarning, stacklevel=2)
+        compiled = matcher.compiled_form() if cache.directory is not None else None
+        if compiled is not None:
+            cache.write_matcher(name, compiled)
+    return matcher
+
+
 def shared_line_matcher(probes: tuple[ProbeSpec, ...], longest: int, exact_keys: tuple[str, ...],
                         exact_longest: int, facts: PatternFacts | None = None) -> LineMatcher:
     """The compiled matcher of these probes, built once per process and shared by every :class:`Cleaner` that
@@ -217,7 +246,7 @@ def shared_line_matcher(probes: tuple[ProbeSpec, ...], longest: int, exact_keys:
     with _matchers_lock:
         found = _matchers.pop(key, None)
         if found is None:
-            found = LineMatcher(probes, longest, exact_keys, exact_longest, facts, tables=shared_character_tables())
+            found = _stored_line_matcher(probes, longest, exact_keys, exact_longest, facts)
         elif facts is not None:
             # Reused, yet the translations belong in what this build stores (a cache entry for these rules).
             for translation, (pattern, flags, _) in zip(found.translations, probes, strict=True):

@@ -15,7 +15,7 @@ mod rulecache;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
-use pyo3::types::PyTuple;
+use pyo3::types::{PyBytes, PyTuple};
 use rulecache::LineSet;
 
 mod views;
@@ -34,6 +34,8 @@ type Hit = (usize, Vec<u32>, bool);
 struct LineMatcher {
     /// Every translated pattern, anchored at both ends (a whole-line match), in one multi-pattern set.
     set: Option<LineSet>,
+    /// Whether the set was rebuilt from a compiled form handed to the constructor (false: compiled here).
+    from_compiled: bool,
     /// For each pattern of the set: the probe it stands for and the longest line it is tried on.
     slots: Vec<(u32, usize)>,
     /// Probes no translation covers (Python-only): candidates on every line they may be tried on.
@@ -148,14 +150,19 @@ impl LineMatcher {
     /// `patterns`: (probe position, Rust pattern or None for a Python-only probe, longest line it is tried
     /// on). The other arguments describe the exact-line rules and the whitespace of `str.split()`.
     #[new]
-    #[pyo3(signature = (patterns, longest, exact_keys, exact_longest, folds_to_ascii, spaces))]
+    /// `compiled`: the set's compiled form from an earlier build of the same patterns (see `compiled_form`),
+    /// used when it is one; otherwise the set is compiled.
+    #[pyo3(signature = (patterns, longest, exact_keys, exact_longest, folds_to_ascii, spaces, compiled=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         patterns: Vec<(u32, Option<String>, usize)>,
         longest: usize,
         exact_keys: Vec<String>,
         exact_longest: usize,
         folds_to_ascii: Vec<char>,
         spaces: Vec<char>,
+        compiled: Option<&[u8]>,
     ) -> PyResult<Self> {
         let mut slots = Vec::new();
         let mut anchored = Vec::new();
@@ -169,14 +176,24 @@ impl LineMatcher {
                 None => always.push((probe, bound)),
             }
         }
+        let mut from_compiled = false;
         let set = if anchored.is_empty() {
             None
         } else {
-            Some(LineSet::new(&anchored, SIZE_LIMIT, DFA_SIZE_LIMIT).map_err(PyValueError::new_err)?)
+            // Without the GIL: other threads run while the set compiles.
+            let rebuilt = compiled.and_then(|data| LineSet::from_bytes(data, anchored.len(), DFA_SIZE_LIMIT).ok());
+            from_compiled = rebuilt.is_some();
+            Some(match rebuilt {
+                Some(set) => set,
+                None => py
+                    .detach(|| LineSet::new(&anchored, SIZE_LIMIT, DFA_SIZE_LIMIT))
+                    .map_err(PyValueError::new_err)?,
+            })
         };
         let exact_non_ascii = exact_keys.iter().any(|key| !key.is_ascii());
         Ok(LineMatcher {
             set,
+            from_compiled,
             slots,
             always,
             longest,
@@ -228,6 +245,19 @@ impl LineMatcher {
             .collect();
         self.done(search);
         found
+    }
+
+    /// The set's compiled form, for a shell to store and hand to a later build of the same patterns (None
+    /// when there is no set, or it has no such form).
+    fn compiled_form<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
+        let data = self.set.as_ref()?.to_bytes()?;
+        Some(PyBytes::new(py, &data))
+    }
+
+    /// Whether the set was rebuilt from the compiled form given (false: compiled from the patterns).
+    #[getter]
+    fn from_compiled(&self) -> bool {
+        self.from_compiled
     }
 
     /// For tests: the normalised form of each line, as `scan` matches it.

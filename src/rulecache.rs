@@ -6,6 +6,11 @@
 //! built-in rules' set. Here: one forward Thompson NFA, a lazy DFA over it (the engine `RegexSet` itself
 //! uses for this question), and a PikeVM over the same NFA for the rare search the lazy DFA gives up on.
 //! Same syntax, same limits, same answers (tests/test_native_matcher.py compares them with Python `regex`).
+//!
+//! Building the NFA (parsing the patterns, folding their Unicode classes under case insensitivity, compiling
+//! them to UTF-8 automata) is nearly all of the cost; the lazy DFA costs nothing until it searches. So the NFA
+//! has a compiled form: its states as bytes (`to_bytes`), which a shell stores beside its cache of compiled
+//! rules and hands back (`from_bytes`), rebuilt through regex-automata's own NFA builder, state for state.
 
 use std::sync::Mutex;
 
@@ -13,7 +18,9 @@ pub use regex_automata::hybrid::dfa::Cache as DfaCache;
 use regex_automata::hybrid::dfa::DFA;
 pub use regex_automata::nfa::thompson::pikevm::Cache as VmCache;
 use regex_automata::nfa::thompson::pikevm::PikeVM;
-use regex_automata::nfa::thompson::{self, WhichCaptures};
+use regex_automata::nfa::thompson::{self, BuildError, Builder, State, Transition, WhichCaptures, NFA};
+use regex_automata::util::look::{Look, LookMatcher};
+use regex_automata::util::primitives::StateID;
 use regex_automata::{Anchored, Input, MatchKind, PatternSet};
 
 /// Anchored patterns, each matched against whole lines.
@@ -32,6 +39,25 @@ impl LineSet {
             .configure(thompson::Config::new().nfa_size_limit(Some(size_limit)).which_captures(WhichCaptures::None))
             .build_many(patterns)
             .map_err(|error| error.to_string())?;
+        Self::from_nfa(nfa, cache_capacity)
+    }
+
+    /// The set whose NFA `to_bytes` gave, for `patterns` patterns; an error when the bytes are not such a form
+    /// (damaged, or written by another version of this module).
+    pub fn from_bytes(data: &[u8], patterns: usize, cache_capacity: usize) -> Result<Self, String> {
+        let nfa = nfa_from_bytes(data)?;
+        if nfa.pattern_len() != patterns {
+            return Err(format!("compiled form holds {} patterns, not {patterns}", nfa.pattern_len()));
+        }
+        Self::from_nfa(nfa, cache_capacity)
+    }
+
+    /// The NFA's compiled form (None for an NFA with states the form does not hold, such as captures).
+    pub fn to_bytes(&self) -> Option<Vec<u8>> {
+        nfa_to_bytes(self.pikevm.get_nfa())
+    }
+
+    fn from_nfa(nfa: NFA, cache_capacity: usize) -> Result<Self, String> {
         let dfa = DFA::builder()
             .configure(
                 DFA::config()
@@ -84,4 +110,93 @@ impl LineSet {
     pub fn pattern_set(&self) -> PatternSet {
         PatternSet::new(self.dfa.pattern_len())
     }
+}
+
+// --- the NFA's compiled form -------------------------------------------------------------------------------
+// A version tag, the NFA's settings and starts, then each state in order: a tag byte and its fields (u32 little
+// endian). The builder numbers states in the order they are added and keeps every state of these kinds as one
+// state, so the rebuilt NFA is the same, state for state (tests compare them); every state id is checked.
+
+
+const MAGIC: &[u8; 8] = b"CLNFA\x00\x00\x01";
+
+fn put(out: &mut Vec<u8>, v: u32) { out.extend_from_slice(&v.to_le_bytes()); }
+
+fn nfa_to_bytes(nfa: &NFA) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(nfa.states().len() * 12);
+    out.extend_from_slice(MAGIC);
+    out.push(nfa.is_utf8() as u8);
+    out.push(nfa.is_reverse() as u8);
+    out.push(nfa.look_matcher().get_line_terminator());
+    put(&mut out, nfa.pattern_len() as u32);
+    put(&mut out, nfa.start_anchored().as_u32());
+    put(&mut out, nfa.start_unanchored().as_u32());
+    for pid in nfa.patterns() { put(&mut out, nfa.start_pattern(pid)?.as_u32()); }
+    put(&mut out, nfa.states().len() as u32);
+    for state in nfa.states() {
+        match state {
+            State::ByteRange { trans } => { out.push(0); out.push(trans.start); out.push(trans.end); put(&mut out, trans.next.as_u32()); }
+            State::Sparse(sparse) => { out.push(1); put(&mut out, sparse.transitions.len() as u32);
+                for t in sparse.transitions.iter() { out.push(t.start); out.push(t.end); put(&mut out, t.next.as_u32()); } }
+            State::Look { look, next } => { out.push(2); put(&mut out, look.as_repr()); put(&mut out, next.as_u32()); }
+            State::Union { alternates } => { out.push(3); put(&mut out, alternates.len() as u32); for a in alternates.iter() { put(&mut out, a.as_u32()); } }
+            State::BinaryUnion { alt1, alt2 } => { out.push(4); put(&mut out, alt1.as_u32()); put(&mut out, alt2.as_u32()); }
+            State::Fail => out.push(5),
+            State::Match { pattern_id } => { out.push(6); put(&mut out, pattern_id.as_u32()); }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+struct Reader<'a> { data: &'a [u8], at: usize }
+impl<'a> Reader<'a> {
+    fn byte(&mut self) -> Result<u8, String> { let b = *self.data.get(self.at).ok_or("truncated")?; self.at += 1; Ok(b) }
+    fn u32(&mut self) -> Result<u32, String> { let s = self.data.get(self.at..self.at + 4).ok_or("truncated")?; self.at += 4; Ok(u32::from_le_bytes(s.try_into().unwrap())) }
+}
+
+fn e(err: BuildError) -> String { err.to_string() }
+
+fn nfa_from_bytes(data: &[u8]) -> Result<NFA, String> {
+    if data.len() < MAGIC.len() || &data[..MAGIC.len()] != MAGIC { return Err("not a compiled matcher of this version".into()); }
+    let mut r = Reader { data, at: MAGIC.len() };
+    let utf8 = r.byte()? != 0; let reverse = r.byte()? != 0; let terminator = r.byte()?;
+    let patterns = r.u32()? as usize;
+    let start_anchored = r.u32()?; let start_unanchored = r.u32()?;
+    let mut starts = Vec::with_capacity(patterns.min(1 << 20));
+    for _ in 0..patterns { starts.push(r.u32()?); }
+    let count = r.u32()? as usize;
+    let sid = |v: u32| -> Result<StateID, String> { if (v as usize) < count { StateID::new(v as usize).map_err(|x| x.to_string()) } else { Err(format!("state {v} out of range")) } };
+    let mut b = Builder::new();
+    b.set_utf8(utf8); b.set_reverse(reverse);
+    let mut lm = LookMatcher::new(); lm.set_line_terminator(terminator); b.set_look_matcher(lm);
+    b.set_size_limit(None).map_err(e)?;
+    let mut next_pattern = 0usize; let mut open: Option<usize> = None;
+    for _ in 0..count {
+        match r.byte()? {
+            0 => { let start = r.byte()?; let end = r.byte()?; let next = sid(r.u32()?)?; b.add_range(Transition { start, end, next }).map_err(e)?; }
+            1 => { let n = r.u32()? as usize; let mut ts = Vec::with_capacity(n.min(256));
+                   for _ in 0..n { let start = r.byte()?; let end = r.byte()?; let next = sid(r.u32()?)?; ts.push(Transition { start, end, next }); }
+                   b.add_sparse(ts).map_err(e)?; }
+            2 => { let look = Look::from_repr(r.u32()?).ok_or("unknown look")?; let next = sid(r.u32()?)?; b.add_look(next, look).map_err(e)?; }
+            3 => { let n = r.u32()? as usize; let mut alts = Vec::with_capacity(n.min(1 << 16)); for _ in 0..n { alts.push(sid(r.u32()?)?); } b.add_union(alts).map_err(e)?; }
+            4 => { let a = sid(r.u32()?)?; let c = sid(r.u32()?)?; b.add_union(vec![a, c]).map_err(e)?; }
+            5 => { b.add_fail().map_err(e)?; }
+            6 => {
+                let pid = r.u32()? as usize;
+                if pid >= patterns || next_pattern > pid && open != Some(pid) { return Err("match states out of order".into()); }
+                if open != Some(pid) {
+                    if let Some(current) = open { b.finish_pattern(sid(starts[current])?).map_err(e)?; }
+                    while next_pattern < pid { b.start_pattern().map_err(e)?; b.finish_pattern(sid(starts[next_pattern])?).map_err(e)?; next_pattern += 1; }
+                    b.start_pattern().map_err(e)?; open = Some(pid); next_pattern += 1;
+                }
+                b.add_match().map_err(e)?;
+            }
+            _ => return Err("unknown state".into()),
+        }
+    }
+    if r.at != data.len() { return Err("trailing bytes".into()); }
+    if let Some(current) = open { b.finish_pattern(sid(starts[current])?).map_err(e)?; }
+    while next_pattern < patterns { b.start_pattern().map_err(e)?; b.finish_pattern(sid(starts[next_pattern])?).map_err(e)?; next_pattern += 1; }
+    b.build(sid(start_anchored)?, sid(start_unanchored)?).map_err(e)
 }

@@ -96,7 +96,7 @@ def test_a_build_from_the_cache_is_the_build_without_it(cache_dir: Path, monkeyp
 def test_a_fresh_process_with_the_cache_gives_the_same_records(cache_dir: Path) -> None:
     code = ("import json, sys, cleaner\nc = cleaner.Cleaner()\n"
             "docs = json.loads(sys.stdin.read())\n"
-            "print(json.dumps([c.rules_from_cache, [[r._asdict() for r in c.clean(d)] for d in docs],"
+            "print(json.dumps([[c.rules_from_cache, c.engine.matcher.from_compiled], [[r._asdict() for r in c.clean(d)] for d in docs],"
             " [t.rust for t in c.engine.matcher.translations]], default=str))")
 
     def run() -> list[object]:
@@ -105,7 +105,7 @@ def test_a_fresh_process_with_the_cache_gives_the_same_records(cache_dir: Path) 
         return json.loads(done.stdout)
 
     cold, warm = run(), run()
-    assert (cold[0], warm[0]) == (False, True)
+    assert (cold[0], warm[0]) == ([False, False], [True, True])
     assert cold[1:] == warm[1:]
     assert warm[1][0]  # records were made
 
@@ -208,6 +208,46 @@ def test_entries_are_written_whole_and_pruned(cache_dir: Path) -> None:
     other.write_bytes(written)
     with pytest.warns(RuleCacheWarning):
         assert not store.read("f" * 64).compiled
+
+
+def test_the_line_matcher_is_rebuilt_from_its_stored_form(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled pattern set is stored beside the entry and rebuilt from it, with the same answers; one for
+    other patterns, or damaged, is not used (a warning, and it is written anew)."""
+    from cleaner import _api
+    from cleaner._api import _stored_line_matcher
+
+    monkeypatch.setattr(_api, "_matchers", {})  # no matcher built earlier in this process
+    built = cleaner.Cleaner()
+    engine = built.engine
+    probes = tuple((p.pattern.pattern, p.pattern.flags, p.max_chars) for p in engine._probes)
+    args = (engine._longest, tuple(sorted(engine._exact)), engine._exact_longest)
+    [stored] = sorted(cache_dir.glob("matcher-*.bin"))
+    rebuilt = _stored_line_matcher(probes, *args, None)
+    assert rebuilt.from_compiled
+    lines = [line for text in DOCUMENTS for line in text.splitlines()] + ["READ MORE", "Straße", "x" * 300]
+    compiled = engine.matcher
+    assert compiled is not None and not compiled.from_compiled
+    assert rebuilt.matching(lines) == compiled.matching(lines) and rebuilt.scan(lines) == compiled.scan(lines)
+    assert any(rebuilt.matching(lines))
+    # Fewer patterns (a rule switched off) have a set of their own.
+    fewer = _stored_line_matcher(probes[1:], *args, None)
+    assert not fewer.from_compiled and len(list(cache_dir.glob("matcher-*.bin"))) == 2
+    assert _stored_line_matcher(probes[1:], *args, None).from_compiled
+    # A form that passes its checksum yet is not this set's: the compiled core refuses it.
+    form = compiled.compiled_form()
+    other = fewer.compiled_form()
+    assert form is not None and other is not None
+    for wrong in (other, form[: len(form) // 2], b"not a matcher"):
+        header = json.loads(stored.read_bytes().partition(b"\n")[0])
+        stored.write_bytes(rulecache._framed(wrong, header["key"]))
+        with pytest.warns(RuleCacheWarning, match="unusable"):
+            again = _stored_line_matcher(probes, *args, None)
+        assert not again.from_compiled and again.matching(lines) == compiled.matching(lines)
+        assert _stored_line_matcher(probes, *args, None).from_compiled  # written anew
+    data = stored.read_bytes()
+    stored.write_bytes(data[:-10])
+    with pytest.warns(RuleCacheWarning, match="truncated or damaged"):
+        assert not _stored_line_matcher(probes, *args, None).from_compiled
 
 
 def _scanned_key_line(lines: list[str], start: int, probe: re.Pattern[str]) -> int:

@@ -36,10 +36,13 @@ class LineMatcher:
     """The engine's probes compiled into one multi-pattern matcher (immutable; threads may share it)."""
 
     def __init__(self, probes: Sequence[ProbeSpec], longest: int, exact_keys: Sequence[str], exact_longest: int,
-                 facts: PatternFacts | None = None, *, tables: CharacterTables | None = None) -> None:
+                 facts: PatternFacts | None = None, *, tables: CharacterTables | None = None,
+                 compiled: bytes | None = None) -> None:
         """``facts``: the translations known from earlier builds (see :mod:`cleaner.core.facts`), used and added
         to. ``tables``: the engines' character tables to reuse (a shell keeps one for its process; built here
-        when not given)."""
+        when not given). ``compiled``: the compiled form of the set of these probes' translations, from
+        :meth:`compiled_form` of an earlier matcher with the same ones (a shell's disk cache): used when it is
+        one, else the set is compiled."""
         facts = facts if facts is not None else PatternFacts()
         if facts.tables is None:
             facts.tables = tables or CharacterTables()
@@ -51,7 +54,17 @@ class LineMatcher:
                                                                                    strict=True))]
         spaces = [c for c in map(chr, range(_SPACES_BELOW)) if c.isspace() and not c.isascii()]
         self._compiled = _native.LineMatcher(patterns, longest, sorted(exact_keys), exact_longest,
-                                             list(FOLDS_TO_ASCII), spaces)
+                                             list(FOLDS_TO_ASCII), spaces, compiled)
+
+    @property
+    def from_compiled(self) -> bool:
+        """Whether the pattern set was rebuilt from the compiled form given (False: compiled here)."""
+        return self._compiled.from_compiled
+
+    def compiled_form(self) -> bytes | None:
+        """The pattern set's compiled form (a few MB for the built-in rules), for a shell to store: a matcher
+        given it builds in a small fraction of the time (None when there is no pattern to compile)."""
+        return self._compiled.compiled_form()
 
     def scan(self, lines: list[str]) -> list[Hit] | None:
         """``(index, candidate probes, exact possible, view)`` for each line that needs the engine, in line

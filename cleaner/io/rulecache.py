@@ -3,9 +3,12 @@
 What is stored is what building the rules learns about each pattern (:class:`cleaner.core.facts.PatternFacts`):
 the Python ``regex`` compiled form (the arguments ``regex`` itself hands its compiled module, as plain data),
 the patterns whose backtracking probe passed, the parse-tree analyses and the Rust-syntax translations. It is
-JSON, never pickle: loading an entry runs no code from it. An entry is named by a hash of everything its
-answers depend on (the rule files' bytes, this package's version and core sources, the compiled module, the
-``regex`` version and the Python and Unicode versions), so an entry is only ever used by the build it fits.
+JSON, never pickle: loading an entry runs no code from it. Beside it, the line matcher's compiled pattern set
+(its NFA's states, as the compiled core writes them: :meth:`cleaner.core.matcher.LineMatcher.compiled_form`),
+named by a hash of the translated patterns it holds, since rules switched off change it. An entry is named by
+a hash of everything its answers depend on (the rule files' bytes, this package's version and core sources,
+the compiled module, the ``regex`` version and the Python and Unicode versions), so an entry is only ever
+used by the build it fits.
 
 Where: ``$CLEANER_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/cleaner`` (``~/.cache/cleaner``). Off when
 ``CLEANER_NO_RULE_CACHE`` is set to anything but ``""``/``0``, or ``CLEANER_CACHE_DIR`` is ``""``.
@@ -47,9 +50,12 @@ from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot
 FORMAT = 1
 ENV_DIR = "CLEANER_CACHE_DIR"
 ENV_OFF = "CLEANER_NO_RULE_CACHE"
-#: Entries kept in the folder; the least recently written go first (each rule set has its own entry).
+#: Entries kept in the folder; the least recently written go first (each rule set has its own entry, and each
+#: set of line-matcher patterns its compiled set, a few MB for the built-in rules).
 KEEP = 16
+KEEP_MATCHERS = 8
 _PREFIX, _SUFFIX = "rules-", ".json"
+_MATCHER_PREFIX, _MATCHER_SUFFIX = "matcher-", ".bin"
 #: A temporary file left by a process killed while writing is removed once it is this old (seconds).
 _STALE = 3600.0
 _CORE = Path(__file__).resolve().parents[1] / "core"
@@ -140,7 +146,7 @@ def cache_key(rule_bytes: Iterable[bytes], identity: bytes | None = None) -> str
 
 @dataclass(frozen=True)
 class RuleCache:
-    """Entries in one folder (``directory`` None: no cache; every load is a miss and nothing is stored)."""
+    """Entries in one folder (``directory`` None: no cache; every read is a miss and nothing is written)."""
 
     directory: Path | None
 
@@ -155,29 +161,44 @@ class RuleCache:
         """The stored answers for ``key``, or none (a miss; a damaged entry is reported and treated as one)."""
         facts = PatternFacts(tables=tables)
         path = self.path(key)
-        if path is None:
-            return facts
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            return facts
-        except OSError as exc:
-            _log.debug("rule cache %s unreadable: %s", path, exc)
+        data = _read(path)
+        if data is None:
             return facts
         try:
             _decode(data, key, facts)
         except (ValueError, TypeError, KeyError, IndexError, AttributeError, regex.error) as exc:
-            warnings.warn(f"rule cache entry {path} is unusable ({exc}); rebuilding it", RuleCacheWarning,
-                          stacklevel=3)
+            _unusable(path, exc)
             return PatternFacts(tables=tables)
         return facts
 
     def write(self, key: str, facts: PatternFacts) -> bool:
         """Writes the entry for ``key`` whole or not at all; False when the folder cannot be written."""
-        path = self.path(key)
+        return self._write(self.path(key), _framed(_encode(facts), key), _PREFIX, _SUFFIX, KEEP)
+
+    def matcher_path(self, key: str) -> Path | None:
+        return None if self.directory is None else self.directory / f"{_MATCHER_PREFIX}{key}{_MATCHER_SUFFIX}"
+
+    def read_matcher(self, key: str) -> bytes | None:
+        """The compiled line-matcher set stored under ``key`` (see :func:`matcher_key`), or None."""
+        path = self.matcher_path(key)
+        data = _read(path)
+        if data is None:
+            return None
+        try:
+            return _unframed(data, key)
+        except ValueError as exc:
+            _unusable(path, exc)
+            return None
+
+    def write_matcher(self, key: str, compiled: bytes) -> bool:
+        return self._write(self.matcher_path(key), _framed(compiled, key), _MATCHER_PREFIX, _MATCHER_SUFFIX,
+                           KEEP_MATCHERS)
+
+    def _write(self, path: Path | None, data: bytes, prefix: str, suffix: str, keep: int) -> bool:
+        """``data`` written to ``path`` whole or not at all (a temporary file renamed into place); False when the
+        folder cannot be written."""
         if path is None:
             return False
-        data = _encode(facts, key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -191,33 +212,78 @@ class RuleCache:
         except OSError as exc:
             _log.debug("rule cache %s not written: %s", path, exc)
             return False
-        self._prune(path)
+        self._prune(path, prefix, suffix, keep)
         return True
 
-    def _prune(self, kept: Path) -> None:
-        """Only the newest :data:`KEEP` entries stay, and no temporary file a killed writer left."""
+    def _prune(self, kept: Path, prefix: str, suffix: str, keep: int) -> None:
+        """Only the newest ``keep`` entries of a kind stay, and no temporary file a killed writer left."""
         assert self.directory is not None
         try:
             entries = []
             now = time.time()
             for item in self.directory.iterdir():
-                if item.name.startswith(_PREFIX) and item.name.endswith(_SUFFIX) and item != kept:
+                if item.name.startswith(prefix) and item.name.endswith(suffix) and item != kept:
                     entries.append((item.stat().st_mtime, item))
-                elif item.name.startswith(f".{_PREFIX}") and item.name.endswith(".tmp") and \
+                elif item.name.startswith(f".{prefix}") and item.name.endswith(".tmp") and \
                         now - item.stat().st_mtime > _STALE:
                     item.unlink(missing_ok=True)
-            for _, item in sorted(entries, reverse=True)[KEEP - 1:]:
+            for _, item in sorted(entries, reverse=True)[keep - 1:]:
                 item.unlink(missing_ok=True)
         except OSError as exc:  # another process pruning at the same time, or a read-only folder
             _log.debug("rule cache %s not pruned: %s", self.directory, exc)
 
 
-# --- the entry's format -------------------------------------------------------------------------------------
-# One line of JSON header (format, key, payload size and SHA-256), then the payload: JSON in which every
-# pattern text is written once, in a table, and named by its position elsewhere.
+def matcher_key(patterns: Iterable[str | None]) -> str:
+    """The name of the compiled line-matcher set of these translated patterns (in the engine's order; None for
+    a python-only probe, which the set does not hold), under this build."""
+    digest = hashlib.sha256(build_identity() + b"matcher")
+    for pattern in patterns:
+        if pattern is not None:
+            data = pattern.encode()
+            digest.update(len(data).to_bytes(8, "little"))
+            digest.update(data)
+    return digest.hexdigest()
 
 
-def _encode(facts: PatternFacts, key: str) -> bytes:
+def _read(path: Path | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        _log.debug("rule cache %s unreadable: %s", path, exc)
+        return None
+
+
+def _unusable(path: Path | None, problem: Exception) -> None:
+    warnings.warn(f"rule cache entry {path} is unusable ({problem}); rebuilding it", RuleCacheWarning, stacklevel=4)
+
+
+# --- the entries' format -----------------------------------------------------------------------------------
+# One line of JSON header (format, key, payload size and SHA-256), then the payload: for the answers, JSON in
+# which every pattern text is written once, in a table, and named by its position elsewhere; for a matcher,
+# the compiled set's bytes as the compiled core gives them.
+
+
+def _framed(body: bytes, key: str) -> bytes:
+    header = {"format": FORMAT, "key": key, "size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
+    return json.dumps(header).encode() + b"\n" + body
+
+
+def _unframed(data: bytes, key: str) -> bytes:
+    """The payload of an entry; ValueError when it is damaged or not this build's entry for ``key``."""
+    line, _, body = data.partition(b"\n")
+    header = json.loads(line)
+    if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != key:
+        raise ValueError("written by another version or for other rules")
+    if header.get("size") != len(body) or header.get("sha256") != hashlib.sha256(body).hexdigest():
+        raise ValueError("checksum mismatch: the entry is truncated or damaged")
+    return body
+
+
+def _encode(facts: PatternFacts) -> bytes:
     texts: dict[str, int] = {}
 
     def ref(text: str) -> int:
@@ -244,9 +310,7 @@ def _encode(facts: PatternFacts, key: str) -> bytes:
                          for (text, flags), t in facts.translations.items()],
     }
     payload["texts"] = list(texts)
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    header = {"format": FORMAT, "key": key, "size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
-    return json.dumps(header).encode() + b"\n" + body
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _compiled_data(pattern: regex.Pattern[str]) -> list[Any] | None:
@@ -264,13 +328,7 @@ def _compiled_data(pattern: regex.Pattern[str]) -> list[Any] | None:
 
 def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
     """Fills ``facts`` from an entry; ValueError (or a type/index error) when it is damaged or foreign."""
-    line, _, body = data.partition(b"\n")
-    header = json.loads(line)
-    if header.get("format") != FORMAT or header.get("key") != key:
-        raise ValueError("written by another version or for other rules")
-    if header.get("size") != len(body) or header.get("sha256") != hashlib.sha256(body).hexdigest():
-        raise ValueError("checksum mismatch: the entry is truncated or damaged")
-    payload = json.loads(body)
+    payload = json.loads(_unframed(data, key))
     texts: list[str] = payload["texts"]
     if not all(isinstance(text, str) for text in texts):
         raise TypeError("pattern table holds a non-text")
