@@ -96,8 +96,9 @@ def test_a_build_from_the_cache_is_the_build_without_it(cache_dir: Path, monkeyp
 def test_a_fresh_process_with_the_cache_gives_the_same_records(cache_dir: Path) -> None:
     code = ("import json, sys, cleaner\nc = cleaner.Cleaner()\n"
             "docs = json.loads(sys.stdin.read())\n"
-            "print(json.dumps([[c.rules_from_cache, c.engine.matcher.from_compiled], [[r._asdict() for r in c.clean(d)] for d in docs],"
-            " [t.rust for t in c.engine.matcher.translations]], default=str))")
+            "print(json.dumps([[c.rules_from_cache, c.engine.matcher.from_compiled],"
+            " [[r._asdict() for r in c.clean(d)] for d in docs], [t.rust for t in c.engine.matcher.translations]],"
+            " default=str))")
 
     def run() -> list[object]:
         done = subprocess.run([sys.executable, "-c", code], input=json.dumps(DOCUMENTS), capture_output=True,

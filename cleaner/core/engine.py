@@ -198,9 +198,11 @@ class Engine:
             for word, whole in starts[probe.pattern]:
                 table = words if whole else prefixes.setdefault(len(word), {})
                 table.setdefault(word, []).append(position)
-        frozen_prefixes = tuple((length, {w: tuple(sorted(set(p))) for w, p in table.items()})
+        # Each list is in ascending order already, without repeats: positions are visited in order, and a
+        # probe's first words are a set.
+        frozen_prefixes = tuple((length, {w: tuple(p) for w, p in table.items()})
                                 for length, table in sorted(prefixes.items()))
-        return {w: tuple(sorted(set(p))) for w, p in words.items()}, frozen_prefixes
+        return {w: tuple(p) for w, p in words.items()}, frozen_prefixes
 
     def candidates(self, line: str) -> tuple[_Probe, ...]:
         """The probes that can match a (stripped, non-empty) line, in rule order."""

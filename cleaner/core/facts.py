@@ -10,6 +10,8 @@ computed as without it, and recorded, so :attr:`PatternFacts.learned` says wheth
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,6 +58,10 @@ class PatternFacts:
     #: the same tree, parsed once per build (a few MB for the built-in rules: dropped when the engine is
     #: built, see :meth:`drop_trees`; never stored).
     trees: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)
+    #: Rule files' TOML as parsed, written as JSON (which Python parses in C), by the SHA-256 of their text.
+    documents: dict[str, str] = field(default_factory=dict, repr=False)
+    #: CSS selectors the rule loader's check found valid.
+    selectors: set[str] = field(default_factory=set)
 
     def _get(self, table: dict[_K, _V], key: _K, compute: Callable[[], _V]) -> _V:
         if key in table:
@@ -63,6 +69,27 @@ class PatternFacts:
         value = table[key] = compute()
         self.learned = True
         return value
+
+    def document(self, text: str, parse: Callable[[str], dict[str, Any]]) -> dict[str, Any]:
+        """``parse(text)`` (a TOML parser), or the same tables decoded from the JSON of an earlier parse: a
+        fresh object each time, since loading rules edits the tables it is given. TOML the JSON cannot hold
+        as it is (dates, times) is parsed each time."""
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        known = self.documents.get(digest)
+        if known is not None:
+            data: dict[str, Any] = json.loads(known)
+            return data
+        data = parse(text)
+        try:
+            self.documents[digest] = json.dumps(data, ensure_ascii=False, allow_nan=False)
+            self.learned = True
+        except (TypeError, ValueError):  # a date or time, or a float JSON writes otherwise (inf, nan)
+            pass
+        return data
+
+    def record_selector(self, selector: str) -> None:
+        self.selectors.add(selector)
+        self.learned = True
 
     def tree(self, pattern: str, flags: int) -> Any:
         """The pattern's parse tree for ``flags & PARSE_FLAGS`` (None: the parser refuses it)."""

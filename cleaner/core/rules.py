@@ -446,6 +446,9 @@ _TOP_TABLE = _stdlib_re.compile(r"\s*\[\[?\s*[A-Za-z0-9_-]+\s*\]")
 _KEY_AT_START = _stdlib_re.compile(r"\s*([A-Za-z0-9_-]+)\s*[=.]")
 _KEY_INLINE = _stdlib_re.compile(r"[{,]\s*([A-Za-z0-9_-]+)\s*=")
 _PLAIN_KEY = _stdlib_re.compile(r"[A-Za-z0-9_-]+")
+_ARRAY_TABLE = _stdlib_re.compile(r"\s*\[\[\s*([A-Za-z_]+)\s*\]\]")
+_DEFINE_TABLE = _stdlib_re.compile(r"\s*\[\s*define\s*\]")
+_DETECTOR_TABLE = _stdlib_re.compile(r"\s*\[\s*detector\s*\.\s*([A-Za-z_]+)\s*\]")
 
 
 class _Locator:
@@ -472,12 +475,12 @@ class _Locator:
             for key in keys:
                 self._key_lines.setdefault(key, []).append(number)
         for number, raw in enumerate(self.lines, start=1):
-            m = _stdlib_re.match(r"\s*\[\[\s*([A-Za-z_]+)\s*\]\]", raw)
+            m = _ARRAY_TABLE.match(raw)
             if m:
                 self.headers.setdefault(m.group(1), []).append(number)
-            if _stdlib_re.match(r"\s*\[\s*define\s*\]", raw):
+            if _DEFINE_TABLE.match(raw):
                 self.headers.setdefault("define", []).append(number)
-            m = _stdlib_re.match(r"\s*\[\s*detector\s*\.\s*([A-Za-z_]+)\s*\]", raw)
+            m = _DETECTOR_TABLE.match(raw)
             if m:
                 self.headers.setdefault("detector." + m.group(1), []).append(number)
 
@@ -530,7 +533,7 @@ def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None
     """
     facts = facts if facts is not None else PatternFacts()
     try:
-        data = tomllib.loads(text)
+        data = facts.document(text, tomllib.loads)
     except tomllib.TOMLDecodeError as exc:
         m = _stdlib_re.search(r"at line (\d+)", str(exc))
         raise RuleError(source, f"not valid TOML: {exc}", line=int(m.group(1)) if m else None) from None
@@ -558,7 +561,7 @@ def parse_rule_file(text: str, source: str, check_selector: SelectorCheck | None
         rules.append(_parse_layout(table, source, locate, locate.table("layout", index), file_scope, facts))
     for index, table in enumerate(_array_of_tables(data, "html_rule", source)):
         rules.append(_parse_html_rule(table, source, locate, locate.table("html_rule", index), file_scope,
-                                      check_selector))
+                                      check_selector, facts))
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
@@ -789,7 +792,7 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
 
 
 def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line: int | None, file_scope: Scope,
-                     check_selector: SelectorCheck | None) -> HtmlRule:
+                     check_selector: SelectorCheck | None, facts: PatternFacts) -> HtmlRule:
     common = _common(table, _HTML_RULE_KEYS, source, locate, line, file_scope, "[[html_rule]]")
     rule_id = common["id"]
     if any(cut.records is not None or cut.metadata is not None for cut in common["examples"].cut):
@@ -804,7 +807,11 @@ def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line:
     def selector(value: Any, what: str, where: int | None) -> str:
         if not isinstance(value, str) or not value.strip():
             raise RuleError(source, f"{what} must be a non-empty CSS selector", line=where, rule_id=rule_id)
-        problem = check_selector(value) if check_selector is not None else None
+        problem = None
+        if check_selector is not None and value not in facts.selectors:
+            problem = check_selector(value)
+            if not problem:
+                facts.record_selector(value)
         if problem:
             raise RuleError(source, f"{what} is not a valid CSS selector: {problem}", line=where, rule_id=rule_id)
         return value.strip()

@@ -124,8 +124,10 @@ def build_identity() -> bytes:
     that compute the answers and this module that writes them (an edited checkout invalidates its entries),
     the compiled module, ``regex`` and Python with their Unicode data."""
     digest = hashlib.sha256()
+    from cssselect import __version__ as cssselect_version  # the selectors it found valid are stored
+
     parts = [f"format {FORMAT}", f"cleaner {__version__}", f"regex {regex.__version__}", f"python {sys.version}",
-             f"unicode {unicodedata.unidata_version}"]
+             f"unicode {unicodedata.unidata_version}", f"cssselect {cssselect_version}"]
     digest.update("\n".join(parts).encode())
     for path in [*sorted(_CORE.glob("*.py")), Path(__file__)]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -308,6 +310,8 @@ def _encode(facts: PatternFacts) -> bytes:
                    for (text, flags), value in facts.firsts.items()],
         "translations": [[ref(text), flags, t.rust, t.fidelity.value, t.reason]
                          for (text, flags), t in facts.translations.items()],
+        "documents": facts.documents,
+        "selectors": sorted(facts.selectors),
     }
     payload["texts"] = list(texts)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
@@ -352,3 +356,10 @@ def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
                         for text, flags, value in payload["firsts"])
     facts.translations.update(((texts[text], flags), Translation(rust, Fidelity(fidelity), reason))
                               for text, flags, rust, fidelity, reason in payload["translations"])
+    documents = payload["documents"]
+    if not all(isinstance(key, str) and isinstance(value, str) for key, value in documents.items()):
+        raise TypeError("a document is not JSON text")
+    facts.documents.update(documents)
+    if not all(isinstance(selector, str) for selector in payload["selectors"]):
+        raise TypeError("a selector is not text")
+    facts.selectors.update(payload["selectors"])
