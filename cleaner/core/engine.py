@@ -143,6 +143,8 @@ class Engine:
             elif isinstance(rule, Layout):
                 headers.append(_Probe(_HEADER, rule, rule.header, rule.max_chars))
         # Headers first: the same words ("Related Articles") mean more when a block of items follows.
+        for probe in headers + probes + blocks:
+            facts.prepare(probe.pattern.pattern, probe.pattern.flags, translation=native)
         starts = {p.pattern: facts.first_words(p.pattern.pattern, bool(p.pattern.flags & regex.IGNORECASE))
                   for p in headers + probes + blocks}
         ordered = [self._gated(probe, starts[probe.pattern], facts) for probe in headers + probes + blocks]
@@ -164,7 +166,6 @@ class Engine:
                                  self._longest, tuple(sorted(self._exact)), self._exact_longest, facts)
         #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
         self.views = self.matcher.views if self.matcher is not None else build_views()
-        facts.drop_trees()  # every analysis is made: the trees would only hold memory
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords, facts: PatternFacts) -> _Probe:

@@ -29,6 +29,9 @@ PatternKey = tuple[str, int]
 _ASCII = tuple(map(chr, range(128)))
 
 
+_MISSING = object()
+
+
 def _case(ignore_case: bool) -> int:
     return re.IGNORECASE if ignore_case else 0
 
@@ -54,9 +57,9 @@ class PatternFacts:
     tables: CharacterTables | None = None
     #: What a shell names these answers by (its cache key; "": they are not stored).
     key: str = ""
-    #: Parse trees of the standard parser, by (pattern, parse flags): each analysis and the translation read
-    #: the same tree, parsed once per build (a few MB for the built-in rules: dropped when the engine is
-    #: built, see :meth:`drop_trees`; never stored).
+    #: Parse trees of the standard parser, by (pattern, parse flags), held only while :meth:`prepare` answers
+    #: from one (the trees of the built-in rules are a few MB of small objects: kept alive, they slow every
+    #: pass of the garbage collector more than parsing again would cost).
     trees: dict[tuple[str, int], Any] = field(default_factory=dict, repr=False)
     #: Rule files' TOML as parsed, written as JSON (which Python parses in C), by the SHA-256 of their text.
     documents: dict[str, str] = field(default_factory=dict, repr=False)
@@ -92,14 +95,28 @@ class PatternFacts:
         self.learned = True
 
     def tree(self, pattern: str, flags: int) -> Any:
-        """The pattern's parse tree for ``flags & PARSE_FLAGS`` (None: the parser refuses it)."""
+        """The pattern's parse tree for ``flags & PARSE_FLAGS`` (None: the parser refuses it): the one held by
+        :meth:`prepare`, else parsed for the caller alone."""
         key = (pattern, flags & PARSE_FLAGS)
-        if key not in self.trees:
-            self.trees[key] = parse_tree(pattern, key[1])
-        return self.trees[key]
+        found = self.trees.get(key, _MISSING)
+        return parse_tree(pattern, key[1]) if found is _MISSING else found
 
-    def drop_trees(self) -> None:
-        self.trees.clear()
+    def prepare(self, pattern: str, flags: int, translation: bool = True) -> None:
+        """Everything an engine and its matcher ask about a pattern they try on lines (first words, required
+        words and, with ``translation``, the Rust-syntax form), from one parse: each answer would otherwise
+        parse the pattern again."""
+        ignore_case = bool(flags & re.IGNORECASE)
+        known = (pattern, ignore_case) in self.starts and (pattern, ignore_case) in self.required
+        if known and (not translation or (pattern, flags) in self.translations):
+            return
+        self.trees[(pattern, flags & PARSE_FLAGS)] = parse_tree(pattern, flags & PARSE_FLAGS)
+        try:
+            self.first_words(pattern, ignore_case)
+            self.required_words(pattern, ignore_case)
+            if translation:
+                self.translate(pattern, flags)
+        finally:
+            self.trees.clear()
 
     def pattern_of(self, pattern: str, flags: int) -> regex.Pattern[str]:
         """``regex.compile(pattern, flags)``; raises ``regex.error`` as it does."""
