@@ -25,7 +25,7 @@ from tests.conftest import ROOT
 DOCUMENTS = [
     "A Headline Of Some Length\nThe story begins here and it goes on for a while, as stories do.\n"
     "Read more\nShare this article\nAdvertisement\nThe second paragraph ends the story.\n",
-    "Weather\nRain all day tomorrow in the valley and on the coast, the forecast says.\nSubscribe to our newsletter\n",
+    "Weather\nRain all day tomorrow in the valley and on the coast, the forecast says.\nShare this article\n",
 ]
 MY_RULES = '''
 [[rule]]
