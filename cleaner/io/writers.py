@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -76,6 +77,10 @@ class PartWriter:
 
     ``metadata`` goes into every part's key-value metadata (the cleaner version, the rule-set fingerprint),
     so a file found alone still says what made it.
+
+    ``converters`` turn a column's values, as rows gave them, into its column when a chunk is made (a list
+    or a Series of the column's type): what is cheap to compute for a chunk at once and costly row by row
+    (the MinHash signatures) is computed there, on raw material the rows carry.
     """
 
     #: Rows held as Python objects before they become one columnar chunk.
@@ -84,14 +89,21 @@ class PartWriter:
     CHUNK_BYTES = 4 * 1024 * 1024
 
     def __init__(self, folder: DataFolder, prefix: str, schema: Mapping[str, Any], part_bytes: int, *,
-                 row_group_rows: int = ROW_GROUP_ROWS, metadata: Mapping[str, str] | None = None) -> None:
+                 row_group_rows: int = ROW_GROUP_ROWS, metadata: Mapping[str, str] | None = None,
+                 converters: Mapping[str, Callable[[list[Any]], Any]] | None = None) -> None:
         self.folder = folder
+        self.converters = dict(converters or {})
         self.prefix = prefix
         self.schema = dict(schema)
         self.part_bytes = part_bytes
         self.row_group_rows = row_group_rows
         self.metadata = dict(metadata or {})
-        self.columns: dict[str, list[Any]] = {name: [] for name in schema}
+        self.names = tuple(self.schema)
+        #: A row's values in schema order, as one C call (a row missing a name is read with .get, see add).
+        self._values: Callable[[Mapping[str, Any]], Any] = itemgetter(*self.names) if len(self.names) > 1 \
+            else (lambda row: (row[self.names[0]],))
+        #: The rows not yet in a chunk, as tuples of their values in schema order.
+        self.held: list[tuple[Any, ...]] = []
         #: Rows (and their declared size) still held as Python objects, not yet in a chunk.
         self.pending = 0
         self.pending_bytes = 0
@@ -106,8 +118,11 @@ class PartWriter:
         self.rows = 0
 
     def add(self, row: Mapping[str, Any], size: int) -> None:
-        for name, column in self.columns.items():
-            column.append(row.get(name))
+        try:
+            values = self._values(row)
+        except KeyError:  # a row without some column: null there
+            values = tuple(row.get(name) for name in self.names)
+        self.held.append(values)
         self.pending += 1
         self.pending_bytes += size
         self.buffered += size
@@ -120,10 +135,15 @@ class PartWriter:
         """The rows held as Python objects become one columnar chunk."""
         if not self.pending:
             return
-        chunk = pl.DataFrame(self.columns, schema=self.schema)
+        # Rows to columns in C (zip), not a Python append per value of every row.
+        columns: dict[str, Any] = dict(zip(self.names, map(list, zip(*self.held, strict=True)), strict=True))
+        if self.converters:
+            columns = {name: convert(values) if (convert := self.converters.get(name)) else values
+                       for name, values in columns.items()}
+        chunk = pl.DataFrame(columns, schema=self.schema)
         self.chunks.append(chunk)
         self.chunk_bytes += int(chunk.estimated_size())
-        self.columns = {name: [] for name in self.schema}
+        self.held = []
         self.pending = self.pending_bytes = 0
 
     def flush(self) -> None:
@@ -198,6 +218,8 @@ def reject_row(rejected: Rejected, status: str = "rejected") -> dict[str, Any]:
 
 def _encodes(text: str) -> bool:
     """Whether UTF-8 can encode the text (a lone surrogate, from a JSON "\\ud800" escape, cannot)."""
+    if text.isascii():  # most text: a flag of the string, read without looking at its characters
+        return True
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -213,6 +235,8 @@ def _writable(text: str | None) -> str | None:
 
 def unwritable_field(row: dict[str, Any]) -> str | None:
     """The name of the first text field of ``row`` that UTF-8 cannot encode, or None."""
+    if all(map(str.isascii, [value for value in row.values() if isinstance(value, str)])):
+        return None  # most rows: every text ASCII, a flag of each string
     return next((name for name, value in row.items() if isinstance(value, str) and not _encodes(value)), None)
 
 

@@ -23,12 +23,14 @@ Memory: about 100 bytes per record for the keys, plus one band at a time and the
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import polars as pl
 
 from cleaner.core.corpus import shingles
@@ -57,16 +59,59 @@ SIGNATURE_SCHEMA: dict[str, Any] = {
 _KEYS = ["input_path", "input_position", "record_index"]
 
 
-def signature_row(row: dict[str, Any]) -> dict[str, Any]:
-    """The signature row of a record row (as written to ``OUT/records``)."""
+#: A record with at most this many shingles has them held until its chunk's signatures are computed at once;
+#: a longer one gets its signature at once (its own cost dwarfs the call's, and its shingles would hold
+#: memory in proportion to its text: a chunk of such records must not hold megabytes of them).
+HELD_SHINGLES = 128
+
+
+def _digest(words: list[str]) -> list[int]:
     import rensa
 
     minhash = rensa.RMinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)
-    words = shingles(row["text"])
     minhash.update(words or [""])
+    return list(minhash.digest())
+
+
+def signature_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The signature row of a record row (as written to ``OUT/records``), one record at a time."""
+    return {**signature_source(row), "minhash": _digest(shingles(row["text"]))}
+
+
+def signature_source(row: dict[str, Any]) -> dict[str, Any]:
+    """The signature row of a record row, its MinHash maybe still to compute: where it goes, a short record
+    has its shingles (a tuple), which a part writer given :data:`SIGNATURE_CONVERTERS` turns into signatures a
+    whole chunk at once (rensa's matrix call, about ten times cheaper than one object a record, which matters
+    on many tiny records); a longer one (past :data:`HELD_SHINGLES`) has its signature. The same values as
+    :func:`signature_row` either way."""
+    words = shingles(row["text"])
+    material: tuple[str, ...] | list[int] = tuple(words or [""]) if len(words) <= HELD_SHINGLES else _digest(words)
     return {"input_path": row["input_path"], "input_position": row["input_position"],
             "record_index": row["record_index"], "content_hash": row["content_hash"], "chars": len(row["text"]),
-            "minhash": minhash.digest()}
+            "minhash": material}
+
+
+def minhash_column(material: list[Any]) -> pl.Series:
+    """The ``minhash`` column of a chunk of rows from :func:`signature_source`: the signatures of the
+    shingles (tuples) computed at once, the signatures already computed (lists) as they are."""
+    import rensa
+
+    if not material:
+        return pl.Series("minhash", [], dtype=SIGNATURE_SCHEMA["minhash"])
+    rows = list(material)
+    held = [number for number, value in enumerate(rows) if isinstance(value, tuple)]
+    if held:
+        digests = rensa.RMinHash.digest_matrix_from_token_sets([rows[n] for n in held], NUM_PERM, MINHASH_SEED)
+        for number, digest in zip(held, digests.to_rows(), strict=True):
+            rows[number] = digest
+    # One flat array of the values, shaped as fixed-size rows, then the list type the parts have always had:
+    # a list of Python lists of integers costs polars several times more.
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows) * NUM_PERM)
+    return pl.Series("minhash", flat.reshape(len(rows), NUM_PERM)).cast(SIGNATURE_SCHEMA["minhash"])
+
+
+#: The converters of a signatures part writer fed by :func:`signature_source`.
+SIGNATURE_CONVERTERS = {"minhash": minhash_column}
 
 
 @dataclass

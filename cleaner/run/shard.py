@@ -38,7 +38,7 @@ from cleaner.io.writers import (
     removal_rows,
     unwritable_field,
 )
-from cleaner.run.dedup import SIGNATURE_SCHEMA, signature_row
+from cleaner.run.dedup import SIGNATURE_CONVERTERS, SIGNATURE_SCHEMA, signature_source
 from cleaner.run.layout import RECORDS, REJECTS, REMOVALS, SIGNATURES
 from cleaner.run.plan import Shard
 from cleaner.run.report import FileCounts, RowSink, ShardReport
@@ -170,14 +170,15 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     target.discard_partial(shard.key)
     cleaner = cleaner_for(settings)
 
-    def part_writer(kind: str, schema: dict[str, Any]) -> PartWriter:
+    def part_writer(kind: str, schema: dict[str, Any], converters: Any = None) -> PartWriter:
         return target.part_writer(kind, shard.key, schema, settings.part_bytes,
-                                  row_group_rows=settings.row_group_rows, metadata=provenance(settings))
+                                  row_group_rows=settings.row_group_rows, metadata=provenance(settings),
+                                  converters=converters)
 
     records, rejects = part_writer(RECORDS, RECORD_SCHEMA), part_writer(REJECTS, REJECT_SCHEMA)
     removals = part_writer(REMOVALS, REMOVAL_SCHEMA) if settings.write_removals else None
     # Signatures are small (about 600 bytes a record): a part per 64 MB of records text is plenty.
-    signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA)
+    signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA, SIGNATURE_CONVERTERS)
     report = ShardReport(shard.key, shard.size)
     with DocumentBudget(settings.time_budget) as budget:
         for piece in shard.pieces:
@@ -221,8 +222,9 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
                 counts.damaged_bytes += max(0, item.damaged[1] - item.damaged[0])
             report.reject(rejects, item)
         else:
+            now = clock()
             _clean_document(item, cleaner, counts, report, records, rejects, removals, signatures, budget,
-                            clock() - decoding)
+                            now - decoding, now)
         if live is not None:
             live.add(1, item.size if isinstance(item, Document) else 0)
 
@@ -230,13 +232,13 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
 def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, report: ShardReport,
                     records: RowSink, rejects: RowSink, removals: RowSink | None,
                     signatures: RowSink | None = None, budget: DocumentBudget | None = None,
-                    decoding: float = 0.0) -> None:
+                    decoding: float = 0.0, now: float | None = None) -> None:
     """Cleans one document and writes its rows, all or none: whatever any step raises, a row that could
     not be encoded, or time past the document's budget, makes the document a reject with the reason, and
     the shard goes on."""
     try:
         if budget is not None:
-            budget.start(document.size, decoding)
+            budget.start(document.size, decoding, now)
         try:
             # The records carry published_at, resolved as for a library call with the same fetch time.
             if document.html is not None:
@@ -260,7 +262,8 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
         report.reject(rejects, Rejected(document.input_path, document.position, document.doc_id,
                                         f"could not be processed: {type(exc).__name__}: {exc}"))
         return
-    report.hits.update(cleaned.hits())
+    if cleaned.removals:  # counted as Cleaned.hits counts them, without a Counter a document
+        report.hits.update(removal.rule_id for removal in cleaned.removals)
     report.notices += len(cleaned.notices)
     if removals is not None:
         for row in removed:
@@ -275,7 +278,7 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
     for row in rows:
         records.add(row, len(row["text"]))
         if signatures is not None:
-            signatures.add(signature_row(row), 600)
+            signatures.add(signature_source(row), 600)  # its MinHash is computed chunk by chunk
 
 
 def _count_over_budget(report: ShardReport, exc: DocumentTooSlow) -> None:
@@ -362,12 +365,14 @@ class DocumentBudget:
             signal.signal(signal.SIGPROF, self.previous if self.previous is not None else signal.SIG_DFL)
             self.timer = False
 
-    def start(self, size: int, spent: float) -> None:
-        """A document of ``size`` bytes starts, ``spent`` seconds after its reading began."""
+    def start(self, size: int, spent: float, now: float | None = None) -> None:
+        """A document of ``size`` bytes starts, ``spent`` seconds after its reading began; ``now``: the
+        clock's reading that ``spent`` was measured to, when the caller has one (a thread's CPU clock is a
+        system call, read as few times a document as may be)."""
         if self.seconds is None:
             return
         self.allowed = self.seconds * max(1.0, size / BUDGET_UNIT)
-        self.started = budget_clock() - spent
+        self.started = (budget_clock() if now is None else now) - spent
         if spent > self.allowed:
             raise _over_budget(self.allowed, "decoding", None)
         self.deadline = self.started + self.allowed

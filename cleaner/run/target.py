@@ -149,9 +149,11 @@ class Target:
             self.folder.discard(kind, f"{key}-")
 
     def part_writer(self, kind: str, key: str, schema: Mapping[str, Any], part_bytes: int, *,
-                    row_group_rows: int, metadata: Mapping[str, str]) -> PartWriter:
+                    row_group_rows: int, metadata: Mapping[str, str],
+                    converters: Mapping[str, Callable[[list[Any]], Any]] | None = None) -> PartWriter:
         prefix = f"{kind}/{key}" if self.folder.renames else f"{kind}/{key}-{self.attempt}"
-        return PartWriter(self.folder, prefix, schema, part_bytes, row_group_rows=row_group_rows, metadata=metadata)
+        return PartWriter(self.folder, prefix, schema, part_bytes, row_group_rows=row_group_rows, metadata=metadata,
+                          converters=converters)
 
     def write_marker(self, key: str, report: dict[str, Any]) -> None:
         self.folder.put_json(marker_name(key), report)
