@@ -625,11 +625,19 @@ def _read_capped(stream: IO[bytes], limit: int) -> bytes:
 
 # --- readers -----------------------------------------------------------------------------------------
 
-def read_piece(piece: Piece, options: ReadOptions) -> Iterator[Document | Rejected]:
-    """Every document of a piece, in order, or a ``Rejected`` for whatever cannot be read."""
+def read_piece(piece: Piece, options: ReadOptions, *, only_with: str | None = None) -> Iterator[Document | Rejected]:
+    """Every document of a piece, in order, or a ``Rejected`` for whatever cannot be read.
+
+    ``only_with``: a field only documents holding it are wanted for (a look that needs their URL): JSON lines
+    that cannot hold it are then skipped without being decoded (see :func:`field_needle`); anything else may
+    still come."""
     path = piece.path
     try:
         fmt, compression = detect(path, options.format)
+        needle = field_needle(only_with) if only_with is not None and fmt == "jsonl" else None
+        if needle is not None:
+            yield from _read_jsonl(piece, compression, options, needle)
+            return
         reader = _READERS[fmt]
         yield from reader(piece, compression, options)
     except InputError as exc:
@@ -670,17 +678,20 @@ def _read_html(piece: Piece, compression: Compression, options: ReadOptions) -> 
     yield _single_document(piece.path, doc_stem(piece.path), _whole_file(piece, compression, options), html=True)
 
 
-def _read_jsonl(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
+def _read_jsonl(piece: Piece, compression: Compression, options: ReadOptions, needle: bytes | None = None
+                ) -> Iterator[Document | Rejected]:
     with open_input(piece.path, compression, options, recover=True) as stream:
-        yield from _jsonl_documents(stream, piece.path, doc_stem(piece.path), options, piece.start, piece.end)
+        yield from _jsonl_documents(stream, piece.path, doc_stem(piece.path), options, piece.start, piece.end,
+                                    needle)
         for damage in take_damage(stream):
             yield damage.rejected(piece.path, " of the compressed file")
 
 
 def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptions, start: int = 0,
-                     end: int | None = None) -> Iterator[Document | Rejected]:
+                     end: int | None = None, needle: bytes | None = None) -> Iterator[Document | Rejected]:
     """The documents of JSON lines in ``stream``; with ``start``/``end``, those of the lines that begin in
-    that byte range (the stream must then be seekable)."""
+    that byte range (the stream must then be seekable); with ``needle`` (:func:`field_needle`), only lines
+    that may hold that field are decoded."""
     limit = options.max_document_bytes
     line_number, position = 0, 0
     inner = getattr(stream, "raw", None)
@@ -706,6 +717,8 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
             continue
         if not line.strip():
             continue
+        if needle is not None and needle not in line and b"\\u" not in line and _plain_utf8(line):
+            continue
         item = _json_document(line, path, where, stem, options)
         if isinstance(item, Rejected) and item.reason.startswith("malformed"):
             glued = _glued_object(line)
@@ -717,6 +730,30 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
         if inflating is not None and inflating.damage:
             for damage in inflating.take_damage():
                 yield damage.rejected(path, " of the compressed file")
+
+
+def field_needle(name: str) -> bytes | None:
+    """The bytes every JSON line with a key ``name`` holds unless it spells the key with ``\\u`` escapes
+    (or is not plain UTF-8, :func:`_plain_utf8`): the key in quotes, when JSON can write ``name`` no other
+    way (printable ASCII without a quote, a backslash or a slash, which have escapes of their own); else
+    None (no line can be skipped unread)."""
+    if not name or not name.isascii() or not name.isprintable() or any(c in name for c in '"\\/'):
+        return None
+    return b'"' + name.encode("ascii") + b'"'
+
+
+def _plain_utf8(line: bytes) -> bool:
+    """Whether a JSON line is decoded as UTF-8, so that an ASCII key in it is its ASCII bytes: valid UTF-8
+    without NULs (JSON guesses UTF-16 or UTF-32 from NULs; other charsets are detected, maybe not ASCII's)."""
+    if b"\x00" in line:
+        return False
+    if line.isascii():
+        return True
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 STDIN = "-"
@@ -761,7 +798,7 @@ def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadO
     notes: dict[str, Any] = {}
     try:
         try:
-            value = json.loads(line)
+            value = _loads(line)
         except UnicodeDecodeError:
             # Not UTF-8 (Latin-1 or another legacy charset in a dump): decoded as detected, and noted.
             value = json.loads(_decoded_line(line, notes), strict=False)
@@ -783,6 +820,19 @@ def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadO
     if notes and isinstance(document, Document):
         document = replace(document, fields={**document.fields, **notes})
     return document
+
+
+def _loads(line: bytes) -> Any:
+    """``json.loads(line)``, without its checks per call for a line it would decode as UTF-8 (a line that
+    starts with "{" and has no NUL after it: ``json.detect_encoding`` says UTF-8): the same decoding, the same
+    decoder, the same value or the same exception."""
+    if line[:1] == b"{" and line[1:2] != b"\x00":
+        return _JSON_DECODE(line.decode("utf-8", "surrogatepass"))
+    return json.loads(line)
+
+
+#: What ``json.loads`` decodes with when it is given no options.
+_JSON_DECODE = json.JSONDecoder().decode
 
 
 def _glued_object(line: bytes) -> int | None:

@@ -61,7 +61,7 @@ def document_page(document: Document) -> HostPage | None:
 def shard_pages(shard: Shard, read: ReadOptions) -> Iterator[HostPage]:
     """The countable pages of one shard (rejected records and HTML documents are skipped)."""
     for piece in shard.pieces:
-        for item in read_piece(piece, read):
+        for item in read_piece(piece, read, only_with=read.url_field):  # a page without a URL has no host
             if isinstance(item, Document):
                 page = document_page(item)
                 if page is not None:
