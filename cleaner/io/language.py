@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from array import array
+from functools import lru_cache
 from typing import Any
 
 import cleaner._native as _native
@@ -40,6 +41,7 @@ def load_identifier(native: bool = True) -> Any:
     ``native`` and the installed py3langid is laid out as the walk expects (0.4: a Python loop over the text's
     bytes, about a fifth of the engine's time on real text). The scores are the library's own, from the same
     feature counts in the same order: the languages found are the same (tests compare both on real texts)."""
+    import numpy as np
     from py3langid import langid
 
     plain = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
@@ -49,20 +51,41 @@ def load_identifier(native: bool = True) -> Any:
     if not native or not laid_out:
         return plain
     class Identifier(langid.LanguageIdentifier):  # type: ignore[misc]
-        __slots__ = ("walk",)
+        __slots__ = ("walk", "weights")
 
         def _raw_score(self, text: bytes) -> Any:
             visits = self.walk.counts(text)
             if visits is None:
                 return super()._raw_score(text)  # no feature: the library's own answer
-            return self._sparse_score(visits, self.nb_ptc)
+            return self._sparse_score(visits, self.weights)
 
     identifier = Identifier.__new__(Identifier)
     for name in langid.LanguageIdentifier.__slots__:
         setattr(identifier, name, getattr(plain, name))
     #: The compiled walk over the model's own tables (its transition table is borrowed, not copied).
     identifier.walk = _native.FeatureWalk(table, list(plain.tk_row), list(plain.tk_output))
+    #: The model's float16 weights as float32, converted once (exactly: every float16 is a float32). numpy
+    #: multiplies the float32 counts by float16 rows by converting the rows picked to float32 on every call,
+    #: most of a short text's cost; multiplying the same float32 values here gives the same scores, bit for
+    #: bit (tests compare them with the library's). About 57 MB, once per process (:func:`shared_identifier`).
+    identifier.weights = np.ascontiguousarray(plain.nb_ptc, dtype=np.float32)
     return identifier
+
+
+@lru_cache(maxsize=1)
+def _shared() -> Any:
+    return load_identifier()
+
+
+_shared_lock = threading.Lock()
+
+
+def shared_identifier() -> Any:
+    """The identifier of this process, loaded once and shared by every :class:`Languages` (it is immutable once
+    loaded): its model takes about two seconds and 90 MB, which a second Cleaner, a test or a worker's next
+    shard need not pay again."""
+    with _shared_lock:
+        return _shared()
 
 
 class Languages:
@@ -82,7 +105,7 @@ class Languages:
         if identifier is None:
             with self._lock:
                 if self._identifier is None:
-                    self._identifier = load_identifier()
+                    self._identifier = shared_identifier()
                 identifier = self._identifier
         code, probability = identifier.classify(text)
         return str(code) if probability >= self.min_confidence else UNDETERMINED

@@ -1,0 +1,157 @@
+"""The batch path's faster ways to the same values: each against the way it replaces, value for value.
+
+- Language identification with the model's weights converted to float32 once against py3langid's own
+  scores: the same score vectors, bit for bit, on the fixtures' texts and lines and random text of many
+  scripts; one identifier per process.
+- MinHash signatures computed a chunk at a time (:func:`cleaner.run.dedup.minhash_column`) against one
+  ``RMinHash`` a record (:func:`cleaner.run.dedup.signature_row`).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from cleaner.io.language import Languages, load_identifier, shared_identifier
+from cleaner.io.readers import Rejected
+from cleaner.io.writers import PartWriter
+from cleaner.run.dedup import (
+    HELD_SHINGLES,
+    SIGNATURE_CONVERTERS,
+    SIGNATURE_SCHEMA,
+    minhash_column,
+    signature_row,
+    signature_source,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@cache
+def texts() -> list[str]:
+    """Whole texts, their beginnings and their lines from every fixture, and random text of many scripts."""
+    found: list[str] = []
+    for path in sorted((ROOT / "fixtures").rglob("*")):
+        if path.is_file() and path.suffix in (".txt", ".html", ".md", ".jsonl"):
+            text = path.read_text(encoding="utf-8", errors="replace")
+            found += [text[:500], text[:4000], *text.splitlines()[:150]]
+    rng = random.Random(7)
+    blocks = [(0x20, 0x7F), (0xA0, 0x250), (0x370, 0x400), (0x400, 0x500), (0x590, 0x700), (0x900, 0x980),
+              (0xE00, 0xE80), (0x3040, 0x3100), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0x1F300, 0x1F600)]
+    for _ in range(1500):
+        low, high = rng.choice(blocks)
+        found.append("".join(chr(rng.randrange(low, high)) if rng.random() > 0.15 else " "
+                             for _ in range(rng.randrange(0, 120))))
+    found += ["", " ", "A", "UPPER CASE ONLY LINE", "Short line 7.\nAnother short line of document 7.", "\ud800x"]
+    return found
+
+
+def test_scores_with_float32_weights_are_the_librarys_bit_for_bit() -> None:
+    plain, native = load_identifier(native=False), load_identifier(native=True)
+    assert native.weights.dtype == np.float32 and np.array_equal(native.weights, plain.nb_ptc)
+    for text in texts():
+        expected, got = plain._decide(text), native._decide(text)
+        assert expected.dtype == got.dtype and expected.tobytes() == got.tobytes(), text[:80]
+
+
+def test_every_languages_object_shares_one_identifier() -> None:
+    first, second = Languages(), Languages()
+    assert first.identify("This is a plain English sentence about the weather today.") == "en"
+    assert second.identify("Ceci est une phrase française ordinaire sur le temps qu'il fait.") == "fr"
+    assert first._identifier is second._identifier is shared_identifier()
+
+
+def _record_rows() -> list[dict[str, object]]:
+    return [{"input_path": "in.jsonl", "input_position": number, "record_index": number % 3,
+             "content_hash": f"{number:016x}", "text": text} for number, text in enumerate(texts()[:3000])]
+
+
+def test_signatures_computed_a_chunk_at_a_time_are_those_of_one_record_at_a_time() -> None:
+    rows = _record_rows()
+    one_by_one = pl.DataFrame([signature_row(row) for row in rows], schema=SIGNATURE_SCHEMA)
+    material = [signature_source(row)["minhash"] for row in rows]
+    assert {type(value) for value in material} == {tuple, list}  # short records held, long ones computed
+    assert all(len(value) <= HELD_SHINGLES for value in material if isinstance(value, tuple))
+    chunked = minhash_column(material)
+    assert chunked.dtype == SIGNATURE_SCHEMA["minhash"]
+    assert chunked.equals(one_by_one["minhash"])
+    assert minhash_column([]).dtype == SIGNATURE_SCHEMA["minhash"]
+
+
+class _Folder:
+    """Keeps the frames a part writer writes."""
+
+    def __init__(self) -> None:
+        self.frames: list[pl.DataFrame] = []
+
+    def write_parquet(self, name: str, frame: pl.DataFrame, **options: object) -> tuple[int, str]:
+        self.frames.append(frame)
+        return frame.height, name
+
+
+def test_a_signatures_part_writer_writes_the_rows_of_one_record_at_a_time() -> None:
+    rows = _record_rows()
+    expected = pl.DataFrame([signature_row(row) for row in rows], schema=SIGNATURE_SCHEMA)
+    folder = _Folder()
+    writer = PartWriter(folder, "signatures/x", SIGNATURE_SCHEMA, 400_000,  # type: ignore[arg-type]
+                        converters=SIGNATURE_CONVERTERS)
+    writer.CHUNK_ROWS = 512
+    for row in rows:
+        writer.add(signature_source(row), 600)
+    writer.close()
+    assert len(folder.frames) > 1  # parts cut, chunks made, as in a run
+    assert pl.concat(folder.frames).equals(expected)
+
+
+def test_the_pages_a_site_count_reads_are_those_of_every_document_with_a_url(tmp_path) -> None:
+    """The count of repeated lines reads only the JSON lines that can hold a URL: the same pages."""
+    from cleaner.io.readers import Piece, ReadOptions, field_needle, read_piece
+    from cleaner.run.siterepeat import document_page
+
+    lines = [json.dumps({"id": f"d{n}", "text": f"Line {n}\nShared footer line",
+                         **({"url": f"https://h{n % 3}.org/{n}"} if n % 2 else {})}) for n in range(40)]
+    lines += ['{"id": "esc", "\\u0075rl": "https://escaped.org/1", "text": "An escaped key\\nShared footer line"}',
+              '{"id": "latin", "url": "https://latin.org/1", "text": "Caf\xe9 cr\xe8me"}',
+              '{"id": "nested", "text": "no url here", "meta": {"url": "https://nested.org/"}}',
+              '{"id": "text-only", "text": "it says \\"url\\" in its text"}', "not json at all", ""]
+    path = tmp_path / "pages.jsonl"
+    data = b"\n".join(line.encode("latin-1") if "latin" in line else line.encode() for line in lines)
+    utf16 = json.dumps({"id": "wide", "url": "https://wide.org/1", "text": "Wide text"}).encode("utf-16")
+    path.write_bytes(data + b"\n" + utf16 + b"\n")
+    options = ReadOptions()
+
+    def pages(**only: str) -> list[tuple[str, tuple[str, ...]]]:
+        return [(page.host, tuple(page.lines)) for item in read_piece(Piece(str(path)), options, **only)
+                if not isinstance(item, Rejected) and (page := document_page(item)) is not None]
+
+    every = pages()
+    hosts = {host for host, _ in every}
+    assert len(every) == 22 and {"escaped.org", "latin.org"} <= hosts, hosts
+    assert pages(only_with="url") == every
+    assert field_needle("url") == b'"url"'
+    assert field_needle('a"b') is None and field_needle("a/b") is None and field_needle("ürl") is None
+
+
+def _outcome(function: object, line: bytes) -> tuple[str, object]:
+    try:
+        return "value", function(line)  # type: ignore[operator]
+    except Exception as exc:  # the same exception, with the same message, is what must come
+        return type(exc).__name__, str(exc)
+
+
+def test_json_lines_decode_as_json_loads_decodes_them() -> None:
+    from cleaner.io.readers import _loads
+
+    lines = [b'{"id": "a", "text": "plain"}\n', b'{"id": 1, "text": "caf\xc3\xa9 \\u00e9 \\ud800 \\n"}',
+             b'{"text": "a\x00b"}', b'{"text": "caf\xe9"}', b'{"text": "\xed\xa0\x80 encoded surrogate"}',
+             b'{"id": "bad", "text": \n', b"{", b"{}", b'{"a": NaN, "b": 1e400, "c": 123456789012345678901234}',
+             b'{\x00"\x00', b'{"a":1} trailing', b'\xef\xbb\xbf{"bom": true}', b"[1, 2]", b"", b"   ",
+             '{"wide": "text"}'.encode("utf-16"), '{"wide": "text"}'.encode("utf-16-le"),
+             b'{"k": "' + "ünïcödé ✓ 漢字".encode() + b'"}', b'{"deep": ' + b"[" * 50 + b"]" * 50 + b"}"]
+    for line in lines:
+        assert _outcome(_loads, line) == _outcome(json.loads, line), line
