@@ -19,10 +19,11 @@ from cleaner.core.reltime import parse_time, resolve_relative
 from cleaner.core.rules import RuleSet
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import ProfileError, SiteProfile, SiteRepeatSettings
+from cleaner.core.structure import Evidence
 from cleaner.io.html import HtmlOptions, extract
 from cleaner.io.html_blocks import TreeRules
 from cleaner.io.language import Languages
-from cleaner.io.page_types import default_page_types
+from cleaner.io.page_types import PAGE_TYPE_EVIDENCE, default_page_types
 from cleaner.io.rulecache import (
     RuleCache,
     RuleCacheWarning,
@@ -170,7 +171,11 @@ class Cleaner:
         removals = cleaned.removals
         if tree is not None and tree.removals:
             removals = tuple(Removal(r.rule_id, IN_TREE, IN_TREE, r.text) for r in tree.removals) + removals
-        return replace(cleaned, records=tuple(records), removals=removals)
+        evidence = cleaned.evidence
+        if tree is not None and page.page_type and tree.page_type_reason:
+            # Why the page is a forum (its posts the content), a Q&A page, a product...: for cleaner explain.
+            evidence += (Evidence(PAGE_TYPE_EVIDENCE, 0, 0, f"{page.page_type}: {tree.page_type_reason}"),)
+        return replace(cleaned, records=tuple(records), removals=removals, evidence=evidence)
 
     def clean(self, text: str | None = None, *, html: str | bytes | None = None, doc_id: str | None = None,
               url: str | None = None, fetched_at: FetchTime = None, language: str | None = None) -> list[Record]:

@@ -294,7 +294,12 @@ def test_comment_detector_leaves_threads_that_are_the_content(change: str) -> No
     assert "DETECT-COMMENTS" not in cleaned.hits()
     assert [r.kind for r in cleaned.records] == ["main"]
     without_detector = cleaner.Cleaner(html_options=HtmlOptions(include_comments=True, detect_comments=False))
-    assert cleaned.records == without_detector.process(html=page).records
+    reference = without_detector.process(html=page).records
+    if change == "no article before it":  # a forum thread told by its shape: the same text, typed a forum
+        assert cleaned.records[0].metadata.get("page_type") == "forum"
+        assert [r.text for r in cleaned.records] == [r.text for r in reference]
+    else:
+        assert cleaned.records == reference
     if change == "no article before it":  # the posts are the page's text (beside an article, trafilatura
         assert "Two months late is still late." in cleaned.records[0].text  # leaves them out itself)
 

@@ -148,3 +148,86 @@ def test_built_in_page_types_load() -> None:
     types = default_page_types()
     assert [r.type for r in types.rules] == ["qa", "forum", "article", "product", "listing"]
     assert types.near_empty_words > 0 and 0 < types.min_post_coverage < 1
+
+
+def test_thread_of_an_unnamed_engine_is_a_forum_by_its_shape_with_every_reply_in_the_main_record() -> None:
+    page = extract(_page("unnamed_engine_thread"), options=KEEPING.html_options, blocks=KEEPING.tree_rules)
+    assert page.page_type == "forum"
+    assert page.tree is not None and "told by their shape" in page.tree.page_type_reason
+    assert [(p.author, p.published) for p in page.tree.posts] == [
+        ("pieter", "4 hours ago"), ("amaka", "3 hours ago"), ("lena_w", "2 hours ago"), ("joao.b", "1 hour ago")]
+    assert page.tree.posts[0].text == ("That smell is acetone from a starving starter. Feed it twice a day at a "
+                                       "higher ratio and it goes away within two days.")
+    records = KEEPING.clean(html=_page("unnamed_engine_thread"))
+    assert [r.kind for r in records] == ["main"]  # no reply became a comment record
+    text = records[0].text
+    assert "this morning it smelled sharply of nail polish remover" in text  # the first post
+    for reply in ("Feed it twice a day", "switched to whole rye flour", "already smells of yoghurt",
+                  "Keep a spoonful in the fridge"):
+        assert reply in text
+    assert "Reply" not in text.split("\n") and "Share" not in text.split("\n")  # the controls are no content
+
+
+def test_explain_says_why_a_page_is_a_forum() -> None:
+    cleaned = KEEPING.process(html=_page("unnamed_engine_thread"))
+    said = [e.message for e in cleaned.evidence if e.detector == "PAGE-TYPE"]
+    assert len(said) == 1 and said[0].startswith("forum: 4 posts told by their shape")
+
+
+def test_posted_by_lines_make_a_comment_thread_after_an_article() -> None:
+    records = KEEPING.clean(html=_page("posted_by_comments"))
+    assert [r.kind for r in records] == ["main", "comments", "comments", "comments"]
+    assert "Volunteers dried and sorted more than four thousand books" in records[0].text
+    assert "Posted by" not in records[0].text and "hair dryer" not in records[0].text
+    assert [(r.source, r.published) for r in records[1:]] == [
+        ("Margit Olsen", "14 March 2025"), ("D. Adeyemi", "14 March 2025"), ("Carla R.", "15 March 2025")]
+    assert records[3].text == ("Thanks to every volunteer who spent their weekends with a hair dryer and a stack of "
+                               "wet pages.")
+    assert records[0].metadata.get("page_type") is None
+
+
+def test_dated_widget_beside_an_article_makes_no_forum() -> None:
+    records = KEEPING.clean(html=_page("dated_widget_beside_article"))
+    assert records[0].kind == "main" and records[0].metadata.get("page_type") is None
+    assert "press the epoxy in with a putty knife" in records[0].text
+
+
+@pytest.mark.parametrize(("line", "author", "date"), [
+    ('<span class="c-author">Alcalino</span> <span>Hace 28 minutos</span>', "Alcalino", "Hace 28 minutos"),
+    ('<a href="/u/kasia">kasia</a> <span>il y a 3 jours</span>', "kasia", "il y a 3 jours"),
+    ('<a href="/members/bo.12/">bo</a> <span>vor 2 Stunden</span>', "bo", "vor 2 Stunden"),
+    ('<a href="/user/li">li</a> <span>3 天前</span>', "li", "3 天前"),
+    ("<p>Geschrieben von Uwe am 3. Mai 2024</p>", "Uwe", "3. Mai 2024"),
+])
+def test_bylines_are_read_in_several_languages(line: str, author: str, date: str) -> None:
+    from lxml import html as lxml_html
+
+    from cleaner.io.html_blocks import _byline
+
+    item = lxml_html.fragment_fromstring(f"<div>{line}<p>Some words of the post itself, long enough.</p></div>")
+    found = _byline(item, default_page_types().thread_shape)
+    assert found is not None and found[:2] == (author, date)
+    assert _byline(item) is None  # without the thread shape's patterns, no control and no avatar: no comment
+
+
+def test_thread_shape_patterns_that_do_not_compile_name_the_file(tmp_path) -> None:
+    bad = tmp_path / "page_types.toml"
+    bad.write_text('[thread_shape]\ndates = ["(unclosed"]\n', encoding="utf-8")
+    with pytest.raises(PageTypeError, match=r"page_types.toml: thread_shape: a pattern does not compile"):
+        PageTypeRules.load(bad)
+    bad.write_text('[thread_shape]\nposted_by = "posted by (.+) on"\n', encoding="utf-8")
+    with pytest.raises(PageTypeError, match="posted_by has no group named author"):
+        PageTypeRules.load(bad)
+
+
+def test_a_comments_byline_paragraph_is_not_part_of_its_text() -> None:
+    from lxml import html as lxml_html
+
+    from cleaner.io.html_blocks import _comment_item
+
+    item = lxml_html.fragment_fromstring(
+        '<div><p class="info"><span class="c-author">Ana</span> <span class="date">hace 3 horas</span></p>'
+        "<p>I disagree with the second point, the ferry never ran on Sundays.</p></div>")
+    record = _comment_item(item, default_page_types().thread_shape)
+    assert record is not None and (record.source, record.published) == ("Ana", "hace 3 horas")
+    assert record.text == "I disagree with the second point, the ferry never ran on Sundays."

@@ -181,7 +181,11 @@ def _never_empty(text: str, extracted: str, findings: TreeFindings | None, tree:
     from cleaner.io.page_types import default_page_types
 
     settings = default_page_types()
-    if findings is not None and findings.posts:
+    if findings is not None and findings.posts and findings.posts_follow_text:
+        # A thread told by its shape: its first post (the question, the story) is in the extracted text,
+        # the replies trafilatura left out are added after it.
+        text = _with_posts(text, findings)
+    elif findings is not None and findings.posts:
         posts = findings.posts_text()
         if _coverage(posts, text) < settings.min_post_coverage:
             return posts
@@ -199,6 +203,23 @@ def _never_empty(text: str, extracted: str, findings: TreeFindings | None, tree:
 
 
 _WORDS = re.compile(r"\w+")
+#: A post is in the extracted text already when the text holds this share of its words.
+_POST_HELD = 0.8
+
+
+def _with_posts(text: str, findings: TreeFindings) -> str:
+    """The extracted text followed by each post it does not hold yet (author and date line, then its text);
+    when the extracted text is nothing but posts, what stands before the thread (its first post) first."""
+    lines = [text] if text else []
+    posts = "\n".join(post.text for post in findings.posts)
+    if findings.thread_head and _coverage(text, posts) >= _POST_HELD and _coverage(findings.thread_head, text) < 0.5:
+        lines.insert(0, findings.thread_head)
+    for post in findings.posts:
+        if _coverage(post.text, text) >= _POST_HELD:
+            continue
+        header = " · ".join(part for part in (post.author, post.published) if part)
+        lines.extend(([header] if header else []) + [post.text])
+    return "\n".join(lines)
 
 
 def _word_count(text: str) -> int:

@@ -26,7 +26,7 @@ from cleaner.core.examples import ExampleFailure
 from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
 from cleaner.core.text import host_of
-from cleaner.io.page_types import Classified, PageType, PageTypeRules, Post, default_page_types
+from cleaner.io.page_types import Classified, PageType, PageTypeRules, Post, ThreadShape, default_page_types
 from cleaner.io.selectors import Alternatives, PageIndex, compile_selector
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
@@ -91,6 +91,13 @@ class TreeFindings:
     page_type: PageType = PageType.UNKNOWN
     #: On forum and Q&A pages, the posts and answers in page order (author and date as printed).
     posts: list[Post] = field(default_factory=list)
+    #: Why the page has its type (the schema.org type, the post selector, or the thread's shape).
+    page_type_reason: str = ""
+    #: The posts are a thread told by its shape: the thread's first post (its question, its article) stands
+    #: before them, so the posts are added to the extracted text rather than put in its place.
+    posts_follow_text: bool = False
+    #: With ``posts_follow_text``: what stands before the thread in its container (its first post).
+    thread_head: str = ""
 
     def posts_text(self) -> str:
         """The thread as text: per post a line with its author and date when printed, then its lines."""
@@ -219,7 +226,11 @@ class TreeRules:
         classified = self.page_types.classify(tree, page)
         if not classified.is_discussion and body is not None:
             classified = self._thread_without_article(tree, body, page, host) or classified
-        findings = TreeFindings(page_type=classified.type)
+        if classified.type in (PageType.UNKNOWN, PageType.ARTICLE) and body is not None \
+                and COMMENT_DETECTOR in self.detectors:
+            classified = _thread_by_shape(tree, body, protected, self.page_types.thread_shape) or classified
+        findings = TreeFindings(page_type=classified.type, page_type_reason=classified.reason,
+                                posts_follow_text=bool(classified.posts), thread_head=classified.head)
         for compiled in self._compiled:
             if not compiled.rule.scope.applies(host):
                 continue
@@ -252,9 +263,10 @@ class TreeRules:
         if TEASER_DETECTOR in self.detectors:
             _detect(tree, url, protected, findings, taken)
         if COMMENT_DETECTOR in self.detectors and not classified.is_discussion:
-            _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments)
+            _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments,
+                             shape=self.page_types.thread_shape)
         if classified.is_discussion:
-            findings.posts = _posts(classified, taken)
+            findings.posts = list(classified.posts) or _posts(classified, taken)
         if taken:
             findings.unit_source = (body if body is not None else tree, frozenset(taken))
         return findings
@@ -794,7 +806,10 @@ ARTICLE_BEFORE_CHARS = 500
 #: An item whose one link of four words or more holds this share of its text is a teaser, not a comment.
 TEASER_LINK_SHARE = 0.3
 _REPLY_WORDS = frozenset({"reply", "replies", "respond", "antworten", "répondre", "responder", "rispondi",
-                          "beantwoorden", "report", "flag", "quote", "permalink", "like", "upvote", "downvote"})
+                          "beantwoorden", "report", "flag", "quote", "permalink", "like", "upvote", "downvote",
+                          "citer", "zitieren", "citar", "回复", "返信"})
+_REPLY_LABELS = frozenset({"reply", "respond", "antworten", "répondre", "responder", "rispondi", "beantwoorden",
+                           "quote", "citer", "zitieren", "citar", "回复", "返信"})
 _AUTHOR_CLASS = regex.compile(r"author|user|name|nick|commenter|poster|byline", regex.I)
 _TIME_CLASS = regex.compile(r"date|time|ago|posted|published|meta|when", regex.I)
 _AVATAR = regex.compile(r"avatar|gravatar|userpic|profile", regex.I)
@@ -813,7 +828,7 @@ _POST_DATE = regex.compile(rf"(?:{_DATE_TEXT.pattern}|\b{_MONTH} \d{{1,2}},? '\d
 
 
 def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, taken: set[Any], *,
-                     keep_comments: bool) -> None:
+                     keep_comments: bool, shape: ThreadShape | None = None) -> None:
     """Structure-based detection of comment threads no rule names (see the constants above).
 
     A comment has a reply control or an avatar, and an author or a time: what a thread's items share and
@@ -824,7 +839,8 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     body = tree.find(".//body")
     if body is None or _is_discussion(tree):
         return
-    signalled = _signalled(body)
+    shape = shape or ThreadShape()
+    signalled = _signalled(body, shape)
     if not signalled:
         return
     threads: list[tuple[Any, list[BlockRecord]]] = []
@@ -833,12 +849,12 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
             continue  # replies nested in a thread already found belong to it
         if sum(item in signalled for item in items) < COMMENT_MIN_ITEMS:
             continue
-        found = [_comment_item(item) if item in signalled else None for item in items]
+        found = [_comment_item(item, shape) if item in signalled else None for item in items]
         if sum(r is not None for r in found) < max(COMMENT_MIN_ITEMS, COMMENT_SHARE * len(items)):
             continue
         # Replies nested in a comment, in the comment's own markup, are comments too (in page order).
         records = [r for item, comment in zip(items, found, strict=True)
-                   for r in (comment, *map(_comment_item, _nested_like(item))) if r is not None]
+                   for r in (comment, *(_comment_item(n, shape) for n in _nested_like(item))) if r is not None]
         threads.append((parent, records))
     # An article has one comment section. Several threads on a page are a discussion or Q&A page (comments
     # under each answer), or a listing whose cards look like comments: their items are the content.
@@ -852,9 +868,75 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     findings.remove(parent, COMMENT_DETECTOR, taken)
 
 
-def _signalled(body: Any) -> set[Any]:
-    """The elements holding a reply control or an avatar (what every comment has): found in one pass, so
-    that only the items holding one are read as comments."""
+def _thread_by_shape(tree: Any, body: Any, protected: set[Any], shape: ThreadShape) -> Classified | None:
+    """The page as a forum thread told by its shape, for software no page-type entry names: its largest
+    group of sibling posts (:func:`_byline`: an author or date with a control or avatar, or an author and
+    a date) with less than ``shape.article_before_chars`` of paragraphs before it. A group after an article
+    is a comment thread, left to the comment detector; a page saying it is a discussion is typed already."""
+    if _is_discussion(tree):
+        return None
+    signalled = _signalled(body, shape)
+    best: tuple[Any, list[Any], list[tuple[str | None, str | None, list[Any]]]] | None = None
+    for parent, items in _repeated_items(body, shape.min_posts, protected, set()):
+        if sum(item in signalled for item in items) < shape.min_posts:
+            continue
+        read = [(item, _byline(item, shape)) for item in items if item in signalled]
+        found = [(item, byline) for item, byline in read if byline is not None]
+        # Judged by text, not by count: a thread's "load more replies" and "[deleted]" stubs are items too.
+        if len(found) < shape.min_posts or sum(len(_text(item)) for item, _ in found) < \
+                shape.post_share * sum(len(_text(item)) for item in items):
+            continue
+        if best is None or len(found) > len(best[1]):
+            best = (parent, [item for item, _ in found], [byline for _, byline in found])
+    if best is None:
+        return None
+    parent, items, bylines = best
+    before = _article_text_before(body, parent)
+    if before >= shape.article_before_chars:
+        return None  # comments under an article: the comment detector splits them off
+    page_chars = len(_text(body))
+    share = sum(len(_text(item)) for item in items) / page_chars if page_chars else 0.0
+    if share < shape.min_page_share:
+        return None  # a widget of dated items beside the page's own text
+    chosen = set(items)
+    posts: list[Post] = []
+    for item, (author, published, furniture) in zip(items, bylines, strict=True):
+        skipped = set(furniture) | {n for n in item.iterdescendants() if n in chosen}
+        text = _lines(_post_body(item, skipped), skipped)
+        if text:
+            posts.append(Post(author, published, text))
+    if len(posts) < shape.min_posts:
+        return None
+    # What stands before the thread in its container (the first post, the question), in case the extracted
+    # text holds nothing but the replies.
+    head = [_lines(e, set()) for e in reversed(list(parent.itersiblings(preceding=True)))
+            if isinstance(e.tag, str) and e.tag not in ("h1", "form", "nav") and e.tag not in _UNSEEN]
+    where = f"<{parent.tag}{' class=' + repr(parent.get('class')) if parent.get('class') else ''}>"
+    return Classified(PageType.FORUM, f"{len(posts)} posts told by their shape (author, date, reply or vote "
+                                      f"controls) in {where}, {share:.0%} of the page's text, {before} characters of "
+                                      f"paragraphs before them",
+                      tuple(items), tuple(posts), head="\n".join(line for line in head if line))
+
+
+def _post_body(item: Any, furniture: set[Any]) -> Any:
+    """The part of a post holding its text: the element with the most text that holds none of the post's
+    byline and controls (the outermost one of equal text), else the post itself."""
+    best, size = item, 0
+    for element in item.iterdescendants():
+        if not isinstance(element.tag, str) or element.tag in _UNSEEN:
+            continue
+        if any(inner in furniture for inner in element.iter()):
+            continue
+        length = len(_text(element))
+        if length > size:
+            best, size = element, length
+    return best if size else item
+
+
+def _signalled(body: Any, shape: ThreadShape | None = None) -> set[Any]:
+    """The elements holding a reply control or an avatar, or a short dated text (what every comment or
+    post has: its byline's date): found in one pass each, so that only the items holding one are read as
+    comments."""
     holders: set[Any] = set()
     for element in body.iter("a", "button", "span", "img"):
         if element in holders:
@@ -862,14 +944,42 @@ def _signalled(body: Any) -> set[Any]:
         if _is_reply_or_avatar(element):
             holders.add(element)
             holders.update(element.iterancestors())
+    if shape is not None and shape.dates is not None:
+        for element in _dated(body, shape):
+            if element not in holders:
+                holders.add(element)
+                holders.update(element.iterancestors())
     return holders
+
+
+def _dated(root: Any, shape: ThreadShape) -> Iterator[Any]:
+    """The elements of ``root`` whose own text is a date as a byline prints it (``shape.dates``: "3 hours
+    ago", "hace 2 días", "Posted by ... on") and whose whole text is short (a byline, not a paragraph)."""
+    assert shape.dates is not None
+    for text in root.xpath(".//text()[string-length(.) > 2]"):
+        if len(text) > shape.date_chars * 4 or not shape.dates.search(text):
+            continue
+        owner = text.getparent()
+        if owner is None:
+            continue
+        if text.is_tail:
+            owner = owner.getparent()
+            if owner is None:
+                continue
+        if isinstance(owner.tag, str) and owner.tag not in _UNSEEN and len(_text(owner)) <= shape.date_chars:
+            yield owner
 
 
 def _is_reply_or_avatar(element: Any) -> bool:
     names = f"{element.get('class') or ''} {element.get('id') or ''}"
-    if element.tag == "img":
-        return bool(_AVATAR.search(names) or _AVATAR.search(element.get("src") or ""))
+    if element.tag == "img" and (_AVATAR.search(names) or _AVATAR.search(element.get("src") or "")):
+        return True
     if _REPLY_CLASS.search(names):
+        return True
+    # A reply control drawn as an icon says so in its label: title="Répondre à ce message", alt="Quote".
+    # Only replying and quoting: "Like" and "Report" labels sit on every share bar and ad.
+    label = (element.get("title") or element.get("aria-label") or element.get("alt") or "").split(maxsplit=1)
+    if label and label[0].casefold().strip(".:!") in _REPLY_LABELS:
         return True
     # Reply words are short: an element whose own text is already longer is no control (read cheaply
     # before its whole text, which holds its descendants').
@@ -897,31 +1007,65 @@ def _itemtypes() -> Any:
     return etree.XPath("descendant::*/@itemtype", smart_strings=False)
 
 
-def _comment_item(item: Any) -> BlockRecord | None:
+def _comment_item(item: Any, shape: ThreadShape | None = None) -> BlockRecord | None:
     """The item as a comment (author, time, text), or None when it does not look like one."""
+    found = _byline(item, shape)
+    if found is None:
+        return None
+    author, time, furniture = found
+    # The byline's own lines ("Posted by Ana on 3 May") are no part of the comment's text.
+    text = _comment_body(item, {author or "", time or ""} | {_text(e) for e in furniture})
+    if not COMMENT_CHARS[0] <= len(text) <= COMMENT_CHARS[1]:
+        return None
+    return BlockRecord("comments", None, None, author, time, text)
+
+
+def _byline(item: Any, shape: ThreadShape | None = None) -> tuple[str | None, str | None, list[Any]] | None:
+    """The item's author and time, and the elements that print them and its controls, when the item looks
+    like a comment or post: a reply, quote or vote control or an avatar, and an author or a time; or, with
+    ``shape``, a byline: an author (named for one, or a link to a user's page) and a date as ``shape``
+    reads them. None when it does not look like one (or is led by a linked headline, as a teaser is)."""
     author = time = None
     reply = avatar = False
+    furniture: list[Any] = []
+    dates = shape.dates if shape is not None else None
+    author_href = shape.author_href if shape is not None else None
+    posted_by = shape.posted_by if shape is not None else None
     for element in item.iter():
         tag = element.tag
         if not isinstance(tag, str):
             continue
         names = f"{element.get('class') or ''} {element.get('id') or ''}"
         if tag == "img":
-            avatar = avatar or _is_reply_or_avatar(element)
+            if _is_reply_or_avatar(element):
+                avatar = True
+                furniture.append(element)
             continue
-        if tag in ("a", "button", "span") and not reply:
-            reply = _is_reply_or_avatar(element)
+        if tag in ("a", "button", "span") and _is_reply_or_avatar(element):
+            reply = True
+            furniture.append(element)
         if author is None and (tag == "cite" or element.get("itemprop") == "author" or
-                               (_AUTHOR_CLASS.search(names) and 0 < len(_text(element)) <= 60)):
+                               (_AUTHOR_CLASS.search(names) and 0 < len(_text(element)) <= 60) or
+                               (tag == "a" and author_href is not None and author_href.search(element.get("href") or "")
+                                and 0 < len(_text(element)) <= 60)):
             author = _text(element) or None
-        if time is None and (tag == "time" or (_TIME_CLASS.search(names) and _DATE_TEXT.search(_text(element)))):
+            if author:
+                furniture.append(element)
+        if (author is None or time is None) and posted_by is not None and element.text \
+                and (line := posted_by.search(element.text)) and len(_text(element)) <= 2 * shape.date_chars:  # type: ignore[union-attr]
+            # "Posted by Ana on 3 May 2021": author and date in one line.
+            author = author or line.group("author")
+            time = time or " ".join(element.text[line.end() - 1:].split()) or None
+            furniture.append(element)
+        if time is None and (tag == "time" or (_TIME_CLASS.search(names) and _DATE_TEXT.search(_text(element)))
+                             or (dates is not None and element.text and dates.search(element.text)
+                                 and len(_text(element)) <= shape.date_chars)):  # type: ignore[union-attr]
             time = _time(element)
-    if not (reply or avatar) or (author is None and time is None) or _is_teaser_like(item):
+            furniture.append(element)
+    byline = dates is not None and author is not None and time is not None
+    if not (reply or avatar or byline) or (author is None and time is None) or _is_teaser_like(item):
         return None
-    text = _comment_body(item, {author or "", time or ""})
-    if not COMMENT_CHARS[0] <= len(text) <= COMMENT_CHARS[1]:
-        return None
-    return BlockRecord("comments", None, None, author, time, text)
+    return author, time, furniture
 
 
 def _is_teaser_like(item: Any) -> bool:
@@ -945,7 +1089,10 @@ def _comment_body(item: Any, meta: set[str]) -> str:
     """The comment's own paragraphs (its replies left out), or its own text less its author and time."""
     replies = set(_nested_like(item))
     paragraphs = [_text(p) for p in item.iter("p") if not any(a in replies for a in p.iterancestors())]
-    paragraphs = [p for p in paragraphs if p and p not in meta]
+    # A byline paragraph ("Ana 3 hours ago", the author and time printed together) is no part of the text.
+    meta_words = set(_WORD.findall(" ".join(meta).casefold()))
+    paragraphs = [p for p in paragraphs if p and p not in meta
+                  and not set(_WORD.findall(p.casefold())) <= meta_words]
     if paragraphs:
         return "\n".join(paragraphs)
     text = _own_text(item, replies) if replies else _text(item)

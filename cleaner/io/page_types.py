@@ -33,6 +33,9 @@ class PageType(StrEnum):
     UNKNOWN = "unknown"
 
 
+#: The id under which ``cleaner explain`` says why a page has its type.
+PAGE_TYPE_EVIDENCE = "PAGE-TYPE"
+
 #: Page types whose posts are the content (never split off as comments).
 DISCUSSIONS = frozenset({PageType.FORUM, PageType.QA})
 
@@ -54,10 +57,32 @@ class Classified:
     type: PageType
     reason: str
     post_elements: tuple[Any, ...] = ()
+    #: Posts already read (a thread told by its shape, whose first post stands before the group and is
+    #: kept from the extracted text); empty when they are to be read from ``post_elements``.
+    posts: tuple[Post, ...] = ()
+    #: With ``posts``: the text standing before the thread in its container (its first post).
+    head: str = ""
 
     @property
     def is_discussion(self) -> bool:
         return self.type in DISCUSSIONS
+
+
+@dataclass(frozen=True)
+class ThreadShape:
+    """How a thread is told by its shape (``[thread_shape]`` in ``page_types.toml``): a group of at least
+    ``min_posts`` sibling posts, ``post_share`` of the group; a forum thread when less than
+    ``article_before_chars`` of paragraphs come before it and its posts hold ``min_page_share`` of the
+    page's text, else a comment thread (or no thread)."""
+
+    min_posts: int = 3
+    post_share: float = 0.6
+    article_before_chars: int = 500
+    date_chars: int = 80
+    min_page_share: float = 0.4
+    author_href: Any = None
+    dates: Any = None
+    posted_by: Any = None
 
 
 @dataclass(frozen=True)
@@ -78,10 +103,12 @@ _LD_TYPE = regex.compile(r'"@type"\s*:\s*(\[[^\]]*\]|"[^"]*")')
 class PageTypeRules:
     """The page types of ``page_types.toml``, with their selectors compiled on first use."""
 
-    def __init__(self, rules: tuple[PageTypeRule, ...], *, near_empty_words: int, min_post_coverage: float) -> None:
+    def __init__(self, rules: tuple[PageTypeRule, ...], *, near_empty_words: int, min_post_coverage: float,
+                 thread_shape: ThreadShape | None = None) -> None:
         self.rules = rules
         self.near_empty_words = near_empty_words
         self.min_post_coverage = min_post_coverage
+        self.thread_shape = thread_shape or ThreadShape()
 
     @classmethod
     def load(cls, path: Path = PAGE_TYPES_FILE) -> PageTypeRules:
@@ -104,7 +131,8 @@ class PageTypeRules:
                 raise PageTypeError(f"{where}: posts is no CSS selector: {problem}")
             rules.append(PageTypeRule(kind, frozenset(entry.get("schema", ())), posts, int(entry.get("min_posts", 2))))
         return cls(tuple(rules), near_empty_words=int(settings.get("near_empty_words", 10)),
-                   min_post_coverage=float(settings.get("min_post_coverage", 0.5)))
+                   min_post_coverage=float(settings.get("min_post_coverage", 0.5)),
+                   thread_shape=_thread_shape(data.get("thread_shape", {}), path))
 
     @cached_property
     def _posts(self) -> tuple[Any, ...]:
@@ -136,6 +164,27 @@ class PageTypeRules:
             if len(bodies) >= rule.min_posts:
                 return Classified(rule.type, f"{len(bodies)} posts", tuple(bodies))
         return Classified(PageType.UNKNOWN, "no signal")
+
+
+def _thread_shape(entry: dict[str, Any], path: Path) -> ThreadShape:
+    """The ``[thread_shape]`` table, its patterns compiled (case-insensitive); a bad one names the file."""
+    where = f"{path}: thread_shape"
+    try:
+        dates = [regex.compile(p, regex.IGNORECASE) for p in entry.get("dates", [])]
+        author_href = regex.compile(entry["author_href"], regex.IGNORECASE) if entry.get("author_href") else None
+        posted_by = regex.compile(entry["posted_by"], regex.IGNORECASE) if entry.get("posted_by") else None
+        if posted_by is not None and "author" not in posted_by.groupindex:
+            raise PageTypeError(f"{where}: posted_by has no group named author")
+        return ThreadShape(
+            min_posts=int(entry.get("min_posts", 3)), post_share=float(entry.get("post_share", 0.6)),
+            article_before_chars=int(entry.get("article_before_chars", 500)),
+            date_chars=int(entry.get("date_chars", 80)), min_page_share=float(entry.get("min_page_share", 0.4)),
+            author_href=author_href, posted_by=posted_by,
+            dates=regex.compile("|".join(f"(?:{d.pattern})" for d in dates), regex.IGNORECASE) if dates else None)
+    except regex.error as exc:
+        raise PageTypeError(f"{where}: a pattern does not compile: {exc}") from exc
+    except (TypeError, ValueError) as exc:
+        raise PageTypeError(f"{where}: {exc}") from exc
 
 
 @cache
