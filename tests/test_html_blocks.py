@@ -238,6 +238,25 @@ def test_teaser_detector_finds_an_unnamed_teaser_list() -> None:
     assert [r.rule_id for r in cleaned.removals if r.start == IN_TREE] == ["HTM020", "HTM020", "DETECT-TEASERS"]
 
 
+@pytest.mark.parametrize(("title", "headline"), [
+    ("港口新渡轮码头将于六月启用", True),  # Chinese: one "word" of 13 characters
+    ("新しいフェリーターミナルが六月に開業", True),  # Japanese
+    ("首页", False),  # a menu entry
+    ("Ferry terminal opens in June", True),
+    ("Home", False),
+])
+def test_a_teaser_title_is_as_long_as_a_headline_in_any_script(title: str, headline: bool) -> None:
+    from lxml import html as lxml_html
+
+    from cleaner.io.html_blocks import _teaser
+
+    item = lxml_html.fragment_fromstring(f'<li><a href="/n/1">{title}</a> <span>3 条评论</span></li>')
+    found = _teaser(item, "https://harbour.example/")
+    assert (found is not None) == headline
+    if headline:
+        assert found is not None and found.title == title and found.link == "https://harbour.example/n/1"
+
+
 def test_teaser_detector_keeps_a_page_whose_content_is_a_list() -> None:
     cleaned = DETECTING.process(html=_page("content_is_a_list"))
     assert [r.kind for r in cleaned.records] == ["main"]

@@ -731,6 +731,8 @@ _LINE_BREAKS = _UNIT_BREAKS - {"a", "button", "label"}
 TEASER_MIN_ITEMS = 4
 #: ...whose linked headline has this many words (menus and tag clouds have one to three)...
 HEADLINE_WORDS = (4, 20)
+#: ...(in Chinese or Japanese, written without spaces, this many characters)...
+HEADLINE_CHARS = (8, 40)
 #: ...in an item of at most this many characters (a teaser, not a section of the article)...
 TEASER_MAX_CHARS = 350
 #: ...and the page outside the list holds at least this many times its text: a page whose content is a
@@ -785,12 +787,20 @@ def _teaser(item: Any, url: str | None) -> BlockRecord | None:
         return None
     headline = max(links, key=lambda a: len(_text(a)))
     title = _text(headline)
-    words = len(title.split())
-    if not HEADLINE_WORDS[0] <= words <= HEADLINE_WORDS[1] or title.endswith((".", "!", "?", ":")):
+    if not _headline_length(title) or title.endswith((".", "!", "?", ":", "。")):
         return None
     rest = " ".join(text.replace(title, " ", 1).split())
     time = next(iter(item.iter("time")), None)
     return BlockRecord("related", title, _absolute(headline.get("href"), url), None, _time(time), rest)
+
+
+def _headline_length(title: str) -> bool:
+    """Whether a title is as long as a headline: ``HEADLINE_WORDS`` words, or in a script written without
+    spaces (Chinese, Japanese: a whole title is one "word") ``HEADLINE_CHARS`` characters."""
+    words = len(title.split())
+    if words <= 2 and sum(ch.isalpha() and not ch.isascii() and ord(ch) >= 0x2E80 for ch in title) >= len(title) / 2:
+        return HEADLINE_CHARS[0] <= len(title) <= HEADLINE_CHARS[1]
+    return HEADLINE_WORDS[0] <= words <= HEADLINE_WORDS[1]
 
 
 #: Comment-thread detector bounds (a thread no rule names, after MDR's repeated records): at least this
