@@ -226,9 +226,14 @@ class TreeRules:
         classified = self.page_types.classify(tree, page)
         if not classified.is_discussion and body is not None:
             classified = self._thread_without_article(tree, body, page, host) or classified
-        if classified.type in (PageType.UNKNOWN, PageType.ARTICLE) and body is not None \
-                and COMMENT_DETECTOR in self.detectors:
-            classified = _thread_by_shape(tree, body, protected, self.page_types.thread_shape) or classified
+        shape = self.page_types.thread_shape
+        # Elements holding a reply control, an avatar or a byline's date: read once, for both the forum by
+        # its shape and the comment detector.
+        signalled = _signalled(body, shape) if body is not None and COMMENT_DETECTOR in self.detectors \
+            and not classified.is_discussion else set()
+        if classified.type in (PageType.UNKNOWN, PageType.ARTICLE) and signalled:
+            # A page declaring a discussion (schema.org) is typed already: only undeclared threads are left.
+            classified = _thread_by_shape(body, protected, shape, signalled) or classified
         findings = TreeFindings(page_type=classified.type, page_type_reason=classified.reason,
                                 posts_follow_text=bool(classified.posts), thread_head=classified.head)
         for compiled in self._compiled:
@@ -263,8 +268,8 @@ class TreeRules:
         if TEASER_DETECTOR in self.detectors:
             _detect(tree, url, protected, findings, taken)
         if COMMENT_DETECTOR in self.detectors and not classified.is_discussion:
-            _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments,
-                             shape=self.page_types.thread_shape)
+            _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments, shape=shape,
+                             signalled=signalled)
         if classified.is_discussion:
             findings.posts = list(classified.posts) or _posts(classified, taken)
         if taken:
@@ -758,13 +763,15 @@ def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindi
         findings.remove(parent, TEASER_DETECTOR, taken)
 
 
-def _repeated_items(body: Any, min_items: int, protected: set[Any], taken: set[Any]
+def _repeated_items(body: Any, min_items: int, protected: set[Any], taken: set[Any], within: Set[Any] | None = None
                     ) -> Iterator[tuple[Any, list[Any]]]:
     """Each element of the page with at least ``min_items`` children of one tag and class (the largest
     such group: MDR's repeated records), outside what is protected or already removed (``taken`` is read
-    as the caller adds to it)."""
+    as the caller adds to it); with ``within``, only the elements of that set (those holding a signal)."""
     for parent in body.iter():
         if not isinstance(parent.tag, str) or len(parent) < min_items or parent in protected:
+            continue
+        if within is not None and parent not in within:
             continue
         if parent in taken or any(a in taken for a in parent.iterancestors()):
             continue
@@ -838,7 +845,8 @@ _POST_DATE = regex.compile(rf"(?:{_DATE_TEXT.pattern}|\b{_MONTH} \d{{1,2}},? '\d
 
 
 def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, taken: set[Any], *,
-                     keep_comments: bool, shape: ThreadShape | None = None) -> None:
+                     keep_comments: bool, shape: ThreadShape | None = None,
+                     signalled: set[Any] | None = None) -> None:
     """Structure-based detection of comment threads no rule names (see the constants above).
 
     A comment has a reply control or an avatar, and an author or a time: what a thread's items share and
@@ -850,11 +858,11 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     if body is None or _is_discussion(tree):
         return
     shape = shape or ThreadShape()
-    signalled = _signalled(body, shape)
+    signalled = _signalled(body, shape) if signalled is None else signalled
     if not signalled:
         return
     threads: list[tuple[Any, list[BlockRecord]]] = []
-    for parent, items in _repeated_items(body, COMMENT_MIN_ITEMS, protected, taken):
+    for parent, items in _repeated_items(body, COMMENT_MIN_ITEMS, protected, taken, within=signalled):
         if any(a is thread for thread, _ in threads for a in parent.iterancestors()):
             continue  # replies nested in a thread already found belong to it
         if sum(item in signalled for item in items) < COMMENT_MIN_ITEMS:
@@ -878,16 +886,13 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     findings.remove(parent, COMMENT_DETECTOR, taken)
 
 
-def _thread_by_shape(tree: Any, body: Any, protected: set[Any], shape: ThreadShape) -> Classified | None:
+def _thread_by_shape(body: Any, protected: set[Any], shape: ThreadShape, signalled: set[Any]) -> Classified | None:
     """The page as a forum thread told by its shape, for software no page-type entry names: its largest
     group of sibling posts (:func:`_byline`: an author or date with a control or avatar, or an author and
     a date) with less than ``shape.article_before_chars`` of paragraphs before it. A group after an article
-    is a comment thread, left to the comment detector; a page saying it is a discussion is typed already."""
-    if _is_discussion(tree):
-        return None
-    signalled = _signalled(body, shape)
+    is a comment thread, left to the comment detector. ``signalled``: :func:`_signalled` of the page."""
     best: tuple[Any, list[Any], list[tuple[str | None, str | None, list[Any]]]] | None = None
-    for parent, items in _repeated_items(body, shape.min_posts, protected, set()):
+    for parent, items in _repeated_items(body, shape.min_posts, protected, set(), within=signalled):
         if sum(item in signalled for item in items) < shape.min_posts:
             continue
         read = [(item, _byline(item, shape)) for item in items if item in signalled]
@@ -932,10 +937,9 @@ def _post_body(item: Any, furniture: set[Any]) -> Any:
     """The part of a post holding its text: the element with the most text that holds none of the post's
     byline and controls (the outermost one of equal text), else the post itself."""
     best, size = item, 0
+    holding = set(furniture).union(*(f.iterancestors() for f in furniture))  # elements holding furniture
     for element in item.iterdescendants():
-        if not isinstance(element.tag, str) or element.tag in _UNSEEN:
-            continue
-        if any(inner in furniture for inner in element.iter()):
+        if not isinstance(element.tag, str) or element.tag in _UNSEEN or element in holding:
             continue
         length = len(_text(element))
         if length > size:
@@ -966,8 +970,10 @@ def _dated(root: Any, shape: ThreadShape) -> Iterator[Any]:
     """The elements of ``root`` whose own text is a date as a byline prints it (``shape.dates``: "3 hours
     ago", "hace 2 días", "Posted by ... on") and whose whole text is short (a byline, not a paragraph)."""
     assert shape.dates is not None
-    for text in root.xpath(".//text()[string-length(.) > 2]"):
-        if len(text) > shape.date_chars * 4 or not shape.dates.search(text):
+    # Only short text nodes can be a byline's (whose whole element is short): filtered in C.
+    for text in root.xpath(f".//text()[string-length(normalize-space(.)) > 2 and "
+                           f"string-length(normalize-space(.)) <= {shape.date_chars}]"):
+        if not shape.dates.search(text):
             continue
         owner = text.getparent()
         if owner is None:
