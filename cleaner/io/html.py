@@ -9,6 +9,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections import Counter
+
     from cleaner.io.html_blocks import TreeFindings, TreeRules
 
 from cleaner.core.errors import PageTooLarge
@@ -210,12 +212,16 @@ _POST_HELD = 0.8
 def _with_posts(text: str, findings: TreeFindings) -> str:
     """The extracted text followed by each post it does not hold yet (author and date line, then its text);
     when the extracted text is nothing but posts, what stands before the thread (its first post) first."""
+    from collections import Counter
+
     lines = [text] if text else []
     posts = "\n".join(post.text for post in findings.posts)
-    if findings.thread_head and _coverage(text, posts) >= _POST_HELD and _coverage(findings.thread_head, text) < 0.5:
+    held = Counter(_WORDS.findall(text.casefold()))  # counted once: a thread has hundreds of posts
+    if findings.thread_head and _coverage(text, posts) >= _POST_HELD and \
+            _coverage(findings.thread_head, text, held) < 0.5:
         lines.insert(0, findings.thread_head)
     for post in findings.posts:
-        if _coverage(post.text, text) >= _POST_HELD:
+        if _coverage(post.text, text, held) >= _POST_HELD:
             continue
         header = " · ".join(part for part in (post.author, post.published) if part)
         lines.extend(([header] if header else []) + [post.text])
@@ -226,14 +232,15 @@ def _word_count(text: str) -> int:
     return len(_WORDS.findall(text))
 
 
-def _coverage(reference: str, text: str) -> float:
-    """The share of ``reference``'s words (counted with repeats) that ``text`` holds."""
+def _coverage(reference: str, text: str, counted: Counter[str] | None = None) -> float:
+    """The share of ``reference``'s words (counted with repeats) that ``text`` holds (``counted``: the
+    text's words, when the caller counted them already)."""
     from collections import Counter
 
     wanted = Counter(_WORDS.findall(reference.casefold()))
     if not wanted:
         return 1.0
-    held = Counter(_WORDS.findall(text.casefold()))
+    held = counted if counted is not None else Counter(_WORDS.findall(text.casefold()))
     return sum(min(n, held[w]) for w, n in wanted.items()) / sum(wanted.values())
 
 

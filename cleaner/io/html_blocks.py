@@ -231,9 +231,10 @@ class TreeRules:
         # its shape and the comment detector.
         signalled = _signalled(body, shape) if body is not None and COMMENT_DETECTOR in self.detectors \
             and not classified.is_discussion else set()
+        bylines: dict[Any, Any] = {}  # each item's byline, read once for both
         if classified.type in (PageType.UNKNOWN, PageType.ARTICLE) and signalled:
             # A page declaring a discussion (schema.org) is typed already: only undeclared threads are left.
-            classified = _thread_by_shape(body, protected, shape, signalled) or classified
+            classified = _thread_by_shape(body, protected, shape, signalled, bylines) or classified
         findings = TreeFindings(page_type=classified.type, page_type_reason=classified.reason,
                                 posts_follow_text=bool(classified.posts), thread_head=classified.head)
         for compiled in self._compiled:
@@ -269,7 +270,7 @@ class TreeRules:
             _detect(tree, url, protected, findings, taken)
         if COMMENT_DETECTOR in self.detectors and not classified.is_discussion:
             _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments, shape=shape,
-                             signalled=signalled)
+                             signalled=signalled, bylines=bylines)
         if classified.is_discussion:
             findings.posts = list(classified.posts) or _posts(classified, taken)
         if taken:
@@ -846,7 +847,7 @@ _POST_DATE = regex.compile(rf"(?:{_DATE_TEXT.pattern}|\b{_MONTH} \d{{1,2}},? '\d
 
 def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, taken: set[Any], *,
                      keep_comments: bool, shape: ThreadShape | None = None,
-                     signalled: set[Any] | None = None) -> None:
+                     signalled: set[Any] | None = None, bylines: dict[Any, Any] | None = None) -> None:
     """Structure-based detection of comment threads no rule names (see the constants above).
 
     A comment has a reply control or an avatar, and an author or a time: what a thread's items share and
@@ -867,7 +868,7 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
             continue  # replies nested in a thread already found belong to it
         if sum(item in signalled for item in items) < COMMENT_MIN_ITEMS:
             continue
-        found = [_comment_item(item, shape) if item in signalled else None for item in items]
+        found = [_comment_item(item, shape, bylines) if item in signalled else None for item in items]
         if sum(r is not None for r in found) < max(COMMENT_MIN_ITEMS, COMMENT_SHARE * len(items)):
             continue
         # Replies nested in a comment, in the comment's own markup, are comments too (in page order).
@@ -886,7 +887,8 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     findings.remove(parent, COMMENT_DETECTOR, taken)
 
 
-def _thread_by_shape(body: Any, protected: set[Any], shape: ThreadShape, signalled: set[Any]) -> Classified | None:
+def _thread_by_shape(body: Any, protected: set[Any], shape: ThreadShape, signalled: set[Any],
+                     bylines: dict[Any, Any] | None = None) -> Classified | None:
     """The page as a forum thread told by its shape, for software no page-type entry names: its largest
     group of sibling posts (:func:`_byline`: an author or date with a control or avatar, or an author and
     a date) with less than ``shape.article_before_chars`` of paragraphs before it. A group after an article
@@ -895,7 +897,7 @@ def _thread_by_shape(body: Any, protected: set[Any], shape: ThreadShape, signall
     for parent, items in _repeated_items(body, shape.min_posts, protected, set(), within=signalled):
         if sum(item in signalled for item in items) < shape.min_posts:
             continue
-        read = [(item, _byline(item, shape)) for item in items if item in signalled]
+        read = [(item, _byline(item, shape, bylines)) for item in items if item in signalled]
         found = [(item, byline) for item, byline in read if byline is not None]
         # Judged by text, not by count: a thread's "load more replies" and "[deleted]" stubs are items too.
         if len(found) < shape.min_posts or sum(len(_text(item)) for item, _ in found) < \
@@ -905,7 +907,7 @@ def _thread_by_shape(body: Any, protected: set[Any], shape: ThreadShape, signall
             best = (parent, [item for item, _ in found], [byline for _, byline in found])
     if best is None:
         return None
-    parent, items, bylines = best
+    parent, items, read_bylines = best
     before = _article_text_before(body, parent)
     if before >= shape.article_before_chars:
         return None  # comments under an article: the comment detector splits them off
@@ -915,7 +917,7 @@ def _thread_by_shape(body: Any, protected: set[Any], shape: ThreadShape, signall
         return None  # a widget of dated items beside the page's own text
     chosen = set(items)
     posts: list[Post] = []
-    for item, (author, published, furniture) in zip(items, bylines, strict=True):
+    for item, (author, published, furniture) in zip(items, read_bylines, strict=True):
         skipped = set(furniture) | {n for n in item.iterdescendants() if n in chosen}
         text = _lines(_post_body(item, skipped), skipped)
         if text:
@@ -970,10 +972,11 @@ def _dated(root: Any, shape: ThreadShape) -> Iterator[Any]:
     """The elements of ``root`` whose own text is a date as a byline prints it (``shape.dates``: "3 hours
     ago", "hace 2 días", "Posted by ... on") and whose whole text is short (a byline, not a paragraph)."""
     assert shape.dates is not None
-    # Only short text nodes can be a byline's (whose whole element is short): filtered in C.
-    for text in root.xpath(f".//text()[string-length(normalize-space(.)) > 2 and "
-                           f"string-length(normalize-space(.)) <= {shape.date_chars}]"):
-        if not shape.dates.search(text):
+    # Only short text nodes holding a digit are tried (filtered in C: most of a page's text has none); a
+    # byline dated "yesterday" alone is signalled by its reply control or avatar, if it has one.
+    for text in root.xpath(f".//text()[string-length(.) > 2 and string-length(.) <= {4 * shape.date_chars} "
+                           "and translate(., '0123456789', '') != .]"):
+        if len(text.strip()) > shape.date_chars or not shape.dates.search(text):
             continue
         owner = text.getparent()
         if owner is None:
@@ -1023,9 +1026,10 @@ def _itemtypes() -> Any:
     return etree.XPath("descendant::*/@itemtype", smart_strings=False)
 
 
-def _comment_item(item: Any, shape: ThreadShape | None = None) -> BlockRecord | None:
+def _comment_item(item: Any, shape: ThreadShape | None = None, bylines: dict[Any, Any] | None = None
+                  ) -> BlockRecord | None:
     """The item as a comment (author, time, text), or None when it does not look like one."""
-    found = _byline(item, shape)
+    found = _byline(item, shape, bylines)
     if found is None:
         return None
     author, time, furniture = found
@@ -1036,11 +1040,17 @@ def _comment_item(item: Any, shape: ThreadShape | None = None) -> BlockRecord | 
     return BlockRecord("comments", None, None, author, time, text)
 
 
-def _byline(item: Any, shape: ThreadShape | None = None) -> tuple[str | None, str | None, list[Any]] | None:
+def _byline(item: Any, shape: ThreadShape | None = None, memo: dict[Any, Any] | None = None
+            ) -> tuple[str | None, str | None, list[Any]] | None:
     """The item's author and time, and the elements that print them and its controls, when the item looks
     like a comment or post: a reply, quote or vote control or an avatar, and an author or a time; or, with
     ``shape``, a byline: an author (named for one, or a link to a user's page) and a date as ``shape``
-    reads them. None when it does not look like one (or is led by a linked headline, as a teaser is)."""
+    reads them. None when it does not look like one (or is led by a linked headline, as a teaser is).
+    ``memo``: bylines already read on this page (the same shape), by item."""
+    if memo is not None:
+        if item not in memo:
+            memo[item] = _byline(item, shape)
+        return memo[item]  # type: ignore[no-any-return]
     author = time = None
     reply = avatar = False
     furniture: list[Any] = []
