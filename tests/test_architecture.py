@@ -59,18 +59,12 @@ def test_core_has_no_open_calls_or_mutable_globals() -> None:
                 raise AssertionError(f"{path.name} rebinds a global")
 
 
-#: Core modules that still memoise for the whole process (pure functions of a pattern's text, bounded); a
-#: debt to fold into objects a shell keeps, as the compiled matcher and the translator's tables are.
-PROCESS_MEMOS = {"analysis.py"}
-
-
 def test_core_keeps_no_cache_beyond_an_object() -> None:
     """The core caches nothing for the process (functools caches): what outlives an object (the compiled
-    line matcher, the translator's character tables) is kept by a shell, which hands it to the core."""
+    line matcher, the translator's character tables, the answers about patterns in a PatternFacts) is kept
+    by a shell, which hands it to the core."""
     found = []
     for path in sorted(CORE.glob("*.py")):
-        if path.name in PROCESS_MEMOS:
-            continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 for decorator in node.decorator_list:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from functools import lru_cache
 from typing import Any
 
 try:  # Python 3.11+
@@ -30,11 +29,6 @@ _REPEATS = {C.MAX_REPEAT, C.MIN_REPEAT} | ({C.POSSESSIVE_REPEAT} if hasattr(C, "
 _WIDE_RANGE = 200
 #: A fuzzy-matching constraint: "{e<=2}", "{i<=1,d<=1}", "{2i+2d+1s<=4}", "{1<=e<=3}", "{e}".
 _FUZZY = re.compile(r"\{[\d\s<=+,]*[deis](?=[\s<=+,}])[^{}]*\}")
-
-
-#: Each answer is a pure function of (pattern, ignore_case), remembered: loading rules asks it of every pattern,
-#: and an engine built from those rules asks again (a second load in one process costs nothing then).
-_MEMO = 4096
 
 
 def parse_tree(pattern: str, flags: int) -> Any:
@@ -65,7 +59,6 @@ _ENUMERATION_LIMIT = 10000
 _SMALL_CLASS = 12
 
 
-@lru_cache(maxsize=_MEMO)
 def first_words(pattern: str, ignore_case: bool) -> FirstWords:
     """What the first two whitespace-delimited words of a matching line can be, lower-cased.
 
@@ -184,7 +177,6 @@ def _class_chars(items: list[tuple[Any, Any]]) -> set[str] | None:
 
 
 
-@lru_cache(maxsize=_MEMO)
 def needs_timeout(pattern: str, ignore_case: bool) -> bool:
     """True unless the pattern is free of the shapes that backtrack exponentially or steeply.
 
@@ -260,7 +252,6 @@ def _flatten(sequence: Any) -> list[tuple[Any, Any]]:
 _MIN_REQUIRED = 3
 
 
-@lru_cache(maxsize=_MEMO)
 def required_words(pattern: str, ignore_case: bool) -> frozenset[str] | None:
     """Lower-cased strings of which every match of ``pattern`` contains at least one, or None.
 
