@@ -107,10 +107,15 @@ def _interrupt_until_it_ends(tmp_path: Path, source: Path) -> tuple[int, str]:
     return process.wait(), first + "".join(rest)
 
 
+#: How a Ctrl-C run may end: exit 130, or killed by SIGINT itself when a Ctrl-C lands in the last moments of
+#: the interpreter's shutdown, after Python has put the default handler back (a shell reports both as 130).
+INTERRUPTED = (130, -signal.SIGINT)
+
+
 def test_ctrl_c_twice_never_prints_a_traceback_and_the_run_resumes(tmp_path) -> None:
     source = _jsonl(tmp_path / "in.jsonl", 20_000)
     code, errors = _interrupt_until_it_ends(tmp_path, source)
-    assert code == 130, errors
+    assert code in INTERRUPTED, errors
     assert "Traceback" not in errors, errors
     assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet", "--shard-mb",
                  "0.2"]) == 0  # the same job resumed
@@ -122,7 +127,7 @@ def test_ctrl_c_at_many_moments_never_prints_a_traceback(tmp_path) -> None:
     source = _jsonl(tmp_path / "in.jsonl", 20_000)
     for attempt in range(10):
         code, errors = _interrupt_until_it_ends(tmp_path, source)
-        assert code in (0, 130) and "Traceback" not in errors, (attempt, errors)
+        assert (code == 0 or code in INTERRUPTED) and "Traceback" not in errors, (attempt, errors)
     assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet", "--shard-mb",
                  "0.2"]) == 0
     assert _records(tmp_path / "out")["doc_id"].n_unique() == 20_000
