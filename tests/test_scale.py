@@ -32,11 +32,11 @@ class _Kept(PartWriter):
     def __init__(self, part_bytes: int) -> None:
         super().__init__(None, "p", RECORD_SCHEMA, part_bytes)  # type: ignore[arg-type]
         self.frames: list[pl.DataFrame] = []
-        self.held: list[int] = []
+        self.chunk_sizes: list[int] = []  # the memory its chunks held after each row
 
     def add(self, row, size) -> None:  # type: ignore[no-untyped-def]
         super().add(row, size)
-        self.held.append(self.chunk_bytes)
+        self.chunk_sizes.append(self.chunk_bytes)
 
     def write_part(self, name: str, frame: pl.DataFrame) -> tuple[int, str]:
         self.frames.append(frame)
@@ -54,7 +54,7 @@ def test_a_part_writer_holds_at_most_a_part_of_tiny_rows_in_memory() -> None:
         writer.add(row, len(str(row["text"])))
     writer.close()
     assert len(writer.frames) > 2
-    assert max(writer.held) <= part
+    assert max(writer.chunk_sizes) <= part
     assert all(frame.estimated_size() <= part + 2**20 for frame in writer.frames)  # a part plus one chunk
     together = pl.concat(writer.frames)
     assert together.equals(pl.DataFrame(rows, schema=RECORD_SCHEMA))
