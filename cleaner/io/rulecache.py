@@ -67,6 +67,7 @@ class RuleCacheWarning(UserWarning):
 
 
 @lru_cache(maxsize=1)
+@cache  # filling the tables costs part of a second; every build of the process shares them, as before
 def shared_character_tables() -> CharacterTables:
     """The translator's character tables for this process (filled on first need, then kept)."""
     return CharacterTables()
