@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from cleaner.core.rules import BlockRule, Layout, LineRule, RuleSet
 from cleaner.core.text import line_key, normalize_line
-from cleaner.core.translate import CharacterTables, Fidelity, translate
+from cleaner.core.translate import Fidelity, translate
+from cleaner.io.rulecache import shared_character_tables
 
 #: A rule is over-broad when it matches more than this share of the lines of more than this share of the
 #: documents of the sample.
@@ -173,7 +174,7 @@ def native_coverage(ruleset: RuleSet, lines: Sequence[str], *, only: set[str] | 
     rules (or those in ``only``), by how the compiled matcher handles it; python-only ones timed on ``lines``."""
     exact = superset = 0
     fallbacks: list[PythonOnly] = []
-    tables = CharacterTables()  # shared by the patterns: building them costs part of a second
+    tables = shared_character_tables()  # the process's: filling them costs part of a second
     for rule in ruleset:
         if only is not None and rule.id not in only:
             continue
