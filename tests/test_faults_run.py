@@ -18,6 +18,7 @@ import cleaner
 from cleaner.cli import main
 from cleaner.run.batch import InProcessExecutor, run_batch
 from cleaner.run.shard import JobSettings
+from cleaner.run.spawn import interrupts_held
 
 PROGRAM = [sys.executable, "-c", "import sys; from cleaner.cli import main; sys.exit(main())"]
 
@@ -337,3 +338,25 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_runs(tmp_pat
     assert second == 2 and "being written by another cleaner run" in capsys.readouterr().err
     assert _records(tmp_path / "out")["doc_id"].n_unique() == 20_000
 
+
+
+def test_a_ctrl_c_while_workers_start_is_handled_once_they_have_started() -> None:
+    """The race behind an `EOFError: Ran out of input` traceback: a Ctrl-C handled while a worker reads its
+    start-up data from this process. It is held to the end of the block, then handled as it would have been."""
+    events: list[str] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: events.append("handled"))
+    try:
+        with interrupts_held():
+            signal.raise_signal(signal.SIGINT)
+            events.append("started")
+        assert events == ["started", "handled"]
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        with pytest.raises(KeyboardInterrupt), interrupts_held():
+            signal.raise_signal(signal.SIGINT)
+            events.append("started again")
+        assert events[-1] == "started again"
+        with interrupts_held():
+            pass
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, previous)

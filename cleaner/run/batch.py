@@ -7,7 +7,6 @@ processes shards without one. An interrupted run is continued by running the sam
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import signal
 import threading
@@ -29,6 +28,7 @@ from cleaner.run.plan import DEFAULT_SHARD_BYTES, Shard, expand_inputs, inputs_f
 from cleaner.run.report import FileCounts, ShardReport
 from cleaner.run.shard import JobSettings, Outcomes, process_shard
 from cleaner.run.siterepeat import shards_profile
+from cleaner.run.spawn import ignore_interrupts, interrupts_held, spawn_context
 from cleaner.run.target import OutputUnusable as OutputUnusable
 from cleaner.run.target import RunConflict as RunConflict
 from cleaner.run.target import Target, target_for
@@ -108,8 +108,7 @@ class ProcessExecutor:
         # Never more workers than shards: an absurd --workers (a settings file's typo) must not make a process,
         # or a slot of shared memory, per unit of it.
         workers = max(1, min(self.workers, len(shards)))
-        # "spawn", not fork: forking a parent whose polars thread pool is running deadlocks the child.
-        context = multiprocessing.get_context("spawn")
+        context = spawn_context()
         # Documents and their size, one slot per worker (and spares), summed by this process.
         live = _SharedCounter(context.Array("q", _SharedCounter.CELLS * 2 * workers, lock=False))
         with ProcessPoolExecutor(max_workers=workers, mp_context=context,
@@ -121,7 +120,8 @@ class ProcessExecutor:
                         if shard is None:
                             break
                         try:
-                            pending[pool.submit(_process_in_worker, shard, settings)] = shard
+                            with interrupts_held():  # a submit may start a worker
+                                pending[pool.submit(_process_in_worker, shard, settings)] = shard
                         except BrokenProcessPool:
                             broken = True
                             yield shard, RuntimeError(_WORKER_DIED)
@@ -194,7 +194,7 @@ _worker_live: _SharedCounter | None = None
 
 def _init_worker(parent: int, live: _SharedCounter) -> None:
     global _worker_live
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    ignore_interrupts()
     _die_with(parent)
     live.claim()
     _worker_live = live

@@ -260,17 +260,18 @@ def file_source(inputs: Sequence[str], settings: JobSettings, *, workers: int = 
             for shard in shards:
                 yield from _shard_pages(shard, settings)
             return
-        import multiprocessing
         from collections import deque
         from concurrent.futures import Future, ProcessPoolExecutor
 
-        # "spawn", as the batch job: forking a parent whose polars threads run can deadlock the child.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        from cleaner.run.spawn import ignore_interrupts, interrupts_held, spawn_context
+
+        with ProcessPoolExecutor(workers, mp_context=spawn_context(), initializer=ignore_interrupts) as pool:
             queue = iter(shards)
             running: deque[Future[list[Page]]] = deque()
             while True:
                 while len(running) < workers + 1 and (waiting := next(queue, None)) is not None:
-                    running.append(pool.submit(_shard_pages, waiting, settings))
+                    with interrupts_held():  # a submit may start a worker
+                        running.append(pool.submit(_shard_pages, waiting, settings))
                 if not running:
                     return
                 yield from running.popleft().result()
