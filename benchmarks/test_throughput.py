@@ -66,19 +66,48 @@ def _naive_lines(text: str) -> list[str]:
     return [row for row in text.split("\n") if row.strip() not in junk]
 
 
+def _cpu_seconds(function, calls: int) -> float:
+    """CPU time of this thread over ``calls`` calls: what the calls cost, whatever else the machine runs."""
+    started = time.thread_time()
+    for _ in range(calls):
+        function()
+    return time.thread_time() - started
+
+
 def test_library_latency(benchmark, corpus, results) -> None:
+    """Cleaner.clean on one 7 KB document, beside the naive line filter on the same document.
+
+    The gate compares the CPU time per call of both sides, each its best of 200 short turns taken in
+    alternation (as the other gates compare best times): wall time on a shared machine holds whatever time
+    the scheduler gave other processes, which alone moved this ratio between two levels 3x apart, and the
+    library call, which reads far more memory than the filter, is slowed more than the filter by other
+    processes' use of the caches, so a mean over all turns still moved with the machine's load. The mean
+    is printed beside it; the cycle collector's share is held down by a test (tests/test_engine.py)."""
     c = cleaner.Cleaner()
     document = _seven_kb_document(corpus)
+    # The first call loads the language identifier's model (about a second); left in, pytest-benchmark takes
+    # it for the call's duration when it calibrates and times only its minimum of 5 rounds.
+    c.clean(document)
     records = benchmark(c.clean, document)
     assert records and records[0].kind == "main"
     stats = benchmark.stats.stats
     timings = sorted(stats.data)
     p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))]
-    reference = _best_seconds(lambda: [_naive_lines(document) for _ in range(1000)]) / 1000
-    results["library call (7 KB document)"] = {"us/doc": round(stats.mean * 1e6, 1), "p99 us": round(p99 * 1e6, 1),
-                                               "docs/s": round(1 / stats.mean),
-                                               "ratio to a naive line filter": round(reference / stats.mean, 3)}
-    gate("speed.library_call_vs_naive_filter", reference / stats.mean)
+    ours_calls, reference_calls, turns = 5, 100, 200
+    ours_turns: list[float] = []
+    reference_turns: list[float] = []
+    for _ in range(turns):
+        ours_turns.append(_cpu_seconds(lambda: c.clean(document), ours_calls) / ours_calls)
+        reference_turns.append(_cpu_seconds(lambda: _naive_lines(document), reference_calls) / reference_calls)
+    ours, reference = min(ours_turns), min(reference_turns)
+    mean = sum(ours_turns) / turns
+    results["library call (7 KB document)"] = {"us/doc CPU": round(ours * 1e6, 1), "docs/s CPU": round(1 / ours),
+                                               "us/doc CPU mean": round(mean * 1e6, 1),
+                                               "wall us/doc median": round(stats.median * 1e6, 1),
+                                               "wall p99 us": round(p99 * 1e6, 1),
+                                               "naive filter us/doc CPU": round(reference * 1e6, 2),
+                                               "ratio to a naive line filter": round(reference / ours, 4)}
+    gate("speed.library_call_vs_naive_filter", reference / ours)
 
 
 def test_engine_over_many_documents(benchmark, corpus, results) -> None:
