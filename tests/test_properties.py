@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import cleaner
-from cleaner.core.engine import Engine
+from cleaner.core.engine import Engine, _echo_length
 from cleaner.core.errors import RuleError
 from cleaner.core.rules import RuleSet, parse_rule_file
 from cleaner.io.readers import Document, Piece, ReadOptions, Rejected, read_piece
@@ -59,6 +59,29 @@ def test_cleaning_clean_output_changes_nothing(text: str) -> None:
     again = ENGINE.process(f"{main.title}\n{main.text}" if main.title else main.text).records
     assert again and (again[0].title, again[0].text) == (main.title, main.text)
     assert not ENGINE.process(f"{main.title}\n{main.text}" if main.title else main.text).removals
+
+
+def _echo_walk(line: str, title: str) -> int:
+    """The title echo as a walk over the title's words, whitespace between them of any kind and length."""
+    position = 0
+    for word in title.split():
+        while position < len(line) and line[position].isspace():
+            position += 1
+        if not line.startswith(word, position):
+            return 0
+        position += len(word)
+    return 0 if position < len(line) and not line[position].isspace() else position
+
+
+ECHO_TEXT = st.text(st.sampled_from(["a", "b", ".", " ", "\t", "\u00a0", "\u3000", "\u2028"]), max_size=8)
+
+
+@SETTINGS
+@given(ECHO_TEXT, ECHO_TEXT, st.booleans())
+def test_title_echo_length_is_the_walk_over_the_titles_words(title: str, rest: str, echoed: bool) -> None:
+    # The echo's quick answer (the title as it is at the start of the line) agrees with the walk everywhere.
+    line = title + rest if echoed else rest
+    assert _echo_length(line, title) == _echo_walk(line, title)
 
 
 # --- fuzzing the readers -----------------------------------------------------------------------------

@@ -434,9 +434,11 @@ class _Pass:
         if weak or self.fallbacks:
             self._settle_weak_lines()
         shape = self._structure()
-        records = self._main_record() + self._item_records(items) + self._structure_records(shape, len(items))
-        if shape.language != "und":
-            records = [r._replace(language=shape.language) for r in records]
+        # Each record is made with the document's language ("und" when unsure): a record rebuilt for it
+        # (NamedTuple._replace) cost as much as making it.
+        language = shape.language
+        records = self._main_record(language) + self._item_records(items, language) + \
+            self._structure_records(shape, len(items))
         self.removals.sort(key=lambda r: r.start)
         evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
         return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices), evidence)
@@ -451,8 +453,8 @@ class _Pass:
     def _structure(self) -> Found:
         """Runs the structural detectors once the rules are settled: they act only on lines still content."""
         state = self.state
-        found = self.engine.detectors.run(self.lines, [s == _CONTENT for s in state], [s == _REGION for s in state],
-                                          self.language)
+        found = self.engine.detectors.run(self.lines, list(map(_CONTENT.__eq__, state)),
+                                          list(map(_REGION.__eq__, state)), self.language)
         for index, detector in found.removed.items():
             state[index] = _STRONG
             self.why[index] = detector
@@ -463,7 +465,7 @@ class _Pass:
 
     def _structure_records(self, found: Found, after: int) -> list[Record]:
         return [Record(self.doc_id, after + number, "related", None, None, normalize_line(self.lines[title]),
-                       "\n".join(self.lines[i] for i in rest), self.url)
+                       "\n".join(self.lines[i] for i in rest), self.url, language=found.language)
                 for number, (title, rest) in enumerate(found.related, start=1)]
 
     # --- classification ------------------------------------------------------------------------
@@ -742,17 +744,34 @@ class _Pass:
         if summary is not None:
             self.site_evidence = Evidence(DETECTOR, 0, 0, summary)
 
+    def _line_starts(self) -> list[int]:
+        """Where each line starts in the text given to the engine (made on the first removal)."""
+        if self._starts is None:
+            self._starts = list(accumulate(map(len, self.raw[:-1]), initial=self.offset))
+        return self._starts
+
     def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None,
                 evidence: str | None = None) -> None:
-        if self._starts is None:
-            self._starts = list(accumulate((len(line) for line in self.raw[:-1]), initial=self.offset))
         line = self.lines[index]
         lead = self.raw[index].find(line)  # what was stripped in front holds only whitespace and marks
         end = len(line) if end is None else end
-        at = self._starts[index] + lead
+        at = self._line_starts()[index] + lead
         self.removals.append(Removal(rule_id, at + start, at + end, line[start:end], evidence))
 
-    def _main_record(self) -> list[Record]:
+    def _remove_lines(self) -> None:
+        """Each line that stays junk, whole, as a removal: :meth:`_remove` for every such line, in one loop (a
+        document removes many lines, and a call per line cost more than the removal)."""
+        state, lines, raw, evidence, removals = self.state, self.lines, self.raw, self.evidence, self.removals
+        starts = None
+        for index, rule_id in enumerate(self.why):
+            if rule_id is not None and state[index] != _CONTENT:
+                if starts is None:
+                    starts = self._line_starts()
+                line = lines[index]
+                at = starts[index] + raw[index].find(line)  # stripped in front: only whitespace and marks
+                removals.append(Removal(rule_id, at, at + len(line), line, evidence.get(index)))
+
+    def _main_record(self, language: str) -> list[Record]:
         why = self.why
         for index in sorted(self.line_metadata):
             producer, found = self.line_metadata[index]
@@ -762,9 +781,7 @@ class _Pass:
         if self.site is not None:
             self._remove_site_repeats()
         kept = [i for i, state in enumerate(self.state) if state == _CONTENT]
-        for index, rule_id in enumerate(why):
-            if rule_id is not None and self.state[index] != _CONTENT:
-                self._remove(index, rule_id, evidence=self.evidence.get(index))
+        self._remove_lines()
         title = self.given_title
         options = self.engine.options
         if title is not None and kept and line_key(self.lines[kept[0]]) == line_key(title):
@@ -778,9 +795,9 @@ class _Pass:
         if not text:
             return []
         metadata = MappingProxyType(self.metadata) if self.metadata else NO_METADATA
-        return [Record(self.doc_id, 0, "main", None, None, title, text, self.url, metadata)]
+        return [Record(self.doc_id, 0, "main", None, None, title, text, self.url, metadata, language=language)]
 
-    def _item_records(self, items: Sequence[tuple[Layout, Item]]) -> list[Record]:
+    def _item_records(self, items: Sequence[tuple[Layout, Item]], language: str) -> list[Record]:
         records: list[Record] = []
         for number, (layout, item) in enumerate(items, start=1):
             fields = item.fields
@@ -797,12 +814,16 @@ class _Pass:
             if "text" in fields:
                 text = "\n".join(filter(None, (fields["text"], text)))
             records.append(Record(self.doc_id, number, layout.record_kind, fields.get("source"),
-                                  fields.get("published"), title, text, self.url))
+                                  fields.get("published"), title, text, self.url, language=language))
         return records
 
 
 def _echo_length(line: str, title: str) -> int:
     """How many leading characters of ``line`` repeat ``title`` (whitespace may differ), or 0."""
+    if title and line.startswith(title) and (len(line) == len(title) or line[len(title)].isspace()) and \
+            title == " ".join(title.split()):
+        # The usual echo: the title as it is, then a space (the walk below would take the same characters).
+        return len(title)
     position = 0
     for word in title.split():
         while position < len(line) and line[position].isspace():
