@@ -38,7 +38,12 @@ from cleaner.io.writers import (
     removal_rows,
     unwritable_field,
 )
-from cleaner.run.dedup import SIGNATURE_CONVERTERS, SIGNATURE_SCHEMA, signature_source
+from cleaner.run.dedup import (
+    SIGNATURE_COMPRESSION_LEVEL,
+    SIGNATURE_CONVERTERS,
+    SIGNATURE_SCHEMA,
+    signature_source,
+)
 from cleaner.run.layout import RECORDS, REJECTS, REMOVALS, SIGNATURES
 from cleaner.run.plan import Shard
 from cleaner.run.report import FileCounts, RowSink, ShardReport
@@ -170,15 +175,16 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     target.discard_partial(shard.key)
     cleaner = cleaner_for(settings)
 
-    def part_writer(kind: str, schema: dict[str, Any], converters: Any = None) -> PartWriter:
+    def part_writer(kind: str, schema: dict[str, Any], converters: Any = None,
+                    compression_level: int | None = None) -> PartWriter:
         return target.part_writer(kind, shard.key, schema, settings.part_bytes,
                                   row_group_rows=settings.row_group_rows, metadata=provenance(settings),
-                                  converters=converters)
+                                  converters=converters, compression_level=compression_level)
 
     records, rejects = part_writer(RECORDS, RECORD_SCHEMA), part_writer(REJECTS, REJECT_SCHEMA)
     removals = part_writer(REMOVALS, REMOVAL_SCHEMA) if settings.write_removals else None
     # Signatures are small (about 600 bytes a record): a part per 64 MB of records text is plenty.
-    signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA, SIGNATURE_CONVERTERS)
+    signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA, SIGNATURE_CONVERTERS, SIGNATURE_COMPRESSION_LEVEL)
     report = ShardReport(shard.key, shard.size)
     with DocumentBudget(settings.time_budget) as budget:
         for piece in shard.pieces:
