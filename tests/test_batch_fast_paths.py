@@ -3,6 +3,8 @@
 - Language identification with the model's weights converted to float32 once against py3langid's own
   scores: the same score vectors, bit for bit, on the fixtures' texts and lines and random text of many
   scripts; one identifier per process.
+- Shingles of an ASCII text found with ``re`` and ASCII's word characters against ``regex``'s ``\\w+`` of the
+  case-folded text.
 - MinHash signatures computed a chunk at a time (:func:`cleaner.run.dedup.minhash_column`) against one
   ``RMinHash`` a record (:func:`cleaner.run.dedup.signature_row`).
 """
@@ -64,6 +66,28 @@ def test_every_languages_object_shares_one_identifier() -> None:
     assert first.identify("This is a plain English sentence about the weather today.") == "en"
     assert second.identify("Ceci est une phrase française ordinaire sur le temps qu'il fait.") == "fr"
     assert first._identifier is second._identifier is shared_identifier()
+
+
+def test_shingles_of_ascii_text_are_those_of_unicode_words_of_the_folded_text() -> None:
+    import regex
+
+    from cleaner.core.corpus import SHINGLE_WORDS, shingles
+
+    word = regex.compile(r"\w+")
+
+    def by_unicode_words(text: str) -> list[str]:
+        words = word.findall(text.casefold())
+        if len(words) <= SHINGLE_WORDS:
+            return [" ".join(words)] if words else []
+        return [" ".join(words[k:k + SHINGLE_WORDS]) for k in range(len(words) - SHINGLE_WORDS + 1)]
+
+    rng = random.Random(11)
+    every_ascii = "".join(map(chr, range(128)))
+    samples = [every_ascii, every_ascii[::-1], *texts(),
+               *("".join(rng.choice(every_ascii) for _ in range(rng.randrange(0, 90))) for _ in range(3000))]
+    assert sum(text.isascii() for text in samples) > 3000 and any(not text.isascii() for text in samples)
+    for text in samples:
+        assert shingles(text) == by_unicode_words(text), text[:80]
 
 
 def _record_rows() -> list[dict[str, object]]:

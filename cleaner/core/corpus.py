@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -368,12 +369,16 @@ def _layout_entry(s: Suggestion) -> list[str]:
 
 SHINGLE_WORDS = 5
 _WORD = regex.compile(r"\w+")
+#: ``\w+`` of an ASCII text: its word characters are these (Unicode's word characters in ASCII), and ``re``
+#: finds them in about half the time ``regex`` takes, which counts on millions of tiny records.
+_ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> list[str]:
     """Overlapping runs of ``size`` lower-cased words: what MinHash compares. A text shorter than that is
     one shingle of all its words."""
-    words = _WORD.findall(text.casefold())
+    # An ASCII text's case folding is its lower case; its words are the ASCII word characters.
+    words = _ASCII_WORD.findall(text.lower()) if text.isascii() else _WORD.findall(text.casefold())
     if len(words) <= size:
         return [" ".join(words)] if words else []
     # Each shingle joins ``size`` consecutive words: the lists shifted by 0..size-1, zipped, in one C loop.

@@ -794,7 +794,6 @@ def _skip_line(stream: IO[bytes]) -> int:
 
 
 def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadOptions) -> Document | Rejected:
-    sample = line[:120].decode("utf-8", errors="replace")
     notes: dict[str, Any] = {}
     try:
         try:
@@ -810,16 +809,24 @@ def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadO
             value = json.loads(line, strict=False)
             notes["suspect"] = True
     except (ValueError, UnicodeDecodeError) as exc:
-        return Rejected(path, where, None, f"malformed JSON: {exc}", sample)
+        return Rejected(path, where, None, f"malformed JSON: {exc}", _line_sample(line))
     except RecursionError:
-        return Rejected(path, where, None, "JSON nested too deeply to decode", sample)
+        return Rejected(path, where, None, "JSON nested too deeply to decode", _line_sample(line))
     # In JSON, control characters and lone surrogates can only arrive as \u escapes (or raw, which strict
     # decoding refuses): look at the bytes first.
     suspect = bool(notes.pop("suspect", False) or notes or _ESCAPED_SUSPECT.search(line))
-    document = _object_document(value, path, where, stem, options, sample, suspect)
-    if notes and isinstance(document, Document):
+    # The sample only a reject shows is decoded for a reject: most lines become documents.
+    document = _object_document(value, path, where, stem, options, "", suspect)
+    if isinstance(document, Rejected):
+        return replace(document, sample=_line_sample(line))
+    if notes:
         document = replace(document, fields={**document.fields, **notes})
     return document
+
+
+def _line_sample(line: bytes) -> str:
+    """The start of a JSON line a reject shows."""
+    return line[:120].decode("utf-8", errors="replace")
 
 
 def _loads(line: bytes) -> Any:
@@ -869,15 +876,19 @@ def _object_document(value: Any, path: str, where: int, stem: str, options: Read
     if not isinstance(value, dict):
         return Rejected(path, where, None, f"JSON value is a {type(value).__name__}, not an object", sample)
     raw_id = value.pop(options.id_field, None)
-    fallback = stem if whole_file else f"{stem}:{where}"
-    doc_id = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id) else fallback
+    if type(raw_id) is str and raw_id:  # the common case, without building the fallback
+        doc_id = raw_id
+    else:
+        fallback = stem if whole_file else f"{stem}:{where}"
+        doc_id = str(raw_id) if isinstance(raw_id, str | int) and str(raw_id) else fallback
     text = value.pop(options.text_field, None)
     if not isinstance(text, str):
         missing = "missing" if text is None else f"a {type(text).__name__}, not a string"
         return Rejected(path, where, doc_id, f"text field {options.text_field!r} is {missing}", sample)
     cleaned, notes = _scrub(text) if suspect else (text, {})
     url = value.pop(options.url_field, None)
-    fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None)
+    # Most objects hold nothing past id, text and URL: no fetch time to look for.
+    fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None) if value else None
     value.update(notes)
     return Document(doc_id, path, where, text=cleaned, url=url if isinstance(url, str) else None,
                     fetched_at=fetched, fields=value or NO_FIELDS)
