@@ -156,6 +156,29 @@ class MainSpanSettings:
     #: "Puttanesca pasta" over "Puttanesca is a classic Italian pasta...". 0: only title-shaped lines are.
     headline_overlap: float = 0.0
     headline_prose_lines: int = 3
+    #: The lists, tables, code and quotes touching the span are kept even where they reach above the
+    #: headline found for it, with the head above them (false: the head starts at the headline).
+    keep_attached_above: bool = False
+    #: Confidence: at least this share of the lines outside the span must be furniture-short (at most
+    #: furniture_words words, or twice as many characters of a dense script), or nothing is removed. 0: no test.
+    min_furniture_share: float = 0.0
+    furniture_words: int = 3
+    #: Confidence: the span stands down when the lines outside it of at least mass_chars characters (code,
+    #: data, paragraphs: furniture is short) hold more than max_outside_mass times the characters of the
+    #: article kept (its head, span and margins). 0: no such test.
+    max_outside_mass: float = 0.0
+    mass_chars: int = 60
+    #: A line outside the span of at least this many characters that is not prose (code, a data or
+    #: specification line) is kept: menus and footers are short. 0: no such guard.
+    keep_long_chars: int = 0
+    #: At least this many prose lines in a row outside the span (paragraphs the span did not reach) are kept,
+    #: with the heading line just above them. 0: no such guard.
+    keep_prose_runs: int = 0
+    #: A list the article ends with runs past the margin: when every line the margin takes after the span has
+    #: at least continue_words words (and is no prose), the lines after it with as many words are kept too,
+    #: at most continue_lines of them. 0: no such guard.
+    continue_words: int = 0
+    continue_lines: int = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,11 +457,21 @@ class Detectors:
                                            f"{total:.1f}): nothing removed"))
             return found
         keep_from, keep_to = self._widen(lines, feats, start, end, span)
+        if span.continue_words > 0:
+            keep_to = self._continue(feats, prose, end, keep_to, span, found)
         # The article's head runs from its headline to the span; only without one does the margin decide.
         reach = self.settings.page_intent.recipe_headline_reach if found.intent == RECIPE else 0
         headline = self._headline(feats, open_lines, start, reach or span.headline_reach)
         if headline >= 0:
+            # ... but when the lists, tables and code next to the span reach above the headline found (a
+            # title-shaped line of a recipe's ingredient list over its method), they and the head stay.
+            widened = keep_from
             keep_from = headline
+            if span.keep_attached_above and widened < headline and \
+                    any(f is not None and f.attached for f in feats[widened:headline]):
+                # ... with the head above them: the headline is looked for again from there.
+                above = self._headline(feats, open_lines, widened, reach or span.headline_reach)
+                keep_from = min(widened, above) if above >= 0 else widened
         if span.headline_overlap > 0:
             # A short headline (a recipe's name) is named by the article's opening words; it only ever widens
             # the head.
@@ -481,6 +514,67 @@ class Detectors:
                    and lines[i] not in head]
         if not outside:
             return found
+        if span.min_furniture_share > 0:
+            # Confidence: what lies outside an article on a whole page is mostly furniture, short lines (menus,
+            # footers, share bars). When too few of the lines outside are that short, they read as text (an
+            # extracted article's lists and headings, a page of several sections): keep them.
+            short = sum(1 for i in outside if (f := feats[i]) is not None and
+                        max(f.words, f.dense // 2) <= span.furniture_words)
+            if short < span.min_furniture_share * len(outside):
+                found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"low confidence: {short} of the "
+                                               f"{len(outside)} lines outside the span (lines {start + 1}-{end + 1}) "
+                                               f"have at most {span.furniture_words} words: nothing removed"))
+                return found
+        if span.max_outside_mass > 0:
+            # Confidence: long lines outside the article (code, data, paragraphs; furniture is short) that
+            # outweigh it mean the span holds only part of the text. When in doubt, keep.
+            def mass(index: int) -> float:
+                f = feats[index]
+                return len(lines[index]) + (span.dense_char_weight - 1) * (f.dense if f is not None else 0)
+            kept_mass = sum(mass(i) for i in range(keep_from, keep_to + 1) if feats[i] is not None)
+            outside_mass = sum(mass(i) for i in outside if mass(i) >= span.mass_chars)
+            if outside_mass > span.max_outside_mass * kept_mass:
+                found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, "low confidence: the lines of at "
+                                               f"least {span.mass_chars} characters outside the span (lines "
+                                               f"{start + 1}-{end + 1}) hold {outside_mass:.0f} characters, the "
+                                               f"article {kept_mass:.0f}: nothing removed"))
+                return found
+        if span.keep_prose_runs > 0:
+            # Paragraphs in a row outside the span are text the span did not reach (a second section past a
+            # long box, the part of a page the prose test left apart), with the heading line just above them:
+            # kept. When in doubt, keep.
+            taken: set[int] = set()
+            run: list[int] = []
+            present = [i for i in range(len(lines)) if feats[i] is not None]
+            rank = {index: position for position, index in enumerate(present)}
+            for index in [*outside, -1]:
+                if index >= 0 and prose[index] and (not run or rank[index] == rank[run[-1]] + 1):
+                    run.append(index)
+                    continue
+                if len(run) >= span.keep_prose_runs:
+                    taken.update(run)
+                    before = rank[run[0]] - 1
+                    if before >= 0 and (heading := present[before]) in outside and not prose[heading]:
+                        taken.add(heading)
+                run = [index] if index >= 0 and prose[index] else []
+            if taken:
+                outside = [i for i in outside if i not in taken]
+                found.evidence.append(Evidence(MAIN_SPAN, min(taken) + 1, max(taken) + 1,
+                                               f"{len(taken)} line(s) of paragraphs in a row (at least "
+                                               f"{span.keep_prose_runs}) outside the span, with their headings: kept"))
+                if not outside:
+                    return found
+        if span.keep_long_chars > 0:
+            # A long line that is no prose (code, a data or specification line) is kept: furniture is short.
+            long_lines = [i for i in outside if not prose[i] and len(lines[i]) >= span.keep_long_chars]
+            if long_lines:
+                taken = set(long_lines)
+                outside = [i for i in outside if i not in taken]
+                found.evidence.append(Evidence(MAIN_SPAN, long_lines[0] + 1, long_lines[-1] + 1,
+                                               f"{len(long_lines)} long line(s) outside the span that are no "
+                                               f"prose (at least {span.keep_long_chars} characters): kept"))
+                if not outside:
+                    return found
         if related.enabled:
             self._related_runs(lines, feats, outside, keep_to, related, found)
         moved = {i for title, rest in found.related for i in (title, *rest)}
@@ -634,6 +728,31 @@ class Detectors:
                 index += direction
             return position
         return step(start, -1), step(end, 1)
+
+    @staticmethod
+    def _continue(feats: Sequence[LineFeatures | None], prose: Sequence[bool], end: int, keep_to: int,
+                  s: MainSpanSettings, found: Found) -> int:
+        """The kept end moved on through a list the article ends with: when every line the margin took after
+        the span is a line of at least ``continue_words`` words that is no prose (list items, a table's rows
+        without their markup), the lines after it of that shape are kept too (at most ``continue_lines``)."""
+        def words(f: LineFeatures) -> int:
+            return max(f.words, f.dense // 2)
+        margin = [f for f in feats[end + 1:keep_to + 1] if f is not None]
+        if len(margin) < s.margin or not all(words(f) >= s.continue_words for f in margin):
+            return keep_to
+        edge = keep_to
+        index, taken = keep_to + 1, 0
+        while index < len(feats) and taken < s.continue_lines:
+            f = feats[index]
+            if f is not None:
+                if prose[index] or words(f) < s.continue_words:
+                    break
+                edge, taken = index, taken + 1
+            index += 1
+        if edge > keep_to:
+            found.evidence.append(Evidence(MAIN_SPAN, keep_to + 2, edge + 1, "the list the article ends with "
+                                           f"(lines of at least {s.continue_words} words): kept"))
+        return edge
 
     @staticmethod
     def _headline(feats: Sequence[LineFeatures | None], open_lines: Sequence[bool], start: int, reach: int) -> int:
