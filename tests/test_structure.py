@@ -530,3 +530,124 @@ def test_a_dateline_over_a_section_line_and_the_headline_stays(structural) -> No
     assert main_record.title == "18.05.2026"
     assert main_record.text.split("\n")[:2] == ["Focus: libraries", lines[6]]
     assert [t for _, t in _struct_removals(cleaned)][:4] == ["Morning Edition", "Home", "World", "Business"]
+
+
+# --- guards of the built-in settings (GUARDED): when in doubt, keep -------------------------------------------
+
+ARTICLE = [
+    "The new library on Mill Street opened its doors on Saturday, and hundreds of residents queued in the rain.",
+    "It holds more than forty thousand books, a music room and a workshop where children can repair bicycles.",
+    "The building was paid for by a local fund that collected small gifts from families over ten years.",
+    "The mayor said the town had waited a long time for a place where people of every age could meet.",
+    "Opening hours are from nine in the morning until eight in the evening on every day but Sunday.",
+    "A café on the ground floor is run by volunteers, and its profits buy new books for the children's room.",
+    "The architects kept the old brick front of the warehouse that stood on the site for a hundred years.",
+    "Solar panels on the roof give the building most of the power it needs during the summer months.",
+    "Readers can borrow up to twelve books at a time and return them at any of the town's three branches.",
+]
+MENU = ["Home", "World", "Business", "Sport", "Culture", "Weather"]
+FOOTER = ["Contact us", "Privacy", "Terms of use", "Careers", "Sitemap", "Cookies"]
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory) -> cleaner.Cleaner:
+    path = tmp_path_factory.mktemp("rules") / "guarded.toml"
+    path.write_text(GUARDED, encoding="utf-8")
+    return cleaner.Cleaner([path])
+
+
+def _kept(cleaned) -> list[str]:
+    return cleaned.records[0].text.split("\n")
+
+
+def test_the_built_in_guards_still_remove_a_page_s_furniture(guarded) -> None:
+    text = "\n".join([*MENU, "Town opens a new library after three years of building", *ARTICLE, *FOOTER])
+    cleaned = guarded.process(text)
+    assert cleaned.records[0].title == "Town opens a new library after three years of building"
+    assert _kept(cleaned) == ARTICLE + FOOTER[:4]  # a margin of four lines
+    assert [t for _, t in _struct_removals(cleaned)] == MENU + FOOTER[4:]
+
+
+def test_lines_outside_that_read_as_text_make_the_span_stand_down(guarded) -> None:
+    # Documentation-like: what lies outside the article is headings and list items of several words each,
+    # not a menu's short lines. Too few of them are furniture-short: nothing is removed.
+    notes = ["Install the reader app on a phone", "Scan the code on the back of the card",
+             "Choose a branch to collect from", "Renew a loan from the account page",
+             "Ask a librarian about interlibrary loans", "Print at the desk",
+             "Book a workshop place for a child", "Return books at any of the branches"]
+    text = "\n".join([*MENU[:2], "Town opens a new library after three years of building", *ARTICLE, "Contact",
+                      *notes])
+    cleaned = guarded.process(text)
+    assert _struct_removals(cleaned) == []
+    low, = [e for e in cleaned.evidence if e.message.startswith("low confidence")]
+    assert low.detector == MAIN_SPAN
+    # Outside the span and its margin of four: the menu's two lines and five of the notes.
+    assert low.message.endswith("2 of the 7 lines outside the span (lines 4-12) have at most 3 words: nothing removed")
+
+
+def test_code_outside_that_outweighs_the_article_makes_the_span_stand_down(guarded) -> None:
+    code = [f"config_{n} = load_settings(path='/etc/library/branch_{n}.toml', strict=True, retries={n})" * 3
+            for n in range(6)]
+    text = "\n".join([*MENU, "Town opens a new library after three years of building", *ARTICLE, *FOOTER, *code,
+                      *MENU, *FOOTER])
+    cleaned = guarded.process(text)
+    assert _struct_removals(cleaned) == []
+    assert any(e.message.startswith("low confidence: the lines of at least 60 characters") for e in cleaned.evidence)
+
+
+def test_a_long_line_that_is_no_prose_stays(guarded) -> None:
+    spec = "meta: id: library_card title: Library card record file-extension: card license: CC0-1.0 endian: le seq:"
+    text = "\n".join([*MENU, "Town opens a new library after three years of building", *ARTICLE, *FOOTER, *MENU,
+                      spec, *FOOTER])
+    cleaned = guarded.process(text)
+    assert spec in _kept(cleaned)
+    assert "Weather" in [t for _, t in _struct_removals(cleaned)]
+    assert any(e.message == "1 long line(s) outside the span that are no prose (at least 100 characters): kept"
+               for e in cleaned.evidence)
+
+
+def test_paragraphs_the_span_did_not_reach_stay_with_their_heading(guarded) -> None:
+    far = ["Branch news", "The harbour branch will close for two weeks in August while its roof is repaired.",
+           "During that time its readers can collect their books at the new library on Mill Street."]
+    text = "\n".join([*MENU, "Town opens a new library after three years of building", *ARTICLE, *FOOTER,
+                      *(f"Section {n}" for n in range(30)), *far, *FOOTER])
+    cleaned = guarded.process(text)
+    kept = _kept(cleaned)
+    assert kept[kept.index(far[0]):][:3] == far
+    assert "Section 3" in [t for _, t in _struct_removals(cleaned)]
+    assert any(e.message == "3 line(s) of paragraphs in a row (at least 2) outside the span, with their headings: "
+               "kept" for e in cleaned.evidence)
+
+
+def test_a_list_the_article_ends_with_runs_past_the_margin(guarded) -> None:
+    items = ["Forty thousand books for adults", "A music room with two pianos", "A workshop for bicycle repairs",
+             "A reading garden behind the building", "A café run by volunteers", "Three study rooms to book",
+             "Free wireless internet for readers"]
+    text = "\n".join([*MENU, "Town opens a new library after three years of building", *ARTICLE, *items, *FOOTER])
+    cleaned = guarded.process(text)
+    assert _kept(cleaned) == ARTICLE + items
+    assert [t for _, t in _struct_removals(cleaned)] == MENU + FOOTER
+    assert any(e.message == "the list the article ends with (lines of at least 3 words): kept"
+               for e in cleaned.evidence)
+
+
+RECIPE_LIST = ["- 1 clove of garlic, finely grated", "- 2 tablespoons of dark soy sauce",
+               "- 4 tablespoons of bourbon whiskey", "- 18 thin slices of smoked bacon",
+               "- 6 small balls of buffalo mozzarella", "- 1 teaspoon of sweet paprika powder",
+               "- 12 pieces of dried tomatoes in oil", "- 3 tablespoons of runny honey",
+               "- 500 grams of minced beef from the butcher", "- 1 red onion, cut in thin rings",
+               "- 1 bunch of flat leaf parsley", "- a pinch of sea salt and black pepper",
+               "- 2 tablespoons of olive oil for the grill"]
+
+
+@pytest.mark.parametrize("attached_above", [True, False])
+def test_a_list_touching_the_span_above_its_headline_stays_with_it(tmp_path, attached_above: bool) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(GUARDED + f"keep_attached_above = {str(attached_above).lower()}\n", encoding="utf-8")
+    text = "\n".join([*MENU, "Baby bacon bombs", "Ingredients for six balls", *RECIPE_LIST, "Method:", *ARTICLE,
+                      *FOOTER])
+    cleaned = cleaner.Cleaner([path]).process(text)
+    removed = [t for _, t in _struct_removals(cleaned)]
+    # An ingredient line is title-shaped: taken for the headline, it cut the list in two.
+    assert (set(RECIPE_LIST).isdisjoint(removed)) is attached_above
+    assert "Home" in removed
