@@ -61,3 +61,43 @@ def test_languages_and_probabilities_are_the_librarys() -> None:
     expected = [plain.classify(sample) for sample in samples]
     assert [native.classify(sample) for sample in samples] == expected
     assert len({code for code, _ in expected}) > 10  # the samples are in many languages
+
+
+def test_the_model_read_back_from_its_cache_gives_the_librarys_answers(tmp_path) -> None:
+    import numpy as np
+
+    written = load_identifier(directory=tmp_path)  # decompressed from the library's file, and stored
+    assert not isinstance(written.weights, np.memmap)
+    stored = load_identifier(directory=tmp_path)
+    assert isinstance(stored.weights, np.memmap)  # mapped from the cache, not decompressed again
+    plain, _ = identifiers()
+    samples = _samples()
+    assert [stored.classify(sample) for sample in samples] == [plain.classify(sample) for sample in samples]
+
+
+def test_a_damaged_model_cache_is_rebuilt_with_a_warning(tmp_path) -> None:
+    import numpy as np
+    import pytest
+
+    from cleaner.io.language import ModelCache
+    from cleaner.io.rulecache import RuleCacheWarning
+
+    load_identifier(directory=tmp_path)
+    weights = ModelCache(tmp_path).entry() / "weights.npy"
+    data = bytearray(weights.read_bytes())
+    data[-5] ^= 0xFF  # one weight's bits
+    weights.write_bytes(bytes(data))
+    with pytest.warns(RuleCacheWarning, match="weights.npy fails its checksum"):
+        rebuilt = load_identifier(directory=tmp_path)
+    assert not isinstance(rebuilt.weights, np.memmap)
+    assert isinstance(load_identifier(directory=tmp_path).weights, np.memmap)  # stored again, whole
+    plain, _ = identifiers()
+    assert rebuilt.classify("Ceci est une phrase en français.") == plain.classify("Ceci est une phrase en français.")
+
+
+def test_a_cache_folder_that_cannot_be_written_leaves_the_model_uncached(tmp_path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would be")
+    identifier = load_identifier(directory=blocker)
+    assert identifier.classify("This is an English sentence.")[0] == "en"
+    assert blocker.read_text() == "a file where the cache folder would be"

@@ -7,13 +7,25 @@ maps the codes. Both are loaded on first use (the model takes about two seconds)
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import shutil
+import tempfile
 import threading
+import warnings
+import zlib
 from array import array
+from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import cleaner._native as _native
 from cleaner.core.structure import UNDETERMINED, LanguageTools
+from cleaner.io.rulecache import RuleCacheWarning, default_directory
+
+_log = logging.getLogger(__name__)
 
 #: ISO 639-1 code -> the name of jusText's stop list for that language.
 JUSTEXT_NAMES = {
@@ -36,7 +48,7 @@ JUSTEXT_NAMES = {
 MIN_CONFIDENCE = 0.5
 
 
-def load_identifier(native: bool = True) -> Any:
+def load_identifier(native: bool = True, directory: Path | None = None) -> Any:
     """py3langid's identifier (probabilities normalised), its feature walk done by the compiled core when
     ``native`` and the installed py3langid is laid out as the walk expects (0.4: a Python loop over the text's
     bytes, about a fifth of the engine's time on real text). The scores are the library's own, from the same
@@ -44,12 +56,46 @@ def load_identifier(native: bool = True) -> Any:
     import numpy as np
     from py3langid import langid
 
+    if native and directory is not None:
+        stored = ModelCache(directory).load()
+        if stored is not None:
+            return _native_identifier(stored)
     plain = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
     table = getattr(plain, "tk_nextmove", None)
     laid_out = (isinstance(table, array) and table.typecode == "I" and hasattr(langid, "visit_counts")
                 and all(hasattr(plain, name) for name in ("_raw_score", "_sparse_score", "tk_row", "tk_output")))
     if not native or not laid_out:
         return plain
+    model = Model(
+        #: The model's float16 weights as float32, converted once (exactly: every float16 is a float32). numpy
+        #: multiplies the float32 counts by float16 rows by converting the rows picked to float32 on every call,
+        #: most of a short text's cost; multiplying the same float32 values gives the same scores, bit for bit
+        #: (tests compare them with the library's). About 57 MB, once per process (:func:`shared_identifier`).
+        weights=np.ascontiguousarray(plain.nb_ptc, dtype=np.float32), priors=plain.nb_pc,
+        classes=list(plain.nb_classes), transitions=np.frombuffer(table, dtype=np.uint32),
+        rows=np.frombuffer(plain.tk_row, dtype=np.dtype(f"u{plain.tk_row.itemsize}")),
+        outputs=np.asarray(plain.tk_output, dtype=np.int32))
+    if directory is not None:
+        ModelCache(directory).store(model)
+    return _native_identifier(model)
+
+
+@dataclass(frozen=True)
+class Model:
+    """py3langid's model as arrays: what the native identifier reads (from the library's compressed file, or
+    from the cache's uncompressed copy, mapped rather than read)."""
+
+    weights: Any  # float32 (features, languages)
+    priors: Any  # float32 (languages,)
+    classes: list[str]
+    transitions: Any  # uint32: the byte automaton's next state by row base + byte
+    rows: Any  # each state's row in the transition table
+    outputs: Any  # int32: each state's feature (-1: none)
+
+
+def _native_identifier(model: Model) -> Any:
+    from py3langid import langid
+
     class Identifier(langid.LanguageIdentifier):  # type: ignore[misc]
         __slots__ = ("walk", "weights")
 
@@ -59,22 +105,101 @@ def load_identifier(native: bool = True) -> Any:
                 return super()._raw_score(text)  # no feature: the library's own answer
             return self._sparse_score(visits, self.weights)
 
-    identifier = Identifier.__new__(Identifier)
-    for name in langid.LanguageIdentifier.__slots__:
-        setattr(identifier, name, getattr(plain, name))
+    outputs = model.outputs.tolist()
+    rows = array({2: "H", 4: "I", 8: "L"}[model.rows.dtype.itemsize], model.rows.tobytes())
+    identifier = Identifier(model.weights, model.priors, model.classes, model.transitions, outputs,
+                            norm_probs=True, tk_row=rows)
     #: The compiled walk over the model's own tables (its transition table is borrowed, not copied).
-    identifier.walk = _native.FeatureWalk(table, list(plain.tk_row), list(plain.tk_output))
-    #: The model's float16 weights as float32, converted once (exactly: every float16 is a float32). numpy
-    #: multiplies the float32 counts by float16 rows by converting the rows picked to float32 on every call,
-    #: most of a short text's cost; multiplying the same float32 values here gives the same scores, bit for
-    #: bit (tests compare them with the library's). About 57 MB, once per process (:func:`shared_identifier`).
-    identifier.weights = np.ascontiguousarray(plain.nb_ptc, dtype=np.float32)
+    identifier.walk = _native.FeatureWalk(model.transitions, rows.tolist(), outputs)
+    identifier.weights = model.weights
     return identifier
+
+
+class ModelCache:
+    """The language model, uncompressed, in the folder of the rule cache: py3langid ships it LZMA-compressed,
+    and decompressing it cost every process about a second (a worker, a test, a crawler's first document).
+    Its arrays are stored as ``.npy`` files and mapped, not read: a process pays for the pages it touches, and
+    worker processes share them. Each file's CRC-32 is checked on load (a damaged copy is rebuilt with a
+    warning); the folder is named by the library's version and its model file's size and time, so an updated
+    library gets a new copy and the old one is removed. About 100 MB on disk."""
+
+    _ARRAYS = ("weights", "priors", "transitions", "rows", "outputs")
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def entry(self) -> Path:
+        import hashlib
+        from importlib.metadata import version
+
+        from py3langid import langid
+
+        source = langid.MODEL_DIR / langid.MODEL_FILE
+        stat = source.stat()
+        identity = f"format 1\npy3langid {version('py3langid')}\n{source}\n{stat.st_size} {stat.st_mtime_ns}"
+        return self.directory / f"langid-{hashlib.sha256(identity.encode()).hexdigest()[:24]}"
+
+    def load(self) -> Model | None:
+        import numpy as np
+
+        try:
+            entry = self.entry()
+            manifest = json.loads((entry / "model.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            _log.debug("language model cache unreadable: %s", exc)
+            return None
+        try:
+            arrays = {}
+            for name in self._ARRAYS:
+                array_ = np.load(entry / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                if zlib.crc32(memoryview(array_).cast("B")) != manifest["crc32"][name]:
+                    raise ValueError(f"{name}.npy fails its checksum")
+                arrays[name] = array_
+            classes = manifest["classes"]
+            if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
+                raise ValueError("classes are not a list of names")
+            return Model(classes=classes, **arrays)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            warnings.warn(f"language model cache {entry} is unusable ({exc}); rebuilding it", RuleCacheWarning,
+                          stacklevel=2)
+            shutil.rmtree(entry, ignore_errors=True)
+            return None
+
+    def store(self, model: Model) -> None:
+        """Writes a copy in a temporary folder renamed into place (workers starting together each write one;
+        the first rename wins). A folder that cannot be written leaves the model uncached, silently."""
+        import numpy as np
+
+        entry = self.entry()
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=self.directory))
+        except OSError as exc:
+            _log.debug("language model cache not writable: %s", exc)
+            return
+        try:
+            checksums = {}
+            for name in self._ARRAYS:
+                data = np.ascontiguousarray(getattr(model, name))
+                np.save(staging / f"{name}.npy", data, allow_pickle=False)
+                checksums[name] = zlib.crc32(memoryview(data).cast("B"))
+            (staging / "model.json").write_text(json.dumps({"classes": model.classes, "crc32": checksums}),
+                                                encoding="utf-8")
+            os.rename(staging, entry)
+        except OSError as exc:  # another process's copy is in place already, or the disk is full
+            _log.debug("language model cache not written: %s", exc)
+            shutil.rmtree(staging, ignore_errors=True)
+            return
+        for old in self.directory.glob("langid-*"):
+            if old != entry:
+                shutil.rmtree(old, ignore_errors=True)
 
 
 @lru_cache(maxsize=1)
 def _shared() -> Any:
-    return load_identifier()
+    return load_identifier(directory=default_directory())
 
 
 _shared_lock = threading.Lock()
