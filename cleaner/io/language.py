@@ -154,7 +154,7 @@ class ModelCache:
             arrays = {}
             for name in self._ARRAYS:
                 array_ = np.load(entry / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-                if zlib.crc32(memoryview(array_).cast("B")) != manifest["crc32"][name]:
+                if zlib.crc32(array_.data.cast("B")) != manifest["crc32"][name]:
                     raise ValueError(f"{name}.npy fails its checksum")
                 arrays[name] = array_
             classes = manifest["classes"]
@@ -184,7 +184,7 @@ class ModelCache:
             for name in self._ARRAYS:
                 data = np.ascontiguousarray(getattr(model, name))
                 np.save(staging / f"{name}.npy", data, allow_pickle=False)
-                checksums[name] = zlib.crc32(memoryview(data).cast("B"))
+                checksums[name] = zlib.crc32(data.data.cast("B"))
             (staging / "model.json").write_text(json.dumps({"classes": model.classes, "crc32": checksums}),
                                                 encoding="utf-8")
             os.rename(staging, entry)
