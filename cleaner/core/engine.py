@@ -331,13 +331,17 @@ class _Pass:
         self.raw = raw
         self.offset = offset
         lines = list(map(str.strip, raw))
-        for index, line in enumerate(lines):
-            if line and (line[0] in _INVISIBLE or line[-1] in _INVISIBLE):
-                # Zero-width and direction marks (and byte-order marks of concatenated files) at a line's
-                # edges are invisible padding: stripped like whitespace, so "Advertisement\u200b" is junk.
-                lines[index] = line.strip(_EDGES)
+        # Most documents hold no invisible character at all: a few substring searches (in C) spare them a
+        # Python loop over every line.
+        if any(map(text.__contains__, _INVISIBLE)):
+            for index, line in enumerate(lines):
+                if line and (line[0] in _INVISIBLE or line[-1] in _INVISIBLE):
+                    # Zero-width and direction marks (and byte-order marks of concatenated files) at a line's
+                    # edges are invisible padding: stripped like whitespace, so "Advertisement\u200b" is junk.
+                    lines[index] = line.strip(_EDGES)
         self.lines = lines
-        self.state = [_CONTENT if line else _BLANK for line in self.lines]
+        #: Each line's state: _BLANK or _CONTENT to begin with (the numbers of False and True).
+        self.state = bytearray(map(bool, lines))
         self.why: list[str | None] = [None] * len(raw)
         self.metadata: dict[str, str] = {}
         self.line_metadata: dict[int, tuple[str, dict[str, str]]] = {}
@@ -717,24 +721,22 @@ class _Pass:
     def _settle_weak_lines(self) -> None:
         """Weak junk stays junk only in a run of junk (blank lines between allowed) holding strong junk.
 
-        One pass over the runs between content lines, so a document of many weak lines costs linear time.
+        Only the runs holding weak lines are visited (found by searches of the states, in C), each once: a
+        document of many weak lines costs linear time.
         """
         state = self.state
-        weak: list[int] = []
-        anchored = False
-        for index in [*range(len(state)), -1]:
-            current = state[index] if index >= 0 else _CONTENT
-            if current == _WEAK:
-                weak.append(index)
-            elif current in (_STRONG, _REGION):
-                anchored = True
-            elif current == _CONTENT:
-                if not anchored:
-                    for lonely in weak:
-                        state[lonely] = _CONTENT
-                        self.why[lonely] = None
-                weak = []
-                anchored = False
+        start = state.find(_WEAK)
+        while start >= 0:
+            # The run: the lines between the content lines around the weak line (blank and junk lines).
+            first = state.rfind(_CONTENT, 0, start) + 1
+            end = state.find(_CONTENT, start)
+            end = len(state) if end < 0 else end
+            if state.find(_STRONG, first, end) < 0 and state.find(_REGION, first, end) < 0:
+                for index in range(start, end):
+                    if state[index] == _WEAK:
+                        state[index] = _CONTENT
+                        self.why[index] = None
+            start = state.find(_WEAK, end)
 
     # --- assembly --------------------------------------------------------------------------------
 
