@@ -191,6 +191,29 @@ def test_the_key_follows_the_rule_files_bytes_and_the_build(cache_dir: Path, tmp
         rulecache.build_identity.cache_clear()
 
 
+def test_the_identity_follows_cssselect_sources_without_importing_it(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The selectors cssselect found valid are stored, so its sources are part of the key: read, not imported
+    (a build from the cache needs cssselect for nothing else)."""
+    sources = rulecache._cssselect_sources()
+    assert {p.name for p in sources} >= {"__init__.py", "parser.py", "xpath.py"}
+    done = subprocess.run([sys.executable, "-c", "import sys; from cleaner.io import rulecache; "
+                           "rulecache.build_identity(); print('cssselect' in sys.modules)"],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.split() == ["False"]
+    copy = tmp_path / "parser.py"
+    copy.write_bytes(sources[0].read_bytes())
+    rulecache.build_identity.cache_clear()
+    try:
+        monkeypatch.setattr(rulecache, "_cssselect_sources", lambda: [copy])
+        before = rulecache.build_identity()
+        rulecache.build_identity.cache_clear()
+        copy.write_bytes(copy.read_bytes() + b"\n# another release\n")
+        assert rulecache.build_identity() != before
+    finally:
+        rulecache.build_identity.cache_clear()
+
+
 def test_entries_are_written_whole_and_pruned(cache_dir: Path) -> None:
     snapshot = snapshot_rules()
     rules = cached_rules(snapshot)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -125,17 +126,24 @@ def build_identity() -> bytes:
     that compute the answers and this module that writes them (an edited checkout invalidates its entries),
     the compiled module, ``regex`` and Python with their Unicode data."""
     digest = hashlib.sha256()
-    from cssselect import __version__ as cssselect_version  # the selectors it found valid are stored
-
     parts = [f"format {FORMAT}", f"cleaner {__version__}", f"regex {regex.__version__}", f"python {sys.version}",
-             f"unicode {unicodedata.unidata_version}", f"cssselect {cssselect_version}"]
+             f"unicode {unicodedata.unidata_version}"]
     digest.update("\n".join(parts).encode())
-    for path in [*sorted(_CORE.glob("*.py")), Path(__file__)]:
+    for path in [*sorted(_CORE.glob("*.py")), Path(__file__), *_cssselect_sources()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     native = getattr(_native, "__file__", None)
     if native:
         digest.update(Path(native).read_bytes())
     return digest.digest()
+
+
+def _cssselect_sources() -> list[Path]:
+    """cssselect's sources (the selectors it found valid are stored): read rather than imported, since a build
+    from the cache needs cssselect for nothing else and importing it costs a fresh process some ms."""
+    spec = importlib.util.find_spec("cssselect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("cssselect is not installed")
+    return sorted(path for folder in spec.submodule_search_locations for path in Path(folder).glob("*.py"))
 
 
 def cache_key(rule_bytes: Iterable[bytes], identity: bytes | None = None) -> str:
