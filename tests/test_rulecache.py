@@ -214,6 +214,30 @@ def test_the_identity_follows_cssselect_sources_without_importing_it(tmp_path: P
         rulecache.build_identity.cache_clear()
 
 
+def test_the_view_tables_come_back_from_the_entry_as_asked(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where this Python's Unicode data and the compiled module's differ is stored in the entry (named by both)
+    and handed back, not asked again: the same tables, and the same views made from them."""
+    from cleaner.core import text, translate
+    from cleaner.core.translate import CharacterTables
+
+    cleaner.Cleaner()
+    [entry] = _entries(cache_dir)
+    asked = text.view_tables()
+    tables = CharacterTables()
+    monkeypatch.setattr(translate, "view_tables", lambda: pytest.fail("asked again, not read from the entry"))
+    RuleCache(cache_dir).read(entry.name.removeprefix("rules-").removesuffix(".json"), tables)
+    assert tables.view_tables() == asked
+    lines = ["Ａｄｖｅｒｔｉｓｅｍｅｎｔ", "Аdvert\u200bisement", "plain", "ﬁnal ᾼ ǅ Ⅻ", "\u0378x\u0530"]
+    assert tables.views().views(lines, True) == text.build_views(asked).views(lines, True)
+    # A damaged entry offers none (they are asked, as without an entry).
+    entry.write_bytes(entry.read_bytes()[:-5])
+    fresh = CharacterTables()
+    with pytest.warns(RuleCacheWarning):
+        RuleCache(cache_dir).read(entry.name.removeprefix("rules-").removesuffix(".json"), fresh)
+    monkeypatch.setattr(translate, "view_tables", text.view_tables)
+    assert fresh.view_tables() == asked
+
+
 def test_entries_are_written_whole_and_pruned(cache_dir: Path) -> None:
     snapshot = snapshot_rules()
     rules = cached_rules(snapshot)

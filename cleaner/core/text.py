@@ -65,11 +65,24 @@ _STAND_IN = "\uffff"
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def build_views() -> _native.Views:
-    """The compiled maker of matching views, told where Python's Unicode data (``str.isalpha``, ``str.isspace``,
-    ``unicodedata``) and the compiled core's differ, so that its views are exactly Python's (tests compare them
-    over every code point). Costs some 25 ms: a shell keeps one for its process (with the character tables of
-    :mod:`cleaner.core.translate`)."""
+@dataclass(frozen=True, slots=True)
+class ViewTables:
+    """Where Python's Unicode data and the compiled core's differ, as :func:`build_views` tells the core: pure
+    functions of the running Python and the compiled module, so a shell may store them with its compiled
+    rules (an entry named by both) and hand them back instead of asking both again."""
+
+    #: Every letter (``str.isalpha``) of planes 0 to 3 and 14, in order.
+    alpha: str
+    #: The non-ASCII characters below U+3001 that ``str.isspace`` holds.
+    spaces: str
+    #: The characters the core's normalisation tables know and this Python's Unicode data does not.
+    inert: str
+    #: The characters the core's normalisation may change (``Views.normalisation_relevant``).
+    relevant: str
+
+
+def view_tables() -> ViewTables:
+    """The tables asked of this Python and the compiled core: some 20 ms, most of :func:`build_views`."""
     codes = array("I", range(0xD800))
     # Planes 0 to 3 and 14 hold every letter assigned so far (tests check every code point).
     codes.extend(range(0xE000, 0x40000))
@@ -77,12 +90,23 @@ def build_views() -> _native.Views:
     everything = codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
     # ``re``'s \w is ``str.isalnum``: without digits and "_", letters and other numbers (filtered out here).
     alpha = "".join(filter(str.isalpha, re.sub(r"[\W\d_]+", "", everything)))
-    spaces = [c for c in map(chr, range(0x80, 0x3001)) if c.isspace()]
+    spaces = "".join(c for c in map(chr, range(0x80, 0x3001)) if c.isspace())
     # Characters the core's (newer) normalisation tables know and this Python's do not: Python leaves them as
     # they are, so the core must too.
     relevant = _native.Views.normalisation_relevant()
-    unknown = [c for c in relevant if unicodedata.category(c) == "Cn"]
-    return _native.Views(sorted(INVISIBLE), sorted(CONFUSABLE.items()), alpha, spaces, unknown, relevant)
+    inert = "".join(c for c in relevant if unicodedata.category(c) == "Cn")
+    return ViewTables(alpha, spaces, inert, "".join(relevant))
+
+
+def build_views(tables: ViewTables | None = None) -> _native.Views:
+    """The compiled maker of matching views, told where Python's Unicode data (``str.isalpha``, ``str.isspace``,
+    ``unicodedata``) and the compiled core's differ, so that its views are exactly Python's (tests compare them
+    over every code point). ``tables``: those differences as :func:`view_tables` gave them (asked here when
+    not given). Costs some 25 ms without them: a shell keeps one for its process (with the character tables of
+    :mod:`cleaner.core.translate`)."""
+    tables = tables if tables is not None else view_tables()
+    return _native.Views(sorted(INVISIBLE), sorted(CONFUSABLE.items()), tables.alpha, list(tables.spaces),
+                         list(tables.inert), list(tables.relevant))
 
 
 @dataclass(frozen=True, slots=True)

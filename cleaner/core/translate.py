@@ -35,7 +35,7 @@ import regex
 
 import cleaner._native as _native
 from cleaner.core.analysis import C, parse_tree
-from cleaner.core.text import build_views
+from cleaner.core.text import ViewTables, build_views, view_tables
 
 #: Flags the translation models. ``regex`` adds UNICODE and VERSION0 to every str pattern by default; VERBOSE
 #: only changes how the pattern is read, which the parser has done.
@@ -133,6 +133,7 @@ class CharacterTables:
         self._members: dict[tuple[int, int, bool], str] = {}
         self._category: dict[Any, tuple[str, bool]] = {}
         self._views: _native.Views | None = None
+        self._view_tables: ViewTables | None = None
 
     def every_character(self) -> str:
         """Every code point a string handed to Rust can hold (no surrogates), in order."""
@@ -146,8 +147,20 @@ class CharacterTables:
         """The compiled maker of matching views (:func:`cleaner.core.text.build_views`), told where Python's
         Unicode data and the compiled core's differ."""
         if self._views is None:
-            self._views = build_views()
+            self._views = build_views(self.view_tables())
         return self._views
+
+    def view_tables(self) -> ViewTables:
+        """Those differences (:func:`cleaner.core.text.view_tables`), as given or asked on first use."""
+        if self._view_tables is None:
+            self._view_tables = view_tables()
+        return self._view_tables
+
+    def offer_view_tables(self, tables: ViewTables) -> None:
+        """Tables stored by an earlier build with this Python and compiled module (a shell's cache), used unless
+        these tables already hold their own."""
+        if self._view_tables is None:
+            self._view_tables = tables
 
     def cased(self) -> str:
         """The characters whose case can change (in ``regex``'s own Unicode data): the only ones IGNORECASE

@@ -20,6 +20,7 @@ decode is rebuilt with a warning; a cache folder that cannot be written leaves t
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -44,11 +45,12 @@ import cleaner._native as _native
 from cleaner._version import __version__
 from cleaner.core.facts import PatternFacts
 from cleaner.core.rules import RuleSet
+from cleaner.core.text import ViewTables
 from cleaner.core.translate import CharacterTables, Fidelity, Translation
 from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot
 
 #: Bumped when what an entry holds, or how, changes.
-FORMAT = 1
+FORMAT = 2
 ENV_DIR = "CLEANER_CACHE_DIR"
 ENV_OFF = "CLEANER_NO_RULE_CACHE"
 #: Entries kept in the folder; the least recently written go first (each rule set has its own entry, and each
@@ -321,6 +323,9 @@ def _encode(facts: PatternFacts) -> bytes:
                          for (text, flags), t in facts.translations.items()],
         "documents": facts.documents,
         "selectors": sorted(facts.selectors),
+        # Where this Python's Unicode data and the compiled module's differ (the key names both): asking them
+        # again is most of what building the matching views costs a fresh process.
+        "views": None if facts.tables is None else dataclasses.astuple(facts.tables.view_tables()),
     }
     payload["texts"] = list(texts)
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
@@ -372,3 +377,9 @@ def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
     if not all(isinstance(selector, str) for selector in payload["selectors"]):
         raise TypeError("a selector is not text")
     facts.selectors.update(payload["selectors"])
+    views = payload["views"]
+    if views is not None:
+        if not (isinstance(views, list) and len(views) == 4 and all(isinstance(part, str) for part in views)):
+            raise TypeError("the view tables are not four texts")
+        if facts.tables is not None:  # offered last: a damaged entry offers nothing
+            facts.tables.offer_view_tables(ViewTables(*views))
