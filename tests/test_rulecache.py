@@ -238,6 +238,40 @@ def test_the_view_tables_come_back_from_the_entry_as_asked(cache_dir: Path, monk
     assert fresh.view_tables() == asked
 
 
+def test_the_collector_is_paused_only_while_rules_are_built(tmp_path: Path) -> None:
+    """The build runs with the cyclic collector off and leaves it as it found it: on again after a build, and
+    after a build that failed; still off when the caller had switched it off."""
+    import gc
+
+    from cleaner import _api
+    from cleaner.core.errors import RuleError
+
+    seen: list[bool] = []
+    real = _api.cached_rules
+
+    def spy(*args: object, **kwargs: object) -> RuleSet:
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[rule]]\nid = 'nope'\n", encoding="utf-8")
+    assert gc.isenabled()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_api, "cached_rules", spy)
+        cleaner.Cleaner()
+        assert gc.isenabled()
+        with pytest.raises(RuleError):
+            cleaner.Cleaner(bad)
+        assert gc.isenabled()
+        gc.disable()
+        try:
+            cleaner.Cleaner()
+            assert not gc.isenabled()
+        finally:
+            gc.enable()
+    assert seen == [False, False, False]
+
+
 def test_entries_are_written_whole_and_pruned(cache_dir: Path) -> None:
     snapshot = snapshot_rules()
     rules = cached_rules(snapshot)
