@@ -181,7 +181,7 @@ impl LineMatcher {
             None
         } else {
             // Without the GIL: other threads run while the set compiles.
-            let rebuilt = compiled.and_then(|data| LineSet::from_bytes(data, anchored.len(), DFA_SIZE_LIMIT).ok());
+            let rebuilt = compiled.and_then(|data| LineSet::from_bytes(data, &anchored, SIZE_LIMIT, DFA_SIZE_LIMIT).ok());
             from_compiled = rebuilt.is_some();
             Some(match rebuilt {
                 Some(set) => set,
@@ -252,6 +252,13 @@ impl LineMatcher {
     fn compiled_form<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyBytes>> {
         let data = self.set.as_ref()?.to_bytes()?;
         Some(PyBytes::new(py, &data))
+    }
+
+    /// Waits until the set rebuilt from a compiled form (on a thread of its own) is ready; at once otherwise.
+    fn wait(&self, py: Python<'_>) {
+        if let Some(set) = &self.set {
+            py.detach(|| set.wait());
+        }
     }
 
     /// Whether the set was rebuilt from the compiled form given (false: compiled from the patterns).

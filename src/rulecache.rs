@@ -11,8 +11,12 @@
 //! them to UTF-8 automata) is nearly all of the cost; the lazy DFA costs nothing until it searches. So the NFA
 //! has a compiled form: its states as bytes (`to_bytes`), which a shell stores beside its cache of compiled
 //! rules and hands back (`from_bytes`), rebuilt through regex-automata's own NFA builder, state for state.
+//! Rebuilding a large set still costs some 25 ms, so it runs on a thread of its own while the caller goes on
+//! with the rest of its build (a fresh process's engine builds its word index meanwhile); the form is checked
+//! before, so that a form the rebuild would refuse is refused at once, and the set's first use waits for it.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+use std::thread::JoinHandle;
 
 pub use regex_automata::hybrid::dfa::Cache as DfaCache;
 use regex_automata::hybrid::dfa::DFA;
@@ -25,61 +29,89 @@ use regex_automata::{Anchored, Input, MatchKind, PatternSet};
 
 /// Anchored patterns, each matched against whole lines.
 pub struct LineSet {
-    dfa: DFA,
-    pikevm: PikeVM,
+    /// The engines, once built (at once when compiled here; from a compiled form, on a thread of its own,
+    /// waited for by the first use).
+    engines: OnceLock<Engines>,
+    /// The rebuild from a compiled form under way, and how to compile the set should it fail.
+    pending: Mutex<Option<Pending>>,
+    patterns: usize,
     /// Search caches for the threads that scan at once (a cache is per search, reused).
     caches: Mutex<Vec<(DfaCache, VmCache)>>,
+}
+
+struct Engines {
+    dfa: DFA,
+    pikevm: PikeVM,
+}
+
+struct Pending {
+    rebuild: JoinHandle<Result<Engines, String>>,
+    patterns: Vec<String>,
+    size_limit: usize,
+    cache_capacity: usize,
 }
 
 impl LineSet {
     /// `size_limit`: the compiled NFA's limit; `cache_capacity`: the lazy DFA's (the limits `RegexSetBuilder`
     /// took as `size_limit` and `dfa_size_limit`).
     pub fn new(patterns: &[String], size_limit: usize, cache_capacity: usize) -> Result<Self, String> {
-        let nfa = thompson::Compiler::new()
-            .configure(thompson::Config::new().nfa_size_limit(Some(size_limit)).which_captures(WhichCaptures::None))
-            .build_many(patterns)
-            .map_err(|error| error.to_string())?;
-        Self::from_nfa(nfa, cache_capacity)
+        let engines = compile(patterns, size_limit, cache_capacity)?;
+        Ok(Self::with(OnceLock::from(engines), None, patterns.len()))
     }
 
-    /// The set whose NFA `to_bytes` gave, for `patterns` patterns; an error when the bytes are not such a form
-    /// (damaged, or written by another version of this module).
-    pub fn from_bytes(data: &[u8], patterns: usize, cache_capacity: usize) -> Result<Self, String> {
-        let nfa = nfa_from_bytes(data)?;
-        if nfa.pattern_len() != patterns {
-            return Err(format!("compiled form holds {} patterns, not {patterns}", nfa.pattern_len()));
-        }
-        Self::from_nfa(nfa, cache_capacity)
+    /// The set of `patterns` whose NFA `to_bytes` gave; an error when the bytes are not such a form (damaged,
+    /// written by another version of this module, or for another number of patterns). The form is checked
+    /// here and rebuilt on a thread of its own, so that the caller's own work (the rest of an engine's build)
+    /// goes on beside it; the first use waits for it. Should the rebuild fail all the same, the set is
+    /// compiled from `patterns` (`size_limit` as for [`LineSet::new`]): the answers are the same either way.
+    pub fn from_bytes(data: &[u8], patterns: &[String], size_limit: usize, cache_capacity: usize)
+                      -> Result<Self, String> {
+        check_form(data, patterns.len())?;
+        let data = data.to_vec();
+        let rebuild = std::thread::Builder::new()
+            .name("cleaner-matcher".into())
+            .spawn(move || from_nfa(nfa_from_bytes(&data)?, cache_capacity))
+            .map_err(|error| error.to_string())?;
+        let pending = Pending { rebuild, patterns: patterns.to_vec(), size_limit, cache_capacity };
+        Ok(Self::with(OnceLock::new(), Some(pending), patterns.len()))
+    }
+
+    fn with(engines: OnceLock<Engines>, pending: Option<Pending>, patterns: usize) -> Self {
+        LineSet { engines, pending: Mutex::new(pending), patterns, caches: Mutex::new(Vec::new()) }
+    }
+
+    /// The engines, waiting for their rebuild when it is under way.
+    fn engines(&self) -> &Engines {
+        self.engines.get_or_init(|| {
+            let pending = self.pending.lock().ok().and_then(|mut pending| pending.take());
+            let Some(pending) = pending else { unreachable!("a set has its engines or their rebuild") };
+            match pending.rebuild.join() {
+                Ok(Ok(engines)) => engines,
+                // The form was checked: a failure here is a defect, and the set compiled from its patterns
+                // answers the same.
+                _ => compile(&pending.patterns, pending.size_limit, pending.cache_capacity)
+                    .expect("patterns that compiled before compile again"),
+            }
+        })
+    }
+
+    /// Waits for the set's engines (rebuilt on a thread of their own from a compiled form).
+    pub fn wait(&self) {
+        self.engines();
     }
 
     /// The NFA's compiled form (None for an NFA with states the form does not hold, such as captures).
     pub fn to_bytes(&self) -> Option<Vec<u8>> {
-        nfa_to_bytes(self.pikevm.get_nfa())
-    }
-
-    fn from_nfa(nfa: NFA, cache_capacity: usize) -> Result<Self, String> {
-        let dfa = DFA::builder()
-            .configure(
-                DFA::config()
-                    .match_kind(MatchKind::All)
-                    .cache_capacity(cache_capacity)
-                    // A Unicode word boundary (translations drop them) makes the DFA quit on text past
-                    // ASCII; the PikeVM answers then.
-                    .unicode_word_boundary(true),
-            )
-            .build_from_nfa(nfa.clone())
-            .map_err(|error| error.to_string())?;
-        let pikevm = PikeVM::builder()
-            .configure(PikeVM::config().match_kind(MatchKind::All))
-            .build_from_nfa(nfa)
-            .map_err(|error| error.to_string())?;
-        Ok(LineSet { dfa, pikevm, caches: Mutex::new(Vec::new()) })
+        nfa_to_bytes(self.engines().pikevm.get_nfa())
     }
 
     /// Search caches for one call (a scan of a document's lines); hand them back with [`LineSet::release`].
     pub fn caches(&self) -> (DfaCache, VmCache) {
         let reused = self.caches.lock().map(|mut pool| pool.pop()).unwrap_or(None);
-        reused.unwrap_or_else(|| (self.dfa.create_cache(), self.pikevm.create_cache()))
+        reused.unwrap_or_else(|| {
+            let engines = self.engines();
+            (engines.dfa.create_cache(), engines.pikevm.create_cache())
+        })
     }
 
     pub fn release(&self, caches: (DfaCache, VmCache)) {
@@ -91,9 +123,10 @@ impl LineSet {
     /// Whether any pattern matches `text` (a search that stops at the first match found).
     pub fn is_match(&self, text: &str, caches: &mut (DfaCache, VmCache)) -> bool {
         let input = Input::new(text).anchored(Anchored::Yes).earliest(true);
-        match self.dfa.try_search_fwd(&mut caches.0, &input) {
+        let engines = self.engines();
+        match engines.dfa.try_search_fwd(&mut caches.0, &input) {
             Ok(found) => found.is_some(),
-            Err(_) => self.pikevm.is_match(&mut caches.1, input),
+            Err(_) => engines.pikevm.is_match(&mut caches.1, input),
         }
     }
 
@@ -101,15 +134,43 @@ impl LineSet {
     pub fn matches(&self, text: &str, caches: &mut (DfaCache, VmCache), found: &mut PatternSet) {
         found.clear();
         let input = Input::new(text).anchored(Anchored::Yes);
-        if self.dfa.try_which_overlapping_matches(&mut caches.0, &input, found).is_err() {
+        let engines = self.engines();
+        if engines.dfa.try_which_overlapping_matches(&mut caches.0, &input, found).is_err() {
             found.clear();
-            self.pikevm.which_overlapping_matches(&mut caches.1, &input, found);
+            engines.pikevm.which_overlapping_matches(&mut caches.1, &input, found);
         }
     }
 
     pub fn pattern_set(&self) -> PatternSet {
-        PatternSet::new(self.dfa.pattern_len())
+        PatternSet::new(self.patterns)
     }
+}
+
+fn compile(patterns: &[String], size_limit: usize, cache_capacity: usize) -> Result<Engines, String> {
+    let nfa = thompson::Compiler::new()
+        .configure(thompson::Config::new().nfa_size_limit(Some(size_limit)).which_captures(WhichCaptures::None))
+        .build_many(patterns)
+        .map_err(|error| error.to_string())?;
+    from_nfa(nfa, cache_capacity)
+}
+
+fn from_nfa(nfa: NFA, cache_capacity: usize) -> Result<Engines, String> {
+    let dfa = DFA::builder()
+        .configure(
+            DFA::config()
+                .match_kind(MatchKind::All)
+                .cache_capacity(cache_capacity)
+                // A Unicode word boundary (translations drop them) makes the DFA quit on text past
+                // ASCII; the PikeVM answers then.
+                .unicode_word_boundary(true),
+        )
+        .build_from_nfa(nfa.clone())
+        .map_err(|error| error.to_string())?;
+    let pikevm = PikeVM::builder()
+        .configure(PikeVM::config().match_kind(MatchKind::All))
+        .build_from_nfa(nfa)
+        .map_err(|error| error.to_string())?;
+    Ok(Engines { dfa, pikevm })
 }
 
 // --- the NFA's compiled form -------------------------------------------------------------------------------
@@ -156,6 +217,41 @@ impl<'a> Reader<'a> {
 }
 
 fn e(err: BuildError) -> String { err.to_string() }
+
+/// Checks a compiled form as [`nfa_from_bytes`] reads it (every field, state id and the order of match
+/// states), without building anything: what may refuse a form is found here, before its rebuild is started.
+fn check_form(data: &[u8], patterns: usize) -> Result<(), String> {
+    if data.len() < MAGIC.len() || &data[..MAGIC.len()] != MAGIC { return Err("not a compiled matcher of this version".into()); }
+    let mut r = Reader { data, at: MAGIC.len() };
+    r.byte()?; r.byte()?; r.byte()?;
+    let count_patterns = r.u32()? as usize;
+    if count_patterns != patterns { return Err(format!("compiled form holds {count_patterns} patterns, not {patterns}")); }
+    let starts_at = r.at;
+    r.at = r.at.checked_add(8 + 4 * patterns).ok_or("truncated")?;
+    let count = r.u32()? as usize;
+    let mut ids = Reader { data, at: starts_at };
+    for _ in 0..patterns + 2 { if ids.u32()? as usize >= count { return Err("start state out of range".into()); } }
+    let sid = |v: u32| -> Result<(), String> { if (v as usize) < count { Ok(()) } else { Err(format!("state {v} out of range")) } };
+    let mut next_pattern = 0usize; let mut open: Option<usize> = None;
+    for _ in 0..count {
+        match r.byte()? {
+            0 => { r.byte()?; r.byte()?; sid(r.u32()?)?; }
+            1 => { let n = r.u32()? as usize; for _ in 0..n { r.byte()?; r.byte()?; sid(r.u32()?)?; } }
+            2 => { Look::from_repr(r.u32()?).ok_or("unknown look")?; sid(r.u32()?)?; }
+            3 => { let n = r.u32()? as usize; for _ in 0..n { sid(r.u32()?)?; } }
+            4 => { sid(r.u32()?)?; sid(r.u32()?)?; }
+            5 => {}
+            6 => {
+                let pid = r.u32()? as usize;
+                if pid >= patterns || next_pattern > pid && open != Some(pid) { return Err("match states out of order".into()); }
+                if open != Some(pid) { open = Some(pid); next_pattern = pid + 1; }
+            }
+            _ => return Err("unknown state".into()),
+        }
+    }
+    if r.at != data.len() { return Err("trailing bytes".into()); }
+    Ok(())
+}
 
 fn nfa_from_bytes(data: &[u8]) -> Result<NFA, String> {
     if data.len() < MAGIC.len() || &data[..MAGIC.len()] != MAGIC { return Err("not a compiled matcher of this version".into()); }

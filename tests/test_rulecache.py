@@ -332,6 +332,33 @@ def test_the_line_matcher_is_rebuilt_from_its_stored_form(cache_dir: Path, monke
         assert not _stored_line_matcher(probes, *args, None).from_compiled
 
 
+def test_a_matcher_rebuilt_on_its_own_thread_answers_threads_that_use_it_at_once(
+        cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The set rebuilt from its stored form finishes on a thread of the compiled core's own; threads that scan
+    with it before it is ready wait for it, and get the answers of the set compiled from the patterns."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cleaner import _api
+    from cleaner._api import _stored_line_matcher
+
+    monkeypatch.setattr(_api, "_matchers", {})
+    engine = cleaner.Cleaner().engine
+    compiled = engine.matcher
+    assert compiled is not None and not compiled.from_compiled
+    probes = tuple((p.pattern.pattern, p.pattern.flags, p.max_chars) for p in engine._probes)
+    args = (engine._longest, tuple(sorted(engine._exact)), engine._exact_longest)
+    lines = [line for text in DOCUMENTS for line in text.splitlines()] + ["READ MORE", "Straße", "x" * 300]
+    expected = (compiled.matching(lines), compiled.scan(lines))
+    for _ in range(3):
+        rebuilt = _stored_line_matcher(probes, *args, None)
+        assert rebuilt.from_compiled
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda m: (m.matching(lines), m.scan(lines)), [rebuilt] * 8))
+        assert answers == [expected] * 8
+        rebuilt.wait()  # ready: returns at once
+    assert any(expected[0])
+
+
 def _scanned_key_line(lines: list[str], start: int, probe: re.Pattern[str]) -> int:
     """Where a key sits, found as the locator found it before it listed every line's keys: a scan from the
     table's first line to the next table, for the key's ``probe``."""

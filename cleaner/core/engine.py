@@ -151,6 +151,13 @@ class Engine:
         self._exact_longest = max((len(k) for k in self._exact), default=0)
         # Lines longer than every rule's bound are body text: they are never tried against any rule.
         self._longest = max([self._exact_longest, *(p.max_chars for p in ordered)], default=0)
+        # The compiled matcher first: one rebuilt from a stored form finishes on a thread of its own while the
+        # rest of this build goes on (it is waited for at the end).
+        self.matcher: LineMatcher | None = None
+        if native:
+            build = build_matcher or LineMatcher
+            self.matcher = build(tuple((p.pattern.pattern, p.pattern.flags, p.max_chars) for p in ordered),
+                                 self._longest, tuple(sorted(self._exact)), self._exact_longest, facts)
         self._timed = self._timing(rules, facts)
         self._probes = tuple(ordered)
         self._words, self._prefixes = self._build_index(ordered, starts)
@@ -159,13 +166,10 @@ class Engine:
         self._positions = {id(probe): n for n, probe in enumerate(ordered)}
         #: Each layout's slots as the segmenter walks them, by layout id.
         self._grammars = grammars([rule for rule in rules if isinstance(rule, Layout)])
-        self.matcher: LineMatcher | None = None
-        if native:
-            build = build_matcher or LineMatcher
-            self.matcher = build(tuple((p.pattern.pattern, p.pattern.flags, p.max_chars) for p in ordered),
-                                 self._longest, tuple(sorted(self._exact)), self._exact_longest, facts)
         #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
         self.views = self.matcher.views if self.matcher is not None else build_views()
+        if self.matcher is not None:
+            self.matcher.wait()
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords, facts: PatternFacts) -> _Probe:

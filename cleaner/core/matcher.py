@@ -56,6 +56,11 @@ class LineMatcher:
         self._compiled = _native.LineMatcher(patterns, longest, sorted(exact_keys), exact_longest,
                                              list(FOLDS_TO_ASCII), spaces, compiled)
 
+    def wait(self) -> None:
+        """Returns once the pattern set is ready: one rebuilt from its compiled form is rebuilt on a thread of
+        the compiled core's own, so that the caller's work goes on beside it (its first use waits too)."""
+        self._compiled.wait()
+
     @property
     def from_compiled(self) -> bool:
         """Whether the pattern set was rebuilt from the compiled form given (False: compiled here)."""
