@@ -31,9 +31,11 @@ import tempfile
 import time
 import unicodedata
 import warnings
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import repeat
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -325,10 +327,36 @@ def _encode(facts: PatternFacts) -> bytes:
         "selectors": sorted(facts.selectors),
         # Where this Python's Unicode data and the compiled module's differ (the key names both): asking them
         # again is most of what building the matching views costs a fresh process.
-        "views": None if facts.tables is None else dataclasses.astuple(facts.tables.view_tables()),
+        # As runs of code points: letters past U+FFFF written as text would make the whole entry's text wide
+        # (four bytes a character) and its parse slower.
+        "views": None if facts.tables is None else [_runs(part)
+                                                    for part in dataclasses.astuple(facts.tables.view_tables())],
     }
     payload["texts"] = list(texts)
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    # ASCII (other characters escaped): the parse reads it faster than the same text as UTF-8.
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode()
+
+
+def _runs(text: str) -> list[int]:
+    """The code points of a text in increasing order, as the first and past-the-last of each run."""
+    runs: list[int] = []
+    for code in map(ord, text):
+        if runs and runs[-1] == code:
+            runs[-1] = code + 1
+        else:
+            runs += [code, code + 1]
+    return runs
+
+
+def _from_runs(runs: list[int]) -> str:
+    """The text :func:`_runs` gave these runs for; ValueError when they are not increasing code points."""
+    if not all(type(code) is int for code in runs) or len(runs) % 2 or runs != sorted(runs) or \
+            (runs and not (runs[0] >= 0 and runs[-1] <= 0x110000)):
+        raise ValueError("code point runs out of order or range")
+    codes = array("I")
+    for start, end in zip(runs[::2], runs[1::2], strict=True):
+        codes.extend(range(start, end))
+    return codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
 
 
 def _compiled_data(pattern: regex.Pattern[str]) -> list[Any] | None:
@@ -361,8 +389,9 @@ def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
         facts.compiled[(text, given_flags)] = pattern
     facts.probed.update((texts[text], flags, bound) for text, flags, bound in payload["probed"])
     facts.timeouts.update(((texts[text], bool(case)), bool(value)) for text, case, value in payload["timeouts"])
-    facts.starts.update(((texts[text], bool(case)), frozenset([*((word, True) for word in whole),
-                                                                *((word, False) for word in prefixes)]))
+    # The (word, whole) pairs made by zip, not by a generator: tens of thousands of them.
+    facts.starts.update(((texts[text], bool(case)),
+                         frozenset([*zip(whole, repeat(True)), *zip(prefixes, repeat(False))]))
                         for text, case, whole, prefixes in payload["starts"])
     facts.required.update(((texts[text], bool(case)), None if value is None else frozenset(value))
                           for text, case, value in payload["required"])
@@ -379,7 +408,8 @@ def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
     facts.selectors.update(payload["selectors"])
     views = payload["views"]
     if views is not None:
-        if not (isinstance(views, list) and len(views) == 4 and all(isinstance(part, str) for part in views)):
-            raise TypeError("the view tables are not four texts")
+        if not (isinstance(views, list) and len(views) == 4 and all(isinstance(part, list) for part in views)):
+            raise TypeError("the view tables are not four lists of runs")
+        tables = ViewTables(*map(_from_runs, views))
         if facts.tables is not None:  # offered last: a damaged entry offers nothing
-            facts.tables.offer_view_tables(ViewTables(*views))
+            facts.tables.offer_view_tables(tables)
