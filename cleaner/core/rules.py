@@ -463,18 +463,27 @@ class _Locator:
         self._key_lines: dict[str, list[int]] = {}
         self._next_table = [0] * (len(self.lines) + 2)
         following = len(self.lines) + 1
+        # Each pattern is tried only on lines holding a character it needs ("[" for a table, "=" or "." for a
+        # key): most lines of a rule file are example texts, and a fresh process reads every built-in file.
         for number in range(len(self.lines), 0, -1):
             self._next_table[number] = following
-            if _TABLE_START.match(self.lines[number - 1]):
+            if "[" in self.lines[number - 1] and _TABLE_START.match(self.lines[number - 1]):
                 following = number
         for number, raw in enumerate(self.lines, start=1):
-            keys = set(_KEY_INLINE.findall(raw))
+            if "=" in raw:
+                keys = set(_KEY_INLINE.findall(raw))
+            elif "." in raw:
+                keys = set()
+            else:
+                continue
             at_start = _KEY_AT_START.match(raw)
             if at_start:
                 keys.add(at_start.group(1))
             for key in keys:
                 self._key_lines.setdefault(key, []).append(number)
         for number, raw in enumerate(self.lines, start=1):
+            if "[" not in raw:
+                continue
             m = _ARRAY_TABLE.match(raw)
             if m:
                 self.headers.setdefault(m.group(1), []).append(number)
@@ -497,6 +506,8 @@ class _Locator:
         found = []
         for number in range(start + 1, len(self.lines) + 1):
             row = self.lines[number - 1]
+            if "[" not in row:
+                continue
             if _TOP_TABLE.match(row):
                 break
             if header.match(row):
