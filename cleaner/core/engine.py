@@ -197,17 +197,18 @@ class Engine:
     def _build_index(probes: list[_Probe], starts: dict[regex.Pattern[str], FirstWords]
                      ) -> tuple[dict[str, tuple[int, ...]], tuple[tuple[int, dict[str, tuple[int, ...]]], ...]]:
         """Probe positions by the first word a match can start with (whole words, and prefixes by length)."""
-        words: dict[str, list[int]] = {}
-        prefixes: dict[int, dict[str, list[int]]] = {}
+        words: dict[str, tuple[int, ...]] = {}
+        prefixes: dict[int, dict[str, tuple[int, ...]]] = {}
         for position, probe in enumerate(probes):
             for word, whole in starts[probe.pattern]:
                 table = words if whole else prefixes.setdefault(len(word), {})
-                table.setdefault(word, []).append(position)
-        # Each list is in ascending order already, without repeats: positions are visited in order, and a
-        # probe's first words are a set.
-        frozen_prefixes = tuple((length, {w: tuple(p) for w, p in table.items()})
-                                for length, table in sorted(prefixes.items()))
-        return {w: tuple(p) for w, p in words.items()}, frozen_prefixes
+                # Tuples as they grow, not lists turned into tuples after: nearly every word starts one probe's
+                # matches only, and the built-in rules list some 26,000 words.
+                found = table.get(word)
+                table[word] = (position,) if found is None else (*found, position)
+        # Each tuple is in ascending order, without repeats: positions are visited in order, and a probe's first
+        # words are a set.
+        return words, tuple(sorted(prefixes.items()))
 
     def candidates(self, line: str) -> tuple[_Probe, ...]:
         """The probes that can match a (stripped, non-empty) line, in rule order."""
