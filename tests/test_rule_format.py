@@ -244,3 +244,26 @@ def test_the_built_in_rules_flattened_give_the_same_rules_and_records() -> None:
         assert (a.records, a.removals) == (b.records, b.removals), doc_id
         removed += len(a.removals)
     assert removed > 1000  # the rules acted on these documents: the comparison is not of untouched text
+
+
+def test_the_quick_join_of_parts_is_the_checked_one() -> None:
+    """Patterns in parts are joined without naming each part; anything the checked join would refuse (a bad
+    part, nesting past the limit) is left to it, so errors are the same."""
+    from cleaner.core.errors import RuleError
+    from cleaner.core.rules import _MAX_PART_DEPTH, _joined, _joined_plain
+
+    deep: object = "z"
+    for _ in range(_MAX_PART_DEPTH):
+        deep = [deep]
+    values: list[object] = ["a", ["a", "b"], {"any": ["a", ["b", "c"]]}, ["(?:", {"any": ["x", "y"]}, ")"], deep,
+                            [deep], {"any": [deep]}, [], ["a", 3], {"all": ["b"]}, {"any": []}, ["a", {"any": "b"}],
+                            {"any": ["a"], "use": "b"}]
+    refused = 0
+    for value in values:
+        try:
+            expected: str | None = _joined(value, "f.toml", 1, "TST001", "pattern")
+        except RuleError:
+            expected = None
+            refused += 1
+        assert _joined_plain(value) == expected, value
+    assert refused == 8

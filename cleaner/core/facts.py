@@ -126,6 +126,10 @@ class PatternFacts:
             self.learned = True
         return found
 
+    def compiled_before(self, pattern: str, flags: int) -> bool:
+        """Whether the pattern was compiled by an earlier build (which checked it as this one would)."""
+        return (pattern, flags) in self.compiled
+
     def probe_passed(self, pattern: str, flags: int, bound: int) -> bool:
         return (pattern, flags, bound) in self.probed
 

@@ -1006,10 +1006,12 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
     ``facts`` knows was compiled and probed before (by this version of everything) is not compiled or probed
     again; the checks that cost nothing are made all the same."""
     if isinstance(value, list | dict):
-        value = _joined(value, source, line, rule_id, what)
+        plain = _joined_plain(value)
+        value = plain if plain is not None else _joined(value, source, line, rule_id, what)
     if not isinstance(value, str) or not value.strip():
         raise RuleError(source, f"{what} must be a non-empty pattern", line=line, rule_id=rule_id)
-    _refuse_costly(value, source, line, rule_id, what)
+    if not facts.compiled_before(value, flags):  # a pattern compiled before was refused or passed then
+        _refuse_costly(value, source, line, rule_id, what)
     try:
         compiled = facts.pattern_of(value, flags)
     except regex.error as exc:
@@ -1083,6 +1085,8 @@ def _substitute(value: Any, defines: Mapping[str, Any], source: str, line: int |
                 what: str, depth: int = 0) -> Any:
     if depth > _MAX_PART_DEPTH:
         raise RuleError(source, f"{what} nests parts more than {_MAX_PART_DEPTH} deep", line=line, rule_id=rule_id)
+    if isinstance(value, str):  # most parts: first
+        return value
     if isinstance(value, list):
         return [_substitute(v, defines, source, line, rule_id, what, depth + 1) for v in value]
     if isinstance(value, dict):
@@ -1101,6 +1105,22 @@ def _substitute(value: Any, defines: Mapping[str, Any], source: str, line: int |
 
 #: A pattern written in parts nests at most this deep (a bound on the recursion a malformed file can cause).
 _MAX_PART_DEPTH = 32
+
+
+def _joined_plain(value: Any, depth: int = 0) -> str | None:
+    """:func:`_joined` of a pattern in parts as the rules write them (strings, non-empty lists, ``{ any = [...] }``
+    tables), without naming each part for an error; None for anything else, which :func:`_joined` reports."""
+    if depth > _MAX_PART_DEPTH:
+        return None
+    if type(value) is str:
+        return value
+    if type(value) is list and value:
+        parts = [_joined_plain(part, depth + 1) for part in value]
+        return None if None in parts else "".join(parts)  # type: ignore[arg-type]
+    if type(value) is dict and len(value) == 1 and type(value.get("any")) is list and value["any"]:
+        alternatives = [_joined_plain(alternative, depth + 1) for alternative in value["any"]]
+        return None if None in alternatives else "|".join(alternatives)  # type: ignore[arg-type]
+    return None
 
 
 def _joined(value: Any, source: str, line: int | None, rule_id: str | None, what: str, depth: int = 0) -> str:
