@@ -158,18 +158,22 @@ class Engine:
             build = build_matcher or LineMatcher
             self.matcher = build(tuple((p.pattern.pattern, p.pattern.flags, p.max_chars) for p in ordered),
                                  self._longest, tuple(sorted(self._exact)), self._exact_longest, facts)
-        self._timed = self._timing(rules, facts)
-        self._probes = tuple(ordered)
-        self._words, self._prefixes = self._build_index(ordered, starts)
-        self._by_word: dict[str, _Plan] = {}
-        self._firsts = {p.pattern: facts.first_characters(p.pattern) for p in ordered}
-        self._positions = {id(probe): n for n, probe in enumerate(ordered)}
-        #: Each layout's slots as the segmenter walks them, by layout id.
-        self._grammars = grammars([rule for rule in rules if isinstance(rule, Layout)])
-        #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
-        self.views = self.matcher.views if self.matcher is not None else build_views()
-        if self.matcher is not None:
-            self.matcher.wait()
+        try:
+            self._timed = self._timing(rules, facts)
+            self._probes = tuple(ordered)
+            self._words, self._prefixes = self._build_index(ordered, starts)
+            self._by_word: dict[str, _Plan] = {}
+            self._firsts = {p.pattern: facts.first_characters(p.pattern) for p in ordered}
+            self._positions = {id(probe): n for n, probe in enumerate(ordered)}
+            #: Each layout's slots as the segmenter walks them, by layout id.
+            self._grammars = grammars([rule for rule in rules if isinstance(rule, Layout)])
+            #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
+            self.views = self.matcher.views if self.matcher is not None else build_views()
+        finally:
+            # Even when this build fails: no rebuild outlives it unfinished (a shell may keep the matcher, and a
+            # process forked later would have no thread to wait for).
+            if self.matcher is not None:
+                self.matcher.wait()
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords, facts: PatternFacts) -> _Probe:
