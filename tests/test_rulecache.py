@@ -214,6 +214,37 @@ def test_the_identity_follows_cssselect_sources_without_importing_it(tmp_path: P
         rulecache.build_identity.cache_clear()
 
 
+def test_the_compiled_module_is_hashed_once_per_file(tmp_path: Path) -> None:
+    """The compiled module's hash (part of every key) is remembered beside the entries under the file's path,
+    size, inode and change times: used while they stay, computed again when the file is rewritten (even to the
+    same size), and a memo that does not read as one is written anew."""
+    import hashlib
+
+    module = tmp_path / "module.so"
+    module.write_bytes(b"compiled code, first build")
+    folder = tmp_path / "cache"
+    first = rulecache.native_digest(module, folder)
+    assert first == hashlib.sha256(module.read_bytes()).digest()
+    memo = folder / "native.sha256"
+    tag, _, digest = memo.read_text(encoding="utf-8").partition("\n")
+    assert digest == first.hex()
+    # The memo is what is used while the file is the same one (a made-up digest comes back as written).
+    memo.write_text(f"{tag}\n{'ab' * 32}", encoding="utf-8")
+    assert rulecache.native_digest(module, folder) == bytes.fromhex("ab" * 32)
+    # Installed as a build installs it, a new file renamed over the old (same size, new bytes): a new inode,
+    # whatever the clock's resolution.
+    (tmp_path / "new.so").write_bytes(b"compiled code, next build")
+    (tmp_path / "new.so").replace(module)
+    second = rulecache.native_digest(module, folder)
+    assert second == hashlib.sha256(b"compiled code, next build").digest() != first
+    for damaged in ("", "no tag", f"{tag}\nnot hex at all, but sixty-four characters long............"):
+        memo.write_text(damaged, encoding="utf-8")
+        assert rulecache.native_digest(module, folder) == second
+        assert memo.read_text(encoding="utf-8").endswith(second.hex())
+    assert rulecache.native_digest(module, None) == second  # no cache folder: hashed each time
+    assert sorted(p.name for p in folder.iterdir()) == ["native.sha256"]
+
+
 def test_the_view_tables_come_back_from_the_entry_as_asked(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where this Python's Unicode data and the compiled module's differ is stored in the entry (named by both)
     and handed back, not asked again: the same tables, and the same views made from them."""
