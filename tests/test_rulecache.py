@@ -245,6 +245,17 @@ def test_the_compiled_module_is_hashed_once_per_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in folder.iterdir()) == ["native.sha256"]
 
 
+@pytest.mark.parametrize("text", ["", "a", "abc", "cba", "ace", "zzz", "a\U00010000b\U0010ffff", "\u00e9\u00ea\u00e8"])
+def test_texts_are_stored_as_runs_of_code_points_and_read_back_whole(text: str) -> None:
+    assert rulecache._from_runs(rulecache._runs(text)) == text
+
+
+@pytest.mark.parametrize("runs", [[1], [-1, 2], [5, 3], [0x110001, 0x110002], [0xD800, 0xD801], [True, 2], ["a", "b"]])
+def test_runs_that_are_not_code_points_are_refused(runs: list[int]) -> None:
+    with pytest.raises(ValueError):
+        rulecache._from_runs(runs)
+
+
 def test_the_view_tables_come_back_from_the_entry_as_asked(cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Where this Python's Unicode data and the compiled module's differ is stored in the entry (named by both)
     and handed back, not asked again: the same tables, and the same views made from them."""

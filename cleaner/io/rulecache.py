@@ -8,7 +8,9 @@ JSON, never pickle: loading an entry runs no code from it. Beside it, the line m
 named by a hash of the translated patterns it holds, since rules switched off change it. An entry is named by
 a hash of everything its answers depend on (the rule files' bytes, this package's version and core sources,
 the compiled module, the ``regex`` version and the Python and Unicode versions), so an entry is only ever
-used by the build it fits.
+used by the build it fits. It also holds where this Python's Unicode data and the compiled module's differ
+(:class:`cleaner.core.text.ViewTables`), which the key names too. The compiled module's own hash is kept in
+the folder (``native.sha256``) under the file's size, inode and times, and computed again when they change.
 
 Where: ``$CLEANER_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/cleaner`` (``~/.cache/cleaner``). Off when
 ``CLEANER_NO_RULE_CACHE`` is set to anything but ``""``/``0``, or ``CLEANER_CACHE_DIR`` is ``""``.
@@ -362,7 +364,7 @@ def _encode(facts: PatternFacts) -> bytes:
 
 
 def _runs(text: str) -> list[int]:
-    """The code points of a text in increasing order, as the first and past-the-last of each run."""
+    """The code points of a text as runs of consecutive ones: the first and past-the-last of each, in order."""
     runs: list[int] = []
     for code in map(ord, text):
         if runs and runs[-1] == code:
@@ -373,10 +375,10 @@ def _runs(text: str) -> list[int]:
 
 
 def _from_runs(runs: list[int]) -> str:
-    """The text :func:`_runs` gave these runs for; ValueError when they are not increasing code points."""
-    if not all(type(code) is int for code in runs) or len(runs) % 2 or runs != sorted(runs) or \
-            (runs and not (runs[0] >= 0 and runs[-1] <= 0x110000)):
-        raise ValueError("code point runs out of order or range")
+    """The text :func:`_runs` gave these runs for; ValueError when they are not runs of code points."""
+    if len(runs) % 2 or not all(type(code) is int and 0 <= code <= 0x110000 for code in runs) or \
+            any(start > end for start, end in zip(runs[::2], runs[1::2], strict=True)):
+        raise ValueError("code point runs out of range")
     codes = array("I")
     for start, end in zip(runs[::2], runs[1::2], strict=True):
         codes.extend(range(start, end))
