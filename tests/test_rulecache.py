@@ -216,8 +216,9 @@ def test_the_identity_follows_cssselect_sources_without_importing_it(tmp_path: P
 
 def test_the_compiled_module_is_hashed_once_per_file(tmp_path: Path) -> None:
     """The compiled module's hash (part of every key) is remembered beside the entries under the file's path,
-    size, inode and change times: used while they stay, computed again when the file is rewritten (even to the
-    same size), and a memo that does not read as one is written anew."""
+    size, inode and change times: used while they stay, computed again when the file is replaced (even by one
+    of the same size), each file with a memo of its own (installs may share a folder), and a memo that does not
+    read as one is written anew."""
     import hashlib
 
     module = tmp_path / "module.so"
@@ -225,11 +226,17 @@ def test_the_compiled_module_is_hashed_once_per_file(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
     first = rulecache.native_digest(module, folder)
     assert first == hashlib.sha256(module.read_bytes()).digest()
-    memo = folder / "native.sha256"
+    [memo] = folder.glob("native-*.sha256")
     tag, _, digest = memo.read_text(encoding="utf-8").partition("\n")
     assert digest == first.hex()
     # The memo is what is used while the file is the same one (a made-up digest comes back as written).
     memo.write_text(f"{tag}\n{'ab' * 32}", encoding="utf-8")
+    assert rulecache.native_digest(module, folder) == bytes.fromhex("ab" * 32)
+    # Another install's module beside it has its own memo, and leaves this one alone.
+    other = tmp_path / "other.so"
+    other.write_bytes(b"another install's module")
+    assert rulecache.native_digest(other, folder) == hashlib.sha256(b"another install's module").digest()
+    assert len(list(folder.glob("native-*.sha256"))) == 2
     assert rulecache.native_digest(module, folder) == bytes.fromhex("ab" * 32)
     # Installed as a build installs it, a new file renamed over the old (same size, new bytes): a new inode,
     # whatever the clock's resolution.
@@ -237,12 +244,14 @@ def test_the_compiled_module_is_hashed_once_per_file(tmp_path: Path) -> None:
     (tmp_path / "new.so").replace(module)
     second = rulecache.native_digest(module, folder)
     assert second == hashlib.sha256(b"compiled code, next build").digest() != first
+    [memo] = [p for p in folder.glob("native-*.sha256") if p.read_text(encoding="utf-8").endswith(second.hex())]
+    tag = memo.read_text(encoding="utf-8").partition("\n")[0]
     for damaged in ("", "no tag", f"{tag}\nnot hex at all, but sixty-four characters long............"):
         memo.write_text(damaged, encoding="utf-8")
         assert rulecache.native_digest(module, folder) == second
         assert memo.read_text(encoding="utf-8").endswith(second.hex())
     assert rulecache.native_digest(module, None) == second  # no cache folder: hashed each time
-    assert sorted(p.name for p in folder.iterdir()) == ["native.sha256"]
+    assert not [p for p in folder.iterdir() if not p.name.startswith("native-")]
 
 
 @pytest.mark.parametrize("text", ["", "a", "abc", "cba", "ace", "zzz", "a\U00010000b\U0010ffff", "\u00e9\u00ea\u00e8"])

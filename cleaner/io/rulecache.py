@@ -10,7 +10,7 @@ a hash of everything its answers depend on (the rule files' bytes, this package'
 the compiled module, the ``regex`` version and the Python and Unicode versions), so an entry is only ever
 used by the build it fits. It also holds where this Python's Unicode data and the compiled module's differ
 (:class:`cleaner.core.text.ViewTables`), which the key names too. The compiled module's own hash is kept in
-the folder (``native.sha256``) under the file's size, inode and times, and computed again when they change.
+the folder (``native-*.sha256``) under the file's size, inode and times, and computed again when they change.
 
 Where: ``$CLEANER_CACHE_DIR`` if set, else ``$XDG_CACHE_HOME/cleaner`` (``~/.cache/cleaner``). Off when
 ``CLEANER_NO_RULE_CACHE`` is set to anything but ``""``/``0``, or ``CLEANER_CACHE_DIR`` is ``""``.
@@ -143,27 +143,32 @@ def build_identity() -> bytes:
     return digest.digest()
 
 
-_NATIVE_MEMO = "native.sha256"
+_NATIVE_PREFIX, _NATIVE_SUFFIX = "native-", ".sha256"
+#: Memos kept: one per compiled module file that uses the folder (several installs may share it).
+KEEP_NATIVE = 16
 
 
 def native_digest(path: Path, directory: Path | None) -> bytes:
     """The SHA-256 of the compiled module's bytes (a few MB: reading and hashing them cost a fresh process some
     2.5 ms), remembered in ``directory`` beside the entries under the file's identity: its path, size, inode
-    and change times. A rebuilt or replaced module changes those (its change time cannot be set back), so its
-    bytes are hashed again; a memo that does not read as one is ignored and written anew."""
+    and change times (a memo for each file, named by them, so that installs sharing the folder keep theirs). A
+    rebuilt or replaced module changes those (its change time cannot be set back), so its bytes are hashed
+    again; a memo that does not read as one is ignored and written anew."""
     stat = path.stat()
     tag = f"{path.resolve()}|{stat.st_size}|{stat.st_ino}|{stat.st_mtime_ns}|{stat.st_ctime_ns}"
-    memo = None if directory is None else directory / _NATIVE_MEMO
+    name = f"{_NATIVE_PREFIX}{hashlib.sha256(tag.encode(errors='surrogateescape')).hexdigest()[:32]}{_NATIVE_SUFFIX}"
+    memo = None if directory is None else directory / name
     if memo is not None:
         try:
-            stored_tag, _, stored = memo.read_text(encoding="utf-8").partition("\n")
+            stored_tag, _, stored = memo.read_bytes().decode(errors="surrogateescape").partition("\n")
             if stored_tag == tag and len(stored) == 64:
                 return bytes.fromhex(stored)
         except (OSError, ValueError):
             pass
     found = hashlib.sha256(path.read_bytes()).digest()
     if memo is not None:
-        RuleCache(directory)._write(memo, f"{tag}\n{found.hex()}".encode(), _NATIVE_MEMO, "", 1)
+        RuleCache(directory)._write(memo, f"{tag}\n{found.hex()}".encode(errors="surrogateescape"), _NATIVE_PREFIX,
+                                    _NATIVE_SUFFIX, KEEP_NATIVE)
     return found
 
 
