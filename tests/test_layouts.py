@@ -93,6 +93,69 @@ def test_the_article_going_on_after_a_list_is_not_a_teaser() -> None:
     assert records[0].text.endswith("The story goes on here, and this sentence belongs to it.")
 
 
+def test_the_article_going_on_after_bare_titles_leaves_the_block_with_its_headline() -> None:
+    # Two titles without a teaser, then the article's own headline and paragraphs: the paragraphs run on
+    # past a teaser's two lines, so the headline and them are the page going on, not items of the block.
+    records = _records(LIST, """
+        Related Articles
+        Storm knocks out power across the region
+        Council approves the new budget after debate
+        Minister says the trips were paid by the firms
+        The minister spoke to reporters in the capital on Friday.
+        She said every company had paid for its own delegation.
+        The office published the figures later that day.
+    """)
+    assert [r.title for r in records[1:]] == ["Storm knocks out power across the region",
+                                              "Council approves the new budget after debate"]
+    main = "\n".join(filter(None, [records[0].title, records[0].text])).split("\n")
+    assert main == ["Minister says the trips were paid by the firms",
+                    "The minister spoke to reporters in the capital on Friday.",
+                    "She said every company had paid for its own delegation.",
+                    "The office published the figures later that day."]
+
+
+def test_teasers_under_later_titles_stay_when_the_text_stops_there() -> None:
+    records = _records(LIST, """
+        The story itself, told in a sentence.
+        Related Articles
+        Storm knocks out power across the region
+        Council approves the new budget after debate
+        Minister says the trips were paid by the firms
+        The minister spoke to reporters in the capital on Friday.
+        Rail strike ends after three weeks of talks
+        Trains run again on every line from Monday morning.
+
+        Contact us
+    """)
+    assert [r.title for r in records[1:]] == ["Storm knocks out power across the region",
+                                              "Council approves the new budget after debate",
+                                              "Minister says the trips were paid by the firms",
+                                              "Rail strike ends after three weeks of talks"]
+    assert [r.text for r in records[3:]] == ["The minister spoke to reporters in the capital on Friday.",
+                                             "Trains run again on every line from Monday morning."]
+
+
+def test_builtin_layouts_split_ranked_date_first_and_cjk_blocks() -> None:
+    ranked = ("The story itself, in one sentence.\n\nMost read\n1\nStorm knocks out power to thousands\n"
+              "Anna Berg\n2\nCouncil approves the new budget after a long night\nLocal news\n")
+    records = cleaner.clean(ranked)
+    assert records[0].text == "The story itself, in one sentence."
+    assert [r.title for r in records[1:]] == ["Storm knocks out power to thousands",
+                                              "Council approves the new budget after a long night"]
+    dated = ("Die Geschichte selbst, in einem Satz.\n\nLesen Sie auch\nHeute, 12:34 Uhr\n"
+             "Stadtrat beschließt den neuen Haushalt\nVor 3 Stunden\nSturm legt den Strom in der Region lahm\n")
+    records = cleaner.clean(dated)
+    assert records[0].text == "Die Geschichte selbst, in einem Satz."
+    # The dates are the items' own lines, not titles of their own.
+    assert [r.title for r in records[1:]] == ["Stadtrat beschließt den neuen Haushalt",
+                                              "Sturm legt den Strom in der Region lahm"]
+    cjk = ("会议在北京举行，代表们讨论了明年的预算。\n\n相关推荐\n暴雨导致多地停电数千户受影响\n"
+           "2024-06-03 15:05\n市议会通过新预算案经过漫长讨论\n")
+    records = cleaner.clean(cjk)
+    assert records[0].text == "会议在北京举行，代表们讨论了明年的预算。"
+    assert [r.title for r in records[1:]] == ["暴雨导致多地停电数千户受影响", "市议会通过新预算案经过漫长讨论"]
+
+
 def test_a_blank_line_after_a_dense_list_ends_it() -> None:
     records = _records(LIST, """
         Headline

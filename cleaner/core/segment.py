@@ -29,6 +29,8 @@ class Item:
     #: The last line before the body, and what had been captured by then.
     head_last: int = -1
     head_fields: dict[str, str] = field(default_factory=dict)
+    #: The body stopped at its line bound with more lines of its shape after it: running text, not a teaser.
+    overflow: bool = False
 
 
 #: Whole-line matching supplied by the engine (time-bounded where the pattern needs it).
@@ -39,6 +41,8 @@ FullMatch = Callable[[regex.Pattern[str], str], "regex.Match[str] | None"]
 PLAIN, JUNK, HEADER = 0, 1, 2
 #: At most this many control lines between a header and its first item belong to the block.
 _LEAD_LINES = 2
+#: After at least this many items without a teaser, items with one end the block (see parse_items).
+_BARE_ITEMS = 2
 
 
 def captures_of(match: regex.Match[str]) -> dict[str, str]:
@@ -160,6 +164,14 @@ def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[s
         items[0].structure_lines[:0] = skipped
         items[0].lines[:0] = skipped
     rest = grammar.rest
+    if rest is not None and rest.optional:
+        first = next((n for n, item in enumerate(items) if item.text_lines), len(items))
+        if _BARE_ITEMS <= first < len(items) and items[-1].overflow:
+            # Items of one block share their shape: after a run of items without a teaser, items with one, the
+            # last running on past a teaser's length, are the page going on (the article's kicker, headline
+            # and first paragraphs under a block of titles), not more of the block. The block ends before
+            # them; they go back to normal processing.
+            del items[first:]
     if rest is not None and rest.optional and len(items) > 1 and items[-1].text_lines and \
             not any(item.text_lines for item in items[:-1]):
         # Items of one block share their shape: when only the last has a body, that "body" is the text
@@ -303,7 +315,13 @@ class _Parser:
         stop = self.tail[0] if self.tail else None
         while True:
             at = self._next_line(position)
-            if at < 0 or (slot.max_lines and len(body) >= slot.max_lines) or roles[at] == HEADER:
+            if at < 0 or roles[at] == HEADER:
+                break
+            if slot.max_lines and len(body) >= slot.max_lines:
+                fit = fits.get((key, at))
+                if fit is None:
+                    fit = fits[(key, at)] = slot.shape.fits(self.lines.normal(at))
+                item.overflow = fit and not self._starts_item(at)
                 break
             if slot.optional and any(roles[i] == JUNK for i in range(position, at)):
                 # An optional body (a teaser) is a guess: junk before it means the block is over, and the
