@@ -114,6 +114,21 @@ def test_the_article_going_on_after_bare_titles_leaves_the_block_with_its_headli
                     "The office published the figures later that day."]
 
 
+def test_a_one_title_box_inside_the_article_does_not_take_its_paragraphs() -> None:
+    records = _records(LIST, """
+        The story itself, told in a sentence.
+        Related Articles
+        Storm knocks out power across the region
+        The minister spoke to reporters in the capital on Friday.
+        She said every company had paid for its own delegation.
+        The office published the figures later that day.
+    """)
+    assert [(r.title, r.text) for r in records[1:]] == [("Storm knocks out power across the region", "")]
+    assert records[0].text.split("\n")[-3:] == ["The minister spoke to reporters in the capital on Friday.",
+                                                "She said every company had paid for its own delegation.",
+                                                "The office published the figures later that day."]
+
+
 def test_teasers_under_later_titles_stay_when_the_text_stops_there() -> None:
     records = _records(LIST, """
         The story itself, told in a sentence.

@@ -172,10 +172,12 @@ def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[s
             # and first paragraphs under a block of titles), not more of the block. The block ends before
             # them; they go back to normal processing.
             del items[first:]
-    if rest is not None and rest.optional and len(items) > 1 and items[-1].text_lines and \
-            not any(item.text_lines for item in items[:-1]):
+    if rest is not None and rest.optional and items and items[-1].text_lines and (
+            items[-1].overflow or (len(items) > 1 and not any(item.text_lines for item in items[:-1]))):
         # Items of one block share their shape: when only the last has a body, that "body" is the text
-        # that follows the block (the article going on), not a teaser. It goes back to normal processing.
+        # that follows the block (the article going on), not a teaser. So is a last body that runs on past
+        # a teaser's bound (a one-title box inside an article, its paragraphs after it). It goes back to
+        # normal processing.
         last = items[-1]
         last.text_lines = []
         last.last = last.head_last
