@@ -480,3 +480,52 @@ def test_a_shape_counts_words_on_long_lines_as_on_short_ones(min_words: int, max
             words = len(_WORD.findall(line))
             expected = words >= min_words and (not max_words or words <= max_words)
             assert shape.fits(line) is expected, (count, word)
+
+
+MENU = engine_from(f'''
+    [[layout]]
+    id = "TST120"
+    purpose = "related block that is not a menu"
+    header = 'more from (?P<source>[A-Za-z ]+)|related'
+    menu_words = 3
+    slots = [{TITLE.replace("min_words = 3", "min_words = 2")}]
+''')
+
+
+def test_a_menu_under_a_related_heading_is_not_segmented() -> None:
+    records = _records(MENU, """
+        The story itself, told in a sentence.
+        More from Phones
+        Phone Deals
+        Phone Reviews
+        Phone Buying Guides
+    """)
+    assert [r.kind for r in records] == ["main"]
+    assert records[0].text.split("\n")[-3:] == ["Phone Deals", "Phone Reviews", "Phone Buying Guides"]
+    records = _records(MENU, """
+        The story itself, told in a sentence.
+        Related
+        Storm knocks out power across the region
+        Council approves the new budget
+    """)
+    assert [r.title for r in records[1:]] == ["Storm knocks out power across the region",
+                                              "Council approves the new budget"]
+
+
+def test_an_unspaced_title_counts_a_word_for_two_characters() -> None:
+    from cleaner.core.segment import Item, _median_title_words
+
+    items = [Item({"title": title}, 0) for title in ("暴雨导致多地停电", "市议会通过新预算案", "Phone Deals")]
+    assert _median_title_words(items) == 4
+
+
+def test_menu_words_must_be_a_count() -> None:
+    with pytest.raises(cleaner.RuleError, match="menu_words must be a whole number"):
+        engine_from('''
+            [[layout]]
+            id = "TST121"
+            purpose = "bad"
+            header = 'related'
+            menu_words = -1
+            slots = [{ field = 'title', pattern = 'a' }]
+        ''')

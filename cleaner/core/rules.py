@@ -281,6 +281,10 @@ class Layout(Rule):
     blank_lines: BlankLines = "end_item"
     #: Lines that may sit between the header and the first item as the block's own controls ("(View all)").
     controls: regex.Pattern[str] | None = None
+    #: A block whose titles hold fewer words than this at the median is a menu under a heading ("More from
+    #: Phones": "Phone Deals", "Phone Reviews"), not other articles: it is not segmented (0: no bound). A
+    #: Chinese, Japanese, Korean or Thai title counts one word for every two of its characters.
+    menu_words: int = 0
 
     @property
     def kind(self) -> str:
@@ -427,6 +431,7 @@ _FILE_KEYS = {"name", "description", "domains"}
 _COMMON_KEYS = {"id", "purpose", "domains", "examples"}
 _RULE_KEYS = _COMMON_KEYS | {"line", "pattern", "block", "strength", "max_chars", "case_sensitive", "min_run"}
 _LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "case_sensitive", "kind", "min_items",
+                               "menu_words",
                                "max_items", "blank_lines", "controls"}
 _BLOCK_KEYS = {"start", "end", "max_lines"}
 _SLOT_KEYS = {"field", "pattern", "template", "rest", "optional", "repeat", "min_chars", "max_chars", "min_words",
@@ -793,13 +798,14 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     if not slots and (min_items > 1 or max_items > 1):
         raise RuleError(source, "an inline reference is one item: min_items and max_items do not apply",
                         line=locate.key(line, "min_items"), rule_id=rule_id)
+    menu_words = _count(table.get("menu_words", 0), source, locate.key(line, "menu_words"), rule_id, "menu_words")
     controls = None
     if "controls" in table:
         controls = _compile(table["controls"], flags, source, locate.key(line, "controls"), rule_id, "controls",
                             DEFAULT_HEADER_CHARS, facts)
     return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars,
                   record_kind=record_kind, min_items=min_items, max_items=max_items, blank_lines=blank_lines,
-                  controls=controls)
+                  controls=controls, menu_words=menu_words)
 
 
 def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line: int | None, file_scope: Scope,

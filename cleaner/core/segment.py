@@ -43,6 +43,9 @@ PLAIN, JUNK, HEADER = 0, 1, 2
 _LEAD_LINES = 2
 #: After at least this many items without a teaser, items with one end the block (see parse_items).
 _BARE_ITEMS = 2
+#: A word, as a shape counts it (from a letter to the next space), and a character of an unspaced script.
+_WORD = regex.compile(r"[^\W\d_]\S*")
+_DENSE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
 
 
 def captures_of(match: regex.Match[str]) -> dict[str, str]:
@@ -163,6 +166,8 @@ def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[s
     if items and skipped:
         items[0].structure_lines[:0] = skipped
         items[0].lines[:0] = skipped
+    if layout.menu_words and items and _median_title_words(items) < layout.menu_words:
+        return []  # a menu under a heading ("More from Phones": "Phone Deals", ...), not other articles
     rest = grammar.rest
     if rest is not None and rest.optional:
         first = next((n for n, item in enumerate(items) if item.text_lines), len(items))
@@ -380,6 +385,14 @@ class _Parser:
                 captured[name] = value
                 added = True
         return added
+
+
+def _median_title_words(items: Sequence[Item]) -> int:
+    """The median number of words of the items' titles; a Chinese, Japanese, Korean or Thai character counts
+    half a word (their words are not spaced)."""
+    sizes = sorted(max(len(_WORD.findall(title)), len(_DENSE.findall(title)) // 2)
+                   for title in (item.fields.get("title", "") for item in items))
+    return sizes[len(sizes) // 2]
 
 
 def _read(slot: Slot, line: str, fullmatch: FullMatch) -> dict[str, str] | None:
