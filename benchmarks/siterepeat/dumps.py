@@ -26,6 +26,8 @@ class Dump:
     lang: str
     source: str
     pages: tuple[Page, ...]
+    #: The set the host was added with ("" for the hosts whose figures the gates hold; see ``build.HostSpec``).
+    group: str = ""
 
 
 def read_dump(path: Path) -> Dump:
@@ -53,7 +55,8 @@ def read_dump(path: Path) -> Dump:
             labels.append(label)
             lines.append(text)
     flush()
-    return Dump(head.get("host", path.stem), head.get("lang", "?"), head.get("source", "?"), tuple(pages))
+    return Dump(head.get("host", path.stem), head.get("lang", "?"), head.get("source", "?"), tuple(pages),
+                head.get("group", ""))
 
 
 def dumps(part: str) -> list[Dump]:

@@ -152,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     for part, built in [(p, b) for b in (False, True) for p in PARTS]:
         total, per_host = score_part(part, built=built)
         print(line_of(part, built, total, len(per_host)))
+        if not built:
+            for group, (figures, hosts) in by_group(part, per_host).items():
+                print("  " + line_of(f"{part}, {group or 'first hosts'}", built, figures, len(hosts)))
         for host, figures in per_host.items():
             if built and not args.verbose:
                 continue
@@ -162,6 +165,17 @@ def main(argv: Sequence[str] | None = None) -> None:
                     print(f"      lost {n}x {line!r}")
                 for line, n in figures.missed.most_common(15):
                     print(f"      junk kept {n}x {line!r}")
+
+
+def by_group(part: str, per_host: dict[str, Figures]) -> dict[str, tuple[Figures, dict[str, Figures]]]:
+    """The figures of a part's real dumps (``per_host``, from :func:`score_part`) pooled per group of hosts ("" first:
+    the hosts whose figures the gates hold)."""
+    found: dict[str, tuple[Figures, dict[str, Figures]]] = {}
+    for dump in dumps(part):
+        total, hosts = found.setdefault(dump.group, (Figures(), {}))
+        total.add(per_host[dump.host])
+        hosts[dump.host] = per_host[dump.host]
+    return dict(sorted(found.items()))
 
 
 def line_of(part: str, built: bool, total: Figures, hosts: int) -> str:
