@@ -108,6 +108,18 @@ class SiteRepeatSettings:
     field_recurring: float = 0.3
     #: A "Name: value" line's name has at most this many words.
     field_label_words: int = 4
+    #: A section heading is the article's although the host repeats it on every page ("Directions", "Arguments",
+    #: "Value"): ``keep_sections`` keeps a repeated line that stands between two stretches of the page's own text
+    #: (on either side, up to the next line the host repeats, at least ``section_lines`` lines it does not repeat,
+    #: or one of them that reads as prose or is at least ``anchor_chars`` long), where across the host's pages
+    #: what follows it differs from page to page: at least ``field_values`` different short lines, at most
+    #: ``field_repeated`` of them lines the host repeats, and on at least ``section_varied`` of its pages a text
+    #: of that page's own (a short line without a digit that no other page has after it, or a line too long to
+    #: be a value). A tag list's first tag and a byline's author recur, a date holds digits, a menu's next item
+    #: is a repeated line; a previous/next link's label stands one line after the other's.
+    keep_sections: bool = True
+    section_lines: int = 2
+    section_varied: float = 0.6
     #: Lines longer than this are never counted (furniture is short; long lines cost memory).
     max_chars: int = 200
     #: Entries of the first look's lossy counter, per worker.
@@ -124,10 +136,10 @@ class SiteRepeatSettings:
             raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
         for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "menu_lines", "menu_words",
                      "max_chars", "max_keys", "max_candidates", "max_hosts", "sheet_fields", "field_value_words",
-                     "field_values", "field_label_words"):
+                     "field_values", "field_label_words", "section_lines"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
-        for name in ("field_share", "field_repeated", "field_recurring"):
+        for name in ("field_share", "field_repeated", "field_recurring", "section_varied"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"site repeat: {name} must be in [0, 1], not {getattr(self, name)}")
 
@@ -339,6 +351,16 @@ class FieldStats:
                 and self.repeated <= s.field_repeated * self.valued
                 and self.recurring >= s.field_recurring * self.valued)
 
+    def is_heading(self, settings: SiteRepeatSettings) -> bool:
+        """Whether what follows the line differs from page to page as a section's first line does (see
+        ``keep_sections``)."""
+        s = settings
+        # The page's own text: a short line on no other page and without a digit (a date, a count, a size are a
+        # field's values), or a line too long to be a value (a first step, a paragraph).
+        own = self.pages - self.recurring
+        return (self.values >= s.field_values and self.repeated <= s.field_repeated * self.valued
+                and own >= s.section_varied * self.pages)
+
     def describe(self) -> str:
         return (f"a value on {self.valued} of {self.pages} pages, {self.values} different, {self.recurring} of them "
                 f"data (recurring or with a digit), {self.repeated} of them lines the host repeats")
@@ -406,7 +428,8 @@ class SiteProfile:
                 f"{s.edge_run}, edge_reach {s.edge_reach}, menu_run {s.menu_run}, max_chars {s.max_chars}, keep_sheets "
                 f"{str(s.keep_sheets).lower()}, sheet_fields {s.sheet_fields}, field_share {s.field_share}, "
                 f"field_values {s.field_values}, field_repeated {s.field_repeated}, field_recurring "
-                f"{s.field_recurring}){_sheet_summary(found, settings)}")
+                f"{s.field_recurring}, keep_sections {str(s.keep_sections).lower()}, section_lines {s.section_lines}, "
+                f"section_varied {s.section_varied}){_sheet_summary(found, settings)}")
 
     def removals(self, host: str | None, lines: Sequence[str | None],
                  settings: SiteRepeatSettings | None = None) -> dict[int, str]:
@@ -440,6 +463,9 @@ class SiteProfile:
         if removed and settings.keep_sheets and (found.fields or found.named):
             sheet = _sheet_lines(found, lines, keys, settings)
             removed = {i: why for i, why in removed.items() if i not in sheet}
+        if removed and settings.keep_sections and found.fields:
+            heads = _section_heads(found, lines, keys, removed, settings)
+            removed = {i: why for i, why in removed.items() if i not in heads}
         return removed
 
     def as_json(self) -> str:
@@ -706,6 +732,33 @@ def _sheet_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping[in
         pos += len(unit)
     close()
     return kept
+
+
+def _section_heads(found: HostLines, lines: Sequence[str | None], keys: Mapping[int, str | None],
+                   removed: Mapping[int, str], settings: SiteRepeatSettings) -> set[int]:
+    """The removable lines that head a section of the page's own text (see ``keep_sections``)."""
+    heads = {key for key, stats in found.fields.items() if stats.is_heading(settings)}
+    if not heads:
+        return set()
+    order = [at for at, line in enumerate(lines) if line != ""]
+
+    def own_text(positions: Iterable[int]) -> bool:
+        """Whether the lines at ``positions``, up to the first one the host repeats (or a rule removed), are
+        ``section_lines`` lines of the page's own or hold one that reads as prose or is ``anchor_chars`` long."""
+        for count, pos in enumerate(positions, 1):
+            at = order[pos]
+            line = lines[at]
+            if line is None or _seen_key(found, keys.get(at), settings):
+                return False
+            if reads_as_prose(line, settings) or len(line) >= settings.anchor_chars or count >= settings.section_lines:
+                return True
+        return False
+
+    # Both sides: a heading stands between two stretches of the page's text (a recipe's ingredients, then its
+    # steps); a previous/next link's label, a byline's or a tag list's name follows one short line after
+    # another such label, or the menu.
+    return {at for pos, at in enumerate(order) if at in removed and keys.get(at) in heads
+            and own_text(range(pos - 1, -1, -1)) and own_text(range(pos + 1, len(order)))}
 
 
 def _count(value: Any) -> bool:

@@ -94,7 +94,8 @@ def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSetti
                 pairs[pair] += 1
             elif len(pairs) < settings.max_candidates and sketch.may_repeat(page.host, key, settings):
                 pairs[pair] = 1
-        if settings.keep_sheets:  # what follows each followed key on this page: is it a data sheet's field?
+        if settings.keep_sheets or settings.keep_sections:
+            # what follows each followed key on this page: is it a data sheet's field, or a section's heading?
             host = page.host
             for key, value in page_values(keyed, settings, _followed(host, pairs)).items():
                 found.add_value((host, key), value, settings.max_candidates)
