@@ -19,9 +19,9 @@ VERBS = ("Soak", "Rinse", "Chop", "Peel", "Slice", "Toast", "Crush", "Grate")
 
 
 def recipe(n: int) -> list[str]:
-    """A recipe page: the menu, a headline, a byline and a line of introduction, the steps under a heading the template prints on every
-    page (short lines of the page's own), a notes heading over a short note, previous/next labels with their
-    targets' titles, the footer."""
+    """A recipe page: the menu, a headline, a byline and a line of introduction, the steps under a heading the
+    template prints on every page (short lines of the page's own), a notes heading over a short note,
+    previous/next labels with their targets' titles, the footer."""
     dish, other = DISHES[n % len(DISHES)], DISHES[(n + 5) % len(DISHES)]
     return [*NAV, f"Slow {dish} stew", "By", ("Ann", "Bo", "Cy")[n % 3], f"A {dish} stew for cold days",
             "Method", f"{VERBS[n % len(VERBS)]} the {dish} well", f"Warm the {other} broth gently",
@@ -92,3 +92,22 @@ def test_section_settings_are_checked() -> None:
         SiteRepeatSettings(section_lines=0)
     with pytest.raises(ValueError, match="section_varied"):
         SiteRepeatSettings(section_varied=1.5)
+
+
+def test_a_heading_may_end_a_short_run_of_repeated_lines() -> None:
+    # A line the host repeats right above the heading (a call for submissions over "Quote of the Week"): the
+    # heading ends a run shorter than inside_run and is kept; the call goes. Three in a row are a menu.
+    def page(n: int, calls: list[str]) -> list[str]:
+        lines = recipe(n)
+        at = lines.index("Method")
+        return [*lines[:at], *calls, *lines[at:]]
+
+    one = ["Share your own stew"]
+    profile = profile_of(lambda: [HostPage(HOST, page(n, one)) for n in range(16)], SETTINGS)
+    cleaned = Cleaner(site_profile=profile).process("\n".join(page(3, one)), url=f"https://{HOST}/3")
+    gone = {r.text for r in cleaned.removals if r.rule_id == DETECTOR}
+    assert "Share your own stew" in gone and "Method" not in gone
+    three = ["Share your own stew", "Print", "Save"]
+    profile = profile_of(lambda: [HostPage(HOST, page(n, three)) for n in range(16)], SETTINGS)
+    cleaned = Cleaner(site_profile=profile).process("\n".join(page(3, three)), url=f"https://{HOST}/3")
+    assert {*three, "Method"} <= {r.text for r in cleaned.removals if r.rule_id == DETECTOR}

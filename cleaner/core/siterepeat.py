@@ -111,7 +111,8 @@ class SiteRepeatSettings:
     #: A section heading is the article's although the host repeats it on every page ("Directions", "Arguments",
     #: "Value"): ``keep_sections`` keeps a repeated line that stands between two stretches of the page's own text
     #: (on either side, up to the next line the host repeats, at least ``section_lines`` lines it does not repeat,
-    #: or one of them that reads as prose or is at least ``anchor_chars`` long), where across the host's pages
+    #: or one of them that reads as prose or is at least ``anchor_chars`` long; before it, past the other lines
+    #: of its run when the run is shorter than ``inside_run``), where across the host's pages
     #: what follows it differs from page to page: at least ``field_values`` different short lines, at most
     #: ``field_repeated`` of them lines the host repeats, and on at least ``section_varied`` of its pages a text
     #: of that page's own (a short line without a digit that no other page has after it, or a line too long to
@@ -757,8 +758,16 @@ def _section_heads(found: HostLines, lines: Sequence[str | None], keys: Mapping[
     # Both sides: a heading stands between two stretches of the page's text (a recipe's ingredients, then its
     # steps); a previous/next link's label, a byline's or a tag list's name follows one short line after
     # another such label, or the menu.
+    def before(pos: int) -> range:
+        """The lines before ``pos``, past the repeated lines of its run (the heading is the last line of a run
+        shorter than ``inside_run``, as a call for submissions over "Quote of the Week")."""
+        start = pos - 1
+        while start >= 0 and pos - start < settings.inside_run - 1 and order[start] in removed:
+            start -= 1
+        return range(start, -1, -1)
+
     return {at for pos, at in enumerate(order) if at in removed and keys.get(at) in heads
-            and own_text(range(pos - 1, -1, -1)) and own_text(range(pos + 1, len(order)))}
+            and own_text(before(pos)) and own_text(range(pos + 1, len(order)))}
 
 
 def _count(value: Any) -> bool:
