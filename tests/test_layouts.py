@@ -529,3 +529,18 @@ def test_menu_words_must_be_a_count() -> None:
             menu_words = -1
             slots = [{ field = 'title', pattern = 'a' }]
         ''')
+
+
+def test_the_cjk_letter_ranges_are_the_four_scripts() -> None:
+    """rules/related.toml spells the Han, Hiragana, Katakana and Hangul scripts as ranges (the standard parser
+    the rule analysis uses cannot read the regex package's script names): the same characters, every one."""
+    import tomllib
+    from pathlib import Path
+
+    import regex
+
+    table = tomllib.loads((Path(__file__).parents[1] / "rules" / "related.toml").read_text(encoding="utf-8"))
+    ranges = regex.compile("".join(table["define"]["cjk_letter"]))
+    scripts = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
+    letters = [chr(point) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF]
+    assert [c for c in letters if ranges.match(c)] == [c for c in letters if scripts.match(c)]

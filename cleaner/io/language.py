@@ -72,7 +72,7 @@ def load_identifier(native: bool = True, directory: Path | None = None) -> Any:
         #: most of a short text's cost; multiplying the same float32 values gives the same scores, bit for bit
         #: (tests compare them with the library's). About 57 MB, once per process (:func:`shared_identifier`).
         weights=np.ascontiguousarray(plain.nb_ptc, dtype=np.float32), priors=plain.nb_pc,
-        classes=list(plain.nb_classes), transitions=np.frombuffer(table, dtype=np.uint32),
+        classes=list(plain.nb_classes), transitions=np.frombuffer(plain.tk_nextmove, dtype=np.uint32),
         rows=np.frombuffer(plain.tk_row, dtype=np.dtype(f"u{plain.tk_row.itemsize}")),
         outputs=np.asarray(plain.tk_output, dtype=np.int32))
     if directory is not None:
