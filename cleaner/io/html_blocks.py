@@ -1122,7 +1122,10 @@ def _comment_body(item: Any, meta: set[str]) -> str:
     if paragraphs:
         return "\n".join(paragraphs)
     text = _own_text(item, replies) if replies else _text(item)
-    for value in meta:
+    # Shortest first, in a fixed order: the text must not depend on the set's order (string hashes differ
+    # from one process to the next), and a furniture element holding the whole comment (its author's box
+    # around it) must not take the comment's text with it: once the author is out, its text no longer occurs.
+    for value in sorted(meta, key=lambda v: (len(v), v)):
         if value:
             text = text.replace(value, " ", 1)
     return " ".join(text.split())
