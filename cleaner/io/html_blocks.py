@@ -13,6 +13,7 @@ on first use, so ``import cleaner`` loads neither lxml nor trafilatura.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Set
 from dataclasses import dataclass, field
@@ -221,7 +222,8 @@ class TreeRules:
         protected = _protected(tree)
         taken: set[Any] = set()
         body = tree.find(".//body")
-        page_text = " ".join(_texts(body if body is not None else tree))
+        texts = _texts(body if body is not None else tree)
+        page_text = " ".join(texts)
         page = PageIndex(tree)
         classified = self.page_types.classify(tree, page)
         if not classified.is_discussion and body is not None:
@@ -229,8 +231,8 @@ class TreeRules:
         shape = self.page_types.thread_shape
         # Elements holding a reply control, an avatar or a byline's date: read once, for both the forum by
         # its shape and the comment detector.
-        signalled = _signalled(body, shape) if body is not None and COMMENT_DETECTOR in self.detectors \
-            and not classified.is_discussion else set()
+        signalled = _signalled(body, shape, texts, _NameSignals.of(page)) if body is not None \
+            and COMMENT_DETECTOR in self.detectors and not classified.is_discussion else set()
         bylines: dict[Any, Any] = {}  # each item's byline, read once for both
         if classified.type in (PageType.UNKNOWN, PageType.ARTICLE) and signalled:
             # A page declaring a discussion (schema.org) is typed already: only undeclared threads are left.
@@ -949,18 +951,39 @@ def _post_body(item: Any, furniture: set[Any]) -> Any:
     return best if size else item
 
 
-def _signalled(body: Any, shape: ThreadShape | None = None) -> set[Any]:
+@dataclass(frozen=True, slots=True)
+class _NameSignals:
+    """Whether any class or id on the page holds a reply word (:data:`_REPLY_CLASS`) or an avatar word
+    (:data:`_AVATAR`). Told once from the page's class and id values (:class:`PageIndex`), so that the
+    element-by-element tests of :func:`_is_reply_or_avatar` leave out the names on the many pages where they
+    cannot match (neither word spans the space between a class and an id)."""
+
+    reply: bool = True
+    avatar: bool = True
+
+    @classmethod
+    def of(cls, page: PageIndex) -> _NameSignals:
+        values = [page.attribute_values(name) for name in ("class", "id")]
+        return cls(any(_REPLY_CLASS.search(v) for v in values), any(_AVATAR.search(v) for v in values))
+
+
+_ALL_NAMES = _NameSignals()
+
+
+def _signalled(body: Any, shape: ThreadShape | None = None, texts: list[str] | None = None,
+               names: _NameSignals = _ALL_NAMES) -> set[Any]:
     """The elements holding a reply control or an avatar, or a short dated text (what every comment or
     post has: its byline's date): found in one pass each, so that only the items holding one are read as
-    comments."""
+    comments. ``texts``: the body's text nodes (:func:`_texts`), when the caller read them already;
+    ``names``: which name tests can match on the page."""
     holders: set[Any] = set()
     for element in body.iter("a", "button", "span", "img"):
         if element in holders:
             continue
-        if _is_reply_or_avatar(element):
+        if _is_reply_or_avatar(element, names):
             holders.add(element)
             holders.update(element.iterancestors())
-    if shape is not None and shape.dates is not None:
+    if shape is not None and shape.dates is not None and (texts is None or _may_be_dated(texts, shape)):
         for element in _dated(body, shape):
             if element not in holders:
                 holders.add(element)
@@ -989,11 +1012,25 @@ def _dated(root: Any, shape: ThreadShape) -> Iterator[Any]:
             yield owner
 
 
-def _is_reply_or_avatar(element: Any) -> bool:
-    names = f"{element.get('class') or ''} {element.get('id') or ''}"
-    if element.tag == "img" and (_AVATAR.search(names) or _AVATAR.search(element.get("src") or "")):
+_ASCII_DIGIT = re.compile(r"[0-9]")  # what XPath's translate() tests; re is quicker than regex for it
+
+
+def _may_be_dated(texts: list[str], shape: ThreadShape) -> bool:
+    """Whether :func:`_dated` can find anything, told from the text nodes it would look at (the same tests on
+    the same strings): most pages hold no byline date, and its XPath, which finds the text nodes' elements,
+    costs more than these tests on strings already read."""
+    assert shape.dates is not None
+    longest = 4 * shape.date_chars
+    return any(2 < len(text) <= longest and len(text.strip()) <= shape.date_chars and _ASCII_DIGIT.search(text)
+               and shape.dates.search(text) for text in texts)
+
+
+def _is_reply_or_avatar(element: Any, signals: _NameSignals = _ALL_NAMES) -> bool:
+    names = f"{element.get('class') or ''} {element.get('id') or ''}" if signals.reply or signals.avatar else ""
+    if element.tag == "img" and ((signals.avatar and _AVATAR.search(names))
+                                 or _AVATAR.search(element.get("src") or "")):
         return True
-    if _REPLY_CLASS.search(names):
+    if signals.reply and _REPLY_CLASS.search(names):
         return True
     # A reply control drawn as an icon says so in its label: title="Répondre à ce message", alt="Quote".
     # Only replying and quoting: "Like" and "Report" labels sit on every share bar and ad.

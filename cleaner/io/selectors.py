@@ -80,6 +80,14 @@ class PageIndex:
     def _joined(values: list[str]) -> str:
         return f"{_SEPARATOR}{_SEPARATOR.join(values)}{_SEPARATOR}" if values else ""
 
+    def attribute_values(self, name: str) -> str:
+        """Every value of the attribute ``name`` on the page, joined (each with the separator before and after
+        it; "" when no element has one), read once."""
+        values = self._values.get(name)
+        if values is None:
+            values = self._values[name] = self._joined(_attribute_values(name)(self._tree))
+        return values
+
     def select(self, alternatives: Alternatives) -> list[Any]:
         """What ``alternatives`` select on this page, evaluated once per page (several steps ask for the same
         selectors). The list is shared: callers must not change it."""
