@@ -20,6 +20,8 @@ use rulecache::LineSet;
 
 mod views;
 
+mod html_scan;
+
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
 /// patterns, not a cost we pay per line.
@@ -304,5 +306,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(remove_all, module)?)?;
     module.add_function(wrap_pyfunction!(check_pattern, module)?)?;
     views::register(module)?;
+    html_scan::register(module)?;
     Ok(())
 }

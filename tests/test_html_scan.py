@@ -1,0 +1,90 @@
+"""The compiled attribute guard (src/html_scan.rs) reads pages as the guard's regular expressions do."""
+
+from __future__ import annotations
+
+import random
+import sys
+
+import pytest
+
+from cleaner.io import html
+from cleaner.io.html import HtmlOptions, _crowded_attributes, _crowded_attributes_by_regex
+
+#: Limits low enough that short pages reach them, so the two readings are compared on their counts and
+#: positions, not only on "within the limits".
+TIGHT = HtmlOptions(max_element_attributes=6, max_crowded_attributes=12)
+LOOSE = HtmlOptions(max_element_attributes=40, max_crowded_attributes=100)
+
+
+@pytest.fixture
+def small_crowd(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Elements of more than 2 attributes count as crowded (bodies of more than 4 characters are read)."""
+    monkeypatch.setattr(html, "_CROWDED", 2)
+
+
+def _both(page: str, options: HtmlOptions) -> tuple[str | None, str | None]:
+    return _crowded_attributes(page, options), _crowded_attributes_by_regex(page, options)
+
+
+def test_every_white_space_character_separates_attributes_as_re_reads_it(small_crowd: None) -> None:
+    # Python's \s (str.isspace) and a few characters that look like space but are not.
+    characters = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()] + ["\u200b", "\ufeff", "\u180e"]
+    for character in characters:
+        page = "<div" + "".join(f"{character}a{n}" for n in range(8)) + ">text</div>"
+        native, by_regex = _both(page, TIGHT)
+        assert native == by_regex, repr(character)
+        assert (native is not None) == character.isspace(), repr(character)
+
+
+def test_tag_names_match_case_insensitively_as_re_does(small_crowd: None) -> None:
+    # re's IGNORECASE pairs s with U+017F and i with U+0130/U+0131, and [A-Za-z] takes U+212A too.
+    attributes = " ".join(f"a{n}" for n in range(8))
+    for name in ("script", "SCRIPT", "\u017fcript", "scr\u0131pt", "SCR\u0130PT", "style", "STYLE", "\u212aey",
+                 "\u0130mg", "scripts", "script_", "script-x", "script\u00e9", "script\u0660", "x"):
+        for closing in ("</script>", "</SCR\u0130PT >", "</style>", "</\u017ftyle\n", "</script", ""):
+            page = f"<{name} {attributes}>a<b c d e f g h> {closing}<p {attributes}>"
+            assert _both(page, TIGHT)[0] == _both(page, TIGHT)[1], page
+
+
+def test_comments_quotes_and_unclosed_values_read_alike(small_crowd: None) -> None:
+    pages = [
+        '<!-- <a b c d e f g h i> --><a b c d e f g h i>',
+        '<!-- <a b c d e f g h i> -- ><a b c d e f g h i>',
+        '<!---><a b c d e f g h i j>--><a b c>',
+        '<a b="x>y" c d e f g h>',
+        "<a b='x>y' c d e f g h i>",
+        '<a b="unclosed c d e f g h i> <a j k l m n o p q>',
+        "<a b='unclosed c d e f g h i> <a j k l m n o p q>",
+        '<a b = "x" c= d =e f/g/h"i\'j k l m>',
+        '<a b="x"c="y"d="z"e f g h>',
+        '<a ====== b c d e f g>',
+        '<a b=>c d e f g h i j>',
+        '<a\u00a0b\u3000c d e f g h>',
+        '<<a b c d e f g h i>',
+        '<1 b c d e f g h i><a b c d e f g h i>',
+        '<script b c d e f g h i>',
+        '<style>a<b c d e f g h i></style ><a b c d e f g h>',
+    ]
+    for page in pages:
+        for options in (TIGHT, LOOSE):
+            native, by_regex = _both(page, options)
+            assert native == by_regex, page
+
+
+def test_random_pages_read_alike(small_crowd: None) -> None:
+    pieces = ["<", ">", "<a ", "<div ", "<script", "</script>", "<style ", "</style", "<!--", "-->", "-", "=",
+              '"', "'", "/", " ", "\n", "\t", "\u00a0", "b", "c1", "data-x", "\u017f", "\u0130", "\u212a", "\u00e9",
+              "\u4e2d", "x=1 ", 'y="v" ', "z='w' "]
+    generator = random.Random(20251207)
+    for _ in range(3_000):
+        page = "".join(generator.choice(pieces) for _ in range(generator.randrange(1, 120)))
+        for options in (TIGHT, LOOSE):
+            native, by_regex = _both(page, options)
+            assert native == by_regex, page
+
+
+def test_a_lone_surrogate_is_read_by_the_regular_expressions() -> None:
+    page = "<div " + " ".join(f"a{n}" for n in range(1_001)) + ">\udcff</div>"
+    assert _crowded_attributes(page, HtmlOptions()) == _crowded_attributes_by_regex(page, HtmlOptions())
+    assert "1001 attributes" in (_crowded_attributes(page, HtmlOptions()) or "")
+
