@@ -67,9 +67,9 @@ def test_the_model_read_back_from_its_cache_gives_the_librarys_answers(tmp_path)
     import numpy as np
 
     written = load_identifier(directory=tmp_path)  # decompressed from the library's file, and stored
-    assert not isinstance(written.weights, np.memmap)
+    assert not isinstance(written.weights.base, np.memmap)
     stored = load_identifier(directory=tmp_path)
-    assert isinstance(stored.weights, np.memmap)  # mapped from the cache, not decompressed again
+    assert isinstance(stored.weights.base, np.memmap)  # mapped from the cache, not decompressed again
     plain, _ = identifiers()
     samples = _samples()
     assert [stored.classify(sample) for sample in samples] == [plain.classify(sample) for sample in samples]
@@ -89,8 +89,8 @@ def test_a_damaged_model_cache_is_rebuilt_with_a_warning(tmp_path) -> None:
     weights.write_bytes(bytes(data))
     with pytest.warns(RuleCacheWarning, match="weights.npy fails its checksum"):
         rebuilt = load_identifier(directory=tmp_path)
-    assert not isinstance(rebuilt.weights, np.memmap)
-    assert isinstance(load_identifier(directory=tmp_path).weights, np.memmap)  # stored again, whole
+    assert not isinstance(rebuilt.weights.base, np.memmap)
+    assert isinstance(load_identifier(directory=tmp_path).weights.base, np.memmap)  # stored again, whole
     plain, _ = identifiers()
     assert rebuilt.classify("Ceci est une phrase en français.") == plain.classify("Ceci est une phrase en français.")
 
