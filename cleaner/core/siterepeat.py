@@ -346,10 +346,14 @@ class FieldStats:
     repeated: int
     recurring: int
 
+    def _varied(self, s: SiteRepeatSettings) -> bool:
+        """What follows the key varies from page to page and is seldom a line the host repeats: the evidence
+        a field name and a section heading share."""
+        return self.values >= s.field_values and self.repeated <= s.field_repeated * self.valued
+
     def is_field(self, settings: SiteRepeatSettings) -> bool:
         s = settings
-        return (self.valued > 0 and self.valued >= s.field_share * self.pages and self.values >= s.field_values
-                and self.repeated <= s.field_repeated * self.valued
+        return (self.valued > 0 and self.valued >= s.field_share * self.pages and self._varied(s)
                 and self.recurring >= s.field_recurring * self.valued)
 
     def is_heading(self, settings: SiteRepeatSettings) -> bool:
@@ -359,8 +363,7 @@ class FieldStats:
         # The page's own text: a short line on no other page and without a digit (a date, a count, a size are a
         # field's values), or a line too long to be a value (a first step, a paragraph).
         own = self.pages - self.recurring
-        return (self.values >= s.field_values and self.repeated <= s.field_repeated * self.valued
-                and own >= s.section_varied * self.pages)
+        return self._varied(s) and own >= s.section_varied * self.pages
 
     def describe(self) -> str:
         return (f"a value on {self.valued} of {self.pages} pages, {self.values} different, {self.recurring} of them "
