@@ -101,3 +101,21 @@ def test_a_cache_folder_that_cannot_be_written_leaves_the_model_uncached(tmp_pat
     identifier = load_identifier(directory=blocker)
     assert identifier.classify("This is an English sentence.")[0] == "en"
     assert blocker.read_text() == "a file where the cache folder would be"
+
+
+def test_a_staging_folder_a_killed_writer_left_goes_once_stale(tmp_path) -> None:
+    import os
+    import time
+
+    from cleaner.io.language import ModelCache
+    from cleaner.io.rulecache import STALE
+
+    entry = ModelCache(tmp_path).entry()
+    stale, fresh = tmp_path / f".{entry.name}.killed", tmp_path / f".{entry.name}.writing"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "weights.npy").write_bytes(b"half of a copy")
+    long_ago = time.time() - STALE - 60
+    os.utime(stale, (long_ago, long_ago))
+    load_identifier(directory=tmp_path)  # a miss: the model is stored, and the folder tidied
+    assert not stale.exists() and fresh.exists() and entry.exists()

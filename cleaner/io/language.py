@@ -13,6 +13,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import warnings
 import zlib
 from array import array
@@ -23,7 +24,7 @@ from typing import Any
 
 import cleaner._native as _native
 from cleaner.core.structure import UNDETERMINED, LanguageTools
-from cleaner.io.rulecache import RuleCacheWarning, default_directory
+from cleaner.io.rulecache import STALE, RuleCacheWarning, default_directory
 
 _log = logging.getLogger(__name__)
 
@@ -194,9 +195,21 @@ class ModelCache:
             _log.debug("language model cache not written: %s", exc)
             shutil.rmtree(staging, ignore_errors=True)
             return
+        self._prune(entry)
+
+    def _prune(self, kept: Path) -> None:
+        """Other versions' copies go, and so does a staging folder a killed writer left (about 93 MB each),
+        once it is as old as the rule cache's stale temporary files."""
+        now = time.time()
         for old in self.directory.glob("langid-*"):
-            if old != entry:
+            if old != kept:
                 shutil.rmtree(old, ignore_errors=True)
+        for staging in self.directory.glob(".langid-*"):
+            try:
+                if now - staging.stat().st_mtime > STALE:
+                    shutil.rmtree(staging, ignore_errors=True)
+            except OSError:  # another process removed it first
+                continue
 
 
 @lru_cache(maxsize=1)

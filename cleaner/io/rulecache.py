@@ -63,8 +63,9 @@ KEEP = 16
 KEEP_MATCHERS = 8
 _PREFIX, _SUFFIX = "rules-", ".json"
 _MATCHER_PREFIX, _MATCHER_SUFFIX = "matcher-", ".bin"
-#: A temporary file left by a process killed while writing is removed once it is this old (seconds).
-_STALE = 3600.0
+#: A temporary file (or, for the language model, a folder) left by a process killed while writing is removed
+#: once it is this old (seconds).
+STALE = 3600.0
 _CORE = Path(__file__).resolve().parents[1] / "core"
 _log = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ class RuleCache:
                 if item.name.startswith(prefix) and item.name.endswith(suffix) and item != kept:
                     entries.append((item.stat().st_mtime, item))
                 elif item.name.startswith(f".{prefix}") and item.name.endswith(".tmp") and \
-                        now - item.stat().st_mtime > _STALE:
+                        now - item.stat().st_mtime > STALE:
                     item.unlink(missing_ok=True)
             for _, item in sorted(entries, reverse=True)[keep - 1:]:
                 item.unlink(missing_ok=True)
