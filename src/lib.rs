@@ -22,6 +22,8 @@ mod views;
 
 mod html_scan;
 
+mod langid;
+
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
 /// patterns, not a cost we pay per line.
@@ -307,5 +309,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(check_pattern, module)?)?;
     views::register(module)?;
     html_scan::register(module)?;
+    langid::register(module)?;
     Ok(())
 }

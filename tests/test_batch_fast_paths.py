@@ -1,7 +1,8 @@
 """The batch path's faster ways to the same values: each against the way it replaces, value for value.
 
-- Language identification with the model's weights converted to float32 once against py3langid's own
-  scores: the same score vectors, bit for bit, on the fixtures' texts and lines and random text of many
+- Language identification with the model's weights converted to float32 once (and scored by the compiled
+  core) against py3langid's own scores: the same most probable language and probabilities within the library's
+  float32 error (tests/test_native_language.py), on the fixtures' texts and lines and random text of many
   scripts; one identifier per process.
 - Shingles of an ASCII text found with ``re`` and ASCII's word characters against ``regex``'s ``\\w+`` of the
   case-folded text.
@@ -30,6 +31,7 @@ from cleaner.run.dedup import (
     signature_row,
     signature_source,
 )
+from tests.test_native_language import LIBRARY_TOLERANCE
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,12 +55,13 @@ def texts() -> list[str]:
     return found
 
 
-def test_scores_with_float32_weights_are_the_librarys_bit_for_bit() -> None:
+def test_scores_with_float32_weights_are_the_librarys() -> None:
     plain, native = load_identifier(native=False), load_identifier(native=True)
     assert native.weights.dtype == np.float32 and np.array_equal(native.weights, plain.nb_ptc)
     for text in texts():
         expected, got = plain._decide(text), native._decide(text)
-        assert expected.dtype == got.dtype and expected.tobytes() == got.tobytes(), text[:80]
+        assert got.argmax() == expected.argmax() and np.allclose(got, expected, rtol=0, atol=LIBRARY_TOLERANCE), \
+            text[:80]
 
 
 def test_every_languages_object_shares_one_identifier() -> None:
