@@ -29,11 +29,6 @@ class Views:
              ) -> list[tuple[int, tuple[int, ...], bool,
                              tuple[str, tuple[int, ...], int, tuple[int, ...], bool] | None]]: ...
 
-class FeatureWalk:
-    # src/views.rs: py3langid's feature walk over its model's tables (cleaner/io/language.py builds it).
-    def __init__(self, next: object, rows: list[int], output: list[int]) -> None: ...
-    def counts(self, text: bytes) -> dict[int, int] | None: ...
-
 class LanguageScorer:
     # src/langid.rs: py3langid's classify in one call over its model's arrays (cleaner/io/language.py builds it).
     def __init__(self, transitions: object, rows: list[int], outputs: list[int], weights: object,
