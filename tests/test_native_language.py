@@ -323,3 +323,41 @@ def test_a_staging_folder_a_killed_writer_left_goes_once_stale(tmp_path) -> None
     os.utime(stale, (long_ago, long_ago))
     load_identifier(directory=tmp_path)  # a miss: the model is stored, and the folder tidied
     assert not stale.exists() and fresh.exists() and entry.exists()
+
+
+def test_installs_of_the_same_model_share_one_cached_copy(tmp_path, monkeypatch) -> None:
+    import shutil
+
+    from py3langid import langid
+
+    from cleaner.io.language import ModelCache
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    installs = [tmp_path / "venv-a", tmp_path / "venv-b"]
+    for install in installs:
+        (install / langid.MODEL_FILE).parent.mkdir(parents=True)
+        shutil.copyfile(langid.MODEL_DIR / langid.MODEL_FILE, install / langid.MODEL_FILE)
+    entries = []
+    for install in installs:
+        monkeypatch.setattr(langid, "MODEL_DIR", install)
+        entries.append(ModelCache(cache).entry())
+    assert entries[0] == entries[1]  # same bytes in two places: one copy, not two rewriting each other
+    changed = installs[1] / langid.MODEL_FILE
+    changed.write_bytes(changed.read_bytes()[:-1] + b"\0")
+    assert ModelCache(cache).entry() != entries[0]  # another model's bytes: another copy
+
+
+def test_copies_of_other_models_beyond_the_newest_are_removed(tmp_path) -> None:
+    import os
+
+    from cleaner.io.language import KEEP_MODELS, ModelCache
+
+    others = [tmp_path / f"langid-other{number}" for number in range(KEEP_MODELS + 2)]
+    for age, folder in enumerate(reversed(others)):
+        folder.mkdir()
+        os.utime(folder, (1_000_000 + age, 1_000_000 + age))  # others[0] is the newest
+    kept = tmp_path / "langid-in-use"
+    kept.mkdir()
+    ModelCache(tmp_path)._prune(kept)
+    assert sorted(tmp_path.glob("langid-*")) == sorted([kept, *others[:KEEP_MODELS - 1]])

@@ -24,7 +24,7 @@ from typing import Any
 
 import cleaner._native as _native
 from cleaner.core.structure import UNDETERMINED, LanguageTools
-from cleaner.io.rulecache import STALE, RuleCacheWarning, default_directory
+from cleaner.io.rulecache import STALE, RuleCacheWarning, default_directory, native_digest
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +45,8 @@ JUSTEXT_NAMES = {
     "ta": "Tamil", "te": "Telugu", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek",
     "vi": "Vietnamese", "vo": "Volapuk", "wa": "Walloon", "cy": "Welsh", "fy": "West_Frisian", "yo": "Yoruba",
 }
+#: Copies of the language model kept in a cache folder (about 93 MB each): one per library version in use.
+KEEP_MODELS = 2
 #: Below this probability the identifier is unsure and the language is "und".
 MIN_CONFIDENCE = 0.5
 
@@ -155,9 +157,12 @@ class ModelCache:
 
         from py3langid import langid
 
+        # Named by the model file's content, not its path: installs of the same library sharing the folder
+        # (several virtual environments, a user's and a CI's) share one copy instead of replacing each
+        # other's. The content's digest is remembered under the file's identity, as the compiled module's is.
         source = langid.MODEL_DIR / langid.MODEL_FILE
-        stat = source.stat()
-        identity = f"format 1\npy3langid {version('py3langid')}\n{source}\n{stat.st_size} {stat.st_mtime_ns}"
+        content = native_digest(source, self.directory).hex()
+        identity = f"format 1\npy3langid {version('py3langid')}\n{content}"
         return self.directory / f"langid-{hashlib.sha256(identity.encode()).hexdigest()[:24]}"
 
     def load(self) -> Model | None:
@@ -218,12 +223,19 @@ class ModelCache:
         self._prune(entry)
 
     def _prune(self, kept: Path) -> None:
-        """Other versions' copies go, and so does a staging folder a killed writer left (about 93 MB each),
-        once it is as old as the rule cache's stale temporary files."""
+        """Copies of other models go but the newest :data:`KEEP_MODELS` in all (two installs of different
+        library versions sharing the folder keep one each, rather than rewriting 93 MB in turn), and so does a
+        staging folder a killed writer left, once it is as old as the rule cache's stale temporary files."""
         now = time.time()
+        others = []
         for old in self.directory.glob("langid-*"):
-            if old != kept:
-                shutil.rmtree(old, ignore_errors=True)
+            try:
+                if old != kept:
+                    others.append((old.stat().st_mtime, old))
+            except OSError:  # another process removed it first
+                continue
+        for _, old in sorted(others, reverse=True)[KEEP_MODELS - 1:]:
+            shutil.rmtree(old, ignore_errors=True)
         for staging in self.directory.glob(".langid-*"):
             try:
                 if now - staging.stat().st_mtime > STALE:
