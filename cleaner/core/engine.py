@@ -22,7 +22,7 @@ from cleaner.core.matcher import Hit, LineMatcher, MatcherBuild
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
-from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, Lines, captures_from, captures_of, grammars, parse_items
+from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, Lines, captures_from, captures_of, choose, grammars
 from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
 from cleaner.core.structure import Detectors, Evidence, Found, LanguageTools
 from cleaner.core.text import View, build_views, host_of, line_key, matching_view, normalize_line
@@ -675,17 +675,8 @@ class _Pass:
     def _apply_layouts(self, header: int, layouts: list[tuple[Layout, dict[str, str]]]
                        ) -> tuple[Layout, list[Item]] | None:
         """Applies the layout, of those whose header this line is, that explains the most lines."""
-        best: tuple[Layout, list[Item]] | None = None
         lines = self._segment_lines()
-        grammar = self.engine._grammars
-        for layout, captured in layouts:
-            found = parse_items(grammar[layout.id], lines, header, captured)
-            if len(found) < layout.min_items or not found:
-                continue
-            # The layout that explains the most lines wins; of two that explain the same lines, the one
-            # with fewer, richer items (a kicker line is not a title of its own).
-            if best is None or (found[-1].last, -len(found)) > (best[1][-1].last, -len(best[1])):
-                best = (layout, found)
+        best = choose(self.engine._grammars, lines, header, layouts)
         if best is None:
             if self.state[header] == _CONTENT:
                 # A header with nothing under it is junk only beside other junk.

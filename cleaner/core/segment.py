@@ -124,6 +124,22 @@ def grammars(layouts: Sequence[Layout]) -> dict[str, Grammar]:
     return found
 
 
+def choose(grammars: Mapping[str, Grammar], lines: Lines, header: int,
+           layouts: Sequence[tuple[Layout, dict[str, str]]]) -> tuple[Layout, list[Item]] | None:
+    """The layout, of those whose header line ``header`` is (with what the header captured for each), that
+    explains the most lines, with its items; None when none finds enough items."""
+    best: tuple[Layout, list[Item]] | None = None
+    for layout, captured in layouts:
+        found = parse_items(grammars[layout.id], lines, header, captured)
+        if len(found) < layout.min_items or not found:
+            continue
+        # The layout that explains the most lines wins; of two that explain the same lines, the one
+        # with fewer, richer items (a kicker line is not a title of its own).
+        if best is None or (found[-1].last, -len(found)) > (best[1][-1].last, -len(best[1])):
+            best = (layout, found)
+    return best
+
+
 def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[str, str]) -> list[Item]:
     """Items that follow the header at index ``header``, in order, up to the first line that is not one.
 
