@@ -181,13 +181,17 @@ class Shape:
     max_words: int = 0  # 0: unbounded
     sentence_end: bool = True
 
-    def fits(self, line: str) -> bool:
+    def fits(self, line: str, words: int | None = None) -> bool:
+        """Whether the line fits; ``words``, when given, is the line's word count (:func:`count_words`), which a
+        caller asking several shapes of one line counts once."""
         size = len(line)
         if size < self.min_chars or (self.max_chars and size > self.max_chars):
             return False
         if self.min_words or self.max_words:
-            # A word holds a letter: "June 3, 2024" is one word, so a date is never a three-word title.
-            words = _count_words(line, self.max_words + 1 if self.max_words else self.min_words)
+            # A word holds a letter: "June 3, 2024" is one word, so a date is never a three-word title. (A count
+            # past ``enough`` decides as ``enough`` does: the full count may stand for the bounded one.)
+            if words is None:
+                words = _count_words(line, self.max_words + 1 if self.max_words else self.min_words)
             if words < self.min_words or (self.max_words and words > self.max_words):
                 return False
         return self.sentence_end or not line.endswith(SENTENCE_END) or line.endswith(_ELLIPSIS)
@@ -204,6 +208,11 @@ class Shape:
 
 
 ANY_SHAPE = Shape()
+
+
+def count_words(line: str) -> int:
+    """All the line's words, as a shape counts them."""
+    return len(_WORD.findall(line))
 
 
 def _count_words(line: str, enough: int) -> int:

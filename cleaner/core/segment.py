@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from cleaner.core.rules import RECORD_FIELDS, Layout, Slot
+from cleaner.core.rules import RECORD_FIELDS, Layout, Shape, Slot, count_words
 from cleaner.core.text import line_key, normalize_line
 
 
@@ -43,6 +43,10 @@ PLAIN, JUNK, HEADER = 0, 1, 2
 _LEAD_LINES = 2
 #: After at least this many items without a teaser, items with one end the block (see parse_items).
 _BARE_ITEMS = 2
+#: Lines this long are body paragraphs: their words are counted only as far as a shape's bounds need.
+_COUNTED = 400
+#: Not yet read (a line a slot does not fit is remembered as None).
+_UNREAD: dict[str, str] = {}
 #: A word, as a shape counts it (from a letter to the next space), and a character of an unspaced script.
 _WORD = regex.compile(r"[^\W\d_]\S*")
 _DENSE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
@@ -77,6 +81,28 @@ class Lines:
     fullmatch: FullMatch
     matched: dict[tuple[int, int], dict[str, str] | None] = field(default_factory=dict)
     fits: dict[tuple[int, int], bool] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+
+    def words(self, index: int) -> int | None:
+        """The line's word count (see :meth:`Shape.fits`), counted once for every shape asked of it; None for a
+        long line (a body paragraph), which a shape counts only as far as its bounds need."""
+        found = self.counts.get(index)
+        if found is None:
+            normal = self.normal(index)
+            if len(normal) >= _COUNTED:
+                return None
+            found = self.counts[index] = count_words(normal)
+        return found
+
+    def fit(self, shape: Shape, index: int) -> bool:
+        """Whether the line fits the shape (its words counted only when its length fits)."""
+        line = self.normal(index)
+        if not shape.min_words and not shape.max_words:
+            return shape.fits(line)
+        size = len(line)
+        if size < shape.min_chars or (shape.max_chars and size > shape.max_chars):
+            return False
+        return shape.fits(line, self.words(index))
 
     def normal(self, index: int) -> str:
         normal = self.normals[index]
@@ -109,6 +135,12 @@ class Grammar:
     head: tuple[Step, ...]
     rest: Step | None
     tail: tuple[Step, ...]
+    #: The head's steps up to its first required one, when none of them is a template: an item starts only on a
+    #: line one of them matches alone (those before the required one may all be absent). None: no such bound.
+    opening: tuple[Step, ...] | None = None
+    #: The head's steps up to its last required one: whether an item starts on a line depends on these alone
+    #: (optional steps after them never fail), so asking it reads no line they would.
+    probe: tuple[Step, ...] = ()
 
 
 def grammars(layouts: Sequence[Layout]) -> dict[str, Grammar]:
@@ -119,8 +151,13 @@ def grammars(layouts: Sequence[Layout]) -> dict[str, Grammar]:
         steps = tuple(Step(slot, keys.setdefault((slot.field, slot.pattern, slot.template, slot.shape), len(keys)),
                            slot.template, slot.repeat, slot.optional) for slot in layout.slots)
         rest = next((i for i, step in enumerate(steps) if step.slot.rest), len(steps))
-        found[layout.id] = Grammar(layout, steps[:rest], steps[rest] if rest < len(steps) else None,
-                                   steps[rest + 1:])
+        head = steps[:rest]
+        required = next((i for i, step in enumerate(head) if not step.optional), None)
+        opening = head[:required + 1] if required is not None and \
+            all(step.template is None for step in head[:required + 1]) else None
+        last = max((i for i, step in enumerate(head) if not step.optional), default=-1)
+        found[layout.id] = Grammar(layout, head, steps[rest] if rest < len(steps) else None, steps[rest + 1:],
+                                   opening, head[:last + 1])
     return found
 
 
@@ -130,7 +167,7 @@ def choose(grammars: Mapping[str, Grammar], lines: Lines, header: int,
     explains the most lines, with its items; None when none finds enough items."""
     best: tuple[Layout, list[Item]] | None = None
     for layout, captured in layouts:
-        found = parse_items(grammars[layout.id], lines, header, captured)
+        found = items_under(grammars[layout.id], lines, header, captured)
         if len(found) < layout.min_items or not found:
             continue
         # The layout that explains the most lines wins; of two that explain the same lines, the one
@@ -138,6 +175,60 @@ def choose(grammars: Mapping[str, Grammar], lines: Lines, header: int,
         if best is None or (found[-1].last, -len(found)) > (best[1][-1].last, -len(best[1])):
             best = (layout, found)
     return best
+
+
+def items_under(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[str, str]) -> list[Item]:
+    """What :func:`parse_items` finds, without building its parser when the first lines already say nothing
+    (most headings head no block of most layouts)."""
+    if grammar.opening is not None and not _opens(grammar, lines, header):
+        return []
+    return parse_items(grammar, lines, header, defaults)
+
+
+def _opens(grammar: Grammar, lines: Lines, header: int) -> bool:
+    """False when :func:`parse_items` would find no item under the header, as its first lines alone show: no
+    opening step matches the first line an item could start on, nor the next ones the layout's controls let
+    the block start after. True when it may find one. (The same steps through the lines as parse_items takes,
+    without the parser it builds.)"""
+    assert grammar.opening is not None
+    controls = grammar.layout.controls
+    text, roles = lines.text, lines.roles
+    position = header + 1
+    for lead in range(_LEAD_LINES + 1):
+        at = _next_start(text, roles, position)
+        if at < 0:
+            return False
+        for step in grammar.opening:
+            if _read_at(lines, step, at) is not None:
+                return True
+        if lead == _LEAD_LINES or controls is None or lines.fullmatch(controls, lines.normal(at)) is None:
+            return False
+        position = at + 1
+    return False
+
+
+def _next_start(text: Sequence[str], roles: bytearray, position: int) -> int:
+    """Where the next item may start: past blank lines and junk; -1 at a header or the end (see parse_items)."""
+    end = len(text)
+    while position < end:
+        if text[position]:
+            found = roles[position]
+            if found == HEADER:
+                return -1
+            if found == PLAIN:
+                return position
+        position += 1
+    return -1
+
+
+def _read_at(lines: Lines, step: Step, at: int) -> dict[str, str] | None:
+    """What a step without a template makes of line ``at`` alone (None: the line does not fit it), remembered."""
+    key = (step.key, at)
+    try:
+        return lines.matched[key]
+    except KeyError:  # not asked yet
+        found = lines.matched[key] = _read(step.slot, lines, at)
+        return found
 
 
 def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[str, str]) -> list[Item]:
@@ -162,7 +253,7 @@ def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[s
         if position < 0:
             break
         if items:
-            gap = any(not text[i] for i in range(after, position))
+            gap = "" in text[after:position]
             if len(items) == 1:
                 dense = not gap
             elif dense and gap:
@@ -219,6 +310,7 @@ class _Parser:
         self.defaults = defaults
         self.skip_blanks = grammar.layout.blank_lines == "skip"
         self.head = grammar.head
+        self.probe = grammar.probe
         self.rest = grammar.rest
         self.tail = grammar.tail
         self._starts: dict[int, bool] = {}
@@ -264,6 +356,7 @@ class _Parser:
                ) -> int | None:
         """Matches ``steps`` from ``position``; the position after them, or None when a required one fails."""
         text, roles, end = self.text, self.roles, self.end
+        lines, matched = self.lines, self.matched
         for step in steps:
             count = 0
             if step.repeat and item is None:
@@ -282,9 +375,26 @@ class _Parser:
                     at = self._next_line(position)
                     if at < 0 or roles[at] == HEADER:
                         break
-                added = self._matches(step, at, captured)
-                if added is None:
-                    break
+                if step.template is None:
+                    # (_matches without the call: this loop reads every line of every item)
+                    found = matched.get((step.key, at), _UNREAD)
+                    if found is _UNREAD:
+                        found = matched[(step.key, at)] = _read(step.slot, lines, at)
+                    if found is None:
+                        break
+                    added = False
+                    for name, value in found.items():  # type: ignore[union-attr]
+                        if name not in captured:
+                            captured[name] = value
+                            added = True
+                        elif name == "text" and step.repeat:
+                            captured[name] += "\n" + value
+                            added = True
+                else:
+                    checked = self._matches(step, at, captured)
+                    if checked is None:
+                        break
+                    added = checked
                 count += 1
                 position = at + 1
                 if item is not None:
@@ -343,24 +453,27 @@ class _Parser:
             if slot.max_lines and len(body) >= slot.max_lines:
                 fit = fits.get((key, at))
                 if fit is None:
-                    fit = fits[(key, at)] = slot.shape.fits(self.lines.normal(at))
+                    fit = fits[(key, at)] = self.lines.fit(slot.shape, at)
                 item.overflow = fit and not self._starts_item(at)
                 break
-            if slot.optional and any(roles[i] == JUNK for i in range(position, at)):
+            if slot.optional and JUNK in roles[position:at]:
                 # An optional body (a teaser) is a guess: junk before it means the block is over, and the
                 # text after the junk is the article going on. A required body (a comment's text) belongs
                 # to an item already recognised, so junk inside it is stepped over.
                 break
-            if stop is not None and self._matches(stop, at, dict(item.fields)) is not None:
+            # A line that does not fit the body, one the next slot matches and one that starts the next item
+            # each end the body the same way: the check without a pattern goes first.
+            fit = fits.get((key, at))
+            if fit is None:
+                fit = fits[(key, at)] = self.lines.fit(slot.shape, at)
+            if not fit:
                 break
+            if stop is not None and (self._matches(stop, at, item.fields) if stop.template is not None
+                                     else _read_at(self.lines, stop, at)) is not None:
+                break  # (a template only reads the captures; a slot without one captures nothing here)
             # A required body always has a first line; an optional one may be empty, so a line that
             # starts the next item ends this one at once.
             if (body or slot.optional) and self._starts_item(at):
-                break
-            fit = fits.get((key, at))
-            if fit is None:
-                fit = fits[(key, at)] = slot.shape.fits(self.lines.normal(at))
-            if not fit:
                 break
             body.append(at)
             position = at + 1
@@ -375,7 +488,7 @@ class _Parser:
         # otherwise rescan the lines after it every time (quadratic).
         found = self._starts.get(position)
         if found is None:
-            found = self._starts[position] = self._slots(self.head, position, {}, None) is not None
+            found = self._starts[position] = self._slots(self.probe, position, {}, None) is not None
         return found
 
     def _matches(self, step: Step, at: int, captured: dict[str, str]) -> bool | None:
@@ -389,7 +502,7 @@ class _Parser:
         try:
             found = self.matched[(step.key, at)]
         except KeyError:  # not asked yet
-            found = self.matched[(step.key, at)] = _read(step.slot, self.lines.normal(at), self.lines.fullmatch)
+            found = self.matched[(step.key, at)] = _read(step.slot, self.lines, at)
         if found is None:
             return None
         added = False
@@ -406,15 +519,17 @@ class _Parser:
 def _median_title_words(items: Sequence[Item]) -> int:
     """The median number of words of the items' titles; a Chinese, Japanese, Korean or Thai character counts
     half a word (their words are not spaced)."""
-    sizes = sorted(max(len(_WORD.findall(title)), len(_DENSE.findall(title)) // 2)
+    sizes = sorted(max(len(_WORD.findall(title)), 0 if title.isascii() else len(_DENSE.findall(title)) // 2)
                    for title in (item.fields.get("title", "") for item in items))
     return sizes[len(sizes) // 2]
 
 
-def _read(slot: Slot, line: str, fullmatch: FullMatch) -> dict[str, str] | None:
-    """What a slot (without a template) captures from a line alone: None when the line does not fit it."""
-    if not slot.shape.fits(line):
+def _read(slot: Slot, lines: Lines, at: int) -> dict[str, str] | None:
+    """What a slot (without a template) captures from line ``at`` alone: None when the line does not fit it."""
+    if not lines.fit(slot.shape, at):
         return None
+    line = lines.normal(at)
+    fullmatch = lines.fullmatch
     found: dict[str, str] = {}
     if slot.pattern is not None:
         match = fullmatch(slot.pattern, line)
