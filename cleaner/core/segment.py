@@ -73,6 +73,8 @@ class Lines:
     the engine knows of each line (PLAIN, JUNK or HEADER), which the engine updates as blocks take lines.
     ``matched`` remembers, by slot and line, what a slot's shape and pattern make of the line: layouts that
     share a header share their title and meta slots, so each such line is matched once per document.
+    ``counts`` and ``title_words`` are words counted once for all layouts: a line's (for slot shapes) and an
+    item title's (for a layout's ``menu_words``).
     """
 
     text: Sequence[str]
@@ -82,6 +84,7 @@ class Lines:
     matched: dict[tuple[int, int], dict[str, str] | None] = field(default_factory=dict)
     fits: dict[tuple[int, int], bool] = field(default_factory=dict)
     counts: dict[int, int] = field(default_factory=dict)
+    title_words: dict[str, int] = field(default_factory=dict)
 
     def words(self, index: int) -> int | None:
         """The line's word count (see :meth:`Shape.fits`), counted once for every shape asked of it; None for a
@@ -273,7 +276,7 @@ def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[s
     if items and skipped:
         items[0].structure_lines[:0] = skipped
         items[0].lines[:0] = skipped
-    if layout.menu_words and items and _median_title_words(items) < layout.menu_words:
+    if layout.menu_words and items and _median_title_words(items, lines.title_words) < layout.menu_words:
         return []  # a menu under a heading ("More from Phones": "Phone Deals", ...), not other articles
     rest = grammar.rest
     if rest is not None and rest.optional:
@@ -516,11 +519,21 @@ class _Parser:
         return added
 
 
-def _median_title_words(items: Sequence[Item]) -> int:
+def _median_title_words(items: Sequence[Item], known: dict[str, int] | None = None) -> int:
     """The median number of words of the items' titles; a Chinese, Japanese, Korean or Thai character counts
-    half a word (their words are not spaced)."""
-    sizes = sorted(max(len(_WORD.findall(title)), 0 if title.isascii() else len(_DENSE.findall(title)) // 2)
-                   for title in (item.fields.get("title", "") for item in items))
+    half a word (their words are not spaced). ``known``: sizes already counted (layouts sharing a header mostly
+    find the same titles)."""
+    if known is None:
+        known = {}
+    sizes = []
+    for item in items:
+        title = item.fields.get("title", "")
+        size = known.get(title)
+        if size is None:
+            size = known[title] = max(len(_WORD.findall(title)),
+                                      0 if title.isascii() else len(_DENSE.findall(title)) // 2)
+        sizes.append(size)
+    sizes.sort()
     return sizes[len(sizes) // 2]
 
 
