@@ -18,7 +18,10 @@ Counting is two looks over the same documents (the shells in ``cleaner.run.siter
 
 Memory: a sketch holds at most ``max_keys`` entries (an int pair each, about 100 bytes in a dict) plus
 one page count per host seen; the exact look holds at most ``max_candidates`` keys, and with
-``keep_sheets`` at most as many values that follow them (at most :data:`FIELD_TRACK` per key).
+``keep_sheets`` at most as many values that follow them (at most :data:`FIELD_TRACK` per key), and with
+``keep_embedded`` per key two counts of the page's own text around it and the followed keys next to it (at most
+:data:`FIELD_TRACK` before and after; a key with more different followed neighbours counts the later ones as
+own text, so only there can the order of the pages change a count).
 """
 
 from __future__ import annotations
@@ -121,6 +124,26 @@ class SiteRepeatSettings:
     keep_sections: bool = True
     section_lines: int = 2
     section_varied: float = 0.6
+    #: A section that ends where a rule removed a line or where the page ends needs only this many lines of the
+    #: page's own (0: as many as any other, ``section_lines``).
+    section_closed: int = 1
+    #: A block of the page's own text that the host prints on several pages (a class's inherited methods on a
+    #: reference page, a series' table of contents) sits inside the pages' text, where furniture sits at its
+    #: edges: ``keep_embedded`` keeps a run of repeated lines that, on this page, follows a line of the page's
+    #: own, whose first line follows the page's own text on at least ``embedded_head`` of the host's pages it is
+    #: on, and whose last line is followed by the page's own text on at least ``embedded_tail`` of them (a
+    #: footer ends the page or leads into more furniture; a menu starts the page or follows the site's header).
+    #: A repeated line that follows own text on at least ``embedded_head`` of its pages also starts a new run
+    #: (a footer right after such a block is not part of it). With ``embedded_prose`` the run must hold a line
+    #: that reads as prose (kept anyway): the block is text, not a list of links.
+    keep_embedded: bool = True
+    embedded_head: float = 0.5
+    embedded_tail: float = 0.2
+    embedded_prose: bool = True
+    #: ... but one repeated line alone between lines of the page's own needs no prose where the host has the
+    #: page's own text on both sides of it on at least this share of its pages (0: off): a heading or a
+    #: sign-off inside the text ("Bases: ...", "EOF"), not a label of the page's metadata.
+    embedded_lone: float = 0.0
     #: Lines longer than this are never counted (furniture is short; long lines cost memory).
     max_chars: int = 200
     #: Entries of the first look's lossy counter, per worker.
@@ -140,7 +163,10 @@ class SiteRepeatSettings:
                      "field_values", "field_label_words", "section_lines"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
-        for name in ("field_share", "field_repeated", "field_recurring", "section_varied"):
+        if self.section_closed < 0:
+            raise ValueError(f"site repeat: section_closed must be at least 0, not {self.section_closed}")
+        for name in ("field_share", "field_repeated", "field_recurring", "section_varied", "embedded_head",
+                     "embedded_tail", "embedded_lone"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"site repeat: {name} must be in [0, 1], not {getattr(self, name)}")
 
@@ -237,6 +263,30 @@ def page_values(keyed: Sequence[tuple[str, str | None]], settings: SiteRepeatSet
     return found
 
 
+#: A neighbour that is the page's own text: a line no host could repeat (not counted, or not followed in the exact
+#: look because the first look's bound says it cannot pass).
+OWN = "\x01"
+
+
+def page_edges(keyed: Sequence[tuple[str, str | None]],
+               followed: Callable[[str], bool]) -> dict[str, tuple[str | None, str | None]]:
+    """Per followed key (its first occurrence on the page), the lines before and after it: :data:`OWN` for a line
+    the host cannot repeat, the key of a followed line (whether it repeats is known once all pages are counted),
+    None at the page's start or end. ``keyed``: the page's :func:`keyed_lines`."""
+
+    def neighbour(at: int) -> str | None:
+        if not 0 <= at < len(keyed):
+            return None
+        key = keyed[at][1]
+        return key if key is not None and followed(key) else OWN
+
+    found: dict[str, tuple[str | None, str | None]] = {}
+    for at, (_, key) in enumerate(keyed):
+        if key is not None and key not in found and followed(key):
+            found[key] = (neighbour(at - 1), neighbour(at + 1))
+    return found
+
+
 @dataclass
 class Sketch:
     """First look, in bounded memory: a lossy count of pages per host (at most ``max_hosts`` entries) and
@@ -301,6 +351,11 @@ class Confirmed:
     values: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
     overflow: dict[tuple[str, str], int] = field(default_factory=dict)
 
+    #: Per pair, the pages where the line before it, and the line after it, is the page's own text, and the
+    #: followed lines before and after it (pages per key, at most :data:`FIELD_TRACK` keys each; further keys
+    #: count as own text: as for values, a bound that keeps lines rather than removes them).
+    edges: dict[tuple[str, str], EdgeTally] = field(default_factory=dict)
+
     #: Values followed in all (this look's bound: ``budget`` of :meth:`add_value`).
     tracked: int = 0
 
@@ -317,7 +372,16 @@ class Confirmed:
         else:
             self.overflow[pair] = self.overflow.get(pair, 0) + 1
 
+    def add_edges(self, pair: tuple[str, str], before: str | None, after: str | None) -> None:
+        """Counts a page's neighbours of a pair (see :func:`page_edges`)."""
+        tally = self.edges.get(pair)
+        if tally is None:
+            tally = self.edges[pair] = EdgeTally()
+        tally.add(before, after)
+
     def merge(self, other: Confirmed) -> None:
+        for pair, around in other.edges.items():
+            self.edges.setdefault(pair, EdgeTally()).merge(around)
         for host, n in other.pages.items():
             self.pages[host] = self.pages.get(host, 0) + n
         for pair, n in other.pairs.items():
@@ -332,6 +396,69 @@ class Confirmed:
                 ranked = sorted(mine.items(), key=lambda item: (-item[1], item[0]))
                 self.values[pair] = dict(ranked[:FIELD_TRACK])
                 self.overflow[pair] = self.overflow.get(pair, 0) + sum(n for _, n in ranked[FIELD_TRACK:])
+
+
+@dataclass
+class EdgeTally:
+    """The neighbours of one (host, key) pair over the pages counted: own text before and after it, and the
+    followed keys before and after it (pages per key)."""
+
+    own_before: int = 0
+    own_after: int = 0
+    before: dict[str, int] = field(default_factory=dict)
+    after: dict[str, int] = field(default_factory=dict)
+
+    def add(self, before: str | None, after: str | None) -> None:
+        if before == OWN:
+            self.own_before += 1
+        elif before is not None:
+            self.own_before += _tally(self.before, before)
+        if after == OWN:
+            self.own_after += 1
+        elif after is not None:
+            self.own_after += _tally(self.after, after)
+
+    def merge(self, other: EdgeTally) -> None:
+        self.own_before += other.own_before
+        self.own_after += other.own_after
+        for key, n in other.before.items():
+            self.own_before += _tally(self.before, key, n)
+        for key, n in other.after.items():
+            self.own_after += _tally(self.after, key, n)
+
+
+def _tally(tally: dict[str, int], key: str, n: int = 1) -> int:
+    """Adds ``n`` pages to ``key``; returns the pages not kept (past :data:`FIELD_TRACK` keys: own text)."""
+    if key in tally or len(tally) < FIELD_TRACK:
+        tally[key] = tally.get(key, 0) + n
+        return 0
+    return n
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeStats:
+    """What a host's pages say of the neighbours of one repeated line: the pages it is on, and those where the
+    line before it, and the line after it, is the page's own text (a line the host does not repeat)."""
+
+    pages: int
+    own_before: int
+    own_after: int
+
+    def heads(self, settings: SiteRepeatSettings) -> bool:
+        """Whether the line follows the page's own text on at least ``embedded_head`` of its pages."""
+        return self.own_before >= settings.embedded_head * self.pages
+
+    def leads_on(self, settings: SiteRepeatSettings) -> bool:
+        """Whether the page's own text follows the line on at least ``embedded_tail`` of its pages."""
+        return self.own_after > 0 and self.own_after >= settings.embedded_tail * self.pages
+
+    def lone(self, settings: SiteRepeatSettings) -> bool:
+        """Whether the page's own text is both before and after the line on ``embedded_lone`` of its pages."""
+        least = settings.embedded_lone * self.pages
+        return min(self.own_before, self.own_after) >= least
+
+    def as_list(self) -> list[int]:
+        return [self.pages, self.own_before, self.own_after]
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +510,8 @@ class HostLines:
     lines: Mapping[str, int]
     fields: Mapping[str, FieldStats] = field(default_factory=dict)
     named: Mapping[str, FieldStats] = field(default_factory=dict)
+    #: Per repeated line whose neighbours are the page's own text on some pages, that evidence (``keep_embedded``).
+    edges: Mapping[str, EdgeStats] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -433,7 +562,9 @@ class SiteProfile:
                 f"{str(s.keep_sheets).lower()}, sheet_fields {s.sheet_fields}, field_share {s.field_share}, "
                 f"field_values {s.field_values}, field_repeated {s.field_repeated}, field_recurring "
                 f"{s.field_recurring}, keep_sections {str(s.keep_sections).lower()}, section_lines {s.section_lines}, "
-                f"section_varied {s.section_varied}){_sheet_summary(found, settings)}")
+                f"section_varied {s.section_varied}, keep_embedded {str(s.keep_embedded).lower()}, embedded_head "
+                f"{s.embedded_head}, embedded_tail {s.embedded_tail}, embedded_prose "
+                f"{str(s.embedded_prose).lower()}){_sheet_summary(found, settings)}")
 
     def removals(self, host: str | None, lines: Sequence[str | None],
                  settings: SiteRepeatSettings | None = None) -> dict[int, str]:
@@ -467,8 +598,12 @@ class SiteProfile:
         if removed and settings.keep_sheets and (found.fields or found.named):
             sheet = _sheet_lines(found, lines, keys, settings)
             removed = {i: why for i, why in removed.items() if i not in sheet}
+        embedded: set[int] = set()
+        if removed and settings.keep_embedded and found.edges:
+            embedded = _embedded_lines(found, lines, keys, settings)
+            removed = {i: why for i, why in removed.items() if i not in embedded}
         if removed and settings.keep_sections and found.fields:
-            heads = _section_heads(found, lines, keys, removed, settings)
+            heads = _section_heads(found, lines, keys, removed, embedded, settings)
             removed = {i: why for i, why in removed.items() if i not in heads}
         return removed
 
@@ -479,6 +614,8 @@ class SiteProfile:
             for name, stats in (("fields", h.fields), ("named", h.named)):
                 if stats:  # [pages, valued, values, repeated, recurring] per key (FieldStats)
                     entry[name] = {key: found.as_list() for key, found in sorted(stats.items())}
+            if h.edges:  # [pages, own text before, own text after] per key (EdgeStats)
+                entry["edges"] = {key: found.as_list() for key, found in sorted(h.edges.items())}
             hosts[host] = entry
         s = self.settings
         body = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION,
@@ -532,7 +669,8 @@ class SiteProfile:
                     raise ProfileError(f"{where}: line {key!r} has count {seen!r}, not an integer from 1 to "
                                        f"{entry['pages']}")
             sheets = [_field_stats(entry.get(name, {}), f"{where}: {name}") for name in ("fields", "named")]
-            found[host] = HostLines(entry["pages"], dict(lines), sheets[0], sheets[1])
+            found[host] = HostLines(entry["pages"], dict(lines), sheets[0], sheets[1],
+                                    _edge_stats(entry.get("edges", {}), lines, f"{where}: edges"))
         return cls(found, settings)
 
 
@@ -631,6 +769,20 @@ def _field_stats(table: Any, where: str) -> dict[str, FieldStats]:
             raise ProfileError(f"{where}: key {key!r} needs five counts (pages, valued, values, repeated, "
                                f"recurring), not {counts!r}")
         found[key] = FieldStats(*counts)
+    return found
+
+
+def _edge_stats(table: Any, lines: Mapping[str, Any], where: str) -> dict[str, EdgeStats]:
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where}: must be an object of line keys")
+    found = {}
+    for key, counts in table.items():
+        if (key not in lines or not isinstance(counts, list) or len(counts) != 3
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in counts)
+                or counts[0] != lines[key] or max(counts[1:]) > counts[0]):
+            raise ProfileError(f"{where}: key {key!r} needs a line of the host and three counts (its pages, then "
+                               f"those with own text before and after it, at most its pages), not {counts!r}")
+        found[key] = EdgeStats(*counts)
     return found
 
 
@@ -739,8 +891,9 @@ def _sheet_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping[in
 
 
 def _section_heads(found: HostLines, lines: Sequence[str | None], keys: Mapping[int, str | None],
-                   removed: Mapping[int, str], settings: SiteRepeatSettings) -> set[int]:
-    """The removable lines that head a section of the page's own text (see ``keep_sections``)."""
+                   removed: Mapping[int, str], embedded: set[int], settings: SiteRepeatSettings) -> set[int]:
+    """The removable lines that head a section of the page's own text (see ``keep_sections``); the lines of
+    ``embedded`` blocks (``keep_embedded``) are the page's text although the host repeats them."""
     heads = {key for key, stats in found.fields.items() if stats.is_heading(settings)}
     if not heads:
         return set()
@@ -748,15 +901,20 @@ def _section_heads(found: HostLines, lines: Sequence[str | None], keys: Mapping[
 
     def own_text(positions: Iterable[int]) -> bool:
         """Whether the lines at ``positions``, up to the first one the host repeats (or a rule removed), are
-        ``section_lines`` lines of the page's own or hold one that reads as prose or is ``anchor_chars`` long."""
+        ``section_lines`` lines of the page's own or hold one that reads as prose or is ``anchor_chars`` long; or
+        ``section_closed`` lines when a rule's removal or the page's edge comes next (the section is closed:
+        a one-line "Value" over the return value, then the "See also" a rule takes)."""
+        count = 0
         for count, pos in enumerate(positions, 1):
             at = order[pos]
             line = lines[at]
-            if line is None or _seen_key(found, keys.get(at), settings):
+            if line is None:
+                return 1 < count <= settings.section_closed + 1
+            if at not in embedded and _seen_key(found, keys.get(at), settings):
                 return False
             if reads_as_prose(line, settings) or len(line) >= settings.anchor_chars or count >= settings.section_lines:
                 return True
-        return False
+        return 0 < count <= settings.section_closed
 
     # Both sides: a heading stands between two stretches of the page's text (a recipe's ingredients, then its
     # steps); a previous/next link's label, a byline's or a tag list's name follows one short line after
@@ -771,6 +929,60 @@ def _section_heads(found: HostLines, lines: Sequence[str | None], keys: Mapping[
 
     return {at for pos, at in enumerate(order) if at in removed and keys.get(at) in heads
             and own_text(before(pos)) and own_text(range(pos + 1, len(order)))}
+
+
+def _embedded_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping[int, str | None],
+                    settings: SiteRepeatSettings) -> set[int]:
+    """The repeated lines of blocks that sit inside the pages' own text (see ``keep_embedded``). A block is a run
+    of lines the host repeats (prose among them: kept anyway, but part of the block), ended by a line of the
+    page's own, a line a rule removed, or a repeated line that starts blocks (it follows own text on at least
+    ``embedded_head`` of its pages: a footer's first line after such a block)."""
+    edges = found.edges
+    order = [at for at, line in enumerate(lines) if line != ""]
+
+    def repeated(at: int) -> bool:
+        return lines[at] is not None and _seen_key(found, keys.get(at), settings) > 0
+
+    def heads(at: int) -> bool:
+        stats = edges.get(keys.get(at) or "")
+        return stats is not None and stats.heads(settings)
+
+    kept: set[int] = set()
+    pos = 0
+    while pos < len(order):
+        at = order[pos]
+        # a block starts right after a line of the page's own (not the page's first line, not a rule's removal)
+        if not (pos > 0 and repeated(at) and heads(at) and lines[order[pos - 1]] is not None
+                and not repeated(order[pos - 1])):
+            pos += 1
+            continue
+        block = [at]
+        pos += 1
+        while pos < len(order) and repeated(order[pos]) and not heads(order[pos]):
+            block.append(order[pos])
+            pos += 1
+        tail = edges.get(keys.get(block[-1]) or "")
+        if tail is None or not tail.leads_on(settings):
+            continue
+        if len(block) == 1 and settings.embedded_lone and tail.lone(settings) and pos < len(order) and lines[
+                order[pos]] is not None:
+            kept.update(block)  # one line between the page's own text, as on nearly every page the host has it
+            continue
+        if settings.embedded_prose and not any(reads_as_prose(lines[i] or "", settings) for i in block):
+            continue
+        if _longest_menu(block, lines, settings) >= settings.inside_run:
+            continue  # a menu inside the text (a tab bar), as inside the span
+        kept.update(block)
+    return kept
+
+
+def _longest_menu(block: Sequence[int], lines: Sequence[str | None], settings: SiteRepeatSettings) -> int:
+    """The most lines of ``block`` in a row that are not prose."""
+    longest = current = 0
+    for at in block:
+        current = 0 if reads_as_prose(lines[at] or "", settings) else current + 1
+        longest = max(longest, current)
+    return longest
 
 
 def _count(value: Any) -> bool:
@@ -817,7 +1029,16 @@ def build_profile(confirmed: Confirmed, settings: SiteRepeatSettings) -> SitePro
                     named[key[len(NAMED_MARK):]] = stats
                 else:
                     fields[key] = stats
-        built[host] = HostLines(pages[host], lines, fields, named)
+        edges = {}
+        for key in lines:
+            edge = confirmed.edges.get((host, key))
+            if edge is not None:  # a followed neighbour that did not pass is the page's own text
+                before = edge.own_before + sum(n for k, n in edge.before.items() if k not in lines)
+                after = edge.own_after + sum(n for k, n in edge.after.items() if k not in lines)
+                around = EdgeStats(lines[key], before, after)
+                if around.own_before or around.own_after:
+                    edges[key] = around
+        built[host] = HostLines(pages[host], lines, fields, named, edges)
     return SiteProfile(built, settings)
 
 

@@ -31,6 +31,7 @@ from cleaner.core.siterepeat import (
     Sketch,
     build_profile,
     keyed_lines,
+    page_edges,
     page_keys,
     page_values,
 )
@@ -94,6 +95,11 @@ def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSetti
                 pairs[pair] += 1
             elif len(pairs) < settings.max_candidates and sketch.may_repeat(page.host, key, settings):
                 pairs[pair] = 1
+        if settings.keep_embedded:
+            # the lines around each followed key: is it furniture at the text's edges, or a block inside it?
+            followed = _followed(page.host, pairs)
+            for key, (before, after) in page_edges(keyed, followed).items():
+                found.add_edges((page.host, key), before, after)
         if settings.keep_sheets or settings.keep_sections:
             # what follows each followed key on this page: is it a data sheet's field, or a section's heading?
             host = page.host
