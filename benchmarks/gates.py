@@ -100,3 +100,16 @@ def gate(name: str, measured: float) -> None:
     REPORTS.append(line)
     print("\n" + line)
     assert figure.passes(measured), line
+
+
+def gate_when_committed(name: str, measured: float, better: str) -> None:
+    """:func:`gate` for a figure that may not be committed yet: until ``name`` has an entry in figures.toml, the
+    figure is printed in the gates' form as pending (``better``: "higher" or "lower"), so that its committed
+    value can be read off the log; once it has one, it is gated as any other."""
+    if name in load_figures():
+        gate(name, measured)
+        return
+    line = (f"[gate pending] {name} = {measured:.4g} (not in {FIGURES_FILE.name} yet; {Better(better).value} is "
+            f"better)")
+    REPORTS.append(line)
+    print("\n" + line)

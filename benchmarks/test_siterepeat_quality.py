@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.gates import gate
+from benchmarks.gates import gate, gate_when_committed
 from benchmarks.siterepeat.constructed import PAGES_PER_HOST, constructed
 from benchmarks.siterepeat.score import PARTS, by_group, dumps, host_table, line_of, score_part
 
@@ -31,7 +31,8 @@ def test_real_dumps_have_the_size_and_split_of_the_issue() -> None:
 @pytest.mark.parametrize("part", PARTS)
 def test_real_dumps_figures(part: str) -> None:
     """The gates hold the figures of the hosts without a group (those they were committed for); the hosts added
-    later in a group are printed apart, and all hosts together, until their figures are committed."""
+    later in a group are printed apart, and all hosts together, and each group's figures go through a gate of their
+    own (``quality.siterepeat.real.GROUP.PART.*``) once committed, printed as pending until then."""
     total, per_host = score_part(part)
     grouped = by_group(part, per_host)
     assert "" in grouped, f"no real dumps without a group in {part}"
@@ -44,6 +45,10 @@ def test_real_dumps_figures(part: str) -> None:
     first, _ = grouped[""]
     gate(f"quality.siterepeat.real.{part}.junk_recall", first.recall)
     gate(f"quality.siterepeat.real.{part}.content_loss", first.loss)
+    for group, (figures, _) in grouped.items():
+        if group:  # gated once the lead commits them (printed as pending until then)
+            gate_when_committed(f"quality.siterepeat.real.{group}.{part}.junk_recall", figures.recall, "higher")
+            gate_when_committed(f"quality.siterepeat.real.{group}.{part}.content_loss", figures.loss, "lower")
 
 
 @pytest.mark.parametrize("part", PARTS)

@@ -98,3 +98,18 @@ def test_a_figure_falls_only_in_a_commit_of_its_own() -> None:
             touched = set(_git("show", "--name-only", "--format=", commit).split())
             assert touched <= {"benchmarks/figures.toml", "benchmarks/FIGURES.md"}, \
                 f"{commit[:10]} lowers {fell} but also changes {sorted(touched)}"
+
+
+def test_a_figure_not_committed_yet_is_printed_as_pending_and_a_committed_one_is_gated(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from benchmarks import gates
+    from benchmarks.gates import gate_when_committed
+
+    monkeypatch.setattr(gates, "REPORTS", [])  # this test's reports are not the run's figures
+    gate_when_committed("quality.not.committed.yet", 0.25, "lower")
+    assert "[gate pending] quality.not.committed.yet = 0.25 (not in figures.toml yet; lower is better)" in (
+        capsys.readouterr().out)
+    name, figure = next(iter(load_figures().items()))
+    worse = figure.limit() - 1 if figure.better is Better.HIGHER else figure.limit() + 1
+    with pytest.raises(AssertionError, match="gate FAILED"):
+        gate_when_committed(name, worse, figure.better.value)
