@@ -125,8 +125,26 @@ def test_a_section_closed_by_a_rules_removal_needs_one_line() -> None:
 
 
 def test_embedded_settings_are_checked() -> None:
-    for name in ("embedded_head", "embedded_tail", "embedded_lone"):
+    for name in ("embedded_head", "embedded_tail", "embedded_lone", "embedded_displaced"):
         with pytest.raises(ValueError, match=name):
             SiteRepeatSettings(**{name: 1.5})
     with pytest.raises(ValueError, match="section_closed"):
         SiteRepeatSettings(section_closed=-1)
+
+
+def test_a_page_quoting_the_menus_list_between_its_own_lines_keeps_it(profile: SiteProfile) -> None:
+    # A package page lists its modules: the sidebar's lines again, between lines of its own. Where the host
+    # prints them they sit among its furniture, so here they are the page's.
+    modules = MENU[3:6]
+    page = [*MENU, "shapes package", "Submodules", *modules, "Package contents", "All shapes of the library.",
+            *FOOTER]
+    cleaned = Cleaner(site_profile=profile).process("\n".join(page), url=f"https://{HOST}/p")
+    gone = [r.text for r in cleaned.removals if r.rule_id == DETECTOR]
+    assert gone.count("shapes.circle") == 1 and cleaned.records[0].text.count("shapes.circle") == 1
+    off = Options(site_repeat=SiteRepeatSettings(embedded_displaced=0))
+    assert [r.text for r in Cleaner(site_profile=profile, options=off).process(
+        "\n".join(page), url=f"https://{HOST}/p").removals if r.rule_id == DETECTOR].count("shapes.circle") == 2
+    # Two lines are not a list: a menu that prints an item twice.
+    short = [*MENU, "shapes package", "Submodules", *modules[:2], "Package contents", "All shapes.", *FOOTER]
+    assert [r.text for r in Cleaner(site_profile=profile).process(
+        "\n".join(short), url=f"https://{HOST}/p").removals if r.rule_id == DETECTOR].count("shapes.circle") == 2

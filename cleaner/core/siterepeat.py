@@ -144,6 +144,11 @@ class SiteRepeatSettings:
     #: page's own text on both sides of it on at least this share of its pages (0: off): a heading or a
     #: sign-off inside the text ("Bases: ...", "EOF"), not a label of the page's metadata.
     embedded_lone: float = 0.0
+    #: A run of at least ``inside_run`` repeated lines that the page already showed above (in its menu), between
+    #: two lines of its own, is a list the page quotes (a package page lists its modules, the same lines as the
+    #: sidebar's) where the host has its first line after its own text, and its last line before it, on at most
+    #: this share of its pages (elsewhere the lines sit among its furniture). 0: off.
+    embedded_displaced: float = 0.1
     #: Lines longer than this are never counted (furniture is short; long lines cost memory).
     max_chars: int = 200
     #: Entries of the first look's lossy counter, per worker.
@@ -166,7 +171,7 @@ class SiteRepeatSettings:
         if self.section_closed < 0:
             raise ValueError(f"site repeat: section_closed must be at least 0, not {self.section_closed}")
         for name in ("field_share", "field_repeated", "field_recurring", "section_varied", "embedded_head",
-                     "embedded_tail", "embedded_lone"):
+                     "embedded_tail", "embedded_lone", "embedded_displaced"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"site repeat: {name} must be in [0, 1], not {getattr(self, name)}")
 
@@ -564,7 +569,8 @@ class SiteProfile:
                 f"{s.field_recurring}, keep_sections {str(s.keep_sections).lower()}, section_lines {s.section_lines}, "
                 f"section_varied {s.section_varied}, keep_embedded {str(s.keep_embedded).lower()}, embedded_head "
                 f"{s.embedded_head}, embedded_tail {s.embedded_tail}, embedded_prose "
-                f"{str(s.embedded_prose).lower()}){_sheet_summary(found, settings)}")
+                f"{str(s.embedded_prose).lower()}, embedded_lone {s.embedded_lone}, embedded_displaced "
+                f"{s.embedded_displaced}){_sheet_summary(found, settings)}")
 
     def removals(self, host: str | None, lines: Sequence[str | None],
                  settings: SiteRepeatSettings | None = None) -> dict[int, str]:
@@ -948,6 +954,8 @@ def _embedded_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping
         return stats is not None and stats.heads(settings)
 
     kept: set[int] = set()
+    if settings.embedded_displaced:
+        kept.update(_displaced(found, lines, keys, order, repeated, settings))
     pos = 0
     while pos < len(order):
         at = order[pos]
@@ -973,6 +981,36 @@ def _embedded_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping
         if _longest_menu(block, lines, settings) >= settings.inside_run:
             continue  # a menu inside the text (a tab bar), as inside the span
         kept.update(block)
+    return kept
+
+
+def _displaced(found: HostLines, lines: Sequence[str | None], keys: Mapping[int, str | None], order: list[int],
+               repeated: Callable[[int], bool], settings: SiteRepeatSettings) -> set[int]:
+    """Runs of repeated lines between two lines of the page's own, where on the host's pages they sit among its
+    furniture: own text before the first and after the last on at most ``embedded_displaced`` of them."""
+    found_edges = found.edges
+    kept: set[int] = set()
+    pos = 1
+    while pos < len(order):
+        if not repeated(order[pos]) or lines[order[pos - 1]] is None or repeated(order[pos - 1]):
+            pos += 1
+            continue
+        start = pos
+        while pos < len(order) and repeated(order[pos]):
+            pos += 1
+        if pos >= len(order) or lines[order[pos]] is None:
+            continue
+        if pos - start < settings.inside_run:
+            continue  # a list the page quotes, not a line its menu prints twice
+        earlier = {keys.get(at) for at in order[:start]}
+        if not all(keys.get(at) in earlier for at in order[start:pos]):
+            continue  # not a copy of lines the page shows before (its menu)
+        first = found_edges.get(keys.get(order[start]) or "")
+        last = found_edges.get(keys.get(order[pos - 1]) or "")
+        limit = settings.embedded_displaced
+        if ((first.own_before if first else 0) <= limit * found.lines.get(keys.get(order[start]) or "", 0)
+                and (last.own_after if last else 0) <= limit * found.lines.get(keys.get(order[pos - 1]) or "", 0)):
+            kept.update(order[start:pos])
     return kept
 
 
