@@ -122,6 +122,11 @@ def test_a_section_closed_by_a_rules_removal_needs_one_line() -> None:
     assert "Value" not in gone
     strict = SiteRepeatSettings(min_pages=5, section_closed=0)
     assert "Value" in {lines[i] for i in profile.removals(HOST, lines, strict)}
+    # A closed section needs section_closed lines, however many an open one needs.
+    wide = SiteRepeatSettings(min_pages=5, section_lines=3)
+    assert "Value" not in {lines[i] for i in profile.removals(HOST, lines, wide)}
+    two = SiteRepeatSettings(min_pages=5, section_closed=2)
+    assert "Value" in {lines[i] for i in profile.removals(HOST, lines, two)}
 
 
 def test_embedded_settings_are_checked() -> None:

@@ -914,13 +914,13 @@ def _section_heads(found: HostLines, lines: Sequence[str | None], keys: Mapping[
         for count, pos in enumerate(positions, 1):
             at = order[pos]
             line = lines[at]
-            if line is None:
-                return 1 < count <= settings.section_closed + 1
+            if line is None:  # a rule's removal closes the section: at least section_closed lines before it
+                return 0 < settings.section_closed <= count - 1
             if at not in embedded and _seen_key(found, keys.get(at), settings):
                 return False
             if reads_as_prose(line, settings) or len(line) >= settings.anchor_chars or count >= settings.section_lines:
                 return True
-        return 0 < count <= settings.section_closed
+        return 0 < settings.section_closed <= count  # the page's edge closes it
 
     # Both sides: a heading stands between two stretches of the page's text (a recipe's ingredients, then its
     # steps); a previous/next link's label, a byline's or a tag list's name follows one short line after
@@ -972,8 +972,8 @@ def _embedded_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping
         tail = edges.get(keys.get(block[-1]) or "")
         if tail is None or not tail.leads_on(settings):
             continue
-        if len(block) == 1 and settings.embedded_lone and tail.lone(settings) and pos < len(order) and lines[
-                order[pos]] is not None:
+        if (len(block) == 1 and settings.embedded_lone and tail.lone(settings) and pos < len(order)
+                and lines[order[pos]] is not None and not repeated(order[pos])):
             kept.update(block)  # one line between the page's own text, as on nearly every page the host has it
             continue
         if settings.embedded_prose and not any(reads_as_prose(lines[i] or "", settings) for i in block):
