@@ -113,3 +113,4 @@ def test_a_figure_not_committed_yet_is_printed_as_pending_and_a_committed_one_is
     worse = figure.limit() - 1 if figure.better is Better.HIGHER else figure.limit() + 1
     with pytest.raises(AssertionError, match="gate FAILED"):
         gate_when_committed(name, worse, figure.better.value)
+    capsys.readouterr()  # the made-up failure is no line of the run's log
