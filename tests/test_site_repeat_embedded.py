@@ -153,3 +153,21 @@ def test_a_page_quoting_the_menus_list_between_its_own_lines_keeps_it(profile: S
     short = [*MENU, "shapes package", "Submodules", *modules[:2], "Package contents", "All shapes.", *FOOTER]
     assert [r.text for r in Cleaner(site_profile=profile).process(
         "\n".join(short), url=f"https://{HOST}/p").removals if r.rule_id == DETECTOR].count("shapes.circle") == 2
+
+
+def test_a_short_sentence_alone_between_the_pages_own_lines_is_kept_and_a_label_is_not() -> None:
+    # Every issue ends its quote section with the same call, and links the next issue under a label: both stand
+    # between lines of the page's own on every page; only the one that ends like a sentence is the text's. (The
+    # editors after the call recur: it heads no section of the page's own.)
+    def page(n: int) -> list[str]:
+        name, other = NAMES[n % len(NAMES)], NAMES[(n + 3) % len(NAMES)]
+        return [*MENU, f"Issue about the {name}", f"A {name.lower()} quote", f"Thanks to {other} for it",
+                "Send us your quotes!", f"Edited by {('Ann', 'Bo', 'Cy')[n % 3]}", f"Written in {name}ville",
+                "Next issue",
+                f"Issue about the {other}", *FOOTER]
+
+    profile = profile_of(lambda: [HostPage(HOST, page(n)) for n in range(12)], SETTINGS)
+    gone = removed(profile, page(3))
+    assert "Send us your quotes!" not in gone and "Next issue" in gone
+    off = Options(site_repeat=SiteRepeatSettings(embedded_lone=0))
+    assert "Send us your quotes!" in removed(profile, page(3), off)

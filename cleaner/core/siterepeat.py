@@ -140,10 +140,10 @@ class SiteRepeatSettings:
     embedded_head: float = 0.5
     embedded_tail: float = 0.2
     embedded_prose: bool = True
-    #: ... but one repeated line alone between lines of the page's own needs no prose where the host has the
-    #: page's own text on both sides of it on at least this share of its pages (0: off): a heading or a
-    #: sign-off inside the text ("Bases: ...", "EOF"), not a label of the page's metadata.
-    embedded_lone: float = 0.0
+    #: ... but one repeated line alone between lines of the page's own that ends like a sentence, though shorter
+    #: than prose, is kept where the host has the page's own text on both sides of it on at least this share of
+    #: its pages (0: off): a digest's call for submissions at the end of a section ("Please submit quotes!").
+    embedded_lone: float = 0.9
     #: A run of at least ``inside_run`` repeated lines that the page already showed above (in its menu), between
     #: two lines of its own, is a list the page quotes (a package page lists its modules, the same lines as the
     #: sidebar's) where the host has its first line after its own text, and its last line before it, on at most
@@ -973,8 +973,9 @@ def _embedded_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping
         if tail is None or not tail.leads_on(settings):
             continue
         if (len(block) == 1 and settings.embedded_lone and tail.lone(settings) and pos < len(order)
-                and lines[order[pos]] is not None and not repeated(order[pos])):
-            kept.update(block)  # one line between the page's own text, as on nearly every page the host has it
+                and lines[order[pos]] is not None and not repeated(order[pos])
+                and (lines[at] or "").strip().endswith(_SENTENCE_END)):
+            kept.update(block)  # a sentence between the page's own lines, as on nearly every page the host has it
             continue
         if settings.embedded_prose and not any(reads_as_prose(lines[i] or "", settings) for i in block):
             continue
