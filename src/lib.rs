@@ -24,6 +24,8 @@ mod html_scan;
 
 mod langid;
 
+mod minhash;
+
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
 /// patterns, not a cost we pay per line.
@@ -310,5 +312,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     views::register(module)?;
     html_scan::register(module)?;
     langid::register(module)?;
+    minhash::register(module)?;
     Ok(())
 }

@@ -6,8 +6,9 @@
   scripts; one identifier per process.
 - Shingles of an ASCII text found with ``re`` and ASCII's word characters against ``regex``'s ``\\w+`` of the
   case-folded text.
-- MinHash signatures computed a chunk at a time (:func:`cleaner.run.dedup.minhash_column`) against one
-  ``RMinHash`` a record (:func:`cleaner.run.dedup.signature_row`).
+- MinHash signatures computed natively (:func:`cleaner.run.dedup.minhash_signature`, src/minhash.rs) against
+  rensa's ``RMinHash``, which computed them before: the same values on ASCII and other texts, empty ones, one
+  word, long ones; written a chunk at a time as one record at a time.
 """
 
 from __future__ import annotations
@@ -20,14 +21,18 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from cleaner._native import MinHasher
+from cleaner.core.corpus import shingles
 from cleaner.io.language import Languages, load_identifier, shared_identifier
 from cleaner.io.readers import Rejected
 from cleaner.io.writers import PartWriter
 from cleaner.run.dedup import (
-    HELD_SHINGLES,
+    MINHASH_SEED,
+    NUM_PERM,
     SIGNATURE_CONVERTERS,
     SIGNATURE_SCHEMA,
     minhash_column,
+    minhash_signature,
     signature_row,
     signature_source,
 )
@@ -98,12 +103,56 @@ def _record_rows() -> list[dict[str, object]]:
              "content_hash": f"{number:016x}", "text": text} for number, text in enumerate(texts()[:3000])]
 
 
+def _rensa() -> object:
+    import rensa
+
+    # Version 2 is the algorithm every signature part was written with (version 1 gave other values).
+    assert rensa.RMinHash.ALGORITHM_VERSION == 2, "rensa changed its algorithm: signatures would change"
+    return rensa
+
+
+def _signature_texts() -> list[str]:
+    rng = random.Random(3)
+    vocabulary = ["alpha", "Beta", "GAMMA", "délta", "Straße", "ǅemal", "İstanbul", "日本語", "x_y", "Z9", "٣٤",
+                  "ﬁne", "o\u0308", "emoji🙂", "a-b", "it's"]
+    long_texts = [" ".join(rng.choice(vocabulary) for _ in range(size)) for size in (6, 40, 129, 1000, 20000)]
+    ascii_long = [" ".join(f"word{rng.randrange(500)}" for _ in range(size)) for size in (5, 6, 200, 70000)]
+    every_ascii = "".join(map(chr, range(128)))
+    return [*texts(), *long_texts, *ascii_long, every_ascii, every_ascii * 50, "", "!!! --- ...", "one",
+            "One Two Three Four Five", "one two three four five six", "Σίσυφος ΣΊΣΥΦΟΣ", "a\u00a0b\u2009c d"]
+
+
+def test_signatures_are_rensas_bit_for_bit() -> None:
+    rensa = _rensa()
+    samples = _signature_texts()
+    assert any(text.isascii() for text in samples) and any(not text.isascii() for text in samples)
+    for text in samples:
+        expected = rensa.RMinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)  # type: ignore[attr-defined]
+        expected.update(shingles(text) or [""])
+        got = np.frombuffer(minhash_signature(text), dtype=np.uint32)
+        assert got.tolist() == list(expected.digest()), text[:80]
+
+
+def test_token_signatures_are_rensas_for_other_sizes_and_seeds() -> None:
+    """The algorithm itself, on raw tokens: sizes that are not powers of two take rensa's other bucket path."""
+    rensa = _rensa()
+    rng = random.Random(5)
+    token_sets = [[""], ["a"], ["x", "yy", "zzz", "x"], [str(n) for n in range(300)], ["é" * 9, "b" * 17, "c" * 33],
+                  [f"t{rng.random()}" for _ in range(40)]]
+    for num_perm, seed in ((1, 0), (64, 1), (100, 7), (127, 2**63), (128, 7), (256, 12345)):
+        hasher = MinHasher(num_perm, seed, 5)
+        for tokens in token_sets:
+            expected = rensa.RMinHash(num_perm=num_perm, seed=seed)  # type: ignore[attr-defined]
+            expected.update(tokens)
+            got = np.frombuffer(hasher.signature_of_tokens(tokens), dtype=np.uint32)
+            assert got.tolist() == list(expected.digest()), (num_perm, seed, tokens[:3])
+
+
 def test_signatures_computed_a_chunk_at_a_time_are_those_of_one_record_at_a_time() -> None:
     rows = _record_rows()
     one_by_one = pl.DataFrame([signature_row(row) for row in rows], schema=SIGNATURE_SCHEMA)
     material = [signature_source(row)["minhash"] for row in rows]
-    assert {type(value) for value in material} == {tuple, list}  # short records held, long ones computed
-    assert all(len(value) <= HELD_SHINGLES for value in material if isinstance(value, tuple))
+    assert {type(value) for value in material} == {bytes}
     chunked = minhash_column(material)
     assert chunked.dtype == SIGNATURE_SCHEMA["minhash"]
     assert chunked.equals(one_by_one["minhash"])

@@ -374,15 +374,20 @@ _WORD = regex.compile(r"\w+")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
+def shingle_words(text: str) -> list[str]:
+    """The case-folded words (``\\w+``) of a text, as shingles are made of."""
+    # An ASCII text's case folding is its lower case; its words are the ASCII word characters.
+    return _ASCII_WORD.findall(text.lower()) if text.isascii() else _WORD.findall(text.casefold())
+
+
 def shingles(text: str, size: int = SHINGLE_WORDS) -> list[str]:
     """Overlapping runs of ``size`` lower-cased words: what MinHash compares. A text shorter than that is
     one shingle of all its words."""
-    # An ASCII text's case folding is its lower case; its words are the ASCII word characters.
-    words = _ASCII_WORD.findall(text.lower()) if text.isascii() else _WORD.findall(text.casefold())
-    if len(words) <= size:
-        return [" ".join(words)] if words else []
+    found = shingle_words(text)
+    if len(found) <= size:
+        return [" ".join(found)] if found else []
     # Each shingle joins ``size`` consecutive words: the lists shifted by 0..size-1, zipped, in one C loop.
-    return list(map(" ".join, zip(*(words[k:] for k in range(size)), strict=False)))  # shorter shifts end it
+    return list(map(" ".join, zip(*(found[k:] for k in range(size)), strict=False)))  # shorter shifts end it
 
 
 def content_hash(text: str) -> str:

@@ -2,7 +2,8 @@
 
 Each shard writes, beside its records, one signature row per record (``OUT/signatures/``): the record's
 key (input path, input position, record index), its ``content_hash``, its length and a 128-permutation
-MinHash of its 5-word shingles (rensa). That is the expensive part, and it runs where the shard runs
+MinHash of its 5-word shingles (rensa's ``RMinHash`` values, computed natively: src/minhash.rs). That is the
+expensive part, and it runs where the shard runs
 (a local worker or a Ray task). :func:`dedup` then works on the signatures alone:
 
 1. LSH: for each of 16 bands of 8 rows (a curve whose midpoint is about 0.7), records whose band is the
@@ -23,17 +24,18 @@ Memory: about 100 bytes per record for the keys, plus one band at a time and the
 
 from __future__ import annotations
 
-import itertools
 import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
-from cleaner.core.corpus import shingles
+from cleaner._native import MinHasher
+from cleaner.core.corpus import SHINGLE_WORDS, shingle_words
 from cleaner.core.errors import CleanerError
 from cleaner.io.writers import ROW_GROUP_ROWS
 from cleaner.run.layout import DEDUP_REPORT, MARKERS, RECORDS, SIGNATURES
@@ -63,55 +65,47 @@ _KEYS = ["input_path", "input_position", "record_index"]
 SIGNATURE_COMPRESSION_LEVEL = 1
 
 
-#: A record with at most this many shingles has them held until its chunk's signatures are computed at once;
-#: a longer one gets its signature at once (its own cost dwarfs the call's, and its shingles would hold
-#: memory in proportion to its text: a chunk of such records must not hold megabytes of them).
-HELD_SHINGLES = 128
+@cache
+def _hasher() -> MinHasher:
+    """The compiled signer (its permutations made once per process)."""
+    return MinHasher(NUM_PERM, MINHASH_SEED, SHINGLE_WORDS)
 
 
-def _digest(words: list[str]) -> list[int]:
-    import rensa
-
-    minhash = rensa.RMinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)
-    minhash.update(words or [""])
-    return list(minhash.digest())
+def minhash_signature(text: str) -> bytes:
+    """The MinHash of a text's shingles (:func:`cleaner.core.corpus.shingles`; an empty text's is that of one
+    empty shingle), as :data:`NUM_PERM` unsigned 32-bit integers in the machine's byte order: the values
+    rensa's ``RMinHash(NUM_PERM, MINHASH_SEED)`` gave, computed natively in one call (src/minhash.rs; on a
+    tiny record rensa's objects and the shingles as Python strings cost about ten times as much)."""
+    hasher = _hasher()
+    if text.isascii():  # a flag of the string: its words are found natively
+        found = hasher.signature(text)
+        if found is not None:
+            return found
+    # Python's case folding and Unicode word characters, which the native code does not reproduce.
+    return hasher.signature_of_words(shingle_words(text))
 
 
 def signature_row(row: dict[str, Any]) -> dict[str, Any]:
     """The signature row of a record row (as written to ``OUT/records``), one record at a time."""
-    return {**signature_source(row), "minhash": _digest(shingles(row["text"]))}
+    source = signature_source(row)
+    return {**source, "minhash": np.frombuffer(source["minhash"], dtype=np.uint32).tolist()}
 
 
 def signature_source(row: dict[str, Any]) -> dict[str, Any]:
-    """The signature row of a record row, its MinHash maybe still to compute: where it goes, a short record
-    has its shingles (a tuple), which a part writer given :data:`SIGNATURE_CONVERTERS` turns into signatures a
-    whole chunk at once (rensa's matrix call, about ten times cheaper than one object a record, which matters
-    on many tiny records); a longer one (past :data:`HELD_SHINGLES`) has its signature. The same values as
-    :func:`signature_row` either way."""
-    words = shingles(row["text"])
-    material: tuple[str, ...] | list[int] = tuple(words or [""]) if len(words) <= HELD_SHINGLES else _digest(words)
+    """The signature row of a record row with its MinHash as bytes (:func:`minhash_signature`), which a part
+    writer given :data:`SIGNATURE_CONVERTERS` turns into the column a whole chunk at once. The same values as
+    :func:`signature_row`."""
     return {"input_path": row["input_path"], "input_position": row["input_position"],
             "record_index": row["record_index"], "content_hash": row["content_hash"], "chars": len(row["text"]),
-            "minhash": material}
+            "minhash": minhash_signature(row["text"])}
 
 
-def minhash_column(material: list[Any]) -> pl.Series:
-    """The ``minhash`` column of a chunk of rows from :func:`signature_source`: the signatures of the
-    shingles (tuples) computed at once, the signatures already computed (lists) as they are."""
-    import rensa
-
-    if not material:
-        return pl.Series("minhash", [], dtype=SIGNATURE_SCHEMA["minhash"])
-    rows = list(material)
-    held = [number for number, value in enumerate(rows) if isinstance(value, tuple)]
-    if held:
-        digests = rensa.RMinHash.digest_matrix_from_token_sets([rows[n] for n in held], NUM_PERM, MINHASH_SEED)
-        for number, digest in zip(held, digests.to_rows(), strict=True):
-            rows[number] = digest
+def minhash_column(material: list[bytes]) -> pl.Series:
+    """The ``minhash`` column of a chunk of rows from :func:`signature_source`."""
     # One flat array of the values, shaped as fixed-size rows, then the list type the parts have always had:
     # a list of Python lists of integers costs polars several times more.
-    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.uint32, count=len(rows) * NUM_PERM)
-    return pl.Series("minhash", flat.reshape(len(rows), NUM_PERM)).cast(SIGNATURE_SCHEMA["minhash"])
+    flat = np.frombuffer(b"".join(material), dtype=np.uint32)
+    return pl.Series("minhash", flat.reshape(len(material), NUM_PERM)).cast(SIGNATURE_SCHEMA["minhash"])
 
 
 #: The converters of a signatures part writer fed by :func:`signature_source`.
