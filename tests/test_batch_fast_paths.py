@@ -231,3 +231,61 @@ def test_json_lines_decode_as_json_loads_decodes_them() -> None:
              b'{"k": "' + "ünïcödé ✓ 漢字".encode() + b'"}', b'{"deep": ' + b"[" * 50 + b"]" * 50 + b"}"]
     for line in lines:
         assert _outcome(_loads, line) == _outcome(json.loads, line), line
+
+
+def _record_row_variants() -> list[dict[str, object]]:
+    from cleaner.core.records import Record
+    from cleaner.io.readers import Document
+    from cleaner.io.writers import record_row
+
+    document = Document("d\udc00", "in\udc80.jsonl", 3, text="x", url="https://example.com/\ud800",
+                        fields={"k": "v\ud800"})
+    plain = Record("d", 0, "main", "Site", "4 hours ago", "A title", "Some text.", metadata={"a": "b"})
+    variants = [plain, plain._replace(title="Titre é"), plain._replace(text="bad \ud800 text"),
+                plain._replace(title="bad \udfff", text="also bad \ud800"), plain._replace(source=None, published=None),
+                plain._replace(metadata={"k": "\ud800"}), plain._replace(language="\ud800"), plain._replace(text=""),
+                plain._replace(kind=7)]  # type: ignore[arg-type]  # not text: looked at one field at a time
+    return [record_row(record, document, None) for record in variants]
+
+
+def test_the_quick_look_at_a_record_row_names_the_field_the_full_one_names() -> None:
+    from cleaner.io.writers import unwritable_field, unwritable_record_field
+
+    rows = _record_row_variants()
+    found = [unwritable_record_field(row) for row in rows]
+    assert found == [unwritable_field(row) for row in rows]
+    assert found.count(None) == 5 and {"title", "text", "metadata", "language"} <= set(found)
+
+
+def test_a_budget_reads_the_cpu_clock_only_when_the_wall_clock_says_it_may_be_spent(monkeypatch) -> None:
+    import time
+
+    import pytest
+
+    from cleaner.core.errors import DocumentTooSlow
+    from cleaner.run import shard
+
+    cpu = shard.budget_clock
+    reads: list[float] = []
+    monkeypatch.setattr(shard, "budget_clock", lambda: reads.append(cpu()) or reads[-1])
+
+    def spend(seconds: float) -> None:
+        started = cpu()
+        while cpu() - started < seconds:
+            pass
+
+    budget = shard.DocumentBudget(0.002)
+    budget.start(10, cpu(), time.perf_counter())
+    budget.stop()
+    assert reads == []  # within its budget by the wall clock: no CPU clock read
+    budget.start(10, cpu(), time.perf_counter() - 1.0)  # the wall clock says a second passed, the CPU clock not
+    budget.stop()
+    assert len(reads) == 2
+    began, wall = cpu(), time.perf_counter()
+    spend(0.01)
+    with pytest.raises(DocumentTooSlow, match="stage: decoding"):
+        budget.start(10, began, wall)
+    budget.start(10, cpu(), time.perf_counter())
+    spend(0.01)
+    with pytest.raises(DocumentTooSlow, match="measured when it ended"):
+        budget.stop()

@@ -245,6 +245,22 @@ def unwritable_field(row: dict[str, Any]) -> str | None:
     return next((name for name, value in row.items() if isinstance(value, str) and not _encodes(value)), None)
 
 
+#: The text fields of a :func:`record_row` row that are written as they are: the others are identifiers it
+#: escapes (always writable) or not text.
+_RECORD_TEXTS = itemgetter("kind", "source", "published", "title", "text", "language", "metadata", "content_hash")
+
+
+def unwritable_record_field(row: dict[str, Any]) -> str | None:
+    """:func:`unwritable_field` of a row :func:`record_row` made, at a glance (a few C calls) when the texts
+    it writes as they are are all ASCII, as most are."""
+    try:
+        if "".join(filter(None, _RECORD_TEXTS(row))).isascii():
+            return None
+    except TypeError:  # a value that is not text: every field looked at, one by one
+        pass
+    return unwritable_field(row)
+
+
 def removal_rows(cleaned: Cleaned) -> list[dict[str, Any]]:
     return [_removal_row(cleaned.doc_id, r) for r in cleaned.removals]
 

@@ -37,6 +37,7 @@ from cleaner.io.writers import (
     record_row,
     removal_rows,
     unwritable_field,
+    unwritable_record_field,
 )
 from cleaner.run.dedup import (
     SIGNATURE_COMPRESSION_LEVEL,
@@ -206,9 +207,14 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
     """Cleans what a reader yields for one input, counting every item under ``path`` in ``report``."""
     counts = report.files.setdefault(path, FileCounts())
     position = start
-    clock = budget_clock
+    # A document's budget starts when its reading does: the CPU clock then (a system call, read once a
+    # document), and the wall clock (read without one), which bounds the CPU time spent since.
+    timed = budget is not None and budget.seconds is not None
+    cpu_clock, wall_clock = budget_clock, time.perf_counter
+    decoding = wall = 0.0
     while True:
-        decoding = clock()
+        if timed:
+            decoding, wall = cpu_clock(), wall_clock()
         try:
             item = next(items)
         except StopIteration:
@@ -228,9 +234,8 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
                 counts.damaged_bytes += max(0, item.damaged[1] - item.damaged[0])
             report.reject(rejects, item)
         else:
-            now = clock()
-            _clean_document(item, cleaner, counts, report, records, rejects, removals, signatures, budget,
-                            now - decoding, now)
+            _clean_document(item, cleaner, counts, report, records, rejects, removals, signatures,
+                            budget if timed else None, decoding, wall)
         if live is not None:
             live.add(1, item.size if isinstance(item, Document) else 0)
 
@@ -238,13 +243,14 @@ def clean_items(path: str, start: int, items: Iterator[Document | Rejected], cle
 def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, report: ShardReport,
                     records: RowSink, rejects: RowSink, removals: RowSink | None,
                     signatures: RowSink | None = None, budget: DocumentBudget | None = None,
-                    decoding: float = 0.0, now: float | None = None) -> None:
+                    decoding: float = 0.0, wall: float = 0.0) -> None:
     """Cleans one document and writes its rows, all or none: whatever any step raises, a row that could
     not be encoded, or time past the document's budget, makes the document a reject with the reason, and
-    the shard goes on."""
+    the shard goes on. ``decoding`` and ``wall``: the CPU and wall clocks when its reading began (see
+    :meth:`DocumentBudget.start`)."""
     try:
         if budget is not None:
-            budget.start(document.size, decoding, now)
+            budget.start(document.size, decoding, wall)
         try:
             # The records carry published_at, resolved as for a library call with the same fetch time.
             if document.html is not None:
@@ -258,9 +264,16 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
                 budget.stop()  # the rows below are written whole, never cut off by the timer
         removed = removal_rows(cleaned) if removals is not None else []
         rows = [record_row(record, document, record.published_at) for record in cleaned.records]
-        bad = next(((i, name) for i, row in enumerate(rows + removed) if (name := unwritable_field(row))), None)
-        if bad is not None:
-            raise ValueError(f"field {bad[1]!r} holds text that UTF-8 cannot encode (a lone surrogate?)")
+        bad = None
+        for row in rows:
+            if bad := unwritable_record_field(row):
+                break
+        else:
+            for row in removed:
+                if bad := unwritable_field(row):
+                    break
+        if bad:
+            raise ValueError(f"field {bad!r} holds text that UTF-8 cannot encode (a lone surrogate?)")
     except Exception as exc:  # one document must never take the shard down; it is rejected with the cause
         counts.rejected += 1
         if isinstance(exc, DocumentTooSlow):
@@ -269,7 +282,9 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
                                         f"could not be processed: {type(exc).__name__}: {exc}"))
         return
     if cleaned.removals:  # counted as Cleaned.hits counts them, without a Counter a document
-        report.hits.update(removal.rule_id for removal in cleaned.removals)
+        hits = report.hits
+        for removal in cleaned.removals:  # (Counter.update's own checks cost more than this loop's few items)
+            hits[removal.rule_id] += 1
     report.notices += len(cleaned.notices)
     if removals is not None:
         for row in removed:
@@ -349,6 +364,7 @@ class DocumentBudget:
         self.seconds = seconds
         self.deadline = math.inf
         self.started = 0.0
+        self.wall = 0.0
         self.allowed = 0.0
         self.timer = False
         self.previous: Any = None
@@ -371,23 +387,28 @@ class DocumentBudget:
             signal.signal(signal.SIGPROF, self.previous if self.previous is not None else signal.SIG_DFL)
             self.timer = False
 
-    def start(self, size: int, spent: float, now: float | None = None) -> None:
-        """A document of ``size`` bytes starts, ``spent`` seconds after its reading began; ``now``: the
-        clock's reading that ``spent`` was measured to, when the caller has one (a thread's CPU clock is a
-        system call, read as few times a document as may be)."""
+    def start(self, size: int, started: float, wall: float) -> None:
+        """A document of ``size`` bytes starts cleaning; its reading began at ``started`` on
+        :data:`budget_clock` and at ``wall`` on the wall clock (``time.perf_counter``).
+
+        A thread's CPU clock is a system call (about half a microsecond, which counts on millions of tiny
+        documents); the wall clock is not. A thread cannot spend more CPU time than wall time passes, so
+        while the wall clock says the budget is not spent, neither is the CPU time, and the CPU clock is
+        read only past that point: the same verdicts as reading it each time."""
         if self.seconds is None:
             return
         self.allowed = self.seconds * max(1.0, size / BUDGET_UNIT)
-        self.started = (budget_clock() if now is None else now) - spent
-        if spent > self.allowed:
+        self.started, self.wall = started, wall
+        if time.perf_counter() - wall > self.allowed and budget_clock() - started > self.allowed:
             raise _over_budget(self.allowed, "decoding", None)
-        self.deadline = self.started + self.allowed
+        self.deadline = started + self.allowed
 
     def stop(self) -> None:
         if self.seconds is None:
             return
         self.deadline = math.inf
-        if budget_clock() - self.started > self.allowed:  # it ended between two ticks, or no timer runs
+        # It ended between two ticks, or no timer runs (the CPU clock read only when it may be over, see start).
+        if time.perf_counter() - self.wall > self.allowed and budget_clock() - self.started > self.allowed:
             raise _over_budget(self.allowed, "cleaning (measured when it ended)", None)
 
     def _expired(self, signum: int, frame: Any) -> None:
