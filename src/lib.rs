@@ -52,13 +52,62 @@ struct LineMatcher {
     /// ASCII-lowered line), whether any key is not ASCII, and the non-ASCII characters whose full case
     /// folding is ASCII (a line holding only those besides ASCII may fold to an ASCII key).
     exact_longest: usize,
-    exact_ascii: HashSet<String>,
+    exact_ascii: FastSet<String>,
     exact_non_ascii: bool,
-    folds_to_ascii: HashSet<char>,
+    folds_to_ascii: FastSet<char>,
     /// The characters Python's `str.split()` splits on (its `str.isspace`), so that a line is
     /// normalised exactly as `" ".join(line.split())` does.
-    spaces: HashSet<char>,
+    spaces: FastSet<char>,
 }
+
+/// Whether an ASCII line is its own `" ".join(line.split())`: no space at either end, none doubled, and no other
+/// whitespace (tabs, the ASCII separators Python splits on).
+fn normalised_ascii(line: &[u8]) -> bool {
+    let mut after_space = true; // a space first is one to drop
+    for &byte in line {
+        if byte == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if matches!(byte, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b'\x1c'..=b'\x1f') {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space
+}
+
+/// A fast hash for the short keys the scan looks up on every line (exact-line keys, characters): the
+/// standard library's SipHash, made to resist hostile keys, cost more than the lookup's other work. The keys
+/// are the rule files' own, not the page's, so there is nothing to resist here.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.0 = (self.0.rotate_left(5) ^ byte as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.0 = (self.0.rotate_left(5) ^ value as u64).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastSet<T> = HashSet<T, std::hash::BuildHasherDefault<FxHasher>>;
 
 /// One call's search state: the set's caches and the patterns found on the current line.
 type Search = Option<((rulecache::DfaCache, rulecache::VmCache), regex_automata::PatternSet)>;
@@ -113,11 +162,20 @@ impl LineMatcher {
         if line.is_empty() {
             return None;
         }
-        let size = line.chars().count();
+        let ascii = line.is_ascii();
+        let size = if ascii { line.len() } else { line.chars().count() };
         if size > self.longest {
             return None;
         }
-        self.normalise(line, normal);
+        // Most lines are ASCII with single spaces between words: their normalised form is the line itself, and
+        // copying it character by character cost more than matching it. (A line past ASCII is always
+        // normalised into `normal`: the caller makes its view from there.)
+        let normal: &str = if ascii && normalised_ascii(line.as_bytes()) {
+            line
+        } else {
+            self.normalise(line, normal);
+            normal
+        };
         let mut found: Vec<u32> = self
             .always
             .iter()
@@ -140,7 +198,7 @@ impl LineMatcher {
             }
         }
         let exact = size <= self.exact_longest && self.exact_possible(normal, scratch);
-        if found.is_empty() && !exact && line.is_ascii() {
+        if found.is_empty() && !exact && ascii {
             // A line with other characters is listed all the same: the engine matches its view (invisible
             // characters removed, look-alike letters folded) when the line itself matched nothing.
             return None;

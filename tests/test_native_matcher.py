@@ -229,6 +229,27 @@ def test_lines_are_normalised_as_python_splits_them() -> None:
     assert matcher.normalised(lines) == [" ".join(line.split()) for line in lines]
 
 
+def test_a_line_is_scanned_as_its_normalised_form() -> None:
+    """The scan matches an ASCII line with single spaces as it is and normalises any other first: both ways
+    give the same answer for the same normalised line (its spaces turned to tabs, or to the other whitespace
+    Python splits on: the line's length, which the rules' bounds count, stays the same)."""
+    eng = engine()
+    assert eng.matcher is not None
+    normals = [line for line in _lines() if line.isascii() and " " in line]
+    spaced = [(line, variant) for line in normals
+              for variant in (line.replace(" ", "\t"), line.replace(" ", "\x0b"), line.replace(" ", "\x1f"))]
+    plain = {line: hit[1:3] for line, hit in zip(normals, _scanned(eng.matcher, normals), strict=True)}
+    found = _scanned(eng.matcher, [variant for _, variant in spaced])
+    assert sum(bool(plain[line][0]) for line in normals) > 1000  # lines some probe may match, not only misses
+    assert [plain[line] for line, _ in spaced] == [hit[1:3] for hit in found]
+
+
+def _scanned(matcher: LineMatcher, lines: list[str]) -> list[tuple[int, tuple[int, ...], bool, object]]:
+    """The scan's answer for each line (an unlisted line as no candidate, no exact line)."""
+    hits = {hit[0]: hit for hit in matcher.scan(lines) or []}
+    return [hits.get(index, (index, (), False, None)) for index in range(len(lines))]
+
+
 def test_the_characters_that_fold_to_ascii_are_the_running_pythons() -> None:
     found = {c for c in EVERY_CHARACTER[0x80:] if c.casefold().isascii()}
     assert found == set(FOLDS_TO_ASCII)
