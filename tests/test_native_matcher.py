@@ -319,3 +319,20 @@ def test_rules_check_lists_python_only_patterns(tmp_path, capsys) -> None:
     assert "1 python-only (50.0%)" in out
     assert "PYTHON-ONLY TST003" in out and "backreference" in out and "µs a line" in out
     assert "TST004" not in out.split("compiled matcher")[1]
+
+
+def test_only_exact_patterns_without_groups_skip_python_regex() -> None:
+    """A candidate of an exactly translated pattern that captures nothing is taken as a match without asking
+    Python ``regex``; a pattern with a named group, a widened one (a lookahead dropped) and a time-bounded
+    one are still confirmed. The records are the pure-Python engine's either way."""
+    body = ('[[rule]]\nid = "TST010"\npurpose = "plain"\npattern = "advertisement(?: below)?"\n\n'
+            '[[rule]]\nid = "TST011"\npurpose = "named"\npattern = "by (?P<author>[a-z]+) staff"\n\n'
+            '[[rule]]\nid = "TST012"\npurpose = "widened"\npattern = "share this(?= now) now"\n\n'
+            '[[rule]]\nid = "TST013"\npurpose = "backtracks"\npattern = "(?:a+)+ end"\n')
+    rules = RuleSet((parse_rule_file(body, "t.toml"),))
+    native = Engine(rules)
+    assert {native._probes[n].rule.id for n in native._confirmed} == {"TST010"}
+    text = "Headline\nAdvertisement below\nBody text here.\nBy Jane staff\nShare this now\naaa end\nMore body."
+    cleaned = native.process(text)
+    assert cleaned == Engine(rules, native=False).process(text)
+    assert [r.rule_id for r in cleaned.removals] == ["TST010", "TST011", "TST012", "TST013"]

@@ -26,6 +26,7 @@ from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, Lines, captures_from
 from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
 from cleaner.core.structure import Detectors, Evidence, Found, LanguageTools
 from cleaner.core.text import View, build_views, host_of, line_key, matching_view, normalize_line
+from cleaner.core.translate import Fidelity
 
 #: Characters that print nothing: zero-width spaces and joiners, word joiner, byte-order mark, and the
 #: direction marks, embeddings and isolates. At a line's edge they are padding, like whitespace.
@@ -75,9 +76,10 @@ class _Probe:
 _HEADER, _LINE, _BLOCK = 0, 1, 2
 #: A probe flattened for the classification loop: role, bound on the line, the ASCII characters a match
 #: can start with (None: any), the rule's scope (None when it applies everywhere), required words, pattern,
-#: whether the pattern runs time-bounded, and the rule.
+#: whether the pattern runs time-bounded, the rule, and whether the compiled matcher's verdict stands for
+#: Python's (an exact translation of a pattern that captures nothing: listed as a candidate means it matches).
 _Step = tuple[int, int, "frozenset[str] | None", "Scope | None", "tuple[str, ...] | None", "regex.Pattern[str]", bool,
-              "LineRule | BlockRule | Layout"]
+              "LineRule | BlockRule | Layout", bool]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +97,6 @@ class _Plan:
     #: The plan for lines starting with an ASCII character: only the probes a match can start with it, by
     #: character (filled on first use; an immutable answer, so several threads may fill it at once).
     narrowed: dict[str, _Plan] = field(default_factory=dict, compare=False, hash=False)
-    #: The plan cut down to the probes the compiled matcher found possible on a line, by its candidates
-    #: (filled on first use, like ``narrowed``).
-    restricted: dict[tuple[int, ...], _Plan] = field(default_factory=dict, compare=False, hash=False)
 
 
 #: Distinct two-word line starts whose candidate rules are remembered per engine (a few MB at most).
@@ -163,8 +162,16 @@ class Engine:
             self._probes = tuple(ordered)
             self._words, self._prefixes = self._build_index(ordered, starts)
             self._by_word: dict[str, _Plan] = {}
+            self._by_candidates: dict[tuple[int, ...], _Plan] = {}
             self._firsts = {p.pattern: facts.first_characters(p.pattern) for p in ordered}
             self._positions = {id(probe): n for n, probe in enumerate(ordered)}
+            #: The probes (positions) whose candidacy the compiled matcher decides alone: translated exactly (its
+            #: verdict is Python's, the differential tests check it), capturing nothing (no match object is
+            #: needed) and not time-bounded (Python's time bound may refuse a line; this verdict never would).
+            self._confirmed = frozenset() if self.matcher is None else frozenset(
+                n for n, (probe, translation) in enumerate(zip(ordered, self.matcher.translations, strict=True))
+                if translation.fidelity is Fidelity.EXACT and not probe.pattern.groupindex
+                and not self._timed.get(probe.pattern, True))
             #: Each layout's slots as the segmenter walks them, by layout id.
             self._grammars = grammars([rule for rule in rules if isinstance(rule, Layout)])
             #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
@@ -232,10 +239,12 @@ class Engine:
                 self._by_word[key] = found
         return found
 
-    def _planned(self, probes: tuple[_Probe, ...]) -> _Plan:
+    def _planned(self, probes: tuple[_Probe, ...], confirmed: frozenset[int] = frozenset()) -> _Plan:
+        """The plan of ``probes`` (in rule order); those at the positions ``confirmed`` need no Python ``regex``
+        (see :attr:`_confirmed`: only for a plan of the compiled matcher's candidates)."""
         steps = [(p.role, p.max_chars, self._firsts[p.pattern],
                   p.rule.scope if p.rule.scope.include or p.rule.scope.exclude else None, p.required, p.pattern,
-                  self._timed.get(p.pattern, True), p.rule) for p in probes]
+                  self._timed.get(p.pattern, True), p.rule, self._positions[id(p)] in confirmed) for p in probes]
         split = next((n for n, step in enumerate(steps) if step[0] != _HEADER), len(steps))
         if any(step[0] == _HEADER for step in steps[split:]):
             raise AssertionError("layout headers must come first in rule order")
@@ -257,21 +266,18 @@ class Engine:
                                                  max((steps[n][1] for n in keep), default=0))
         return found
 
-    @staticmethod
-    def _restrict(plan: _Plan, candidates: tuple[int, ...]) -> _Plan:
-        """``plan`` with only the probes the compiled matcher found possible on the line (``candidates``):
-        the others cannot match it. What the plan leaves out stays out (the matcher only ever narrows)."""
-        found = plan.restricted.get(candidates)
+    def _candidate_plan(self, candidates: tuple[int, ...]) -> _Plan:
+        """The plan of the probes the compiled matcher found possible on a line (``candidates``, positions in
+        rule order). The first-word and first-character gates are not asked again: the matcher's candidates
+        are probes whose whole-line form matched, and a probe those gates leave out cannot match the line, so
+        Python ``regex`` refuses it all the same (the same records, without a word split and two look-ups a
+        line)."""
+        found = self._by_candidates.get(candidates)
         if found is None:
-            allowed = set(candidates)
-            keep = [n for n, position in enumerate(plan.positions) if position in allowed]
-            steps = (*plan.headers, *plan.others)
-            headers = tuple(steps[n] for n in keep if n < len(plan.headers))
-            others = tuple(steps[n] for n in keep if n >= len(plan.headers))
-            found = _Plan(tuple(plan.probes[n] for n in keep), tuple(plan.positions[n] for n in keep), headers,
-                          others, max((steps[n][1] for n in keep), default=0))
-            if len(plan.restricted) < _WORD_MEMO_LIMIT:
-                plan.restricted[candidates] = found
+            found = self._planned(tuple(self._probes[n] for n in candidates), self._confirmed)
+            if len(self._by_candidates) < _WORD_MEMO_LIMIT:
+                # A memo of an immutable answer: safe to fill from several threads at once.
+                self._by_candidates[candidates] = found
         return found
 
     def _lookup(self, key: str) -> tuple[_Probe, ...]:
@@ -405,12 +411,12 @@ class _Pass:
                     # A line with characters other than ASCII that no probe can match as it is: only its view
                     # is left to try (the loop below would find nothing and change nothing).
                     plan = None
+                elif candidates is not None:
+                    plan = engine._candidate_plan(candidates)
                 else:
                     plan = engine._plan(line)
                     if line[0] < "\x80":  # the stripped line starts as its normalised form does
                         plan = engine._narrow(plan, line[0])
-                    if candidates is not None:
-                        plan = engine._restrict(plan, candidates)
                 if plan is None:
                     block = None
                 elif len(line) > plan.longest and len(line) > exact_longest:
@@ -501,11 +507,12 @@ class _Pass:
         engine = self.engine
         if candidates is not None and not candidates and not exact:
             return None
-        plan = engine._plan(line)
-        if line[0] < "\x80":  # the stripped line starts as its normalised form does
-            plan = engine._narrow(plan, line[0])
         if candidates is not None:
-            plan = engine._restrict(plan, candidates)
+            plan = engine._candidate_plan(candidates)
+        else:
+            plan = engine._plan(line)
+            if line[0] < "\x80":  # the stripped line starts as its normalised form does
+                plan = engine._narrow(plan, line[0])
         if len(line) > plan.longest and len(line) > exact_longest:
             return None  # no probe is tried on a line this long, and no exact line is this long
         return self._classify(index, line, plan, view)
@@ -527,7 +534,7 @@ class _Pass:
         lower: str | None = None
         # ``plan`` holds only the probes a match can start with the line's first character, when that is ASCII
         # (other characters may fold to ASCII letters under IGNORECASE: they rule nothing out).
-        for _role, max_chars, _firsts, scope, required, pattern, timed, rule in plan.headers:
+        for _role, max_chars, _firsts, scope, required, pattern, timed, rule, confirmed in plan.headers:
             if size > max_chars or (scope is not None and not scope.applies(host)):
                 continue
             if required is not None:
@@ -535,6 +542,10 @@ class _Pass:
                     lower = normal.lower()
                 if not any(map(lower.__contains__, required)):
                     continue  # the line holds none of the words every match of this pattern holds
+            if confirmed:
+                # Matched, as the compiled matcher found: a pattern without groups captures nothing.
+                self.headers.setdefault(index, []).append((rule, {}))  # type: ignore[arg-type]
+                continue
             match = self.fullmatch(pattern, normal, index, rule.id) if timed else pattern.fullmatch(normal)
             if match is not None:
                 # Every layout whose header this is gets a try later; line rules still classify the line,
@@ -553,7 +564,7 @@ class _Pass:
                 else:
                     self._line_rule(index, exact, None, _STRONG)
                     return None
-        for role, max_chars, _firsts, scope, required, pattern, timed, rule in plan.others:
+        for role, max_chars, _firsts, scope, required, pattern, timed, rule, confirmed in plan.others:
             if size > max_chars or (scope is not None and not scope.applies(host)):
                 continue
             if required is not None:
@@ -563,9 +574,12 @@ class _Pass:
                     continue  # the line holds none of the words every match of this pattern holds
             if role == _BLOCK and (weak is not None or in_runs is not None):
                 continue  # a line rule already explains the line
-            match = self.fullmatch(pattern, normal, index, rule.id) if timed else pattern.fullmatch(normal)
-            if match is None:
-                continue
+            if confirmed:
+                match = None  # matched, as the compiled matcher found (a match without groups is not needed)
+            else:
+                match = self.fullmatch(pattern, normal, index, rule.id) if timed else pattern.fullmatch(normal)
+                if match is None:
+                    continue
             if role == _LINE:
                 if rule.strength == "weak":  # type: ignore[union-attr]
                     weak = weak or (rule, match)  # type: ignore[assignment]
