@@ -112,8 +112,9 @@ class TreeFindings:
         """Notes ``element`` as removed by ``rule_id`` (a rule or a detector): its text, its words for
         :meth:`strip`, and ``taken`` so that nothing inside it is looked at again."""
         taken.add(element)
-        self.removals.append(TreeRemoval(rule_id, _spaced_text(element)))
-        self.block_words.append(_both_words(element))
+        texts = " ".join(_texts(element))  # read once for both
+        self.removals.append(TreeRemoval(rule_id, " ".join(texts.split())))
+        self.block_words.append((_words(texts), _words(_extractable_text(element))))
 
     def units(self) -> tuple[Counter[str], Counter[str]]:
         """How often each text unit occurs on the page, and inside removed blocks (counted once, on first
@@ -379,11 +380,6 @@ def _words(text: str) -> str:
     whatever spacing and punctuation extraction gave them."""
     words = _WORD.findall(text.casefold())
     return f" {' '.join(words)} " if words else ""
-
-
-def _both_words(element: Any) -> tuple[str, str]:
-    """The element's words read two ways (see :attr:`TreeFindings.block_words`)."""
-    return _words(" ".join(_texts(element))), _words(_extractable_text(element))
 
 
 def _extractable_text(element: Any) -> str:
@@ -964,7 +960,18 @@ class _NameSignals:
     @classmethod
     def of(cls, page: PageIndex) -> _NameSignals:
         values = [page.attribute_values(name) for name in ("class", "id")]
-        return cls(any(_REPLY_CLASS.search(v) for v in values), any(_AVATAR.search(v) for v in values))
+        # The expressions run only where a word of theirs is in the case-folded values, a test in C (the
+        # expressions read long values slowly): every character they take for one of a word's letters folds
+        # to that letter, but for "İ" ("i" and a combining dot above), whose dots are dropped first.
+        folded = "\x00".join(values).casefold().replace("\u0307", "")
+        return cls(_may_hold(folded, _REPLY_CLASS) and any(_REPLY_CLASS.search(v) for v in values),
+                   _may_hold(folded, _AVATAR) and any(_AVATAR.search(v) for v in values))
+
+
+def _may_hold(folded: str, words: regex.Pattern[str]) -> bool:
+    """Whether the case-folded text holds one of the words of ``words``, an alternation of plain lower-case
+    words (a test that is true wherever ``words`` with IGNORECASE matches the text before folding)."""
+    return any(word in folded for word in words.pattern.split("|"))
 
 
 _ALL_NAMES = _NameSignals()
