@@ -353,3 +353,31 @@ def test_a_comment_body_does_not_depend_on_the_order_of_its_byline_texts() -> No
     bodies = {_comment_body(item, meta) for meta in (  # type: ignore[arg-type]
         ["Ana", "3 May 2021", whole], [whole, "3 May 2021", "Ana"], ["3 May 2021", whole, "Ana"])}
     assert bodies == {"Thanks, this fixed my build on the first try."}
+
+
+@pytest.mark.parametrize("names", [
+    'class="post" id="main"', 'class="comment-REPLY-link"', 'id="Respond"', 'class="user-avatar"',
+    'class="GRAVATAR"', 'class="userp\u0130c"', 'class="USERP\u0130C"', 'id="pro\u0130le-x"', 'class="rep ly"',
+    'class="repl\u0307y"', ""])
+def test_the_name_signals_prefilter_agrees_with_the_expressions(names: str) -> None:
+    # The case-folded substring test lets the expressions run only where a word can match; it must never
+    # say no where they say yes ("İ" matches "i" case-insensitively but folds to "i" and a dot above).
+    from lxml import html as lxml_html
+
+    from cleaner.io.html_blocks import _AVATAR, _REPLY_CLASS, _NameSignals
+    from cleaner.io.selectors import PageIndex
+
+    page = lxml_html.document_fromstring(f"<html><body><div {names}>x</div><span class=other>y</span></body></html>")
+    index = PageIndex(page)
+    values = [index.attribute_values(name) for name in ("class", "id")]
+    expected = (any(_REPLY_CLASS.search(v) for v in values), any(_AVATAR.search(v) for v in values))
+    found = _NameSignals.of(index)
+    assert (found.reply, found.avatar) == expected
+
+
+def test_at_least_so_many_words_is_told_as_the_count_tells_it() -> None:
+    from cleaner.io.html import _has_words, _word_count
+
+    for text in ("", "one", "  two words ", "x, " * 9 + "x", "déjà vu " * 6, "\u4e2d\u6587 \u6587\u5b57"):
+        for wanted in range(-1, 14):
+            assert _has_words(text, wanted) == (_word_count(text) >= wanted), (text, wanted)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, cached_property
+from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -245,9 +246,9 @@ def _never_empty(text: str, extracted: str, findings: TreeFindings | None, tree:
         posts = findings.posts_text()
         if _coverage(posts, text) < settings.min_post_coverage:
             return posts
-    if _word_count(text) >= settings.near_empty_words:
+    if _has_words(text, settings.near_empty_words):
         return text
-    if _word_count(extracted) >= settings.near_empty_words:
+    if _has_words(extracted, settings.near_empty_words):
         if findings is not None:
             # The removed blocks' text is the main text now: their comments are not given twice.
             findings.records = [r for r in findings.records if r.kind != "comments"]
@@ -284,6 +285,12 @@ def _with_posts(text: str, findings: TreeFindings) -> str:
 
 def _word_count(text: str) -> int:
     return len(_WORDS.findall(text))
+
+
+def _has_words(text: str, wanted: int) -> bool:
+    """Whether the text holds at least ``wanted`` words: ``_word_count(text) >= wanted``, without reading a
+    long text's words past the ones wanted."""
+    return wanted <= 0 or next(islice(_WORDS.finditer(text), wanted - 1, None), None) is not None
 
 
 def _coverage(reference: str, text: str, counted: Counter[str] | None = None) -> float:
