@@ -53,7 +53,7 @@ def test_the_set_meets_its_size_targets(pages: list[Page]) -> None:
 
 
 def test_the_split_is_by_site_and_follows_the_rule(pages: list[Page]) -> None:
-    parts = assign_parts((page.dump.site, page.language) for page in pages)
+    parts = assign_parts((page.dump.site, page.language, page.collection) for page in pages)
     for page in pages:
         wanted = parts[site_key(page.dump.site)]
         assert page.part == wanted, f"{page.dump.name} belongs in {wanted}"

@@ -29,7 +29,10 @@ from cleaner.evaluation import word_key
 
 ROOT = Path(__file__).resolve().parent
 PARTS = ("tuned", "heldapart")
-TYPES = frozenset({"article", "blog", "forum", "product", "listing", "docs", "qa"})
+TYPES = frozenset({"article", "blog", "forum", "product", "listing", "docs", "qa", "service"})
+#: The collection a page came in with (its ``# set:`` line; the first when it has none). Each later collection is
+#: split on its own, so adding one moves no page of an earlier one between the parts.
+FIRST_SET = "1"
 #: Second-level labels under which a country code registers names (news.example.co.uk is example.co.uk).
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac", "or", "ne", "go", "gob", "nic"})
 #: One site in three goes to the held-apart part.
@@ -48,20 +51,25 @@ def _hash(text: str) -> int:
     return int(hashlib.sha1(text.encode("utf-8")).hexdigest(), 16)
 
 
-def assign_parts(pages: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Each site's part, from ``(site, language)`` pairs: sites are ordered by a hash of their name within their
-    main language and every third is held apart, starting at an offset hashed from the language, so that each
-    language keeps about a third of its sites apart and languages with one or two sites do not all go one way."""
-    languages: dict[str, Counter[str]] = defaultdict(Counter)
-    for site, language in pages:
-        languages[site_key(site)][language] += 1
-    by_language: dict[str, list[str]] = defaultdict(list)
-    for key, counts in languages.items():
+def assign_parts(pages: Iterable[tuple[str, str] | tuple[str, str, str]]) -> dict[str, str]:
+    """Each site's part, from ``(site, language)`` or ``(site, language, set)`` entries: sites are ordered by a
+    hash of their name within their main language and every third is held apart, starting at an offset hashed
+    from the language, so that each language keeps about a third of its sites apart and languages with one or
+    two sites do not all go one way. A later collection (``set`` other than the first: a few pages each of many
+    languages) is ordered as one group, offset by a hash of its name, so it too keeps a third of its sites apart;
+    each collection is split on its own, so adding one moves no site of another."""
+    languages: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for entry in pages:
+        site, language = entry[0], entry[1]
+        collection = entry[2] if len(entry) > 2 else FIRST_SET  # type: ignore[misc]
+        languages[collection, site_key(site)][language] += 1
+    groups: dict[str, list[str]] = defaultdict(list)
+    for (collection, key), counts in languages.items():
         main = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[0][0]
-        by_language[main].append(key)
+        groups[main if collection == FIRST_SET else f"set:{collection}"].append(key)
     parts: dict[str, str] = {}
-    for language, keys in by_language.items():
-        offset = _hash(language) % HELD_APART_EVERY
+    for group, keys in groups.items():
+        offset = _hash(group) % HELD_APART_EVERY
         for index, key in enumerate(sorted(keys, key=_hash)):
             held = (index + offset) % HELD_APART_EVERY == HELD_APART_EVERY - 1
             parts[key] = "heldapart" if held else "tuned"
@@ -75,6 +83,8 @@ class Page:
     language: str
     type: str
     source: str
+    #: The collection the page came in with (``# set:``).
+    collection: str = FIRST_SET
 
 
 def _header(text: str, name: str) -> dict[str, str]:
@@ -100,7 +110,8 @@ def load(root: Path = ROOT) -> list[Page]:
             text = path.read_text(encoding="utf-8")
             name = f"{part}/{path.name}"
             fields = _header(text, name)
-            pages.append(Page(parse_labelled(text, name), part, fields["lang"], fields["type"], fields["source"]))
+            pages.append(Page(parse_labelled(text, name), part, fields["lang"], fields["type"], fields["source"],
+                              fields.get("set", FIRST_SET)))
     return pages
 
 
