@@ -15,7 +15,7 @@ import pytest
 from benchmarks.gates import gate
 from benchmarks.quality.real_dumps import LabelError
 from benchmarks.structure.naive_text import naive_lines, read_page
-from benchmarks.structure.score import PARTS, ROOT, Group, Page, assign_parts, load, report, score, site_key
+from benchmarks.structure.score import FIRST_SET, PARTS, ROOT, Group, Page, assign_parts, load, report, score, site_key
 
 #: Size targets of the set (the structure issue's item 7); shrinking it below them fails.
 MIN_PAGES = 120
@@ -86,8 +86,10 @@ def test_a_page_without_its_header_is_named(tmp_path) -> None:
 
 @pytest.mark.parametrize("part", PARTS)
 def test_figures_hold(results: dict[str, dict[str, Group]], part: str) -> None:
-    """Each part's figures through their gates (benchmarks/figures.toml, ledger in benchmarks/FIGURES.md)."""
-    whole = results[part]["all"]
+    """Each part's figures through their gates (benchmarks/figures.toml, ledger in benchmarks/FIGURES.md). The gates
+    hold the figures of the first set, which they were measured on; the second set (documentation, listing,
+    product and service pages) and both together are printed beside them."""
+    whole = results[part][f"set:{FIRST_SET}"]
     gate(f"quality.structure.{part}.junk_recall", whole.junk_recall)
     gate(f"quality.structure.{part}.content_loss", whole.content_loss)
     gate(f"quality.structure.{part}.related_recall", whole.related_recall)

@@ -651,3 +651,54 @@ def test_a_list_touching_the_span_above_its_headline_stays_with_it(tmp_path, att
     # An ingredient line is title-shaped: taken for the headline, it cut the list in two.
     assert (set(RECIPE_LIST).isdisjoint(removed)) is attached_above
     assert "Home" in removed
+
+
+MODULES = ["Related modules", *(f"mod_{name}" for name in ("alias", "proxy", "rewrite", "userdir", "speling",
+                                                          "vhost", "dir", "env", "mime", "log", "ssl", "http2"))]
+SECTIONS = ["Document root ¶", "Other files ¶", "User folders ¶", "Redirection ¶", "Proxies ¶"]
+CONTENTS = [heading.removesuffix(" ¶") for heading in SECTIONS]
+
+
+@pytest.mark.parametrize("toc_entries", [3, 0])
+def test_a_table_of_contents_above_the_article_stays_with_its_title(tmp_path, toc_entries: int) -> None:
+    # A manual page: its title, its own contents (the section headings without their pilcrows), a table of
+    # related modules, then the sections. The contents and the title are far above the first paragraph, past the
+    # margin and the headline's reach.
+    path = tmp_path / "rules.toml"
+    path.write_text(GUARDED + f"toc_entries = {toc_entries}\n", encoding="utf-8")
+    body = [line for n, heading in enumerate(SECTIONS) for line in (heading, *ARTICLE[2 * n:2 * n + 2])] + ARTICLE[-1:]
+    head = ["Mapping URLs to files", "Contents", *CONTENTS, *MODULES]
+    cleaned = cleaner.Cleaner([path]).process("\n".join([*MENU, *head, *body, *FOOTER]))
+    removed = [t for _, t in _struct_removals(cleaned)]
+    if toc_entries:
+        assert removed == MENU + FOOTER[4:]
+        assert any(e.message == "table of contents (5 lines repeat headings of the article): kept with the head"
+                   for e in cleaned.evidence)
+    else:
+        assert set(head[:7]) <= set(removed)
+
+
+def test_a_menu_printed_twice_is_no_table_of_contents(guarded) -> None:
+    # The same section names above the article and again after the page's footer: no prose follows them there,
+    # so they are no headings, and the copy above goes with the menu.
+    sections = ["World news", "Local news", "Weather report", "Sport results", "Culture pages"]
+    text = "\n".join([*MENU, *sections, "Town opens a new library after three years of building", *ARTICLE,
+                      *FOOTER, *sections])
+    cleaned = guarded.process(text)
+    removed = [t for _, t in _struct_removals(cleaned)]
+    assert set(MENU + sections[:2]) <= set(removed)
+    assert not any(e.message.startswith("table of contents") for e in cleaned.evidence)
+
+
+@pytest.mark.parametrize("keep_title_above", [True, False])
+def test_a_title_the_page_prints_again_above_the_head_stays(tmp_path, keep_title_above: bool) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(GUARDED + f"keep_title_above = {str(keep_title_above).lower()}\n", encoding="utf-8")
+    text = "\n".join(["createdb", "Prev", "Up", "Home", "Next", *MENU, "createdb",
+                      "createdb creates a new library catalogue database", *ARTICLE, *FOOTER])
+    cleaned = cleaner.Cleaner([path]).process(text)
+    removed = [t for _, t in _struct_removals(cleaned)]
+    assert "Prev" in removed and "Weather" in removed
+    # The navigation header's copy goes with it unless the title above the head is kept (then it repeats a
+    # line of the head and stays too).
+    assert ("createdb" not in removed) is keep_title_above

@@ -157,7 +157,7 @@ def _is_item(record: Record, labels: dict[str, Counter[str]]) -> bool:
 
 
 def score(pages: list[Page], cleaner: Cleaner | None = None) -> dict[str, dict[str, Group]]:
-    """Per part, the groups ``all``, ``lang:<code>`` and ``type:<type>``."""
+    """Per part, the groups ``all``, ``set:<collection>``, ``lang:<code>`` and ``type:<type>``."""
     built = cleaner or Cleaner()
     results: dict[str, dict[str, Group]] = {part: defaultdict(Group) for part in PARTS}
     for page in pages:
@@ -170,7 +170,7 @@ def score(pages: list[Page], cleaner: Cleaner | None = None) -> dict[str, dict[s
                 labels[word_key(line)][label] += 1
         secondary = [record for record in records if record.kind != "main"]
         not_items = [record for record in secondary if not _is_item(record, labels)]
-        for key in ("all", f"lang:{page.language}", f"type:{page.type}"):
+        for key in ("all", f"set:{page.collection}", f"lang:{page.language}", f"type:{page.type}"):
             group = results[page.part][key]
             group.pages += 1
             add_dump(group.figures, page.dump, records, removed)
@@ -197,6 +197,7 @@ def report(results: dict[str, dict[str, Group]], verbose: bool = False) -> str:
             continue
         whole = groups["all"]
         rows += [f"== {part}", _row("all", whole)]
+        rows += [_row(key, groups[key]) for key in sorted(groups) if key.startswith("set:")]
         rows += [_row(key, groups[key]) for key in sorted(groups) if key.startswith("type:")]
         rows += [_row(key, groups[key]) for key in sorted(groups) if key.startswith("lang:")]
         figures = whole.figures

@@ -179,6 +179,17 @@ class MainSpanSettings:
     #: at most continue_lines of them. 0: no such guard.
     continue_words: int = 0
     continue_lines: int = 40
+    #: A table of contents above the span (a document's own list of its sections) belongs to it: when at least
+    #: toc_entries lines above the kept head repeat (letters and digits alike) headings kept below, making at
+    #: least half the lines from the first such line to the last, the head reaches up to them, with the
+    #: toc_head_lines lines just above them (its own heading, the document's title) and the headline above
+    #: those. 0: no such guard.
+    toc_entries: int = 0
+    toc_head_lines: int = 2
+    #: The short line just above the head that the page prints again elsewhere (its title in a navigation
+    #: header or breadcrumb) and that shares at least headline_overlap of its words with the head's lines is
+    #: the document's title: kept (false: no such guard).
+    keep_title_above: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,6 +363,12 @@ def _name_tokens(line: str) -> set[str]:
     return {t[:5] for t in line.lower().translate(_UNPUNCTUATE).split() if len(t) >= 3 and t[0].isalpha()}
 
 
+def _letters(line: str) -> str:
+    """A line's letters and digits, lower-cased, one space between words: how a table of contents and the
+    headings it lists are matched ("DocumentRoot ¶" is "documentroot")."""
+    return " ".join("".join(c for c in word if c.isalnum()) for word in line.lower().split()).strip()
+
+
 def _stop_share(line: str, stop: frozenset[str]) -> float:
     """The share of the line's words that are stop words (lower-cased, punctuation as space)."""
     tokens = line.lower().translate(_UNPUNCTUATE).split()
@@ -481,6 +498,9 @@ class Detectors:
                 headline = keep_from = named
                 found.evidence.append(Evidence(MAIN_SPAN, named + 1, named + 1, "headline: its words open the "
                                                f"article (line {start + 1}); kept with the lines down to it"))
+        if span.toc_entries > 0:
+            keep_from = self._table_of_contents(lines, feats, prose, open_lines, start, keep_from, keep_to,
+                                                reach or span.headline_reach, span, found)
         # A dateline or byline printed just above the headline belongs to the article's head.
         for _ in range(2):
             # ... looked for among the dateline_reach lines above (a section line may stand between).
@@ -490,6 +510,23 @@ class Detectors:
             if above < 0:
                 break
             keep_from = above
+        if span.keep_title_above:
+            # The line just above the head that the page prints again elsewhere (a navigation header or
+            # breadcrumb repeats the title) is the document's title: "createdb" over "createdb — create a new
+            # PostgreSQL database", when it shares words with the head below it (a menu's last item printed
+            # twice does not).
+            above = next((i for i in range(keep_from - 1, -1, -1) if feats[i] is not None), -1)
+            above_feats = feats[above] if above >= 0 else None
+            head_words = set().union(*(_name_tokens(lines[i]) for i in range(keep_from, start + 1)
+                                       if feats[i] is not None and not prose[i]))
+            tokens = _name_tokens(lines[above]) if above_feats is not None else set()
+            if above_feats is not None and open_lines[above] and not prose[above] and tokens and \
+                    len(tokens & head_words) >= span.headline_overlap * len(tokens) and \
+                    max(above_feats.words, above_feats.dense // 2) <= related.max_words and \
+                    sum(1 for line in lines if line == lines[above]) >= 2:
+                keep_from = above
+                found.evidence.append(Evidence(MAIN_SPAN, above + 1, above + 1, "title: printed again elsewhere on "
+                                               "the page, just above the article's head: kept"))
         if headline >= 0 and keep_from < headline:
             found.evidence.append(Evidence(MAIN_SPAN, keep_from + 1, headline, "dateline or byline over the "
                                            f"headline (line {headline + 1}): kept with it"))
@@ -769,6 +806,52 @@ class Detectors:
                     headline = index
             index -= 1
         return headline
+
+    def _table_of_contents(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+                           open_lines: Sequence[bool], start: int, keep_from: int, keep_to: int, reach: int,
+                           s: MainSpanSettings, found: Found) -> int:
+        """The head moved up to a table of contents above it: lines that repeat the headings of sections kept below
+        (a line that stands once in the span, with prose after it, and nowhere else on the page; letters and
+        digits compared, so "DocumentRoot" meets "DocumentRoot ¶" and "8.1. Locale" meets "8.1. Locale"), at
+        least ``toc_entries`` of them, making at least half the lines from the first to the last; with the
+        ``toc_head_lines`` lines above them and a headline above those. ``keep_from`` when there is none."""
+        # A heading stands once in the article and once more on the page, in the table of contents: a widget's
+        # label ("Advertisement", "Share") or a menu's item ("Politics") recurs.
+        # ... and opens a section: the next line is prose (a menu printed twice has items after its items).
+        counts = Counter(_letters(line) for line, f in zip(lines, feats, strict=True) if f is not None)
+        kept = [i for i in range(keep_from, keep_to + 1) if feats[i] is not None]
+        opening = [i for i, following in pairwise(kept) if not prose[i] and prose[following]]
+        inside = Counter(_letters(lines[i]) for i in opening)
+        headings = {key for key, count in inside.items() if key and count == 1 and counts[key] == 2}
+        taken = set(opening)
+        present = [i for i in range(start) if feats[i] is not None]
+        matches = [i for i in present[-s.reach:] if open_lines[i] and i not in taken and _letters(lines[i]) in headings]
+        if len({_letters(lines[i]) for i in matches}) < s.toc_entries:
+            return keep_from
+        # The densest run of matches: from each match, the farthest match keeping at least half the lines.
+        rank = {index: position for position, index in enumerate(present)}
+        best: tuple[int, int] | None = None
+        for a, first in enumerate(matches):
+            for b in range(len(matches) - 1, a - 1, -1):
+                count = b - a + 1
+                if count >= s.toc_entries and 2 * count >= rank[matches[b]] - rank[first] + 1:
+                    if best is None or count > best[1]:
+                        best = (first, count)
+                    break
+        if best is None:
+            return keep_from
+        first = best[0]
+        for _ in range(s.toc_head_lines):
+            above = rank[first] - 1
+            if above < 0 or not open_lines[present[above]]:
+                break
+            first = present[above]
+        headline = self._headline(feats, open_lines, first, reach)
+        new_from = min(first, headline) if headline >= 0 else first
+        if new_from < keep_from:
+            found.evidence.append(Evidence(MAIN_SPAN, new_from + 1, keep_from, f"table of contents ({best[1]} lines "
+                                           "repeat headings of the article): kept with the head"))
+        return min(new_from, keep_from)
 
     @staticmethod
     def _named_headline(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
