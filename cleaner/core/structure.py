@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from typing import NamedTuple
 
+from cleaner.core.relatedrun import RelatedRunSettings, Shape, paired_end, related_runs
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import SiteRepeatSettings
 
@@ -225,26 +226,12 @@ class PageIntentSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class RelatedRunSettings:
-    """Settings of ``struct:related-run`` (``[detector.related_run]``)."""
-
-    enabled: bool = True
-    #: A run becomes records only with at least this many titles.
-    min_titles: int = 3
-    #: A title holds this many words (or, in dense scripts, 2.5 times as many characters)...
-    min_words: int = 4
-    max_words: int = 25
-    #: ... and between two titles at most this many date, byline or teaser lines may sit.
-    max_between: int = 2
-
-
-@dataclass(frozen=True, slots=True)
 class StructureSettings:
     """The settings of every detector; a detector left out of all rule files is off."""
 
     main_span: MainSpanSettings = MainSpanSettings(enabled=False)
     page_intent: PageIntentSettings = PageIntentSettings(enabled=False)
-    related_run: RelatedRunSettings = RelatedRunSettings(enabled=False)
+    related_run: RelatedRunSettings = field(default_factory=lambda: RelatedRunSettings(enabled=False))
     #: ``struct:site-repeat`` (cleaner.core.siterepeat) is on unless a rule file or ``disable`` switches it
     #: off: it acts only where a host profile is given or counted, as batch runs do by default.
     site_repeat: SiteRepeatSettings = field(default_factory=SiteRepeatSettings)
@@ -411,13 +398,23 @@ class Detectors:
 
     def run(self, lines: Sequence[str], open_lines: Sequence[bool], claimed: Sequence[bool],
             language: str | None = None) -> Found:
+        found = self._run(lines, open_lines, claimed, language)
+        if not self.settings.main_span.enabled:
+            # The span was looked for only to find where the article ends (related runs): it neither removed
+            # anything nor has anything to explain.
+            found.evidence = [e for e in found.evidence if e.detector == RELATED_RUN]
+            found.removed = {index: detector for index, detector in found.removed.items() if detector == RELATED_RUN}
+        return found
+
+    def _run(self, lines: Sequence[str], open_lines: Sequence[bool], claimed: Sequence[bool],
+             language: str | None = None) -> Found:
         """What the detectors find in ``lines`` (stripped). ``open_lines[i]``: the line is content so far (a
         detector may act on it); ``claimed[i]``: another record already holds it (it neither counts nor moves).
         ``language``: the document's language when the caller knows it (then it is not identified again).
         """
         found = Found()
         span = self.settings.main_span
-        if not span.enabled:
+        if not span.enabled and not (self.settings.related_run.enabled and self.settings.related_run.without_span):
             found.language = language or \
                 self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
             return found
@@ -467,6 +464,16 @@ class Detectors:
         # The share of the document's prose the span (reaching out) holds, teasers counting what they weigh.
         inside = sum(weights[i] for i in prose_lines if start <= i <= end)
         total = sum(weights[i] for i in prose_lines)
+        if related.enabled and related.after_span_end and inside >= span.min_span_share * total and \
+                weight >= min(related.min_span_weight or span.min_span_weight, span.min_span_weight):
+            # Related runs are looked for right after the span's last paragraph: the margin and the lists the
+            # span keeps (when in doubt, keep) are where such runs start. Moving lines into records, not
+            # removing them, they may trust a lighter span than removal does.
+            last = core[1] if related.core_end else end
+            if related.paired_end:
+                last = paired_end(feats, prose, start, last)
+            self._related_runs(lines, feats, prose, [i for i in range(last + 1, len(lines)) if feats[i] is not None
+                                                     and open_lines[i]], last, related, found)
         if weight < span.min_span_weight or inside < span.min_span_share * total:
             # No one span holds the document's prose: a page of several texts, or of none. Keep it all.
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"no main span (best: lines {start + 1}-"
@@ -612,12 +619,12 @@ class Detectors:
                                                f"prose (at least {span.keep_long_chars} characters): kept"))
                 if not outside:
                     return found
-        if related.enabled:
-            self._related_runs(lines, feats, outside, keep_to, related, found)
+        if related.enabled and not related.after_span_end:
+            self._related_runs(lines, feats, prose, outside, keep_to, related, found)
         moved = {i for title, rest in found.related for i in (title, *rest)}
         for index in outside:
             if index not in moved:
-                found.removed[index] = MAIN_SPAN
+                found.removed.setdefault(index, MAIN_SPAN)  # (a related block's labels keep its id)
         if found.removed:
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"{len(found.removed)} line(s) {where}"))
         return found
@@ -889,46 +896,21 @@ class Detectors:
         return best
 
     @staticmethod
-    def _related_runs(lines: Sequence[str], feats: Sequence[LineFeatures | None], outside: list[int],
-                      keep_to: int, s: RelatedRunSettings, found: Found) -> None:
-        """Runs of title-shaped lines after the span become related records (dates, bylines and teasers between
-        titles go with the title above them)."""
+    def _related_runs(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+                      outside: list[int], keep_to: int, s: RelatedRunSettings, found: Found) -> None:
+        """Runs of title-shaped lines after the span become related records (cleaner.core.relatedrun)."""
         after = [i for i in outside if i > keep_to]
-        run: list[tuple[int, list[int]]] = []
-
-        def close() -> None:
-            # A run's first line, shorter than every title after it and with nothing of its own, is the
-            # block's header ("Picked for you"): removed with the furniture, not made a record.
-            if len(run) > s.min_titles and not run[0][1] and \
-                    words(run[0][0]) < min(words(title) for title, _ in run[1:]):
-                del run[0]
-            if len(run) >= s.min_titles:
-                found.related.extend(run)
-                found.evidence.append(Evidence(RELATED_RUN, run[0][0] + 1, (run[-1][1] or [run[-1][0]])[-1] + 1,
-                                               f"{len(run)} title-shaped lines in a row after the main span"))
-            run.clear()
-
-        def words(index: int) -> int:
-            f = feats[index]
-            return 0 if f is None else max(f.words, f.dense // 2)
-
-        previous = -1
-        for position, index in enumerate(after):
-            f = feats[index]
-            assert f is not None
-            contiguous = previous < 0 or all(not lines[i] for i in range(previous + 1, index))
-            if not contiguous:
-                close()
-            # A line the next one continues in lower case is a sentence the dump wrapped, not a title.
-            following = after[position + 1] if position + 1 < len(after) else -1
-            wrapped = following == index + 1 and lines[following][:1].islower()
-            # A date or reading-time line ("Sep 20 3 mins read") belongs to the title above it.
-            if f.title_shaped and not wrapped and not _DATE.search(lines[index]) and \
-                    not _READING_TIME.search(lines[index]):
-                run.append((index, []))
-            elif run and len(run[-1][1]) < s.max_between:
-                run[-1][1].append(index)
-            else:
-                close()
-            previous = index
-        close()
+        shapes: list[Shape | None] = [None] * len(lines)
+        for i in after:
+            f = feats[i]
+            if f is not None:
+                words = max(f.words, f.dense // 2)
+                meta = (not s.meta_words or words <= s.meta_words) and \
+                    bool(_DATE.search(lines[i]) or _READING_TIME.search(lines[i]))
+                shapes[i] = Shape(words, f.title_shaped, prose[i], meta, f.code)
+        for run in related_runs(lines, shapes, after, s):
+            found.related.extend(run.items)
+            found.removed.update(dict.fromkeys(run.labels, RELATED_RUN))
+            last = run.items[-1]
+            found.evidence.append(Evidence(RELATED_RUN, run.items[0][0] + 1, (last[1] or [last[0]])[-1] + 1,
+                                           run.reason))

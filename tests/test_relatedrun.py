@@ -1,0 +1,121 @@
+"""struct:related-run (cleaner.core.relatedrun): a run of title-shaped lines after the article becomes related
+records without a known header phrase; menus, directories and the article's own lists do not."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+import cleaner
+from cleaner.core.relatedrun import RelatedRunSettings, Shape, paired_end, related_runs
+from cleaner.core.structure import RELATED_RUN
+
+ARTICLE = """\
+Home
+News
+Sport
+Town opens a new library after three years of building
+The new library on Mill Street opened its doors on Saturday, and hundreds of residents queued in the rain to see it.
+It holds more than forty thousand books, a music room and a workshop where children can learn to repair bicycles.
+The building was paid for by a local fund that collected small gifts from families over a period of ten years.
+The mayor said the town had waited a long time for a place where people of every age could meet and read.
+Opening hours are from nine in the morning until eight in the evening on every day of the week except Sunday.
+Volunteers will run a reading club for children on Wednesday afternoons, starting in the first week of May.
+"""
+#: No header phrase names the block: its shape alone says it is other articles. (A title as long and as full of
+#: stop words as a sentence, right after the last paragraph, reads as one more paragraph: these are shorter.)
+RUN = """\
+Farmers market moves to the old railway station
+March 3, 2024
+LOCAL
+Swimming pool closes for repairs over the summer
+March 2, 2024
+New bus line links the hospital with the harbour
+March 1, 2024
+"""
+MENU = "About us\nJobs\nPress room\nHelp\nShop online\nContact the newsroom\n"
+DIRECTORY = ("Election results 2024 for Paris and its suburbs\nElection results 2024 for Lyon and its suburbs\n"
+             "Election results 2024 for Marseille and its suburbs\nElection results 2024 for Nice and its suburbs\n")
+
+
+@pytest.fixture(scope="module")
+def standalone(tmp_path_factory) -> cleaner.Cleaner:
+    """The built-in rules with related runs looked for while the span detector stays off (as a user switches it)."""
+    path = tmp_path_factory.mktemp("rules") / "related.toml"
+    path.write_text("[detector.related_run]\nwithout_span = true\nmin_span_weight = 4.0\n", encoding="utf-8")
+    return cleaner.Cleaner([path])
+
+
+def test_a_run_of_titles_after_the_article_becomes_records_without_a_header(standalone) -> None:
+    cleaned = standalone.process(ARTICLE + RUN)
+    main_record, *related = cleaned.records
+    assert [(r.kind, r.title, r.text) for r in related] == [
+        ("related", "Farmers market moves to the old railway station", "March 3, 2024"),
+        ("related", "Swimming pool closes for repairs over the summer", "March 2, 2024"),
+        ("related", "New bus line links the hospital with the harbour", "March 1, 2024"),
+    ]
+    # The span only says where the article ends: the menu above it stays (the span detector is off) ...
+    assert (main_record.title, main_record.text.split("\n")[:2]) == ("Home", ["News", "Sport"])
+    # ... and the section label between two items is the block's furniture, removed with the detector's id.
+    assert [(r.rule_id, r.text) for r in cleaned.removals if r.rule_id.startswith("struct:")] == [
+        (RELATED_RUN, "LOCAL")]
+    evidence, = cleaned.evidence
+    assert (evidence.detector, evidence.first, evidence.last) == (RELATED_RUN, 11, 17)
+    assert "3 title-shaped lines" in evidence.message
+
+
+def test_a_menu_or_a_directory_after_the_article_stays_where_it_is(standalone) -> None:
+    for tail in (MENU, DIRECTORY):
+        cleaned = standalone.process(ARTICLE + tail)
+        assert [r.kind for r in cleaned.records] == ["main"]
+        assert cleaned.records[0].text.endswith(tail.rstrip("\n"))
+        assert not cleaned.evidence
+
+
+def test_titles_inside_the_article_are_not_read() -> None:
+    """Runs start after the article's last paragraph: its own subheadings and lists above it are never read."""
+    lines = ["Paragraph one is here.", "Step one of the recipe here", "Step two of the recipe here",
+             "Step three of the recipe here", "The last paragraph ends here.", "Another paragraph ends here."]
+    shapes = [Shape(5, not line.endswith("."), line.endswith("."), False) for line in lines]
+    assert paired_end(shapes, [s.prose for s in shapes], 0, 5) == 5
+    assert related_runs(lines, shapes, [], RelatedRunSettings()) == []
+
+
+def test_the_article_ends_at_its_last_paragraph_with_a_paragraph_next_to_it() -> None:
+    # paragraph, paragraph, then title/teaser pairs: the teasers, alone under their titles, are no paragraphs.
+    prose = [True, True, False, True, False, True]
+    present: list[object | None] = [1, 1, 1, 1, 1, 1]
+    assert paired_end(present, prose, 0, 5) == 1
+    # A blank line (None) stands between no two paragraphs: the lines on either side of it are neighbours.
+    assert paired_end([1, 1, 1, 1, None, 1], prose, 0, 5) == 5
+    assert paired_end(present, [True, False, True, False, True, False], 0, 5) == 5  # none paired: the end stays
+
+
+def test_the_thresholds_are_settings() -> None:
+    lines = ["Short title one here", "Short title two here", "Short title three here"]
+    shapes = [Shape(4, True, False, False) for _ in lines]
+    settings = RelatedRunSettings()
+    assert len(related_runs(lines, shapes, [0, 1, 2], settings)) == 1
+    assert related_runs(lines, shapes, [0, 1, 2], dataclasses.replace(settings, min_median_words=5)) == []
+    assert related_runs(lines, shapes, [0, 1, 2], dataclasses.replace(settings, min_titles=4)) == []
+    # Titles opening with the same two words ("Short title ...") are a directory once the share is bounded.
+    assert related_runs(lines, shapes, [0, 1, 2], dataclasses.replace(settings, max_prefix_share=0.5)) == []
+
+
+def test_notes_introductions_and_link_lists_are_no_titles() -> None:
+    lines = ["(Source: agencies and our own reporting)", "Rate this recipe from one to five:",
+             "Copyright © 2024 Example Media Group", "About us | Jobs | Press | Contact"]
+    shapes = [Shape(6, True, False, False, code=line.count("|") >= 2) for line in lines]
+    assert related_runs(lines, shapes, [0, 1, 2, 3], RelatedRunSettings()) == []
+
+
+def test_it_can_be_switched_off(tmp_path) -> None:
+    path = tmp_path / "related.toml"
+    path.write_text("[detector.related_run]\nwithout_span = true\nmin_span_weight = 4.0\n", encoding="utf-8")
+    off = cleaner.Cleaner([path], disable=[RELATED_RUN])
+    cleaned = off.process(ARTICLE + RUN)
+    assert [r.kind for r in cleaned.records] == ["main"]
+    assert not any(r.rule_id.startswith("struct:") for r in cleaned.removals)
+    default = cleaner.Cleaner().process(ARTICLE + RUN)  # the built-in rules: only with the span detector on
+    assert [r.kind for r in default.records] == ["main"]
