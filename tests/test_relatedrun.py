@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 import cleaner
-from cleaner.core.relatedrun import RelatedRunSettings, Shape, paired_end, related_runs
+from cleaner.core.relatedrun import RelatedRunSettings, Shape, fast_runs, paired_end, related_runs
 from cleaner.core.structure import RELATED_RUN
 
 ARTICLE = """\
@@ -40,11 +40,9 @@ DIRECTORY = ("Election results 2024 for Paris and its suburbs\nElection results 
 
 
 @pytest.fixture(scope="module")
-def standalone(tmp_path_factory) -> cleaner.Cleaner:
-    """The built-in rules with related runs looked for while the span detector stays off (as a user switches it)."""
-    path = tmp_path_factory.mktemp("rules") / "related.toml"
-    path.write_text("[detector.related_run]\nwithout_span = true\nmin_span_weight = 4.0\n", encoding="utf-8")
-    return cleaner.Cleaner([path])
+def standalone() -> cleaner.Cleaner:
+    """The built-in rules: the span detector off, related runs found after an article found fast (without_span)."""
+    return cleaner.Cleaner()
 
 
 def test_a_run_of_titles_after_the_article_becomes_records_without_a_header(standalone) -> None:
@@ -111,11 +109,30 @@ def test_notes_introductions_and_link_lists_are_no_titles() -> None:
 
 
 def test_it_can_be_switched_off(tmp_path) -> None:
-    path = tmp_path / "related.toml"
-    path.write_text("[detector.related_run]\nwithout_span = true\nmin_span_weight = 4.0\n", encoding="utf-8")
-    off = cleaner.Cleaner([path], disable=[RELATED_RUN])
+    off = cleaner.Cleaner(disable=[RELATED_RUN])
     cleaned = off.process(ARTICLE + RUN)
     assert [r.kind for r in cleaned.records] == ["main"]
     assert not any(r.rule_id.startswith("struct:") for r in cleaned.removals)
-    default = cleaner.Cleaner().process(ARTICLE + RUN)  # the built-in rules: only with the span detector on
-    assert [r.kind for r in default.records] == ["main"]
+    path = tmp_path / "related.toml"
+    path.write_text("[detector.related_run]\nwithout_span = false\n", encoding="utf-8")
+    span_only = cleaner.Cleaner([path]).process(ARTICLE + RUN)  # only with the span detector on
+    assert [r.kind for r in span_only.records] == ["main"]
+
+
+def test_a_listing_whose_items_outweigh_the_article_is_left_alone(standalone) -> None:
+    """Items holding more text than the article are the page's content (search results), not a block beside it."""
+    teaser = "A short teaser that runs on for a while, about as long as a sentence of the article above"
+    items = "".join(f"Result number {n} of the search for the library\n{teaser}, item {n}.\n" for n in range(12))
+    cleaned = standalone.process(ARTICLE + items)
+    assert [r.kind for r in cleaned.records] == ["main"]
+
+
+def test_the_fast_route_finds_where_the_article_ends() -> None:
+    lines = [line.strip() for line in (ARTICLE + RUN).split("\n")]
+    settings = dataclasses.replace(RelatedRunSettings(), min_span_weight=6.0, label_words=3, meta_words=5)
+    runs, end = fast_runs(lines, [True] * len(lines), settings, lambda line: line.startswith("March"))
+    assert end == 9  # the last paragraph
+    assert [title for run in runs for title, _ in run.items] == [10, 13, 15]
+    assert [run.labels for run in runs] == [[12]]
+    settings = dataclasses.replace(settings, min_span_weight=7.0)  # six paragraphs weigh too little
+    assert fast_runs(lines, [True] * len(lines), settings, lambda line: False) == ([], -1)

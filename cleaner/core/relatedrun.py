@@ -12,16 +12,21 @@ other articles. What it is not:
 - the article's own lists (steps, ingredients, a table of contents): they lie inside the span and its margin,
   which this detector never reads.
 
+Where the article ends comes from the span detector when it is on; when it is off, :func:`fast_runs` finds the
+article from its prose lines alone (a cheap test per line) and reads only the lines after it.
+
 Every threshold is a key of ``[detector.related_run]`` (:class:`RelatedRunSettings`); ``enabled = false`` or
-``--disable struct:related-run`` switch it off. The detector reads only per-line features the caller computed
-once (:class:`Shape`), so it costs one pass over the lines after the article.
+``--disable struct:related-run`` switch it off. The detector reads per-line shapes computed once
+(:class:`Shape`), so it costs one pass over the lines after the article.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,13 +69,21 @@ class RelatedRunSettings:
     #: "POLITICS", a "Read more" link) is the block's furniture: removed with the block, not put in a record.
     #: 0: such lines go into the record of the title above them.
     label_words: int = 0
+    #: With without_span, where the article ends is found fast from its prose lines alone: lines of at least
+    #: fast_prose_chars characters ending like a sentence, the best segment of them (each line between costing
+    #: fast_line_penalty) holding at least fast_span_share of them.
+    fast_prose_chars: int = 30
+    fast_line_penalty: float = 0.15
+    fast_span_share: float = 0.65
+    #: ... and the runs found stand down when their lines hold more than fast_max_run_mass times the characters
+    #: of the article's prose lines (0: no such test).
+    fast_max_run_mass: float = 0.0
     #: Found without the span detector (it is off): whether runs are looked for at all after the article.
     without_span: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Shape:
-    """What the detector reads of one line, computed once by the caller."""
+class Shape(NamedTuple):
+    """What the detector reads of one line, computed once by the caller (a tuple: cheap to make, once per line)."""
 
     #: Words (a dense script's characters counting half a word each).
     words: int
@@ -93,9 +106,10 @@ class Run:
 
 
 def related_runs(lines: Sequence[str], shapes: Sequence[Shape | None], after: Sequence[int],
-                 s: RelatedRunSettings) -> list[Run]:
+                 s: RelatedRunSettings, end: int = -1) -> list[Run]:
     """Runs of title-shaped lines among ``after`` (indices of open lines past the article, in order); ``shapes``
-    is None for blank lines and lines another record holds."""
+    is None for blank lines and lines another record holds; ``end``: the article's last line (for the evidence)."""
+    where = f" (line {end + 1})" if end >= 0 else ""
     found: list[Run] = []
     run: list[tuple[int, list[int]]] = []
 
@@ -129,7 +143,7 @@ def related_runs(lines: Sequence[str], shapes: Sequence[Shape | None], after: Se
                     labels += [i for i in rest if _label(i)]
                     items.append((title, kept))
                 found.append(Run(items, labels, f"{len(run)} title-shaped lines (median {median} words) in a row "
-                                                "after the article's last paragraph"))
+                                                f"after the article's last paragraph{where}"))
         run.clear()
 
     previous = -1
@@ -163,10 +177,14 @@ _NOTE = (("(", ")"), ("（", "）"), ("[", "]"), ("【", "】"))
 _INTRODUCES = (":", "：")
 
 
+_OPENERS = tuple(a for a, _ in _NOTE)
+
+
 def _headline(line: str) -> bool:
     # A copyright line is a footer's, never a headline.
-    return not line.endswith(_INTRODUCES) and "©" not in line and \
-        not any(line.startswith(a) and line.endswith(b) for a, b in _NOTE)
+    if line.endswith(_INTRODUCES) or "©" in line:
+        return False
+    return not line.startswith(_OPENERS) or not any(line.startswith(a) and line.endswith(b) for a, b in _NOTE)
 
 
 def paired_end(present: Sequence[object | None], prose: Sequence[bool], start: int, end: int) -> int:
@@ -192,3 +210,74 @@ def paired_end(present: Sequence[object | None], prose: Sequence[bool], start: i
                 following = False
         index -= 1
     return end
+
+
+#: What ends a sentence, and the closing quotes and brackets that may follow the mark (as the span detector reads
+#: them): a prose line for the fast route is a line of at least ``fast_prose_chars`` characters ending so.
+_MARKS = ".!?。！？؟۔।॥։;；"
+_CLOSERS = "\"'”’»)]）」』】›"
+_DENSE_CHARS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                          "\uf900-\ufaff\uac00-\ud7af]")
+
+
+def _ends_sentence(line: str) -> bool:
+    tail = line.rstrip(_CLOSERS)
+    return bool(tail) and tail[-1] in _MARKS and not tail.endswith(("...", "…"))
+
+
+def fast_runs(lines: Sequence[str], usable: Sequence[bool], s: RelatedRunSettings,
+              meta: Callable[[str], bool]) -> tuple[list[Run], int]:
+    """Related runs with the span detector off, at a small cost: where the article ends is found from the prose
+    lines alone (long lines ending like a sentence; the best segment of prose weight minus ``fast_line_penalty``
+    per other line, which must weigh ``min_span_weight`` and hold ``fast_span_share`` of the prose), and only the
+    lines after it are read. ``usable[i]``: line ``i`` is content so far and no record holds it. Returns the
+    runs and the article's last line (-1 when no article was found)."""
+    prose = [i for i, line in enumerate(lines) if len(line) >= s.fast_prose_chars and usable[i] and
+             _ends_sentence(line)]
+    if len(prose) < 3:
+        return [], -1
+    # Kadane over the prose lines: each adds 1, each line between two of them costs the penalty.
+    best = total = 0.0
+    best_start = best_end = start = -1
+    previous = -1
+    for index in prose:
+        if total > 0:
+            total -= s.fast_line_penalty * (index - previous - 1)
+        if total <= 0:
+            total, start = 1.0, index
+        else:
+            total += 1.0
+        if total > best:
+            best, best_start, best_end = total, start, index
+        previous = index
+    inside = sum(1 for i in prose if best_start <= i <= best_end)
+    if best < (s.min_span_weight or 8.0) or inside < s.fast_span_share * len(prose):
+        return [], -1
+    # The last paragraph with a paragraph right next to it: teasers alone under their titles are not the article.
+    members = [i for i in prose if best_start <= i <= best_end]
+    end = best_end
+    if s.paired_end:
+        taken = set(members)
+        end = next((i for i in reversed(members) if i - 1 in taken or i + 1 in taken), best_end)
+    after = [i for i in range(end + 1, len(lines)) if lines[i] and usable[i]]
+    shapes: list[Shape | None] = [None] * len(lines)
+    for index in after:
+        line = lines[index]
+        words = line.count(" ") + 1
+        if not line.isascii():
+            words = max(words, len(_DENSE_CHARS.findall(line)) // 2)
+        ending = _ends_sentence(line)
+        # (The date test, a regular expression, only where it can matter: on lines short enough to be a date.)
+        shapes[index] = Shape(words, s.min_words <= words <= s.max_words and not ending,
+                              ending and len(line) >= s.fast_prose_chars,
+                              (not s.meta_words or words <= s.meta_words) and meta(line),
+                              line.count("|") >= 2 or line.count("\t") >= 2)
+    runs = related_runs(lines, shapes, after, s, end)
+    if runs and s.fast_max_run_mass > 0:
+        # Items outweighing the article are the page's content (a listing, search results, a thread), not a
+        # block beside it: the span detector's page intent would stand down there.
+        article = sum(len(lines[i]) for i in members)
+        items = sum(len(lines[i]) for run in runs for title, rest in run.items for i in (title, *rest))
+        if items > s.fast_max_run_mass * article:
+            return [], end
+    return runs, end

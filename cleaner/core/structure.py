@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from typing import NamedTuple
 
-from cleaner.core.relatedrun import RelatedRunSettings, Shape, paired_end, related_runs
+from cleaner.core.relatedrun import RelatedRunSettings, Run, Shape, fast_runs, paired_end, related_runs
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import SiteRepeatSettings
 
@@ -414,9 +414,16 @@ class Detectors:
         """
         found = Found()
         span = self.settings.main_span
-        if not span.enabled and not (self.settings.related_run.enabled and self.settings.related_run.without_span):
+        if not span.enabled:
             found.language = language or \
                 self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
+            related = self.settings.related_run
+            if related.enabled and related.without_span:
+                # The span detector is off: where the article ends is found from its prose lines alone, fast.
+                usable = [free and not taken for free, taken in zip(open_lines, claimed, strict=True)]
+                runs, _ = fast_runs(lines, usable, related,
+                                    lambda line: bool(_DATE.search(line) or _READING_TIME.search(line)))
+                self._add_runs(runs, found)
             return found
         related = self.settings.related_run
         feats: list[LineFeatures | None] = [_features(line, related) if line and not taken else None
@@ -908,7 +915,11 @@ class Detectors:
                 meta = (not s.meta_words or words <= s.meta_words) and \
                     bool(_DATE.search(lines[i]) or _READING_TIME.search(lines[i]))
                 shapes[i] = Shape(words, f.title_shaped, prose[i], meta, f.code)
-        for run in related_runs(lines, shapes, after, s):
+        Detectors._add_runs(related_runs(lines, shapes, after, s, keep_to), found)
+
+    @staticmethod
+    def _add_runs(runs: list[Run], found: Found) -> None:
+        for run in runs:
             found.related.extend(run.items)
             found.removed.update(dict.fromkeys(run.labels, RELATED_RUN))
             last = run.items[-1]
