@@ -40,9 +40,11 @@ DIRECTORY = ("Election results 2024 for Paris and its suburbs\nElection results 
 
 
 @pytest.fixture(scope="module")
-def standalone() -> cleaner.Cleaner:
-    """The built-in rules: the span detector off, related runs found after an article found fast (without_span)."""
-    return cleaner.Cleaner()
+def standalone(tmp_path_factory) -> cleaner.Cleaner:
+    """The span detector off, related runs found after an article found fast (without_span, as a user sets it)."""
+    path = tmp_path_factory.mktemp("rules") / "related.toml"
+    path.write_text("[detector.related_run]\nwithout_span = true\n", encoding="utf-8")
+    return cleaner.Cleaner([path])
 
 
 def test_a_run_of_titles_after_the_article_becomes_records_without_a_header(standalone) -> None:
@@ -109,14 +111,14 @@ def test_notes_introductions_and_link_lists_are_no_titles() -> None:
 
 
 def test_it_can_be_switched_off(tmp_path) -> None:
-    off = cleaner.Cleaner(disable=[RELATED_RUN])
+    path = tmp_path / "related.toml"
+    path.write_text("[detector.related_run]\nwithout_span = true\n", encoding="utf-8")
+    off = cleaner.Cleaner([path], disable=[RELATED_RUN])
     cleaned = off.process(ARTICLE + RUN)
     assert [r.kind for r in cleaned.records] == ["main"]
     assert not any(r.rule_id.startswith("struct:") for r in cleaned.removals)
-    path = tmp_path / "related.toml"
-    path.write_text("[detector.related_run]\nwithout_span = false\n", encoding="utf-8")
-    span_only = cleaner.Cleaner([path]).process(ARTICLE + RUN)  # only with the span detector on
-    assert [r.kind for r in span_only.records] == ["main"]
+    built_in = cleaner.Cleaner().process(ARTICLE + RUN)  # the built-in rules: only with the span detector on
+    assert [r.kind for r in built_in.records] == ["main"]
 
 
 def test_a_listing_whose_items_outweigh_the_article_is_left_alone(standalone) -> None:
