@@ -36,7 +36,7 @@ from cleaner.run.dedup import (
     signature_row,
     signature_source,
 )
-from tests.test_native_language import LIBRARY_TOLERANCE
+from tests.test_native_language import library_tolerance
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -65,8 +65,8 @@ def test_scores_with_float32_weights_are_the_librarys() -> None:
     assert native.weights.dtype == np.float32 and np.array_equal(native.weights, plain.nb_ptc)
     for text in texts():
         expected, got = plain._decide(text), native._decide(text)
-        assert got.argmax() == expected.argmax() and np.allclose(got, expected, rtol=0, atol=LIBRARY_TOLERANCE), \
-            text[:80]
+        tolerance = library_tolerance(plain, text)
+        assert got.argmax() == expected.argmax() and np.allclose(got, expected, rtol=0, atol=tolerance), text[:80]
 
 
 def test_every_languages_object_shares_one_identifier() -> None:
