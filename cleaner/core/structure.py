@@ -377,9 +377,10 @@ class Detectors:
         sample: list[str] = []
         size = 0
         for line in lines:
-            if len(line) >= 40 or (len(line) >= 12 and not line.isascii()):
+            length = len(line)
+            if length >= 40 or (length >= 12 and not line.isascii()):
                 sample.append(line)
-                size += len(line)
+                size += length
                 if size >= _LANGUAGE_SAMPLE:
                     break
         if size < 40:
@@ -401,9 +402,12 @@ class Detectors:
         found = self._run(lines, open_lines, claimed, language)
         if not self.settings.main_span.enabled:
             # The span was looked for only to find where the article ends (related runs): it neither removed
-            # anything nor has anything to explain.
-            found.evidence = [e for e in found.evidence if e.detector == RELATED_RUN]
-            found.removed = {index: detector for index, detector in found.removed.items() if detector == RELATED_RUN}
+            # anything nor has anything to explain. (Most documents have nothing found to filter: no copies.)
+            if found.evidence:
+                found.evidence = [e for e in found.evidence if e.detector == RELATED_RUN]
+            if found.removed:
+                found.removed = {index: detector for index, detector in found.removed.items()
+                                 if detector == RELATED_RUN}
         return found
 
     def _run(self, lines: Sequence[str], open_lines: Sequence[bool], claimed: Sequence[bool],
