@@ -130,7 +130,7 @@ class Cleaner:
         if isinstance(text, bytes | bytearray):
             raise TypeError("text must be str, got bytes: pass an HTML page as html=..., or decode the text first "
                             "(text.decode('utf-8'))")
-        fetched = fetch_time(fetched_at)
+        fetched = None if fetched_at is None else fetch_time(fetched_at)
         if html is not None:
             return self._process_html(html, doc_id, url, fetched, language)
         return self.engine.process(text, doc_id=doc_id, url=url, fetched_at=fetched,  # type: ignore[arg-type]

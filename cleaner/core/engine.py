@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import accumulate
+from operator import itemgetter
 from types import MappingProxyType
 
 import regex
@@ -74,6 +75,8 @@ class _Probe:
 
 
 _HEADER, _LINE, _BLOCK = 0, 1, 2
+#: A removal's start (its field 1), what removals are sorted by (without a lambda made per document).
+_START = itemgetter(1)
 #: A probe flattened for the classification loop: role, bound on the line, the ASCII characters a match
 #: can start with (None: any), the rule's scope (None when it applies everywhere), required words, pattern,
 #: whether the pattern runs time-bounded, the rule, and whether the compiled matcher's verdict stands for
@@ -347,8 +350,8 @@ class _Pass:
         self.offset = offset
         lines = list(map(str.strip, raw))
         # Most documents hold no invisible character at all: a few substring searches (in C) spare them a
-        # Python loop over every line.
-        if any(map(text.__contains__, _INVISIBLE)):
+        # Python loop over every line, and an ASCII text (known without a look at its characters) holds none.
+        if not text.isascii() and any(map(text.__contains__, _INVISIBLE)):
             for index, line in enumerate(lines):
                 if line and (line[0] in _INVISIBLE or line[-1] in _INVISIBLE):
                     # Zero-width and direction marks (and byte-order marks of concatenated files) at a line's
@@ -469,7 +472,8 @@ class _Pass:
         language = shape.language
         records = self._main_record(language) + self._item_records(items, language) + \
             self._structure_records(shape, len(items))
-        self.removals.sort(key=lambda r: r.start)
+        if len(self.removals) > 1:
+            self.removals.sort(key=_START)
         evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
         return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices), evidence)
 
@@ -483,8 +487,9 @@ class _Pass:
     def _structure(self) -> Found:
         """Runs the structural detectors once the rules are settled: they act only on lines still content."""
         state = self.state
-        found = self.engine.detectors.run(self.lines, list(map(_CONTENT.__eq__, state)),
-                                          list(map(_REGION.__eq__, state)), self.language)
+        # Most documents have no line in a layout's record: a search (in C) spares them a comparison a line.
+        claimed = list(map(_REGION.__eq__, state)) if _REGION in state else [False] * len(state)
+        found = self.engine.detectors.run(self.lines, list(map(_CONTENT.__eq__, state)), claimed, self.language)
         for index, detector in found.removed.items():
             state[index] = _STRONG
             self.why[index] = detector
@@ -494,6 +499,8 @@ class _Pass:
         return found
 
     def _structure_records(self, found: Found, after: int) -> list[Record]:
+        if not found.related:
+            return []
         return [Record(self.doc_id, after + number, "related", None, None, normalize_line(self.lines[title]),
                        "\n".join(self.lines[i] for i in rest), self.url, language=found.language)
                 for number, (title, rest) in enumerate(found.related, start=1)]
@@ -603,7 +610,9 @@ class _Pass:
             self.runs.setdefault(rule.id, (rule, []))[1].append(index)
             if fallback is not None:
                 self.fallbacks[index] = fallback
-        groups = {} if match is None else match.groupdict() if self._view is None else self._groups(match)
+        if match is None:
+            return  # nothing captured (an exact line, or a pattern the compiled matcher confirmed)
+        groups = match.groupdict() if self._view is None else self._groups(match)
         found = {name: value for name, value in groups.items() if value}
         if found:
             # Kept until the line is known to stay junk by this rule: a weak line settled back to content,
@@ -800,11 +809,12 @@ class _Pass:
 
     def _main_record(self, language: str) -> list[Record]:
         why = self.why
-        for index in sorted(self.line_metadata):
-            producer, found = self.line_metadata[index]
-            if self.state[index] != _CONTENT and why[index] == producer:
-                for name, value in found.items():
-                    self.metadata.setdefault(name, value)
+        if self.line_metadata:  # most documents have no line whose rule captured anything
+            for index in sorted(self.line_metadata):
+                producer, found = self.line_metadata[index]
+                if self.state[index] != _CONTENT and why[index] == producer:
+                    for name, value in found.items():
+                        self.metadata.setdefault(name, value)
         if self.site is not None:
             self._remove_site_repeats()
         kept = [i for i, state in enumerate(self.state) if state == _CONTENT]
@@ -818,7 +828,7 @@ class _Pass:
             if len(first) <= options.max_title_chars and not first.endswith(SENTENCE_END):
                 title = normalize_line(first)
                 kept = kept[1:]
-        text = "\n".join(self.lines[i] for i in kept)
+        text = "\n".join(map(self.lines.__getitem__, kept))
         if not text:
             return []
         metadata = MappingProxyType(self.metadata) if self.metadata else NO_METADATA
