@@ -211,7 +211,11 @@ def _opens(grammar: Grammar, lines: Lines, header: int) -> bool:
 
 
 def _next_start(text: Sequence[str], roles: bytearray, position: int) -> int:
-    """Where the next item may start: past blank lines and junk; -1 at a header or the end (see parse_items)."""
+    """Where the next item may start: past blank lines and junk; -1 at a header or the end.
+
+    Junk lines are invisible to the segmenter everywhere (they stay junk): cleaning a document
+    twice then segments it the same way.
+    """
     end = len(text)
     while position < end:
         if text[position]:
@@ -320,21 +324,8 @@ class _Parser:
         self._runs: dict[tuple[int, int], int] = {}
 
     def next_start(self, position: int) -> int:
-        """Where the next item may start: past blank lines and junk; -1 at a header or the end.
-
-        Junk lines are invisible to the segmenter everywhere (they stay junk): cleaning a document
-        twice then segments it the same way.
-        """
-        text, roles, end = self.text, self.roles, self.end
-        while position < end:
-            if text[position]:
-                found = roles[position]
-                if found == HEADER:
-                    return -1
-                if found == PLAIN:
-                    return position
-            position += 1
-        return -1
+        """Where the next item may start (:func:`_next_start`)."""
+        return _next_start(self.text, self.roles, position)
 
     def item(self, start: int) -> Item | None:
         captured: dict[str, str] = {}
