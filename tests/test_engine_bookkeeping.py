@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -19,9 +18,8 @@ from cleaner.core.records import Cleaned
 from cleaner.io.language import Languages
 from cleaner.io.rulefiles import load_rules
 from tests.engine_oracle import OraclePass, settle_weak_oracle
+from tests.fixture_texts import text_folders
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
 #: Pieces of generated documents: junk lines the built-in rules know, weak junk, every line break Python knows,
 #: whitespace past ASCII, invisible characters, text in other scripts, a lone surrogate and long lines.
 _PIECES = ["Advertisement", "Related Articles", "Share this", "Comments", "By John Smith", "5 hours ago",
@@ -47,9 +45,7 @@ def _adversarial(count: int, seed: int) -> list[str]:
 
 
 def _corpora() -> dict[str, list[str]]:
-    folders = [ROOT / "fixtures" / name for name in ("dumps", "seeds", "real_dumps", "real_dumps_unseen")]
-    if SHARED_SEEDS.is_dir():
-        folders.append(SHARED_SEEDS)
+    folders = text_folders()
     return {
         "files": [p.read_text(encoding="utf-8", errors="replace") for f in folders for p in sorted(f.glob("*.txt"))],
         "real": real_texts(),

@@ -6,16 +6,13 @@ dumps."""
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from benchmarks.corpus import generate
 from cleaner.core.engine import Engine, Options
 from cleaner.io.rulefiles import load_rules
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+from tests.fixture_texts import text_folders
 
 
 def straightforward(engine: Engine) -> Engine:
@@ -43,10 +40,7 @@ def _documents() -> list[tuple[str, str, str | None]]:
     documents: list[tuple[str, str, str | None]] = [
         (f"generated-{n}", document["text"], document.get("url")) for n, (document, _) in
         enumerate(generate(250, seed=23))]
-    folders = [ROOT / "fixtures" / name for name in ("real_dumps", "real_dumps_unseen", "dumps", "seeds")]
-    if SHARED_SEEDS.is_dir():
-        folders.append(SHARED_SEEDS)
-    for path in sorted(p for folder in folders for p in folder.glob("*.txt")):
+    for path in sorted(p for folder in text_folders() for p in folder.glob("*.txt")):
         text = path.read_text(encoding="utf-8", errors="replace")
         host = path.stem.rsplit("-", 1)[0].replace("-", ".")
         documents += [(path.name, text, None), (path.name, text, f"https://www.{host}/news/1")]

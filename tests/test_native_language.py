@@ -13,7 +13,6 @@ import copy
 import math
 import random
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,9 +22,7 @@ from py3langid import langid
 import cleaner._native as _native
 from benchmarks.realtext import real_texts
 from cleaner.io.language import MIN_CONFIDENCE, Languages, load_identifier
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+from tests.fixture_texts import text_folders
 
 
 def library_tolerance(plain: Any, text: str | bytes) -> float:
@@ -82,9 +79,7 @@ def _samples() -> tuple[str, ...]:
 def _corpora() -> dict[str, list[str | bytes]]:
     """Every text the differential tests compare on: whole documents of the fixtures, the seeds and the real
     texts, their lines, the samples, tiny documents, and short, empty and odd strings and bytes."""
-    folders = [ROOT / "fixtures" / name for name in ("dumps", "seeds", "real_dumps", "real_dumps_unseen", "html")]
-    if SHARED_SEEDS.is_dir():
-        folders.append(SHARED_SEEDS)
+    folders = text_folders("html")
     files = [p.read_text(encoding="utf-8", errors="replace") for f in folders for p in sorted(f.glob("*.*"))
              if p.suffix in (".txt", ".html")]
     lines = [line for text in files for line in text.splitlines()[:200] if line.strip()]

@@ -30,11 +30,10 @@ from cleaner.core.matcher import FOLDS_TO_ASCII, LineMatcher
 from cleaner.core.rules import RuleSet, parse_rule_file
 from cleaner.core.translate import CharacterTables, Fidelity, translate
 from cleaner.io.rulefiles import load_rules
+from tests.fixture_texts import text_folders
 from tests.view_oracle import matching_view
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
-FOLDERS = [ROOT / "fixtures" / name for name in ("dumps", "seeds", "real_dumps", "real_dumps_unseen")]
 
 #: Every code point a Python string handed to Rust can hold (no surrogates), in order.
 EVERY_CHARACTER = "".join(map(chr, [*range(0xD800), *range(0xE000, sys.maxunicode + 1)]))
@@ -47,7 +46,7 @@ def engine() -> Engine:
 
 def _texts() -> list[str]:
     texts = real_texts()
-    folders = [*FOLDERS, SHARED_SEEDS] if SHARED_SEEDS.is_dir() else FOLDERS
+    folders = text_folders()
     texts += [p.read_text(encoding="utf-8", errors="replace") for f in folders for p in sorted(f.glob("*.txt"))]
     return texts
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import random
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -21,9 +20,7 @@ from cleaner.io.language import Languages
 from cleaner.io.rulefiles import load_rules
 from tests import corpus_gen
 from tests import segment_oracle as oracle
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_SEEDS = ROOT.parent / "shared" / "seeds"
+from tests.fixture_texts import text_folders
 
 #: Layouts that use what the built-in ones may not: templates (an optional one in the head, a required one
 #: after the first slot), an optional slot before a repeated one, a repeated first slot, a head of one slot
@@ -254,9 +251,7 @@ def _generated_blocks(count: int, seed: int) -> list[str]:
 
 
 def _corpora() -> dict[str, list[str]]:
-    folders = [ROOT / "fixtures" / name for name in ("dumps", "seeds", "real_dumps", "real_dumps_unseen")]
-    if SHARED_SEEDS.is_dir():
-        folders.append(SHARED_SEEDS)
+    folders = text_folders()
     return {
         "files": [p.read_text(encoding="utf-8", errors="replace") for f in folders for p in sorted(f.glob("*.txt"))],
         "real": real_texts(),
