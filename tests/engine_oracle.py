@@ -3,15 +3,19 @@ C: the definition the faster forms in cleaner/core/engine.py are tested against
 (tests/test_engine_bookkeeping.py). Not used at run time.
 
 :class:`OraclePass` is the engine's ``_Pass`` with these parts in their earlier, line-by-line form: the lines'
-edges stripped of invisible characters and their first states, and how weak junk is settled. Its state is a
-list, as it was, where the engine's is a bytearray.
+edges stripped of invisible characters and their first states, how weak junk is settled, and which lines the
+main record keeps and which are removed. Its state is a list, as it was, where the engine's is a bytearray.
 """
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from cleaner.core.engine import _BLANK, _CONTENT, _EDGES, _INVISIBLE, _REGION, _STRONG, _WEAK, _Pass
+from cleaner.core.records import NO_METADATA, Record, Removal
+from cleaner.core.rules import SENTENCE_END
+from cleaner.core.text import line_key, normalize_line
 
 
 class OraclePass(_Pass):
@@ -43,6 +47,45 @@ class OraclePass(_Pass):
                         self.why[lonely] = None
                 weak = []
                 anchored = False
+
+
+    def _remove_lines(self) -> None:
+        state, lines, raw, evidence, removals = self.state, self.lines, self.raw, self.evidence, self.removals
+        starts = None
+        for index, rule_id in enumerate(self.why):
+            if rule_id is not None and state[index] != _CONTENT:
+                if starts is None:
+                    starts = self._line_starts()
+                line = lines[index]
+                at = starts[index] + raw[index].find(line)  # stripped in front: only whitespace and marks
+                removals.append(Removal(rule_id, at, at + len(line), line, evidence.get(index)))
+
+    def _main_record(self, language: str) -> list[Record]:
+        why = self.why
+        if self.line_metadata:
+            for index in sorted(self.line_metadata):
+                producer, found = self.line_metadata[index]
+                if self.state[index] != _CONTENT and why[index] == producer:
+                    for name, value in found.items():
+                        self.metadata.setdefault(name, value)
+        if self.site is not None:
+            self._remove_site_repeats()
+        kept = [i for i, state in enumerate(self.state) if state == _CONTENT]
+        self._remove_lines()
+        title = self.given_title
+        options = self.engine.options
+        if title is not None and kept and line_key(self.lines[kept[0]]) == line_key(title):
+            kept = kept[1:]  # the headline printed above the text is the title, not body
+        elif title is None and options.title_from_first_line and len(kept) > 1:
+            first = self.lines[kept[0]]
+            if len(first) <= options.max_title_chars and not first.endswith(SENTENCE_END):
+                title = normalize_line(first)
+                kept = kept[1:]
+        text = "\n".join(map(self.lines.__getitem__, kept))
+        if not text:
+            return []
+        metadata = MappingProxyType(self.metadata) if self.metadata else NO_METADATA
+        return [Record(self.doc_id, 0, "main", None, None, title, text, self.url, metadata, language=language)]
 
 
 def settle_weak_oracle(state: list[int], why: list[str | None]) -> None:

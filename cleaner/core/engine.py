@@ -10,8 +10,8 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from itertools import accumulate
-from operator import itemgetter
+from itertools import accumulate, compress, islice, repeat
+from operator import is_not, itemgetter
 from types import MappingProxyType
 
 import regex
@@ -151,6 +151,9 @@ class Engine:
                   for p in headers + probes + blocks}
         ordered = [self._gated(probe, starts[probe.pattern], facts) for probe in headers + probes + blocks]
         self._exact_longest = max((len(k) for k in self._exact), default=0)
+        #: The exact lines whose rule applies to some domains only (most apply everywhere: no scope test).
+        self._exact_scoped = frozenset(key for key, rule in self._exact.items()
+                                       if rule.scope.include or rule.scope.exclude)
         # Lines longer than every rule's bound are body text: they are never tried against any rule.
         self._longest = max([self._exact_longest, *(p.max_chars for p in ordered)], default=0)
         # The compiled matcher first: one rebuilt from a stored form finishes on a thread of its own while the
@@ -330,6 +333,12 @@ class Engine:
 class _Pass:
     """The working state of one :meth:`Engine.process` call; thrown away after it."""
 
+    # Slots: a pass is made per document and its fields are read in every step (a tiny document's whole
+    # cleaning is a few microseconds, of which a dictionary per pass and its look-ups were a visible share).
+    __slots__ = ("_matches", "_segmented", "_starts", "_view", "doc_id", "engine", "evidence", "fallbacks",
+                 "given_title", "headers", "host", "language", "line_metadata", "lines", "metadata", "normals",
+                 "notices", "offset", "raw", "removals", "runs", "site", "site_evidence", "state", "url", "why")
+
     def __init__(self, engine: Engine, text: str, doc_id: str | None, url: str | None, title: str | None,
                  site: SiteProfile | None = None, language: str | None = None):
         self.engine = engine
@@ -404,6 +413,7 @@ class _Pass:
         # The time budget is checked every 1024 lines, as the loop reaches them: lines the matcher skipped count
         # (the loop below is checked when it passes a multiple of 1024, the rest once after it).
         check = 1024
+        planned = engine._by_candidates
         for index, candidates, exact, scanned_view in hits:
             if index >= check:
                 check = (index // 1024 + 1) * 1024
@@ -415,7 +425,7 @@ class _Pass:
                     # is left to try (the loop below would find nothing and change nothing).
                     plan = None
                 elif candidates is not None:
-                    plan = engine._candidate_plan(candidates)
+                    plan = planned.get(candidates) or engine._candidate_plan(candidates)
                 else:
                     plan = engine._plan(line)
                     if line[0] < "\x80":  # the stripped line starts as its normalised form does
@@ -470,12 +480,17 @@ class _Pass:
         # Each record is made with the document's language ("und" when unsure): a record rebuilt for it
         # (NamedTuple._replace) cost as much as making it.
         language = shape.language
-        records = self._main_record(language) + self._item_records(items, language) + \
-            self._structure_records(shape, len(items))
-        if len(self.removals) > 1:
-            self.removals.sort(key=_START)
+        records = self._main_record(language)
+        # (Most documents have no item and no related record: no calls for empty lists.)
+        if items:
+            records += self._item_records(items, language)
+        if shape.related:
+            records += self._structure_records(shape, len(items))
+        removals = self.removals
+        if len(removals) > 1:
+            removals.sort(key=_START)
         evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
-        return Cleaned(self.doc_id, tuple(records), tuple(self.removals), tuple(self.notices), evidence)
+        return Cleaned(self.doc_id, tuple(records), tuple(removals), tuple(self.notices), evidence)
 
     def _within(self, deadline: float | None, budget: float | None, index: int) -> None:
         if deadline is not None and time.perf_counter() > deadline:
@@ -487,9 +502,17 @@ class _Pass:
     def _structure(self) -> Found:
         """Runs the structural detectors once the rules are settled: they act only on lines still content."""
         state = self.state
+        detectors = self.engine.detectors
+        if detectors.language_only:
+            # The detectors would only tell the language (the built-in settings): asked of the open lines
+            # directly, without the lists of open and claimed lines, nor copies of empty findings.
+            found = Found()
+            found.language = self.language or detectors.language(list(compress(self.lines,
+                                                                               map(_CONTENT.__eq__, state))))
+            return found
         # Most documents have no line in a layout's record: a search (in C) spares them a comparison a line.
         claimed = list(map(_REGION.__eq__, state)) if _REGION in state else [False] * len(state)
-        found = self.engine.detectors.run(self.lines, list(map(_CONTENT.__eq__, state)), claimed, self.language)
+        found = detectors.run(self.lines, list(map(_CONTENT.__eq__, state)), claimed, self.language)
         for index, detector in found.removed.items():
             state[index] = _STRONG
             self.why[index] = detector
@@ -605,7 +628,8 @@ class _Pass:
 
     def _line_rule(self, index: int, rule: LineRule, match: regex.Match[str] | None, state: int,
                    fallback: LineRule | None = None) -> None:
-        self._mark(index, rule, state)
+        self.state[index] = state  # (what _mark does, without a call: once per junk line)
+        self.why[index] = rule.id
         if rule.min_run > 1:
             self.runs.setdefault(rule.id, (rule, []))[1].append(index)
             if fallback is not None:
@@ -628,8 +652,11 @@ class _Pass:
                 for name in match.groupdict()}
 
     def _exact_rule(self, normal: str) -> LineRule | None:
-        rule = self.engine._exact.get(normal.casefold())
-        return rule if rule is not None and rule.scope.applies(self.host) else None
+        key = normal.casefold()
+        rule = self.engine._exact.get(key)
+        if rule is None or (key in self.engine._exact_scoped and not rule.scope.applies(self.host)):
+            return None
+        return rule
 
     def fullmatch(self, pattern: regex.Pattern[str], line: str, index: int = -1,
                   rule_id: str = "") -> regex.Match[str] | None:
@@ -797,15 +824,19 @@ class _Pass:
     def _remove_lines(self) -> None:
         """Each line that stays junk, whole, as a removal: :meth:`_remove` for every such line, in one loop (a
         document removes many lines, and a call per line cost more than the removal)."""
-        state, lines, raw, evidence, removals = self.state, self.lines, self.raw, self.evidence, self.removals
-        starts = None
-        for index, rule_id in enumerate(self.why):
-            if rule_id is not None and state[index] != _CONTENT:
+        state, lines, raw, evidence, removals, why = self.state, self.lines, self.raw, self.evidence, self.removals, \
+            self.why
+        if why.count(None) == len(why):
+            return  # no line was named by a rule or detector (a search in C)
+        starts = self._starts
+        # Only the lines a rule or detector named are visited (picked out in C): most lines are named by none.
+        for index in compress(range(len(why)), map(is_not, why, repeat(None))):
+            if state[index] != _CONTENT:
                 if starts is None:
                     starts = self._line_starts()
                 line = lines[index]
                 at = starts[index] + raw[index].find(line)  # stripped in front: only whitespace and marks
-                removals.append(Removal(rule_id, at, at + len(line), line, evidence.get(index)))
+                removals.append(Removal(why[index], at, at + len(line), line, evidence.get(index)))  # type: ignore[arg-type]
 
     def _main_record(self, language: str) -> list[Record]:
         why = self.why
@@ -817,18 +848,29 @@ class _Pass:
                         self.metadata.setdefault(name, value)
         if self.site is not None:
             self._remove_site_repeats()
-        kept = [i for i, state in enumerate(self.state) if state == _CONTENT]
         self._remove_lines()
         title = self.given_title
         options = self.engine.options
-        if title is not None and kept and line_key(self.lines[kept[0]]) == line_key(title):
-            kept = kept[1:]  # the headline printed above the text is the title, not body
-        elif title is None and options.title_from_first_line and len(kept) > 1:
-            first = self.lines[kept[0]]
-            if len(first) <= options.max_title_chars and not first.endswith(SENTENCE_END):
-                title = normalize_line(first)
-                kept = kept[1:]
-        text = "\n".join(map(self.lines.__getitem__, kept))
+        state, lines = self.state, self.lines
+        # The kept lines are found by searches of the states and picked out in C, not visited one by one.
+        first = state.find(_CONTENT)
+        start = first
+        if first < 0:
+            pass
+        elif title is not None:
+            if line_key(lines[first]) == line_key(title):
+                start = first + 1  # the headline printed above the text is the title, not body
+        elif options.title_from_first_line and state.find(_CONTENT, first + 1) >= 0:
+            line = lines[first]
+            if len(line) <= options.max_title_chars and not line.endswith(SENTENCE_END):
+                title = normalize_line(line)
+                start = first + 1
+        if first < 0:
+            text = ""
+        elif start == 0:
+            text = "\n".join(compress(lines, map(_CONTENT.__eq__, state)))
+        else:
+            text = "\n".join(compress(islice(lines, start, None), map(_CONTENT.__eq__, islice(state, start, None))))
         if not text:
             return []
         metadata = MappingProxyType(self.metadata) if self.metadata else NO_METADATA

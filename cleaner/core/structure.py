@@ -368,6 +368,11 @@ class Detectors:
     def __init__(self, settings: StructureSettings, tools: LanguageTools | None = None) -> None:
         self.settings = settings
         self.tools = tools
+        #: Whether :meth:`run` only tells the language (the span detector off, and related runs not looked for
+        #: without it, as in the built-in rules): then it removes and moves nothing, and a caller may ask
+        #: :meth:`language` of the open lines instead (the same answer, without per-line lists).
+        self.language_only = not settings.main_span.enabled and not (settings.related_run.enabled
+                                                                     and settings.related_run.without_span)
 
     def language(self, lines: Sequence[str], more: Sequence[str] = ()) -> str:
         """The document's language from its longer lines (ISO 639-1, or ``und``); ``more``: the lines to look
