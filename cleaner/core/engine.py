@@ -324,7 +324,9 @@ class Engine:
             cleaned = work.run()
         finally:
             work.release()
-        if fetched_at is None:
+        if fetched_at is None or not any(record.published for record in cleaned.records):
+            # Nothing to resolve: the engine's records have no ``published_at`` yet, and a record without
+            # ``published`` keeps None (most documents: no copies of their records and result).
             return cleaned
         records = tuple(r._replace(published_at=resolve_relative(r.published, fetched_at)) for r in cleaned.records)
         return replace(cleaned, records=records)
@@ -846,7 +848,8 @@ class _Pass:
                 if self.state[index] != _CONTENT and why[index] == producer:
                     for name, value in found.items():
                         self.metadata.setdefault(name, value)
-        if self.site is not None:
+        if self.site is not None and self.host is not None:
+            # (A document without a host is no page of a profiled host: the profile finds nothing in it.)
             self._remove_site_repeats()
         self._remove_lines()
         title = self.given_title
