@@ -389,7 +389,7 @@ class Detectors:
                 if size >= _LANGUAGE_SAMPLE:
                     break
         if size < 40:
-            sample = [line for line in lines if line]
+            sample = list(filter(None, lines))  # (the lines that are not blank, picked out in C)
             size = sum(map(len, sample))
         if size < 20:
             return UNDETERMINED
@@ -397,7 +397,7 @@ class Detectors:
         found = self.tools.identify(text)
         if found == UNDETERMINED:
             # Unsure on the small sample (code, names, mixed languages): one more look at a larger one.
-            wider = "\n".join(line for line in (more or lines) if line)[:_LANGUAGE_RETRY]
+            wider = "\n".join(filter(None, more or lines))[:_LANGUAGE_RETRY]
             if len(wider) > len(text):
                 found = self.tools.identify(wider)
         return found
