@@ -5,12 +5,14 @@ dumps."""
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import replace
 
 import pytest
 
 from benchmarks.corpus import generate
 from cleaner.core.engine import Engine, Options
+from cleaner.core.rules import RuleSet, parse_rule_file
 from cleaner.io.rulefiles import load_rules
 from tests.fixture_texts import text_folders
 
@@ -65,3 +67,42 @@ def test_gates_are_used(engines) -> None:
     line = "The minister said the new rules would take effect next year, after a consultation."
     assert len(fast._plan(line).others) < len(reference._plan(line).others)
     assert any(firsts is not None and "T" not in firsts for _, _, firsts, *_ in fast._plan(line).others)
+
+
+class _Forgetful(dict):  # type: ignore[type-arg]
+    """A verdict memo that remembers nothing: every line is matched afresh."""
+
+    def __setitem__(self, key: object, value: object) -> None:
+        return None
+
+
+def test_remembered_verdicts_change_nothing(engines) -> None:
+    """A line's verdict remembered from an earlier document (of the same host or another) gives the records,
+    removals and notices of matching it afresh: each document twice, the second round in reverse order."""
+    for fast, _ in engines:
+        forgetful = Engine(fast.rules, fast.options)
+        forgetful._verdicts = _Forgetful()
+        documents = _documents()
+        for doc_id, text, url in documents + documents[::-1]:
+            assert fast.process(text, doc_id=doc_id, url=url) == forgetful.process(text, doc_id=doc_id, url=url), \
+                doc_id
+        assert not forgetful._verdicts
+        assert len(fast._verdicts) > 50  # verdicts were remembered, and so used in the second round
+
+
+def test_remembered_verdicts_keep_to_their_host() -> None:
+    """A scoped pattern rule's verdict on a line, remembered under one host, is not applied under another."""
+    rules = RuleSet((parse_rule_file(textwrap.dedent('''
+        [file]
+        domains = ["example.com"]
+        [[rule]]
+        id = "TST001"
+        purpose = "site footer"
+        pattern = 'Example (?P<source>footer|credits)'
+    '''), "test.toml"),))
+    engine = Engine(rules)
+    text = "Title\nBody text of the article.\nExample footer\n"
+    for _ in range(2):
+        assert engine.process(text, url="https://news.example.com/a").hits()["TST001"] == 1
+        assert not engine.process(text, url="https://other.org/a").hits()
+        assert not engine.process(text).hits()

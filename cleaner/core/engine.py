@@ -104,6 +104,15 @@ class _Plan:
 
 #: Distinct two-word line starts whose candidate rules are remembered per engine (a few MB at most).
 _WORD_MEMO_LIMIT = 100_000
+#: Distinct (probes, line, host) whose verdict is remembered per engine: lines some rule may match, mostly
+#: short junk lines (a few MB at most).
+_VERDICT_MEMO_LIMIT = 50_000
+
+#: What the rules make of a line (see :meth:`_Pass._decide`): the layouts whose header it is, each with what
+#: its header captured; the line rule marking it as (rule, state, what it captured or None, fallback rule or
+#: None), or None; the block rule it starts, or None.
+_Verdict = tuple[tuple[tuple[Layout, dict[str, str]], ...], tuple[LineRule, int, "dict[str, str] | None",
+                                                                   "LineRule | None"] | None, "BlockRule | None"]
 
 
 class Engine:
@@ -169,6 +178,8 @@ class Engine:
             self._words, self._prefixes = self._build_index(ordered, starts)
             self._by_word: dict[str, _Plan] = {}
             self._by_candidates: dict[tuple[int, ...], _Plan] = {}
+            #: Verdicts on lines already classified (see :meth:`_Pass._classify`), by (probes, line, host).
+            self._verdicts: dict[tuple[tuple[int, ...], str, str | None], _Verdict] = {}
             self._firsts = {p.pattern: facts.first_characters(p.pattern) for p in ordered}
             self._positions = {id(probe): n for n, probe in enumerate(ordered)}
             #: The probes (positions) whose candidacy the compiled matcher decides alone: translated exactly (its
@@ -557,13 +568,49 @@ class _Pass:
         With ``view``, ``line`` is the view's text: rules match it, and what they capture is taken from the
         line's own characters.
         """
-        if view is None:
-            normal = self.normals[index] = " ".join(line.split())
-        else:
-            normal = view.text
+        if view is not None:
+            return self._apply(index, self._decide(index, line, view.text, plan))
+        normal = self.normals[index] = " ".join(line.split())
+        # What the rules make of a line is a function of the line, the probes tried and the host (scopes): junk
+        # lines recur across a site's and a corpus's documents, so the engine remembers the verdict (the
+        # Python ``regex`` confirmations and what they captured) instead of matching them again.
+        key = (plan.positions, line, self.host)
+        memo = self.engine._verdicts
+        verdict = memo.get(key)
+        if verdict is None:
+            verdict = self._decide(index, line, normal, plan)
+            if len(memo) < _VERDICT_MEMO_LIMIT:
+                memo[key] = verdict  # an immutable answer: safe to fill from several threads at once
+        return self._apply(index, verdict)
+
+    def _apply(self, index: int, verdict: _Verdict) -> BlockRule | None:
+        """Applies what :meth:`_decide` found to line ``index``."""
+        headers, marked, block = verdict
+        if headers:
+            self.headers.setdefault(index, []).extend(headers)
+        if marked is not None:
+            rule, state, found, fallback = marked
+            self.state[index] = state
+            self.why[index] = rule.id
+            if rule.min_run > 1:
+                self.runs.setdefault(rule.id, (rule, []))[1].append(index)
+                if fallback is not None:
+                    self.fallbacks[index] = fallback
+            if found:
+                # Kept until the line is known to stay junk by this rule: a weak line settled back to content,
+                # or a line that moved into a record, says nothing about the main article.
+                self.line_metadata[index] = (rule.id, found)
+        return block
+
+    def _decide(self, index: int, line: str, normal: str, plan: _Plan) -> _Verdict:
+        """What the rules of ``plan`` make of a line (``normal``: its normalised form, or its view's text while
+        :attr:`_view` is set): the layouts whose header it is with what each captured, the line rule that marks
+        it (rule, state, what it captured, the weak rule to fall back on) and the block rule it starts. Changes
+        nothing (:meth:`_apply` does); ``index`` only names the line when a rule is too slow."""
         host = self.host
         size = len(line)
         lower: str | None = None
+        headers: list[tuple[Layout, dict[str, str]]] = []
         # ``plan`` holds only the probes a match can start with the line's first character, when that is ASCII
         # (other characters may fold to ASCII letters under IGNORECASE: they rule nothing out).
         for _role, max_chars, _firsts, scope, required, pattern, timed, rule, confirmed in plan.headers:
@@ -576,14 +623,15 @@ class _Pass:
                     continue  # the line holds none of the words every match of this pattern holds
             if confirmed:
                 # Matched, as the compiled matcher found: a pattern without groups captures nothing.
-                self.headers.setdefault(index, []).append((rule, {}))  # type: ignore[arg-type]
+                headers.append((rule, {}))  # type: ignore[arg-type]
                 continue
             match = self.fullmatch(pattern, normal, index, rule.id) if timed else pattern.fullmatch(normal)
             if match is not None:
                 # Every layout whose header this is gets a try later; line rules still classify the line,
                 # for when no layout finds items under it.
                 captured = captures_of(match) if self._view is None else captures_from(self._groups(match))
-                self.headers.setdefault(index, []).append((rule, captured))  # type: ignore[arg-type]
+                headers.append((rule, captured))  # type: ignore[arg-type]
+        found = tuple(headers)
         weak: tuple[LineRule, regex.Match[str] | None] | None = None
         in_runs: tuple[LineRule, regex.Match[str] | None] | None = None
         if size <= self.engine._exact_longest:
@@ -594,8 +642,7 @@ class _Pass:
                 elif exact.min_run > 1:
                     in_runs = (exact, None)
                 else:
-                    self._line_rule(index, exact, None, _STRONG)
-                    return None
+                    return found, (exact, _STRONG, None, None), None
         for role, max_chars, _firsts, scope, required, pattern, timed, rule, confirmed in plan.others:
             if size > max_chars or (scope is not None and not scope.applies(host)):
                 continue
@@ -619,31 +666,21 @@ class _Pass:
                 if rule.min_run > 1:  # type: ignore[union-attr]
                     in_runs = in_runs or (rule, match)  # type: ignore[assignment]
                     continue
-                self._line_rule(index, rule, match, _STRONG)  # type: ignore[arg-type]
-                return None
-            return rule  # type: ignore[return-value]
+                return found, (rule, _STRONG, self._captured(match), None), None  # type: ignore[return-value]
+            return found, None, rule  # type: ignore[return-value]
         if in_runs is not None:
-            self._line_rule(index, in_runs[0], in_runs[1], _STRONG, fallback=weak[0] if weak else None)
-        elif weak is not None:
-            self._line_rule(index, weak[0], weak[1], _WEAK)
-        return None
+            return found, (in_runs[0], _STRONG, self._captured(in_runs[1]), weak[0] if weak else None), None
+        if weak is not None:
+            return found, (weak[0], _WEAK, self._captured(weak[1]), None), None
+        return found, None, None
 
-    def _line_rule(self, index: int, rule: LineRule, match: regex.Match[str] | None, state: int,
-                   fallback: LineRule | None = None) -> None:
-        self.state[index] = state  # (what _mark does, without a call: once per junk line)
-        self.why[index] = rule.id
-        if rule.min_run > 1:
-            self.runs.setdefault(rule.id, (rule, []))[1].append(index)
-            if fallback is not None:
-                self.fallbacks[index] = fallback
+    def _captured(self, match: regex.Match[str] | None) -> dict[str, str] | None:
+        """What a line rule's match captured (non-empty groups), or None (no match object: an exact line, or a
+        pattern the compiled matcher confirmed)."""
         if match is None:
-            return  # nothing captured (an exact line, or a pattern the compiled matcher confirmed)
+            return None
         groups = match.groupdict() if self._view is None else self._groups(match)
-        found = {name: value for name, value in groups.items() if value}
-        if found:
-            # Kept until the line is known to stay junk by this rule: a weak line settled back to content,
-            # or a line that moved into a record, says nothing about the main article.
-            self.line_metadata[index] = (rule.id, found)
+        return {name: value for name, value in groups.items() if value} or None  # type: ignore[misc]
 
     def _groups(self, match: regex.Match[str]) -> dict[str, str | None]:
         """What a match's named groups captured, in the line's own characters when it matched a view."""
