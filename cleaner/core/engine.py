@@ -1,7 +1,8 @@
 """The engine: one document in, its records and every removal (with the rule behind it) out.
 
-Pure Python over strings. An :class:`Engine` compiles its rules once and keeps no per-document state
-(only a memo of which rules a line's first word can start), so one instance can serve many threads.
+Pure Python over strings. An :class:`Engine` compiles its rules once and keeps no per-document state (only
+bounded memos of immutable answers: which rules a line's first words can start, and what the rules made of a line
+already seen), so one instance can serve many threads.
 """
 
 from __future__ import annotations
