@@ -88,7 +88,16 @@ def test_library_latency(benchmark, corpus, results) -> None:
     # The first call loads the language identifier's model (about a second); left in, pytest-benchmark takes
     # it for the call's duration when it calibrates and times only its minimum of 5 rounds.
     c.clean(document)
-    records = benchmark(c.clean, document)
+    # The engine remembers what its rules made of each line it has seen (junk lines recur across a site's
+    # pages): the same document cleaned again would time those memo hits, not the rules. Each measured call
+    # starts with the memo empty, as the first page of a site would.
+    verdicts = c.engine._verdicts
+
+    def clean_unseen(text: str) -> list[cleaner.Record]:
+        verdicts.clear()
+        return c.clean(text)
+
+    records = benchmark(clean_unseen, document)
     assert records and records[0].kind == "main"
     stats = benchmark.stats.stats
     timings = sorted(stats.data)
@@ -97,7 +106,7 @@ def test_library_latency(benchmark, corpus, results) -> None:
     ours_turns: list[float] = []
     reference_turns: list[float] = []
     for _ in range(turns):
-        ours_turns.append(_cpu_seconds(lambda: c.clean(document), ours_calls) / ours_calls)
+        ours_turns.append(_cpu_seconds(lambda: clean_unseen(document), ours_calls) / ours_calls)
         reference_turns.append(_cpu_seconds(lambda: _naive_lines(document), reference_calls) / reference_calls)
     ours, reference = min(ours_turns), min(reference_turns)
     mean = sum(ours_turns) / turns
@@ -115,7 +124,12 @@ def test_engine_over_many_documents(benchmark, corpus, results) -> None:
     texts = corpus["texts"][:2000]
     size = sum(len(t.encode()) for t in texts)
     engine.process(texts[0])  # the language model loads on first use: not part of the throughput
-    count = benchmark.pedantic(lambda: sum(len(engine.process(t).records) for t in texts), rounds=3, iterations=1)
+
+    def one_round() -> int:
+        engine._verdicts.clear()  # each round as if the texts were new (see test_engine_on_real_text)
+        return sum(len(engine.process(t).records) for t in texts)
+
+    count = benchmark.pedantic(one_round, rounds=3, iterations=1)
     assert count >= len(texts)
     mean = benchmark.stats.stats.mean
     results["engine in memory"] = {"MB/s": round(size / MB / mean, 1), "docs/s": round(len(texts) / mean)}
@@ -127,7 +141,14 @@ def test_engine_on_real_text(benchmark, results) -> None:
     texts = real_texts()
     size = sum(len(t.encode()) for t in texts)
     engine = cleaner.Cleaner().engine
-    count = benchmark.pedantic(lambda: sum(len(engine.process(t).records) for t in texts), rounds=3, iterations=1)
+
+    def one_round() -> int:
+        # A round starts with the engine's line-verdict memo empty (the rounds read the same texts): lines
+        # that recur across these documents still hit it within a round, as they would in a real dump.
+        engine._verdicts.clear()
+        return sum(len(engine.process(t).records) for t in texts)
+
+    count = benchmark.pedantic(one_round, rounds=3, iterations=1)
     assert count >= len(texts)
     ours = benchmark.stats.stats.min
     reference = _best_seconds(lambda: [_naive_lines(t) for t in texts])
