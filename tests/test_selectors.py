@@ -82,3 +82,18 @@ def test_reply_controls_with_and_without_children() -> None:
     tree = lxml_html.document_fromstring(TEXT_PAGE)
     assert [_is_reply_or_avatar(e) for e in tree.iter("span", "a")] == [True, True, True]
     assert not _is_reply_or_avatar(lxml_html.fragment_fromstring("<span>Replying to</span>"))
+
+
+@pytest.mark.parametrize("tag", ["html", "body", "div", "section", "a", "nav", "dialog", "NAV", "fb:like"])
+def test_a_tag_need_is_met_exactly_where_an_element_has_the_tag(tag: str) -> None:
+    # the root element counts, as descendant-or-self:: counts it; a name XPath cannot spell stays unknown (met)
+    tree = lxml_html.document_fromstring(PAGE)
+    expected = tag == "fb:like" or bool(etree.XPath(f"boolean(descendant-or-self::*[name() = '{tag}'])")(tree))
+    assert (("tag", tag) in PageIndex(tree)) == expected
+
+
+def test_word_needs_on_one_attribute_are_each_told_from_its_values() -> None:
+    tree = lxml_html.document_fromstring(PAGE)
+    page = PageIndex(tree)
+    asked = [("value", "class", "~=", word) for word in ("sep", "main", "site", "tab", "site-footer", "footer")]
+    assert [need in page for need in asked] == [True, True, False, True, True, False]
