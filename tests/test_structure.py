@@ -560,12 +560,44 @@ def _kept(cleaned) -> list[str]:
     return cleaned.records[0].text.split("\n")
 
 
+#: More of a site's menu: a whole page has more furniture than paragraphs (max_prose_share).
+MORE_MENU = ["Science", "Travel", "Food", "Opinion", "Video", "Podcasts"]
+
+
 def test_the_built_in_guards_still_remove_a_page_s_furniture(guarded) -> None:
-    text = "\n".join([*MENU, "Town opens a new library after three years of building", *ARTICLE, *FOOTER])
+    text = "\n".join([*MENU, *MORE_MENU, "Town opens a new library after three years of building", *ARTICLE, *FOOTER])
     cleaned = guarded.process(text)
     assert cleaned.records[0].title == "Town opens a new library after three years of building"
     assert _kept(cleaned) == ARTICLE + FOOTER[:4]  # a margin of four lines
-    assert [t for _, t in _struct_removals(cleaned)] == MENU + FOOTER[4:]
+    assert [t for _, t in _struct_removals(cleaned)] == MENU + MORE_MENU + FOOTER[4:]
+
+
+def test_a_text_of_paragraphs_is_an_extracted_article_and_stays_whole(guarded) -> None:
+    # The same article with a short menu and footer: 9 of its 22 lines are paragraphs (at least max_prose_share,
+    # 0.4), so it reads as a text already extracted, whose short lines are its own: nothing is removed.
+    text = "\n".join([*MENU, "Town opens a new library after three years of building", *ARTICLE, *FOOTER])
+    cleaned = guarded.process(text)
+    assert _struct_removals(cleaned) == []
+    assert any(e.detector == MAIN_SPAN and e.message == "9 of 22 lines are prose (an extracted text, not a whole "
+               "page): nothing removed" for e in cleaned.evidence)
+
+
+@pytest.mark.parametrize("wrapped_lines", [True, False])
+def test_a_paragraph_broken_at_the_source_s_line_ends_is_kept(tmp_path, wrapped_lines: bool) -> None:
+    # A dump that keeps the page source's line ends breaks a paragraph into lines that are no prose one by one
+    # (no sentence mark, or too few words). Past the margin, they are read as one paragraph the span reaches.
+    path = tmp_path / "wrapped.toml"
+    path.write_text(GUARDED + f"wrapped_lines = {str(wrapped_lines).lower()}\n", encoding="utf-8")
+    days = ["Opening hours", "Monday", "Tuesday", "Wednesday", "Thursday"]
+    wrapped = ["The reading room stays open until ten in the evening during", "exam weeks, and the café serves",
+               "hot meals from noon."]
+    text = "\n".join([*MENU, *MORE_MENU, "Town opens a new library after three years of building", *ARTICLE, *days,
+                      *wrapped, *FOOTER])
+    cleaned = cleaner.Cleaner([path]).process(text)
+    removed = [t for _, t in _struct_removals(cleaned)]
+    assert (set(wrapped) <= set(_kept(cleaned))) is wrapped_lines
+    assert (set(wrapped) <= set(removed)) is not wrapped_lines
+    assert "Home" in removed  # the menu goes either way
 
 
 def test_lines_outside_that_read_as_text_make_the_span_stand_down(guarded) -> None:
@@ -575,14 +607,16 @@ def test_lines_outside_that_read_as_text_make_the_span_stand_down(guarded) -> No
              "Choose a branch to collect from", "Renew a loan from the account page",
              "Ask a librarian about interlibrary loans", "Print at the desk",
              "Book a workshop place for a child", "Return books at any of the branches"]
+    notes += ["Join the reading club on Thursdays", "Suggest a book for the library to buy"]  # (fewer paragraphs
+    # than max_prose_share of the lines: no extracted text)
     text = "\n".join([*MENU[:2], "Town opens a new library after three years of building", *ARTICLE, "Contact",
                       *notes])
     cleaned = guarded.process(text)
     assert _struct_removals(cleaned) == []
     low, = [e for e in cleaned.evidence if e.message.startswith("low confidence")]
     assert low.detector == MAIN_SPAN
-    # Outside the span and its margin of four: the menu's two lines and five of the notes.
-    assert low.message.endswith("2 of the 7 lines outside the span (lines 4-12) have at most 3 words: nothing removed")
+    # Outside the span and its margin of four: the menu's two lines and seven of the notes.
+    assert low.message.endswith("2 of the 9 lines outside the span (lines 4-12) have at most 3 words: nothing removed")
 
 
 def test_code_outside_that_outweighs_the_article_makes_the_span_stand_down(guarded) -> None:
@@ -702,3 +736,20 @@ def test_a_title_the_page_prints_again_above_the_head_stays(tmp_path, keep_title
     # The navigation header's copy goes with it unless the title above the head is kept (then it repeats a
     # line of the head and stays too).
     assert ("createdb" not in removed) is keep_title_above
+
+
+@pytest.mark.parametrize("confident_runs", [True, False])
+def test_related_runs_wait_for_the_span_s_confidence(tmp_path, confident_runs: bool) -> None:
+    # Code after the run of titles outweighs the article: the span stands down (max_outside_mass). With
+    # confident_runs the titles stay in the main record too: moving them into records would lose them as surely.
+    path = tmp_path / "runs.toml"
+    path.write_text(SWITCH_ON + f"confident_runs = {str(confident_runs).lower()}\n", encoding="utf-8")
+    code = [f"config_{n} = load_settings(path='/etc/library/branch_{n}.toml', strict=True, retries={n})" * 3
+            for n in range(6)]
+    cleaned = cleaner.Cleaner([path]).process(RELATED + "\n".join(code) + "\n")
+    assert _struct_removals(cleaned) == []
+    assert any(e.message.startswith("low confidence: the lines of at least 60 characters") for e in cleaned.evidence)
+    titles = [r.title for r in cleaned.records if r.kind == "related"]
+    assert titles == ([] if confident_runs else ["Farmers market moves to the old railway station",
+                                                 "Swimming pool closes for repairs over the summer",
+                                                 "New bus line links the hospital with the harbour"])

@@ -191,6 +191,16 @@ class MainSpanSettings:
     #: header or breadcrumb) and that shares at least headline_overlap of its words with the head's lines is
     #: the document's title: kept (false: no such guard).
     keep_title_above: bool = False
+    #: A paragraph a dump broke into lines (at the page source's line ends) is prose, every line of it: a line
+    #: opening in lower case after one that ends no sentence continues it (false: each line is judged alone).
+    wrapped_lines: bool = False
+    #: Confidence: when at least this share of the document's lines are prose, it is a text already extracted
+    #: (no page furniture around it): nothing is removed. 1.0: no such test.
+    max_prose_share: float = 1.0
+    #: Related runs after the span (``[detector.related_run]`` after_span_end) are looked for only where the span
+    #: itself is confident enough to remove (its weight, share and confidence tests pass): moving lines into
+    #: records on a page the span stands down from loses them as surely (false: a lighter span will do).
+    confident_runs: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,10 +360,14 @@ def _name_tokens(line: str) -> set[str]:
     return {t[:5] for t in line.lower().translate(_UNPUNCTUATE).split() if len(t) >= 3 and t[0].isalpha()}
 
 
+#: What is neither a letter nor a digit (a word character but the underscore: what str.isalnum keeps) nor a space.
+_NOT_ALNUM = re.compile(r"[^\w\s]|_")
+
+
 def _letters(line: str) -> str:
     """A line's letters and digits, lower-cased, one space between words: how a table of contents and the
     headings it lists are matched ("DocumentRoot ¶" is "documentroot")."""
-    return " ".join("".join(c for c in word if c.isalnum()) for word in line.lower().split()).strip()
+    return " ".join(_NOT_ALNUM.sub("", line.lower()).split())
 
 
 def _stop_share(line: str, stop: frozenset[str]) -> float:
@@ -423,6 +437,8 @@ class Detectors:
         """
         found = Found()
         span = self.settings.main_span
+        #: Related runs waiting for the span's confidence tests (confident_runs): their lines and the span's end.
+        pending: tuple[list[int], int] | None = None
         if not span.enabled:
             found.language = language or \
                 self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
@@ -455,6 +471,7 @@ class Detectors:
             found.evidence.append(Evidence(MAIN_SPAN, 0, 0, f"low prose ({len(prose_lines)} prose lines, "
                                            f"{prose_chars:.0f} characters): nothing removed"))
             return found
+        paragraphs = len(prose_lines)  # (before a recipe's quantity lines count as prose)
         intent = self._intent(lines, feats, prose)
         if intent is not None:
             found.intent = intent[0]
@@ -470,13 +487,30 @@ class Detectors:
                 found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
                                                "the span detector stands down"))
                 return found
+        if span.max_prose_share < 1.0:
+            counted = sum(1 for f, free in zip(feats, open_lines, strict=True) if f is not None and free)
+            if paragraphs >= span.max_prose_share * counted:
+                # Mostly paragraphs: a text already extracted (an article without its page), where the short
+                # lines left are its own headings and lists, not furniture. When in doubt, keep.
+                found.evidence.append(Evidence(MAIN_SPAN, 0, 0, f"{paragraphs} of {counted} lines are prose "
+                                               "(an extracted text, not a whole page): nothing removed"))
+                return found
         weights = self._weights(feats, prose, span)
         start, end, weight = self._best_span(feats, weights)
         if start < 0:
             return found
         core = (start, end)
-        start = self._reach(feats, prose, weights, start, -1, span.reach_penalty_above, span)
-        end = self._reach(feats, prose, weights, end, 1, span.reach_penalty_below, span)
+        # The lines read as paragraphs: the prose, and (wrapped_lines) every line of a paragraph a dump broke at
+        # the page source's line ends. They only widen what is kept (the span's reach, the paragraphs kept outside
+        # it): the span itself and the confidence tests are found from the prose lines alone.
+        text, reach_weights = prose, weights
+        if span.wrapped_lines:
+            text = list(prose)
+            self._wrapped(lines, feats, text, span)
+            reach_weights = [span.prose_weight if t and not p else w for t, p, w in zip(text, prose, weights,
+                                                                                          strict=True)]
+        start = self._reach(feats, text, reach_weights, start, -1, span.reach_penalty_above, span)
+        end = self._reach(feats, text, reach_weights, end, 1, span.reach_penalty_below, span)
         # The share of the document's prose the span (reaching out) holds, teasers counting what they weigh.
         inside = sum(weights[i] for i in prose_lines if start <= i <= end)
         total = sum(weights[i] for i in prose_lines)
@@ -488,8 +522,12 @@ class Detectors:
             last = core[1] if related.core_end else end
             if related.paired_end:
                 last = paired_end(feats, prose, start, last)
-            self._related_runs(lines, feats, prose, [i for i in range(last + 1, len(lines)) if feats[i] is not None
-                                                     and open_lines[i]], last, related, found)
+            after = [i for i in range(last + 1, len(lines)) if feats[i] is not None and open_lines[i]]
+            if span.confident_runs:
+                # ... unless they wait for the span's own confidence (below): found only where it removes.
+                pending = (after, last)
+            else:
+                self._related_runs(lines, feats, prose, after, last, related, found)
         if weight < span.min_span_weight or inside < span.min_span_share * total:
             # No one span holds the document's prose: a page of several texts, or of none. Keep it all.
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"no main span (best: lines {start + 1}-"
@@ -573,6 +611,8 @@ class Detectors:
                    and not _LINK_DEFINITION.fullmatch(lines[i]) and not (i == first_open and opening_title)
                    and lines[i] not in head]
         if not outside:
+            if pending is not None:
+                self._related_runs(lines, feats, prose, pending[0], pending[1], related, found)
             return found
         if span.min_furniture_share > 0:
             # Confidence: what lies outside an article on a whole page is mostly furniture, short lines (menus,
@@ -599,6 +639,8 @@ class Detectors:
                                                f"{start + 1}-{end + 1}) hold {outside_mass:.0f} characters, the "
                                                f"article {kept_mass:.0f}: nothing removed"))
                 return found
+        if pending is not None:
+            self._related_runs(lines, feats, prose, pending[0], pending[1], related, found)
         if span.keep_prose_runs > 0:
             # Paragraphs in a row outside the span are text the span did not reach (a second section past a
             # long box, the part of a page the prose test left apart), with the heading line just above them:
@@ -608,15 +650,15 @@ class Detectors:
             present = [i for i in range(len(lines)) if feats[i] is not None]
             rank = {index: position for position, index in enumerate(present)}
             for index in [*outside, -1]:
-                if index >= 0 and prose[index] and (not run or rank[index] == rank[run[-1]] + 1):
+                if index >= 0 and text[index] and (not run or rank[index] == rank[run[-1]] + 1):
                     run.append(index)
                     continue
                 if len(run) >= span.keep_prose_runs:
                     taken.update(run)
                     before = rank[run[0]] - 1
-                    if before >= 0 and (heading := present[before]) in outside and not prose[heading]:
+                    if before >= 0 and (heading := present[before]) in outside and not text[heading]:
                         taken.add(heading)
-                run = [index] if index >= 0 and prose[index] else []
+                run = [index] if index >= 0 and text[index] else []
             if taken:
                 outside = [i for i in outside if i not in taken]
                 found.evidence.append(Evidence(MAIN_SPAN, min(taken) + 1, max(taken) + 1,
@@ -646,6 +688,40 @@ class Detectors:
         return found
 
     @staticmethod
+    def _wrapped(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: list[bool],
+                 s: MainSpanSettings) -> None:
+        """Paragraphs a dump broke at the page source's line ends ("Specifies whether to use color. Possible
+        values" / "are always, auto and" / "never."): a line opening in lower case after a line that ends no
+        sentence nor clause continues it (the paragraph's first line has more than furniture_words words); such a
+        run of at least two lines, of at least min_words words in all,
+        ending like a sentence or a clause (":"), is prose, every line of it. One pass; only the lines' first
+        and last characters are read."""
+        group: list[int] = []
+        words = opening = 0
+        last_end = True  # the line before ends a sentence or clause (or there is none)
+
+        def close() -> None:
+            if len(group) >= 2 and words >= s.min_words:
+                tail = lines[group[-1]].rstrip(_CLOSERS)
+                if tail and (tail[-1] in _SENTENCE_MARKS or tail[-1] == ":"):
+                    for member in group:
+                        prose[member] = True
+
+        for index, f in enumerate(feats):
+            if f is None:
+                continue
+            line = lines[index]
+            head = line.lstrip("(\"'“‘«")
+            if not last_end and group and head[:1].islower() and opening > s.furniture_words:
+                group.append(index)
+                words += f.words
+            else:
+                close()
+                group = [index]
+                words = opening = f.words  # (a menu's item followed by a line in lower case opens no paragraph)
+            last_end = f.sentence_end or line.endswith(":")
+        close()
+
     @staticmethod
     def _long_enough(f: LineFeatures, s: MainSpanSettings) -> bool:
         return f.words >= s.min_words or f.dense >= s.min_dense_chars
