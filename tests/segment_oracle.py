@@ -11,7 +11,19 @@ from collections.abc import Mapping, Sequence
 import regex
 
 from cleaner.core.rules import Layout, Slot
-from cleaner.core.segment import HEADER, JUNK, PLAIN, FullMatch, Grammar, Item, Lines, Step, captures_of
+from cleaner.core.segment import (
+    HEADER,
+    JUNK,
+    PLAIN,
+    FullMatch,
+    Grammar,
+    Item,
+    Lines,
+    Step,
+    captures_of,
+    fold_bare_items,
+    parsed_items,
+)
 from cleaner.core.text import line_key
 
 #: (As in cleaner/core/segment.py when this was written.)
@@ -32,7 +44,8 @@ def choose_sequential(grammars: Mapping[str, Grammar], lines: Lines, header: int
         found = parse_items(grammars[layout.id], lines, header, captured)
         if len(found) < layout.min_items or not found:
             continue
-        if best is None or (found[-1].last, -len(found)) > (best[1][-1].last, -len(best[1])):
+        # (items folded into others as no articles count: layouts are compared on what they read)
+        if best is None or (found[-1].last, -parsed_items(found)) > (best[1][-1].last, -parsed_items(best[1])):
             best = (layout, found)
     return best
 
@@ -103,7 +116,8 @@ def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[s
         last.lines = [i for i in last.lines if i <= last.last]
         last.fields.clear()
         last.fields.update(last.head_fields)
-    return items
+    # Items that are a short title alone are no articles (the layout's bare_words): the same step as the engine's.
+    return fold_bare_items(layout, items, lines, len(skipped))
 
 
 class _Parser:

@@ -531,6 +531,68 @@ def test_menu_words_must_be_a_count() -> None:
         ''')
 
 
+BARE = engine_from('''
+    [[layout]]
+    id = "TST122"
+    purpose = "related block whose short titles alone are no articles"
+    header = 'related|popular posts'
+    bare_words = 4
+    bare_share = 0.5
+    slots = [
+      { field = 'title', pattern = '(?P<title>[^\\n]+?)(?:\\s*\\(\\d{1,6}\\))?', min_words = 2, sentence_end = false },
+    ]
+''')
+
+
+def test_a_short_title_alone_among_headlines_is_removed_with_the_block_and_makes_no_record() -> None:
+    cleaned = BARE.process(textwrap.dedent("""\
+        The story itself, told in a sentence.
+        Related
+        Storm knocks out power to thousands across the region
+        App Store
+        Council approves the new budget after a long night
+        About us
+    """))
+    records = list(cleaned.records)
+    assert [r.title for r in records[1:]] == ["Storm knocks out power to thousands across the region",
+                                              "Council approves the new budget after a long night"]
+    assert records[0].text == "The story itself, told in a sentence."
+    assert sorted(r.text for r in cleaned.removals if r.rule_id == "TST122") == ["About us", "App Store", "Related"]
+
+
+def test_a_list_of_short_titles_or_a_short_title_with_a_count_stays_records() -> None:
+    # No title of the block is article-sized: a blog's list of short titles, not a menu the block ran into.
+    records = _records(BARE, """
+        The story itself, told in a sentence.
+        Popular posts
+        Humble pride
+        The beginning
+        Starting over
+    """)
+    assert [r.title for r in records[1:]] == ["Humble pride", "The beginning", "Starting over"]
+    # A count on the title's line is the item's own: it is no title alone.
+    records = _records(BARE, """
+        The story itself, told in a sentence.
+        Popular posts
+        What kind of council wants its budget to be late again (33)
+        Humble pride (31)
+    """)
+    assert [r.title for r in records[1:]] == ["What kind of council wants its budget to be late again", "Humble pride"]
+
+
+def test_bare_share_must_be_a_share() -> None:
+    with pytest.raises(cleaner.RuleError, match="bare_share must be a number from 0 to 1"):
+        engine_from('''
+            [[layout]]
+            id = "TST123"
+            purpose = "bad"
+            header = 'related'
+            bare_words = 4
+            bare_share = 2
+            slots = [{ field = 'title', pattern = 'a' }]
+        ''')
+
+
 def test_the_cjk_letter_ranges_are_the_four_scripts() -> None:
     """rules/related.toml spells the Han, Hiragana, Katakana and Hangul scripts as ranges (the standard parser
     the rule analysis uses cannot read the regex package's script names): the same characters, every one."""

@@ -294,6 +294,14 @@ class Layout(Rule):
     #: Phones": "Phone Deals", "Phone Reviews"), not other articles: it is not segmented (0: no bound). A
     #: Chinese, Japanese, Korean or Thai title counts one word for every two of its characters.
     menu_words: int = 0
+    #: An item that is its title alone (no date, byline, teaser or rank line with it) needs a title of at least
+    #: this many words (counted as for ``menu_words``): a shorter one is a link of the page's menus or footer
+    #: ("Quem somos", "App Store", a topic tag) that the block ran into, removed with the block's id instead of
+    #: becoming a record (0: no bound).
+    bare_words: int = 0
+    #: ... and is under this share of the length (in characters) of the block's titles of ``bare_words`` words or
+    #: more, at the median: a list of short titles of one size (a blog's) is left as it is.
+    bare_share: float = 0.5
 
     @property
     def kind(self) -> str:
@@ -440,7 +448,7 @@ _FILE_KEYS = {"name", "description", "domains"}
 _COMMON_KEYS = {"id", "purpose", "domains", "examples"}
 _RULE_KEYS = _COMMON_KEYS | {"line", "pattern", "block", "strength", "max_chars", "case_sensitive", "min_run"}
 _LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "case_sensitive", "kind", "min_items",
-                               "menu_words",
+                               "menu_words", "bare_words", "bare_share",
                                "max_items", "blank_lines", "controls"}
 _BLOCK_KEYS = {"start", "end", "max_lines"}
 _SLOT_KEYS = {"field", "pattern", "template", "rest", "optional", "repeat", "min_chars", "max_chars", "min_words",
@@ -808,13 +816,19 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
         raise RuleError(source, "an inline reference is one item: min_items and max_items do not apply",
                         line=locate.key(line, "min_items"), rule_id=rule_id)
     menu_words = _count(table.get("menu_words", 0), source, locate.key(line, "menu_words"), rule_id, "menu_words")
+    bare_words = _count(table.get("bare_words", 0), source, locate.key(line, "bare_words"), rule_id, "bare_words")
+    bare_share = table.get("bare_share", 0.5)
+    if not isinstance(bare_share, int | float) or isinstance(bare_share, bool) or not 0 <= bare_share <= 1:
+        raise RuleError(source, f"bare_share must be a number from 0 to 1, got {bare_share!r}",
+                        line=locate.key(line, "bare_share"), rule_id=rule_id)
     controls = None
     if "controls" in table:
         controls = _compile(table["controls"], flags, source, locate.key(line, "controls"), rule_id, "controls",
                             DEFAULT_HEADER_CHARS, facts)
     return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars,
                   record_kind=record_kind, min_items=min_items, max_items=max_items, blank_lines=blank_lines,
-                  controls=controls, menu_words=menu_words)
+                  controls=controls, menu_words=menu_words, bare_words=bare_words,
+                  bare_share=float(bare_share))
 
 
 def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line: int | None, file_scope: Scope,

@@ -31,6 +31,8 @@ class Item:
     head_fields: dict[str, str] = field(default_factory=dict)
     #: The body stopped at its line bound with more lines of its shape after it: running text, not a teaser.
     overflow: bool = False
+    #: Items folded into this one (see fold_bare_items): they count as items when layouts are compared.
+    folded: int = 0
 
 
 #: Whole-line matching supplied by the engine (time-bounded where the pattern needs it).
@@ -45,6 +47,8 @@ _LEAD_LINES = 2
 _BARE_ITEMS = 2
 #: Lines this long are body paragraphs: their words are counted only as far as a shape's bounds need.
 _COUNTED = 400
+#: List bullets and spaces before a title (what the title slots let stand before it).
+_BULLETS = " -–—•*·▪►›»"
 #: Not yet read (a line a slot does not fit is remembered as None).
 _UNREAD: dict[str, str] = {}
 #: A word, as a shape counts it (from a letter to the next space), and a character of an unspaced script.
@@ -175,9 +179,15 @@ def choose(grammars: Mapping[str, Grammar], lines: Lines, header: int,
             continue
         # The layout that explains the most lines wins; of two that explain the same lines, the one
         # with fewer, richer items (a kicker line is not a title of its own).
-        if best is None or (found[-1].last, -len(found)) > (best[1][-1].last, -len(best[1])):
+        if best is None or (found[-1].last, -parsed_items(found)) > (best[1][-1].last, -parsed_items(best[1])):
             best = (layout, found)
     return best
+
+
+def parsed_items(items: Sequence[Item]) -> int:
+    """How many items the parse found, those folded into others (fold_bare_items) counted: layouts are compared
+    on what they read, before any item is judged no article."""
+    return len(items) + sum(item.folded for item in items)
 
 
 def items_under(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[str, str]) -> list[Item]:
@@ -304,7 +314,53 @@ def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[s
         last.lines = [i for i in last.lines if i <= last.last]
         last.fields.clear()
         last.fields.update(last.head_fields)
-    return items
+    return fold_bare_items(layout, items, lines, len(skipped))
+
+
+def fold_bare_items(layout: Layout, items: list[Item], lines: Lines, lead: int = 0) -> list[Item]:
+    """The items without those that are a short title alone (``layout.bare_words``).
+
+    Items of one block share their shape. An item that is a title alone (its one line holds nothing but the title
+    and a list bullet: no date, byline, teaser, rank or count with it), with fewer than ``bare_words`` words and
+    under half as long (in characters) as the block's titles of ``bare_words`` words or more at the median, is
+    no article: a link of a menu or footer the block ran into ("Quem somos", "App Store"), a section label
+    between the items ("Beste van Plus"), a source name under a title. It stays the block's (removed with the
+    layout's id, as a line that fills no field is) but makes no record. A block with no title of that size is a
+    list of short titles, left as it is (``menu_words`` judges it). "Half" is ``layout.bare_share``. ``lead``:
+    control lines the first item holds before its title."""
+    if not layout.bare_words or not items:
+        return items
+    known = lines.title_words
+    titles = [item.fields.get("title", "") for item in items]
+    long = sorted(len(title) for title in titles if _title_words(title, known) >= layout.bare_words)
+    if not long:
+        return items
+    bound = layout.bare_share * long[len(long) // 2]
+    kept: list[Item] = []
+    loose: list[int] = []
+    for number, item in enumerate(items):
+        own = item.lines[lead:] if number == 0 else item.lines
+        title = titles[number]
+        if len(own) == 1 and not item.text_lines and len(title) < bound and \
+                _title_words(title, known) < layout.bare_words and \
+                not lines.normal(own[0]).removesuffix(title).strip(_BULLETS):
+            if kept:
+                kept[-1].lines += item.lines
+                kept[-1].structure_lines += item.lines
+                kept[-1].folded += 1
+            else:
+                loose += item.lines
+            continue
+        if loose:
+            item.lines[:0] = loose
+            item.structure_lines[:0] = loose
+            item.folded += number
+            loose = []
+        kept.append(item)
+    if kept:
+        # The block ends where its last line is, whether or not that line makes a record (see choose).
+        kept[-1].last = max(kept[-1].last, items[-1].last)
+    return kept
 
 
 class _Parser:
@@ -516,16 +572,19 @@ def _median_title_words(items: Sequence[Item], known: dict[str, int] | None = No
     find the same titles)."""
     if known is None:
         known = {}
-    sizes = []
-    for item in items:
-        title = item.fields.get("title", "")
-        size = known.get(title)
-        if size is None:
-            size = known[title] = max(len(_WORD.findall(title)),
-                                      0 if title.isascii() else len(_DENSE.findall(title)) // 2)
-        sizes.append(size)
-    sizes.sort()
+    sizes = sorted(_title_words(item.fields.get("title", ""), known) for item in items)
     return sizes[len(sizes) // 2]
+
+
+def _title_words(title: str, known: dict[str, int] | None = None) -> int:
+    """A title's words, a Chinese, Japanese, Korean or Thai character counting half a word (remembered in
+    ``known``)."""
+    size = None if known is None else known.get(title)
+    if size is None:
+        size = max(len(_WORD.findall(title)), 0 if title.isascii() else len(_DENSE.findall(title)) // 2)
+        if known is not None:
+            known[title] = size
+    return size
 
 
 def _read(slot: Slot, lines: Lines, at: int) -> dict[str, str] | None:
