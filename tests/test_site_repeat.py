@@ -140,32 +140,58 @@ def test_a_sign_off_next_to_the_article_is_kept_and_a_footer_line_after_the_rule
     assert "Terms of use" in {r.text for r in cleaned.removals if r.rule_id == DETECTOR}
 
 
-def test_with_menu_run_the_varying_part_of_a_menu_between_repeated_lines_goes() -> None:
-    # A documentation sidebar: the sections are on every page, the open section's pages differ per page.
+def test_the_open_section_of_a_sidebar_goes_where_its_pages_list_it_and_a_listing_of_the_pages_own_stays() -> None:
+    # A documentation sidebar: the sections are on every page; the open section lists the pages of one section, on
+    # each of its pages (four sections of three pages here), so its lines are on three pages of the host: fewer than
+    # a repeated line is on, more than a page's own lines are.
     sections = [f"Section {name}" for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")]
     body = ["How to configure the parser", "The parser reads its settings from a file next to the program, and "
             "the defaults are written in the manual that comes with it."]
 
-    def doc(n: int) -> list[str]:
-        open_section = [f"Guide to {TOPICS[n]} and {TOPICS[(n + k + 1) % len(TOPICS)]}" for k in range(4)]
-        return NAV + sections[:3] + open_section + sections[3:] + body + [f"Step {n} explained once more."] + FOOTER
+    def doc(n: int, gap: list[str] | None = None) -> list[str]:
+        section = n % 4
+        open_section = [f"Guide to {TOPICS[section]} and {TOPICS[4 + k]}" for k in range(5)]
+        return (NAV + sections[:3] + (open_section if gap is None else gap) + sections[3:] + body
+                + [f"Step {n} explained once more."] + FOOTER)
 
     found = profile_of(lambda: [HostPage("docs.example", doc(n)) for n in range(12)], SiteRepeatSettings())
-    menus = Options(site_repeat=SiteRepeatSettings(menu_run=5))  # off in the built-in rules
-    opened = [f"Guide to buses and {topic}" for topic in ("libraries", "housing", "water", "roads")]
+    opened = [f"Guide to buses and {TOPICS[4 + k]}" for k in range(5)]
+    # a page whose lines between the same menus are its own (a listing of headlines no other page has)
+    listing = [f"Council votes on {TOPICS[k]} and {TOPICS[k + 1]}" for k in range(5)]
 
-    def kept(options: Options | None = None) -> tuple[list[str], dict[str, str | None]]:
-        cleaned = Cleaner(site_profile=found, options=options).process("\n".join(doc(3)), url="https://docs.example/3")
+    def kept(page: list[str], options: Options | None = None) -> tuple[list[str], dict[str, str | None]]:
+        cleaned = Cleaner(site_profile=found, options=options).process("\n".join(page), url="https://docs.example/3")
         main = cleaned.records[0]
         lines = [main.title or "", *main.text.split("\n")]
         return lines, {r.text: r.evidence for r in cleaned.removals if r.rule_id == DETECTOR}
 
-    lines, why = kept(menus)
+    lines, why = kept(doc(3))
     assert not set(opened) & set(lines) and body[1] in lines
     assert why[opened[1]] == ("between 8 and 5 lines in a row that docs.example repeats "
                               "('Section gamma' ... 'Section delta')")
-    lines, why = kept()
+    assert '"recurring"' in found.as_json()
+    saved = SiteProfile.from_json(found.as_json())
+    assert saved.hosts["docs.example"].recurring == found.hosts["docs.example"].recurring
+    lines, _ = kept(doc(3, listing))
+    assert set(listing) <= set(lines)
+    # without asking for lines on other pages (menu_recurring = 0) the listing goes too; with menu_run = 0 nothing
+    lines, _ = kept(doc(3, listing), Options(site_repeat=SiteRepeatSettings(menu_recurring=0)))
+    assert not set(listing) & set(lines)
+    lines, _ = kept(doc(3), Options(site_repeat=SiteRepeatSettings(menu_run=0)))
     assert set(opened) <= set(lines)
+    # a gap shorter than menu_min_lines stays (a headline and its byline between a menu and a share bar)
+    lines, _ = kept(doc(3), Options(site_repeat=SiteRepeatSettings(menu_min_lines=6)))
+    assert set(opened) <= set(lines)
+
+
+def test_a_profile_without_recurring_keys_removes_no_gap_and_bad_recurring_keys_are_named() -> None:
+    sections = [f"Section {name}" for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")]
+    doc = NAV + sections[:3] + [f"Guide to {topic}" for topic in TOPICS[:5]] + sections[3:] + FOOTER
+    body = json.loads(profile_of(lambda: [HostPage("docs.example", doc)] * 12, SiteRepeatSettings()).as_json())
+    assert "recurring" not in body["hosts"]["docs.example"]  # every line repeats: nothing below the threshold
+    body["hosts"]["docs.example"]["recurring"] = "guide to budget"
+    with pytest.raises(ProfileError, match=r"host 'docs.example': \"recurring\" must be a list of line keys"):
+        SiteProfile.from_json(json.dumps(body), name="p.json")
 
 
 def test_other_hosts_and_switched_off_detector_change_nothing(profile: SiteProfile) -> None:

@@ -86,11 +86,17 @@ class SiteRepeatSettings:
     edge_reach: int = 2
     #: Lines between two runs of at least ``menu_run`` repeated lines, outside the span, none an anchor nor
     #: longer than ``menu_words`` words, at most ``menu_lines`` of them, are removed too: the part of a menu
-    #: that varies from page to page (a sidebar's open section). ``menu_run = 0`` (the default) switches this
-    #: off: it can take a headline that sits between a site's menu and its share bar.
-    menu_run: int = 0
+    #: that varies from page to page (a sidebar's open section). ``menu_run = 0`` switches this off.
+    menu_run: int = 5
     menu_lines: int = 400
     menu_words: int = 15
+    #: ... and at least ``menu_min_lines`` of them, at least ``menu_recurring`` of which the host has on two pages
+    #: or more (though on fewer than a repeated line is): a sidebar's open section lists the pages of one section
+    #: of the site, on each of them, where a listing page's headlines, or a headline with its byline between a
+    #: site's menu and its share bar, are that page's own (0: any gap). The first look then also follows the
+    #: keys that may be on two pages (at most ``max_candidates`` more per shard; past that a gap keeps its lines).
+    menu_min_lines: int = 4
+    menu_recurring: float = 0.8
     #: A data sheet is the page's content although its field names repeat on every page of the host ("Brand",
     #: "Prep time", "Location: Berlin"): a repeated line is a field name where, across the host's pages, the
     #: line after it (or, for "Name: value", the text after the colon) varies. ``keep_sheets`` keeps the
@@ -164,14 +170,14 @@ class SiteRepeatSettings:
         if not 0.0 < self.min_share <= 1.0:
             raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
         for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "menu_lines", "menu_words",
-                     "max_chars", "max_keys", "max_candidates", "max_hosts", "sheet_fields", "field_value_words",
-                     "field_values", "field_label_words", "section_lines"):
+                     "menu_min_lines", "max_chars", "max_keys", "max_candidates", "max_hosts", "sheet_fields",
+                     "field_value_words", "field_values", "field_label_words", "section_lines"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
         if self.section_closed < 0:
             raise ValueError(f"site repeat: section_closed must be at least 0, not {self.section_closed}")
         for name in ("field_share", "field_repeated", "field_recurring", "section_varied", "embedded_head",
-                     "embedded_tail", "embedded_lone", "embedded_displaced"):
+                     "embedded_tail", "embedded_lone", "embedded_displaced", "menu_recurring"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"site repeat: {name} must be in [0, 1], not {getattr(self, name)}")
 
@@ -344,6 +350,10 @@ class Sketch:
             return False
         return self.counts.get(key_hash(host, key), 0) + self.floor >= settings.needed(self.pages.get(host, 0))
 
+    def may_recur(self, host: str, key: str, settings: SiteRepeatSettings) -> bool:
+        """Whether (host, key) may be on two pages of a host that may be counted (``menu_recurring``'s evidence)."""
+        return self.may_count(host, settings) and self.counts.get(key_hash(host, key), 0) + self.floor >= 2
+
 
 @dataclass
 class Confirmed:
@@ -363,6 +373,8 @@ class Confirmed:
 
     #: Values followed in all (this look's bound: ``budget`` of :meth:`add_value`).
     tracked: int = 0
+    #: Exact pages of the (host, key) pairs that may be on two pages but not on enough to repeat (``menu_recurring``).
+    recur: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def add_value(self, pair: tuple[str, str], value: str, budget: int) -> None:
         """Counts a page's value of a pair; a new value past :data:`FIELD_TRACK` for the pair, or past
@@ -391,6 +403,8 @@ class Confirmed:
             self.pages[host] = self.pages.get(host, 0) + n
         for pair, n in other.pairs.items():
             self.pairs[pair] = self.pairs.get(pair, 0) + n
+        for pair, n in other.recur.items():
+            self.recur[pair] = self.recur.get(pair, 0) + n
         for pair, n in other.overflow.items():
             self.overflow[pair] = self.overflow.get(pair, 0) + n
         for pair, tally in other.values.items():
@@ -517,6 +531,8 @@ class HostLines:
     named: Mapping[str, FieldStats] = field(default_factory=dict)
     #: Per repeated line whose neighbours are the page's own text on some pages, that evidence (``keep_embedded``).
     edges: Mapping[str, EdgeStats] = field(default_factory=dict)
+    #: The keys on at least two pages but fewer than a repeated line is on (``menu_recurring``).
+    recurring: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -563,7 +579,8 @@ class SiteProfile:
                 f"at least {s.needed(found.pages)} pages, prose_words {s.prose_words}, prose_cjk_chars "
                 f"{s.prose_cjk_chars}, keep_inside_prose {str(s.keep_inside_prose).lower()}, anchor_chars "
                 f"{s.anchor_chars}, inside_run {s.inside_run}, heading_lines {s.heading_lines}, edge_run "
-                f"{s.edge_run}, edge_reach {s.edge_reach}, menu_run {s.menu_run}, max_chars {s.max_chars}, keep_sheets "
+                f"{s.edge_run}, edge_reach {s.edge_reach}, menu_run {s.menu_run}, menu_min_lines {s.menu_min_lines}, "
+                f"menu_recurring {s.menu_recurring}, max_chars {s.max_chars}, keep_sheets "
                 f"{str(s.keep_sheets).lower()}, sheet_fields {s.sheet_fields}, field_share {s.field_share}, "
                 f"field_values {s.field_values}, field_repeated {s.field_repeated}, field_recurring "
                 f"{s.field_recurring}, keep_sections {str(s.keep_sections).lower()}, section_lines {s.section_lines}, "
@@ -600,7 +617,7 @@ class SiteProfile:
             kept = _article_lines(runs, lines, anchors, settings)
             removed = {i: why for i, why in removed.items() if i not in kept}
         if settings.menu_run:
-            removed.update(_menu_gaps(runs, lines, anchors, settings, host or ""))
+            removed.update(_menu_gaps(runs, lines, anchors, settings, host or "", found.recurring))
         if removed and settings.keep_sheets and (found.fields or found.named):
             sheet = _sheet_lines(found, lines, keys, settings)
             removed = {i: why for i, why in removed.items() if i not in sheet}
@@ -622,6 +639,8 @@ class SiteProfile:
                     entry[name] = {key: found.as_list() for key, found in sorted(stats.items())}
             if h.edges:  # [pages, own text before, own text after] per key (EdgeStats)
                 entry["edges"] = {key: found.as_list() for key, found in sorted(h.edges.items())}
+            if h.recurring:
+                entry["recurring"] = sorted(h.recurring)
             hosts[host] = entry
         s = self.settings
         body = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION,
@@ -675,8 +694,11 @@ class SiteProfile:
                     raise ProfileError(f"{where}: line {key!r} has count {seen!r}, not an integer from 1 to "
                                        f"{entry['pages']}")
             sheets = [_field_stats(entry.get(name, {}), f"{where}: {name}") for name in ("fields", "named")]
+            recurring = entry.get("recurring", [])
+            if not isinstance(recurring, list) or not all(isinstance(key, str) for key in recurring):
+                raise ProfileError(f"{where}: \"recurring\" must be a list of line keys")
             found[host] = HostLines(entry["pages"], dict(lines), sheets[0], sheets[1],
-                                    _edge_stats(entry.get("edges", {}), lines, f"{where}: edges"))
+                                    _edge_stats(entry.get("edges", {}), lines, f"{where}: edges"), frozenset(recurring))
         return cls(found, settings)
 
 
@@ -731,9 +753,10 @@ def _article_lines(runs: list[list[int]], lines: Sequence[str | None], anchors: 
 
 
 def _menu_gaps(runs: list[list[int]], lines: Sequence[str | None], anchors: list[int], settings: SiteRepeatSettings,
-               host: str) -> dict[int, str]:
+               host: str, recurring: frozenset[str] = frozenset()) -> dict[int, str]:
     """The lines of a menu that vary from page to page: between two long runs of repeated lines, outside
-    the article's span (before its first anchor or after its last), none an anchor nor a long line."""
+    the article's span (before its first anchor or after its last), none an anchor nor a long line, enough of
+    them and most on other pages of the host too (``recurring``: the keys on two pages or more)."""
     first = anchors[0] if anchors else len(lines)
     last = anchors[-1] if anchors else -1
     found: dict[int, str] = {}
@@ -741,10 +764,13 @@ def _menu_gaps(runs: list[list[int]], lines: Sequence[str | None], anchors: list
         if len(left) < settings.menu_run or len(right) < settings.menu_run:
             continue
         gap = [i for i in range(left[-1] + 1, right[0]) if lines[i]]
-        if not gap or len(gap) > settings.menu_lines or not (gap[-1] < first or gap[0] > last):
+        if not settings.menu_min_lines <= len(gap) <= settings.menu_lines or not (gap[-1] < first or gap[0] > last):
             continue
         if any(len((lines[i] or "").split()) > settings.menu_words for i in gap):
             continue
+        if settings.menu_recurring and sum(line_key(lines[i] or "", settings.max_chars) in recurring
+                                           for i in gap) < settings.menu_recurring * len(gap):
+            continue  # most of its lines are this page's own: a listing, a headline
         why = (f"between {len(left)} and {len(right)} lines in a row that {host} repeats "
                f"({(lines[left[-1]] or '')[:40]!r} ... {(lines[right[0]] or '')[:40]!r})")
         found.update(dict.fromkeys(gap, why))
@@ -1052,10 +1078,17 @@ def build_profile(confirmed: Confirmed, settings: SiteRepeatSettings) -> SitePro
     """The profile from the exact counts of the second look: the pairs that pass the thresholds."""
     pages = confirmed.pages
     hosts: dict[str, dict[str, int]] = {}
+    below: dict[str, set[str]] = {}  # the keys on two pages or more that do not repeat (menu_recurring)
     for (host, key), seen in sorted(confirmed.pairs.items()):
         total = pages.get(host, 0)
         if total >= settings.min_pages and seen >= settings.needed(total):
             hosts.setdefault(host, {})[key] = seen
+        elif total >= settings.min_pages and seen >= 2 and settings.menu_recurring and not key.startswith(NAMED_MARK):
+            below.setdefault(host, set()).add(key)
+    for (host, key), seen in confirmed.recur.items():
+        if pages.get(host, 0) >= settings.min_pages and seen >= 2:
+            below.setdefault(host, set()).add(key)
+    recurring = {host: frozenset(keys) for host, keys in below.items()}
     built = {}
     for host, passing in sorted(hosts.items()):
         lines = {key: n for key, n in passing.items() if not key.startswith(NAMED_MARK)}
@@ -1077,7 +1110,7 @@ def build_profile(confirmed: Confirmed, settings: SiteRepeatSettings) -> SitePro
                 around = EdgeStats(lines[key], before, after)
                 if around.own_before or around.own_after:
                     edges[key] = around
-        built[host] = HostLines(pages[host], lines, fields, named, edges)
+        built[host] = HostLines(pages[host], lines, fields, named, edges, recurring.get(host, frozenset()))
     return SiteProfile(built, settings)
 
 

@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from cleaner.core.siterepeat import (
+    NAMED_MARK,
     Confirmed,
     SiteProfile,
     SiteRepeatSettings,
@@ -83,7 +84,8 @@ def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSetti
     Past ``max_candidates`` pairs no new pair is followed: a very large shard then under-counts (keeps
     lines), never over-counts."""
     found = Confirmed()
-    pairs = found.pairs
+    pairs, recur = found.pairs, found.recur
+    wants_recur = bool(settings.menu_run and settings.menu_recurring)
     for page in pages:
         if not sketch.may_count(page.host, settings):
             continue
@@ -93,8 +95,13 @@ def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSetti
             pair = (page.host, key)
             if pair in pairs:
                 pairs[pair] += 1
+            elif pair in recur:
+                recur[pair] += 1
             elif len(pairs) < settings.max_candidates and sketch.may_repeat(page.host, key, settings):
                 pairs[pair] = 1
+            elif (wants_recur and len(recur) < settings.max_candidates and not key.startswith(NAMED_MARK)
+                  and sketch.may_recur(page.host, key, settings)):
+                recur[pair] = 1  # its own budget: these never crowd the repeated lines out
         if settings.keep_embedded:
             # the lines around each followed key: is it furniture at the text's edges, or a block inside it?
             followed = _followed(page.host, pairs)
