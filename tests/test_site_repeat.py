@@ -184,6 +184,33 @@ def test_the_open_section_of_a_sidebar_goes_where_its_pages_list_it_and_a_listin
     assert set(opened) <= set(lines)
 
 
+def test_a_section_opened_on_one_page_only_goes_where_the_menu_is_whole_on_the_other_pages() -> None:
+    # The section's pages are listed on this page alone (no other page of the dump is in it), but on the host's other
+    # pages "Section gamma" is followed right by "Section delta": the gap is an insertion into the menu.
+    sections = [f"Section {name}" for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta")]
+
+    def doc(n: int, gap: list[str]) -> list[str]:
+        return NAV + sections[:3] + gap + sections[3:] + article(n)[1:] + FOOTER
+
+    found = profile_of(lambda: [HostPage("docs.example", doc(n, [])) for n in range(12)], SiteRepeatSettings())
+    assert found.hosts["docs.example"].next["section gamma"] == ("section delta", 12)
+    opened = [f"Guide to buses and {topic}" for topic in ("libraries", "housing", "water", "roads", "taxes")]
+
+    def kept(options: Options | None = None) -> list[str]:
+        cleaned = Cleaner(site_profile=found, options=options).process("\n".join(doc(3, opened)),
+                                                                       url="https://docs.example/3")
+        return [cleaned.records[0].title or "", *cleaned.records[0].text.split("\n")]
+
+    assert not set(opened) & set(kept())
+    assert set(opened) <= set(kept(Options(site_repeat=SiteRepeatSettings(menu_closed=0))))
+    body = json.loads(found.as_json())
+    assert body["hosts"]["docs.example"]["next"]["section gamma"] == ["section delta", 12]
+    assert SiteProfile.from_json(found.as_json()).hosts["docs.example"].next == found.hosts["docs.example"].next
+    body["hosts"]["docs.example"]["next"]["section gamma"] = ["section delta", 13]
+    with pytest.raises(ProfileError, match=r"next: line 'section gamma' needs \[a repeated line, pages up to"):
+        SiteProfile.from_json(json.dumps(body), name="p.json")
+
+
 def test_a_profile_without_recurring_keys_removes_no_gap_and_bad_recurring_keys_are_named() -> None:
     sections = [f"Section {name}" for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")]
     doc = NAV + sections[:3] + [f"Guide to {topic}" for topic in TOPICS[:5]] + sections[3:] + FOOTER

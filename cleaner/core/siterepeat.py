@@ -97,6 +97,11 @@ class SiteRepeatSettings:
     #: keys that may be on two pages (at most ``max_candidates`` more per shard; past that a gap keeps its lines).
     menu_min_lines: int = 4
     menu_recurring: float = 0.8
+    #: ... or, whatever its lines, where the two runs close up elsewhere: the last line before the gap is followed
+    #: right by the first line after it on at least ``menu_closed`` of the host's pages it is on (the gap is an
+    #: insertion into a menu that is whole on the other pages: a section's pages listed under its heading; the
+    #: article between a menu and a share bar is on every page). 0: off.
+    menu_closed: float = 0.7
     #: A data sheet is the page's content although its field names repeat on every page of the host ("Brand",
     #: "Prep time", "Location: Berlin"): a repeated line is a field name where, across the host's pages, the
     #: line after it (or, for "Name: value", the text after the colon) varies. ``keep_sheets`` keeps the
@@ -177,7 +182,7 @@ class SiteRepeatSettings:
         if self.section_closed < 0:
             raise ValueError(f"site repeat: section_closed must be at least 0, not {self.section_closed}")
         for name in ("field_share", "field_repeated", "field_recurring", "section_varied", "embedded_head",
-                     "embedded_tail", "embedded_lone", "embedded_displaced", "menu_recurring"):
+                     "embedded_tail", "embedded_lone", "embedded_displaced", "menu_recurring", "menu_closed"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"site repeat: {name} must be in [0, 1], not {getattr(self, name)}")
 
@@ -533,6 +538,9 @@ class HostLines:
     edges: Mapping[str, EdgeStats] = field(default_factory=dict)
     #: The keys on at least two pages but fewer than a repeated line is on (``menu_recurring``).
     recurring: frozenset[str] = frozenset()
+    #: Per repeated line, the repeated line that follows it right on most of its pages, and on how many pages
+    #: (``menu_closed``).
+    next: Mapping[str, tuple[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -617,7 +625,7 @@ class SiteProfile:
             kept = _article_lines(runs, lines, anchors, settings)
             removed = {i: why for i, why in removed.items() if i not in kept}
         if settings.menu_run:
-            removed.update(_menu_gaps(runs, lines, anchors, settings, host or "", found.recurring))
+            removed.update(_menu_gaps(runs, lines, anchors, settings, host or "", found))
         if removed and settings.keep_sheets and (found.fields or found.named):
             sheet = _sheet_lines(found, lines, keys, settings)
             removed = {i: why for i, why in removed.items() if i not in sheet}
@@ -641,6 +649,8 @@ class SiteProfile:
                 entry["edges"] = {key: found.as_list() for key, found in sorted(h.edges.items())}
             if h.recurring:
                 entry["recurring"] = sorted(h.recurring)
+            if h.next:  # [the next repeated line, pages] per key
+                entry["next"] = {key: [after, n] for key, (after, n) in sorted(h.next.items())}
             hosts[host] = entry
         s = self.settings
         body = {"format": PROFILE_FORMAT, "version": PROFILE_VERSION,
@@ -698,7 +708,8 @@ class SiteProfile:
             if not isinstance(recurring, list) or not all(isinstance(key, str) for key in recurring):
                 raise ProfileError(f"{where}: \"recurring\" must be a list of line keys")
             found[host] = HostLines(entry["pages"], dict(lines), sheets[0], sheets[1],
-                                    _edge_stats(entry.get("edges", {}), lines, f"{where}: edges"), frozenset(recurring))
+                                    _edge_stats(entry.get("edges", {}), lines, f"{where}: edges"), frozenset(recurring),
+                                    _next_lines(entry.get("next", {}), lines, f"{where}: next"))
         return cls(found, settings)
 
 
@@ -753,13 +764,13 @@ def _article_lines(runs: list[list[int]], lines: Sequence[str | None], anchors: 
 
 
 def _menu_gaps(runs: list[list[int]], lines: Sequence[str | None], anchors: list[int], settings: SiteRepeatSettings,
-               host: str, recurring: frozenset[str] = frozenset()) -> dict[int, str]:
+               host: str, found: HostLines) -> dict[int, str]:
     """The lines of a menu that vary from page to page: between two long runs of repeated lines, outside
     the article's span (before its first anchor or after its last), none an anchor nor a long line, enough of
-    them and most on other pages of the host too (``recurring``: the keys on two pages or more)."""
+    them, and most on other pages of the host too or the two runs one menu on most of the host's other pages."""
     first = anchors[0] if anchors else len(lines)
     last = anchors[-1] if anchors else -1
-    found: dict[int, str] = {}
+    gaps: dict[int, str] = {}
     for left, right in pairwise(runs):
         if len(left) < settings.menu_run or len(right) < settings.menu_run:
             continue
@@ -768,13 +779,27 @@ def _menu_gaps(runs: list[list[int]], lines: Sequence[str | None], anchors: list
             continue
         if any(len((lines[i] or "").split()) > settings.menu_words for i in gap):
             continue
-        if settings.menu_recurring and sum(line_key(lines[i] or "", settings.max_chars) in recurring
-                                           for i in gap) < settings.menu_recurring * len(gap):
-            continue  # most of its lines are this page's own: a listing, a headline
+        recurs = not settings.menu_recurring or sum(
+            line_key(lines[i] or "", settings.max_chars) in found.recurring for i in gap
+        ) >= settings.menu_recurring * len(gap)
+        if not recurs and not _closes(found, lines, left[-1], right[0], settings):
+            continue  # most of its lines are this page's own, and the menu is not whole elsewhere: a listing
         why = (f"between {len(left)} and {len(right)} lines in a row that {host} repeats "
                f"({(lines[left[-1]] or '')[:40]!r} ... {(lines[right[0]] or '')[:40]!r})")
-        found.update(dict.fromkeys(gap, why))
-    return found
+        gaps.update(dict.fromkeys(gap, why))
+    return gaps
+
+
+def _closes(found: HostLines, lines: Sequence[str | None], last: int, first: int, settings: SiteRepeatSettings) -> bool:
+    """Whether the host's line at ``last`` is followed right by the one at ``first`` on at least ``menu_closed`` of
+    its pages (two parts of one menu that this page opens between them)."""
+    if not settings.menu_closed:
+        return False
+    before, after = line_key(lines[last] or "", settings.max_chars), line_key(lines[first] or "", settings.max_chars)
+    if before is None or after is None:
+        return False
+    nxt, n = found.next.get(before, ("", 0))
+    return nxt == after and n >= settings.menu_closed * found.lines.get(before, 0)
 
 
 def _next_line(lines: Sequence[str | None], index: int) -> int:
@@ -801,6 +826,18 @@ def _field_stats(table: Any, where: str) -> dict[str, FieldStats]:
             raise ProfileError(f"{where}: key {key!r} needs five counts (pages, valued, values, repeated, "
                                f"recurring), not {counts!r}")
         found[key] = FieldStats(*counts)
+    return found
+
+
+def _next_lines(table: Any, lines: Mapping[str, Any], where: str) -> dict[str, tuple[str, int]]:
+    if not isinstance(table, dict):
+        raise ProfileError(f"{where}: must be an object of line keys")
+    found = {}
+    for key, pair in table.items():
+        ok = isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str) and _count(pair[1])
+        if not ok or key not in lines or pair[0] not in lines or pair[1] > lines[key]:
+            raise ProfileError(f"{where}: line {key!r} needs [a repeated line, pages up to its own], not {pair!r}")
+        found[key] = (pair[0], pair[1])
     return found
 
 
@@ -1102,15 +1139,21 @@ def build_profile(confirmed: Confirmed, settings: SiteRepeatSettings) -> SitePro
                 else:
                     fields[key] = stats
         edges = {}
+        following: dict[str, tuple[str, int]] = {}
         for key in lines:
             edge = confirmed.edges.get((host, key))
+            if edge is not None and settings.menu_closed:
+                # the repeated line that follows it most often (ties by text): is the menu whole on most pages?
+                best = min(((-n, k) for k, n in edge.after.items() if k in lines), default=None)
+                if best is not None:
+                    following[key] = (best[1], -best[0])
             if edge is not None:  # a followed neighbour that did not pass is the page's own text
                 before = edge.own_before + sum(n for k, n in edge.before.items() if k not in lines)
                 after = edge.own_after + sum(n for k, n in edge.after.items() if k not in lines)
                 around = EdgeStats(lines[key], before, after)
                 if around.own_before or around.own_after:
                     edges[key] = around
-        built[host] = HostLines(pages[host], lines, fields, named, edges, recurring.get(host, frozenset()))
+        built[host] = HostLines(pages[host], lines, fields, named, edges, recurring.get(host, frozenset()), following)
     return SiteProfile(built, settings)
 
 

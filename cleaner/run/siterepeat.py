@@ -102,7 +102,7 @@ def confirm(pages: Iterable[HostPage], sketch: Sketch, settings: SiteRepeatSetti
             elif (wants_recur and len(recur) < settings.max_candidates and not key.startswith(NAMED_MARK)
                   and sketch.may_recur(page.host, key, settings)):
                 recur[pair] = 1  # its own budget: these never crowd the repeated lines out
-        if settings.keep_embedded:
+        if settings.keep_embedded or (settings.menu_run and settings.menu_closed):
             # the lines around each followed key: is it furniture at the text's edges, or a block inside it?
             followed = _followed(page.host, pairs)
             for key, (before, after) in page_edges(keyed, followed).items():
