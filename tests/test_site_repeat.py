@@ -194,7 +194,9 @@ def test_a_section_opened_on_one_page_only_goes_where_the_menu_is_whole_on_the_o
 
     found = profile_of(lambda: [HostPage("docs.example", doc(n, [])) for n in range(12)], SiteRepeatSettings())
     assert found.hosts["docs.example"].next["section gamma"] == ("section delta", 12)
-    opened = [f"Guide to buses and {topic}" for topic in ("libraries", "housing", "water", "roads", "taxes")]
+    # one of the section's pages has the title of a section of the menu: a repeated line inside the gap
+    opened = [f"Guide to buses and {topic}" for topic in ("libraries", "housing", "water")] + [
+        "Section theta", "Guide to buses and roads", "Guide to buses and taxes"]
 
     def kept(options: Options | None = None) -> list[str]:
         cleaned = Cleaner(site_profile=found, options=options).process("\n".join(doc(3, opened)),
@@ -202,7 +204,7 @@ def test_a_section_opened_on_one_page_only_goes_where_the_menu_is_whole_on_the_o
         return [cleaned.records[0].title or "", *cleaned.records[0].text.split("\n")]
 
     assert not set(opened) & set(kept())
-    assert set(opened) <= set(kept(Options(site_repeat=SiteRepeatSettings(menu_closed=0))))
+    assert set(opened) - {"Section theta"} <= set(kept(Options(site_repeat=SiteRepeatSettings(menu_closed=0))))
     body = json.loads(found.as_json())
     assert body["hosts"]["docs.example"]["next"]["section gamma"] == ["section delta", 12]
     assert SiteProfile.from_json(found.as_json()).hosts["docs.example"].next == found.hosts["docs.example"].next

@@ -771,10 +771,13 @@ def _menu_gaps(runs: list[list[int]], lines: Sequence[str | None], anchors: list
     first = anchors[0] if anchors else len(lines)
     last = anchors[-1] if anchors else -1
     gaps: dict[int, str] = {}
-    for left, right in pairwise(runs):
-        if len(left) < settings.menu_run or len(right) < settings.menu_run:
+    # A shorter run between two long ones is part of the gap (an open section that lists a page whose title is
+    # also a section's): its lines go anyway, the others are judged.
+    repeated = {i for run in runs for i in run}
+    for left, right in pairwise([run for run in runs if len(run) >= settings.menu_run]):
+        gap = [i for i in range(left[-1] + 1, right[0]) if lines[i] and i not in repeated]
+        if not gap:
             continue
-        gap = [i for i in range(left[-1] + 1, right[0]) if lines[i]]
         if not settings.menu_min_lines <= len(gap) <= settings.menu_lines or not (gap[-1] < first or gap[0] > last):
             continue
         if any(len((lines[i] or "").split()) > settings.menu_words for i in gap):
