@@ -172,6 +172,12 @@ SPECS = {
         ref="c1416e2e70bc42a347292ac98ba0de4631c3b368", base="https://3breadt.github.io/dd-plist/", strip="docs/",
         group="sections",
     ),
+    # Fifth round (issue 26, kinds not yet covered): a MkDocs (Material) notebook of programming notes, its sidebar's
+    # sections and each page's table of contents beside the article. Held apart, written down before it was scored.
+    "abhaydgarg/Notebook": HostSpec(
+        "abhaydgarg.github.io", "en", "heldapart", r"^docs/[^/]+/[^/]+/index\.html$", r"^article\.md-content__inner\b",
+        r"^$", base="https://abhaydgarg.github.io/Notebook/", strip="docs/", spread=True, group="kinds",
+    ),
 }
 
 
