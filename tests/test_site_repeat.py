@@ -154,12 +154,14 @@ def test_the_open_section_of_a_sidebar_goes_where_its_pages_list_it_and_a_listin
         return (NAV + sections[:3] + (open_section if gap is None else gap) + sections[3:] + body
                 + [f"Step {n} explained once more."] + FOOTER)
 
-    found = profile_of(lambda: [HostPage("docs.example", doc(n)) for n in range(12)], SiteRepeatSettings())
+    menus = SiteRepeatSettings(menu_run=5)  # off in the built-in rules
+    found = profile_of(lambda: [HostPage("docs.example", doc(n)) for n in range(12)], menus)
     opened = [f"Guide to buses and {TOPICS[4 + k]}" for k in range(5)]
     # a page whose lines between the same menus are its own (a listing of headlines no other page has)
     listing = [f"Council votes on {TOPICS[k]} and {TOPICS[k + 1]}" for k in range(5)]
 
     def kept(page: list[str], options: Options | None = None) -> tuple[list[str], dict[str, str | None]]:
+        options = options or Options(site_repeat=menus)
         cleaned = Cleaner(site_profile=found, options=options).process("\n".join(page), url="https://docs.example/3")
         main = cleaned.records[0]
         lines = [main.title or "", *main.text.split("\n")]
@@ -175,13 +177,19 @@ def test_the_open_section_of_a_sidebar_goes_where_its_pages_list_it_and_a_listin
     lines, _ = kept(doc(3, listing))
     assert set(listing) <= set(lines)
     # without asking for lines on other pages (menu_recurring = 0) the listing goes too; with menu_run = 0 nothing
-    lines, _ = kept(doc(3, listing), Options(site_repeat=SiteRepeatSettings(menu_recurring=0)))
+    lines, _ = kept(doc(3, listing), Options(site_repeat=SiteRepeatSettings(menu_run=5, menu_recurring=0)))
     assert not set(listing) & set(lines)
-    lines, _ = kept(doc(3), Options(site_repeat=SiteRepeatSettings(menu_run=0)))
+    lines, _ = kept(doc(3), Options(site_repeat=SiteRepeatSettings()))  # the built-in rules: menu_run = 0
     assert set(opened) <= set(lines)
     # a gap shorter than menu_min_lines stays (a headline and its byline between a menu and a share bar)
-    lines, _ = kept(doc(3), Options(site_repeat=SiteRepeatSettings(menu_min_lines=6)))
+    lines, _ = kept(doc(3), Options(site_repeat=SiteRepeatSettings(menu_run=5, menu_min_lines=6)))
     assert set(opened) <= set(lines)
+    # counted with menu_run = 0, a profile holds no evidence for gaps: none goes, whatever the engine's settings
+    plain = profile_of(lambda: [HostPage("docs.example", doc(n)) for n in range(12)], SiteRepeatSettings())
+    assert not plain.hosts["docs.example"].recurring and not plain.hosts["docs.example"].next
+    cleaned = Cleaner(site_profile=plain, options=Options(site_repeat=menus)).process("\n".join(doc(3)),
+                                                                                     url="https://docs.example/3")
+    assert set(opened) <= {cleaned.records[0].title, *cleaned.records[0].text.split("\n")}
 
 
 def test_a_section_opened_on_one_page_only_goes_where_the_menu_is_whole_on_the_other_pages() -> None:
@@ -192,19 +200,22 @@ def test_a_section_opened_on_one_page_only_goes_where_the_menu_is_whole_on_the_o
     def doc(n: int, gap: list[str]) -> list[str]:
         return NAV + sections[:3] + gap + sections[3:] + article(n)[1:] + FOOTER
 
-    found = profile_of(lambda: [HostPage("docs.example", doc(n, [])) for n in range(12)], SiteRepeatSettings())
+    menus = SiteRepeatSettings(menu_run=5)  # off in the built-in rules
+    found = profile_of(lambda: [HostPage("docs.example", doc(n, [])) for n in range(12)], menus)
     assert found.hosts["docs.example"].next["section gamma"] == ("section delta", 12)
     # one of the section's pages has the title of a section of the menu: a repeated line inside the gap
     opened = [f"Guide to buses and {topic}" for topic in ("libraries", "housing", "water")] + [
         "Section theta", "Guide to buses and roads", "Guide to buses and taxes"]
 
     def kept(options: Options | None = None) -> list[str]:
+        options = options or Options(site_repeat=menus)
         cleaned = Cleaner(site_profile=found, options=options).process("\n".join(doc(3, opened)),
                                                                        url="https://docs.example/3")
         return [cleaned.records[0].title or "", *cleaned.records[0].text.split("\n")]
 
     assert not set(opened) & set(kept())
-    assert set(opened) - {"Section theta"} <= set(kept(Options(site_repeat=SiteRepeatSettings(menu_closed=0))))
+    unclosed = Options(site_repeat=SiteRepeatSettings(menu_run=5, menu_closed=0))
+    assert set(opened) - {"Section theta"} <= set(kept(unclosed))
     body = json.loads(found.as_json())
     assert body["hosts"]["docs.example"]["next"]["section gamma"] == ["section delta", 12]
     assert SiteProfile.from_json(found.as_json()).hosts["docs.example"].next == found.hosts["docs.example"].next
@@ -216,7 +227,8 @@ def test_a_section_opened_on_one_page_only_goes_where_the_menu_is_whole_on_the_o
 def test_a_profile_without_recurring_keys_removes_no_gap_and_bad_recurring_keys_are_named() -> None:
     sections = [f"Section {name}" for name in ("alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta")]
     doc = NAV + sections[:3] + [f"Guide to {topic}" for topic in TOPICS[:5]] + sections[3:] + FOOTER
-    body = json.loads(profile_of(lambda: [HostPage("docs.example", doc)] * 12, SiteRepeatSettings()).as_json())
+    menus = SiteRepeatSettings(menu_run=5)
+    body = json.loads(profile_of(lambda: [HostPage("docs.example", doc)] * 12, menus).as_json())
     assert "recurring" not in body["hosts"]["docs.example"]  # every line repeats: nothing below the threshold
     body["hosts"]["docs.example"]["recurring"] = "guide to budget"
     with pytest.raises(ProfileError, match=r"host 'docs.example': \"recurring\" must be a list of line keys"):

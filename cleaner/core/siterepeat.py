@@ -86,8 +86,9 @@ class SiteRepeatSettings:
     edge_reach: int = 2
     #: Lines between two runs of at least ``menu_run`` repeated lines, outside the span, none an anchor nor
     #: longer than ``menu_words`` words, at most ``menu_lines`` of them, are removed too: the part of a menu
-    #: that varies from page to page (a sidebar's open section). ``menu_run = 0`` switches this off.
-    menu_run: int = 5
+    #: that varies from page to page (a sidebar's open section). ``menu_run = 0`` (the default) switches this off:
+    #: on the held-apart hosts of the site repetition benchmark it takes content lines even with the evidence below.
+    menu_run: int = 0
     menu_lines: int = 400
     menu_words: int = 15
     #: ... and at least ``menu_min_lines`` of them, at least ``menu_recurring`` of which the host has on two pages
@@ -1123,7 +1124,8 @@ def build_profile(confirmed: Confirmed, settings: SiteRepeatSettings) -> SitePro
         total = pages.get(host, 0)
         if total >= settings.min_pages and seen >= settings.needed(total):
             hosts.setdefault(host, {})[key] = seen
-        elif total >= settings.min_pages and seen >= 2 and settings.menu_recurring and not key.startswith(NAMED_MARK):
+        elif (total >= settings.min_pages and seen >= 2 and settings.menu_run and settings.menu_recurring
+              and not key.startswith(NAMED_MARK)):
             below.setdefault(host, set()).add(key)
     for (host, key), seen in confirmed.recur.items():
         if pages.get(host, 0) >= settings.min_pages and seen >= 2:
@@ -1145,7 +1147,7 @@ def build_profile(confirmed: Confirmed, settings: SiteRepeatSettings) -> SitePro
         following: dict[str, tuple[str, int]] = {}
         for key in lines:
             edge = confirmed.edges.get((host, key))
-            if edge is not None and settings.menu_closed:
+            if edge is not None and settings.menu_run and settings.menu_closed:
                 # the repeated line that follows it most often (ties by text): is the menu whole on most pages?
                 best = min(((-n, k) for k, n in edge.after.items() if k in lines), default=None)
                 if best is not None:
