@@ -66,9 +66,13 @@ class ReadOptions:
     inflate_slack: int = 64 * 1024 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Document:
-    """One input document, as text or as HTML, with where it came from."""
+    """One input document, as text or as HTML, with where it came from.
+
+    Not frozen, though nothing changes one once read: a frozen dataclass sets each field through
+    ``object.__setattr__``, which made making one cost about as much as decoding its JSON line (a batch run
+    makes millions). Nothing hashes a document (its ``fields`` may be a dict)."""
 
     doc_id: str
     input_path: str
@@ -890,8 +894,9 @@ def _object_document(value: Any, path: str, where: int, stem: str, options: Read
     # Most objects hold nothing past id, text and URL: no fetch time to look for.
     fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None) if value else None
     value.update(notes)
-    return Document(doc_id, path, where, text=cleaned, url=url if isinstance(url, str) else None,
-                    fetched_at=fetched, fields=value or NO_FIELDS)
+    # Every field by position: keywords and defaults cost a tiny document's reading a fifth more.
+    return Document(doc_id, path, where, cleaned, None, url if isinstance(url, str) else None, fetched,
+                    value or NO_FIELDS)
 
 
 def _read_json(piece: Piece, compression: Compression, options: ReadOptions) -> Iterator[Document | Rejected]:
