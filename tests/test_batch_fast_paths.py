@@ -289,3 +289,30 @@ def test_a_budget_reads_the_cpu_clock_only_when_the_wall_clock_says_it_may_be_sp
     spend(0.01)
     with pytest.raises(DocumentTooSlow, match="measured when it ended"):
         budget.stop()
+
+
+def test_the_cpu_clock_a_document_starts_at_is_read_or_bounded_from_above_within_the_slack(monkeypatch) -> None:
+    import time
+
+    import pytest
+
+    from cleaner.run import shard
+
+    cpu = shard.budget_clock
+    reads: list[float] = []
+    monkeypatch.setattr(shard, "budget_clock", lambda: reads.append(cpu()) or reads[-1])
+    budget = shard.DocumentBudget(2.0)
+    assert budget.slack == shard.DocumentBudget.SLACK
+    assert shard.DocumentBudget(0.01).slack == 0.01 * shard.DocumentBudget.SLACK_SHARE  # a small budget, less
+    wall = time.perf_counter()
+    assert budget.cpu_at(wall) == reads[-1] and len(reads) == 1  # the first time: read
+    assert budget.cpu_at(wall + budget.slack / 2) == pytest.approx(reads[-1] + budget.slack / 2, abs=1e-9)
+    assert len(reads) == 1  # within the slack: the last reading and the wall time since
+    budget.cpu_at(wall + budget.slack * 2)  # past the slack: read again
+    assert len(reads) == 2
+    budget = shard.DocumentBudget(2.0)  # on the real wall clock (the readings above were ahead of it)
+    for _ in range(2000):  # never below the clock, never more than the slack above it
+        before = cpu()
+        found = budget.cpu_at(time.perf_counter())
+        assert before <= found <= cpu() + budget.slack
+    assert len(reads) < 2000
