@@ -316,3 +316,41 @@ def test_the_cpu_clock_a_document_starts_at_is_read_or_bounded_from_above_within
         found = budget.cpu_at(time.perf_counter())
         assert before <= found <= cpu() + budget.slack
     assert len(reads) < 2000
+
+
+def test_a_record_as_its_values_is_checked_and_written_as_its_row_is() -> None:
+    """A shard holds a record as :func:`record_values` (and its signature as :func:`signature_values`): the
+    same check of what UTF-8 cannot encode, and the same part, as its row by name would give."""
+    from cleaner.io.writers import (
+        CONTENT_HASH,
+        INPUT_PATH,
+        INPUT_POSITION,
+        RECORD_INDEX,
+        RECORD_NAMES,
+        RECORD_SCHEMA,
+        TEXT,
+        unwritable_field,
+        unwritable_record_value,
+    )
+    from cleaner.run.dedup import signature_values
+
+    rows = _record_row_variants()
+    every = [tuple(row.values()) for row in rows]
+    assert [tuple(row) for row in rows] == [RECORD_NAMES] * len(rows)
+    assert [unwritable_record_value(values) for values in every] == [unwritable_field(row) for row in rows]
+    writable = [(row, values) for row, values in zip(rows, every, strict=True)
+                if not unwritable_field(row) and isinstance(row["kind"], str)]
+    for kind, schema, pairs in (("records", RECORD_SCHEMA, writable), ("signatures", SIGNATURE_SCHEMA, [
+            (signature_source(row), signature_values(values[INPUT_PATH], values[INPUT_POSITION], values[RECORD_INDEX],
+                                                     values[CONTENT_HASH], values[TEXT])) for row, values in writable])):
+        by_name, by_values = _Folder(), _Folder()
+        converters = SIGNATURE_CONVERTERS if kind == "signatures" else None
+        named = PartWriter(by_name, kind, schema, 500, converters=converters)  # type: ignore[arg-type]
+        positional = PartWriter(by_values, kind, schema, 500, converters=converters)  # type: ignore[arg-type]
+        for row, values in pairs:
+            named.add(row, 300)
+            positional.add_values(values, 300)
+        named.close()
+        positional.close()
+        assert len(by_name.frames) > 1 and len(by_name.frames) == len(by_values.frames)
+        assert all(a.equals(b) for a, b in zip(by_name.frames, by_values.frames, strict=True))

@@ -309,14 +309,14 @@ def test_a_failure_at_any_step_of_one_document_is_counted_and_the_shard_goes_on(
 
         monkeypatch.setattr(Engine, "process", process)
     if step == "row":
-        real_row = shard_module.record_row
+        real_row = shard_module.record_values
 
-        def record_row(record, document, at):  # type: ignore[no-untyped-def]
+        def record_values(record, document, at):  # type: ignore[no-untyped-def]
             if document.doc_id == "d7":
                 raise ValueError("injected")
             return real_row(record, document, at)
 
-        monkeypatch.setattr(shard_module, "record_row", record_row)
+        monkeypatch.setattr(shard_module, "record_values", record_values)
     if step == "read":
         real_read = shard_module.read_piece
 

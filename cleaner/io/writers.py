@@ -135,6 +135,17 @@ class PartWriter:
         if self.buffered >= self.part_bytes or self.chunk_bytes + self.pending_bytes >= self.part_bytes:
             self.flush()
 
+    def add_values(self, values: tuple[Any, ...], size: int) -> None:
+        """:meth:`add` of a row given as its values in the schema's order (no dict made and read back)."""
+        self.held.append(values)
+        self.pending += 1
+        self.pending_bytes += size
+        self.buffered += size
+        if self.pending >= self.CHUNK_ROWS or self.pending_bytes >= self.CHUNK_BYTES:
+            self._compact()
+        if self.buffered >= self.part_bytes or self.chunk_bytes + self.pending_bytes >= self.part_bytes:
+            self.flush()
+
     def _compact(self) -> None:
         """The rows held as Python objects become one columnar chunk."""
         if not self.pending:
@@ -184,28 +195,41 @@ def write_text_atomically(final: str | os.PathLike[str], text: str) -> None:
 
 
 def record_row(record: Record, document: Document, published_at: datetime | None) -> dict[str, Any]:
+    """The row of a record, by column name (:data:`RECORD_SCHEMA`)."""
+    return dict(zip(RECORD_NAMES, record_values(record, document, published_at), strict=True))
+
+
+def record_values(record: Record, document: Document, published_at: datetime | None) -> tuple[Any, ...]:
+    """The values of :func:`record_row` in :data:`RECORD_SCHEMA`'s order, what a part writer holds
+    (:meth:`PartWriter.add_values`): a batch run makes one a record, and a dict of 17 names read back in order
+    cost a tiny document's row about twice as much."""
     # Identifiers and pass-through fields that UTF-8 cannot encode (a file name with undecodable bytes, a
     # JSON "\ud800" in an id or a key) are written escaped: they name the document, they are not its text.
-    return {
-        "doc_id": _writable(record.doc_id),
-        "record_index": record.record_index,
-        "kind": record.kind,
-        "source": record.source,
-        "published": record.published,
-        "published_at": published_at,
-        "title": record.title,
-        "text": record.text,
-        "url": _writable(record.url),
-        "link": _writable(record.link),
-        "language": record.language,
-        "fetched_at": document.fetched_at,
-        "input_path": _writable(document.input_path),
-        "input_position": document.position,
-        "metadata": json.dumps(dict(record.metadata), ensure_ascii=False) if record.metadata else None,
-        "fields": _writable(json.dumps(dict(document.fields), ensure_ascii=False, default=str))
-        if document.fields else None,
-        "content_hash": content_hash(record.text),
-    }
+    return (
+        _writable(record.doc_id),
+        record.record_index,
+        record.kind,
+        record.source,
+        record.published,
+        published_at,
+        record.title,
+        record.text,
+        _writable(record.url),
+        _writable(record.link),
+        record.language,
+        document.fetched_at,
+        _writable(document.input_path),
+        document.position,
+        json.dumps(dict(record.metadata), ensure_ascii=False) if record.metadata else None,
+        _writable(json.dumps(dict(document.fields), ensure_ascii=False, default=str)) if document.fields else None,
+        content_hash(record.text),
+    )
+
+
+RECORD_NAMES: tuple[str, ...] = tuple(RECORD_SCHEMA)
+#: Where :func:`record_values` puts the text, the input's path and position, the record index, the hash.
+TEXT, INPUT_PATH, INPUT_POSITION, RECORD_INDEX, CONTENT_HASH = (
+    RECORD_NAMES.index(name) for name in ("text", "input_path", "input_position", "record_index", "content_hash"))
 
 
 def reject_row(rejected: Rejected, status: str = "rejected") -> dict[str, Any]:
@@ -247,7 +271,9 @@ def unwritable_field(row: dict[str, Any]) -> str | None:
 
 #: The text fields of a :func:`record_row` row that are written as they are: the others are identifiers it
 #: escapes (always writable) or not text.
-_RECORD_TEXTS = itemgetter("kind", "source", "published", "title", "text", "language", "metadata", "content_hash")
+_RECORD_TEXT_NAMES = ("kind", "source", "published", "title", "text", "language", "metadata", "content_hash")
+_RECORD_TEXTS = itemgetter(*_RECORD_TEXT_NAMES)
+_RECORD_TEXT_VALUES = itemgetter(*(RECORD_NAMES.index(name) for name in _RECORD_TEXT_NAMES))
 
 
 def unwritable_record_field(row: dict[str, Any]) -> str | None:
@@ -259,6 +285,16 @@ def unwritable_record_field(row: dict[str, Any]) -> str | None:
     except TypeError:  # a value that is not text: every field looked at, one by one
         pass
     return unwritable_field(row)
+
+
+def unwritable_record_value(values: tuple[Any, ...]) -> str | None:
+    """:func:`unwritable_record_field` of the row whose :func:`record_values` these are."""
+    try:
+        if "".join(filter(None, _RECORD_TEXT_VALUES(values))).isascii():
+            return None
+    except TypeError:
+        pass
+    return unwritable_field(dict(zip(RECORD_NAMES, values, strict=True)))
 
 
 def removal_rows(cleaned: Cleaned) -> list[dict[str, Any]]:

@@ -95,9 +95,16 @@ def signature_source(row: dict[str, Any]) -> dict[str, Any]:
     """The signature row of a record row with its MinHash as bytes (:func:`minhash_signature`), which a part
     writer given :data:`SIGNATURE_CONVERTERS` turns into the column a whole chunk at once. The same values as
     :func:`signature_row`."""
-    return {"input_path": row["input_path"], "input_position": row["input_position"],
-            "record_index": row["record_index"], "content_hash": row["content_hash"], "chars": len(row["text"]),
-            "minhash": minhash_signature(row["text"])}
+    return dict(zip(SIGNATURE_SCHEMA, signature_values(row["input_path"], row["input_position"],
+                                                       row["record_index"], row["content_hash"], row["text"]),
+                    strict=True))
+
+
+def signature_values(input_path: str, input_position: int, record_index: int, content_hash: str, text: str
+                     ) -> tuple[Any, ...]:
+    """:func:`signature_source`'s values in :data:`SIGNATURE_SCHEMA`'s order, from a record's own values
+    (what a part writer holds, :meth:`~cleaner.io.writers.PartWriter.add_values`)."""
+    return (input_path, input_position, record_index, content_hash, len(text), minhash_signature(text))
 
 
 def minhash_column(material: list[bytes]) -> pl.Series:

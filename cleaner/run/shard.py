@@ -29,21 +29,27 @@ from cleaner.io.readers import Document, Format, ReadOptions, Rejected, read_pie
 from cleaner.io.rulecache import cached_rules
 from cleaner.io.rulefiles import RuleSnapshot, snapshot_rules
 from cleaner.io.writers import (
+    CONTENT_HASH,
+    INPUT_PATH,
+    INPUT_POSITION,
+    RECORD_INDEX,
+    RECORD_NAMES,
     RECORD_SCHEMA,
     REJECT_SCHEMA,
     REMOVAL_SCHEMA,
     ROW_GROUP_ROWS,
+    TEXT,
     PartWriter,
-    record_row,
+    record_values,
     removal_rows,
     unwritable_field,
-    unwritable_record_field,
+    unwritable_record_value,
 )
 from cleaner.run.dedup import (
     SIGNATURE_COMPRESSION_LEVEL,
     SIGNATURE_CONVERTERS,
     SIGNATURE_SCHEMA,
-    signature_source,
+    signature_values,
 )
 from cleaner.run.layout import RECORDS, REJECTS, REMOVALS, SIGNATURES
 from cleaner.run.plan import Shard
@@ -277,10 +283,10 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
             if budget is not None:
                 budget.stop()  # the rows below are written whole, never cut off by the timer
         removed = removal_rows(cleaned) if removals is not None else []
-        rows = [record_row(record, document, record.published_at) for record in cleaned.records]
+        rows = [record_values(record, document, record.published_at) for record in cleaned.records]
         bad = None
-        for row in rows:
-            if bad := unwritable_record_field(row):
+        for values in rows:
+            if bad := unwritable_record_value(values):
                 break
         else:
             for row in removed:
@@ -310,10 +316,21 @@ def _clean_document(document: Document, cleaner: Cleaner, counts: FileCounts, re
         return
     counts.with_records += 1
     counts.records += len(cleaned.records)
-    for row in rows:
-        records.add(row, len(row["text"]))
-        if signatures is not None:
-            signatures.add(signature_source(row), 600)  # its MinHash is computed chunk by chunk
+    # A part writer takes a row as its values (no dict made to be read back in order); another sink its dict.
+    direct = isinstance(records, PartWriter)
+    for values in rows:
+        text = values[TEXT]
+        if direct:
+            records.add_values(values, len(text))  # type: ignore[attr-defined]
+        else:
+            records.add(dict(zip(RECORD_NAMES, values, strict=True)), len(text))
+        if signatures is not None:  # its MinHash is computed chunk by chunk
+            signature = signature_values(values[INPUT_PATH], values[INPUT_POSITION], values[RECORD_INDEX],
+                                         values[CONTENT_HASH], text)
+            if isinstance(signatures, PartWriter):
+                signatures.add_values(signature, 600)
+            else:
+                signatures.add(dict(zip(SIGNATURE_SCHEMA, signature, strict=True)), 600)
 
 
 def _count_over_budget(report: ShardReport, exc: DocumentTooSlow) -> None:
