@@ -233,6 +233,30 @@ def test_json_lines_decode_as_json_loads_decodes_them() -> None:
         assert _outcome(_loads, line) == _outcome(json.loads, line), line
 
 
+def test_a_json_line_becomes_the_document_or_reject_the_whole_way_makes_of_it() -> None:
+    """The quick way for most lines against the whole way (every decoding error and repair), on lines of
+    every kind a dump holds: the same document or the same reject, message and sample included."""
+    from cleaner.io.readers import ReadOptions, _json_document, _json_document_fully
+
+    lines = [b'{"id": "a", "text": "plain"}\n', b'{"id": "a", "text": "plain"}\r\n',
+             b'{"id": "a", "text": "t"}  \t\n', b'{"id": 1, "text": "caf\xc3\xa9 \\u00e9 \\ud800 \\n"}',
+             b'{"id": "c", "text": "bell \\u0007 esc \\u001b"}',
+             b'{"text": "a\x00b"}', b'{"text": "caf\xe9"}', b'{"text": "\xed\xa0\x80 encoded surrogate"}',
+             b'{"id": "bad", "text": \n', b"{", b"{}", b'{"a": NaN, "text": "1e400", "c": 123456789012345678901234}',
+             b'{\x00"\x00', b'{"a":1} trailing', b'{"id": "x", "text": "y"} {"id": "z", "text": "w"}',
+             b'{"id": "x", "text": "y"}\x0b', b'\xef\xbb\xbf{"bom": true}', b"[1, 2]", b'"text"',
+             '{"wide": "text"}'.encode("utf-16"), b'{"id": "d", "text": 5}', b'{"id": "", "text": "no id"}',
+             b'{"id": "f", "text": "fields", "url": "https://a.org/", "fetched_at": "2024-01-02T03:04:05Z", "k": [1]}',
+             b'{"id": "f", "text": "bad time", "url": 7, "date": "not a date"}',
+             b'{"id": "dup", "text": "a", "text": "b"}',
+             b'{"k": "' + "ünïcödé ✓ 漢字".encode() + b'", "text": "x"}', b'{"deep": ' + b"[" * 50 + b"]" * 50 + b"}",
+             b'{"deep": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"]
+    options = ReadOptions()
+    for line in lines:
+        assert _json_document(line, "in.jsonl", 3, "in", options) == \
+            _json_document_fully(line, "in.jsonl", 3, "in", options), line[:80]
+
+
 def _record_row_variants() -> list[dict[str, object]]:
     from cleaner.core.records import Record
     from cleaner.io.readers import Document
@@ -340,9 +364,10 @@ def test_a_record_as_its_values_is_checked_and_written_as_its_row_is() -> None:
     assert [unwritable_record_value(values) for values in every] == [unwritable_field(row) for row in rows]
     writable = [(row, values) for row, values in zip(rows, every, strict=True)
                 if not unwritable_field(row) and isinstance(row["kind"], str)]
-    for kind, schema, pairs in (("records", RECORD_SCHEMA, writable), ("signatures", SIGNATURE_SCHEMA, [
-            (signature_source(row), signature_values(values[INPUT_PATH], values[INPUT_POSITION], values[RECORD_INDEX],
-                                                     values[CONTENT_HASH], values[TEXT])) for row, values in writable])):
+    signatures = [(signature_source(row), signature_values(values[INPUT_PATH], values[INPUT_POSITION],
+                                                           values[RECORD_INDEX], values[CONTENT_HASH], values[TEXT]))
+                  for row, values in writable]
+    for kind, schema, pairs in (("records", RECORD_SCHEMA, writable), ("signatures", SIGNATURE_SCHEMA, signatures)):
         by_name, by_values = _Folder(), _Folder()
         converters = SIGNATURE_CONVERTERS if kind == "signatures" else None
         named = PartWriter(by_name, kind, schema, 500, converters=converters)  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import io
 import json
 import re
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -798,6 +798,30 @@ def _skip_line(stream: IO[bytes]) -> int:
 
 
 def _json_document(line: bytes, path: str, where: int, stem: str, options: ReadOptions) -> Document | Rejected:
+    """The document of one JSON line, or why it is none."""
+    # Most lines: an object, UTF-8, strict JSON with nothing after it but white space. Decoded here by the
+    # scanner json.loads calls (the same value), without the calls and regex matches around it; anything
+    # else (a decoding error included, for its exact message) goes the whole way below.
+    if line[:1] == b"{" and line[1:2] != b"\x00":
+        try:
+            text = line.decode("utf-8", "surrogatepass")
+            value, end = _JSON_SCAN(text, 0)
+        except (ValueError, StopIteration, RecursionError):  # UnicodeDecodeError is a ValueError
+            return _json_document_fully(line, path, where, stem, options)
+        if end != len(text) and text[end:].strip(" \t\n\r"):  # json's "Extra data" (its WHITESPACE)
+            return _json_document_fully(line, path, where, stem, options)
+        # A suspect escape holds a "\u" (a byte search, faster than the pattern's).
+        suspect = b"\\u" in line and _ESCAPED_SUSPECT.search(line) is not None
+        document = _object_document(value, path, where, stem, options, "", suspect)
+        if isinstance(document, Rejected):
+            return replace(document, sample=_line_sample(line))
+        return document
+    return _json_document_fully(line, path, where, stem, options)
+
+
+def _json_document_fully(line: bytes, path: str, where: int, stem: str, options: ReadOptions
+                         ) -> Document | Rejected:
+    """:func:`_json_document` of any line: every decoding error and repair."""
     notes: dict[str, Any] = {}
     try:
         try:
@@ -842,8 +866,11 @@ def _loads(line: bytes) -> Any:
     return json.loads(line)
 
 
-#: What ``json.loads`` decodes with when it is given no options.
-_JSON_DECODE = json.JSONDecoder().decode
+#: What ``json.loads`` decodes with when it is given no options, and the scanner its ``decode`` calls.
+_JSON_DECODER = json.JSONDecoder()
+_JSON_DECODE = _JSON_DECODER.decode
+# (set by JSONDecoder.__init__: the C scanner where there is one; typeshed does not list it)
+_JSON_SCAN: Callable[[str, int], tuple[Any, int]] = _JSON_DECODER.scan_once  # type: ignore[attr-defined]
 
 
 def _glued_object(line: bytes) -> int | None:
@@ -893,7 +920,8 @@ def _object_document(value: Any, path: str, where: int, stem: str, options: Read
     url = value.pop(options.url_field, None)
     # Most objects hold nothing past id, text and URL: no fetch time to look for.
     fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None) if value else None
-    value.update(notes)
+    if notes:
+        value.update(notes)
     # Every field by position: keywords and defaults cost a tiny document's reading a fifth more.
     return Document(doc_id, path, where, cleaned, None, url if isinstance(url, str) else None, fetched,
                     value or NO_FIELDS)
