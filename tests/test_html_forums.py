@@ -129,6 +129,30 @@ def test_schema_types_are_read_from_itemtype_and_json_ld() -> None:
     assert schema_types(tree) == {"QAPage", "WebPage", "BreadcrumbList", "Person", "Article"}
 
 
+def test_one_read_of_the_declarations_serves_the_page_type_and_the_comment_detector() -> None:
+    from lxml import html as lxml_html
+
+    from cleaner.io.html_blocks import _is_discussion
+    from cleaner.io.page_types import Declared
+
+    def page(root: str, script_type: str = "application/ld+json") -> object:
+        return lxml_html.document_fromstring(
+            f'<html{root}><head><script type="{script_type}">{{"@type": "QAPage"}}</script>'
+            '<script>var QAPage;</script></head><body><div itemtype="https://schema.org/Person"></div></body></html>')
+
+    declared = Declared.of(page(""))
+    assert declared.json_ld == (("application/ld+json", '{"@type": "QAPage"}'),)  # a plain script is no JSON-LD
+    assert schema_types(page(""), declared) == schema_types(page("")) == {"QAPage", "Person"}
+    assert _is_discussion(declared)
+    # The root's item type is a schema type; the comment detector looks only below the root.
+    rooted = page(' itemtype="https://schema.org/DiscussionForumPosting"', script_type="text/plain")
+    assert schema_types(rooted) == {"DiscussionForumPosting", "Person"}
+    assert not _is_discussion(Declared.of(rooted))
+    # A padded script type counts for the page's type, not for the comment detector (as both read it before).
+    padded = Declared.of(page("", script_type=" application/ld+json"))
+    assert schema_types(page(""), padded) == {"QAPage", "Person"} and not _is_discussion(padded)
+
+
 def test_page_type_file_errors_name_the_file_and_entry(tmp_path) -> None:
     bad_type = tmp_path / "types.toml"
     bad_type.write_text('[[page_type]]\ntype = "blog"\n', encoding="utf-8")

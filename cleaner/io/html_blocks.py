@@ -27,7 +27,7 @@ from cleaner.core.examples import ExampleFailure
 from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
 from cleaner.core.text import host_of
-from cleaner.io.page_types import Classified, PageType, PageTypeRules, Post, ThreadShape, default_page_types
+from cleaner.io.page_types import Classified, Declared, PageType, PageTypeRules, Post, ThreadShape, default_page_types
 from cleaner.io.selectors import Alternatives, PageIndex, compile_selector
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
@@ -226,7 +226,8 @@ class TreeRules:
         texts = _texts(body if body is not None else tree)
         page_text = " ".join(texts)
         page = PageIndex(tree)
-        classified = self.page_types.classify(tree, page)
+        declared = Declared.of(tree)  # read once for the page's type and the comment detector
+        classified = self.page_types.classify(tree, page, declared)
         if not classified.is_discussion and body is not None:
             classified = self._thread_without_article(tree, body, page, host) or classified
         shape = self.page_types.thread_shape
@@ -273,7 +274,7 @@ class TreeRules:
             _detect(tree, url, protected, findings, taken)
         if COMMENT_DETECTOR in self.detectors and not classified.is_discussion:
             _detect_comments(tree, protected, findings, taken, keep_comments=keep_comments, shape=shape,
-                             signalled=signalled, bylines=bylines)
+                             signalled=signalled, bylines=bylines, declared=declared)
         if classified.is_discussion:
             findings.posts = list(classified.posts) or _posts(classified, taken)
         if taken:
@@ -845,7 +846,8 @@ _POST_DATE = regex.compile(rf"(?:{_DATE_TEXT.pattern}|\b{_MONTH} \d{{1,2}},? '\d
 
 def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, taken: set[Any], *,
                      keep_comments: bool, shape: ThreadShape | None = None,
-                     signalled: set[Any] | None = None, bylines: dict[Any, Any] | None = None) -> None:
+                     signalled: set[Any] | None = None, bylines: dict[Any, Any] | None = None,
+                     declared: Declared | None = None) -> None:
     """Structure-based detection of comment threads no rule names (see the constants above).
 
     A comment has a reply control or an avatar, and an author or a time: what a thread's items share and
@@ -854,7 +856,7 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     are discussions (schema.org ``DiscussionForumPosting`` or ``QAPage``).
     """
     body = tree.find(".//body")
-    if body is None or _is_discussion(tree):
+    if body is None or _is_discussion(declared if declared is not None else Declared.of(tree)):
         return
     shape = shape or ThreadShape()
     signalled = _signalled(body, shape) if signalled is None else signalled
@@ -1054,20 +1056,12 @@ def _is_reply_or_avatar(element: Any, signals: _NameSignals = _ALL_NAMES) -> boo
     return text.casefold().strip("↓ ()") in _REPLY_WORDS
 
 
-def _is_discussion(tree: Any) -> bool:
-    for element in tree.iter("script"):
-        if (element.get("type") or "").lower() == "application/ld+json" and any(
-                kind in (element.text or "") for kind in _DISCUSSION):
+def _is_discussion(declared: Declared) -> bool:
+    """Whether the page names a discussion type anywhere in its JSON-LD or in an item type below its root."""
+    for kind, text in declared.json_ld:
+        if kind == "application/ld+json" and any(name in text for name in _DISCUSSION):
             return True
-    # The item types as strings, read by XPath: iterfind would make every element a Python object.
-    return any(kind in itemtype for itemtype in _itemtypes()(tree) for kind in _DISCUSSION)
-
-
-@cache
-def _itemtypes() -> Any:
-    from lxml import etree
-
-    return etree.XPath("descendant::*/@itemtype", smart_strings=False)
+    return any(name in itemtype for itemtype in declared.itemtypes for name in _DISCUSSION)
 
 
 def _comment_item(item: Any, shape: ThreadShape | None = None, bylines: dict[Any, Any] | None = None

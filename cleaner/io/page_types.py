@@ -142,17 +142,18 @@ class PageTypeRules:
 
         return tuple(compile_selector(rule.posts) if rule.posts else None for rule in self.rules)
 
-    def classify(self, tree: Any, page: PageIndex | None = None) -> Classified:
+    def classify(self, tree: Any, page: PageIndex | None = None, declared: Declared | None = None) -> Classified:
         """The page's type: by the schema.org types it declares first (the first entry naming one), then by
         the repeated post containers of forum and Q&A software; ``unknown`` when neither tells.
 
-        ``page``: the page's index, as the tree step makes it (made here when not given)."""
+        ``page``: the page's index, as the tree step makes it (made here when not given); ``declared``:
+        what the page declares (:class:`Declared`, read here when not given)."""
         from cleaner.io.selectors import PageIndex as Index
 
         page = page if page is not None else Index(tree)
-        declared = schema_types(tree)
+        declared_types = schema_types(tree, declared)
         for rule, posts in zip(self.rules, self._posts, strict=True):
-            found = sorted(rule.schema & declared)
+            found = sorted(rule.schema & declared_types)
             if found:
                 bodies = _outermost(posts(tree, page)) if posts is not None and rule.type in DISCUSSIONS \
                     else []
@@ -193,16 +194,50 @@ def default_page_types() -> PageTypeRules:
     return PageTypeRules.load()
 
 
-def schema_types(tree: Any) -> frozenset[str]:
+@dataclass(frozen=True)
+class Declared:
+    """What a page declares about itself, read in one pass over its tree for both the page's type
+    (:func:`schema_types`) and the comment detector's check for a discussion page, which read it alike."""
+
+    #: The root element's ``itemtype`` (None without one), kept apart: the comment detector looks only below it.
+    root_itemtype: str | None
+    #: The ``itemtype`` values of the elements below the root, in page order.
+    itemtypes: tuple[str, ...]
+    #: Each JSON-LD script with text: its ``type`` attribute lower-cased, unstripped (the comment detector
+    #: takes only the exact type), and its text.
+    json_ld: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, tree: Any) -> Declared:
+        root = tree.getroot() if hasattr(tree, "getroot") else tree
+        scripts = []
+        for script in root.iter("script"):
+            kind = (script.get("type") or "").lower()
+            if kind.strip() == "application/ld+json" and script.text:
+                scripts.append((kind, script.text))
+        return cls(root.get("itemtype"), tuple(_itemtypes_below()(root)), tuple(scripts))
+
+
+@cache
+def _itemtypes_below() -> Any:
+    from lxml import etree
+
+    # The values as strings, read by XPath: iterating would make every element a Python object.
+    return etree.XPath("descendant::*/@itemtype", smart_strings=False)
+
+
+def schema_types(tree: Any, declared: Declared | None = None) -> frozenset[str]:
     """The schema.org types a page declares: in ``itemtype`` attributes and in JSON-LD ``@type`` values
-    (the last part of a type's address: "https://schema.org/QAPage" is "QAPage")."""
+    (the last part of a type's address: "https://schema.org/QAPage" is "QAPage").
+
+    ``declared``: the page's declarations, when read already (read here when not given)."""
+    declared = declared if declared is not None else Declared.of(tree)
     types: set[str] = set()
-    for element in tree.xpath("descendant-or-self::*[@itemtype]"):  # the root too: <html itemtype=...>
-        types.update(_type_name(value) for value in (element.get("itemtype") or "").split())
-    for script in tree.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
-            continue
-        for match in _LD_TYPE.finditer(script.text):
+    own = () if declared.root_itemtype is None else (declared.root_itemtype,)  # the root too: <html itemtype=...>
+    for itemtype in (*own, *declared.itemtypes):
+        types.update(_type_name(value) for value in itemtype.split())
+    for _, text in declared.json_ld:
+        for match in _LD_TYPE.finditer(text):
             try:
                 value = json.loads(match.group(1))
             except ValueError:
