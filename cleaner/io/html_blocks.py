@@ -427,42 +427,48 @@ def _unit_texts(root: Any, removed: Set[Any]) -> tuple[list[str], list[bool]]:
     units: list[str] = []
     inside_flags: list[bool] = []
     pieces: list[str] = []
+    append = pieces.append
     depth = 0  # how many removed blocks hold the current position
-
-    def flush() -> None:
-        if pieces:
-            units.append(" ".join(pieces))
-            inside_flags.append(depth > 0)
-            pieces.clear()
-
+    # One loop over every start and end of the page's elements: written flat (bound methods, each
+    # attribute read once, the boundary flushed inline), as it runs on every page with a removed block.
     walk = etree.iterwalk(root, events=("start", "end"))
+    skip = walk.skip_subtree
     for event, element in walk:
         tag = element.tag
-        if not isinstance(tag, str):  # comments, processing instructions: only their tail is text
-            if event == "end" and element.tail:
-                pieces.append(element.tail)
+        if type(tag) is not str:  # comments, processing instructions: only their tail is text
+            if event == "end":
+                tail = element.tail
+                if tail:
+                    append(tail)
             continue
         if tag in _UNSEEN:  # its text is never shown: skipped, but its tail is text
             if event == "start":
-                walk.skip_subtree()
-            elif element.tail:
-                pieces.append(element.tail)
+                skip()
+            else:
+                tail = element.tail
+                if tail:
+                    append(tail)
             continue
+        edge = element in removed
+        if pieces and (edge or tag in _UNIT_BREAKS):  # a boundary: the unit so far ends
+            units.append(" ".join(pieces))
+            inside_flags.append(depth > 0)
+            pieces.clear()
         if event == "start":
-            if tag in _UNIT_BREAKS or element in removed:
-                flush()
-            if element in removed:
+            if edge:
                 depth += 1
-            if element.text:
-                pieces.append(element.text)
+            text = element.text
+            if text:
+                append(text)
         else:
-            if tag in _UNIT_BREAKS or element in removed:
-                flush()
-            if element in removed:
+            if edge:
                 depth -= 1
-            if element.tail and element is not root:
-                pieces.append(element.tail)
-    flush()
+            tail = element.tail
+            if tail and element is not root:
+                append(tail)
+    if pieces:
+        units.append(" ".join(pieces))
+        inside_flags.append(depth > 0)
     return units, inside_flags
 
 
@@ -477,13 +483,10 @@ def _units(root: Any, removed: Set[Any]) -> tuple[Counter[str], Counter[str]]:
     # Turned into words in one pass (one substitution over the whole page instead of one per unit: pages
     # hold thousands), with a unit separator no page text holds after the substitution.
     spoken = _NON_WORD.sub(" ", "\x00".join(units).casefold())
-    for words, is_inside in zip(spoken.split("\x00"), inside_flags, strict=True):
-        words = words.strip()
-        if words:
-            key = f" {words} "
-            page[key] += 1
-            if is_inside:
-                inside[key] += 1
+    # Counted by Counter's own loop (in C): a unit without words counts nowhere.
+    keys = [f" {words} " if words else "" for words in map(str.strip, spoken.split("\x00"))]
+    page.update(key for key in keys if key)
+    inside.update(key for key, is_inside in zip(keys, inside_flags, strict=True) if is_inside and key)
     return page, inside
 
 
