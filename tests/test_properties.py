@@ -174,9 +174,12 @@ def test_a_failure_in_any_step_of_any_documents_costs_exactly_those_documents(fa
 
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "in.jsonl"
-        # Each document's fetch minute is its number, so the time step can tell which document it resolves for.
+        # Each document's fetch minute is its number, so the time step can tell which document it resolves for;
+        # each has a related item with a relative time, so that step runs for every document.
         source.write_text("".join(json.dumps({"id": f"d{i}", "text": f"Title {i}\nBody of story {i}.\nShare\n"
-                                              f"Comments\nNo comments yet...\n",
+                                              f"Comments\nNo comments yet...\n\nRelated Articles\n\n\nRTHK\n"
+                                              f"{i + 1} hours ago\n- RTHK\nHeadline {i}\n"
+                                              f"Headline {i} The body of related story {i}.\n",
                                               "fetched_at": f"2024-05-01T00:{i:02d}:00Z"})
                                   + "\n" for i in range(30)), encoding="utf-8")
         shard = Shard("k", (Piece(str(source)),), source.stat().st_size)
@@ -186,8 +189,8 @@ def test_a_failure_in_any_step_of_any_documents_costs_exactly_those_documents(fa
                                                              lambda self, text, **kw: number(kw.get("doc_id")))), \
              mock.patch.object(engine_module, "resolve_relative", failing_at(
                  "resolve_time", engine_module.resolve_relative, lambda published, fetched: fetched.minute)), \
-             mock.patch.object(shard_module, "record_row", failing_at(
-                 "record_row", shard_module.record_row, lambda record, document, at: number(document.doc_id))), \
+             mock.patch.object(shard_module, "record_values", failing_at(
+                 "record_row", shard_module.record_values, lambda record, document, at: number(document.doc_id))), \
              mock.patch.object(shard_module, "removal_rows", failing_at(
                  "removal_rows", shard_module.removal_rows, lambda cleaned: number(cleaned.doc_id))):
             report = process_shard(shard, JobSettings(out=f"{folder}/out", write_removals=True))
