@@ -112,3 +112,54 @@ def test_the_page_is_parsed_as_trafilatura_parses_it() -> None:
         assert etree.tostring(ours) == etree.tostring(theirs), page[:80]
         # Every node gets the same Python class (lxml.html's form classes by tag, comments...).
         assert [type(node) for node in ours.iter()] == [type(node) for node in theirs.iter()], page[:80]
+
+
+def _odd_pages() -> list[str]:
+    """Pages the repairs and the document-or-fragment test treat apart: control characters, U+FFFE/U+FFFF,
+    a doctype with a slash, one line only, a self-closing <html/>, a start in non-ASCII white space, a charset
+    declaration other than the bytes' (the parser reads UTF-8 whatever the page declares), text beyond
+    Latin-1 and beyond the BMP."""
+    body = "<body><p>caf\u00e9 \u2019 \u4e2d \U0001f600</p><p>second</p></body>"
+    return [
+        f"<html>{body}</html>",
+        f'<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN" "http://www.w3.org/x.dtd" />\n<html>{body}</html>',
+        f"<!DOCTYPE html/><html>{body}</html>",
+        f"<!doctype html><html>{body}</html>",
+        f"<!doctype html>\n<html>{body}</html>",
+        f"<html lang=en />\n{body}",
+        f"<html>\x00\x01{body}\x0b\x1f</html>",
+        f"<html>{body}\ufffe\uffff</html>",
+        f"<html><head><meta charset=\"iso-8859-1\"></head>{body}</html>",
+        f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=koi8-r"></head>{body}</html>',
+        f"\u00a0<html>{body}</html>",
+        "\u2028<p>x</p><p>y</p>",
+        f"  <p>a fragment</p>{body}",
+        "<div>\u00e9</div>",
+        "plain text \u00e9",
+    ]
+
+
+def test_the_repairs_are_trafilaturas_with_or_without_the_bytes() -> None:
+    from trafilatura.utils import repair_faulty_html
+
+    for page in [*_odd_pages(), *_pages()]:
+        beginning = page[:50].lower()
+        expected = repair_faulty_html(page, beginning)
+        for raw in (None, page.encode("utf-8")):
+            repaired, kept = html._repaired(page, beginning, raw)
+            assert repaired == expected, page[:80]
+            # The bytes are kept only when they still are the text's.
+            assert kept is None or kept == repaired.encode("utf-8"), page[:80]
+
+
+def test_the_page_read_from_its_bytes_is_parsed_as_trafilatura_parses_its_text() -> None:
+    from lxml import etree
+    from trafilatura.utils import load_html
+
+    for page in [*_odd_pages(), *_pages()]:
+        ours, theirs = _load_html(page, page.encode("utf-8")), load_html(page)
+        assert (ours is None) == (theirs is None), page[:80]
+        if ours is None:
+            continue
+        assert etree.tostring(ours) == etree.tostring(theirs), page[:80]
+        assert [type(node) for node in ours.iter()] == [type(node) for node in theirs.iter()], page[:80]
