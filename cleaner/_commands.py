@@ -194,6 +194,8 @@ def _check_rules(args: Args, out: TextIO) -> int:
         out.write(f"{result.native}\n")
         for fallback in result.native.python_only:
             out.write(f"PYTHON-ONLY {fallback}\n")
+        for confirmed in result.native.python_confirmed:
+            out.write(f"PYTHON-CONFIRMED {confirmed}\n")
     out.write(f"{result.rules} line rule(s) checked on {result.documents} documents ({result.lines:,} lines"
               f"{', built-in sample' if not documents else ''}): "
               f"{'nothing flagged' if not result.findings else f'{len(result.findings)} flagged'}\n")

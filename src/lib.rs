@@ -26,6 +26,8 @@ mod langid;
 
 mod minhash;
 
+mod confirm;
+
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
 /// patterns, not a cost we pay per line.
@@ -371,5 +373,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     html_scan::register(module)?;
     langid::register(module)?;
     minhash::register(module)?;
+    confirm::register(module)?;
     Ok(())
 }

@@ -20,7 +20,7 @@ import regex
 from cleaner.core.analysis import FirstWords
 from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
 from cleaner.core.facts import PatternFacts
-from cleaner.core.matcher import Hit, LineMatcher, MatcherBuild
+from cleaner.core.matcher import UNSURE, Hit, LineMatcher, MatcherBuild, native_patterns
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
@@ -28,7 +28,6 @@ from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, Lines, captures_from
 from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
 from cleaner.core.structure import Detectors, Evidence, Found, LanguageTools
 from cleaner.core.text import View, build_views, host_of, line_key, matching_view, normalize_line
-from cleaner.core.translate import Fidelity
 
 #: Characters that print nothing: zero-width spaces and joiners, word joiner, byte-order mark, and the
 #: direction marks, embeddings and isolates. At a line's edge they are padding, like whitespace.
@@ -175,6 +174,8 @@ class Engine:
                                  self._longest, tuple(sorted(self._exact)), self._exact_longest, facts)
         try:
             self._timed = self._timing(rules, facts)
+            #: The patterns the compiled core confirms exactly, captures included (see cleaner.core.matcher).
+            self._native = {} if self.matcher is None else native_patterns(self._timed, facts)
             self._probes = tuple(ordered)
             self._words, self._prefixes = self._build_index(ordered, starts)
             self._by_word: dict[str, _Plan] = {}
@@ -183,13 +184,14 @@ class Engine:
             self._verdicts: dict[tuple[tuple[int, ...], str, str | None], _Verdict] = {}
             self._firsts = {p.pattern: facts.first_characters(p.pattern) for p in ordered}
             self._positions = {id(probe): n for n, probe in enumerate(ordered)}
-            #: The probes (positions) whose candidacy the compiled matcher decides alone: translated exactly (its
-            #: verdict is Python's, the differential tests check it), capturing nothing (no match object is
-            #: needed) and not time-bounded (Python's time bound may refuse a line; this verdict never would).
+            #: The probes (positions) whose candidacy the compiled matcher decides alone: its scan's verdict is
+            #: exact (an exact translation, or candidates narrowed by native confirmation; the differential
+            #: tests check both), capturing nothing (no match object is needed) and not time-bounded (Python's
+            #: time bound may refuse a line; the scan never would) unless confirmed natively (linear time).
             self._confirmed = frozenset() if self.matcher is None else frozenset(
-                n for n, (probe, translation) in enumerate(zip(ordered, self.matcher.translations, strict=True))
-                if translation.fidelity is Fidelity.EXACT and not probe.pattern.groupindex
-                and not self._timed.get(probe.pattern, True))
+                n for n, probe in enumerate(ordered)
+                if not probe.pattern.groupindex and n in self.matcher.exact
+                and (probe.pattern in self._native or not self._timed.get(probe.pattern, True)))
             #: Each layout's slots as the segmenter walks them, by layout id.
             self._grammars = grammars([rule for rule in rules if isinstance(rule, Layout)])
             #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
@@ -262,7 +264,8 @@ class Engine:
         (see :attr:`_confirmed`: only for a plan of the compiled matcher's candidates)."""
         steps = [(p.role, p.max_chars, self._firsts[p.pattern],
                   p.rule.scope if p.rule.scope.include or p.rule.scope.exclude else None, p.required, p.pattern,
-                  self._timed.get(p.pattern, True), p.rule, self._positions[id(p)] in confirmed) for p in probes]
+                  self._timed.get(p.pattern, True) or p.pattern in self._native, p.rule,
+                  self._positions[id(p)] in confirmed) for p in probes]
         split = next((n for n, step in enumerate(steps) if step[0] != _HEADER), len(steps))
         if any(step[0] == _HEADER for step in steps[split:]):
             raise AssertionError("layout headers must come first in rule order")
@@ -701,6 +704,11 @@ class _Pass:
     def fullmatch(self, pattern: regex.Pattern[str], line: str, index: int = -1,
                   rule_id: str = "") -> regex.Match[str] | None:
         """The pattern's whole-line match, time-bounded for patterns that could backtrack badly."""
+        native = self.engine._native.get(pattern)
+        if native is not None:
+            found = native.fullmatch(line)
+            if found is not UNSURE:
+                return found  # type: ignore[return-value]  # (read as a match: its groups and their spans)
         if not self.engine._timed.get(pattern, True):
             return pattern.fullmatch(line)
         limit = self.engine.options.match_timeout

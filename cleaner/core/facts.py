@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import regex
 
 from cleaner.core.analysis import FirstWords, first_words_in, needs_timeout_in, parse_tree, required_words_in
-from cleaner.core.translate import PARSE_FLAGS, CharacterTables, Translation, translate
+from cleaner.core.translate import PARSE_FLAGS, CharacterTables, Confirmation, Translation, confirmation, translate
 
 _K = TypeVar("_K")
 _V = TypeVar("_V")
@@ -51,6 +51,8 @@ class PatternFacts:
     #: The ASCII characters a whole-line match can start with (None: any), as the engine asks.
     firsts: dict[PatternKey, frozenset[str] | None] = field(default_factory=dict)
     translations: dict[PatternKey, Translation] = field(default_factory=dict)
+    #: How the compiled core confirms each pattern exactly (see :func:`cleaner.core.translate.confirmation`).
+    confirmations: dict[PatternKey, Confirmation] = field(default_factory=dict)
     #: Whether an answer was computed here rather than found (then a shell has something new to store).
     learned: bool = False
     #: The translator's character tables, built only when a translation is missing.
@@ -156,6 +158,13 @@ class PatternFacts:
             allowed = frozenset(c for c in _ASCII if pattern.fullmatch(c, partial=True) is not None)
             return None if len(allowed) == len(_ASCII) else allowed
         return self._get(self.firsts, (pattern.pattern, pattern.flags), compute)
+
+    def confirmation(self, pattern: str, flags: int) -> Confirmation:
+        def compute() -> Confirmation:
+            if self.tables is None:
+                self.tables = CharacterTables()
+            return confirmation(pattern, flags, self.tables)
+        return self._get(self.confirmations, (pattern, flags), compute)
 
     def translate(self, pattern: str, flags: int) -> Translation:
         def compute() -> Translation:

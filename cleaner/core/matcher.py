@@ -2,14 +2,23 @@
 
 One call per document hands it the stripped lines; it answers, for the lines that need the engine, which
 probes could match the whole (normalised) line and whether an exact-line rule could. Its answer is a superset
-of what Python ``regex`` finds: the engine still confirms every candidate with Python ``regex`` (it needs the
-match for what a rule captures), so the records are those of the pure-Python engine, by construction. What
-the compiled matcher buys is that the lines no rule can match (nearly all of them) cost no Python at all.
+of what Python ``regex`` finds; what the compiled matcher buys is that the lines no rule can match (nearly all
+of them) cost no Python at all.
+
+Confirmation is native where it can be exact (:func:`cleaner.core.translate.confirmation`): the compiled core
+matches the pattern as Python ``regex`` would, named groups' spans included, so the scan narrows a widened
+translation's candidates to the probes that match and the engine asks the core, not Python, for a match's
+groups (:func:`native_patterns`). Only the rest (a lookahead inside a pattern, a word boundary on a line with a
+character the two engines class differently) is confirmed by Python ``regex``, with its time bound. The
+differential tests (tests/test_native_matcher.py) check every native answer against Python's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import cast
+
+import regex
 
 import cleaner._native as _native
 from cleaner.core.facts import PatternFacts
@@ -28,8 +37,9 @@ ProbeSpec = tuple[str, int, int]
 #: A line's view as the scan hands it: (text, origin of each character, length of the normalised line,
 #: candidate probes, exact line possible).
 ScannedView = tuple[str, tuple[int, ...], int, tuple[int, ...], bool]
-#: A line as the scan hands it: (index, candidate probes, exact line possible, view or None).
-Hit = tuple[int, tuple[int, ...], bool, ScannedView | None]
+#: A line as the scan hands it: (index, candidate probes, exact line possible, view or None). Candidates None:
+#: a line the engine tries as it does without the matcher (a native confirmation left it to Python).
+Hit = tuple[int, tuple[int, ...] | None, bool, ScannedView | None]
 
 
 class LineMatcher:
@@ -55,6 +65,17 @@ class LineMatcher:
         spaces = [c for c in map(chr, range(_SPACES_BELOW)) if c.isspace() and not c.isascii()]
         self._compiled = _native.LineMatcher(patterns, longest, sorted(exact_keys), exact_longest,
                                              list(FOLDS_TO_ASCII), spaces, compiled)
+        # The probes whose candidates the compiled core narrows to those that match (a translation widened
+        # for the set's sake, confirmed exactly on the candidate lines): the scan's verdict on them is exact.
+        tables = facts.tables
+        confirmers = [None if t.fidelity is Fidelity.EXACT
+                      else tables.confirmer(pattern, flags, facts.confirmation(pattern, flags))
+                      for t, (pattern, flags, _) in zip(self.translations, probes, strict=True)]
+        #: Positions of the probes the scan answers exactly (translated exactly, or narrowed).
+        self.exact: frozenset[int] = frozenset(
+            n for n, (t, c) in enumerate(zip(self.translations, confirmers, strict=True))
+            if t.fidelity is Fidelity.EXACT or c is not None)
+        self._refiner = _native.Refiner(confirmers, spaces) if any(c is not None for c in confirmers) else None
 
     def wait(self) -> None:
         """Returns once the pattern set is ready: one rebuilt from its compiled form is rebuilt on a thread of
@@ -77,12 +98,18 @@ class LineMatcher:
         exact line, as they are nor by their view (see :func:`cleaner.core.text.matching_view`). The view
         is None unless the line has one that a probe or an exact line may match: then ``(text, origin, length
         of the normalised line, the view's candidate probes, exact possible on the view)``.
+        The candidates of the probes in :attr:`exact` are those that match (a widened translation's candidates
+        are narrowed by native confirmation); a line on which a native confirmation cannot answer (see
+        :data:`UNSURE`) is handed back with candidates None, for the engine to try as without the matcher.
         None when the lines cannot be handed over (a lone surrogate, which UTF-8 cannot hold): then the
         engine looks at every line itself."""
         try:
-            return self.views.scan(self._compiled, lines)
+            hits = self.views.scan(self._compiled, lines)
         except UnicodeEncodeError:
             return None
+        if self._refiner is None:
+            return cast(list[Hit], hits)  # (candidates never None: the scan's own answer)
+        return self._refiner.refine(lines, hits)
 
     def matching(self, texts: list[str]) -> list[list[int]]:
         """For tests: the translated probes whose Rust form matches each text as a whole."""
@@ -95,6 +122,30 @@ class LineMatcher:
     def python_only(self) -> list[int]:
         """Positions of the probes with no translation (tried by Python on every line they may meet)."""
         return [n for n, t in enumerate(self.translations) if t.fidelity is Fidelity.PYTHON_ONLY]
+
+
+#: What a confirmation (:meth:`cleaner._native.Confirmer.fullmatch`) answers when the line is Python's to confirm:
+#: it holds a character the two engines class differently beside a word boundary.
+UNSURE = False
+
+
+def native_patterns(patterns: Iterable[regex.Pattern[str]], facts: PatternFacts
+                    ) -> dict[regex.Pattern[str], _native.Confirmer]:
+    """The patterns the compiled core confirms exactly, captures included (see
+    :func:`cleaner.core.translate.confirmation`), each with its confirmation: bounded by construction (the
+    core's engines take time linear in the line), so it needs no time bound. Compiled once per character
+    tables of ``facts``, which a shell keeps for its process; a confirmation's ``fullmatch`` answers None (no
+    match), :data:`UNSURE`, or a match read as a ``regex`` match is (``groupdict``, ``span``, ``start``)."""
+    if facts.tables is None:
+        facts.tables = CharacterTables()
+    tables = facts.tables
+    found: dict[regex.Pattern[str], _native.Confirmer] = {}
+    for pattern in patterns:
+        confirmer = tables.confirmer(pattern.pattern, pattern.flags,
+                                     facts.confirmation(pattern.pattern, pattern.flags))
+        if confirmer is not None:
+            found[pattern] = confirmer
+    return found
 
 
 #: How an engine gets its matcher from (probes, longest line, exact-line keys, longest exact key): the class

@@ -16,10 +16,12 @@ The translation is made from the pattern's parse tree (the standard library's pa
   fuzzy matching, flags the matcher does not model): Python tries the pattern on every line its other gates
   allow, as before the compiled matcher existed.
 
-The engine confirms every candidate with Python ``regex`` whatever the fidelity (a matching line needs its
-match object for what the rule captures), so a translation only ever has to be a superset for the records to
-stay the same; ``exact`` is what a later stage may trust without confirming. The differential test
-(tests/test_native_matcher.py) checks both claims against Python ``regex``.
+A translation for the matcher's set only ever has to be a superset for the records to stay the same: its
+candidates are confirmed. :func:`confirmation` writes the second, exact form a candidate is confirmed with by
+the compiled core (bounded repeats, laziness, word boundaries and named groups kept; a lookaround only where it
+stands at the line's start or end, as a check beside the pattern); a pattern it cannot write exactly is
+confirmed by Python ``regex``. The differential test (tests/test_native_matcher.py) checks every claim against
+Python ``regex``.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from typing import Any
 import regex
 
 import cleaner._native as _native
-from cleaner.core.analysis import C, parse_tree
+from cleaner.core.analysis import C, parse_tree, sre_parse
 from cleaner.core.text import ViewTables, build_views, view_tables
 
 #: Flags the translation models. ``regex`` adds UNICODE and VERSION0 to every str pattern by default; VERBOSE
@@ -66,6 +68,24 @@ class Translation:
     rust: str | None
     fidelity: Fidelity
     #: The constructs that made it a superset or python-only, comma-separated ("" when exact).
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """A pattern as the compiled core confirms it on a line (see :func:`confirmation`): the whole-line match in
+    Rust syntax, the named groups it hands back (in Python's group order), conditions checked beside it (a
+    lookaround at the line's start or end), and whether it holds a word boundary (answered natively only on
+    lines whose characters both engines class alike). ``rust`` is None when Python must confirm: ``reason``."""
+
+    rust: str | None
+    names: tuple[str, ...] = ()
+    #: The name Python gives each group of ``names`` (the ``regex`` package allows a name twice: written in Rust
+    #: syntax, each repeat gets a name of its own).
+    python_names: tuple[str, ...] = ()
+    #: (positive, pattern in Rust syntax): the line must (or must not) match each, searched as written.
+    checks: tuple[tuple[bool, str], ...] = ()
+    word_boundary: bool = False
     reason: str = ""
 
 
@@ -134,6 +154,8 @@ class CharacterTables:
         self._category: dict[Any, tuple[str, bool]] = {}
         self._views: _native.Views | None = None
         self._view_tables: ViewTables | None = None
+        self._word_unsure: str | None = None
+        self._confirmers: dict[tuple[str, int], _native.Confirmer | None] = {}
 
     def every_character(self) -> str:
         """Every code point a string handed to Rust can hold (no surrogates), in order."""
@@ -196,6 +218,31 @@ class CharacterTables:
             found = base + (_ranges(self.case_extra(low, high)) if ignore_case else "")
             self._members[(low, high, ignore_case)] = found
         return found
+
+    def word_unsure(self) -> str:
+        """The characters Python's ``\\w`` and Rust's class differently: a word boundary next to one may be
+        read differently (Python's ``\\b`` is its ``\\w`` boundary, a test checks it over every code point)."""
+        if self._word_unsure is None:
+            rust_words = _native.remove_all(r"\W", self.every_character())
+            rust_only = regex.sub(r"\w+", "", rust_words)
+            self._word_unsure = "".join(sorted(set(rust_only) | set(self.category_extra(r"\w"))))
+        return self._word_unsure
+
+    def confirmer(self, pattern: str, flags: int, found: Confirmation | None = None) -> _native.Confirmer | None:
+        """The compiled core's exact confirmation of the pattern (see :func:`confirmation`; ``found``: the
+        confirmation when the caller knows it), compiled once for this object's life; None when Python must
+        confirm (no exact translation, or too large to compile)."""
+        key = (pattern, flags)
+        if key in self._confirmers:
+            return self._confirmers[key]
+        if found is None:
+            found = confirmation(pattern, flags, self)
+        # Compiled on first use (see src/confirm.rs): one past the size bound answers that Python confirms.
+        compiled = None if found.rust is None else _native.Confirmer(
+            found.rust, list(found.names), list(found.python_names), list(found.checks),
+            self.word_unsure if found.word_boundary else None)
+        self._confirmers[key] = compiled
+        return compiled
 
     def category(self, argument: Any) -> tuple[str, bool]:
         """The category's class (with Python's extra characters), and whether it is negated."""
@@ -321,3 +368,212 @@ def _node(op: Any, argument: Any, widened: set[str], ignore_case: bool, tables: 
     if op is getattr(C, "GROUPREF_EXISTS", None):
         raise _Untranslatable("conditional group")
     raise _Untranslatable(f"construct {op}")
+
+
+# --- exact confirmation -----------------------------------------------------------------------------------
+# The line matcher's translation may widen a pattern (it only has to be a superset). The one below may not: a
+# line it matches is one Python matches, with the same spans for every named group, so the compiled core can
+# confirm a candidate without Python ``regex``. Both engines pick, of the ways a pattern can match the whole
+# line, the first one a backtracking search would try (Rust's "leftmost-first" semantics), so kept greedy and
+# lazy repeats capture the same; where the engines' rules might part (a repeat of something that can match
+# the empty string, whose empty turns they treat differently) a pattern with named groups is left to Python.
+
+
+class _Exact:
+    """What one pattern's exact translation gathers on its way."""
+
+    def __init__(self, tables: CharacterTables, names: dict[int, str], state: Any) -> None:
+        self.tables = tables
+        self.names = names
+        self.state = state
+        self.checks: list[tuple[bool, str]] = []
+        self.word_boundary = False
+        self.nullable_repeat = False
+        self.letters = ""
+        #: Inside a negative lookaround: its groups never take part in a match (written without a name).
+        self.negative = False
+        #: The numbers of the named groups that never take part.
+        self.absent: set[int] = set()
+
+
+def confirmation(pattern: str, flags: int, tables: CharacterTables | None = None, parsed: Any = _UNPARSED
+                 ) -> Confirmation:
+    """How the compiled core confirms ``pattern`` (compiled by ``regex`` with ``flags``) on a whole line,
+    exactly, captures included; ``rust`` None (with the reason) when only Python ``regex`` can."""
+    if flags & ~_MODELLED:
+        return Confirmation(None, reason="flags other than IGNORECASE, MULTILINE, DOTALL, VERBOSE")
+    if parsed is _UNPARSED:
+        parsed = parse_tree(pattern, flags & PARSE_FLAGS)
+    aliases: dict[str, str] = {}
+    if parsed is None:
+        renamed, aliases = _renamed_repeats(pattern, flags)
+        parsed = parse_tree(renamed, flags & PARSE_FLAGS) if aliases else None
+    if parsed is None:
+        return Confirmation(None, reason="syntax of the regex package only (or read differently)")
+    state = parsed.state
+    names = {number: name for name, number in state.groupdict.items()}
+    work = _Exact(tables or CharacterTables(), names, state)
+    work.letters = "".join(letter for bit, letter in _LOCAL.items() if state.flags & bit)
+    try:
+        body = _exact_sequence(list(parsed), work, bool(state.flags & re.IGNORECASE), True, True)
+    except _Untranslatable as exc:
+        return Confirmation(None, reason=str(exc))
+    if names and work.nullable_repeat:
+        return Confirmation(None, reason="a repeat of what may match nothing, in a pattern with named groups")
+    prefix = f"(?{work.letters})" if work.letters else ""
+    ordered = tuple(sorted(names.items()))
+    return Confirmation(f"{prefix}\\A(?:{body})\\z", tuple("" if n in work.absent else name for n, name in ordered),
+                        tuple(aliases.get(name, name) for _n, name in ordered), tuple(work.checks),
+                        work.word_boundary)
+
+
+_NAMED_GROUP = re.compile(r"\(\?P<([^\W\d]\w*)>")
+
+
+def _renamed_repeats(pattern: str, flags: int) -> tuple[str, dict[str, str]]:
+    """The pattern with each repeat of a group name (which the ``regex`` package allows and the standard parser
+    refuses) renamed, and each new name's original; no names when there is none or the renaming is not proven
+    to have renamed groups only: ``regex`` must read the renamed pattern with the same groups, the repeats as
+    groups of their own."""
+    seen: set[str] = set()
+    aliases: dict[str, str] = {}
+    parts: list[str] = []
+    last = 0
+    for found in _NAMED_GROUP.finditer(pattern):
+        name = found.group(1)
+        if name not in seen:
+            seen.add(name)
+            continue
+        alias = f"{name}_{len(aliases) + 1}"
+        while alias in seen or alias in aliases or f"(?P<{alias}>" in pattern:
+            alias += "_"
+        aliases[alias] = name
+        parts.append(pattern[last:found.start()] + f"(?P<{alias}>")
+        last = found.end()
+    if not aliases:
+        return pattern, {}
+    renamed = "".join(parts) + pattern[last:]
+    try:
+        original, written = regex.compile(pattern, flags), regex.compile(renamed, flags)
+    except (regex.error, ValueError):
+        return pattern, {}
+    if set(written.groupindex) != set(original.groupindex) | set(aliases) or \
+            written.groups != original.groups + len(aliases):
+        return pattern, {}
+    return renamed, aliases
+
+
+def _width(items: list[tuple[Any, Any]], work: _Exact) -> tuple[int, int]:
+    return sre_parse.SubPattern(work.state, items).getwidth()  # type: ignore[no-any-return]
+
+
+def _exact_sequence(items: list[tuple[Any, Any]], work: _Exact, ignore_case: bool, start: bool, end: bool) -> str:
+    """``start``/``end``: every path through the pattern reaches these items at the line's start (nothing taken
+    before them) / leaves them at its end (nothing taken after)."""
+    # Widths only where a place can be fixed (most sequences stand in a branch or a repeat: none is).
+    zero = [_width([item], work)[1] == 0 for item in items] if start or end else []
+    parts = []
+    for number, (op, argument) in enumerate(items):
+        at_start = start and all(zero[:number])
+        at_end = end and all(zero[number + 1:])
+        parts.append(_exact_node(op, argument, work, ignore_case, at_start, at_end))
+    return "".join(parts)
+
+
+def _exact_node(op: Any, argument: Any, work: _Exact, ignore_case: bool, start: bool, end: bool) -> str:
+    if op is C.SUBPATTERN:
+        group_id, add, remove, items = argument
+        if (add | remove) & ~(re.IGNORECASE | re.MULTILINE | re.DOTALL | re.VERBOSE | re.UNICODE):
+            raise _Untranslatable("inline flags other than i, m, s, x")
+        if (add | remove) & (re.MULTILINE | re.DOTALL):
+            # A lookaround checked beside the pattern is written with the whole pattern's flags only.
+            start = end = False
+        on = "".join(letter for bit, letter in _LOCAL.items() if add & bit)
+        off = "".join(letter for bit, letter in _LOCAL.items() if remove & bit)
+        flags = on + ("-" + off if off else "")
+        inner = (ignore_case or bool(add & re.IGNORECASE)) and not remove & re.IGNORECASE
+        body = _exact_sequence(list(items), work, inner, start, end)
+        body = f"(?{flags}:{body})" if flags else f"(?:{body})"
+        name = work.names.get(group_id) if group_id is not None else None
+        if name is not None and work.negative:
+            work.absent.add(group_id)
+            return body
+        return f"(?P<{name}>{body})" if name is not None else body
+    if op is C.BRANCH:
+        return "(?:" + "|".join(_exact_sequence(list(alternative), work, ignore_case, False, False)
+                                for alternative in argument[1]) + ")"
+    if op in (C.MAX_REPEAT, C.MIN_REPEAT):
+        low, high, items = argument
+        if work.names and not work.nullable_repeat and _width(list(items), work)[0] == 0:
+            work.nullable_repeat = True
+        bounds = f"{{{low},}}" if high == C.MAXREPEAT else f"{{{low},{high}}}" if high != low else f"{{{low}}}"
+        lazy = "?" if op is C.MIN_REPEAT and high != low else ""
+        return f"(?:{_exact_sequence(list(items), work, ignore_case, False, False)}){bounds}{lazy}"
+    if (_POSSESSIVE is not None and op is _POSSESSIVE) or (_ATOMIC is not None and op is _ATOMIC):
+        raise _Untranslatable("atomic group or possessive repeat")
+    if op is C.AT and argument in (C.AT_BOUNDARY, C.AT_NON_BOUNDARY):
+        work.word_boundary = True
+        return r"\b" if argument is C.AT_BOUNDARY else r"\B"
+    if op in (C.ASSERT, C.ASSERT_NOT):
+        return _exact_lookaround(op is C.ASSERT, argument, work, ignore_case, start, end)
+    if op in (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN) or op is C.AT:
+        return _node(op, argument, set(), ignore_case, work.tables)
+    if op is C.GROUPREF:
+        raise _Untranslatable("backreference")
+    raise _Untranslatable(f"construct {op}")
+
+
+def _exact_lookaround(positive: bool, argument: Any, work: _Exact, ignore_case: bool, start: bool, end: bool
+                      ) -> str:
+    """A lookaround, exactly: nothing where it always holds, a check beside the pattern where it is met at the
+    line's start or end on every path (its verdict is then the same for every way the pattern may match)."""
+    direction, items = argument
+    items = list(items)
+    low, _high = _width(items, work)
+    if not items and positive:
+        return ""  # an empty lookahead or lookbehind always holds
+    if positive and any(op is C.SUBPATTERN and arg[0] in work.names for op, arg in _walk(items)):
+        raise _Untranslatable("named group inside a positive lookaround")
+    if start and direction < 0 and low > 0:
+        # Nothing precedes the line's start: a lookbehind that must take a character fails there.
+        if positive:
+            raise _Untranslatable("lookbehind at the start (never holds)")
+        return ""
+    if end and direction > 0 and low > 0:
+        if positive:
+            raise _Untranslatable("lookahead at the end (never holds)")
+        return ""
+    if (start and direction > 0) or (end and direction < 0):
+        # Checked with the pattern's flags and the case-sensitivity in force where the lookaround stands.
+        # (A lookaround inside this one stands at no fixed place of the line: refused, unless empty.) The groups
+        # of a negative one never take part in a match: Python reports them as None, as the checks leave them.
+        outer, work.negative = work.negative, work.negative or not positive
+        try:
+            body = _exact_sequence(items, work, ignore_case, False, False)
+        finally:
+            work.negative = outer
+        case = "(?i:" if ignore_case else "(?-i:"
+        prefix = f"(?{work.letters})" if work.letters else ""
+        written = f"{prefix}\\A{case}{body})" if direction > 0 else f"{prefix}{case}{body})\\z"
+        work.checks.append((positive, written))
+        return ""
+    raise _Untranslatable(("lookbehind" if direction < 0 else "lookahead") + " inside the pattern")
+
+
+def _walk(items: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """Every node of a tree, nested ones included."""
+    found: list[tuple[Any, Any]] = []
+    for op, argument in items:
+        found.append((op, argument))
+        if op is C.SUBPATTERN:
+            found += _walk(list(argument[3]))
+        elif op is C.BRANCH:
+            for alternative in argument[1]:
+                found += _walk(list(alternative))
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT) or (_POSSESSIVE is not None and op is _POSSESSIVE):
+            found += _walk(list(argument[2]))
+        elif op in (C.ASSERT, C.ASSERT_NOT):
+            found += _walk(list(argument[1]))
+        elif _ATOMIC is not None and op is _ATOMIC:
+            found += _walk(list(argument))
+    return found

@@ -50,7 +50,7 @@ from cleaner._version import __version__
 from cleaner.core.facts import PatternFacts
 from cleaner.core.rules import RuleSet
 from cleaner.core.text import ViewTables
-from cleaner.core.translate import CharacterTables, Fidelity, Translation
+from cleaner.core.translate import CharacterTables, Confirmation, Fidelity, Translation
 from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot
 
 #: Bumped when what an entry holds, or how, changes.
@@ -355,6 +355,9 @@ def _encode(facts: PatternFacts) -> bytes:
                    for (text, flags), value in facts.firsts.items()],
         "translations": [[ref(text), flags, t.rust, t.fidelity.value, t.reason]
                          for (text, flags), t in facts.translations.items()],
+        "confirmations": [[ref(text), flags, c.rust, list(c.names), list(c.python_names),
+                           [[positive, check] for positive, check in c.checks], c.word_boundary, c.reason]
+                          for (text, flags), c in facts.confirmations.items()],
         "documents": facts.documents,
         "selectors": sorted(facts.selectors),
         # Where this Python's Unicode data and the compiled module's differ (the key names both): asking them
@@ -431,6 +434,11 @@ def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
                         for text, flags, value in payload["firsts"])
     facts.translations.update(((texts[text], flags), Translation(rust, Fidelity(fidelity), reason))
                               for text, flags, rust, fidelity, reason in payload["translations"])
+    facts.confirmations.update(
+        ((texts[text], flags), Confirmation(rust, tuple(names), tuple(python_names),
+                                            tuple((bool(positive), check) for positive, check in checks),
+                                            bool(boundary), reason))
+        for text, flags, rust, names, python_names, checks, boundary, reason in payload["confirmations"])
     documents = payload["documents"]
     if not all(isinstance(key, str) and isinstance(value, str) for key, value in documents.items()):
         raise TypeError("a document is not JSON text")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from cleaner.core.rules import BlockRule, Layout, LineRule, RuleSet
 from cleaner.core.text import line_key, normalize_line
-from cleaner.core.translate import Fidelity, translate
+from cleaner.core.translate import CharacterTables, Fidelity, confirmation, translate
 from cleaner.io.rulecache import shared_character_tables
 
 #: A rule is over-broad when it matches more than this share of the lines of more than this share of the
@@ -101,6 +101,21 @@ class PythonOnly:
 
 
 @dataclass(frozen=True)
+class PythonConfirmed:
+    """A pattern the compiled core cannot confirm exactly: Python ``regex`` confirms its candidate lines."""
+
+    rule_id: str
+    location: str
+    reason: str
+    #: The mean time of a Python confirmation on the sample's lines (those up to its length bound).
+    seconds_per_line: float
+
+    def __str__(self) -> str:
+        return (f"{self.rule_id} ({self.location}): {self.reason}; Python regex confirms its candidate lines "
+                f"({self.seconds_per_line * 1e6:,.1f} µs a line)")
+
+
+@dataclass(frozen=True)
 class NativeCoverage:
     """How the checked rules' patterns are matched by the compiled line matcher (see cleaner.core.translate)."""
 
@@ -108,11 +123,17 @@ class NativeCoverage:
     exact: int
     superset: int
     python_only: tuple[PythonOnly, ...]
+    #: The patterns (python-only ones included) whose candidates Python ``regex`` confirms.
+    python_confirmed: tuple[PythonConfirmed, ...] = ()
 
     def __str__(self) -> str:
         share = len(self.python_only) / self.patterns if self.patterns else 0.0
+        confirmed = len(self.python_confirmed) + len(self.python_only)
+        confirmed_share = confirmed / self.patterns if self.patterns else 0.0
         return (f"compiled matcher: {self.patterns} pattern(s): {self.exact} exact, {self.superset} superset "
-                f"(Python confirms on the candidate lines), {len(self.python_only)} python-only ({share:.1%})")
+                f"(confirmed on the candidate lines), {len(self.python_only)} python-only ({share:.1%}); "
+                f"{self.patterns - confirmed} confirmed natively, {confirmed} by Python regex "
+                f"({confirmed_share:.1%})")
 
 
 @dataclass(frozen=True)
@@ -174,6 +195,7 @@ def native_coverage(ruleset: RuleSet, lines: Sequence[str], *, only: set[str] | 
     rules (or those in ``only``), by how the compiled matcher handles it; python-only ones timed on ``lines``."""
     exact = superset = 0
     fallbacks: list[PythonOnly] = []
+    confirmed: list[PythonConfirmed] = []
     tables = shared_character_tables()  # the process's: filling them costs part of a second
     for rule in ruleset:
         if only is not None and rule.id not in only:
@@ -191,6 +213,16 @@ def native_coverage(ruleset: RuleSet, lines: Sequence[str], *, only: set[str] | 
             exact += 1
         elif translation.fidelity is Fidelity.SUPERSET:
             superset += 1
+            confirmation = tables.confirmer(pattern.pattern, pattern.flags)
+            if confirmation is None or not confirmation.compiles():
+                tried = [line for line in lines if not bound or len(line) <= bound]
+                started = time.perf_counter()
+                for line in tried:
+                    with contextlib.suppress(TimeoutError):  # slowness is the other check's finding
+                        pattern.fullmatch(line, timeout=1.0)
+                reason = confirmation_reason(pattern.pattern, pattern.flags, tables)
+                confirmed.append(PythonConfirmed(rule.id, rule.location, reason,
+                                                 (time.perf_counter() - started) / max(len(tried), 1)))
         else:
             tried = [line for line in lines if not bound or len(line) <= bound]
             started = time.perf_counter()
@@ -200,7 +232,12 @@ def native_coverage(ruleset: RuleSet, lines: Sequence[str], *, only: set[str] | 
             spent = time.perf_counter() - started
             fallbacks.append(PythonOnly(rule.id, rule.location, translation.reason,
                                         len(tried) / len(lines) if lines else 0.0, spent / max(len(tried), 1)))
-    return NativeCoverage(exact + superset + len(fallbacks), exact, superset, tuple(fallbacks))
+    return NativeCoverage(exact + superset + len(fallbacks), exact, superset, tuple(fallbacks), tuple(confirmed))
+
+
+def confirmation_reason(pattern: str, flags: int, tables: CharacterTables) -> str:
+    """Why the compiled core cannot confirm the pattern exactly."""
+    return confirmation(pattern, flags, tables).reason or "too large to compile within the size bound"
 
 
 def _try(rule: LineRule, line: str, limit: float) -> tuple[bool, float, bool]:

@@ -1,0 +1,401 @@
+//! Native confirmation of a rule pattern on one line: the whole-line match, with what its named groups
+//! captured, as Python `regex` would find it.
+//!
+//! `cleaner/core/translate.py` writes a pattern for it only when the translation is exact, capture spans
+//! included (bounded repeats kept, laziness kept, named groups kept; lookarounds only where a check at the
+//! line's start or end says the same). Two things it cannot prove for every line are checked here, per line:
+//! a pattern with a word boundary is answered only on lines without a character the two engines' `\w` (and so
+//! `\b`) disagree on; on the others the answer is "unknown" and Python `regex` confirms.
+//!
+//! Bounded: the regex crate's engines run in time linear in the line (no backtracking blow-up), and each
+//! pattern's compiled size is capped, so a hostile pattern fails to build (and stays Python's, with its time
+//! bound) instead of running long.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedStr;
+use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
+use regex::{Regex, RegexBuilder};
+
+/// A cap on one pattern's compiled program: far above any built-in pattern's (the largest, bounded repeats of
+/// Unicode classes, are a few MB), far below what would make building a rule set slow.
+const SIZE_LIMIT: usize = 64 << 20;
+/// The lazy DFA's cache per pattern (its default): a line is short, and a search that fills it falls back to
+/// the linear-time engines, so this bounds memory, not correctness.
+const DFA_SIZE_LIMIT: usize = 2 << 20;
+
+fn build(pattern: &str) -> PyResult<Regex> {
+    RegexBuilder::new(pattern)
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(DFA_SIZE_LIMIT)
+        .build()
+        .map_err(|error| PyValueError::new_err(error.to_string()))
+}
+
+/// One condition at a fixed place of every match: a lookahead at the line's start or a lookbehind at its end.
+struct Check {
+    /// Whether the condition is that the pattern matches (a positive lookaround) or that it does not.
+    positive: bool,
+    /// The lookaround's body, anchored where it looks (`\A(?:..)` at the start, `(?:..)\z` at the end).
+    pattern: Regex,
+}
+
+/// A pattern compiled: the whole-line match, its named groups' indices (in the caller's order), its checks.
+struct Compiled {
+    main: Regex,
+    groups: Vec<usize>,
+    checks: Vec<Check>,
+}
+
+impl Compiled {
+    fn new(pattern: &str, names: &[String], checks: &[(bool, String)]) -> PyResult<Self> {
+        let main = build(pattern)?;
+        let mut groups = Vec::with_capacity(names.len());
+        for name in names {
+            if name.is_empty() {
+                groups.push(usize::MAX); // a group that never takes part (inside a negative lookaround)
+                continue;
+            }
+            let index = main
+                .capture_names()
+                .position(|found| found == Some(name.as_str()))
+                .ok_or_else(|| PyValueError::new_err(format!("no group named {name}")))?;
+            groups.push(index);
+        }
+        let checks = checks
+            .iter()
+            .map(|(positive, pattern)| Ok(Check { positive: *positive, pattern: build(pattern)? }))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(Compiled { main, groups, checks })
+    }
+
+    fn checks_hold(&self, line: &str) -> bool {
+        self.checks.iter().all(|check| check.pattern.is_match(line) == check.positive)
+    }
+}
+
+#[pyclass(frozen, module = "cleaner._native")]
+struct Confirmer {
+    /// The pattern as a whole-line match (`\A(?:...)\z`), its named groups and its checks, as given.
+    pattern: String,
+    names: Vec<String>,
+    checks: Vec<(bool, String)>,
+    /// The names Python knows the groups by (several groups may share one: the `regex` package allows a name
+    /// twice), each once, in order; and for each group of `names`, its name's position there.
+    fields: Vec<String>,
+    field_of: Vec<usize>,
+    /// Compiled on first use (a rule set's patterns take about a second to compile, most documents meet few
+    /// of them): None when it would not compile within the size bound (Python then confirms every line).
+    compiled: OnceLock<Option<Compiled>>,
+    /// Characters on which the answer is Python's to give (empty: none).
+    unsure: Option<Unsure>,
+}
+
+/// The characters on which a pattern's answer is Python's: asked of `source` (a callable giving them as a
+/// string) the first time a line past ASCII meets the pattern, as most documents need them never.
+struct Unsure {
+    source: Py<PyAny>,
+    chars: OnceLock<Option<HashSet<char>>>,
+}
+
+impl Confirmer {
+    /// The compiled pattern, or None when the line is Python's to confirm (a character the engines may read
+    /// differently, or a pattern past the size bound).
+    fn ready(&self, py: Python<'_>, line: &str) -> Option<&Compiled> {
+        if let Some(unsure) = &self.unsure {
+            if !line.is_ascii() {
+                let chars = unsure.chars.get_or_init(|| {
+                    let text = unsure.source.call0(py).ok()?;
+                    let text: String = text.extract(py).ok()?;
+                    Some(text.chars().collect())
+                });
+                // (Not knowing them, every line past ASCII is Python's.)
+                if chars.as_ref().is_none_or(|chars| line.chars().any(|c| chars.contains(&c))) {
+                    return None;
+                }
+            }
+        }
+        self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks).ok()).as_ref()
+    }
+}
+
+/// Character offset of a byte offset of `line` (the same on ASCII lines).
+fn char_offset(line: &str, byte: usize, ascii: bool) -> isize {
+    if ascii {
+        byte as isize
+    } else {
+        line[..byte].chars().count() as isize
+    }
+}
+
+#[pymethods]
+impl Confirmer {
+    /// `pattern`: the whole-line pattern in Rust syntax; `names`: its named groups ("" for a group that never
+    /// takes part); `python_names`: the name
+    /// Python gives each of them (the same one for groups written with one name); `checks`: (positive, pattern) conditions; `unsure`: a callable giving the characters to leave to
+    /// Python (None: none).
+    #[new]
+    fn new(pattern: String, names: Vec<String>, python_names: Vec<String>, checks: Vec<(bool, String)>,
+           unsure: Option<Py<PyAny>>) -> PyResult<Self> {
+        if python_names.len() != names.len() {
+            return Err(PyValueError::new_err("one Python name a group"));
+        }
+        let mut fields: Vec<String> = Vec::new();
+        let mut field_of = Vec::with_capacity(names.len());
+        for name in python_names {
+            let position = fields.iter().position(|found| *found == name).unwrap_or_else(|| {
+                fields.push(name);
+                fields.len() - 1
+            });
+            field_of.push(position);
+        }
+        Ok(Confirmer {
+            pattern,
+            names,
+            checks,
+            fields,
+            field_of,
+            compiled: OnceLock::new(),
+            unsure: unsure.map(|source| Unsure { source, chars: OnceLock::new() }),
+        })
+    }
+
+    /// The line's whole-line match: None when there is none; False when the answer is Python's to give (also
+    /// for a line with a lone surrogate);
+    /// else a [`Match`] (what the named groups captured, and where, in characters).
+    fn fullmatch<'py>(slf: &Bound<'py, Self>, line: &Bound<'py, PyString>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        // A line UTF-8 cannot hold (a lone surrogate) is Python's.
+        let Ok(line) = line.to_str() else {
+            return Ok(PyBool::new(py, false).to_owned().into_any());
+        };
+        let Some(compiled) = this.ready(py, line) else {
+            return Ok(PyBool::new(py, false).to_owned().into_any());
+        };
+        if compiled.groups.is_empty() {
+            if compiled.main.is_match(line) && compiled.checks_hold(line) {
+                let found = Match { confirmer: slf.clone().unbind(), groups: Vec::new() };
+                return Ok(Bound::new(py, found)?.into_any());
+            }
+            return Ok(py.None().into_bound(py));
+        }
+        let Some(found) = compiled.main.captures(line) else {
+            return Ok(py.None().into_bound(py));
+        };
+        if !compiled.checks_hold(line) {
+            return Ok(py.None().into_bound(py));
+        }
+        let ascii = line.is_ascii();
+        let mut groups: Vec<Option<((isize, isize), String)>> = vec![None; this.fields.len()];
+        for (&index, &field) in compiled.groups.iter().zip(&this.field_of) {
+            if let Some(group) = found.get(index).filter(|_| index != usize::MAX) {
+                if groups[field].is_some() {
+                    // Two groups of one name took part: which one Python reports is left to Python.
+                    return Ok(PyBool::new(py, false).to_owned().into_any());
+                }
+                let span = (char_offset(line, group.start(), ascii), char_offset(line, group.end(), ascii));
+                groups[field] = Some((span, group.as_str().to_owned()));
+            }
+        }
+        Ok(Bound::new(py, Match { confirmer: slf.clone().unbind(), groups })?.into_any())
+    }
+
+    /// Whether the line matches as a whole (None: Python's to say), without the captures.
+    fn is_match(&self, py: Python<'_>, line: &str) -> Option<bool> {
+        let compiled = self.ready(py, line)?;
+        Some(compiled.main.is_match(line) && compiled.checks_hold(line))
+    }
+
+    /// Whether the pattern compiles within the size bound (compiling it now if not yet done).
+    fn compiles(&self) -> bool {
+        self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks).ok()).is_some()
+    }
+}
+
+/// A match [`Confirmer::fullmatch`] found, read as the engine reads a Python `regex` match.
+#[pyclass(frozen, module = "cleaner._native")]
+struct Match {
+    confirmer: Py<Confirmer>,
+    /// Each name's group's character span and text, in the confirmer's order of names (None: took no part).
+    groups: Vec<Option<((isize, isize), String)>>,
+}
+
+impl Match {
+    fn group_of(&self, name: &str) -> PyResult<&Option<((isize, isize), String)>> {
+        let names = &self.confirmer.get().fields;
+        let index = names
+            .iter()
+            .position(|found| found == name)
+            .ok_or_else(|| PyIndexError::new_err(format!("no such group: {name}")))?;
+        Ok(&self.groups[index])
+    }
+}
+
+#[pymethods]
+impl Match {
+    /// Each named group's text (None when it took no part), as `regex`'s `Match.groupdict`.
+    fn groupdict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let found = PyDict::new(py);
+        for (name, group) in self.confirmer.get().fields.iter().zip(&self.groups) {
+            match group {
+                Some((_, text)) => found.set_item(name, text)?,
+                None => found.set_item(name, py.None())?,
+            }
+        }
+        Ok(found)
+    }
+
+    /// The group's (start, end) in characters, (-1, -1) when it took no part.
+    fn span(&self, name: &str) -> PyResult<(isize, isize)> {
+        Ok(self.group_of(name)?.as_ref().map_or((-1, -1), |(span, _)| *span))
+    }
+
+    fn start(&self, name: &str) -> PyResult<isize> {
+        Ok(self.span(name)?.0)
+    }
+}
+
+/// Narrows the line matcher's candidates (a superset) to the probes that do match, where a probe's
+/// confirmation is native: a scan's hit keeps only the candidates that match (or whose answer is Python's),
+/// and a line left with nothing to try is left out. A line on which some native answer is Python's to give is
+/// handed back with no candidate list (None), which makes the engine try it as it does without the matcher.
+#[pyclass(frozen, module = "cleaner._native")]
+struct Refiner {
+    /// By probe position: its native confirmation (None: Python confirms, or the scan's verdict is exact).
+    confirmers: Vec<Option<Py<Confirmer>>>,
+    /// The characters other than ASCII that Python's `str.split()` splits on.
+    spaces: HashSet<char>,
+}
+
+/// What a refinement did to a list of candidates.
+enum Refined {
+    Same,
+    Narrowed(Vec<u32>),
+    Unsure,
+}
+
+impl Refiner {
+    fn normalise(&self, line: &str, out: &mut String) {
+        out.clear();
+        let mut gap = false;
+        for c in line.chars() {
+            let space = if c.is_ascii() {
+                matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
+            } else {
+                self.spaces.contains(&c)
+            };
+            if space {
+                gap = !out.is_empty();
+            } else {
+                if gap {
+                    out.push(' ');
+                    gap = false;
+                }
+                out.push(c);
+            }
+        }
+    }
+
+    fn narrow(&self, py: Python<'_>, candidates: &[u32], text: &str) -> Refined {
+        let mut kept = Vec::with_capacity(candidates.len());
+        for &position in candidates {
+            match self.confirmers.get(position as usize).and_then(Option::as_ref) {
+                None => kept.push(position),
+                Some(confirmer) => match confirmer.get().is_match(py, text) {
+                    Some(true) => kept.push(position),
+                    Some(false) => {}
+                    None => return Refined::Unsure,
+                },
+            }
+        }
+        if kept.len() == candidates.len() {
+            Refined::Same
+        } else {
+            Refined::Narrowed(kept)
+        }
+    }
+
+    fn refinable(&self, candidates: &[u32]) -> bool {
+        candidates.iter().any(|&p| matches!(self.confirmers.get(p as usize), Some(Some(_))))
+    }
+}
+
+#[pymethods]
+impl Refiner {
+    #[new]
+    fn new(confirmers: Vec<Option<Py<Confirmer>>>, spaces: Vec<char>) -> Self {
+        Refiner { confirmers, spaces: spaces.into_iter().collect() }
+    }
+
+    /// The scan's hits for `lines` (see `Views.scan`), narrowed.
+    fn refine<'py>(&self, py: Python<'py>, lines: Vec<PyBackedStr>, hits: Vec<Bound<'py, PyTuple>>)
+                   -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        let mut out = Vec::with_capacity(hits.len());
+        let mut normal = String::new();
+        for hit in hits {
+            let index: usize = hit.get_item(0)?.extract()?;
+            let candidates: Vec<u32> = hit.get_item(1)?.extract()?;
+            let exact: bool = hit.get_item(2)?.extract()?;
+            let view = hit.get_item(3)?;
+            let mut line_refined = Refined::Same;
+            if self.refinable(&candidates) {
+                let line = lines.get(index).ok_or_else(|| PyIndexError::new_err("hit past the lines"))?;
+                self.normalise(line, &mut normal);
+                line_refined = self.narrow(py, &candidates, &normal);
+            }
+            let mut view_refined = Refined::Same;
+            let mut view_candidates: Vec<u32> = Vec::new();
+            let mut view_exact = false;
+            if !view.is_none() {
+                let view = view.cast::<PyTuple>()?;
+                view_candidates = view.get_item(3)?.extract()?;
+                view_exact = view.get_item(4)?.extract()?;
+                if self.refinable(&view_candidates) {
+                    let text: PyBackedStr = view.get_item(0)?.extract()?;
+                    view_refined = self.narrow(py, &view_candidates, &text);
+                }
+            }
+            if matches!(line_refined, Refined::Unsure) || matches!(view_refined, Refined::Unsure) {
+                out.push(PyTuple::new(py, [index.into_pyobject(py)?.into_any(), py.None().into_bound(py),
+                                           PyBool::new(py, true).to_owned().into_any(),
+                                           py.None().into_bound(py)])?);
+                continue;
+            }
+            if matches!(line_refined, Refined::Same) && matches!(view_refined, Refined::Same) {
+                out.push(hit);
+                continue;
+            }
+            let line_candidates = match line_refined {
+                Refined::Narrowed(kept) => kept,
+                _ => candidates,
+            };
+            let mut new_view = view.clone();
+            let mut view_left = !view.is_none();
+            if let Refined::Narrowed(kept) = view_refined {
+                let old = view.cast::<PyTuple>()?;
+                view_left = !kept.is_empty() || view_exact;
+                new_view = PyTuple::new(py, [old.get_item(0)?, old.get_item(1)?, old.get_item(2)?,
+                                             PyTuple::new(py, kept)?.into_any(), old.get_item(4)?])?.into_any();
+            } else if view_left {
+                view_left = !view_candidates.is_empty() || view_exact;
+            }
+            if line_candidates.is_empty() && !exact && !view_left {
+                continue; // nothing left to try on the line or its view
+            }
+            out.push(PyTuple::new(py, [index.into_pyobject(py)?.into_any(),
+                                       PyTuple::new(py, line_candidates)?.into_any(),
+                                       PyBool::new(py, exact).to_owned().into_any(), new_view])?);
+        }
+        Ok(out)
+    }
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<Confirmer>()?;
+    module.add_class::<Match>()?;
+    module.add_class::<Refiner>()
+}
