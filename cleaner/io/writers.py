@@ -126,14 +126,7 @@ class PartWriter:
             values = self._values(row)
         except KeyError:  # a row without some column: null there
             values = tuple(row.get(name) for name in self.names)
-        self.held.append(values)
-        self.pending += 1
-        self.pending_bytes += size
-        self.buffered += size
-        if self.pending >= self.CHUNK_ROWS or self.pending_bytes >= self.CHUNK_BYTES:
-            self._compact()
-        if self.buffered >= self.part_bytes or self.chunk_bytes + self.pending_bytes >= self.part_bytes:
-            self.flush()
+        self.add_values(values, size)
 
     def add_values(self, values: tuple[Any, ...], size: int) -> None:
         """:meth:`add` of a row given as its values in the schema's order (no dict made and read back)."""
