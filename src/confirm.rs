@@ -280,24 +280,7 @@ enum Refined {
 
 impl Refiner {
     fn normalise(&self, line: &str, out: &mut String) {
-        out.clear();
-        let mut gap = false;
-        for c in line.chars() {
-            let space = if c.is_ascii() {
-                matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
-            } else {
-                self.spaces.contains(&c)
-            };
-            if space {
-                gap = !out.is_empty();
-            } else {
-                if gap {
-                    out.push(' ');
-                    gap = false;
-                }
-                out.push(c);
-            }
-        }
+        crate::normalise_into(line, out, |c| self.spaces.contains(&c));
     }
 
     fn narrow(&self, py: Python<'_>, candidates: &[u32], text: &str) -> Refined {

@@ -18,6 +18,29 @@ use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBytes, PyTuple};
 use rulecache::LineSet;
 
+/// Python's `" ".join(line.split())`, written into `out`. ASCII whitespace is `str.split()`'s own set
+/// (the ASCII separators 0x1c-0x1f included); `other_space` tells the non-ASCII characters it splits on.
+pub(crate) fn normalise_into(line: &str, out: &mut String, other_space: impl Fn(char) -> bool) {
+    out.clear();
+    let mut gap = false;
+    for c in line.chars() {
+        let space = if c.is_ascii() {
+            matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
+        } else {
+            other_space(c)
+        };
+        if space {
+            gap = !out.is_empty();
+        } else {
+            if gap {
+                out.push(' ');
+                gap = false;
+            }
+            out.push(c);
+        }
+    }
+}
+
 mod views;
 
 mod html_scan;
@@ -125,29 +148,10 @@ impl LineMatcher {
         }
     }
 
-    fn is_space(&self, c: char) -> bool {
-        if c.is_ascii() {
-            matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
-        } else {
-            self.spaces.contains(&c)
-        }
-    }
 
     /// `" ".join(line.split())`, written into `out`.
     fn normalise(&self, line: &str, out: &mut String) {
-        out.clear();
-        let mut gap = false;
-        for c in line.chars() {
-            if self.is_space(c) {
-                gap = !out.is_empty();
-            } else {
-                if gap {
-                    out.push(' ');
-                    gap = false;
-                }
-                out.push(c);
-            }
-        }
+        normalise_into(line, out, |c| self.spaces.contains(&c));
     }
 
     fn exact_possible(&self, normal: &str, scratch: &mut String) -> bool {
