@@ -104,8 +104,9 @@ class _Plan:
 
 #: Distinct two-word line starts whose candidate rules are remembered per engine (a few MB at most).
 _WORD_MEMO_LIMIT = 100_000
-#: Distinct (probes, line, host) whose verdict is remembered per engine: lines some rule may match, mostly
-#: short junk lines (a few MB at most).
+#: Distinct (probes, line, host) whose verdict is remembered per engine: lines some rule may match, mostly short
+#: junk lines (a real corpus fills a few thousand). A line is at most the longest rule bound (1,200 characters in
+#: the built-in rules), so a full memo of long lines would hold some tens of MB: the bound is the entry count.
 _VERDICT_MEMO_LIMIT = 50_000
 
 #: What the rules make of a line (see :meth:`_Pass._decide`): the layouts whose header it is, each with what
