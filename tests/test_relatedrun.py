@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 
 import cleaner
-from cleaner.core.relatedrun import RelatedRunSettings, Shape, fast_runs, paired_end, related_runs
+from cleaner.core.relatedrun import RelatedRunSettings, Shape, beside, fast_runs, paired_end, related_runs
 from cleaner.core.structure import RELATED_RUN
 
 ARTICLE = """\
@@ -138,3 +138,88 @@ def test_the_fast_route_finds_where_the_article_ends() -> None:
     assert [run.labels for run in runs] == [[12]]
     settings = dataclasses.replace(settings, min_span_weight=7.0)  # six paragraphs weigh too little
     assert fast_runs(lines, [True] * len(lines), settings, lambda line: False) == ([], -1)
+
+
+def _titles(runs) -> list[int]:  # type: ignore[no-untyped-def]
+    return [title for run in runs for title, _ in run.items]
+
+
+def test_a_run_in_the_pages_last_stretch_is_the_footers() -> None:
+    """A run starting after max_tail_share of the lines past the article stands with the site's footer."""
+    lines = [f"Filler line {n}" for n in range(8)] + ["Site map of the whole group", "Jobs at the group and its papers",
+                                                     "Contact the customer service team"]
+    shapes = [Shape(2, False, False, False) for _ in range(8)] + [Shape(6, True, False, False) for _ in range(3)]
+    after = list(range(len(lines)))
+    settings = RelatedRunSettings()
+    assert _titles(related_runs(lines, shapes, after, settings)) == [8, 9, 10]
+    run, = related_runs(lines, shapes, after, settings)
+    assert run.position == 8 / 11
+    assert beside([run], dataclasses.replace(settings, max_tail_share=0.8)) == [run]
+    assert beside([run], dataclasses.replace(settings, max_tail_share=0.7)) == []
+
+
+def test_code_and_number_lines_are_no_titles() -> None:
+    code = [">>> splitext('bar') ('bar', '')", '<Location "/one"> Redirect permanent </Location>',
+            "RedirectMatch [status] regex URL"]
+    numbers = ["Switchboard: 24 00 10 00", "Box 1184 Centre, 0107 Oslo 1", "1 2 3 4 5 Votes: 1335, average: 4.6"]
+    for lines in (code, numbers):
+        shapes = [Shape(5, True, False, False) for _ in lines]
+        assert len(related_runs(lines, shapes, [0, 1, 2], RelatedRunSettings())) == 1  # without the tests: a run
+    settings = dataclasses.replace(RelatedRunSettings(), code_chars=2, max_number_share=0.4)
+    for lines in (code, numbers):
+        shapes = [Shape(5, True, False, False) for _ in lines]
+        assert related_runs(lines, shapes, [0, 1, 2], settings) == []
+    # Headlines with a number, a quote or one sign stay titles (a bracketed tag, "[Video]", counts two signs).
+    lines = ["5 salads that are in season in winter", "Council approves 2024 budget after a long night",
+             "Mayor opens the \"open\" library today (for $5)"]
+    shapes = [Shape(7, True, False, False) for _ in lines]
+    assert len(related_runs(lines, shapes, [0, 1, 2], settings)) == 1
+
+
+#: A Chinese article of whole sentences, and footer links of a dozen characters after it.
+CHINESE = ["新闻首页", "本市新建的图书馆在周六正式开放，数百名居民冒雨排队参观这座建筑，并在现场领取了借书证。"] * 1 + [
+    f"图书馆共收藏四万多册图书，设有音乐室和工作坊，孩子们可以在那里学习修理自行车和制作木工第{n}项。"
+    for n in range(8)]
+FOOTER = ["集团公司的招聘信息页面", "关于本报的联系方式与地址", "个人信息保护政策与说明"]
+
+
+def test_dense_script_characters_per_word() -> None:
+    lines = CHINESE + FOOTER
+    settings = dataclasses.replace(RelatedRunSettings(), min_span_weight=6.0, min_median_words=5)
+    runs, end = fast_runs(lines, [True] * len(lines), settings, lambda line: False)
+    assert end == len(CHINESE) - 1 and _titles(runs) == [10, 11, 12]  # 11 and 12 characters: five words at 2.0
+    runs, _ = fast_runs(lines, [True] * len(lines), dataclasses.replace(settings, dense_per_word=2.5),
+                        lambda line: False)
+    assert runs == []  # four words at 2.5: short of the median
+
+
+def test_the_fast_route_looks_only_at_whole_pages() -> None:
+    """An extracted article (mostly prose, or without the short lines of menus and footers) gets no runs."""
+    lines = [line.strip() for line in (ARTICLE + RUN).split("\n")]
+    settings = dataclasses.replace(RelatedRunSettings(), min_span_weight=6.0, label_words=3, meta_words=5)
+    meta = lambda line: line.startswith("March")  # noqa: E731
+    assert _titles(fast_runs(lines, [True] * len(lines), settings, meta)[0]) == [10, 13, 15]
+    # Six paragraphs of 17 lines: a prose share of 0.35.
+    assert fast_runs(lines, [True] * len(lines), dataclasses.replace(settings, fast_max_prose_share=0.35),
+                     meta) == ([], -1)
+    # Seven of the 17 lines have at most three words (the menu, the label, the dates).
+    assert _titles(fast_runs(lines, [True] * len(lines), dataclasses.replace(settings, fast_min_short_share=0.4),
+                             meta)[0]) == [10, 13, 15]
+    assert fast_runs(lines, [True] * len(lines), dataclasses.replace(settings, fast_min_short_share=0.45),
+                     meta) == ([], -1)
+
+
+def test_the_fast_route_leaves_a_run_right_after_a_paragraph_it_left_out() -> None:
+    """A paragraph past the article's end found, just above the run: the article goes on there (a recipe's last
+    step), and the titles under it are its own."""
+    gap = [f"Step {n}" for n in range(1, 25)]
+    paragraph = ["Serve the soup hot with fresh bread and a little butter on the side."]
+    lines = [line.strip() for line in ARTICLE.split("\n") if line] + gap + paragraph + \
+        [line for line in RUN.split("\n") if line]
+    settings = dataclasses.replace(RelatedRunSettings(), min_span_weight=6.0, label_words=3, meta_words=5)
+    meta = lambda line: line.startswith("March")  # noqa: E731
+    runs, end = fast_runs(lines, [True] * len(lines), settings, meta)
+    first = len(lines) - 7
+    assert end == 9 and _titles(runs) == [first, first + 3, first + 5]
+    runs, end = fast_runs(lines, [True] * len(lines), dataclasses.replace(settings, fast_prose_gap=1), meta)
+    assert end == 9 and runs == []

@@ -10,7 +10,10 @@ other articles. What it is not:
   and a run whose titles are short on the median (``min_median_words``) or mostly of one shape with the lines
   between longer than them is left alone;
 - the article's own lists (steps, ingredients, a table of contents): they lie inside the span and its margin,
-  which this detector never reads.
+  which this detector never reads;
+- a site's footer: a run starting in the last stretch of the lines past the article (``max_tail_share``) is
+  left alone, and lines of code or markup (``code_chars``) or mostly numbers (``max_number_share``: phone
+  numbers, addresses, a rating widget) are no headlines.
 
 Where the article ends comes from the span detector when it is on; when it is off, :func:`fast_runs` finds the
 article from its prose lines alone (a cheap test per line) and reads only the lines after it.
@@ -80,6 +83,33 @@ class RelatedRunSettings:
     fast_max_run_mass: float = 0.0
     #: Found without the span detector (it is off): whether runs are looked for at all after the article.
     without_span: bool = False
+    #: A run whose first title comes after more than this share of the lines past the article lies in the page's
+    #: last stretch, where the site's footer and its site-wide link lists stand: not a block beside the article
+    #: (1.0: no such test).
+    max_tail_share: float = 1.0
+    #: With without_span: a document of which at least this share of the lines are prose is a text already
+    #: extracted (an article without its page: what follows its last paragraphs is its own last sections and
+    #: lists, not a block beside it): no runs are looked for (1.0: no such test).
+    fast_max_prose_share: float = 1.0
+    #: With without_span: runs are looked for only on a whole page, where at least this share of the lines have at
+    #: most fast_short_words words (its menus, footers, share bars); an extracted article has few such lines, and
+    #: what follows its last paragraphs there is its own (0: no such test).
+    fast_min_short_share: float = 0.0
+    fast_short_words: int = 3
+    #: A line with at least this many characters of code or markup (``<>{}[]=\\$`` and the backtick: a prompt,
+    #: a tag, a setting, a template) is no headline: a manual's examples and syntax lines (0: no such test).
+    code_chars: int = 0
+    #: A line whose words are more than this share numbers ("24 00 10 00", "1 2 3 4 5 Votes: 1335") is a phone
+    #: number, an address or a rating widget, no headline (1.0: no such test).
+    max_number_share: float = 1.0
+    #: In a dense script (Chinese, Japanese, Korean, Thai) this many characters count as a word for the title and
+    #: median bounds: a site's footer links and directory entries ("グループ会社の採用情報") are a dozen characters,
+    #: a headline runs longer.
+    dense_per_word: float = 2.0
+    #: With without_span: a run right after a paragraph past the article's end found (within this many lines
+    #: before its first title) follows text the guess left out (a recipe's last steps, a manual's last section):
+    #: the article goes on there, and the run is its own (0: no such test).
+    fast_prose_gap: int = 0
 
 
 class Shape(NamedTuple):
@@ -103,6 +133,14 @@ class Run:
     #: Lines of the block that belong to no item (labels between them): removed with the block's evidence.
     labels: list[int] = field(default_factory=list)
     reason: str = ""
+    #: The share of the lines past the article that come before the run's first title.
+    position: float = 0.0
+
+
+def beside(runs: list[Run], s: RelatedRunSettings) -> list[Run]:
+    """The runs that stand beside the article, not in the page's last stretch (``max_tail_share``): there, after
+    the lines past the article, stand the site's footer and its site-wide link lists."""
+    return [run for run in runs if run.position <= s.max_tail_share]
 
 
 def related_runs(lines: Sequence[str], shapes: Sequence[Shape | None], after: Sequence[int],
@@ -143,14 +181,18 @@ def related_runs(lines: Sequence[str], shapes: Sequence[Shape | None], after: Se
                     labels += [i for i in rest if _label(i)]
                     items.append((title, kept))
                 found.append(Run(items, labels, f"{len(run)} title-shaped lines (median {median} words) in a row "
-                                                f"after the article's last paragraph{where}"))
+                                                f"after the article's last paragraph{where}", start))
         run.clear()
 
     previous = -1
+    present = sum(1 for index in after if shapes[index] is not None)
+    seen = 0  # lines past the article read so far (not blank, held by no other record)
+    start = 0.0  # the share of those lines before the run's first title
     for position, index in enumerate(after):
         shape = shapes[index]
         if shape is None:
             continue
+        seen += 1
         if previous >= 0 and any(not lines[i] for i in range(previous + 1, index)):
             close()  # a blank line ends a block
         # A line the next one continues in lower case is a sentence the dump wrapped, not a title; a short label
@@ -159,7 +201,11 @@ def related_runs(lines: Sequence[str], shapes: Sequence[Shape | None], after: Se
         next_shape = shapes[following] if following == index + 1 else None
         wrapped = next_shape is not None and lines[following][:1].islower() and \
             (next_shape.words >= s.min_words or next_shape.prose)
-        if shape.title and not shape.meta and not shape.code and not wrapped and _headline(lines[index]):
+        if shape.title and not shape.meta and not shape.code and not wrapped and _headline(lines[index]) and \
+                (not s.code_chars or _code_chars(lines[index]) < s.code_chars) and \
+                (s.max_number_share >= 1.0 or _number_share(lines[index]) <= s.max_number_share):
+            if not run:
+                start = (seen - 1) / present
             run.append((index, []))
         elif run and len(run[-1][1]) < s.max_between and (shape.meta or not shape.prose or
                                                           shape.words <= s.teaser_words):
@@ -178,6 +224,21 @@ _INTRODUCES = (":", "：")
 
 
 _OPENERS = tuple(a for a, _ in _NOTE)
+#: Characters of code and markup, which headlines hardly print.
+_CODE_CHARS = frozenset("<>{}[]=\\$`")
+
+
+def _code_chars(line: str) -> int:
+    return sum(map(_CODE_CHARS.__contains__, line))
+
+
+#: A word that is a number (with its separators: "24", "1.335", "4,6/5", "10:30").
+_NUMBER = re.compile(r"[\d.,:/%+-]*\d[\d.,:/%+-]*")
+
+
+def _number_share(line: str) -> float:
+    words = line.split()
+    return sum(1 for word in words if _NUMBER.fullmatch(word)) / len(words) if words else 0.0
 
 
 def _headline(line: str) -> bool:
@@ -220,6 +281,12 @@ _DENSE_CHARS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff
                           "\uf900-\ufaff\uac00-\ud7af]")
 
 
+def _words(line: str, dense_per_word: float = 2.0) -> int:
+    """Words as the fast route counts them: spaces, or in dense scripts a word for ``dense_per_word`` characters."""
+    words = line.count(" ") + 1
+    return words if line.isascii() else max(words, int(len(_DENSE_CHARS.findall(line)) / dense_per_word))
+
+
 def _ends_sentence(line: str) -> bool:
     tail = line.rstrip(_CLOSERS)
     return bool(tail) and tail[-1] in _MARKS and not tail.endswith(("...", "…"))
@@ -236,6 +303,13 @@ def fast_runs(lines: Sequence[str], usable: Sequence[bool], s: RelatedRunSetting
              _ends_sentence(line)]
     if len(prose) < 3:
         return [], -1
+    if s.fast_max_prose_share < 1.0 or s.fast_min_short_share > 0:
+        present = [line for line, free in zip(lines, usable, strict=True) if line and free]
+        if s.fast_max_prose_share < 1.0 and len(prose) >= s.fast_max_prose_share * len(present):
+            return [], -1  # mostly paragraphs: an extracted text, not a whole page
+        short = sum(1 for line in present if _words(line, s.dense_per_word) <= s.fast_short_words)
+        if short < s.fast_min_short_share * len(present):
+            return [], -1  # too few short lines (menus, footers) for a whole page
     # Kadane over the prose lines: each adds 1, each line between two of them costs the penalty.
     best = total = 0.0
     best_start = best_end = start = -1
@@ -263,9 +337,7 @@ def fast_runs(lines: Sequence[str], usable: Sequence[bool], s: RelatedRunSetting
     shapes: list[Shape | None] = [None] * len(lines)
     for index in after:
         line = lines[index]
-        words = line.count(" ") + 1
-        if not line.isascii():
-            words = max(words, len(_DENSE_CHARS.findall(line)) // 2)
+        words = _words(line, s.dense_per_word)
         ending = _ends_sentence(line)
         # (The date test, a regular expression, only where it can matter: on lines short enough to be a date.)
         shapes[index] = Shape(words, s.min_words <= words <= s.max_words and not ending,
@@ -280,4 +352,13 @@ def fast_runs(lines: Sequence[str], usable: Sequence[bool], s: RelatedRunSetting
         items = sum(len(lines[i]) for run in runs for title, rest in run.items for i in (title, *rest))
         if items > s.fast_max_run_mass * article:
             return [], end
-    return runs, end
+    if runs and s.fast_prose_gap > 0:
+        # (After the mass test, which weighs every run found: a listing's items stay whole.)
+        rank = {index: position for position, index in enumerate(after)}
+
+        def follows_prose(run: Run) -> bool:
+            first = rank[run.items[0][0]]
+            return any(shape.prose for i in after[max(0, first - s.fast_prose_gap):first]
+                       if (shape := shapes[i]) is not None)
+        runs = [run for run in runs if not follows_prose(run)]
+    return beside(runs, s), end

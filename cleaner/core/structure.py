@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, fields
 from itertools import pairwise
 from typing import NamedTuple
 
-from cleaner.core.relatedrun import RelatedRunSettings, Run, Shape, fast_runs, paired_end, related_runs
+from cleaner.core.relatedrun import RelatedRunSettings, Run, Shape, beside, fast_runs, paired_end, related_runs
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import SiteRepeatSettings
 
@@ -996,11 +996,11 @@ class Detectors:
         for i in after:
             f = feats[i]
             if f is not None:
-                words = max(f.words, f.dense // 2)
+                words = max(f.words, int(f.dense / s.dense_per_word))
                 meta = (not s.meta_words or words <= s.meta_words) and \
                     bool(_DATE.search(lines[i]) or _READING_TIME.search(lines[i]))
                 shapes[i] = Shape(words, f.title_shaped, prose[i], meta, f.code)
-        Detectors._add_runs(related_runs(lines, shapes, after, s, keep_to), found)
+        Detectors._add_runs(beside(related_runs(lines, shapes, after, s, keep_to), s), found)
 
     @staticmethod
     def _add_runs(runs: list[Run], found: Found) -> None:
