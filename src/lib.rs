@@ -51,6 +51,8 @@ mod minhash;
 
 mod confirm;
 
+mod exactlines;
+
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
 /// patterns, not a cost we pay per line.
@@ -73,13 +75,9 @@ struct LineMatcher {
     always: Vec<(u32, usize)>,
     /// Lines longer than this (in characters) meet no rule at all.
     longest: usize,
-    /// Exact-line rules: the longest key, the keys that are ASCII (lower-cased, compared with the
-    /// ASCII-lowered line), whether any key is not ASCII, and the non-ASCII characters whose full case
-    /// folding is ASCII (a line holding only those besides ASCII may fold to an ASCII key).
+    /// Exact-line rules: the longest key, and the keys as the scan looks lines up among them.
     exact_longest: usize,
-    exact_ascii: FastSet<String>,
-    exact_non_ascii: bool,
-    folds_to_ascii: FastSet<char>,
+    exact: exactlines::ExactLines,
     /// The characters Python's `str.split()` splits on (its `str.isspace`), so that a line is
     /// normalised exactly as `" ".join(line.split())` does.
     spaces: FastSet<char>,
@@ -155,12 +153,7 @@ impl LineMatcher {
     }
 
     fn exact_possible(&self, normal: &str, scratch: &mut String) -> bool {
-        if normal.is_ascii() {
-            scratch.clear();
-            scratch.extend(normal.chars().map(|c| c.to_ascii_lowercase()));
-            return self.exact_ascii.contains(scratch.as_str());
-        }
-        self.exact_non_ascii || normal.chars().all(|c| c.is_ascii() || self.folds_to_ascii.contains(&c))
+        self.exact.possible(normal, scratch)
     }
 
     fn scan_line(&self, line: &str, normal: &mut String, scratch: &mut String, search: &mut Search)
@@ -221,8 +214,10 @@ impl LineMatcher {
     /// on). The other arguments describe the exact-line rules and the whitespace of `str.split()`.
     #[new]
     /// `compiled`: the set's compiled form from an earlier build of the same patterns (see `compiled_form`),
-    /// used when it is one; otherwise the set is compiled.
-    #[pyo3(signature = (patterns, longest, exact_keys, exact_longest, folds_to_ascii, spaces, compiled=None))]
+    /// used when it is one; otherwise the set is compiled. `folds`: Python's `str.casefold` of each character
+    /// past ASCII that it changes, for exact-line keys past ASCII (see `exactlines`).
+    #[pyo3(signature = (patterns, longest, exact_keys, exact_longest, folds_to_ascii, spaces, compiled=None,
+                        folds=None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -233,6 +228,7 @@ impl LineMatcher {
         folds_to_ascii: Vec<char>,
         spaces: Vec<char>,
         compiled: Option<&[u8]>,
+        folds: Option<Vec<(char, String)>>,
     ) -> PyResult<Self> {
         let mut slots = Vec::new();
         let mut anchored = Vec::new();
@@ -260,7 +256,6 @@ impl LineMatcher {
                     .map_err(PyValueError::new_err)?,
             })
         };
-        let exact_non_ascii = exact_keys.iter().any(|key| !key.is_ascii());
         Ok(LineMatcher {
             set,
             from_compiled,
@@ -268,9 +263,7 @@ impl LineMatcher {
             always,
             longest,
             exact_longest,
-            exact_ascii: exact_keys.into_iter().filter(|key| key.is_ascii()).collect(),
-            exact_non_ascii,
-            folds_to_ascii: folds_to_ascii.into_iter().collect(),
+            exact: exactlines::ExactLines::new(exact_keys, folds_to_ascii, folds),
             spaces: spaces.into_iter().collect(),
         })
     }

@@ -26,7 +26,7 @@ from cleaner import _native
 from cleaner._version import __version__
 from cleaner.core.analysis import C, sre_parse
 from cleaner.core.engine import Engine, Options, _Pass
-from cleaner.core.matcher import FOLDS_TO_ASCII, UNSURE, LineMatcher
+from cleaner.core.matcher import FOLDS_BELOW, FOLDS_TO_ASCII, UNSURE, LineMatcher, case_folds
 from cleaner.core.rules import RuleSet, parse_rule_file
 from cleaner.core.translate import CharacterTables, Fidelity, confirmation, translate
 from cleaner.io.rulefiles import load_rules
@@ -269,6 +269,34 @@ def test_an_exact_line_of_folded_characters_is_still_found() -> None:
     for text in ("Title\nSTRAẞE OFFEN\nbody", "Title\nStraſſe offen\nbody", "Title\nStraße offen\nbody"):
         assert native.process(text) == python.process(text)
         assert native.process(text).removals
+
+
+def test_no_character_past_the_fold_table_is_changed_by_casefold() -> None:
+    assert [c for c in EVERY_CHARACTER[FOLDS_BELOW:] if c.casefold() != c] == []
+    assert all(c.casefold() != c for c, _ in case_folds()) and len(case_folds()) > 1000
+
+
+def test_exact_lines_past_ascii_are_looked_up_as_python_folds_them() -> None:
+    """With keys past ASCII, the scan folds each line as ``str.casefold`` does: a line is listed as a possible
+    exact line exactly when its folded form is a key (not every line past ASCII), and the records are those of
+    the engine without the matcher."""
+    keys = ["Straße offen", "Ελληνικά ΝΈΑ σήμερα", "ﬁnale Ǆemal", "İstanbul notları", "Ꭰꭰꭱ cherokee", "Plain key"]
+    text = "".join(f'[[rule]]\nid = "TST{n:03d}"\npurpose = "x"\nline = "{key}"\n' for n, key in enumerate(keys))
+    rules = RuleSet((parse_rule_file(text, "t.toml"),))
+    native, python = Engine(rules), Engine(rules, native=False)
+    assert native.matcher is not None
+    variants = [v for key in keys for v in (key, *_adversarial(key), key.replace(" ", "  "), f"{key} x")]
+    others = [line for text in _texts()[:40] for line in _Pass(native, text, None, None, None).lines
+              if line and not line.isascii()]
+    lines = [line.strip() for line in variants + others]
+    possible = 0
+    for line, (_, _, exact, _) in zip(lines, _scanned(native.matcher, lines), strict=True):
+        expected = len(line) <= native._exact_longest and " ".join(line.split()).casefold() in native._exact
+        assert exact == expected, line
+        possible += expected
+    assert possible > 2 * len(keys) and len(others) > 100
+    for document in ["Title", *keys], ["Title", *variants[::3]], ["Title", *others[:200]]:
+        assert native.process("\n".join(document)) == python.process("\n".join(document))
 
 
 def test_a_line_with_a_lone_surrogate_falls_back_to_python() -> None:

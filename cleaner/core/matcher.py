@@ -42,6 +42,24 @@ ScannedView = tuple[str, tuple[int, ...], int, tuple[int, ...], bool]
 Hit = tuple[int, tuple[int, ...] | None, bool, ScannedView | None]
 
 
+#: No character from here on is changed by ``str.casefold`` (the cased scripts end in plane 1; checked against the
+#: running Python by tests/test_native_matcher.py).
+FOLDS_BELOW = 0x20000
+#: Code points are folded in chunks of this many: a chunk ``str.casefold`` leaves as it is (most) is skipped.
+_FOLD_CHUNK = 256
+
+
+def case_folds() -> list[tuple[str, str]]:
+    """Each character past ASCII that ``str.casefold`` changes, with its folding: the running Python's own
+    (a line's casefold is its characters' foldings, one by one), for the scan to fold lines exactly."""
+    found = []
+    for start in range(0x80, FOLDS_BELOW, _FOLD_CHUNK):
+        chunk = "".join(map(chr, range(start, start + _FOLD_CHUNK)))
+        if chunk.casefold() != chunk:
+            found += [(c, c.casefold()) for c in chunk if c.casefold() != c]
+    return found
+
+
 class LineMatcher:
     """The engine's probes compiled into one multi-pattern matcher (immutable; threads may share it)."""
 
@@ -63,8 +81,11 @@ class LineMatcher:
         patterns = [(n, t.rust, bound) for n, (t, (_, _, bound)) in enumerate(zip(self.translations, probes,
                                                                                    strict=True))]
         spaces = [c for c in map(chr, range(_SPACES_BELOW)) if c.isspace() and not c.isascii()]
+        # Keys past ASCII (a user's exact lines in other languages): the scan folds lines as Python does and
+        # looks them up, rather than handing Python every line past ASCII.
+        folds = case_folds() if any(not key.isascii() for key in exact_keys) else None
         self._compiled = _native.LineMatcher(patterns, longest, sorted(exact_keys), exact_longest,
-                                             list(FOLDS_TO_ASCII), spaces, compiled)
+                                             list(FOLDS_TO_ASCII), spaces, compiled, folds)
         # The probes whose candidates the compiled core narrows to those that match (a translation widened
         # for the set's sake, confirmed exactly on the candidate lines): the scan's verdict on them is exact.
         tables = facts.tables
