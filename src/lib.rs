@@ -182,17 +182,17 @@ impl LineMatcher {
             .map(|(probe, _)| *probe)
             .collect();
         // Most lines match no probe: the set's quick yes-or-no answer first (it stops at the first match),
-        // which patterns only for the few that match.
+        // which patterns only for the few that match. (Clearing the set of patterns found and reading it each
+        // take a step per pattern of the set: with a user's thousands of rules, more than the search itself,
+        // so a line that matched nothing does neither.)
         if let (Some(set), Some((caches, matched))) = (&self.set, search.as_mut()) {
             if set.is_match(normal, caches) {
                 set.matches(normal, caches, matched);
-            } else {
-                matched.clear();
-            }
-            for index in matched.iter() {
-                let (probe, bound) = self.slots[index.as_usize()];
-                if size <= bound {
-                    found.push(probe);
+                for index in matched.iter() {
+                    let (probe, bound) = self.slots[index.as_usize()];
+                    if size <= bound {
+                        found.push(probe);
+                    }
                 }
             }
         }
