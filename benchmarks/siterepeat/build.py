@@ -172,6 +172,21 @@ SPECS = {
         ref="c1416e2e70bc42a347292ac98ba0de4631c3b368", base="https://3breadt.github.io/dd-plist/", strip="docs/",
         group="sections",
     ),
+    # Sixth round (issue 26, content the detector lost on hosts it was not tuned on): a second Javadoc reference, in
+    # the newer (Javadoc 17) template, whose section headings, table headers ("Modifier and Type", "Method",
+    # "Description") and inherited-method lists repeat on every class page inside the article. Tuned, so that the
+    # kind the held-apart Java reference loses content on is in the tuned part; written down before it was scored.
+    "AgenaRisk/api": HostSpec(
+        "agenarisk.github.io", "en", "tuned", r"^docs/com/agenarisk/(?:[a-z]+/)+[A-Z][A-Za-z0-9.]+\.html$",
+        r"^main$", r"^h1\.title$", base="https://agenarisk.github.io/api/", strip="docs/", spread=True,
+        group="reference",
+    ),
+    # ... and a Javadoc reference in the older (Javadoc 8) template: its 26 class pages.
+    "200Puls/darksky-forecast-api": HostSpec(
+        "200puls.github.io", "en", "tuned", r"^docs/tk/plogitech/(?:[a-z]+/)+[A-Z][A-Za-z0-9.]+\.html$",
+        r"^div\.(?:header|contentContainer)$", r"^$", base="https://200puls.github.io/darksky-forecast-api/",
+        strip="docs/", group="reference",
+    ),
     # Fifth round (issue 26, kinds not yet covered): a MkDocs (Material) notebook of programming notes, its sidebar's
     # sections and each page's table of contents beside the article. Held apart, written down before it was scored.
     "abhaydgarg/Notebook": HostSpec(
