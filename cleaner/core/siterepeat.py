@@ -161,6 +161,21 @@ class SiteRepeatSettings:
     #: sidebar's) where the host has its first line after its own text, and its last line before it, on at most
     #: this share of its pages (elsewhere the lines sit among its furniture). 0: off.
     embedded_displaced: float = 0.1
+    #: A short run of repeated lines between two stretches of the page's own text is the article's (a reference
+    #: page's table header "Modifier and Type", "Method", "Description"; "Methods inherited from ..." over its list):
+    #: a run of two to ``interleaved_run`` repeated lines is kept when, on each side, the next
+    #: ``interleaved_window`` lines hold at least ``interleaved_own`` lines of the page's own (or one that reads as
+    #: prose or is at least ``anchor_chars`` long), past shorter runs of repeated lines but not past a rule's removal
+    #: or ``inside_run`` repeated lines in a row (a menu, a footer); where across the host's pages its first line
+    #: follows the page's own text, and its last line is followed by it, on at least ``interleaved_share`` of the
+    #: pages each is on (a menu or a footer sits between furniture on most pages); and where the page has at least
+    #: ``interleaved_inner`` lines of its own above it (a post's metadata right under its headline and date goes;
+    #: 0: anywhere). One line alone is left to ``keep_sections``. ``interleaved_run = 0``: off.
+    interleaved_run: int = 3
+    interleaved_own: int = 2
+    interleaved_window: int = 4
+    interleaved_share: float = 0.5
+    interleaved_inner: int = 3
     #: Lines longer than this are never counted (furniture is short; long lines cost memory).
     max_chars: int = 200
     #: Entries of the first look's lossy counter, per worker.
@@ -177,13 +192,18 @@ class SiteRepeatSettings:
             raise ValueError(f"site repeat: min_share must be in (0, 1], not {self.min_share}")
         for name in ("prose_words", "prose_cjk_chars", "anchor_chars", "inside_run", "menu_lines", "menu_words",
                      "menu_min_lines", "max_chars", "max_keys", "max_candidates", "max_hosts", "sheet_fields",
-                     "field_value_words", "field_values", "field_label_words", "section_lines"):
+                     "field_value_words", "field_values", "field_label_words", "section_lines", "interleaved_own",
+                     "interleaved_window"):
             if getattr(self, name) < 1:
                 raise ValueError(f"site repeat: {name} must be at least 1, not {getattr(self, name)}")
+        for name in ("interleaved_run", "interleaved_inner"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"site repeat: {name} must be at least 0, not {getattr(self, name)}")
         if self.section_closed < 0:
             raise ValueError(f"site repeat: section_closed must be at least 0, not {self.section_closed}")
         for name in ("field_share", "field_repeated", "field_recurring", "section_varied", "embedded_head",
-                     "embedded_tail", "embedded_lone", "embedded_displaced", "menu_recurring", "menu_closed"):
+                     "embedded_tail", "embedded_lone", "embedded_displaced", "menu_recurring", "menu_closed",
+                     "interleaved_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"site repeat: {name} must be in [0, 1], not {getattr(self, name)}")
 
@@ -596,7 +616,10 @@ class SiteProfile:
                 f"section_varied {s.section_varied}, keep_embedded {str(s.keep_embedded).lower()}, embedded_head "
                 f"{s.embedded_head}, embedded_tail {s.embedded_tail}, embedded_prose "
                 f"{str(s.embedded_prose).lower()}, embedded_lone {s.embedded_lone}, embedded_displaced "
-                f"{s.embedded_displaced}){_sheet_summary(found, settings)}")
+                f"{s.embedded_displaced}, interleaved_run {s.interleaved_run}, interleaved_own {s.interleaved_own}, "
+                f"interleaved_window {s.interleaved_window}, interleaved_share {s.interleaved_share}, "
+                f"interleaved_inner {s.interleaved_inner})"
+                f"{_sheet_summary(found, settings)}")
 
     def removals(self, host: str | None, lines: Sequence[str | None],
                  settings: SiteRepeatSettings | None = None) -> dict[int, str]:
@@ -634,6 +657,12 @@ class SiteProfile:
         if removed and settings.keep_embedded and found.edges:
             embedded = _embedded_lines(found, lines, keys, settings)
             removed = {i: why for i, why in removed.items() if i not in embedded}
+        if removed and settings.interleaved_run and found.edges:
+            # A run kept this way is the page's text for the runs next to it, and for the section headings below
+            # (a heading over a table's header row): again until nothing more is kept.
+            while inner := _interleaved(found, lines, keys, removed, embedded, settings):
+                embedded |= inner
+                removed = {i: why for i, why in removed.items() if i not in inner}
         if removed and settings.keep_sections and found.fields:
             heads = _section_heads(found, lines, keys, removed, embedded, settings)
             removed = {i: why for i, why in removed.items() if i not in heads}
@@ -1049,6 +1078,68 @@ def _embedded_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping
         if _longest_menu(block, lines, settings) >= settings.inside_run:
             continue  # a menu inside the text (a tab bar), as inside the span
         kept.update(block)
+    return kept
+
+
+def _interleaved(found: HostLines, lines: Sequence[str | None], keys: Mapping[int, str | None],
+                 removed: Mapping[int, str], embedded: set[int], settings: SiteRepeatSettings) -> set[int]:
+    """The short runs of removable lines that stand between two stretches of the page's own text, where the host's
+    pages have its own text around them too (see ``interleaved_run``)."""
+    order = [at for at, line in enumerate(lines) if line != ""]
+    edges = found.edges
+
+    def furniture(at: int) -> bool:
+        """A line a rule removed, or one the host repeats (prose too: a repeated disclaimer is no article's)."""
+        return lines[at] is None or (at not in embedded and _seen_key(found, keys.get(at), settings) > 0)
+
+    def own_text(positions: Iterable[int]) -> bool:
+        """At least ``interleaved_own`` lines of the page's own among the next ``interleaved_window`` lines on that
+        side (or one that reads as prose or is long), past short runs of repeated lines but not past a rule's
+        removal or a run of ``inside_run`` repeated lines (a menu, a footer)."""
+        count = seen = furniture_run = 0
+        for pos in positions:
+            at = order[pos]
+            seen += 1
+            if seen > settings.interleaved_window or lines[at] is None:
+                return False
+            if furniture(at):
+                furniture_run += 1
+                if furniture_run >= settings.inside_run:
+                    return False
+                continue
+            furniture_run = 0
+            count += 1
+            line = lines[at] or ""
+            if (count >= settings.interleaved_own or reads_as_prose(line, settings)
+                    or len(line) >= settings.anchor_chars):
+                return True
+        return False
+
+    def share(stats: EdgeStats | None, own: int) -> bool:
+        return stats is not None and own > 0 and own >= settings.interleaved_share * stats.pages
+
+    own_above = [0]  # lines of the page's own above each position
+    for at in order:
+        own_above.append(own_above[-1] + (not furniture(at)))
+    kept: set[int] = set()
+    pos = 0
+    while pos < len(order):
+        if order[pos] not in removed:
+            pos += 1
+            continue
+        start = pos
+        while pos < len(order) and order[pos] in removed:
+            pos += 1
+        run = order[start:pos]
+        if not 2 <= len(run) <= settings.interleaved_run:
+            continue  # one line alone is a section heading's or a label's: keep_sections tells them apart
+        head, tail = edges.get(keys.get(run[0]) or ""), edges.get(keys.get(run[-1]) or "")
+        if not (share(head, head.own_before if head else 0) and share(tail, tail.own_after if tail else 0)):
+            continue
+        if own_above[start] < settings.interleaved_inner:
+            continue  # right under the headline: a post's metadata (a date, a source, a byline)
+        if own_text(range(start - 1, -1, -1)) and own_text(range(pos, len(order))):
+            kept.update(run)
     return kept
 
 
