@@ -12,13 +12,17 @@
 //! bound) instead of running long.
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedStr;
 use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 use regex::{Regex, RegexBuilder};
+use regex_automata::hybrid::dfa::{Cache as DfaCache, OverlappingState, DFA};
+use regex_automata::meta::Regex as MetaRegex;
+use regex_automata::nfa::thompson;
+use regex_automata::{Anchored, Input, MatchKind};
 
 /// A cap on one pattern's compiled program: far above any built-in pattern's (the largest, bounded repeats of
 /// Unicode classes, are a few MB), far below what would make building a rule set slow.
@@ -35,6 +39,116 @@ fn build(pattern: &str) -> PyResult<Regex> {
         .map_err(|error| PyValueError::new_err(error.to_string()))
 }
 
+/// The most places an arm's walk keeps at once (see [`Arm`]): past it the line is Python's, so a pattern
+/// whose parts can end almost anywhere costs no more than a few hundred anchored searches a step.
+const MOST_PLACES: usize = 256;
+/// The lazy DFA's cache of one part of an arm (or the least it can work with, when larger): parts are short
+/// pieces of a pattern, met on few lines.
+const PART_CACHE: usize = 2 << 20;
+
+/// One step of an [`Arm`].
+enum Step {
+    /// A lookaround-free part of the pattern: every place a match of it started at a kept place may end.
+    Part(Box<(DFA, Mutex<Option<DfaCache>>)>),
+    /// A lookahead (or a word boundary moved out of a part): the places where it holds (positive) or not.
+    Ahead { positive: bool, pattern: MetaRegex },
+    /// A lookbehind the arm ends with: it stands at the line's end, where the pattern is searched as written
+    /// (`(?:..)\z`).
+    BehindEnd { positive: bool, pattern: Regex },
+}
+
+/// One way through a pattern with lookaheads inside it, as the places (byte offsets) reached after each step:
+/// the line matches the arm when its end is among the places after the last one. Python's backtracking
+/// finds a whole-line match whenever some way through the pattern has one, and a lookahead holds at a place
+/// when its body matches there, whatever follows: so the set of places reached is the verdict, exactly (the
+/// parts' own matches are the exact translation's; no named group is reported: only a verdict is given).
+struct Arm {
+    steps: Vec<Step>,
+}
+
+impl Arm {
+    fn new(steps: &[(u8, String)]) -> PyResult<Self> {
+        let error = |error: String| PyValueError::new_err(error);
+        let steps = steps
+            .iter()
+            .map(|(kind, pattern)| match kind {
+                0 => {
+                    let dfa = DFA::builder()
+                        .configure(DFA::config().match_kind(MatchKind::All).unicode_word_boundary(true)
+                            .cache_capacity(PART_CACHE).skip_cache_capacity_check(true))
+                        .thompson(thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
+                        .build(pattern)
+                        .map_err(|e| error(e.to_string()))?;
+                    let cache = Mutex::new(None); // made on first use
+                    Ok(Step::Part(Box::new((dfa, cache))))
+                }
+                1 | 2 => Ok(Step::Ahead {
+                    positive: *kind == 1,
+                    pattern: MetaRegex::builder()
+                        .configure(MetaRegex::config().nfa_size_limit(Some(SIZE_LIMIT)))
+                        .build(pattern)
+                        .map_err(|e| error(e.to_string()))?,
+                }),
+                3 | 4 => Ok(Step::BehindEnd { positive: *kind == 3, pattern: build(pattern)? }),
+                _ => Err(error(format!("no step of kind {kind}"))),
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(Arm { steps })
+    }
+
+    /// Whether the line matches the arm as a whole; None when the answer is Python's (a part's lazy DFA gave
+    /// up on a word boundary past ASCII, or too many places).
+    fn matches(&self, line: &str) -> Option<bool> {
+        let mut places: Vec<usize> = vec![0];
+        let mut next: Vec<usize> = Vec::new();
+        for step in &self.steps {
+            match step {
+                Step::Part(part) => {
+                    let (dfa, cache) = &**part;
+                    // (One cache a part, held for the walk; a caller on another thread builds its own.)
+                    let mut fresh = None;
+                    let mut guard = cache.try_lock().ok();
+                    let cache = match guard.as_deref_mut() {
+                        Some(slot) => slot.get_or_insert_with(|| dfa.create_cache()),
+                        None => fresh.insert(dfa.create_cache()),
+                    };
+                    next.clear();
+                    for &place in &places {
+                        let input = Input::new(line).range(place..).anchored(Anchored::Yes);
+                        let mut state = OverlappingState::start();
+                        loop {
+                            dfa.try_search_overlapping_fwd(cache, &input, &mut state).ok()?;
+                            match state.get_match() {
+                                Some(found) => next.push(found.offset()),
+                                None => break,
+                            }
+                        }
+                    }
+                    next.sort_unstable();
+                    next.dedup();
+                    if next.len() > MOST_PLACES {
+                        return None;
+                    }
+                    std::mem::swap(&mut places, &mut next);
+                }
+                Step::Ahead { positive, pattern } => places.retain(|&place| {
+                    pattern.is_match(Input::new(line).range(place..).anchored(Anchored::Yes)) == *positive
+                }),
+                Step::BehindEnd { positive, pattern } => {
+                    places.retain(|&place| place == line.len());
+                    if !places.is_empty() && pattern.is_match(line) != *positive {
+                        places.clear();
+                    }
+                }
+            }
+            if places.is_empty() {
+                return Some(false);
+            }
+        }
+        Some(places.contains(&line.len()))
+    }
+}
+
 /// One condition at a fixed place of every match: a lookahead at the line's start or a lookbehind at its end.
 struct Check {
     /// Whether the condition is that the pattern matches (a positive lookaround) or that it does not.
@@ -48,10 +162,14 @@ struct Compiled {
     main: Regex,
     groups: Vec<usize>,
     checks: Vec<Check>,
+    /// The ways through the pattern that hold a lookahead (the others are `main`): a line matches when `main`
+    /// or one of them does.
+    arms: Vec<Arm>,
 }
 
 impl Compiled {
-    fn new(pattern: &str, names: &[String], checks: &[(bool, String)]) -> PyResult<Self> {
+    fn new(pattern: &str, names: &[String], checks: &[(bool, String)], arms: &[Vec<(u8, String)>])
+           -> PyResult<Self> {
         let main = build(pattern)?;
         let mut groups = Vec::with_capacity(names.len());
         for name in names {
@@ -69,11 +187,38 @@ impl Compiled {
             .iter()
             .map(|(positive, pattern)| Ok(Check { positive: *positive, pattern: build(pattern)? }))
             .collect::<PyResult<Vec<_>>>()?;
-        Ok(Compiled { main, groups, checks })
+        let arms = arms.iter().map(|steps| Arm::new(steps)).collect::<PyResult<Vec<_>>>()?;
+        if !arms.is_empty() && !groups.is_empty() {
+            return Err(PyValueError::new_err("arms give a verdict only: no named group"));
+        }
+        Ok(Compiled { main, groups, checks, arms })
     }
 
     fn checks_hold(&self, line: &str) -> bool {
         self.checks.iter().all(|check| check.pattern.is_match(line) == check.positive)
+    }
+
+    /// Whether the line matches as a whole (None: Python's to say).
+    fn verdict(&self, line: &str) -> Option<bool> {
+        if !self.checks_hold(line) {
+            return Some(false);
+        }
+        if self.main.is_match(line) {
+            return Some(true);
+        }
+        let mut unsure = false;
+        for arm in &self.arms {
+            match arm.matches(line) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unsure = true,
+            }
+        }
+        if unsure {
+            None
+        } else {
+            Some(false)
+        }
     }
 }
 
@@ -83,6 +228,9 @@ struct Confirmer {
     pattern: String,
     names: Vec<String>,
     checks: Vec<(bool, String)>,
+    /// The arms (see [`Arm`]): each a list of (kind, pattern) steps: 0 a part, 1/2 a positive/negative
+    /// lookahead, 3/4 a positive/negative lookbehind at the line's end.
+    arms: Vec<Vec<(u8, String)>>,
     /// The names Python knows the groups by (several groups may share one: the `regex` package allows a name
     /// twice), each once, in order; and for each group of `names`, its name's position there.
     fields: Vec<String>,
@@ -118,7 +266,7 @@ impl Confirmer {
                 }
             }
         }
-        self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks).ok()).as_ref()
+        self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks, &self.arms).ok()).as_ref()
     }
 }
 
@@ -136,10 +284,11 @@ impl Confirmer {
     /// `pattern`: the whole-line pattern in Rust syntax; `names`: its named groups ("" for a group that never
     /// takes part); `python_names`: the name
     /// Python gives each of them (the same one for groups written with one name); `checks`: (positive, pattern) conditions; `unsure`: a callable giving the characters to leave to
-    /// Python (None: none).
+    /// Python (None: none); `arms`: the ways through the pattern that hold a lookahead (see [`Arm`]).
     #[new]
+    #[pyo3(signature = (pattern, names, python_names, checks, unsure, arms=Vec::new()))]
     fn new(pattern: String, names: Vec<String>, python_names: Vec<String>, checks: Vec<(bool, String)>,
-           unsure: Option<Py<PyAny>>) -> PyResult<Self> {
+           unsure: Option<Py<PyAny>>, arms: Vec<Vec<(u8, String)>>) -> PyResult<Self> {
         if python_names.len() != names.len() {
             return Err(PyValueError::new_err("one Python name a group"));
         }
@@ -156,6 +305,7 @@ impl Confirmer {
             pattern,
             names,
             checks,
+            arms,
             fields,
             field_of,
             compiled: OnceLock::new(),
@@ -177,11 +327,14 @@ impl Confirmer {
             return Ok(PyBool::new(py, false).to_owned().into_any());
         };
         if compiled.groups.is_empty() {
-            if compiled.main.is_match(line) && compiled.checks_hold(line) {
-                let found = Match { confirmer: slf.clone().unbind(), groups: Vec::new() };
-                return Ok(Bound::new(py, found)?.into_any());
-            }
-            return Ok(py.None().into_bound(py));
+            return match compiled.verdict(line) {
+                Some(true) => {
+                    let found = Match { confirmer: slf.clone().unbind(), groups: Vec::new() };
+                    Ok(Bound::new(py, found)?.into_any())
+                }
+                Some(false) => Ok(py.None().into_bound(py)),
+                None => Ok(PyBool::new(py, false).to_owned().into_any()),
+            };
         }
         let Some(found) = compiled.main.captures(line) else {
             return Ok(py.None().into_bound(py));
@@ -206,13 +359,12 @@ impl Confirmer {
 
     /// Whether the line matches as a whole (None: Python's to say), without the captures.
     fn is_match(&self, py: Python<'_>, line: &str) -> Option<bool> {
-        let compiled = self.ready(py, line)?;
-        Some(compiled.main.is_match(line) && compiled.checks_hold(line))
+        self.ready(py, line)?.verdict(line)
     }
 
     /// Whether the pattern compiles within the size bound (compiling it now if not yet done).
     fn compiles(&self) -> bool {
-        self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks).ok()).is_some()
+        self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks, &self.arms).ok()).is_some()
     }
 }
 

@@ -8,9 +8,10 @@ of them) cost no Python at all.
 Confirmation is native where it can be exact (:func:`cleaner.core.translate.confirmation`): the compiled core
 matches the pattern as Python ``regex`` would, named groups' spans included, so the scan narrows a widened
 translation's candidates to the probes that match and the engine asks the core, not Python, for a match's
-groups (:func:`native_patterns`). Only the rest (a lookahead inside a pattern, a word boundary on a line with a
-character the two engines class differently) is confirmed by Python ``regex``, with its time bound. The
-differential tests (tests/test_native_matcher.py) check every native answer against Python's.
+groups (:func:`native_patterns`). Only the rest (a lookahead inside a pattern with named groups or in a long
+repeat, a word boundary on a line with a character the two engines class differently) is confirmed by Python
+``regex``, with its time bound. The differential tests (tests/test_native_matcher.py,
+tests/test_confirm_arms.py) check every native answer against Python's.
 """
 
 from __future__ import annotations

@@ -18,10 +18,11 @@ The translation is made from the pattern's parse tree (the standard library's pa
 
 A translation for the matcher's set only ever has to be a superset for the records to stay the same: its
 candidates are confirmed. :func:`confirmation` writes the second, exact form a candidate is confirmed with by
-the compiled core (bounded repeats, laziness, word boundaries and named groups kept; a lookaround only where it
-stands at the line's start or end, as a check beside the pattern); a pattern it cannot write exactly is
-confirmed by Python ``regex``. The differential test (tests/test_native_matcher.py) checks every claim against
-Python ``regex``.
+the compiled core (bounded repeats, laziness, word boundaries and named groups kept; a lookaround where it
+stands at the line's start or end, as a check beside the pattern; one inside a pattern without named groups,
+by the pattern's arms: see :func:`_armed`); a pattern it cannot write exactly is confirmed by Python
+``regex``. The differential tests (tests/test_native_matcher.py, tests/test_confirm_arms.py) check every
+claim against Python ``regex``.
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ class Confirmation:
     checks: tuple[tuple[bool, str], ...] = ()
     word_boundary: bool = False
     reason: str = ""
+    #: The ways through a pattern with a lookahead inside it that hold one (``rust`` is then the others): each
+    #: a list of (kind, pattern in Rust syntax) steps (see :func:`_arm_steps`). Only a verdict is given: a
+    #: pattern with named groups has none.
+    arms: tuple[tuple[tuple[int, str], ...], ...] = ()
 
 
 class _Untranslatable(Exception):
@@ -240,7 +245,7 @@ class CharacterTables:
         # Compiled on first use (see src/confirm.rs): one past the size bound answers that Python confirms.
         compiled = None if found.rust is None else _native.Confirmer(
             found.rust, list(found.names), list(found.python_names), list(found.checks),
-            self.word_unsure if found.word_boundary else None)
+            self.word_unsure if found.word_boundary else None, [list(steps) for steps in found.arms])
         self._confirmers[key] = compiled
         return compiled
 
@@ -416,6 +421,8 @@ def confirmation(pattern: str, flags: int, tables: CharacterTables | None = None
     work.letters = "".join(letter for bit, letter in _LOCAL.items() if state.flags & bit)
     try:
         body = _exact_sequence(list(parsed), work, bool(state.flags & re.IGNORECASE), True, True)
+    except _Inside as exc:
+        return _armed(parsed, work, str(exc))
     except _Untranslatable as exc:
         return Confirmation(None, reason=str(exc))
     if names and work.nullable_repeat:
@@ -557,7 +564,138 @@ def _exact_lookaround(positive: bool, argument: Any, work: _Exact, ignore_case: 
         written = f"{prefix}\\A{case}{body})" if direction > 0 else f"{prefix}{case}{body})\\z"
         work.checks.append((positive, written))
         return ""
-    raise _Untranslatable(("lookbehind" if direction < 0 else "lookahead") + " inside the pattern")
+    raise _Inside(("lookbehind" if direction < 0 else "lookahead") + " inside the pattern")
+
+
+class _Inside(_Untranslatable):
+    """A lookaround at no fixed place of the line: the pattern may still be confirmed by its arms."""
+
+
+# --- lookaheads inside the pattern: arms -----------------------------------------------------------------
+# A pattern with no named groups only needs a verdict, and Python's backtracking finds a whole-line match
+# whenever one way through the pattern has one. The alternatives, optional groups and short counted repeats
+# holding a lookaround are unrolled into "arms" (each one way through them, the rest of the pattern kept as it
+# is), and each arm is split at its lookarounds into lookaround-free parts: the compiled core walks an arm as
+# the set of places each part may end at (every end, not the first: src/confirm.rs), keeping the places where
+# a lookahead's body matches (or does not). The arms without a lookaround are matched as one pattern.
+
+#: The most arms a pattern is unrolled into, and the most counts a repeat holding a lookaround is unrolled to:
+#: past them the pattern stays Python's (the core's cost grows with the arms).
+_MOST_ARMS = 64
+_MOST_COUNT = 4
+_LOOKS = (C.ASSERT, C.ASSERT_NOT)
+
+
+def _has_look(items: list[tuple[Any, Any]]) -> bool:
+    return any(op in _LOOKS for op, _ in _walk(items))
+
+
+def _unrolled(items: list[tuple[Any, Any]], work: _Exact) -> list[list[tuple[Any, Any]]]:
+    """The ways through ``items`` with every construct holding a lookaround unrolled: each a flat list whose
+    lookarounds all stand at its top."""
+    arms: list[list[tuple[Any, Any]]] = [[]]
+    for op, argument in items:
+        if op in _LOOKS or not _has_look([(op, argument)]):
+            options = [[(op, argument)]]
+        elif op is C.SUBPATTERN:
+            _group_id, add, remove, inner = argument
+            if (add | remove) & ~re.UNICODE:
+                raise _Untranslatable("a lookaround inside a group with flags of its own")
+            options = _unrolled(list(inner), work)
+        elif op is C.BRANCH:
+            options = [arm for alternative in argument[1] for arm in _unrolled(list(alternative), work)]
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT):
+            low, high, inner = argument
+            if high > _MOST_COUNT:
+                raise _Untranslatable("a lookaround inside a long repeat")
+            if high > 1 and _width(list(inner), work)[0] == 0:
+                raise _Untranslatable("a lookaround inside a repeat of what may match nothing")
+            once = _unrolled(list(inner), work)
+            options = []
+            for count in range(low, high + 1):
+                ways: list[list[tuple[Any, Any]]] = [[]]
+                for _ in range(count):
+                    ways = [way + arm for way in ways for arm in once]
+                    if len(ways) > _MOST_ARMS:
+                        raise _Untranslatable("too many ways through the lookarounds")
+                options += ways
+        else:
+            raise _Untranslatable(f"a lookaround inside {op}")
+        arms = [arm + option for arm in arms for option in options]
+        if len(arms) > _MOST_ARMS:
+            raise _Untranslatable("too many ways through the lookarounds")
+    return arms
+
+
+def _armed(parsed: Any, work: _Exact, inside: str) -> Confirmation:
+    """The confirmation by arms of a pattern with a lookaround inside it (``inside``: why it has no plain one)."""
+    if work.names:
+        return Confirmation(None, reason=f"{inside}, in a pattern with named groups")
+    work.checks, work.word_boundary = [], False
+    ignore_case = bool(work.state.flags & re.IGNORECASE)
+    prefix = f"(?{work.letters})" if work.letters else ""
+    try:
+        arms = _unrolled(list(parsed), work)
+        plain = [_exact_sequence(arm, work, ignore_case, False, False) for arm in arms if not _has_look(arm)]
+        steps = tuple(_arm_steps(arm, work, ignore_case, prefix) for arm in arms if _has_look(arm))
+    except _Untranslatable as exc:
+        return Confirmation(None, reason=f"{inside} ({exc})")
+    # (No plain arm: a pattern that never matches, an empty class.)
+    body = "|".join(f"(?:{part})" for part in plain) if plain else "[a&&b]"
+    return Confirmation(f"{prefix}\\A(?:{body})\\z", checks=tuple(work.checks), word_boundary=work.word_boundary,
+                        arms=steps)
+
+
+#: The kinds of an arm's steps (src/confirm.rs): a lookaround-free part; a lookahead that must hold, or must
+#: not; a lookbehind at the line's end that must hold, or must not.
+PART, AHEAD, NOT_AHEAD, BEHIND_END, NOT_BEHIND_END = range(5)
+_BOUNDARIES = (C.AT_BOUNDARY, C.AT_NON_BOUNDARY)
+
+
+def _arm_steps(arm: list[tuple[Any, Any]], work: _Exact, ignore_case: bool, prefix: str
+               ) -> tuple[tuple[int, str], ...]:
+    """An arm as the core walks it: its parts between lookarounds, and the lookarounds."""
+    steps: list[tuple[int, str]] = []
+    part: list[tuple[Any, Any]] = []
+
+    def close() -> None:
+        # A word boundary at a part's edge is checked as a lookahead at that place, where the core's regex
+        # reads it past ASCII too (a part's lazy DFA gives up on it there).
+        edge = []
+        while part and part[-1][0] is C.AT and part[-1][1] in _BOUNDARIES:
+            edge.append(part.pop())
+        while part and part[0][0] is C.AT and part[0][1] in _BOUNDARIES:
+            steps.append((AHEAD, _exact_node(*part.pop(0), work, ignore_case, False, False)))
+        if part:
+            steps.append((PART, prefix + _exact_sequence(part, work, ignore_case, False, False)))
+        steps.extend((AHEAD, _exact_node(op, argument, work, ignore_case, False, False))
+                     for op, argument in reversed(edge))
+        part.clear()
+
+    for number, (op, argument) in enumerate(arm):
+        if op not in _LOOKS:
+            part.append((op, argument))
+            continue
+        close()
+        positive = op is C.ASSERT
+        direction, items = argument
+        items = list(items)
+        if positive and not items:
+            continue  # an empty lookaround always holds
+        outer, work.negative = work.negative, work.negative or not positive
+        try:
+            body = _exact_sequence(items, work, ignore_case, False, False)
+        finally:
+            work.negative = outer
+        case = "(?i:" if ignore_case else "(?-i:"
+        if direction > 0:
+            steps.append((AHEAD if positive else NOT_AHEAD, f"{prefix}{case}{body})"))
+        elif number == len(arm) - 1:
+            steps.append((BEHIND_END if positive else NOT_BEHIND_END, f"{prefix}{case}{body})\\z"))
+        else:
+            raise _Untranslatable("a lookbehind before the line's end")
+    close()
+    return tuple(steps)
 
 
 def _walk(items: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
