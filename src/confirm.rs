@@ -21,8 +21,11 @@ use pyo3::types::{PyBool, PyDict, PyString, PyTuple};
 use regex::{Regex, RegexBuilder};
 use regex_automata::hybrid::dfa::{Cache as DfaCache, OverlappingState, DFA};
 use regex_automata::meta::Regex as MetaRegex;
-use regex_automata::nfa::thompson;
-use regex_automata::{Anchored, Input, MatchKind};
+use regex_automata::nfa::thompson::backtrack::{BoundedBacktracker, Cache as TrackCache};
+use regex_automata::nfa::thompson::pikevm::{Cache as VmCache, PikeVM};
+use regex_automata::nfa::thompson::{self, NFA};
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input, MatchKind, PatternID};
 
 /// A cap on one pattern's compiled program: far above any built-in pattern's (the largest, bounded repeats of
 /// Unicode classes, are a few MB), far below what would make building a rule set slow.
@@ -149,6 +152,105 @@ impl Arm {
     }
 }
 
+/// A whole-line pattern (`\A(?:..)\z`): one forward NFA, read by a lazy DFA for the verdict and by a bounded
+/// backtracker (a line short enough for its bounded memory) or a PikeVM for the captures (the PikeVM also for
+/// the verdict where the DFA gives up: a Unicode word boundary past ASCII, or a cache that keeps filling).
+/// The regex crate's `Regex` would also build the reverse NFA it finds a match's start with, two thirds of its
+/// memory on these patterns (Unicode classes in bounded repeats, each count a copy); a whole-line match
+/// starts at the line's start, so none is needed. The engines read the NFA leftmost-first, as that `Regex`
+/// does with them.
+struct Whole {
+    dfa: DFA,
+    vm: PikeVM,
+    /// The captures of a line short enough for its bounded memory (as the regex crate does: far faster than
+    /// the PikeVM on a short line).
+    track: BoundedBacktracker,
+    /// Caches made on first use (a pattern's cache grows with its NFA; most patterns meet few lines).
+    dfa_cache: Mutex<Option<DfaCache>>,
+    vm_cache: Mutex<Option<VmCache>>,
+    track_cache: Mutex<Option<TrackCache>>,
+}
+
+impl Whole {
+    fn new(pattern: &str) -> PyResult<Self> {
+        let error = |error: String| PyValueError::new_err(error);
+        let nfa = NFA::compiler()
+            .configure(thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
+            .build(pattern)
+            .map_err(|e| error(e.to_string()))?;
+        // The regex crate's settings for its lazy DFA: it gives up (here: the PikeVM answers) rather than
+        // rebuild its states over and over.
+        let dfa = DFA::builder()
+            .configure(DFA::config().unicode_word_boundary(true).cache_capacity(DFA_SIZE_LIMIT)
+                .skip_cache_capacity_check(true).minimum_cache_clear_count(Some(3))
+                .minimum_bytes_per_state(Some(10)))
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| error(e.to_string()))?;
+        let track = BoundedBacktracker::builder().build_from_nfa(nfa.clone()).map_err(|e| error(e.to_string()))?;
+        let vm = PikeVM::builder().build_from_nfa(nfa).map_err(|e| error(e.to_string()))?;
+        Ok(Whole { dfa, vm, track, dfa_cache: Mutex::new(None), vm_cache: Mutex::new(None),
+                   track_cache: Mutex::new(None) })
+    }
+
+    fn is_match(&self, line: &str) -> bool {
+        let input = Input::new(line).anchored(Anchored::Yes).earliest(true);
+        let found = {
+            let mut guard = self.dfa_cache.try_lock().ok();
+            let mut spare = None;
+            let cache = match guard.as_deref_mut() {
+                Some(slot) => slot.get_or_insert_with(|| self.dfa.create_cache()),
+                None => spare.insert(self.dfa.create_cache()),
+            };
+            self.dfa.try_search_fwd(cache, &input)
+        };
+        match found {
+            Ok(found) => found.is_some(),
+            Err(_) => {
+                let mut guard = self.vm_cache.try_lock().ok();
+                let mut spare = None;
+                let cache = match guard.as_deref_mut() {
+                    Some(slot) => slot.get_or_insert_with(|| self.vm.create_cache()),
+                    None => spare.insert(self.vm.create_cache()),
+                };
+                self.vm.is_match(cache, input)
+            }
+        }
+    }
+
+    /// The whole-line match's groups (None: no match).
+    fn captures(&self, line: &str) -> Option<Captures> {
+        if !self.is_match(line) {
+            return None;
+        }
+        let input = Input::new(line).anchored(Anchored::Yes);
+        if line.len() <= self.track.max_haystack_len() {
+            let mut guard = self.track_cache.try_lock().ok();
+            let mut spare = None;
+            let cache = match guard.as_deref_mut() {
+                Some(slot) => slot.get_or_insert_with(|| self.track.create_cache()),
+                None => spare.insert(self.track.create_cache()),
+            };
+            let mut found = self.track.create_captures();
+            if self.track.try_captures(cache, input.clone(), &mut found).is_ok() {
+                return found.is_match().then_some(found);
+            }
+        }
+        let mut guard = self.vm_cache.try_lock().ok();
+        let mut spare = None;
+        let cache = match guard.as_deref_mut() {
+            Some(slot) => slot.get_or_insert_with(|| self.vm.create_cache()),
+            None => spare.insert(self.vm.create_cache()),
+        };
+        let mut found = self.vm.create_captures();
+        self.vm.captures(cache, input, &mut found);
+        found.is_match().then_some(found)
+    }
+
+    fn group_index(&self, name: &str) -> Option<usize> {
+        self.vm.get_nfa().group_info().to_index(PatternID::ZERO, name)
+    }
+}
+
 /// One condition at a fixed place of every match: a lookahead at the line's start or a lookbehind at its end.
 struct Check {
     /// Whether the condition is that the pattern matches (a positive lookaround) or that it does not.
@@ -159,7 +261,7 @@ struct Check {
 
 /// A pattern compiled: the whole-line match, its named groups' indices (in the caller's order), its checks.
 struct Compiled {
-    main: Regex,
+    main: Whole,
     groups: Vec<usize>,
     checks: Vec<Check>,
     /// The ways through the pattern that hold a lookahead (the others are `main`): a line matches when `main`
@@ -170,7 +272,7 @@ struct Compiled {
 impl Compiled {
     fn new(pattern: &str, names: &[String], checks: &[(bool, String)], arms: &[Vec<(u8, String)>])
            -> PyResult<Self> {
-        let main = build(pattern)?;
+        let main = Whole::new(pattern)?;
         let mut groups = Vec::with_capacity(names.len());
         for name in names {
             if name.is_empty() {
@@ -178,8 +280,7 @@ impl Compiled {
                 continue;
             }
             let index = main
-                .capture_names()
-                .position(|found| found == Some(name.as_str()))
+                .group_index(name)
                 .ok_or_else(|| PyValueError::new_err(format!("no group named {name}")))?;
             groups.push(index);
         }
@@ -345,13 +446,13 @@ impl Confirmer {
         let ascii = line.is_ascii();
         let mut groups: Vec<Option<((isize, isize), String)>> = vec![None; this.fields.len()];
         for (&index, &field) in compiled.groups.iter().zip(&this.field_of) {
-            if let Some(group) = found.get(index).filter(|_| index != usize::MAX) {
+            if let Some(group) = found.get_group(index).filter(|_| index != usize::MAX) {
                 if groups[field].is_some() {
                     // Two groups of one name took part: which one Python reports is left to Python.
                     return Ok(PyBool::new(py, false).to_owned().into_any());
                 }
-                let span = (char_offset(line, group.start(), ascii), char_offset(line, group.end(), ascii));
-                groups[field] = Some((span, group.as_str().to_owned()));
+                let span = (char_offset(line, group.start, ascii), char_offset(line, group.end, ascii));
+                groups[field] = Some((span, line[group.range()].to_owned()));
             }
         }
         Ok(Bound::new(py, Match { confirmer: slf.clone().unbind(), groups })?.into_any())
