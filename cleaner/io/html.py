@@ -453,7 +453,7 @@ def _metadata(tree: Any) -> dict[str, str]:
                 break
     if "title" not in values:
         headings = tree.findall(".//h1")
-        text = headings[0].text_content() if len(headings) == 1 else (tree.findtext(".//title") or "")
+        text = headings[0].text_content() if len(headings) == 1 else (_first_title(tree) or "")
         title = " ".join(text.split())
         if title:
             values["title"] = _TITLE_SUFFIX.sub("", title) if len(headings) != 1 else title
@@ -461,6 +461,20 @@ def _metadata(tree: Any) -> dict[str, str]:
     if canonical is not None and (canonical.get("href") or "").startswith("http"):
         values["url"] = canonical.get("href")
     return values
+
+
+def _first_title(tree: Any) -> str | None:
+    """``tree.findtext(".//title")``, found by XPath's first-position step, which stops at the first <title>
+    (an lxml iterator reads ahead to a next match, through the whole page)."""
+    found = _title_xpath()(tree)
+    return (found[0].text or "") if found else None
+
+
+@cache
+def _title_xpath() -> Any:
+    from lxml import etree
+
+    return etree.XPath("descendant::title[1]")
 
 
 def _options_for(options: HtmlOptions, url: str | None) -> Any:

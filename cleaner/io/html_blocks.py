@@ -222,7 +222,7 @@ class TreeRules:
         host = host_of(url)
         protected = _protected(tree)
         taken: set[Any] = set()
-        body = tree.find(".//body")
+        body = _body(tree)
         texts = _texts(body if body is not None else tree)
         page_text = " ".join(texts)
         page = PageIndex(tree)
@@ -334,7 +334,7 @@ def _protected(tree: Any) -> set[Any]:
     """Elements no rule or detector may remove: the page's root and body, and every element holding the
     page's one main heading (a block that holds the headline holds the article)."""
     keep = {tree}
-    body = tree.find(".//body")
+    body = _body(tree)
     if body is not None:
         keep.add(body)
     headings = tree.findall(".//h1")
@@ -349,6 +349,21 @@ def _outermost(elements: list[Any]) -> list[Any]:
     item when the selector finds it, but a teaser's inner link list is not)."""
     chosen = set(elements)
     return [e for e in elements if not any(a in chosen for a in e.iterancestors())]
+
+
+@cache
+def _first_body() -> Any:
+    from lxml import etree
+
+    # XPath's first-position step stops at the first match; ``find(".//body")`` walks the whole page, as
+    # every lxml iterator reads ahead to the next match (there is none after the body).
+    return etree.XPath("descendant::body[1]")
+
+
+def _body(tree: Any) -> Any:
+    """The page's first <body> below its root, in page order: what ``tree.find(".//body")`` finds."""
+    found = _first_body()(tree)
+    return found[0] if found else None
 
 
 @cache
@@ -750,7 +765,7 @@ CONTENT_OVER_LIST = 3.0
 
 def _detect(tree: Any, url: str | None, protected: set[Any], findings: TreeFindings, taken: set[Any]) -> None:
     """Structure-based detection of teaser lists, for blocks no rule names (see the constants above)."""
-    body = tree.find(".//body")
+    body = _body(tree)
     if body is None:
         return
     page_chars = len(findings.page_text)
@@ -858,7 +873,7 @@ def _detect_comments(tree: Any, protected: set[Any], findings: TreeFindings, tak
     outside it, so forum and Q&A pages, whose posts are the content, keep them; so do pages that say they
     are discussions (schema.org ``DiscussionForumPosting`` or ``QAPage``).
     """
-    body = tree.find(".//body")
+    body = _body(tree)
     if body is None or _is_discussion(declared if declared is not None else Declared.of(tree)):
         return
     shape = shape or ThreadShape()
