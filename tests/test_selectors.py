@@ -97,3 +97,24 @@ def test_word_needs_on_one_attribute_are_each_told_from_its_values() -> None:
     page = PageIndex(tree)
     asked = [("value", "class", "~=", word) for word in ("sep", "main", "site", "tab", "site-footer", "footer")]
     assert [need in page for need in asked] == [True, True, False, True, True, False]
+
+
+# --- the first match of a tag, found by XPath: what lxml's find() finds ----------------------------------
+
+FIRST_MATCH_PAGES = [
+    PAGE,
+    "<p>a fragment, no body</p>",
+    "<html><head><title>One</title><title>Two</title></head><body><div><body>inner</body></div></body></html>",
+    "<html><head><title></title></head><body><p>an empty title</p></body></html>",
+    "<html><head>" + "<meta name='m'>" * 40 + "</head><body class='late'><p>a body after a long head</p></body></html>",
+]
+
+
+@pytest.mark.parametrize("page", FIRST_MATCH_PAGES)
+def test_the_first_body_and_title_are_what_find_gives(page: str) -> None:
+    from cleaner.io.html import _first_title
+    from cleaner.io.html_blocks import _body
+
+    for tree in (lxml_html.document_fromstring(page), lxml_html.fromstring(page)):
+        assert _body(tree) is tree.find(".//body")
+        assert _first_title(tree) == tree.findtext(".//title")
