@@ -50,6 +50,8 @@ mod langid;
 mod minhash;
 
 mod confirm;
+// JSON lines of the common shape decoded natively (the batch reader).
+mod jsonl;
 
 mod exactlines;
 
@@ -371,5 +373,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     langid::register(module)?;
     minhash::register(module)?;
     confirm::register(module)?;
+    jsonl::register(module)?;
     Ok(())
 }

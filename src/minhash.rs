@@ -278,6 +278,24 @@ impl MinHasher {
         Some(self.signature_bytes(py, &hashes))
     }
 
+    /// `signature` of each text, in one call (a chunk of records at a time): a list of the signatures, None
+    /// for each text that is not ASCII.
+    fn signatures<'py>(&self, py: Python<'py>, texts: Vec<PyBackedStr>) -> Vec<Option<Bound<'py, PyBytes>>> {
+        let mut joined = Joined::default();
+        let mut hashes = Vec::new();
+        texts
+            .iter()
+            .map(|text| {
+                if !text.is_ascii() {
+                    return None;
+                }
+                joined.ascii_words(text.as_bytes());
+                joined.shingle_hashes(self.shingle_words, &mut hashes);
+                Some(self.signature_bytes(py, &hashes))
+            })
+            .collect()
+    }
+
     /// The signature of the shingles of these words (a text's words as the caller found them).
     fn signature_of_words<'py>(&self, py: Python<'py>, words: Vec<PyBackedStr>) -> Bound<'py, PyBytes> {
         let mut joined = Joined::default();

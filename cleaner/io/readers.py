@@ -12,11 +12,13 @@ import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any, Literal
 
+from cleaner._native import JsonLineDecoder
 from cleaner.core.reltime import parse_time  # shared with the library: fetch times read alike
 from cleaner.io.storage import open_binary
 
@@ -697,6 +699,7 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
     that byte range (the stream must then be seekable); with ``needle`` (:func:`field_needle`), only lines
     that may hold that field are decoded."""
     limit = options.max_document_bytes
+    decoder = line_decoder(options)
     line_number, position = 0, 0
     inner = getattr(stream, "raw", None)
     inflating = inner if isinstance(inner, _Inflating) else None  # reports the damage it skipped
@@ -723,6 +726,14 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
             continue
         if needle is not None and needle not in line and b"\\u" not in line and _plain_utf8(line):
             continue
+        if decoder is not None and (common := decoder(line)) is not None:
+            # The common shape, decoded natively: the Document _object_document makes of it (no other field,
+            # no fetch time, nothing suspect to scrub).
+            yield Document(common[0], path, where, common[1], None, common[2], None, NO_FIELDS)
+            if inflating is not None and inflating.damage:
+                for damage in inflating.take_damage():
+                    yield damage.rejected(path, " of the compressed file")
+            continue
         item = _json_document(line, path, where, stem, options)
         if isinstance(item, Rejected) and item.reason.startswith("malformed"):
             glued = _glued_object(line)
@@ -734,6 +745,18 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
         if inflating is not None and inflating.damage:
             for damage in inflating.take_damage():
                 yield damage.rejected(path, " of the compressed file")
+
+
+@lru_cache(maxsize=8)
+def line_decoder(options: ReadOptions) -> Callable[[bytes], tuple[str, str, str | None] | None] | None:
+    """The native decoder of JSON lines of the common shape for these field names (src/jsonl.rs): a line
+    that is one object of the id, text and URL fields as strings, nothing suspect in it, gives those three
+    strings, exactly as Python's json would; any other line None (it is decoded by :func:`_json_document`).
+    None when two of the names are the same (the fields are then taken apart in Python)."""
+    names = (options.id_field, options.text_field, options.url_field)
+    if len(set(names)) < len(names):
+        return None
+    return JsonLineDecoder(*names).decode
 
 
 def field_needle(name: str) -> bytes | None:

@@ -120,6 +120,12 @@ class PartWriter:
         #: Size and SHA-256 of each part, so a resume can tell a finished shard from one whose parts are gone.
         self.sums: dict[str, tuple[int, str]] = {}
         self.rows = 0
+        #: Rows handed as columns (:meth:`add_columns`) not yet in a chunk: a list of values per column.
+        self.held_columns: dict[str, list[Any]] = {}
+        #: Called with the columns of each chunk this writer makes, as its rows gave them (before
+        #: ``converters``): another writer whose rows follow from these, fed a chunk at a time (a shard's
+        #: signatures from its records) instead of a row at a time.
+        self.on_chunk: Callable[[dict[str, list[Any]]], None] | None = None
 
     def add(self, row: Mapping[str, Any], size: int) -> None:
         try:
@@ -139,12 +145,52 @@ class PartWriter:
         if self.buffered >= self.part_bytes or self.chunk_bytes + self.pending_bytes >= self.part_bytes:
             self.flush()
 
+    def add_columns(self, columns: Mapping[str, list[Any]], row_size: int) -> None:
+        """:meth:`add_values` of every row of ``columns`` (a list of values for each name of the schema, all
+        of one length), each row declaring ``row_size``: the same chunks and the same parts, cut at the same
+        rows, as adding the rows one by one, with a few list slices for a run of rows between two cuts."""
+        if self.held:
+            raise ValueError("a part writer takes rows as values or as columns, not both at once")
+        total = len(columns[self.names[0]])
+        at = 0
+        while at < total:
+            # The first row after which add_values would make a chunk, or write a part: rows before it only
+            # add to the counts. Its checks come in the same order, on the same counts, at that row.
+            step = min(total - at, self.CHUNK_ROWS - self.pending)
+            if row_size > 0:
+                step = min(step, -(-(self.CHUNK_BYTES - self.pending_bytes) // row_size),
+                           -(-(self.part_bytes - self.buffered) // row_size),
+                           -(-(self.part_bytes - self.chunk_bytes - self.pending_bytes) // row_size))
+            step = max(1, step)
+            held = self.held_columns
+            if not held:
+                self.held_columns = {name: columns[name][at:at + step] for name in self.names}
+            else:
+                for name in self.names:
+                    held[name].extend(columns[name][at:at + step])
+            at += step
+            self.pending += step
+            self.pending_bytes += step * row_size
+            self.buffered += step * row_size
+            if self.pending >= self.CHUNK_ROWS or self.pending_bytes >= self.CHUNK_BYTES:
+                self._compact()
+            if self.buffered >= self.part_bytes or self.chunk_bytes + self.pending_bytes >= self.part_bytes:
+                self.flush()
+
     def _compact(self) -> None:
         """The rows held as Python objects become one columnar chunk."""
         if not self.pending:
             return
-        # Rows to columns in C (zip), not a Python append per value of every row.
-        columns: dict[str, Any] = dict(zip(self.names, map(list, zip(*self.held, strict=True)), strict=True))
+        columns: dict[str, Any]
+        if self.held_columns:
+            if self.held:
+                raise ValueError("a part writer takes rows as values or as columns, not both at once")
+            columns, self.held_columns = self.held_columns, {}
+        else:
+            # Rows to columns in C (zip), not a Python append per value of every row.
+            columns = dict(zip(self.names, map(list, zip(*self.held, strict=True)), strict=True))
+        if self.on_chunk is not None:
+            self.on_chunk(columns)
         if self.converters:
             columns = {name: convert(values) if (convert := self.converters.get(name)) else values
                        for name, values in columns.items()}

@@ -107,6 +107,31 @@ def signature_values(input_path: str, input_position: int, record_index: int, co
     return (input_path, input_position, record_index, content_hash, len(text), minhash_signature(text))
 
 
+def minhash_signatures(texts: list[str]) -> list[bytes]:
+    """:func:`minhash_signature` of each text, the ASCII ones in one native call (a chunk of records)."""
+    hasher = _hasher()
+    found: list[bytes | None] = hasher.signatures(texts)
+    if None in found:  # texts that are not ASCII: Python's words, as minhash_signature finds them
+        for at, signature in enumerate(found):
+            if signature is None:
+                found[at] = hasher.signature_of_words(shingle_words(texts[at]))
+    return found  # type: ignore[return-value]  # (no None left)
+
+
+#: The size a signature row declares to its part writer (about what it takes in a part).
+SIGNATURE_ROW_BYTES = 600
+
+
+def signature_columns(records: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    """The signature rows of a chunk of record rows (their columns, as a records part writer makes a chunk of
+    them, see :attr:`~cleaner.io.writers.PartWriter.on_chunk`), as columns in :data:`SIGNATURE_SCHEMA`'s order,
+    the MinHash as bytes (:data:`SIGNATURE_CONVERTERS`): the values of :func:`signature_values` row by row."""
+    texts = records["text"]
+    return {"input_path": records["input_path"], "input_position": records["input_position"],
+            "record_index": records["record_index"], "content_hash": records["content_hash"],
+            "chars": list(map(len, texts)), "minhash": minhash_signatures(texts)}
+
+
 def minhash_column(material: list[bytes]) -> pl.Series:
     """The ``minhash`` column of a chunk of rows from :func:`signature_source`."""
     # One flat array of the values, shaped as fixed-size rows, then the list type the parts have always had:

@@ -48,7 +48,9 @@ from cleaner.io.writers import (
 from cleaner.run.dedup import (
     SIGNATURE_COMPRESSION_LEVEL,
     SIGNATURE_CONVERTERS,
+    SIGNATURE_ROW_BYTES,
     SIGNATURE_SCHEMA,
+    signature_columns,
     signature_values,
 )
 from cleaner.run.layout import RECORDS, REJECTS, REMOVALS, SIGNATURES
@@ -192,11 +194,14 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     removals = part_writer(REMOVALS, REMOVAL_SCHEMA) if settings.write_removals else None
     # Signatures are small (about 600 bytes a record): a part per 64 MB of records text is plenty.
     signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA, SIGNATURE_CONVERTERS, SIGNATURE_COMPRESSION_LEVEL)
+    # A record's signature row follows from its record row: made a chunk of records at a time (the MinHash
+    # of a chunk's texts in one native call), as the records writer makes each chunk, every record's once.
+    records.on_chunk = lambda columns: signatures.add_columns(signature_columns(columns), SIGNATURE_ROW_BYTES)
     report = ShardReport(shard.key, shard.size)
     with DocumentBudget(settings.time_budget) as budget:
         for piece in shard.pieces:
             clean_items(piece.path, piece.start, read_piece(piece, settings.read), cleaner, report, records,
-                        rejects, removals, live, signatures, budget)
+                        rejects, removals, live, None, budget)
     for writer in (records, rejects, removals, signatures):
         if writer is not None:
             writer.close()
