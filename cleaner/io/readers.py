@@ -700,6 +700,7 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
     that may hold that field are decoded."""
     limit = options.max_document_bytes
     decoder = line_decoder(options)
+    first = decoder if needle is None else None
     line_number, position = 0, 0
     inner = getattr(stream, "raw", None)
     inflating = inner if isinstance(inner, _Inflating) else None  # reports the damage it skipped
@@ -722,11 +723,14 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
             position += _skip_line(stream)
             yield Rejected(path, where, None, f"line longer than the {limit}-byte limit")
             continue
-        if not line.strip():
-            continue
-        if needle is not None and needle not in line and b"\\u" not in line and _plain_utf8(line):
-            continue
-        if decoder is not None and (common := decoder(line)) is not None:
+        # Without a needle a line is first offered to the native decoder: a line it decodes is not blank.
+        if first is None or (common := first(line)) is None:
+            if not line.strip():
+                continue
+            if needle is not None and needle not in line and b"\\u" not in line and _plain_utf8(line):
+                continue
+            common = decoder(line) if decoder is not None and first is None else None
+        if common is not None:
             # The common shape, decoded natively: the Document _object_document makes of it (no other field,
             # no fetch time, nothing suspect to scrub).
             yield Document(common[0], path, where, common[1], None, common[2], None, NO_FIELDS)
