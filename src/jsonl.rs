@@ -1,4 +1,5 @@
-//! JSON lines of the common shape decoded natively (`cleaner/io/readers.py`, `_json_document`).
+//! The batch shell's native steps: JSON lines of the common shape decoded (`cleaner/io/readers.py`,
+//! `_json_document`), and a record's content hash (`cleaner/io/writers.py`, `record_values`).
 //!
 //! A batch run reads millions of lines such as `{"id": "d1", "text": "...", "url": "..."}`. Python's JSON
 //! scanner builds a dict of them that the reader then takes apart again; here a line of exactly that shape
@@ -192,5 +193,126 @@ impl JsonLineDecoder {
 }
 
 pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
-    module.add_class::<JsonLineDecoder>()
+    module.add_class::<JsonLineDecoder>()?;
+    module.add_function(wrap_pyfunction!(ascii_content_hash, module)?)
+}
+
+// --- the records' content hash ------------------------------------------------------------------------
+//
+// `cleaner.core.corpus.content_hash`: BLAKE2b with an 8-byte digest (RFC 7693; Python's
+// `hashlib.blake2b(data, digest_size=8)`) of a text's key: its words (split on white space) joined by one
+// space, case-folded. Here for an ASCII text only, where Python's white space is the ten characters below
+// and case folding is ASCII lower-casing; any other text is hashed by Python. A test compares both ways.
+
+const BLAKE2B_IV: [u64; 8] = [
+    0x6a09_e667_f3bc_c908,
+    0xbb67_ae85_84ca_a73b,
+    0x3c6e_f372_fe94_f82b,
+    0xa54f_f53a_5f1d_36f1,
+    0x510e_527f_ade6_82d1,
+    0x9b05_688c_2b3e_6c1f,
+    0x1f83_d9ab_fb41_bd6b,
+    0x5be0_cd19_137e_2179,
+];
+
+const BLAKE2B_SIGMA: [[usize; 16]; 10] = [
+    [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+    [14, 10, 4, 8, 9, 15, 13, 6, 1, 12, 0, 2, 11, 7, 5, 3],
+    [11, 8, 12, 0, 5, 2, 15, 13, 10, 14, 3, 6, 7, 1, 9, 4],
+    [7, 9, 3, 1, 13, 12, 11, 14, 2, 6, 5, 10, 4, 0, 15, 8],
+    [9, 0, 5, 7, 2, 4, 10, 15, 14, 1, 11, 12, 6, 8, 3, 13],
+    [2, 12, 6, 10, 0, 11, 8, 3, 4, 13, 7, 5, 15, 14, 1, 9],
+    [12, 5, 1, 15, 14, 13, 4, 10, 0, 7, 6, 3, 9, 2, 8, 11],
+    [13, 11, 7, 14, 12, 1, 3, 9, 5, 0, 15, 4, 8, 6, 2, 10],
+    [6, 15, 14, 9, 11, 3, 0, 8, 12, 2, 13, 7, 1, 4, 10, 5],
+    [10, 2, 8, 4, 7, 6, 1, 5, 15, 11, 9, 14, 3, 12, 13, 0],
+];
+
+#[inline]
+#[allow(clippy::many_single_char_names)]
+fn mix(v: &mut [u64; 16], a: usize, b: usize, c: usize, d: usize, x: u64, y: u64) {
+    v[a] = v[a].wrapping_add(v[b]).wrapping_add(x);
+    v[d] = (v[d] ^ v[a]).rotate_right(32);
+    v[c] = v[c].wrapping_add(v[d]);
+    v[b] = (v[b] ^ v[c]).rotate_right(24);
+    v[a] = v[a].wrapping_add(v[b]).wrapping_add(y);
+    v[d] = (v[d] ^ v[a]).rotate_right(16);
+    v[c] = v[c].wrapping_add(v[d]);
+    v[b] = (v[b] ^ v[c]).rotate_right(63);
+}
+
+fn compress(h: &mut [u64; 8], block: &[u8; 128], counter: u128, last: bool) {
+    let mut m = [0u64; 16];
+    for (word, bytes) in m.iter_mut().zip(block.chunks_exact(8)) {
+        *word = u64::from_le_bytes(bytes.try_into().expect("eight bytes"));
+    }
+    let mut v = [0u64; 16];
+    v[..8].copy_from_slice(h);
+    v[8..].copy_from_slice(&BLAKE2B_IV);
+    v[12] ^= counter as u64;
+    v[13] ^= (counter >> 64) as u64;
+    if last {
+        v[14] = !v[14];
+    }
+    for round in 0..12 {
+        let s = &BLAKE2B_SIGMA[round % 10];
+        mix(&mut v, 0, 4, 8, 12, m[s[0]], m[s[1]]);
+        mix(&mut v, 1, 5, 9, 13, m[s[2]], m[s[3]]);
+        mix(&mut v, 2, 6, 10, 14, m[s[4]], m[s[5]]);
+        mix(&mut v, 3, 7, 11, 15, m[s[6]], m[s[7]]);
+        mix(&mut v, 0, 5, 10, 15, m[s[8]], m[s[9]]);
+        mix(&mut v, 1, 6, 11, 12, m[s[10]], m[s[11]]);
+        mix(&mut v, 2, 7, 8, 13, m[s[12]], m[s[13]]);
+        mix(&mut v, 3, 4, 9, 14, m[s[14]], m[s[15]]);
+    }
+    for i in 0..8 {
+        h[i] ^= v[i] ^ v[i + 8];
+    }
+}
+
+/// BLAKE2b of `data` with an 8-byte digest, no key: the digest as a number (its bytes little-endian).
+fn blake2b_64(data: &[u8]) -> u64 {
+    let mut h = BLAKE2B_IV;
+    h[0] ^= 0x0101_0000 ^ 8; // parameter block: digest length 8, key length 0, fanout 1, depth 1
+    let mut block = [0u8; 128];
+    let mut done = 0usize;
+    // Every block but the last is a whole one that is not final; the last (or an empty message's one zero
+    // block) is padded with zeros and final.
+    while data.len() - done > 128 {
+        block.copy_from_slice(&data[done..done + 128]);
+        done += 128;
+        compress(&mut h, &block, done as u128, false);
+    }
+    block = [0u8; 128];
+    block[..data.len() - done].copy_from_slice(&data[done..]);
+    compress(&mut h, &block, data.len() as u128, true);
+    h[0]
+}
+
+/// Python's white space among ASCII characters (`str.split()` splits on these).
+#[inline]
+fn python_space(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b'\x1c' | b'\x1d' | b'\x1e' | b'\x1f')
+}
+
+/// `content_hash(text)` of an ASCII text (16 hex digits); None for another text (Python hashes it).
+#[pyfunction]
+fn ascii_content_hash(text: &str) -> Option<String> {
+    if !text.is_ascii() {
+        return None;
+    }
+    let mut key = Vec::with_capacity(text.len());
+    for word in text.as_bytes().split(|&byte| python_space(byte)).filter(|word| !word.is_empty()) {
+        if !key.is_empty() {
+            key.push(b' ');
+        }
+        key.extend(word.iter().map(u8::to_ascii_lowercase));
+    }
+    let digest = blake2b_64(&key).to_le_bytes();
+    let mut hex = String::with_capacity(16);
+    for byte in digest {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
+    Some(hex)
 }

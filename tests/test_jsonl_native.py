@@ -193,3 +193,17 @@ def test_a_shards_signatures_made_a_chunk_of_records_at_a_time_are_those_of_a_re
         assert [name for name, _ in by_chunk.frames] == [name for name, _ in by_row.frames]
         for (_, got), (_, want) in zip(by_chunk.frames, by_row.frames, strict=True):
             assert got.equals(want)
+
+
+def test_an_ascii_texts_content_hash_is_computed_natively_as_python_computes_it() -> None:
+    from cleaner._native import ascii_content_hash
+    from cleaner.core.corpus import content_hash
+
+    r = random.Random(11)
+    alphabet = "aZ09 .,\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\x7f_-!\"'"
+    texts = ["", " ", "\x1f", "A", "Hello  World", "  MiXeD\tCase \x1c words\r\n"]
+    texts += ["x" * n for n in (127, 128, 129, 255, 256, 257)] + [("ab " * n).strip() for n in (42, 43, 86)]
+    texts += ["".join(r.choice(alphabet) for _ in range(r.randint(0, 600))) for _ in range(2000)]
+    for text in texts:
+        assert ascii_content_hash(text) == content_hash(text), repr(text)
+    assert ascii_content_hash("café") is None and ascii_content_hash("a\u00a0b") is None
