@@ -169,9 +169,10 @@ def test_a_shards_signatures_made_a_chunk_of_records_at_a_time_are_those_of_a_re
     r = random.Random(5)
     texts = [" ".join(r.choice(["word", "café", "Straße", "x" * r.randint(1, 400), "漢字", ""])
                       for _ in range(r.randint(0, 30))) for _ in range(3000)]
-    records = {name: [None] * len(texts) for name in RECORD_NAMES}
+    records: dict[str, list[Any]] = {name: [None] * len(texts) for name in RECORD_NAMES}
     records.update(text=texts, input_path=["in.jsonl"] * len(texts), input_position=list(range(len(texts))),
-                   record_index=[n % 3 for n in range(len(texts))], content_hash=[f"{n:016x}" for n in range(len(texts))])
+                   record_index=[n % 3 for n in range(len(texts))],
+                   content_hash=[f"{n:016x}" for n in range(len(texts))])
     for part_bytes, chunk_rows in ((200_000, 64), (1_000_000, 100), (50_000, 7), (700, 3)):
         by_row, by_chunk = Folder(), Folder()
         one = PartWriter(by_row, "signatures/a", SIGNATURE_SCHEMA, part_bytes,  # type: ignore[arg-type]
