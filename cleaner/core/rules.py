@@ -11,7 +11,7 @@ import re as _stdlib_re
 import string
 import time
 import tomllib
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -473,47 +473,75 @@ _DEFINE_TABLE = _stdlib_re.compile(r"\s*\[\s*define\s*\]")
 _DETECTOR_TABLE = _stdlib_re.compile(r"\s*\[\s*detector\s*\.\s*([A-Za-z_]+)\s*\]")
 
 
+#: The same shapes as above, found over the whole text at once (lines joined by "\n"): ``[^\S\n]`` is what
+#: ``\s`` matches within one line, so no match runs across a line end and each line gets the matches it had alone.
+_KEY_AT_START_TEXT = _stdlib_re.compile(r"^[^\S\n]*([A-Za-z0-9_-]+)[^\S\n]*[=.]", _stdlib_re.M)
+_KEY_INLINE_TEXT = _stdlib_re.compile(r"[{,][^\S\n]*([A-Za-z0-9_-]+)[^\S\n]*=")
+#: A line that may be a table header: every header shape above starts so.
+_BRACKET_LINE = _stdlib_re.compile(r"^[^\S\n]*\[.*", _stdlib_re.M)
+
+
 class _Locator:
     """Finds the line a table or key sits on, since tomllib does not report positions."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
+        # Indexed in one pass over the text by a few whole-text searches (a Python loop over every line cost more
+        # than the TOML parse with many rules, issue #27); numbered as ``splitlines`` numbers lines, since the
+        # text searched is its lines joined by "\n".
+        joined = "\n".join(self.lines)
         self.headers: dict[str, list[int]] = {}
-        # For each plain key, the lines it is written on; for each line, the next line that starts a table.
-        # A key is looked up hundreds of times per file: a scan of the lines for each costs more than the
-        # TOML parse.
-        self._key_lines: dict[str, list[int]] = {}
-        self._next_table = [0] * (len(self.lines) + 2)
-        following = len(self.lines) + 1
-        # Each pattern is tried only on lines holding a character it needs ("[" for a table, "=" or "." for a
-        # key): most lines of a rule file are example texts, and a fresh process reads every built-in file.
-        for number in range(len(self.lines), 0, -1):
-            self._next_table[number] = following
-            if "[" in self.lines[number - 1] and _TABLE_START.match(self.lines[number - 1]):
-                following = number
-        for number, raw in enumerate(self.lines, start=1):
-            if "=" in raw:
-                keys = set(_KEY_INLINE.findall(raw))
-            elif "." in raw:
-                keys = set()
-            else:
-                continue
-            at_start = _KEY_AT_START.match(raw)
-            if at_start:
-                keys.add(at_start.group(1))
-            for key in keys:
-                self._key_lines.setdefault(key, []).append(number)
-        for number, raw in enumerate(self.lines, start=1):
-            if "[" not in raw:
-                continue
-            m = _ARRAY_TABLE.match(raw)
-            if m:
-                self.headers.setdefault(m.group(1), []).append(number)
-            if _DEFINE_TABLE.match(raw):
+        #: The lines that may be headers (they start with "["), in order, with their text.
+        self._bracket_lines: list[int] = []
+        self._bracket_rows: list[str] = []
+        #: Lines starting a table (the ends of a table's key range).
+        tables: list[int] = []
+        number, at = 1, 0
+        for m in _BRACKET_LINE.finditer(joined):
+            number += joined.count("\n", at, m.start())
+            at = m.start()
+            row = m.group()
+            self._bracket_lines.append(number)
+            self._bracket_rows.append(row)
+            if _TABLE_START.match(row):
+                tables.append(number)
+            found = _ARRAY_TABLE.match(row)
+            if found:
+                self.headers.setdefault(found.group(1), []).append(number)
+            if _DEFINE_TABLE.match(row):
                 self.headers.setdefault("define", []).append(number)
-            m = _DETECTOR_TABLE.match(raw)
-            if m:
-                self.headers.setdefault("detector." + m.group(1), []).append(number)
+            found = _DETECTOR_TABLE.match(row)
+            if found:
+                self.headers.setdefault("detector." + found.group(1), []).append(number)
+        self._tables = tables
+        # For each plain key, the lines it is written on (at a line's start or inside an inline table), and for each
+        # table, the first line of its range holding each key: what :meth:`key` answers for a table's own line.
+        self._key_lines: dict[str, list[int]] = {}
+        found_at: list[tuple[int, str]] = []
+        for pattern in (_KEY_AT_START_TEXT, _KEY_INLINE_TEXT):
+            number, at = 1, 0
+            for m in pattern.finditer(joined):
+                number += joined.count("\n", at, m.start())
+                at = m.start()
+                found_at.append((number, m.group(1)))
+        found_at.sort()
+        self._first_in_table: dict[int, dict[str, int]] = {}
+        table_at = 0  # index into ``tables`` of the first table after the current line
+        current: dict[str, int] = {}
+        for number, key in found_at:
+            lines = self._key_lines.setdefault(key, [])
+            if not lines or lines[-1] != number:
+                lines.append(number)
+            while table_at < len(tables) and tables[table_at] <= number:
+                current = self._first_in_table.setdefault(tables[table_at], {})
+                table_at += 1
+            current.setdefault(key, number)
+        self._subtable_headers: dict[str, _stdlib_re.Pattern[str]] = {}
+
+    def _next_table(self, start: int) -> int:
+        """The first line after ``start`` that starts a table (past the last line: none)."""
+        at = bisect_right(self._tables, start)
+        return self._tables[at] if at < len(self._tables) else len(self.lines) + 1
 
     def table(self, kind: str, index: int) -> int | None:
         found = self.headers.get(kind, [])
@@ -524,26 +552,30 @@ class _Locator:
         table starting at ``start``, up to the next top-level table."""
         if start is None:
             return []
-        header = _stdlib_re.compile(rf"\s*\[\[\s*{_stdlib_re.escape(name)}\s*\]\]")
+        header = self._subtable_headers.get(name)
+        if header is None:
+            header = _stdlib_re.compile(rf"\s*\[\[\s*{_stdlib_re.escape(name)}\s*\]\]")
+            self._subtable_headers[name] = header
         found = []
-        for number in range(start + 1, len(self.lines) + 1):
-            row = self.lines[number - 1]
-            if "[" not in row:
-                continue
+        for at in range(bisect_right(self._bracket_lines, start), len(self._bracket_lines)):
+            row = self._bracket_rows[at]
             if _TOP_TABLE.match(row):
                 break
             if header.match(row):
-                found.append(number)
+                found.append(self._bracket_lines[at])
         return found
 
     def key(self, start: int | None, key: str) -> int | None:
         if start is None:
             return None
+        first = self._first_in_table.get(start)
+        if first is not None and key in first:  # the usual question: a key of the table on line ``start``
+            return first[key]
         if _PLAIN_KEY.fullmatch(key):
             # The first line from ``start`` on, before the next table, holding the key as below.
             found = self._key_lines.get(key, [])
             at = bisect_left(found, start)
-            if at < len(found) and found[at] < self._next_table[start]:
+            if at < len(found) and found[at] < self._next_table(start):
                 return found[at]
             return start
         # "key =", "key.part =" (a dotted key: examples.junk) or the key inside an inline table
