@@ -81,6 +81,36 @@ def test_bad_rule_file_fails_with_file_line_and_reason(body: str, line: int | No
     assert str(caught.value).startswith("bad.toml")
 
 
+def _many_rules(count: int) -> list[str]:
+    """Valid rules, written in the shapes a rule file uses: keys, a multi-line array, a cut example table."""
+    return [f'[[rule]]\nid = "TST{n:03d}"\npurpose = "rule {n}"\nline = "junk line {n}"\n'
+            f'examples.junk = [\n  "junk line {n}",\n]\nexamples.keep = ["kept line {n}"]\n'
+            f'[[rule.examples.cut]]\nlines = ["a {n}", "junk line {n}"]\nremains = ["a {n}"]\n'
+            for n in range(count)]
+
+
+@pytest.mark.parametrize(("bad", "key"), [
+    ('[[rule]]\nid = "BAD001"\npurpose = "x"\nmax_chars = 10\npattern = "a*"\n', "pattern = "),
+    ('[[rule]]\nid = "BAD001"\npurpose = "x"\nline = "b"\n[[rule.examples.cut]]\nlines = ["b"]\n',
+     "[[rule.examples.cut]]"),
+    ('[[rule]]\nid = "BAD001"\npurpose = "x"\nline = "b"\ndomains = ["not a domain"]\n', "domains = "),
+])
+def test_bad_rule_deep_in_a_large_file_is_named_with_its_exact_line(bad: str, key: str) -> None:
+    """Lines are located by an index of the whole file: a bad rule after a thousand good ones (each with keys,
+    a multi-line array and a sub-table) is named with the line its problem is on, as it would be alone."""
+    before = "".join(_many_rules(900))
+    text = before + bad + "".join(_many_rules(1000)[900:])
+    expected = before.count("\n") + bad[:bad.index(key)].count("\n") + 1
+    with pytest.raises(cleaner.RuleError) as caught:
+        parse_rule_file(text, "big.toml")
+    with pytest.raises(cleaner.RuleError) as alone:
+        parse_rule_file(bad, "big.toml")
+    assert caught.value.line == expected > 900 * 10
+    assert alone.value.line == bad[:bad.index(key)].count("\n") + 1
+    assert str(caught.value) == str(alone.value).replace(f"big.toml:{alone.value.line}:", f"big.toml:{expected}:")
+    assert caught.value.rule_id == "BAD001"
+
+
 def test_non_utf8_rule_file_fails_with_location(tmp_path) -> None:
     path = tmp_path / "latin1.toml"
     path.write_bytes(b'[[rule]]\nid = "TST001"\npurpose = "caf\xe9"\nline = "a"\n')
