@@ -514,29 +514,42 @@ class _Locator:
             if found:
                 self.headers.setdefault("detector." + found.group(1), []).append(number)
         self._tables = tables
-        # For each plain key, the lines it is written on (at a line's start or inside an inline table), and for each
-        # table, the first line of its range holding each key: what :meth:`key` answers for a table's own line.
-        self._key_lines: dict[str, list[int]] = {}
-        found_at: list[tuple[int, str]] = []
+        # For each table, the first line of its range (up to the next table) holding each plain key, at a line's
+        # start or inside an inline table: what :meth:`key` answers for a table's own line, the usual question.
+        self._first_in_table: dict[int, dict[str, int]] = {number: {} for number in tables}
+        outside: dict[str, int] = {}  # keys before the first table: no table's
         for pattern in (_KEY_AT_START_TEXT, _KEY_INLINE_TEXT):
-            number, at = 1, 0
+            number, at, table_at, current = 1, 0, 0, outside
             for m in pattern.finditer(joined):
                 number += joined.count("\n", at, m.start())
                 at = m.start()
-                found_at.append((number, m.group(1)))
-        found_at.sort()
-        self._first_in_table: dict[int, dict[str, int]] = {}
-        table_at = 0  # index into ``tables`` of the first table after the current line
-        current: dict[str, int] = {}
-        for number, key in found_at:
-            lines = self._key_lines.setdefault(key, [])
-            if not lines or lines[-1] != number:
-                lines.append(number)
-            while table_at < len(tables) and tables[table_at] <= number:
-                current = self._first_in_table.setdefault(tables[table_at], {})
-                table_at += 1
-            current.setdefault(key, number)
+                while table_at < len(tables) and tables[table_at] <= number:
+                    current = self._first_in_table[tables[table_at]]
+                    table_at += 1
+                key = m.group(1)
+                if current.get(key, number + 1) > number:
+                    current[key] = number
+        #: For each plain key, the lines it is written on: for a key asked from a line that starts no table
+        #: (rare), made on first use.
+        self._key_lines: dict[str, list[int]] | None = None
         self._subtable_headers: dict[str, _stdlib_re.Pattern[str]] = {}
+
+    def _lines_of_keys(self) -> dict[str, list[int]]:
+        if self._key_lines is None:
+            self._key_lines = {}
+            for number, raw in enumerate(self.lines, start=1):
+                if "=" in raw:
+                    keys = set(_KEY_INLINE.findall(raw))
+                elif "." in raw:
+                    keys = set()
+                else:
+                    continue
+                at_start = _KEY_AT_START.match(raw)
+                if at_start:
+                    keys.add(at_start.group(1))
+                for key in keys:
+                    self._key_lines.setdefault(key, []).append(number)
+        return self._key_lines
 
     def _next_table(self, start: int) -> int:
         """The first line after ``start`` that starts a table (past the last line: none)."""
@@ -572,8 +585,10 @@ class _Locator:
         if first is not None and key in first:  # the usual question: a key of the table on line ``start``
             return first[key]
         if _PLAIN_KEY.fullmatch(key):
+            if first is not None:  # not in the table's range
+                return start
             # The first line from ``start`` on, before the next table, holding the key as below.
-            found = self._key_lines.get(key, [])
+            found = self._lines_of_keys().get(key, [])
             at = bisect_left(found, start)
             if at < len(found) and found[at] < self._next_table(start):
                 return found[at]
@@ -687,22 +702,23 @@ def _common(table: dict[str, Any], keys: set[str], source: str, locate: _Locator
         raise RuleError(source, f"{what} needs an id of capitals then three digits (like AGG001), got {rule_id!r}",
                         line=locate.key(line, "id"))
     _check_keys(table, keys, source, line, rule_id, what)
-    purpose = _text_field(table, "purpose", source, locate.key(line, "purpose"), rule_id)
+    purpose_at = locate.key(line, "purpose")
+    purpose = _text_field(table, "purpose", source, purpose_at, rule_id)
     if "\n" in purpose:
-        raise RuleError(source, "purpose must be one line", line=locate.key(line, "purpose"), rule_id=rule_id)
+        raise RuleError(source, "purpose must be one line", line=purpose_at, rule_id=rule_id)
     examples = table.get("examples", {})
-    _expect_table(examples, source, locate.key(line, "examples"), rule_id, "examples")
-    _check_keys(examples, _EXAMPLE_KEYS, source, locate.key(line, "examples"), rule_id, "examples")
-    junk = _string_list(examples.get("junk", []), source, locate.key(line, "examples"), rule_id, "examples.junk")
-    keep = _string_list(examples.get("keep", []), source, locate.key(line, "examples"), rule_id, "examples.keep")
+    examples_at = locate.key(line, "examples")  # located once: every rule asks (issue #27)
+    _expect_table(examples, source, examples_at, rule_id, "examples")
+    _check_keys(examples, _EXAMPLE_KEYS, source, examples_at, rule_id, "examples")
+    junk = _string_list(examples.get("junk", []), source, examples_at, rule_id, "examples.junk")
+    keep = _string_list(examples.get("keep", []), source, examples_at, rule_id, "examples.keep")
     raw_cut = examples.get("cut", [])
     # Written as [[rule.examples.cut]] tables (each error names its own header's line) or as a list.
     headers = locate.subtables(line, f"{what.strip('[]')}.examples.cut")
     if not isinstance(raw_cut, list):
-        raise RuleError(source, "examples.cut must be a list of tables", line=locate.key(line, "examples"),
-                        rule_id=rule_id)
+        raise RuleError(source, "examples.cut must be a list of tables", line=examples_at, rule_id=rule_id)
     cut = tuple(_cut_example(raw, f"examples.cut[{n}]", source,
-                             headers[n - 1] if len(headers) == len(raw_cut) else locate.key(line, "examples"),
+                             headers[n - 1] if len(headers) == len(raw_cut) else examples_at,
                              rule_id)
                 for n, raw in enumerate(raw_cut, start=1))
     scope = _scope(table.get("domains", []), source, locate.key(line, "domains"), rule_id).narrowed_by(file_scope)
