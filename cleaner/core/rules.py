@@ -473,12 +473,13 @@ _DEFINE_TABLE = _stdlib_re.compile(r"\s*\[\s*define\s*\]")
 _DETECTOR_TABLE = _stdlib_re.compile(r"\s*\[\s*detector\s*\.\s*([A-Za-z_]+)\s*\]")
 
 
-#: The same shapes as above, found over the whole text at once (lines joined by "\n"): ``[^\S\n]`` is what
+#: The same shapes as above, found over the whole text at once (each line after a "\n"): ``[^\S\n]`` is what
 #: ``\s`` matches within one line, so no match runs across a line end and each line gets the matches it had alone.
-_KEY_AT_START_TEXT = _stdlib_re.compile(r"^[^\S\n]*([A-Za-z0-9_-]+)[^\S\n]*[=.]", _stdlib_re.M)
+#: A line's start is matched as its "\n", not as ``^``: the search then skips to the next "\n" at C speed.
+_KEY_AT_START_TEXT = _stdlib_re.compile(r"\n[^\S\n]*([A-Za-z0-9_-]+)[^\S\n]*[=.]")
 _KEY_INLINE_TEXT = _stdlib_re.compile(r"[{,][^\S\n]*([A-Za-z0-9_-]+)[^\S\n]*=")
 #: A line that may be a table header: every header shape above starts so.
-_BRACKET_LINE = _stdlib_re.compile(r"^[^\S\n]*\[.*", _stdlib_re.M)
+_BRACKET_LINE = _stdlib_re.compile(r"\n[^\S\n]*\[.*")
 
 
 class _Locator:
@@ -488,19 +489,19 @@ class _Locator:
         self.lines = text.splitlines()
         # Indexed in one pass over the text by a few whole-text searches (a Python loop over every line cost more
         # than the TOML parse with many rules, issue #27); numbered as ``splitlines`` numbers lines, since the
-        # text searched is its lines joined by "\n".
-        joined = "\n".join(self.lines)
+        # text searched is its lines, each after a "\n" (a line's number is the count of "\n" up to its own).
+        joined = "\n" + "\n".join(self.lines)
         self.headers: dict[str, list[int]] = {}
         #: The lines that may be headers (they start with "["), in order, with their text.
         self._bracket_lines: list[int] = []
         self._bracket_rows: list[str] = []
         #: Lines starting a table (the ends of a table's key range).
         tables: list[int] = []
-        number, at = 1, 0
+        number, at = 0, 0
         for m in _BRACKET_LINE.finditer(joined):
-            number += joined.count("\n", at, m.start())
-            at = m.start()
-            row = m.group()
+            number += joined.count("\n", at, m.start() + 1)
+            at = m.start() + 1
+            row = m.group()[1:]
             self._bracket_lines.append(number)
             self._bracket_rows.append(row)
             if _TABLE_START.match(row):
@@ -519,10 +520,10 @@ class _Locator:
         self._first_in_table: dict[int, dict[str, int]] = {number: {} for number in tables}
         outside: dict[str, int] = {}  # keys before the first table: no table's
         for pattern in (_KEY_AT_START_TEXT, _KEY_INLINE_TEXT):
-            number, at, table_at, current = 1, 0, 0, outside
+            number, at, table_at, current = 0, 0, 0, outside
             for m in pattern.finditer(joined):
-                number += joined.count("\n", at, m.start())
-                at = m.start()
+                number += joined.count("\n", at, m.start() + 1)
+                at = m.start() + 1
                 while table_at < len(tables) and tables[table_at] <= number:
                     current = self._first_in_table[tables[table_at]]
                     table_at += 1
