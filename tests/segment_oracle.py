@@ -94,6 +94,9 @@ def parse_items(grammar: Grammar, lines: Lines, header: int, defaults: Mapping[s
         items[0].lines[:0] = skipped
     if layout.menu_words and items and _median_title_words(items) < layout.menu_words:
         return []  # a menu under a heading ("More from Phones": "Phone Deals", ...), not other articles
+    if layout.name_list is not None and items and all(
+            lines.fullmatch(layout.name_list, item.fields.get("title", "")) for item in items):
+        return []  # a reference page's "See Also" names ("ALTER TABLE, CREATE TABLE"): the page's own text
     rest = grammar.rest
     if rest is not None and rest.optional:
         first = next((n for n, item in enumerate(items) if item.text_lines), len(items))

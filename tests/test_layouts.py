@@ -606,3 +606,74 @@ def test_the_cjk_letter_ranges_are_the_four_scripts() -> None:
     scripts = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]")
     letters = [chr(point) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF]
     assert [c for c in letters if ranges.match(c)] == [c for c in letters if scripts.match(c)]
+
+
+# --- a reference page's "See Also" names are no related articles (name_list) --------------------------
+
+NAMES = engine_from(f'''
+    [[layout]]
+    id = "TST124"
+    purpose = "related block whose titles may be a reference page's list of names"
+    header = 'see also|related'
+    name_list = '(?:[a-z_]+|\\p{{Lu}}+(?: \\p{{Lu}}+)?)(?:, (?:[a-z_]+|\\p{{Lu}}+(?: \\p{{Lu}}+)?))+'
+    slots = [{TITLE.replace("min_words = 3", "min_words = 2")}]
+''')
+
+
+def test_a_see_also_list_of_names_stays_in_the_text() -> None:
+    records = _records(NAMES, """
+        The command removes a widget and its parts.
+        See Also
+        mkwidget, SHOW WIDGETS
+    """)
+    assert [r.kind for r in records] == ["main"]
+    assert records[0].text.split("\n")[-1] == "mkwidget, SHOW WIDGETS"
+    # Matched with case, though the layout's other patterns ignore it: "Storm Damage" is neither a name in
+    # lower case nor one in capitals, so the block is related articles.
+    records = _records(NAMES, """
+        The command removes a widget and its parts.
+        Related
+        Storm Damage, Power Cuts
+    """)
+    assert [r.title for r in records[1:]] == ["Storm Damage, Power Cuts"]
+
+
+def test_a_block_with_one_headline_among_names_is_still_segmented() -> None:
+    # Every title must be a list of names: one headline makes the block a related block.
+    records = _records(NAMES, """
+        The story itself, told in a sentence.
+        Related
+        mkwidget, rmwidget
+        Council approves the new budget after a long night
+    """)
+    assert [r.title for r in records[1:]] == ["mkwidget, rmwidget",
+                                              "Council approves the new budget after a long night"]
+
+
+def test_builtin_layouts_keep_see_also_names_and_split_headlines_with_commas() -> None:
+    # A reference page's "See Also" line of command and keyword names is the page's text, not related articles.
+    text = ("Widget manual\nThe frob command removes a widget and every part it holds.\n\nSee Also\n\n"
+            "mkwidget, rmwidget, SHOW WIDGETS, Section 4.2\n")
+    records = cleaner.clean(text)
+    assert [r.kind for r in records] == ["main"]
+    assert "mkwidget, rmwidget, SHOW WIDGETS, Section 4.2" in records[0].text.split("\n")
+    # Real related headlines are phrases, commas or not: they still become records.
+    text = ("Headline of the story\nThe story itself, in one sentence.\n\nRelated Articles\n\n"
+            "Storm, floods leave thousands without power across the region\n"
+            "Council, mayor agree on a new budget after a long night\n")
+    records = cleaner.clean(text)
+    assert records[0].text == "The story itself, in one sentence."
+    assert [r.title for r in records[1:]] == ["Storm, floods leave thousands without power across the region",
+                                              "Council, mayor agree on a new budget after a long night"]
+
+
+def test_name_list_must_be_a_pattern() -> None:
+    with pytest.raises(cleaner.RuleError, match="name_list does not compile"):
+        engine_from('''
+            [[layout]]
+            id = "TST125"
+            purpose = "bad"
+            header = 'related'
+            name_list = '(?:a'
+            slots = [{ field = 'title', pattern = 'a' }]
+        ''')

@@ -29,7 +29,7 @@ from tests.corpus_gen import generate as generate_sites
 #: The longest line a rule file may hold: a longer one cannot be read or reviewed, and a diff of one phrase
 #: in it rewrites the whole line.
 MAX_LINE = 200
-PATTERN_KEYS = ("pattern", "header", "controls")
+PATTERN_KEYS = ("pattern", "header", "controls", "name_list")
 
 
 def _rule_file_texts() -> list[tuple[str, str]]:

@@ -302,6 +302,11 @@ class Layout(Rule):
     #: ... and is under this share of the length (in characters) of the block's titles of ``bare_words`` words or
     #: more, at the median: a list of short titles of one size (a blog's) is left as it is.
     bare_share: float = 0.5
+    #: A title this pattern matches whole is a list of names, not an article's title: a reference page's "See
+    #: Also" line of command, function or page names ("ALTER TABLE, CREATE TABLE", "pg_dump, psql"). A block
+    #: whose every title is one is not segmented: it stays where it is, with the page's text. Matched with
+    #: case (names are told by their capitals), whatever ``case_sensitive`` says.
+    name_list: regex.Pattern[str] | None = None
 
     @property
     def kind(self) -> str:
@@ -449,7 +454,7 @@ _COMMON_KEYS = {"id", "purpose", "domains", "examples"}
 _RULE_KEYS = _COMMON_KEYS | {"line", "pattern", "block", "strength", "max_chars", "case_sensitive", "min_run"}
 _LAYOUT_KEYS = _COMMON_KEYS | {"header", "slots", "title_echo", "max_chars", "case_sensitive", "kind", "min_items",
                                "menu_words", "bare_words", "bare_share",
-                               "max_items", "blank_lines", "controls"}
+                               "max_items", "blank_lines", "controls", "name_list"}
 _BLOCK_KEYS = {"start", "end", "max_lines"}
 _SLOT_KEYS = {"field", "pattern", "template", "rest", "optional", "repeat", "min_chars", "max_chars", "min_words",
               "max_words", "sentence_end", "max_lines"}
@@ -874,10 +879,16 @@ def _parse_layout(table: dict[str, Any], source: str, locate: _Locator, line: in
     if "controls" in table:
         controls = _compile(table["controls"], flags, source, locate.key(line, "controls"), rule_id, "controls",
                             DEFAULT_HEADER_CHARS, facts)
+    name_list = None
+    if "name_list" in table:
+        # Names are told from words by their capitals ("CREATE TABLE", "Section 21.1"): never case-folded.
+        name_list = _compile(table["name_list"], flags & ~regex.IGNORECASE, source, locate.key(line, "name_list"),
+                             rule_id, "name_list",
+                             max((slot.shape.max_chars for slot in slots if slot.field == "title"), default=0), facts)
     return Layout(**common, header=header, slots=tuple(slots), title_echo=title_echo, max_chars=max_chars,
                   record_kind=record_kind, min_items=min_items, max_items=max_items, blank_lines=blank_lines,
                   controls=controls, menu_words=menu_words, bare_words=bare_words,
-                  bare_share=float(bare_share))
+                  bare_share=float(bare_share), name_list=name_list)
 
 
 def _parse_html_rule(table: dict[str, Any], source: str, locate: _Locator, line: int | None, file_scope: Scope,
@@ -1118,7 +1129,7 @@ def _compile(value: Any, flags: int, source: str, line: int | None, rule_id: str
 
 _DEFINE_NAME = _stdlib_re.compile(r"[a-z][a-z0-9_]{0,39}")
 #: The keys of a rule or layout table whose values are patterns (a block's and a slot's are one level down).
-_PATTERN_KEYS = ("pattern", "header", "controls")
+_PATTERN_KEYS = ("pattern", "header", "controls", "name_list")
 
 
 def _parse_defines(data: Any, source: str, locate: _Locator) -> dict[str, Any]:
