@@ -55,6 +55,8 @@ mod jsonl;
 
 mod exactlines;
 
+mod spanfeat;
+
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
 /// patterns, not a cost we pay per line.
@@ -374,5 +376,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     minhash::register(module)?;
     confirm::register(module)?;
     jsonl::register(module)?;
+    spanfeat::register(module)?;
     Ok(())
 }

@@ -16,18 +16,22 @@ Three detectors, each with an id, settings read from a rule file's ``[detector.N
 The language of a document (ISO 639-1, or ``und``) comes from a :class:`LanguageTools` the caller supplies
 (the core loads no model): it picks the stop words the prose test counts.
 
-Features are computed once per line (:class:`LineFeatures`); everything here is linear in the lines.
+Features are computed once per line (:class:`LineFeatures`), by the compiled core in one call per document
+(src/spanfeat.rs; tests/structure_oracle.py holds their Python definition, which a test compares it with);
+everything here is linear in the lines.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from itertools import pairwise
-from typing import NamedTuple
+from itertools import compress, pairwise
 
+from cleaner._native import LineFeatures, SpanFeatures
 from cleaner.core.relatedrun import RelatedRunSettings, Run, Shape, beside, fast_runs, paired_end, related_runs
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import SiteRepeatSettings
@@ -48,7 +52,8 @@ DESCRIPTIONS: Mapping[str, str] = {
 }
 
 #: Scripts written without spaces between words (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar), and
-#: Hangul (spaced, but its words are long): their prose is measured in characters.
+#: Hangul (spaced, but its words are long): their prose is measured in characters. (The line features count
+#: them in src/spanfeat.rs, as they count words, sentence marks, list items, quotes, code and table rows.)
 _DENSE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
                     "\uf900-\ufaff\uac00-\ud7af]")
 #: What ends a sentence: Latin, CJK full-width, Arabic, Devanagari (danda) and Armenian marks.
@@ -56,10 +61,8 @@ _SENTENCE_MARKS = frozenset(".!?…。！？؟۔।॥։;；")
 #: Closing quotes and brackets that may follow the mark: `He said "yes."`.
 _UNPUNCTUATE = str.maketrans(dict.fromkeys("\"“”‘«»()[]{}.,;:!?¡¿…*/|", " "))
 _CLOSERS = "\"'”’»)]）」』】›"
-_LIST_ITEM = re.compile(r"(?:[-*•·▪◦‣–]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\(\d{1,3}\)\s|\[\d{1,3}\]:?\s)")
 #: A markdown link reference definition ("[3]: https://..."): the target of a link in the text, kept with it.
 _LINK_DEFINITION = re.compile(r"\[[^\]]{1,40}\]:\s*\S+(?:\s+.*)?")
-_QUOTE = re.compile("[\"“„«‘'—–>「『]")
 _PRICE = re.compile(r"(?:[$€£¥₹₽₩]|\b(?:USD|EUR|GBP|CHF|JPY|RMB|CNY|INR|Rs\.?|R\$|kr|zł))\s?\d[\d.,]*"
                     r"|\d[\d.,]*\s?(?:[$€£¥₹₽₩]|USD|EUR|GBP|CHF|zł|kr|円|元|руб)")
 _DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
@@ -83,9 +86,6 @@ _THREAD = re.compile(r"(?:quote|reply|report|permalink|share|#\d{1,5}|posts?: ?\
                      r"(?:re|aw|sv): .{2,200}|.{1,60} (?:wrote|said|писал|a écrit|schrieb|escribió):?|"
                      r"(?:asked|answered|edited|modified|posted) .{0,60}|\d{1,6} (?:answers?|votes?|replies))",
                      re.IGNORECASE)
-_CODE_START = ("```", "~~~", "def ", "class ", "import ", "from ", "return ", "function ", "var ", "let ",
-               "const ", "public ", "private ", "#include", "SELECT ", "$ ", ">>> ")
-_CODE_END = ("{", "}", ";", "},", ");", ",")
 
 
 #: An amount at the end of a short line: "Philadelphia 125 g", "Tortilla 2 ks", "Zucker 1 EL".
@@ -100,12 +100,6 @@ def _quantity(line: str) -> bool:
         return not _NOT_QUANTITY.match(line) and not line[-1].isdigit()
     return len(line) <= 70 and bool(_QUANTITY_END.fullmatch(line)) and not _DATE.search(line) and \
         not _RELATIVE_TIME.fullmatch(line)
-
-
-def _code_or_table(line: str) -> bool:
-    """A line of code or a table row (cells between pipes or tabs); the line is stripped."""
-    return (line.startswith(_CODE_START) or line.endswith(_CODE_END) or "={" in line or line.count("|") >= 2
-            or line.count("\t") >= 2)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,15 +289,33 @@ _LANGUAGE_SAMPLE = 160
 _LANGUAGE_RETRY = 2000
 
 
-class LineFeatures(NamedTuple):
-    """What the detectors read of one line, computed once (a tuple: cheap to make, once per line)."""
+@dataclass(frozen=True, slots=True)
+class PythonCharacters:
+    """This Python's Unicode data as the compiled features need it, so that they follow Python's tables, not
+    Rust's (they differ: Rust's letters hold marks and letter numbers, and its Unicode is newer)."""
 
-    words: int
-    dense: int
-    sentence_end: bool
-    title_shaped: bool
-    attached: bool  # a list item, table row, code line or quoted line: part of the text next to it
-    code: bool  # a line of code or a table row
+    #: Every letter (``str.isalpha``), space (``str.isspace``: what ``str.split()`` splits on and ``re``'s
+    #: ``\\s``), decimal digit (``re``'s ``\\d``) and word character but "_" (``re``'s ``\\w``: ``str.isalnum``).
+    alpha: str
+    spaces: str
+    digits: str
+    alnum: str
+    #: Each character that ``str.lower`` changes, with what it makes of it.
+    lower: list[tuple[str, str]]
+
+    @classmethod
+    def asked(cls) -> PythonCharacters:
+        """Asked of the running Python: some 50 ms."""
+        codes = array("I", range(0xD800))
+        # Planes 0 to 3 hold every letter, space, digit and cased character assigned so far (a test checks every
+        # code point).
+        codes.extend(range(0xE000, 0x40000))
+        everything = codes.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
+        alnum = re.sub(r"[\W_]+", "", everything)
+        alpha = "".join(filter(str.isalpha, re.sub(r"\d+", "", alnum)))
+        lower = [(c, lowered) for c in everything[:0x20000] if (lowered := c.lower()) != c]
+        return cls(alpha, "".join(re.findall(r"\s", everything)), "".join(re.findall(r"\d", everything)), alnum,
+                   lower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -328,27 +340,6 @@ class Found:
     related: list[tuple[int, list[int]]] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     intent: str = "article"
-
-
-def _sentence_end(line: str) -> bool:
-    tail = line.rstrip(_CLOSERS)
-    return bool(tail) and tail[-1] in _SENTENCE_MARKS and not tail.endswith(("...", "…"))
-
-
-def _features(line: str, related: RelatedRunSettings) -> LineFeatures:
-    # A word starts with a letter: "June 3, 2024" is one word, and punctuation is space, so "(see" is one
-    # too. A line this long is prose or not whatever its numbers: its spaces are counted, not its words.
-    words = line.count(" ") + 1 if len(line) > 200 else \
-        sum(1 for t in line.translate(_UNPUNCTUATE).split() if t[0].isalpha())
-    dense = len(_DENSE.findall(line)) if not line.isascii() else 0
-    ending = _sentence_end(line)
-    if dense >= 2 * max(words, 1):
-        title = related.min_words * 2.5 <= dense <= related.max_words * 2.5 and not ending
-    else:
-        title = related.min_words <= words <= related.max_words and not ending
-    code = _code_or_table(line)
-    attached = code or bool(_LIST_ITEM.match(line) or _QUOTE.match(line))
-    return LineFeatures(words, dense, ending, title, attached, code)
 
 
 def _name_tokens(line: str) -> set[str]:
@@ -387,6 +378,18 @@ class Detectors:
         #: :meth:`language` of the open lines instead (the same answer, without per-line lists).
         self.language_only = not settings.main_span.enabled and not (settings.related_run.enabled
                                                                      and settings.related_run.without_span)
+        #: Computes the lines' features (the compiled core, with Python's character data); made on first use, and
+        #: only when the span detector looks at lines.
+        self._span_features: SpanFeatures | None = None
+
+    def _features(self) -> SpanFeatures:
+        if self._span_features is None:
+            span, related = self.settings.main_span, self.settings.related_run
+            chars = PythonCharacters.asked()
+            self._span_features = SpanFeatures(chars.alpha, chars.spaces, chars.digits, chars.alnum, chars.lower,
+                                               span.min_words, span.min_dense_chars, span.min_stop_words,
+                                               related.min_words, related.max_words)
+        return self._span_features
 
     def language(self, lines: Sequence[str], more: Sequence[str] = ()) -> str:
         """The document's language from its longer lines (ISO 639-1, or ``und``); ``more``: the lines to look
@@ -451,16 +454,21 @@ class Detectors:
                 self._add_runs(runs, found)
             return found
         related = self.settings.related_run
-        feats: list[LineFeatures | None] = [_features(line, related) if line and not taken else None
-                                            for line, taken in zip(lines, claimed, strict=True)]
+        # Every line's features in one call; and the prose lines as far as they are told without stop words
+        # (long enough, ending like a sentence), the lines whose stop words decide (long enough, no sentence
+        # mark), and which lines hold a number (a price, date, count or quantity needs one).
+        feats, prose, unsure, sentence_lines, numeric, questions, codes = self._features().lines(lines, claimed)
         # The language is read from the sentences (lines long enough, ending like one): a small sample of
         # prose tells it as well as a large one of anything, and costs less.
-        sentences = [line for line, f, free in zip(lines, feats, open_lines, strict=True)
-                     if free and f is not None and f.sentence_end and self._long_enough(f, span)]
-        kept = [line for line, free in zip(lines, open_lines, strict=True) if free]
+        sentences = [lines[i] for i in sentence_lines if open_lines[i]]
+        kept = list(compress(lines, open_lines))
         found.language = language or self.language(sentences if sum(map(len, sentences)) >= 100 else kept, kept)
         stop = self.tools.stop_words(found.language) if self.tools is not None else frozenset()
-        prose = [f is not None and self._prose(line, f, span, stop) for line, f in zip(lines, feats, strict=True)]
+        if stop:
+            # Without a sentence mark, only a long line is told by its stop words: a headline has them too.
+            for index in unsure:
+                if _stop_share(lines[index], stop) >= span.min_stop_density:
+                    prose[index] = True
         prose_lines = [i for i, p in enumerate(prose) if p]
         # A Chinese, Japanese, Korean or Thai character says as much as a few Latin ones.
         prose_chars = 0.0
@@ -472,7 +480,7 @@ class Detectors:
                                            f"{prose_chars:.0f} characters): nothing removed"))
             return found
         paragraphs = len(prose_lines)  # (before a recipe's quantity lines count as prose)
-        intent = self._intent(lines, feats, prose)
+        intent = self._intent(lines, feats, prose, numeric, questions, codes)
         if intent is not None:
             found.intent = intent[0]
             if intent[0] == RECIPE and self.settings.page_intent.recipe_span:
@@ -480,8 +488,9 @@ class Detectors:
                 # as prose, so the span holds the ingredients with the method.
                 found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
                                                "its quantity lines count as prose"))
-                prose = [p or (f is not None and _quantity(line)) for line, f, p in zip(lines, feats, prose,
-                                                                                       strict=True)]
+                for index in compress(range(len(lines)), numeric):
+                    if not prose[index] and _quantity(lines[index]):
+                        prose[index] = True
                 prose_lines = [i for i, p in enumerate(prose) if p]
             else:
                 found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
@@ -560,7 +569,7 @@ class Detectors:
                 found.evidence.append(Evidence(MAIN_SPAN, named + 1, named + 1, "headline: its words open the "
                                                f"article (line {start + 1}); kept with the lines down to it"))
         if span.toc_entries > 0:
-            keep_from = self._table_of_contents(lines, feats, prose, open_lines, start, keep_from, keep_to,
+            keep_from = self._table_of_contents(lines, feats, prose, open_lines, claimed, start, keep_from, keep_to,
                                                 reach or span.headline_reach, span, found)
         # A dateline or byline printed just above the headline belongs to the article's head.
         for _ in range(2):
@@ -722,36 +731,21 @@ class Detectors:
             last_end = f.sentence_end or line.endswith(":")
         close()
 
-    @staticmethod
-    def _long_enough(f: LineFeatures, s: MainSpanSettings) -> bool:
-        return f.words >= s.min_words or f.dense >= s.min_dense_chars
-
-    @staticmethod
-    def _prose(line: str, f: LineFeatures, s: MainSpanSettings, stop: frozenset[str]) -> bool:
-        """Long enough, and ending like a sentence or dense in the language's stop words (asked only then)."""
-        if not (f.words >= s.min_words or f.dense >= s.min_dense_chars):
-            return False
-        if f.sentence_end:
-            return True
-        # Without a sentence mark, only a long line is told by its stop words: a headline has them too.
-        return bool(stop) and f.words >= s.min_stop_words and _stop_share(line, stop) >= s.min_stop_density
-
-    def _intent(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool]
-                ) -> tuple[str, str] | None:
+    def _intent(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+                numeric: Sequence[bool], questions: int, code: int) -> tuple[str, str] | None:
+        """The page's kind, from its short lines (those not prose): ``numeric[i]``, whether line ``i`` holds a
+        digit (prices, dates, counts and quantities all do); ``questions`` and ``code``, how many lines end
+        with a question mark and are code or table lines."""
         s = self.settings.page_intent
         if not s.enabled:
             return None
-        grid = questions = thread = code = short = quantities = prices = 0
-        for line, f, p in zip(lines, feats, prose, strict=True):
-            if f is None:
+        short_lines = [i for i, (f, p) in enumerate(zip(feats, prose, strict=True)) if f is not None and not p]
+        short = len(short_lines)
+        grid = quantities = prices = 0
+        for index in short_lines:
+            if not numeric[index]:
                 continue
-            if line.endswith(("?", "？", "؟")):
-                questions += 1
-            if f.code:
-                code += 1
-            if p:
-                continue
-            short += 1
+            line = lines[index]
             if _PRICE.search(line):
                 grid += 1
                 prices += 1
@@ -759,8 +753,7 @@ class Detectors:
                 grid += 1
             elif _quantity(line):
                 quantities += 1
-            if len(line) <= 80 and _THREAD.fullmatch(line):
-                thread += 1
+        thread = sum(1 for index in short_lines if len(lines[index]) <= 80 and _THREAD.fullmatch(lines[index]))
         items = sum(prose)
         if grid >= s.min_grid_lines and grid >= s.min_grid_share * short and grid >= s.min_grid_per_prose * items:
             return "listing", f"{grid} of {short} short lines hold a price, date or count, beside {items} prose lines"
@@ -907,8 +900,8 @@ class Detectors:
         return headline
 
     def _table_of_contents(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
-                           open_lines: Sequence[bool], start: int, keep_from: int, keep_to: int, reach: int,
-                           s: MainSpanSettings, found: Found) -> int:
+                           open_lines: Sequence[bool], claimed: Sequence[bool], start: int, keep_from: int,
+                           keep_to: int, reach: int, s: MainSpanSettings, found: Found) -> int:
         """The head moved up to a table of contents above it: lines that repeat the headings of sections kept below
         (a line that stands once in the span, with prose after it, and nowhere else on the page; letters and
         digits compared, so "DocumentRoot" meets "DocumentRoot ¶" and "8.1. Locale" meets "8.1. Locale"), at
@@ -917,15 +910,16 @@ class Detectors:
         # A heading stands once in the article and once more on the page, in the table of contents: a widget's
         # label ("Advertisement", "Share") or a menu's item ("Politics") recurs.
         # ... and opens a section: the next line is prose (a menu printed twice has items after its items).
-        counts = Counter(_letters(line) for line, f in zip(lines, feats, strict=True) if f is not None)
+        keys = self._features().letters(lines, claimed, _letters)  # (None for the lines without features)
+        counts = Counter(keys)
         kept = [i for i in range(keep_from, keep_to + 1) if feats[i] is not None]
         opening = [i for i, following in pairwise(kept) if not prose[i] and prose[following]]
-        inside = Counter(_letters(lines[i]) for i in opening)
+        inside = Counter(keys[i] for i in opening)
         headings = {key for key, count in inside.items() if key and count == 1 and counts[key] == 2}
         taken = set(opening)
         present = [i for i in range(start) if feats[i] is not None]
-        matches = [i for i in present[-s.reach:] if open_lines[i] and i not in taken and _letters(lines[i]) in headings]
-        if len({_letters(lines[i]) for i in matches}) < s.toc_entries:
+        matches = [i for i in present[-s.reach:] if open_lines[i] and i not in taken and keys[i] in headings]
+        if len({keys[i] for i in matches}) < s.toc_entries:
             return keep_from
         # The densest run of matches: from each match, the farthest match keeping at least half the lines.
         rank = {index: position for position, index in enumerate(present)}

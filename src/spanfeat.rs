@@ -1,0 +1,332 @@
+//! The structural detectors' per-line features (`cleaner/core/structure.py`), computed in one call per document.
+//!
+//! For each line that is not blank and not claimed by a record: its words (tokens opening with a letter,
+//! punctuation counting as space; a line of more than 200 characters counts its spaces instead), its
+//! characters of a dense script (CJK, kana, Hangul, Thai, Lao, Khmer, Myanmar), whether it ends like a
+//! sentence, whether it is title-shaped, whether it is attached to the text next to it (a list item, quote,
+//! code or table line) and whether it is code or a table row. Beside them, what the prose test can tell
+//! without the document's stop words (the language is identified from these features first): prose, not
+//! prose, or to be decided by its share of stop words (Python's, on those few lines).
+//!
+//! Every answer must equal Python's (tests/structure_oracle.py holds the Python definitions, and a
+//! differential test compares them): lengths are in code points, and which characters are letters
+//! (`str.isalpha`), spaces (`str.isspace`, what `str.split()` splits on) and decimal digits (`re`'s `\d`)
+//! comes from the running Python's Unicode data, handed to the constructor, not from Rust's own tables.
+//!
+//! Pure: no I/O, no global state; an object is immutable once built, so threads may share it.
+
+use std::borrow::Cow;
+
+use std::collections::HashMap;
+
+use pyo3::prelude::*;
+use pyo3::types::{PyList, PyString};
+
+/// A set of code points as a bitmap over all of Unicode.
+struct CharSet(Vec<u64>);
+
+impl CharSet {
+    fn new(chars: &str) -> Self {
+        let mut bits = vec![0u64; (0x11_0000 / 64) + 1];
+        for c in chars.chars() {
+            let code = c as usize;
+            bits[code / 64] |= 1 << (code % 64);
+        }
+        CharSet(bits)
+    }
+
+    #[inline]
+    fn has(&self, c: char) -> bool {
+        let code = c as usize;
+        self.0[code / 64] & (1 << (code % 64)) != 0
+    }
+}
+
+/// What one line is, for the detectors (`LineFeatures` in Python).
+#[pyclass(frozen, eq, module = "cleaner._native")]
+#[derive(PartialEq)]
+pub struct LineFeatures {
+    #[pyo3(get)]
+    words: usize,
+    #[pyo3(get)]
+    dense: usize,
+    #[pyo3(get)]
+    sentence_end: bool,
+    #[pyo3(get)]
+    title_shaped: bool,
+    /// A list item, table row, code line or quoted line: part of the text next to it.
+    #[pyo3(get)]
+    attached: bool,
+    /// A line of code or a table row.
+    #[pyo3(get)]
+    code: bool,
+}
+
+#[pymethods]
+impl LineFeatures {
+    #[new]
+    fn new(words: usize, dense: usize, sentence_end: bool, title_shaped: bool, attached: bool, code: bool) -> Self {
+        LineFeatures { words, dense, sentence_end, title_shaped, attached, code }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "LineFeatures(words={}, dense={}, sentence_end={}, title_shaped={}, attached={}, code={})",
+            self.words, self.dense, py_bool(self.sentence_end), py_bool(self.title_shaped), py_bool(self.attached),
+            py_bool(self.code)
+        )
+    }
+}
+
+fn py_bool(value: bool) -> &'static str {
+    if value { "True" } else { "False" }
+}
+
+/// The Python `_UNPUNCTUATE` set: punctuation read as space when words are counted.
+const UNPUNCTUATE: &str = "\"“”‘«»()[]{}.,;:!?¡¿…*/|";
+/// What ends a sentence, and the closing quotes and brackets that may follow it.
+const SENTENCE_MARKS: &str = ".!?…。！？؟۔।॥։;；";
+const CLOSERS: &str = "\"'”’»)]）」』】›";
+/// What a list item opens with (before a space), and what a quoted line opens with.
+const BULLETS: &str = "-*•·▪◦‣–";
+const QUOTES: &str = "\"“„«‘'—–>「『";
+const CODE_START: [&str; 17] = ["```", "~~~", "def ", "class ", "import ", "from ", "return ", "function ",
+                                 "var ", "let ", "const ", "public ", "private ", "#include", "SELECT ", "$ ",
+                                 ">>> "];
+const CODE_END: [&str; 6] = ["{", "}", ";", "},", ");", ","];
+/// Vulgar fractions that open an amount ("½ cup").
+const FRACTIONS: &str = "½¼¾⅓⅔⅛";
+/// A question's last character.
+const QUESTION_MARKS: &str = "?？؟";
+
+/// Scripts written without spaces between words, and Hangul (Python's `_DENSE`).
+#[inline]
+fn is_dense(c: char) -> bool {
+    matches!(c, '\u{0e00}'..='\u{0eff}' | '\u{1000}'..='\u{109f}' | '\u{1780}'..='\u{17ff}' | '\u{3040}'..='\u{30ff}'
+        | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{ac00}'..='\u{d7af}')
+}
+
+/// The features of every line of a document, and what the prose test can tell from them alone.
+#[pyclass(frozen, module = "cleaner._native")]
+struct SpanFeatures {
+    alpha: CharSet,
+    space: CharSet,
+    digit: CharSet,
+    /// Python's `re` word characters but the underscore (what `str.isalnum` holds), and each character that
+    /// Python's `str.lower` changes, with what it makes of it.
+    alnum: CharSet,
+    lower: HashMap<char, String>,
+    /// The prose test's thresholds: words or dense characters for a long enough line, words for one told by its
+    /// stop words.
+    min_words: usize,
+    min_dense_chars: usize,
+    min_stop_words: usize,
+    /// A title has between these many words (2.5 times as many characters of a dense script).
+    title_min_words: f64,
+    title_max_words: f64,
+}
+
+/// One document's answer: each line's features (None for a blank or claimed line); whether each line is prose
+/// without asking its stop words; the lines whose stop words decide; the lines long enough that end like a
+/// sentence; whether each line holds a decimal digit or a vulgar fraction; how many lines end with a question
+/// mark; how many are code or table lines.
+type Answer<'py> = (Bound<'py, PyList>, Vec<bool>, Vec<usize>, Vec<usize>, Vec<bool>, usize, usize);
+
+impl SpanFeatures {
+    /// Python's `len(line)`, and its `line.translate(_UNPUNCTUATE).split()` tokens that open with a letter.
+    fn words(&self, line: &[char]) -> usize {
+        if line.len() > 200 {
+            return line.iter().filter(|&&c| c == ' ').count() + 1;
+        }
+        let mut words = 0;
+        let mut inside = false;
+        for &c in line {
+            if self.space.has(c) || UNPUNCTUATE.contains(c) {
+                inside = false;
+            } else if !inside {
+                inside = true;
+                if self.alpha.has(c) {
+                    words += 1;
+                }
+            }
+        }
+        words
+    }
+
+    /// `re.match(r"(?:[-*•·▪◦‣–]\s|\d{1,3}[.)]\s|[a-z][.)]\s|\(\d{1,3}\)\s|\[\d{1,3}\]:?\s)", line)`.
+    fn list_item(&self, line: &[char]) -> bool {
+        let at = |i: usize| line.get(i).copied();
+        let space = |i: usize| at(i).is_some_and(|c| self.space.has(c));
+        let digits = |from: usize| line[from.min(line.len())..].iter().take_while(|&&c| self.digit.has(c)).count();
+        let Some(first) = at(0) else { return false };
+        if BULLETS.contains(first) && space(1) {
+            return true;
+        }
+        if first.is_ascii_lowercase() && matches!(at(1), Some('.' | ')')) && space(2) {
+            return true;
+        }
+        let count = digits(0);
+        if (1..=3).contains(&count) && matches!(at(count), Some('.' | ')')) && space(count + 1) {
+            return true;
+        }
+        if first == '(' {
+            let count = digits(1);
+            return (1..=3).contains(&count) && at(count + 1) == Some(')') && space(count + 2);
+        }
+        if first == '[' {
+            let count = digits(1);
+            if (1..=3).contains(&count) && at(count + 1) == Some(']') {
+                let next = count + 2;
+                return space(next) || (at(next) == Some(':') && space(next + 1));
+            }
+        }
+        false
+    }
+
+    fn features(&self, text: &str, line: &[char]) -> LineFeatures {
+        let words = self.words(line);
+        let dense = if text.is_ascii() { 0 } else { line.iter().filter(|&&c| is_dense(c)).count() };
+        let tail = text.trim_end_matches(|c| CLOSERS.contains(c));
+        let sentence_end = tail.chars().next_back().is_some_and(|c| SENTENCE_MARKS.contains(c))
+            && !tail.ends_with("...")
+            && !tail.ends_with('…');
+        let title_shaped = if dense >= 2 * words.max(1) {
+            self.title_min_words * 2.5 <= dense as f64 && dense as f64 <= self.title_max_words * 2.5 && !sentence_end
+        } else {
+            self.title_min_words <= words as f64 && words as f64 <= self.title_max_words && !sentence_end
+        };
+        let code = CODE_START.iter().any(|start| text.starts_with(start))
+            || CODE_END.iter().any(|end| text.ends_with(end))
+            || text.contains("={")
+            || text.matches('|').nth(1).is_some()
+            || text.matches('\t').nth(1).is_some();
+        let attached = code || self.list_item(line) || line.first().is_some_and(|&c| QUOTES.contains(c));
+        LineFeatures { words, dense, sentence_end, title_shaped, attached, code }
+    }
+}
+
+/// A line's text, with each lone surrogate (which UTF-8 cannot hold) as U+FFFF: like a surrogate, no letter,
+/// space, digit nor mark of any kind, so every feature is the same.
+fn line_text<'a>(line: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
+    if let Ok(text) = line.to_str() {
+        return Ok(Cow::Borrowed(text));
+    }
+    let encoded = line.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
+    let bytes: &[u8] = encoded.extract()?;
+    Ok(Cow::Owned(
+        bytes
+            .chunks_exact(4)
+            .map(|unit| char::from_u32(u32::from_le_bytes([unit[0], unit[1], unit[2], unit[3]])).unwrap_or('\u{ffff}'))
+            .collect(),
+    ))
+}
+
+#[pymethods]
+impl SpanFeatures {
+    /// `alpha`, `spaces`, `digits`: every character Python's `str.isalpha`, `str.isspace` and `re`'s `\d` hold
+    /// for. The rest are the settings named as in `[detector.main_span]` and `[detector.related_run]`.
+    #[new]
+    #[allow(clippy::too_many_arguments)]
+    fn new(alpha: &str, spaces: &str, digits: &str, alnum: &str, lower: Vec<(char, String)>, min_words: usize,
+           min_dense_chars: usize, min_stop_words: usize, title_min_words: f64, title_max_words: f64) -> Self {
+        SpanFeatures {
+            alpha: CharSet::new(alpha),
+            space: CharSet::new(spaces),
+            digit: CharSet::new(digits),
+            alnum: CharSet::new(alnum),
+            lower: lower.into_iter().collect(),
+            min_words,
+            min_dense_chars,
+            min_stop_words,
+            title_min_words,
+            title_max_words,
+        }
+    }
+
+    /// Every line's features and the rest of [`Answer`], for the lines of one document (stripped);
+    /// `claimed[i]`: another record holds line `i` (it has no features).
+    fn lines<'py>(&self, py: Python<'py>, lines: Vec<Bound<'py, PyString>>, claimed: Vec<bool>) -> PyResult<Answer<'py>> {
+        if claimed.len() != lines.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err("lines and claimed differ in length"));
+        }
+        let count = lines.len();
+        let feats = PyList::empty(py);
+        let mut prose = vec![false; count];
+        let mut unsure = Vec::new();
+        let mut sentences = Vec::new();
+        let mut numeric = vec![false; count];
+        let (mut questions, mut code) = (0, 0);
+        let mut chars: Vec<char> = Vec::new();
+        for (index, (line, &taken)) in lines.iter().zip(&claimed).enumerate() {
+            let text = line_text(line)?;
+            if text.is_empty() || taken {
+                feats.append(py.None())?;
+                continue;
+            }
+            chars.clear();
+            chars.extend(text.chars());
+            let f = self.features(&text, &chars);
+            let long = f.words >= self.min_words || f.dense >= self.min_dense_chars;
+            if long && f.sentence_end {
+                prose[index] = true;
+                sentences.push(index);
+            } else if long && f.words >= self.min_stop_words {
+                unsure.push(index);
+            }
+            numeric[index] = chars.iter().any(|&c| self.digit.has(c) || FRACTIONS.contains(c));
+            questions += usize::from(text.ends_with(|c| QUESTION_MARKS.contains(c)));
+            code += usize::from(f.code);
+            feats.append(Bound::new(py, f)?)?;
+        }
+        Ok((feats, prose, unsure, sentences, numeric, questions, code))
+    }
+
+    /// Python's `" ".join(re.sub(r"[^\w\s]|_", "", line.lower()).split())` of each line that is not blank nor
+    /// claimed (None for those): its letters and digits, lower-cased, one space between words. A line holding a
+    /// capital sigma, whose lower case depends on the letters around it, is handed to `python` (that function).
+    fn letters<'py>(&self, py: Python<'py>, lines: Vec<Bound<'py, PyString>>, claimed: Vec<bool>,
+                    python: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        if claimed.len() != lines.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err("lines and claimed differ in length"));
+        }
+        let out = PyList::empty(py);
+        let mut key = String::new();
+        for (line, &taken) in lines.iter().zip(&claimed) {
+            let text = line_text(line)?;
+            if text.is_empty() || taken {
+                out.append(py.None())?;
+                continue;
+            }
+            if text.contains('\u{03a3}') {
+                out.append(python.call1((line,))?)?;
+                continue;
+            }
+            key.clear();
+            let mut gap = false;
+            let mut keep = |c: char, key: &mut String| {
+                if self.alnum.has(c) {
+                    if gap && !key.is_empty() {
+                        key.push(' ');
+                    }
+                    gap = false;
+                    key.push(c);
+                } else if self.space.has(c) {
+                    gap = true;
+                }
+            };
+            for c in text.chars() {
+                match self.lower.get(&c) {
+                    Some(lowered) => lowered.chars().for_each(|d| keep(d, &mut key)),
+                    None => keep(c, &mut key),
+                }
+            }
+            out.append(PyString::new(py, &key))?;
+        }
+        Ok(out)
+    }
+}
+
+pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<LineFeatures>()?;
+    module.add_class::<SpanFeatures>()
+}
