@@ -116,6 +116,8 @@ struct SpanFeatures {
     /// Python's `str.lower` changes, with what it makes of it.
     alnum: CharSet,
     lower: HashMap<char, String>,
+    /// Python's `str.islower` of one character.
+    lowercase: CharSet,
     /// The prose test's thresholds: words or dense characters for a long enough line, words for one told by its
     /// stop words.
     min_words: usize,
@@ -227,14 +229,16 @@ impl SpanFeatures {
     /// for. The rest are the settings named as in `[detector.main_span]` and `[detector.related_run]`.
     #[new]
     #[allow(clippy::too_many_arguments)]
-    fn new(alpha: &str, spaces: &str, digits: &str, alnum: &str, lower: Vec<(char, String)>, min_words: usize,
-           min_dense_chars: usize, min_stop_words: usize, title_min_words: f64, title_max_words: f64) -> Self {
+    fn new(alpha: &str, spaces: &str, digits: &str, alnum: &str, lower: Vec<(char, String)>, lowercase: &str,
+           min_words: usize, min_dense_chars: usize, min_stop_words: usize, title_min_words: f64,
+           title_max_words: f64) -> Self {
         SpanFeatures {
             alpha: CharSet::new(alpha),
             space: CharSet::new(spaces),
             digit: CharSet::new(digits),
             alnum: CharSet::new(alnum),
             lower: lower.into_iter().collect(),
+            lowercase: CharSet::new(lowercase),
             min_words,
             min_dense_chars,
             min_stop_words,
@@ -279,6 +283,51 @@ impl SpanFeatures {
             feats.append(Bound::new(py, f)?)?;
         }
         Ok((feats, prose, unsure, sentences, numeric, questions, code))
+    }
+
+    /// The lines of paragraphs a dump broke at the page source's line ends (`Detectors._wrapped` says how they
+    /// are found): a line opening in lower case (past opening quotes and brackets) after a line that ends no
+    /// sentence nor clause continues it, when the paragraph's first line has more than `furniture_words` words;
+    /// such a run of at least two lines and `min_words` words, its last line ending like a sentence or with
+    /// ":", is prose. `feats`: [`SpanFeatures::lines`]' features (None: a line not looked at).
+    fn wrapped(&self, lines: Vec<Bound<'_, PyString>>, feats: Vec<Option<PyRef<'_, LineFeatures>>>, min_words: usize,
+               furniture_words: usize) -> PyResult<Vec<usize>> {
+        if feats.len() != lines.len() {
+            return Err(pyo3::exceptions::PyValueError::new_err("lines and feats differ in length"));
+        }
+        let mut found = Vec::new();
+        let mut group: Vec<usize> = Vec::new();
+        let (mut words, mut opening) = (0, 0);
+        let mut last_end = true; // the line before ends a sentence or clause (or there is none)
+        let close = |group: &[usize], words: usize, found: &mut Vec<usize>| -> PyResult<()> {
+            if group.len() >= 2 && words >= min_words {
+                let last = line_text(&lines[group[group.len() - 1]])?;
+                let tail = last.trim_end_matches(|c| CLOSERS.contains(c));
+                if tail.chars().next_back().is_some_and(|c| SENTENCE_MARKS.contains(c) || c == ':') {
+                    found.extend_from_slice(group);
+                }
+            }
+            Ok(())
+        };
+        for (index, f) in feats.iter().enumerate() {
+            let Some(f) = f else { continue };
+            let line = line_text(&lines[index])?;
+            let head = line.trim_start_matches(|c| "(\"'“‘«".contains(c));
+            let lower = head.chars().next().is_some_and(|c| self.lowercase.has(c));
+            if !last_end && !group.is_empty() && lower && opening > furniture_words {
+                group.push(index);
+                words += f.words;
+            } else {
+                close(&group, words, &mut found)?;
+                group.clear();
+                group.push(index);
+                words = f.words;
+                opening = f.words; // (a menu's item followed by a line in lower case opens no paragraph)
+            }
+            last_end = f.sentence_end || line.ends_with(':');
+        }
+        close(&group, words, &mut found)?;
+        Ok(found)
     }
 
     /// Python's `" ".join(re.sub(r"[^\w\s]|_", "", line.lower()).split())` of each line that is not blank nor

@@ -93,3 +93,35 @@ def document(lines: Sequence[str], claimed: Sequence[bool], span: MainSpanSettin
                     if f is not None and line.endswith(("?", "？", "؟")))
     code = sum(1 for f in feats if f is not None and f.code)
     return Answer(feats, prose, unsure, sentences, numeric, questions, code)
+
+
+def wrapped(lines: Sequence[str], feats: Sequence[LineFeatures | None], min_words: int,
+            furniture_words: int) -> list[int]:
+    """The lines of paragraphs a dump broke at line ends (``Detectors._wrapped`` as it was), in order."""
+    prose = [False] * len(lines)
+    group: list[int] = []
+    words = opening = 0
+    last_end = True
+
+    def close() -> None:
+        if len(group) >= 2 and words >= min_words:
+            tail = lines[group[-1]].rstrip(_CLOSERS)
+            if tail and (tail[-1] in _SENTENCE_MARKS or tail[-1] == ":"):
+                for member in group:
+                    prose[member] = True
+
+    for index, f in enumerate(feats):
+        if f is None:
+            continue
+        line = lines[index]
+        head = line.lstrip("(\"'“‘«")
+        if not last_end and group and head[:1].islower() and opening > furniture_words:
+            group.append(index)
+            words += f.words
+        else:
+            close()
+            group = [index]
+            words = opening = f.words
+        last_end = f.sentence_end or line.endswith(":")
+    close()
+    return [index for index, p in enumerate(prose) if p]

@@ -1,7 +1,8 @@
 """The structural detectors' compiled line features (src/spanfeat.rs) against their Python definition
 (tests/structure_oracle.py): every feature, the prose test's answer without stop words, the language sample, the
-number test, the question and code counts, and the letter keys of the table of contents, alike on the structure
-benchmark's page texts, the seeds, the fixtures, the real dumps, adversarial lines and every code point."""
+number test, the question and code counts, the lines of wrapped paragraphs and the letter keys of the table of
+contents, alike on the structure benchmark's page texts, the seeds, the fixtures, the real dumps, adversarial lines
+and every code point."""
 
 from __future__ import annotations
 
@@ -69,6 +70,9 @@ def _check(lines: Sequence[str], claimed: Sequence[bool], settings: int, name: s
     for index, (got, wanted) in enumerate(zip(feats, want.feats, strict=True)):
         assert _as_tuple(got) == _as_tuple(wanted), f"{name}, line {index + 1}: {lines[index]!r}"
     assert (prose, unsure, sentences, numeric, questions, code) == tuple(want[1:]), name
+    for furniture in (0, 3):
+        assert _compiled(settings).wrapped(lines, feats, span.min_words, furniture) == \
+            oracle.wrapped(lines, want.feats, span.min_words, furniture), name
     keys = _compiled(settings).letters(lines, claimed, _letters)
     assert keys == [_letters(line) if line and not taken else None
                     for line, taken in zip(lines, claimed, strict=True)], name
@@ -106,8 +110,10 @@ def test_the_features_are_pythons_for_every_code_point() -> None:
     characters)."""
     # (Beyond planes 0 to 3 and 14 no character is a letter, digit, space or cased: the next test checks it.)
     every = [chr(code) for code in (*range(0x40000), *range(0xE0000, 0xE1000))]
-    for template in ("{0}a b{0}c{0}", "-{0}x{0}.", "{0}. x", "[{0}{0}]:{0}x"):
+    for template in ("{0}a b{0}c{0}", "-{0}x{0}.", "{0}. x", "[{0}{0}]:{0}x", "(“{0}x y z."):
         lines = [template.format(c) for c in every]
+        if template.startswith("("):  # each after a line that ends no sentence: a wrapped paragraph's line?
+            lines = [line for c in lines for line in ("One two three four five", c)]
         _check(lines, [False] * len(lines), 0, f"every code point in {template!r}")
 
 
@@ -115,7 +121,7 @@ def test_pythons_characters_lie_in_the_planes_asked() -> None:
     """PythonCharacters asks planes 0 to 3 (case mappings: planes 0 and 1) only: no letter, space, digit, word
     character or case mapping lies beyond them."""
     beyond = "".join(chr(code) for code in range(0x40000, sys.maxunicode + 1))
-    assert not any(c.isalnum() or c.isspace() for c in beyond)
+    assert not any(c.isalnum() or c.isspace() or c.islower() for c in beyond)
     assert all(chr(code).lower() == chr(code) for code in range(0x20000, sys.maxunicode + 1) if
                not 0xD800 <= code < 0xE000)
     characters = PythonCharacters.asked()

@@ -56,11 +56,8 @@ DESCRIPTIONS: Mapping[str, str] = {
 #: them in src/spanfeat.rs, as they count words, sentence marks, list items, quotes, code and table rows.)
 _DENSE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
                     "\uf900-\ufaff\uac00-\ud7af]")
-#: What ends a sentence: Latin, CJK full-width, Arabic, Devanagari (danda) and Armenian marks.
-_SENTENCE_MARKS = frozenset(".!?…。！？؟۔।॥։;；")
-#: Closing quotes and brackets that may follow the mark: `He said "yes."`.
+#: Punctuation read as space when a line's words are compared (stop words, names).
 _UNPUNCTUATE = str.maketrans(dict.fromkeys("\"“”‘«»()[]{}.,;:!?¡¿…*/|", " "))
-_CLOSERS = "\"'”’»)]）」』】›"
 #: A markdown link reference definition ("[3]: https://..."): the target of a link in the text, kept with it.
 _LINK_DEFINITION = re.compile(r"\[[^\]]{1,40}\]:\s*\S+(?:\s+.*)?")
 _PRICE = re.compile(r"(?:[$€£¥₹₽₩]|\b(?:USD|EUR|GBP|CHF|JPY|RMB|CNY|INR|Rs\.?|R\$|kr|zł))\s?\d[\d.,]*"
@@ -300,8 +297,9 @@ class PythonCharacters:
     spaces: str
     digits: str
     alnum: str
-    #: Each character that ``str.lower`` changes, with what it makes of it.
+    #: Each character that ``str.lower`` changes, with what it makes of it; every one ``str.islower`` holds for.
     lower: list[tuple[str, str]]
+    lowercase: str
 
     @classmethod
     def asked(cls) -> PythonCharacters:
@@ -315,7 +313,7 @@ class PythonCharacters:
         alpha = "".join(filter(str.isalpha, re.sub(r"\d+", "", alnum)))
         lower = [(c, lowered) for c in everything[:0x20000] if (lowered := c.lower()) != c]
         return cls(alpha, "".join(re.findall(r"\s", everything)), "".join(re.findall(r"\d", everything)), alnum,
-                   lower)
+                   lower, "".join(filter(str.islower, everything)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,8 +385,8 @@ class Detectors:
             span, related = self.settings.main_span, self.settings.related_run
             chars = PythonCharacters.asked()
             self._span_features = SpanFeatures(chars.alpha, chars.spaces, chars.digits, chars.alnum, chars.lower,
-                                               span.min_words, span.min_dense_chars, span.min_stop_words,
-                                               related.min_words, related.max_words)
+                                               chars.lowercase, span.min_words, span.min_dense_chars,
+                                               span.min_stop_words, related.min_words, related.max_words)
         return self._span_features
 
     def language(self, lines: Sequence[str], more: Sequence[str] = ()) -> str:
@@ -515,7 +513,12 @@ class Detectors:
         text, reach_weights = prose, weights
         if span.wrapped_lines:
             text = list(prose)
-            self._wrapped(lines, feats, text, span)
+            # ("Specifies whether to use color. Possible values" / "are always, auto and" / "never.": a line opening
+            # in lower case after one that ends no sentence nor clause continues it when the paragraph's first line
+            # has more than furniture_words words; such a run of at least two lines and min_words words, ending
+            # like a sentence or with ":", is prose, every line of it.)
+            for index in self._features().wrapped(lines, feats, span.min_words, span.furniture_words):
+                text[index] = True
             reach_weights = [span.prose_weight if t and not p else w for t, p, w in zip(text, prose, weights,
                                                                                           strict=True)]
         start = self._reach(feats, text, reach_weights, start, -1, span.reach_penalty_above, span)
@@ -695,41 +698,6 @@ class Detectors:
         if found.removed:
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"{len(found.removed)} line(s) {where}"))
         return found
-
-    @staticmethod
-    def _wrapped(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: list[bool],
-                 s: MainSpanSettings) -> None:
-        """Paragraphs a dump broke at the page source's line ends ("Specifies whether to use color. Possible
-        values" / "are always, auto and" / "never."): a line opening in lower case after a line that ends no
-        sentence nor clause continues it (the paragraph's first line has more than furniture_words words); such a
-        run of at least two lines, of at least min_words words in all,
-        ending like a sentence or a clause (":"), is prose, every line of it. One pass; only the lines' first
-        and last characters are read."""
-        group: list[int] = []
-        words = opening = 0
-        last_end = True  # the line before ends a sentence or clause (or there is none)
-
-        def close() -> None:
-            if len(group) >= 2 and words >= s.min_words:
-                tail = lines[group[-1]].rstrip(_CLOSERS)
-                if tail and (tail[-1] in _SENTENCE_MARKS or tail[-1] == ":"):
-                    for member in group:
-                        prose[member] = True
-
-        for index, f in enumerate(feats):
-            if f is None:
-                continue
-            line = lines[index]
-            head = line.lstrip("(\"'“‘«")
-            if not last_end and group and head[:1].islower() and opening > s.furniture_words:
-                group.append(index)
-                words += f.words
-            else:
-                close()
-                group = [index]
-                words = opening = f.words  # (a menu's item followed by a line in lower case opens no paragraph)
-            last_end = f.sentence_end or line.endswith(":")
-        close()
 
     def _intent(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
                 numeric: Sequence[bool], questions: int, code: int) -> tuple[str, str] | None:
