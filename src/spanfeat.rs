@@ -112,6 +112,10 @@ struct SpanFeatures {
     alpha: CharSet,
     space: CharSet,
     digit: CharSet,
+    /// Where words part (spaces and the punctuation read as space), and what makes a line numeric (a digit or a
+    /// vulgar fraction): looked up once a character.
+    separator: CharSet,
+    numeric: CharSet,
     /// Python's `re` word characters but the underscore (what `str.isalnum` holds), and each character that
     /// Python's `str.lower` changes, with what it makes of it.
     alnum: CharSet,
@@ -143,7 +147,7 @@ impl SpanFeatures {
         let mut words = 0;
         let mut inside = false;
         for &c in line {
-            if self.space.has(c) || UNPUNCTUATE.contains(c) {
+            if self.separator.has(c) {
                 inside = false;
             } else if !inside {
                 inside = true;
@@ -236,6 +240,8 @@ impl SpanFeatures {
             alpha: CharSet::new(alpha),
             space: CharSet::new(spaces),
             digit: CharSet::new(digits),
+            separator: CharSet::new(&format!("{spaces}{UNPUNCTUATE}")),
+            numeric: CharSet::new(&format!("{digits}{FRACTIONS}")),
             alnum: CharSet::new(alnum),
             lower: lower.into_iter().collect(),
             lowercase: CharSet::new(lowercase),
@@ -277,7 +283,7 @@ impl SpanFeatures {
             } else if long && f.words >= self.min_stop_words {
                 unsure.push(index);
             }
-            numeric[index] = chars.iter().any(|&c| self.digit.has(c) || FRACTIONS.contains(c));
+            numeric[index] = chars.iter().any(|&c| self.numeric.has(c));
             questions += usize::from(text.ends_with(|c| QUESTION_MARKS.contains(c)));
             code += usize::from(f.code);
             feats.append(Bound::new(py, f)?)?;
