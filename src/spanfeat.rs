@@ -120,6 +120,8 @@ struct SpanFeatures {
     /// Python's `str.lower` changes, with what it makes of it.
     alnum: CharSet,
     lower: HashMap<char, String>,
+    /// The characters `lower` holds that are not ASCII (an ASCII character's lower case is ASCII's).
+    lowered: CharSet,
     /// Python's `str.islower` of one character.
     lowercase: CharSet,
     /// The prose test's thresholds: words or dense characters for a long enough line, words for one told by its
@@ -243,6 +245,7 @@ impl SpanFeatures {
             separator: CharSet::new(&format!("{spaces}{UNPUNCTUATE}")),
             numeric: CharSet::new(&format!("{digits}{FRACTIONS}")),
             alnum: CharSet::new(alnum),
+            lowered: CharSet::new(&lower.iter().map(|(c, _)| *c).filter(|c| !c.is_ascii()).collect::<String>()),
             lower: lower.into_iter().collect(),
             lowercase: CharSet::new(lowercase),
             min_words,
@@ -370,9 +373,12 @@ impl SpanFeatures {
                 }
             };
             for c in text.chars() {
-                match self.lower.get(&c) {
-                    Some(lowered) => lowered.chars().for_each(|d| keep(d, &mut key)),
-                    None => keep(c, &mut key),
+                if c.is_ascii() {
+                    keep(c.to_ascii_lowercase(), &mut key);
+                } else if self.lowered.has(c) {
+                    self.lower[&c].chars().for_each(|d| keep(d, &mut key));
+                } else {
+                    keep(c, &mut key);
                 }
             }
             out.append(PyString::new(py, &key))?;
