@@ -96,6 +96,12 @@ const CODE_START: [&str; 17] = ["```", "~~~", "def ", "class ", "import ", "from
 const CODE_END: [&str; 6] = ["{", "}", ";", "},", ");", ","];
 /// Vulgar fractions that open an amount ("½ cup").
 const FRACTIONS: &str = "½¼¾⅓⅔⅛";
+/// What a forum's or Q&A site's post-frame line (Python's `_THREAD`) opens with, or ends with (before an optional
+/// ":") when it holds no digit: "Reply", "Re: ...", "Joined ...", "Posted by ...", "... wrote:". Compared with the
+/// line's characters folded as Python's case-insensitive match folds them (`thread_fold`).
+const THREAD_STARTS: [&str; 14] = ["quote", "reply", "report", "permalink", "share", "joined", "re:", "aw:", "sv:",
+                                   "asked", "answered", "edited", "modified", "posted"];
+const THREAD_ENDS: [&str; 6] = [" wrote", " said", " писал", " a écrit", " schrieb", " escribió"];
 /// A question's last character.
 const QUESTION_MARKS: &str = "?？؟";
 
@@ -124,6 +130,9 @@ struct SpanFeatures {
     lowered: CharSet,
     /// Python's `str.islower` of one character.
     lowercase: CharSet,
+    /// Each character that Python's case-insensitive match takes for a character of `THREAD_STARTS` or
+    /// `THREAD_ENDS`, with that character.
+    thread_fold: HashMap<char, char>,
     /// The prose test's thresholds: words or dense characters for a long enough line, words for one told by its
     /// stop words.
     min_words: usize,
@@ -137,8 +146,8 @@ struct SpanFeatures {
 /// One document's answer: each line's features (None for a blank or claimed line); whether each line is prose
 /// without asking its stop words; the lines whose stop words decide; the lines long enough that end like a
 /// sentence; whether each line holds a decimal digit or a vulgar fraction; how many lines end with a question
-/// mark; how many are code or table lines.
-type Answer<'py> = (Bound<'py, PyList>, Vec<bool>, Vec<usize>, Vec<usize>, Vec<bool>, usize, usize);
+/// mark; how many are code or table lines; the lines that may be a forum's post-frame lines.
+type Answer<'py> = (Bound<'py, PyList>, Vec<bool>, Vec<usize>, Vec<usize>, Vec<bool>, usize, usize, Vec<usize>);
 
 impl SpanFeatures {
     /// Python's `len(line)`, and its `line.translate(_UNPUNCTUATE).split()` tokens that open with a letter.
@@ -191,6 +200,22 @@ impl SpanFeatures {
         false
     }
 
+    /// Whether the line may be a post-frame line: it holds a digit (`numeric`), or opens or ends with one of their
+    /// words. Every line Python's `_THREAD` matches is one (a test checks it); the others need no regex.
+    fn thread_candidate(&self, line: &[char], numeric: bool) -> bool {
+        if numeric {
+            return true;
+        }
+        let fold = |c: &char| self.thread_fold.get(c).copied().unwrap_or('\u{ffff}');
+        let head: String = line.iter().take(9).map(fold).collect();
+        if THREAD_STARTS.iter().any(|start| head.starts_with(start)) {
+            return true;
+        }
+        let end = if line.last() == Some(&':') { line.len() - 1 } else { line.len() };
+        let tail: String = line[end.saturating_sub(9)..end].iter().map(fold).collect();
+        THREAD_ENDS.iter().any(|word| tail.ends_with(word))
+    }
+
     fn features(&self, text: &str, line: &[char]) -> LineFeatures {
         let words = self.words(line);
         let dense = if text.is_ascii() { 0 } else { line.iter().filter(|&&c| is_dense(c)).count() };
@@ -236,8 +261,8 @@ impl SpanFeatures {
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(alpha: &str, spaces: &str, digits: &str, alnum: &str, lower: Vec<(char, String)>, lowercase: &str,
-           min_words: usize, min_dense_chars: usize, min_stop_words: usize, title_min_words: f64,
-           title_max_words: f64) -> Self {
+           thread_fold: Vec<(char, char)>, min_words: usize, min_dense_chars: usize, min_stop_words: usize,
+           title_min_words: f64, title_max_words: f64) -> Self {
         SpanFeatures {
             alpha: CharSet::new(alpha),
             space: CharSet::new(spaces),
@@ -248,6 +273,7 @@ impl SpanFeatures {
             lowered: CharSet::new(&lower.iter().map(|(c, _)| *c).filter(|c| !c.is_ascii()).collect::<String>()),
             lower: lower.into_iter().collect(),
             lowercase: CharSet::new(lowercase),
+            thread_fold: thread_fold.into_iter().collect(),
             min_words,
             min_dense_chars,
             min_stop_words,
@@ -269,6 +295,7 @@ impl SpanFeatures {
         let mut sentences = Vec::new();
         let mut numeric = vec![false; count];
         let (mut questions, mut code) = (0, 0);
+        let mut thread = Vec::new();
         let mut chars: Vec<char> = Vec::new();
         for (index, (line, &taken)) in lines.iter().zip(&claimed).enumerate() {
             let text = line_text(line)?;
@@ -287,11 +314,14 @@ impl SpanFeatures {
                 unsure.push(index);
             }
             numeric[index] = chars.iter().any(|&c| self.numeric.has(c));
+            if self.thread_candidate(&chars, numeric[index]) {
+                thread.push(index);
+            }
             questions += usize::from(text.ends_with(|c| QUESTION_MARKS.contains(c)));
             code += usize::from(f.code);
             feats.append(Bound::new(py, f)?)?;
         }
-        Ok((feats, prose, unsure, sentences, numeric, questions, code))
+        Ok((feats, prose, unsure, sentences, numeric, questions, code, thread))
     }
 
     /// The lines of paragraphs a dump broke at the page source's line ends (`Detectors._wrapped` says how they

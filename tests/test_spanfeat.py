@@ -7,6 +7,7 @@ and every code point."""
 from __future__ import annotations
 
 import random
+import re
 import sys
 from collections.abc import Sequence
 from functools import cache
@@ -17,7 +18,15 @@ import pytest
 from benchmarks.realtext import real_texts
 from cleaner._native import LineFeatures, SpanFeatures
 from cleaner.core.relatedrun import RelatedRunSettings
-from cleaner.core.structure import Detectors, MainSpanSettings, PythonCharacters, StructureSettings, _letters
+from cleaner.core.structure import (
+    _THREAD,
+    _THREAD_CHARACTERS,
+    Detectors,
+    MainSpanSettings,
+    PythonCharacters,
+    StructureSettings,
+    _letters,
+)
 from tests import structure_oracle as oracle
 from tests.fixture_texts import text_folders
 
@@ -45,7 +54,14 @@ ADVERSARIAL = (
     "ΟΔΟΣ ΟΔΟΣ.", "ΣΑΣ", "Σ", "aΣ", "Σa", "İstanbul İZMİR", "Kelvin \u212a", "Straße STRASSE", "ſtraſſe",
     "ᾼ ᾳ ǅ ǈ", "Ꭰ Ꮿ ꭰ", "𐐀𐐨 deseret", "𞤀𞤢 adlam", "ꓐ lisu", "ªº ordinals", "a_b c__d", "x = {", "def f():",
     "SELECT * FROM t", "$ ls -l", ">>> print(1)", "a | b | c", "a\tb\tc", "x;", "f();", "},", "```python", "~~~",
-    "#include <stdio.h>", "Price: $10.99", "€ 5", "½ cup sugar", "⅓ tsp", "Posted 3 days ago", "Why?", "なぜ？",
+    "#include <stdio.h>", "Quote", "QUOTE", "qUoTe", "ſhare", "Share", "Reply", "RE: the thread", "Re: x y",
+    "Aw: Antwort darauf", "SV: svar", "Joined: Jan 2020", "joined 3 years", "Posted by someone", "PoſTED by x",
+    "Asked yesterday", "aſked by her", "anſwered by", "Edited", "edited by X", "İİ wrote:", "John wrote:", "Jane WROTE",
+    "Пётр писал:", "ПИСАЛ", "Ivan ПИСАᲃ", "Marie a écrit :", "Marie A ÉCRIT:", "Hans schrieb:", "Hans SCHRİEB",
+    "Ana escribió:", "Ana ESCRIBIÓ", "Bob said", "Bob ſaid:", "#12", "#123456", "Posts: 41", "12 answers",
+    "3 votes", "2 replies", "Permalink", "PERMALİNK", "Report", "report abuse", "Modified 3 days ago",
+    "Kelvin Keeps said", "x wrote::", "wrote", " wrote", "said:", "a" * 61 + " wrote",
+    "Price: $10.99", "€ 5", "½ cup sugar", "⅓ tsp", "Posted 3 days ago", "Why?", "なぜ？",
     "¿Qué? ¡Sí!", "end...", "end…", "end.)", "end.”", "end.」", "end!»", "end?”’", "end;", "end；", "end。", "हाँ।",
     "հա։", "نعم۔", "\ud800 lone surrogate", "a\udfffb c.", "\ud83d\ude00 pair of surrogates", "\uffff\ufffe",
     "word " * 60, "longword" * 40, ("Ω " * 101).strip(), "a " * 100 + "b", " ".join(["x"] * 100) + "|" * 3,
@@ -65,11 +81,15 @@ def _as_tuple(f: LineFeatures | oracle.LineFeatures | None) -> tuple[object, ...
 
 def _check(lines: Sequence[str], claimed: Sequence[bool], settings: int, name: str) -> None:
     span, related = SETTINGS[settings]
-    feats, prose, unsure, sentences, numeric, questions, code = _compiled(settings).lines(lines, claimed)
+    feats, prose, unsure, sentences, numeric, questions, code, thread = _compiled(settings).lines(lines, claimed)
     want = oracle.document(lines, claimed, span, related)
     for index, (got, wanted) in enumerate(zip(feats, want.feats, strict=True)):
         assert _as_tuple(got) == _as_tuple(wanted), f"{name}, line {index + 1}: {lines[index]!r}"
     assert (prose, unsure, sentences, numeric, questions, code) == tuple(want[1:]), name
+    # The lines the page intent tries as post frames: every one _THREAD matches (others are left out to save time).
+    framed = [i for i, (line, f) in enumerate(zip(lines, want.feats, strict=True))
+              if f is not None and len(line) <= 80 and _THREAD.fullmatch(line)]
+    assert set(framed) <= set(thread), f"{name}: {[lines[i] for i in set(framed) - set(thread)]}"
     for furniture in (0, 3):
         assert _compiled(settings).wrapped(lines, feats, span.min_words, furniture) == \
             oracle.wrapped(lines, want.feats, span.min_words, furniture), name
@@ -126,3 +146,18 @@ def test_pythons_characters_lie_in_the_planes_asked() -> None:
                not 0xD800 <= code < 0xE000)
     characters = PythonCharacters.asked()
     assert "Σ" in dict(characters.lower) and " " in characters.spaces and "\x1c" in characters.spaces
+
+
+def test_every_case_variant_of_a_post_frame_word_is_tried() -> None:
+    """The post-frame lines' words with each character replaced by every character Python's case-insensitive
+    match takes for it (asked of every code point here, not of the table the features were built with)."""
+    everything = "".join(chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code < 0xE000)
+    variants = {x: re.findall(f"(?i){re.escape(x)}", everything) for x in _THREAD_CHARACTERS}
+    frames = ("quote", "reply", "report", "permalink", "share", "joined: 2020", "re: a b", "aw: a b", "sv: a b",
+              "asked by", "answered by", "edited by", "modified x", "posted by", "x wrote", "x said:", "x писал",
+              "x a écrit:", "x schrieb", "x escribió")
+    lines = [frame[:at] + variant + frame[at + 1:] for frame in frames for at, c in enumerate(frame)
+             for variant in variants.get(c, [c])]
+    assert all(_THREAD.fullmatch(line) for line in lines)
+    assert len(lines) > 300 and "ᲃ" in variants["с"] and "\u212a" in variants["k"]
+    _check(lines, [False] * len(lines), 0, "post-frame words in every case")
