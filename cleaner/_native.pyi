@@ -99,11 +99,11 @@ class LineFeatures:
 
 class SpanFeatures:
     def __init__(self, alpha: str, spaces: str, digits: str, alnum: str, lower: list[tuple[str, str]], lowercase: str,
-                 thread_fold: list[tuple[str, str]], min_words: int, min_dense_chars: int, min_stop_words: int,
+                 fold: list[tuple[str, str]], min_words: int, min_dense_chars: int, min_stop_words: int,
                  title_min_words: float, title_max_words: float) -> None: ...
     def lines(self, lines: Sequence[str], claimed: Sequence[bool]
               ) -> tuple[list[LineFeatures | None], list[bool], list[int], list[int], list[bool], int, int,
-                         list[int]]: ...
+                         list[int], list[bool], list[bool]]: ...
     def wrapped(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], min_words: int,
                 furniture_words: int) -> list[int]: ...
     def letters(self, lines: Sequence[str], claimed: Sequence[bool], python: Callable[[str], str]

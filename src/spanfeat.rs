@@ -98,10 +98,18 @@ const CODE_END: [&str; 6] = ["{", "}", ";", "},", ");", ","];
 const FRACTIONS: &str = "½¼¾⅓⅔⅛";
 /// What a forum's or Q&A site's post-frame line (Python's `_THREAD`) opens with, or ends with (before an optional
 /// ":") when it holds no digit: "Reply", "Re: ...", "Joined ...", "Posted by ...", "... wrote:". Compared with the
-/// line's characters folded as Python's case-insensitive match folds them (`thread_fold`).
+/// line's characters folded as Python's case-insensitive match folds them (`fold`).
 const THREAD_STARTS: [&str; 14] = ["quote", "reply", "report", "permalink", "share", "joined", "re:", "aw:", "sv:",
                                    "asked", "answered", "edited", "modified", "posted"];
 const THREAD_ENDS: [&str; 6] = [" wrote", " said", " писал", " a écrit", " schrieb", " escribió"];
+/// What Python's `_PRICE` needs besides a digit (it matches case-sensitively).
+const PRICE_MARKS: [&str; 21] = ["$", "€", "£", "¥", "₹", "₽", "₩", "USD", "EUR", "GBP", "CHF", "JPY", "RMB", "CNY", "INR",
+                                 "Rs", "kr", "zł", "円", "元", "руб"];
+/// What Python's `_DATE` needs besides a digit (or a digit, a separator and a digit, or "年"), and `_COUNT`: words
+/// compared with the line folded.
+const DATE_WORDS: [&str; 13] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec", "ago"];
+const COUNT_WORDS: [&str; 15] = ["view", "repl", "post", "comment", "answer", "vote", "review", "rating", "topic",
+                                 "member", "item", "result", "job", "download", "like"];
 /// A question's last character.
 const QUESTION_MARKS: &str = "?？؟";
 
@@ -132,7 +140,7 @@ struct SpanFeatures {
     lowercase: CharSet,
     /// Each character that Python's case-insensitive match takes for a character of `THREAD_STARTS` or
     /// `THREAD_ENDS`, with that character.
-    thread_fold: HashMap<char, char>,
+    fold: HashMap<char, char>,
     /// The prose test's thresholds: words or dense characters for a long enough line, words for one told by its
     /// stop words.
     min_words: usize,
@@ -146,8 +154,10 @@ struct SpanFeatures {
 /// One document's answer: each line's features (None for a blank or claimed line); whether each line is prose
 /// without asking its stop words; the lines whose stop words decide; the lines long enough that end like a
 /// sentence; whether each line holds a decimal digit or a vulgar fraction; how many lines end with a question
-/// mark; how many are code or table lines; the lines that may be a forum's post-frame lines.
-type Answer<'py> = (Bound<'py, PyList>, Vec<bool>, Vec<usize>, Vec<usize>, Vec<bool>, usize, usize, Vec<usize>);
+/// mark; how many are code or table lines; the lines that may be a forum's post-frame lines; the lines where a
+/// price may be found, and those where a date or count may.
+type Answer<'py> = (Bound<'py, PyList>, Vec<bool>, Vec<usize>, Vec<usize>, Vec<bool>, usize, usize, Vec<usize>,
+                    Vec<bool>, Vec<bool>);
 
 impl SpanFeatures {
     /// Python's `len(line)`, and its `line.translate(_UNPUNCTUATE).split()` tokens that open with a letter.
@@ -206,7 +216,7 @@ impl SpanFeatures {
         if numeric {
             return true;
         }
-        let fold = |c: &char| self.thread_fold.get(c).copied().unwrap_or('\u{ffff}');
+        let fold = |c: &char| self.fold.get(c).copied().unwrap_or('\u{ffff}');
         let head: String = line.iter().take(9).map(fold).collect();
         if THREAD_STARTS.iter().any(|start| head.starts_with(start)) {
             return true;
@@ -214,6 +224,23 @@ impl SpanFeatures {
         let end = if line.last() == Some(&':') { line.len() - 1 } else { line.len() };
         let tail: String = line[end.saturating_sub(9)..end].iter().map(fold).collect();
         THREAD_ENDS.iter().any(|word| tail.ends_with(word))
+    }
+
+    /// Whether Python's `_PRICE` may find something in the line, and whether `_DATE` or `_COUNT` may: each needs a
+    /// digit and more (a currency, a month, "ago", a counted word, or digits around a separator).
+    fn intent_candidates(&self, text: &str, line: &[char], numeric: bool) -> (bool, bool) {
+        if !numeric {
+            return (false, false);
+        }
+        let price = PRICE_MARKS.iter().any(|mark| text.contains(mark));
+        let separated = line.windows(3).any(|w| self.digit.has(w[0]) && matches!(w[1], '-' | '/' | '.')
+                                            && self.digit.has(w[2]));
+        if separated || text.contains('年') {
+            return (price, true);
+        }
+        let folded: String = line.iter().map(|c| self.fold.get(c).copied().unwrap_or('\u{ffff}')).collect();
+        let dated = DATE_WORDS.iter().chain(COUNT_WORDS.iter()).any(|word| folded.contains(word));
+        (price, dated)
     }
 
     fn features(&self, text: &str, line: &[char]) -> LineFeatures {
@@ -261,7 +288,7 @@ impl SpanFeatures {
     #[new]
     #[allow(clippy::too_many_arguments)]
     fn new(alpha: &str, spaces: &str, digits: &str, alnum: &str, lower: Vec<(char, String)>, lowercase: &str,
-           thread_fold: Vec<(char, char)>, min_words: usize, min_dense_chars: usize, min_stop_words: usize,
+           fold: Vec<(char, char)>, min_words: usize, min_dense_chars: usize, min_stop_words: usize,
            title_min_words: f64, title_max_words: f64) -> Self {
         SpanFeatures {
             alpha: CharSet::new(alpha),
@@ -273,7 +300,7 @@ impl SpanFeatures {
             lowered: CharSet::new(&lower.iter().map(|(c, _)| *c).filter(|c| !c.is_ascii()).collect::<String>()),
             lower: lower.into_iter().collect(),
             lowercase: CharSet::new(lowercase),
-            thread_fold: thread_fold.into_iter().collect(),
+            fold: fold.into_iter().collect(),
             min_words,
             min_dense_chars,
             min_stop_words,
@@ -296,6 +323,8 @@ impl SpanFeatures {
         let mut numeric = vec![false; count];
         let (mut questions, mut code) = (0, 0);
         let mut thread = Vec::new();
+        let mut priced = vec![false; count];
+        let mut dated = vec![false; count];
         let mut chars: Vec<char> = Vec::new();
         for (index, (line, &taken)) in lines.iter().zip(&claimed).enumerate() {
             let text = line_text(line)?;
@@ -317,11 +346,12 @@ impl SpanFeatures {
             if self.thread_candidate(&chars, numeric[index]) {
                 thread.push(index);
             }
+            (priced[index], dated[index]) = self.intent_candidates(&text, &chars, numeric[index]);
             questions += usize::from(text.ends_with(|c| QUESTION_MARKS.contains(c)));
             code += usize::from(f.code);
             feats.append(Bound::new(py, f)?)?;
         }
-        Ok((feats, prose, unsure, sentences, numeric, questions, code, thread))
+        Ok((feats, prose, unsure, sentences, numeric, questions, code, thread, priced, dated))
     }
 
     /// The lines of paragraphs a dump broke at the page source's line ends (`Detectors._wrapped` says how they

@@ -19,8 +19,11 @@ from benchmarks.realtext import real_texts
 from cleaner._native import LineFeatures, SpanFeatures
 from cleaner.core.relatedrun import RelatedRunSettings
 from cleaner.core.structure import (
+    _COUNT,
+    _DATE,
+    _FOLDED_CHARACTERS,
+    _PRICE,
     _THREAD,
-    _THREAD_CHARACTERS,
     Detectors,
     MainSpanSettings,
     PythonCharacters,
@@ -61,7 +64,10 @@ ADVERSARIAL = (
     "Ana escribió:", "Ana ESCRIBIÓ", "Bob said", "Bob ſaid:", "#12", "#123456", "Posts: 41", "12 answers",
     "3 votes", "2 replies", "Permalink", "PERMALİNK", "Report", "report abuse", "Modified 3 days ago",
     "Kelvin Keeps said", "x wrote::", "wrote", " wrote", "said:", "a" * 61 + " wrote",
-    "Price: $10.99", "€ 5", "½ cup sugar", "⅓ tsp", "Posted 3 days ago", "Why?", "なぜ？",
+    "Price: $10.99", "USD 5", "5 EUR", "Rs. 100", "R$ 10", "10 kr", "5 zł", "100円", "5元", "10 руб", "5 usd",
+    "2024-01-02", "1/2/24", "3.4.2024", "2024年5月", "Jan 3, 2024", "3 JANUARY 2024", "ſep 3, 2024",
+    "5 minutes ago", "5 MINUTES AGO", "12 VİEWS", "1.2k views", "3 ᲃomments", "١٢/٣/٢٠٢٤", "۱۲-۳-۲۰۲۴",
+    "€ 5", "½ cup sugar", "⅓ tsp", "Posted 3 days ago", "Why?", "なぜ？",
     "¿Qué? ¡Sí!", "end...", "end…", "end.)", "end.”", "end.」", "end!»", "end?”’", "end;", "end；", "end。", "हाँ।",
     "հա։", "نعم۔", "\ud800 lone surrogate", "a\udfffb c.", "\ud83d\ude00 pair of surrogates", "\uffff\ufffe",
     "word " * 60, "longword" * 40, ("Ω " * 101).strip(), "a " * 100 + "b", " ".join(["x"] * 100) + "|" * 3,
@@ -81,7 +87,8 @@ def _as_tuple(f: LineFeatures | oracle.LineFeatures | None) -> tuple[object, ...
 
 def _check(lines: Sequence[str], claimed: Sequence[bool], settings: int, name: str) -> None:
     span, related = SETTINGS[settings]
-    feats, prose, unsure, sentences, numeric, questions, code, thread = _compiled(settings).lines(lines, claimed)
+    feats, prose, unsure, sentences, numeric, questions, code, thread, priced, dated = \
+        _compiled(settings).lines(lines, claimed)
     want = oracle.document(lines, claimed, span, related)
     for index, (got, wanted) in enumerate(zip(feats, want.feats, strict=True)):
         assert _as_tuple(got) == _as_tuple(wanted), f"{name}, line {index + 1}: {lines[index]!r}"
@@ -90,6 +97,11 @@ def _check(lines: Sequence[str], claimed: Sequence[bool], settings: int, name: s
     framed = [i for i, (line, f) in enumerate(zip(lines, want.feats, strict=True))
               if f is not None and len(line) <= 80 and _THREAD.fullmatch(line)]
     assert set(framed) <= set(thread), f"{name}: {[lines[i] for i in set(framed) - set(thread)]}"
+    # ... and as prices, dates and counts: every line their patterns find something in.
+    for index, (line, f) in enumerate(zip(lines, want.feats, strict=True)):
+        if f is not None:
+            assert priced[index] or not _PRICE.search(line), f"{name}: {line!r}"
+            assert dated[index] or not (_DATE.search(line) or _COUNT.search(line)), f"{name}: {line!r}"
     for furniture in (0, 3):
         assert _compiled(settings).wrapped(lines, feats, span.min_words, furniture) == \
             oracle.wrapped(lines, want.feats, span.min_words, furniture), name
@@ -148,16 +160,21 @@ def test_pythons_characters_lie_in_the_planes_asked() -> None:
     assert "Σ" in dict(characters.lower) and " " in characters.spaces and "\x1c" in characters.spaces
 
 
-def test_every_case_variant_of_a_post_frame_word_is_tried() -> None:
-    """The post-frame lines' words with each character replaced by every character Python's case-insensitive
-    match takes for it (asked of every code point here, not of the table the features were built with)."""
+def test_every_case_variant_of_a_post_frame_date_or_count_word_is_tried() -> None:
+    """The words of post-frame lines, dates and counts with each character replaced by every character Python's
+    case-insensitive match takes for it (asked of every code point here, not of the table the features were built
+    with)."""
     everything = "".join(chr(code) for code in range(sys.maxunicode + 1) if not 0xD800 <= code < 0xE000)
-    variants = {x: re.findall(f"(?i){re.escape(x)}", everything) for x in _THREAD_CHARACTERS}
-    frames = ("quote", "reply", "report", "permalink", "share", "joined: 2020", "re: a b", "aw: a b", "sv: a b",
-              "asked by", "answered by", "edited by", "modified x", "posted by", "x wrote", "x said:", "x писал",
-              "x a écrit:", "x schrieb", "x escribió")
+    variants = {x: re.findall(f"(?i){re.escape(x)}", everything) for x in _FOLDED_CHARACTERS}
+    frames = ("3 Jan. 12, 2024", "feb 3, 2024", "3 march 2024", "Apr 1, 2024", "4 may 2024", "1 june 2020",
+              "jul 4, 1776", "9 aug 2021", "sept 9, 2021", "10 october 2010", "nov 5, 2005", "24 december 2024",
+              "2 days ago", "12 views", "3 replies", "1 reply", "4 posts", "5 comments", "6 answers", "7 votes",
+              "8 reviews", "9 ratings", "10 topics", "11 members", "12 items", "13 results", "14 jobs", "15 downloads",
+              "16 likes", "quote", "reply", "report", "permalink", "share", "joined: 2020", "re: a b", "aw: a b",
+              "sv: a b", "asked by", "answered by", "edited by", "modified x", "posted by", "x wrote", "x said:",
+              "x писал", "x a écrit:", "x schrieb", "x escribió")
     lines = [frame[:at] + variant + frame[at + 1:] for frame in frames for at, c in enumerate(frame)
              for variant in variants.get(c, [c])]
-    assert all(_THREAD.fullmatch(line) for line in lines)
+    assert all(_THREAD.fullmatch(line) or _DATE.search(line) or _COUNT.search(line) for line in lines)
     assert len(lines) > 300 and "ᲃ" in variants["с"] and "\u212a" in variants["k"]
     _check(lines, [False] * len(lines), 0, "post-frame words in every case")

@@ -80,13 +80,17 @@ _COUNT = re.compile(r"\b\d[\d.,]*\s?[kKmM]?\s(?:views?|replies|reply|posts?|comm
                     r"ratings?|topics?|members?|items?|results?|jobs?|downloads?|likes?)\b", re.IGNORECASE)
 #: Lines a forum post or an answer is framed by, across the common forum and Q&A engines. (Only lines that hold a
 #: digit or open or end with one of its words are tried: src/spanfeat.rs tells them, folding their characters as
-#: this case-insensitive match does those of _THREAD_CHARACTERS; a test checks that no line it matches is missed.)
+#: this case-insensitive match does; a test checks that no line it matches is missed. So are _PRICE, _DATE and
+#: _COUNT: only on lines with a currency, a digit between separators, a month, "ago" or a counted word.)
 _THREAD = re.compile(r"(?:quote|reply|report|permalink|share|#\d{1,5}|posts?: ?\d[\d,]*|joined:? .{2,30}|"
                      r"(?:re|aw|sv): .{2,200}|.{1,60} (?:wrote|said|писал|a écrit|schrieb|escribió):?|"
                      r"(?:asked|answered|edited|modified|posted) .{0,60}|\d{1,6} (?:answers?|votes?|replies))",
                      re.IGNORECASE)
-_THREAD_CHARACTERS = "".join(sorted(set("quote reply report permalink share joined re: aw: sv: asked answered edited "
-                                        "modified posted wrote said писал a écrit schrieb escribió")))
+#: The characters of the words the compiled core looks for (folded as _THREAD, _DATE and _COUNT match them) before
+#: those patterns are tried: every letter, and the post-frame words' (src/spanfeat.rs).
+_FOLDED_CHARACTERS = "".join(sorted(set("abcdefghijklmnopqrstuvwxyz quote reply report permalink share joined re: aw: "
+                                        "sv: asked answered edited modified posted wrote said писал a écrit schrieb "
+                                        "escribió")))
 
 
 #: An amount at the end of a short line: "Philadelphia 125 g", "Tortilla 2 ks", "Zucker 1 EL".
@@ -304,9 +308,9 @@ class PythonCharacters:
     #: Each character that ``str.lower`` changes, with what it makes of it; every one ``str.islower`` holds for.
     lower: list[tuple[str, str]]
     lowercase: str
-    #: Each character that ``re``'s case-insensitive match takes for one of the words a post-frame line opens or
-    #: ends with (``_THREAD``, without a digit), with that word's character.
-    thread_fold: list[tuple[str, str]]
+    #: Each character that ``re``'s case-insensitive match takes for one of ``_FOLDED_CHARACTERS`` (the letters of
+    #: the words ``_THREAD``, ``_DATE`` and ``_COUNT`` need), with that character.
+    fold: list[tuple[str, str]]
 
     @classmethod
     def asked(cls) -> PythonCharacters:
@@ -319,11 +323,11 @@ class PythonCharacters:
         alnum = re.sub(r"[\W_]+", "", everything)
         alpha = "".join(filter(str.isalpha, re.sub(r"\d+", "", alnum)))
         lower = [(c, lowered) for c in everything[:0x20000] if (lowered := c.lower()) != c]
-        found = set(re.findall(f"(?i)[{re.escape(_THREAD_CHARACTERS)}]", everything))
-        thread_fold = [(c, x) for c in sorted(found) for x in _THREAD_CHARACTERS
+        found = set(re.findall(f"(?i)[{re.escape(_FOLDED_CHARACTERS)}]", everything))
+        fold = [(c, x) for c in sorted(found) for x in _FOLDED_CHARACTERS
                        if re.fullmatch(re.escape(x), c, re.IGNORECASE)]
         return cls(alpha, "".join(re.findall(r"\s", everything)), "".join(re.findall(r"\d", everything)), alnum,
-                   lower, "".join(filter(str.islower, everything)), thread_fold)
+                   lower, "".join(filter(str.islower, everything)), fold)
 
 
 @dataclass(frozen=True, slots=True)
@@ -395,7 +399,7 @@ class Detectors:
             span, related = self.settings.main_span, self.settings.related_run
             chars = PythonCharacters.asked()
             self._span_features = SpanFeatures(chars.alpha, chars.spaces, chars.digits, chars.alnum, chars.lower,
-                                               chars.lowercase, chars.thread_fold, span.min_words, span.min_dense_chars,
+                                               chars.lowercase, chars.fold, span.min_words, span.min_dense_chars,
                                                span.min_stop_words, related.min_words, related.max_words)
         return self._span_features
 
@@ -465,7 +469,7 @@ class Detectors:
         # Every line's features in one call; and the prose lines as far as they are told without stop words
         # (long enough, ending like a sentence), the lines whose stop words decide (long enough, no sentence
         # mark), and which lines hold a number (a price, date, count or quantity needs one).
-        feats, prose, unsure, sentence_lines, numeric, questions, codes, thread_lines = \
+        feats, prose, unsure, sentence_lines, numeric, questions, codes, thread_lines, priced, dated = \
             self._features().lines(lines, claimed)
         # The language is read from the sentences (lines long enough, ending like one): a small sample of
         # prose tells it as well as a large one of anything, and costs less.
@@ -489,7 +493,7 @@ class Detectors:
                                            f"{prose_chars:.0f} characters): nothing removed"))
             return found
         paragraphs = len(prose_lines)  # (before a recipe's quantity lines count as prose)
-        intent = self._intent(lines, feats, prose, numeric, questions, codes, thread_lines)
+        intent = self._intent(lines, feats, prose, numeric, questions, codes, thread_lines, priced, dated)
         if intent is not None:
             found.intent = intent[0]
             if intent[0] == RECIPE and self.settings.page_intent.recipe_span:
@@ -711,12 +715,13 @@ class Detectors:
         return found
 
     def _intent(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
-                numeric: Sequence[bool], questions: int, code: int, thread_lines: Sequence[int]
-                ) -> tuple[str, str] | None:
+                numeric: Sequence[bool], questions: int, code: int, thread_lines: Sequence[int],
+                priced: Sequence[bool], dated: Sequence[bool]) -> tuple[str, str] | None:
         """The page's kind, from its short lines (those not prose): ``numeric[i]``, whether line ``i`` holds a
         digit (prices, dates, counts and quantities all do); ``questions`` and ``code``, how many lines end
         with a question mark and are code or table lines; ``thread_lines``, the lines that may be post frames
-        (every other line is none)."""
+        (every other line is none); ``priced[i]`` and ``dated[i]``, whether line ``i`` may hold a price, and a date
+        or count (where not, the pattern would find none)."""
         s = self.settings.page_intent
         if not s.enabled:
             return None
@@ -727,10 +732,10 @@ class Detectors:
             if not numeric[index]:
                 continue
             line = lines[index]
-            if _PRICE.search(line):
+            if priced[index] and _PRICE.search(line):
                 grid += 1
                 prices += 1
-            elif _DATE.search(line) or _COUNT.search(line):
+            elif dated[index] and (_DATE.search(line) or _COUNT.search(line)):
                 grid += 1
             elif _quantity(line):
                 quantities += 1
