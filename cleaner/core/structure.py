@@ -314,7 +314,7 @@ class PythonCharacters:
 
     @classmethod
     def asked(cls) -> PythonCharacters:
-        """Asked of the running Python: some 50 ms."""
+        """Asked of the running Python: some 35 ms of CPU."""
         codes = array("I", range(0xD800))
         # Planes 0 to 3 hold every letter, space, digit and cased character assigned so far (a test checks every
         # code point).
