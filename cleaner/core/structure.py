@@ -380,7 +380,8 @@ def _stop_share(line: str, stop: frozenset[str]) -> float:
 
 
 class Detectors:
-    """The structural detectors with their settings; stateless, so one instance serves many threads."""
+    """The structural detectors with their settings; stateless (but for the features' maker, built once on first
+    use, the same whichever thread builds it), so one instance serves many threads."""
 
     def __init__(self, settings: StructureSettings, tools: LanguageTools | None = None) -> None:
         self.settings = settings
