@@ -56,6 +56,7 @@ mod jsonl;
 mod exactlines;
 
 mod spanfeat;
+mod engine;
 
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
@@ -377,5 +378,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     confirm::register(module)?;
     jsonl::register(module)?;
     spanfeat::register(module)?;
+    engine::register(module)?;
     Ok(())
 }

@@ -9,6 +9,7 @@ main record keeps and which are removed. Its state is a list, as it was, where t
 
 from __future__ import annotations
 
+from itertools import accumulate
 from types import MappingProxyType
 from typing import Any
 
@@ -21,8 +22,13 @@ from cleaner.core.text import line_key, normalize_line
 class OraclePass(_Pass):
     """``_Pass`` with its per-line bookkeeping done line by line, as before."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, engine: Any, text: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(engine, text, *args, **kwargs)
+        # The raw lines, split here as before (the engine may have split the text in its compiled core).
+        offset = 1 if text.startswith("\ufeff") else 0
+        self.raw = (text[offset:] if offset else text).splitlines(keepends=True) or [""]
+        self.offset = offset
+        self._starts = None
         lines = list(map(str.strip, self.raw))
         for index, line in enumerate(lines):
             if line and (line[0] in _INVISIBLE or line[-1] in _INVISIBLE):
@@ -51,11 +57,12 @@ class OraclePass(_Pass):
 
     def _remove_lines(self) -> None:
         state, lines, raw, evidence, removals = self.state, self.lines, self.raw, self.evidence, self.removals
+        assert raw is not None
         starts = None
         for index, rule_id in enumerate(self.why):
             if rule_id is not None and state[index] != _CONTENT:
                 if starts is None:
-                    starts = self._line_starts()
+                    starts = list(accumulate(map(len, raw[:-1]), initial=self.offset))  # the raw lines' starts
                 line = lines[index]
                 at = starts[index] + raw[index].find(line)  # stripped in front: only whitespace and marks
                 removals.append(Removal(rule_id, at, at + len(line), line, evidence.get(index)))

@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 import regex
 
+from cleaner._native import split_document
 from cleaner.core.analysis import FirstWords
 from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
 from cleaner.core.facts import PatternFacts
@@ -34,6 +35,18 @@ from cleaner.core.text import View, build_views, host_of, line_key, matching_vie
 _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c"
                        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _EDGES = "".join(_INVISIBLE) + "".join(chr(c) for c in range(0x3000 + 1) if chr(c).isspace())
+
+#: Makes a named tuple from a tuple of all its fields, in C (its class's own constructor is Python code).
+_new = tuple.__new__
+#: A line's first and last character (empty for an empty line), taken in C by ``map``.
+_FIRST, _LAST = itemgetter(slice(None, 1)), itemgetter(slice(-1, None))
+
+
+def _has_invisible_edge(lines: list[str]) -> bool:
+    """Whether a (stripped) line starts or ends with an invisible character (see :data:`_INVISIBLE`)."""
+    edges = "".join(map(_FIRST, lines)) + "".join(map(_LAST, lines))
+    return not edges.isascii() and not _INVISIBLE.isdisjoint(edges)
+
 
 # Line states. Junk states keep the rule that explains them in a parallel list.
 _BLANK, _CONTENT, _STRONG, _WEAK, _REGION = 0, 1, 2, 3, 4
@@ -370,24 +383,37 @@ class _Pass:
         self.url = url
         self.given_title = title
         self.host = host_of(url)
-        offset = 1 if text.startswith("\ufeff") else 0
-        # Every line break Unicode knows ends a line: "\r" alone (old Mac files), U+2028/2029, NEL...
-        raw = (text[offset:] if offset else text).splitlines(keepends=True) or [""]
-        self.raw = raw
-        self.offset = offset
-        lines = list(map(str.strip, raw))
-        # Most documents hold no invisible character at all: a few substring searches (in C) spare them a
-        # Python loop over every line, and an ASCII text (known without a look at its characters) holds none.
-        if not text.isascii() and any(map(text.__contains__, _INVISIBLE)):
-            for index, line in enumerate(lines):
-                if line and (line[0] in _INVISIBLE or line[-1] in _INVISIBLE):
-                    # Zero-width and direction marks (and byte-order marks of concatenated files) at a line's
-                    # edges are invisible padding: stripped like whitespace, so "Advertisement\u200b" is junk.
-                    lines[index] = line.strip(_EDGES)
+        # The lines, each stripped line's start and the first states in one compiled pass (a text holding a lone
+        # surrogate, which is no UTF-8, and an engine without the compiled matcher, the tests' oracle, split here).
+        split = None if engine.matcher is None else split_document(text)
+        self.raw: list[str] | None
+        self._starts: list[int] | None
+        if split is not None:
+            lines, self._starts, state = split
+            self.raw = None
+            self.offset = 0
+        else:
+            offset = 1 if text.startswith("\ufeff") else 0
+            # Every line break Unicode knows ends a line: "\r" alone (old Mac files), U+2028/2029, NEL...
+            raw = (text[offset:] if offset else text).splitlines(keepends=True) or [""]
+            self.raw = raw
+            self.offset = offset
+            lines = list(map(str.strip, raw))
+            # Only a line's edges are stripped of marks: the lines' first and last characters, gathered in C, are
+            # searched (not the whole text, whose 15 searches for the marks cost as much as splitting it), and an
+            # ASCII text (known without a look at its characters) holds none.
+            if not text.isascii() and _has_invisible_edge(lines):
+                for index, line in enumerate(lines):
+                    if line and (line[0] in _INVISIBLE or line[-1] in _INVISIBLE):
+                        # Zero-width and direction marks (and byte-order marks of concatenated files) at a line's
+                        # edges are invisible padding: stripped like whitespace, so "Advertisement\u200b" is junk.
+                        lines[index] = line.strip(_EDGES)
+            self._starts = None
+            state = bytearray(map(bool, lines))
         self.lines = lines
         #: Each line's state: _BLANK or _CONTENT to begin with (the numbers of False and True).
-        self.state = bytearray(map(bool, lines))
-        self.why: list[str | None] = [None] * len(raw)
+        self.state = state
+        self.why: list[str | None] = [None] * len(lines)
         self.metadata: dict[str, str] = {}
         self.line_metadata: dict[int, tuple[str, dict[str, str]]] = {}
         #: Each line normalised (inner whitespace one space), filled as lines are first normalised.
@@ -395,7 +421,6 @@ class _Pass:
         self._matches: dict[tuple[regex.Pattern[str], str], regex.Match[str] | None] = {}
         self.notices: list[Notice] = []
         self.removals: list[Removal] = []
-        self._starts: list[int] | None = None
         #: Lines matched by rules that count only in runs (min_run > 1), by rule.
         self.runs: dict[str, tuple[LineRule, list[int]]] = {}
         #: Lines of a run-only rule that a weak rule also matched: what they are if the run falls short.
@@ -857,24 +882,28 @@ class _Pass:
             self.site_evidence = Evidence(DETECTOR, 0, 0, summary)
 
     def _line_starts(self) -> list[int]:
-        """Where each line starts in the text given to the engine (made on the first removal)."""
+        """Where each (stripped) line starts in the text given to the engine: made with the lines by the compiled
+        split, else here on the first removal."""
         if self._starts is None:
-            self._starts = list(accumulate(map(len, self.raw[:-1]), initial=self.offset))
+            raw = self.raw
+            assert raw is not None
+            # What was stripped in front of a line holds only whitespace and marks, so the line's first
+            # occurrence in its raw line is where it starts.
+            self._starts = [start + piece.find(line) for start, piece, line in
+                            zip(accumulate(map(len, raw[:-1]), initial=self.offset), raw, self.lines, strict=True)]
         return self._starts
 
     def _remove(self, index: int, rule_id: str, start: int = 0, end: int | None = None,
                 evidence: str | None = None) -> None:
         line = self.lines[index]
-        lead = self.raw[index].find(line)  # what was stripped in front holds only whitespace and marks
         end = len(line) if end is None else end
-        at = self._line_starts()[index] + lead
-        self.removals.append(Removal(rule_id, at + start, at + end, line[start:end], evidence))
+        at = self._line_starts()[index]
+        self.removals.append(_new(Removal, (rule_id, at + start, at + end, line[start:end], evidence)))
 
     def _remove_lines(self) -> None:
         """Each line that stays junk, whole, as a removal: :meth:`_remove` for every such line, in one loop (a
         document removes many lines, and a call per line cost more than the removal)."""
-        state, lines, raw, evidence, removals, why = self.state, self.lines, self.raw, self.evidence, self.removals, \
-            self.why
+        state, lines, evidence, removals, why = self.state, self.lines, self.evidence, self.removals, self.why
         if why.count(None) == len(why):
             return  # no line was named by a rule or detector (a search in C)
         starts = self._starts
@@ -884,8 +913,9 @@ class _Pass:
                 if starts is None:
                     starts = self._line_starts()
                 line = lines[index]
-                at = starts[index] + raw[index].find(line)  # stripped in front: only whitespace and marks
-                removals.append(Removal(why[index], at, at + len(line), line, evidence.get(index)))  # type: ignore[arg-type]
+                at = starts[index]
+                # (tuple.__new__ makes the named tuple without its Python-level constructor: a third of the time)
+                removals.append(_new(Removal, (why[index], at, at + len(line), line, evidence.get(index))))
 
     def _main_record(self, language: str) -> list[Record]:
         why = self.why
