@@ -36,6 +36,8 @@ _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u061c"
                        "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _EDGES = "".join(_INVISIBLE) + "".join(chr(c) for c in range(0x3000 + 1) if chr(c).isspace())
 
+#: What a memo holds for a key it does not hold (None is an answer: no match).
+_UNSEEN = object()
 #: Makes a named tuple from a tuple of all its fields, in C (its class's own constructor is Python code).
 _new = tuple.__new__
 #: A line's first and last character (empty for an empty line), taken in C by ``map``.
@@ -791,9 +793,19 @@ class _Pass:
     def _memo_fullmatch(self, pattern: regex.Pattern[str], line: str) -> regex.Match[str] | None:
         # Layouts sharing a header try the same title and meta patterns on the same lines: match once.
         key = (pattern, line)
-        if key in self._matches:
-            return self._matches[key]
-        found = self._matches[key] = self.fullmatch(pattern, line)
+        matches = self._matches
+        found = matches.get(key, _UNSEEN)
+        if found is not _UNSEEN:
+            return found  # type: ignore[return-value]
+        # The compiled confirmation asked here, not through :meth:`fullmatch` (a call less for most of the
+        # segmenter's matches); a line it leaves to Python goes there.
+        native = self.engine._native.get(pattern)
+        if native is not None:
+            found = native.fullmatch(line)
+            if found is not UNSURE:
+                matches[key] = found  # type: ignore[assignment]
+                return found  # type: ignore[return-value]
+        found = matches[key] = self.fullmatch(pattern, line)
         return found
 
     def _apply_layouts(self, header: int, layouts: list[tuple[Layout, dict[str, str]]]
