@@ -193,7 +193,13 @@ class Engine:
             #: The patterns the compiled core confirms exactly, captures included (see cleaner.core.matcher).
             self._native = {} if self.matcher is None else native_patterns(self._timed, facts)
             self._probes = tuple(ordered)
-            self._words, self._prefixes = self._build_index(ordered, starts)
+            #: The probes by the first words a match can start with (see :meth:`_build_index`), made on the first
+            #: line that needs it: only an engine without the compiled matcher (whose candidates stand for it) and
+            #: :meth:`candidates` read it, and making it was a third of a warm build's time (the built-in rules
+            #: list some 26,000 words).
+            self._index: tuple[dict[str, tuple[int, ...]], tuple[tuple[int, dict[str, tuple[int, ...]]], ...]] | None \
+                = None
+            self._first_words = starts
             self._by_word: dict[str, _Plan] = {}
             self._by_candidates: dict[tuple[int, ...], _Plan] = {}
             #: Verdicts on lines already classified (see :meth:`_Pass._classify`), by (probes, line, host).
@@ -318,9 +324,14 @@ class Engine:
         return found
 
     def _lookup(self, key: str) -> tuple[_Probe, ...]:
-        positions = set(self._words.get(key, ()))
+        index = self._index
+        if index is None:
+            # An immutable answer: two threads making it at once make the same index, and either one stays.
+            index = self._index = self._build_index(list(self._probes), self._first_words)
+        words, prefixes = index
+        positions = set(words.get(key, ()))
         size = len(key)
-        for length, table in self._prefixes:
+        for length, table in prefixes:
             if length > size:
                 break  # tables are by increasing length: no longer prefix can begin this key
             found = table.get(key[:length])
