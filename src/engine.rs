@@ -9,6 +9,7 @@
 //!
 //! Pure: no I/O and no global state.
 
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyList, PyString};
 
@@ -31,89 +32,101 @@ fn edge(c: char) -> bool {
     python_space(c) || invisible(c)
 }
 
-/// Whether `c` ends a line for `str.splitlines` (`\r\n` is one break, its `\r` told by the caller).
-fn line_break(c: char) -> bool {
-    matches!(c, '\n' | '\r' | '\x0b' | '\x0c' | '\x1c' | '\x1d' | '\x1e' | '\u{85}' | '\u{2028}' | '\u{2029}')
+/// The length of the line break that starts at `text[at]` (0: none there): `str.splitlines`'s breaks, `\r\n`
+/// one break.
+fn line_break(text: &[u32], at: usize) -> usize {
+    match text[at] {
+        0x0a | 0x0b | 0x0c | 0x1c | 0x1d | 0x1e | 0x85 | 0x2028 | 0x2029 => 1,
+        0x0d => 1 + usize::from(text.get(at + 1) == Some(&0x0a)),
+        _ => 0,
+    }
 }
 
-/// The stripped lines of `text` and where each starts, as (start byte, end byte, start in code points) of
-/// the stripped line; `offset` code points (a byte-order mark) come before `text`.
-fn spans(text: &str, offset: usize) -> Vec<(usize, usize, usize)> {
+/// Whether a code point is stripped at a line's edge (a lone surrogate is no character: never).
+fn edge_point(point: u32) -> bool {
+    char::from_u32(point).is_some_and(edge)
+}
+
+/// The stripped lines of `text` (code points) as (start, end) code point positions, the start of a line
+/// stripped to nothing being its raw line's start (Python's `raw.find("")` is 0).
+fn spans(text: &[u32]) -> Vec<(usize, usize)> {
     let mut found = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    // The raw line being read: its first byte and code point.
-    let mut line_byte = 0;
-    let mut line_char = offset;
-    let mut position = offset;
+    let mut line = 0;
+    let mut at = 0;
     loop {
-        // One raw line: up to its break (excluded) or the end of the text.
-        let mut end_byte = text.len();
-        let mut next = None;
-        while let Some((at, c)) = chars.next() {
-            position += 1;
-            if line_break(c) {
-                end_byte = at;
-                if c == '\r' {
-                    if let Some(&(_, '\n')) = chars.peek() {
-                        chars.next();
-                        position += 1;
-                    }
-                }
-                next = Some(chars.peek().map_or(text.len(), |&(after, _)| after));
-                break;
+        // One raw line: up to its break (excluded) or the end of the text. Every break is below 0x2030, and
+        // none is a printable ASCII character.
+        let mut size = 0;
+        while at < text.len() {
+            let point = text[at];
+            if (0x20..0x85).contains(&point) || point > 0x2029 || {
+                size = line_break(text, at);
+                size == 0
+            } {
+                at += 1;
+                continue;
             }
+            break;
         }
-        let content = &text[line_byte..end_byte];
-        let stripped_front = content.trim_start_matches(edge);
-        let stripped = stripped_front.trim_end_matches(edge);
-        let start_byte = line_byte + (content.len() - stripped_front.len());
-        // A line stripped to nothing starts where its raw line does (Python's `raw.find("")` is 0).
-        let start_char = if stripped.is_empty() {
-            line_char
-        } else {
-            line_char + content[..content.len() - stripped_front.len()].chars().count()
-        };
-        found.push((start_byte, start_byte + stripped.len(), start_char));
-        match next {
-            Some(after) if after < text.len() => {
-                line_byte = after;
-                line_char = position;
-            }
-            // The text ends with a line break (no empty line after it), or without one.
-            _ => break,
+        let mut start = line;
+        while start < at && edge_point(text[start]) {
+            start += 1;
         }
+        let mut end = at;
+        while end > start && edge_point(text[end - 1]) {
+            end -= 1;
+        }
+        found.push(if start == end { (line, line) } else { (start, end) });
+        if size == 0 || at + size >= text.len() {
+            // The end of the text, after a line break (no empty line after it) or without one.
+            break;
+        }
+        at += size;
+        line = at;
     }
     found
 }
 
-/// A document's lines as the engine reads them: `(lines, starts, states)`, or None for a text that is not
-/// valid UTF-8 (a lone surrogate: the caller splits it itself). `lines`: Python's
+/// A document's lines as the engine reads them: `(lines, starts, states)`. `lines`: Python's
 /// `text.splitlines(keepends=True)` (after a leading byte-order mark; `[""]` for an empty text), each line
 /// stripped of whitespace and invisible marks at its edges; `starts`: where each stripped line starts in
 /// `text` (code points; a line stripped to nothing: where its raw line starts); `states`: one byte a line,
-/// 1 for a line with text and 0 for a blank one.
+/// 1 for a line with text and 0 for a blank one. The text is read as code points (a copy, in Python's own
+/// UCS-4 form: no UTF-8 encoding, and a lone surrogate is a code point like another) and each line is a
+/// slice of the text itself (no decoding).
 #[pyfunction]
 fn split_document<'py>(
     py: Python<'py>,
     text: &Bound<'py, PyString>,
-) -> PyResult<Option<(Bound<'py, PyList>, Vec<usize>, Bound<'py, PyByteArray>)>> {
-    let Ok(text) = text.to_str() else {
-        return Ok(None);
-    };
-    let (body, offset) = match text.strip_prefix('\u{feff}') {
-        Some(rest) => (rest, 1),
-        None => (text, 0),
-    };
-    let found = spans(body, offset);
+) -> PyResult<(Bound<'py, PyList>, Vec<usize>, Bound<'py, PyByteArray>)> {
+    // SAFETY: `text` is a str (its type is checked by the extraction); the copy is freed below, on every path.
+    let copy = unsafe { ffi::PyUnicode_AsUCS4Copy(text.as_ptr()) };
+    if copy.is_null() {
+        return Err(PyErr::fetch(py));
+    }
+    let length = text.len()?;
+    // SAFETY: the copy holds the text's `length` code points (and a terminating zero).
+    let points = unsafe { std::slice::from_raw_parts(copy as *const u32, length) };
+    let offset = usize::from(points.first() == Some(&0xfeff));
+    let mut found = spans(&points[offset..]);
+    // SAFETY: allocated by PyUnicode_AsUCS4Copy with PyMem_Malloc; `points` is not read after this.
+    unsafe { ffi::PyMem_Free(copy.cast()) };
+    for span in found.iter_mut() {
+        *span = (span.0 + offset, span.1 + offset);
+    }
     let lines = PyList::empty(py);
     let mut starts = Vec::with_capacity(found.len());
     let mut states = Vec::with_capacity(found.len());
-    for (start, end, at) in found {
-        lines.append(PyString::new(py, &body[start..end]))?;
-        starts.push(at);
+    for (start, end) in found {
+        // SAFETY: a slice of a str within its length; a new reference, or NULL with an exception set.
+        let line = unsafe {
+            Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_Substring(text.as_ptr(), start as _, end as _))?
+        };
+        lines.append(line)?;
+        starts.push(start);
         states.push(u8::from(end > start));
     }
-    Ok(Some((lines, starts, PyByteArray::new(py, &states))))
+    Ok((lines, starts, PyByteArray::new(py, &states)))
 }
 
 pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {

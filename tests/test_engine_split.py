@@ -8,7 +8,8 @@ import random
 from itertools import accumulate
 
 from cleaner import _native
-from cleaner.core.engine import _EDGES, _INVISIBLE, _Pass
+from cleaner.core.engine import _EDGES, _INVISIBLE, Engine, _Pass
+from cleaner.core.rules import RuleSet
 from tests.engine_oracle import OraclePass
 from tests.test_engine_bookkeeping import engine
 
@@ -25,9 +26,7 @@ def _reference(text: str) -> tuple[list[str], list[int], bytearray]:
 
 
 def _split(text: str) -> tuple[list[str], list[int], bytearray]:
-    found = _native.split_document(text)
-    assert found is not None, repr(text)
-    return found
+    return _native.split_document(text)
 
 
 #: Every character Python splits lines at or strips, the invisible marks, and a few letters and line breaks.
@@ -55,9 +54,19 @@ def test_edge_cases() -> None:
         assert _split(text) == _reference(text), repr(text)
 
 
-def test_a_lone_surrogate_is_left_to_python() -> None:
+def test_lone_surrogates_split_as_python_splits_them() -> None:
+    for text in ("Advertisement\nbody \ud800 text\n", "\udfff\n\ud800", " \ud800 \u200b\n\ufeff"):
+        assert _split(text) == _reference(text), repr(text)
     text = "Advertisement\nbody \ud800 text\n"
-    assert _native.split_document(text) is None
     work = _Pass(engine(), text, None, None, None)
     assert work.lines == OraclePass(engine(), text, None, None, None).lines == ["Advertisement", "body \ud800 text"]
     assert work._line_starts() == _reference(text)[1]
+
+
+def test_the_oracle_engine_splits_in_python_as_the_compiled_split_does() -> None:
+    """An engine without the compiled matcher splits the text itself: the same lines and starts."""
+    python = Engine(RuleSet(()), native=False)
+    for text in ("\ufeffTitle\r\n \u200bAdvertisement\u200e \n\n body\u2028end", "", "\n\n"):
+        work = _Pass(python, text, None, None, None)
+        assert work.raw is not None
+        assert (work.lines, work._line_starts(), work.state) == _split(text), repr(text)

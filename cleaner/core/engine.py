@@ -396,8 +396,8 @@ class _Pass:
         self.url = url
         self.given_title = title
         self.host = host_of(url)
-        # The lines, each stripped line's start and the first states in one compiled pass (a text holding a lone
-        # surrogate, which is no UTF-8, and an engine without the compiled matcher, the tests' oracle, split here).
+        # The lines, each stripped line's start and the first states in one compiled pass (an engine without the
+        # compiled matcher, the tests' oracle, splits the text here).
         split = None if engine.matcher is None else split_document(text)
         self.raw: list[str] | None
         self._starts: list[int] | None
