@@ -654,6 +654,8 @@ class _Pass:
         size = len(line)
         lower: str | None = None
         headers: list[tuple[Layout, dict[str, str]]] = []
+        # What each header pattern tried on this line captured (None: no match), made on the first match tried.
+        seen: dict[regex.Pattern[str], dict[str, str] | None] | None = None
         # ``plan`` holds only the probes a match can start with the line's first character, when that is ASCII
         # (other characters may fold to ASCII letters under IGNORECASE: they rule nothing out).
         for _role, max_chars, _firsts, scope, required, pattern, timed, rule, confirmed in plan.headers:
@@ -668,12 +670,23 @@ class _Pass:
                 # Matched, as the compiled matcher found: a pattern without groups captures nothing.
                 headers.append((rule, {}))  # type: ignore[arg-type]
                 continue
+            if seen is not None and pattern in seen:
+                # Layouts sharing a header pattern (one compiled object: the related-articles layouts share
+                # theirs) are matched once a line: the same answer, each layout with its own copy of the fields.
+                captured = seen[pattern]
+                if captured is not None:
+                    headers.append((rule, dict(captured)))  # type: ignore[arg-type]
+                continue
             match = self.fullmatch(pattern, normal, index, rule.id) if timed else pattern.fullmatch(normal)
+            captured = None
             if match is not None:
                 # Every layout whose header this is gets a try later; line rules still classify the line,
                 # for when no layout finds items under it.
                 captured = captures_of(match) if self._view is None else captures_from(self._groups(match))
-                headers.append((rule, captured))  # type: ignore[arg-type]
+                headers.append((rule, dict(captured)))  # type: ignore[arg-type]
+            if seen is None:
+                seen = {}
+            seen[pattern] = captured
         found = tuple(headers)
         weak: tuple[LineRule, regex.Match[str] | None] | None = None
         in_runs: tuple[LineRule, regex.Match[str] | None] | None = None
