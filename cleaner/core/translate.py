@@ -530,6 +530,18 @@ def _exact_node(op: Any, argument: Any, work: _Exact, ignore_case: bool, start: 
     raise _Untranslatable(f"construct {op}")
 
 
+def _lookaround_body(positive: bool, items: list[tuple[Any, Any]], work: _Exact, ignore_case: bool) -> str:
+    """A lookaround's body, exactly, opened with the case-sensitivity in force where it stands (the caller closes
+    it). The groups of a negative one never take part in a match: Python reports them as None, as the checks
+    leave them."""
+    outer, work.negative = work.negative, work.negative or not positive
+    try:
+        body = _exact_sequence(items, work, ignore_case, False, False)
+    finally:
+        work.negative = outer
+    return ("(?i:" if ignore_case else "(?-i:") + body
+
+
 def _exact_lookaround(positive: bool, argument: Any, work: _Exact, ignore_case: bool, start: bool, end: bool
                       ) -> str:
     """A lookaround, exactly: nothing where it always holds, a check beside the pattern where it is met at the
@@ -552,16 +564,10 @@ def _exact_lookaround(positive: bool, argument: Any, work: _Exact, ignore_case: 
         return ""
     if (start and direction > 0) or (end and direction < 0):
         # Checked with the pattern's flags and the case-sensitivity in force where the lookaround stands.
-        # (A lookaround inside this one stands at no fixed place of the line: refused, unless empty.) The groups
-        # of a negative one never take part in a match: Python reports them as None, as the checks leave them.
-        outer, work.negative = work.negative, work.negative or not positive
-        try:
-            body = _exact_sequence(items, work, ignore_case, False, False)
-        finally:
-            work.negative = outer
-        case = "(?i:" if ignore_case else "(?-i:"
+        # (A lookaround inside this one stands at no fixed place of the line: refused, unless empty.)
+        body = _lookaround_body(positive, items, work, ignore_case)
         prefix = f"(?{work.letters})" if work.letters else ""
-        written = f"{prefix}\\A{case}{body})" if direction > 0 else f"{prefix}{case}{body})\\z"
+        written = f"{prefix}\\A{body})" if direction > 0 else f"{prefix}{body})\\z"
         work.checks.append((positive, written))
         return ""
     raise _Inside(("lookbehind" if direction < 0 else "lookahead") + " inside the pattern")
@@ -682,16 +688,11 @@ def _arm_steps(arm: list[tuple[Any, Any]], work: _Exact, ignore_case: bool, pref
         items = list(items)
         if positive and not items:
             continue  # an empty lookaround always holds
-        outer, work.negative = work.negative, work.negative or not positive
-        try:
-            body = _exact_sequence(items, work, ignore_case, False, False)
-        finally:
-            work.negative = outer
-        case = "(?i:" if ignore_case else "(?-i:"
+        body = _lookaround_body(positive, items, work, ignore_case)
         if direction > 0:
-            steps.append((AHEAD if positive else NOT_AHEAD, f"{prefix}{case}{body})"))
+            steps.append((AHEAD if positive else NOT_AHEAD, f"{prefix}{body})"))
         elif number == len(arm) - 1:
-            steps.append((BEHIND_END if positive else NOT_BEHIND_END, f"{prefix}{case}{body})\\z"))
+            steps.append((BEHIND_END if positive else NOT_BEHIND_END, f"{prefix}{body})\\z"))
         else:
             raise _Untranslatable("a lookbehind before the line's end")
     close()
