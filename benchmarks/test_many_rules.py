@@ -10,17 +10,15 @@ ratio of at most 1.5; the gate holds the ratio measured when it was made, so tha
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import cleaner
+from benchmarks.fresh import fresh_builds
 from benchmarks.gates import gate_when_committed
 from benchmarks.manyrules import TIMES, write_rules
 from benchmarks.realtext import real_texts
@@ -108,22 +106,8 @@ def test_build_with_sixteen_times_the_rules(benchmark, cleaners, results) -> Non
     _, _, path = cleaners
     warm = benchmark.pedantic(lambda: cleaner.Cleaner(rules=[path]), rounds=2, iterations=1)
     assert warm.rules_from_cache
-    code = (f"import time, cleaner._api as api; t = time.perf_counter(); c = api.Cleaner(rules=[{str(path)!r}]); "
-            "print(time.perf_counter() - t, c.rules_from_cache)")
-
-    def fresh(**env: str) -> tuple[float, bool]:
-        done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                              env={**os.environ, **env})
-        seconds, cached = done.stdout.split()
-        return float(seconds), cached == "True"
-
-    best: Callable[[list[tuple[float, bool]]], float] = lambda runs: min(s for s, _ in runs)  # noqa: E731
-    with tempfile.TemporaryDirectory() as folder:
-        cold = [fresh(CLEANER_NO_RULE_CACHE="1")]
-        fresh(CLEANER_CACHE_DIR=folder)  # writes the entry
-        disk = [fresh(CLEANER_CACHE_DIR=folder) for _ in range(2)]
-    assert not cold[0][1] and all(cached for _, cached in disk)
-    figures = {"cold s": round(best(cold), 3), "disk cache s": round(best(disk), 3),
+    builds = fresh_builds([str(path)], cold=1)
+    figures = {"cold s": round(builds.cold, 3), "disk cache s": round(builds.disk, 3),
                "warm in-process s": round(benchmark.stats.stats.min, 3)}
     results["many rules: building a Cleaner with 16x rules"] = figures
     print(f"\nCleaner with 16x rules: {figures}")

@@ -9,7 +9,6 @@ sides alike. Every ratio goes through its gate (benchmarks/gates.py): CI fails w
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 import cleaner
+from benchmarks.fresh import fresh_builds
 from benchmarks.gates import gate
 from benchmarks.realtext import real_texts
 from cleaner.cli import main
@@ -173,21 +173,8 @@ def test_rule_loading_and_compilation(benchmark, results) -> None:
     files = sorted(builtin_rules_dir().glob("*.toml"))
     reference = _best_seconds(lambda: [tomllib.loads(f.read_text(encoding="utf-8")) for f in files])
     ours = benchmark.stats.stats.min
-    code = ("import time, cleaner._api as api; t = time.perf_counter(); c = api.Cleaner(); "
-            "print(time.perf_counter() - t, c.rules_from_cache)")
-
-    def fresh(**env: str) -> tuple[float, bool]:
-        done = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
-                              env={**os.environ, **env})
-        seconds, cached = done.stdout.split()
-        return float(seconds), cached == "True"
-
-    with tempfile.TemporaryDirectory() as folder:
-        cold_runs = [fresh(CLEANER_NO_RULE_CACHE="1") for _ in range(2)]
-        fresh(CLEANER_CACHE_DIR=folder)  # writes the entry
-        disk_runs = [fresh(CLEANER_CACHE_DIR=folder) for _ in range(2)]
-    assert not any(cached for _, cached in cold_runs) and all(cached for _, cached in disk_runs)
-    cold, disk = min(s for s, _ in cold_runs), min(s for s, _ in disk_runs)
+    builds = fresh_builds()
+    cold, disk = builds.cold, builds.disk
     bare = _best_seconds(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True))
     results["rule loading"] = {"warm s": round(ours, 3), "cold s (first in a process)": round(cold, 3),
                                "disk cache s (first in a process)": round(disk, 3),
