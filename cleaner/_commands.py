@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TextIO
@@ -208,6 +209,17 @@ def _load(args: Args):  # type: ignore[no-untyped-def]
     return load_rules(args.rules, builtin=not args.no_builtin_rules, disable=args.disable)
 
 
+def _read_rules_once(args: Args):  # type: ignore[no-untyped-def]
+    """The rule files' bytes, read once for the whole run, and their rule set (the compiled-rule cache's answers
+    used, as every worker uses them): the bytes checked here are the bytes every worker compiles and every part
+    names. Errors name the files as the command line does."""
+    from cleaner.io.rulecache import cached_rules
+    from cleaner.io.rulefiles import snapshot_rules
+
+    snapshot = snapshot_rules(args.rules, builtin=not args.no_builtin_rules)
+    return snapshot, cached_rules(snapshot, args.disable)
+
+
 def _read_settings(args: Args) -> ReadOptions:
     return ReadOptions(format=args.format, id_field=args.id_field, text_field=args.text_field,
                        url_field=args.url_field, max_document_bytes=int(args.max_document_mb * MIB))
@@ -236,7 +248,7 @@ def _clean(args: Args) -> int:
         raise CleanerError("--out - writes the records to standard output, which is closed")
     if streaming and (args.learn or args.dedup):
         raise CleanerError("--learn and --dedup need an output folder, not --out -")
-    ruleset = _load(args)
+    snapshot, ruleset = _read_rules_once(args)
     _check_user_examples(ruleset, strict=args.strict)  # fail on bad rules before any work starts
     _site_settings(args, ruleset)  # the rule files' site repetition thresholds, under the options
     rules = [*args.rules, *([_learn_for_clean(args)] if args.learn else [])]
@@ -246,6 +258,8 @@ def _clean(args: Args) -> int:
     job = {o.attr for o in CLEAN.options if o.name not in dict(CLEAN.cli_only)} - RUN_BATCH_OPTIONS
     settings = JobSettings.from_options(**{**{name: getattr(args, name) for name in job}, "rules": rules,
                                            "out": str(args.out if streaming or remote else args.out.resolve())})
+    if not args.learn:
+        settings = _with_snapshot(settings, snapshot)
     if streaming:
         return _stream(args, settings)
     executor: Executor
@@ -266,6 +280,20 @@ def _clean(args: Args) -> int:
         return EXIT_FAILED
     code = _dedup(args.out, args.dedup_threshold, drop=False) if args.dedup else EXIT_OK
     return EXIT_DATA_LOST if code == EXIT_OK and result.data_lost else code
+
+
+def _with_snapshot(settings: JobSettings, snapshot: tuple[tuple[str, bytes], ...]) -> JobSettings:
+    """The job's settings holding the rule bytes read at the start, named as the job names its rule files (from
+    its resolved paths), so that they are not read a second time. If the files listed now are not those read
+    (one added, removed or renamed meanwhile), the job reads its files once itself, as it would without this. (A learned
+    rule file is written after the snapshot, so a run with --learn takes that way too.)"""
+    from cleaner.io.rulefiles import rule_file_paths
+
+    names = [str(path) for path in rule_file_paths(settings.rule_paths, builtin=settings.builtin_rules)]
+    if len(names) != len(snapshot) or any(Path(name).resolve() != Path(read).resolve()
+                                          for name, (read, _) in zip(names, snapshot, strict=True)):
+        return settings
+    return replace(settings, rules=tuple((name, data) for name, (_, data) in zip(names, snapshot, strict=True)))
 
 
 def _stream(args: Args, settings: JobSettings) -> int:

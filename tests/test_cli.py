@@ -151,6 +151,39 @@ def test_a_user_rule_whose_examples_fail_is_warned_about_or_refused_with_strict(
     assert not (tmp_path / "strict").exists()
 
 
+def test_a_clean_run_reads_each_rule_file_once_and_names_the_settings_as_before(tmp_path, monkeypatch) -> None:
+    import polars as pl
+
+    from cleaner.io import rulefiles
+    from cleaner.run.shard import JobSettings
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    (folder / "mine.toml").write_text('[[rule]]\nid = "MIN002"\npurpose = "a print-edition upsell"\n'
+                                      'line = "Buy the print edition"\nexamples.junk = ["Buy the print edition"]\n'
+                                      'examples.keep = ["We bought it."]\n', encoding="utf-8")
+    source = tmp_path / "in.txt"
+    source.write_text("Title\nBody of the story.\nBuy the print edition\n", encoding="utf-8")
+    reads: list[str] = []
+    real = rulefiles.read_rule_bytes
+
+    def counted(path):  # type: ignore[no-untyped-def]
+        reads.append(str(path))
+        return real(path)
+
+    monkeypatch.setattr(rulefiles, "read_rule_bytes", counted)
+    monkeypatch.chdir(tmp_path)  # the rules named relative to the working folder, as a user types them
+    out = tmp_path / "out"
+    assert main(["clean", str(source), "--rules", "rules", "--workers", "1", "--quiet", "--out", str(out)]) == 0
+    assert sum(path.endswith("mine.toml") for path in reads) == 1, reads
+    assert len(reads) == len(set(reads)), reads
+    monkeypatch.setattr(rulefiles, "read_rule_bytes", real)
+    named = pl.read_parquet_metadata(next((out / "records").glob("*.parquet")))["cleaner_settings_fingerprint"]
+    # The fingerprint the job would make reading its (resolved) rule files itself.
+    assert named == JobSettings.from_options(str(out), rules=[folder]).fingerprint()
+    assert pl.read_parquet(out / "records" / "*.parquet")["text"].to_list() == ["Body of the story."]
+
+
 def test_rule_ids_are_read_in_any_case_and_library_errors_speak_to_the_library(capsys) -> None:
     import cleaner
 
