@@ -334,12 +334,13 @@ def _learned(args: Args, inputs: list[str], exclude: str | None = None) -> str:
         raise CleanerError("--min-docs must be at least 1")
     if args.workers < 1:
         raise CleanerError("--workers must be at least 1")
-    _load(args)  # fail on bad rules before any work starts
+    snapshot, _ = _read_rules_once(args)  # fail on bad rules before any work starts
     # Reader comments stay as they are found (no drop-comments), and the site repetition is not counted here.
     taken = ("rules", "disable", "no_builtin_rules", "format", "id_field", "text_field", "url_field",
              "max_document_mb", "max_html_elements", "max_html_attributes", "keep_comments")
-    settings = JobSettings.from_options("", **{name: getattr(args, name) for name in taken},
-                                        time_budget=getattr(args, "time_budget", DEFAULT_TIME_BUDGET))
+    settings = _with_snapshot(JobSettings.from_options("", **{name: getattr(args, name) for name in taken},
+                                                       time_budget=getattr(args, "time_budget", DEFAULT_TIME_BUDGET)),
+                              snapshot)
     learned = learn(file_source(inputs, settings, workers=args.workers, exclude=exclude),
                     thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner_for(settings)),
                     per_host=args.per_host)
