@@ -285,8 +285,8 @@ def _clean(args: Args) -> int:
 def _with_snapshot(settings: JobSettings, snapshot: tuple[tuple[str, bytes], ...]) -> JobSettings:
     """The job's settings holding the rule bytes read at the start, named as the job names its rule files (from
     its resolved paths), so that they are not read a second time. If the files listed now are not those read
-    (one added, removed or renamed meanwhile), the job reads its files once itself, as it would without this. (A learned
-    rule file is written after the snapshot, so a run with --learn takes that way too.)"""
+    (one added, removed or renamed meanwhile), the job reads its files once itself, as it would without this.
+    (A learned rule file is written after the snapshot, so a run with --learn takes that way too.)"""
     from cleaner.io.rulefiles import rule_file_paths
 
     names = [str(path) for path in rule_file_paths(settings.rule_paths, builtin=settings.builtin_rules)]
