@@ -30,6 +30,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import compress, pairwise
+from typing import NamedTuple
 
 from cleaner._native import LineFeatures, SpanFeatures
 from cleaner.core.relatedrun import RelatedRunSettings, Run, Shape, beside, fast_runs, paired_end, related_runs
@@ -294,6 +295,29 @@ _LANGUAGE_SAMPLE = 160
 _LANGUAGE_RETRY = 2000
 
 
+class LineTable(NamedTuple):
+    """What the compiled core tells of a document's lines in one call (:meth:`SpanFeatures.lines`), by name."""
+
+    #: Each line's features (None: a blank or claimed line).
+    feats: list[LineFeatures | None]
+    #: The lines read as prose without asking the language's stop words (long enough, ending like a sentence).
+    prose: list[bool]
+    #: The lines whose stop words decide (long enough, no sentence mark).
+    unsure: list[int]
+    #: The lines long enough that end like a sentence: the language's sample.
+    sentence_lines: list[int]
+    #: Whether each line holds a digit (a price, date, count or quantity needs one).
+    numeric: list[bool]
+    #: How many lines end with a question mark, and how many are code or table lines.
+    questions: int
+    code: int
+    #: The lines that may be a forum post's frame (no other line is one).
+    thread_lines: list[int]
+    #: Whether each line may hold a price, and a date or count (where not, the pattern would find none).
+    priced: list[bool]
+    dated: list[bool]
+
+
 @dataclass(frozen=True, slots=True)
 class PythonCharacters:
     """This Python's Unicode data as the compiled features need it, so that they follow Python's tables, not
@@ -470,17 +494,17 @@ class Detectors:
         # Every line's features in one call; and the prose lines as far as they are told without stop words
         # (long enough, ending like a sentence), the lines whose stop words decide (long enough, no sentence
         # mark), and which lines hold a number (a price, date, count or quantity needs one).
-        feats, prose, unsure, sentence_lines, numeric, questions, codes, thread_lines, priced, dated = \
-            self._features().lines(lines, claimed)
+        table = LineTable(*self._features().lines(lines, claimed))
+        feats, prose = table.feats, table.prose
         # The language is read from the sentences (lines long enough, ending like one): a small sample of
         # prose tells it as well as a large one of anything, and costs less.
-        sentences = [lines[i] for i in sentence_lines if open_lines[i]]
+        sentences = [lines[i] for i in table.sentence_lines if open_lines[i]]
         kept = list(compress(lines, open_lines))
         found.language = language or self.language(sentences if sum(map(len, sentences)) >= 100 else kept, kept)
         stop = self.tools.stop_words(found.language) if self.tools is not None else frozenset()
         if stop:
             # Without a sentence mark, only a long line is told by its stop words: a headline has them too.
-            for index in unsure:
+            for index in table.unsure:
                 if _stop_share(lines[index], stop) >= span.min_stop_density:
                     prose[index] = True
         prose_lines = [i for i, p in enumerate(prose) if p]
@@ -494,7 +518,7 @@ class Detectors:
                                            f"{prose_chars:.0f} characters): nothing removed"))
             return found
         paragraphs = len(prose_lines)  # (before a recipe's quantity lines count as prose)
-        intent = self._intent(lines, feats, prose, numeric, questions, codes, thread_lines, priced, dated)
+        intent = self._intent(lines, table, prose)
         if intent is not None:
             found.intent = intent[0]
             if intent[0] == RECIPE and self.settings.page_intent.recipe_span:
@@ -502,7 +526,7 @@ class Detectors:
                 # as prose, so the span holds the ingredients with the method.
                 found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
                                                "its quantity lines count as prose"))
-                for index in compress(range(len(lines)), numeric):
+                for index in compress(range(len(lines)), table.numeric):
                     if not prose[index] and _quantity(lines[index]):
                         prose[index] = True
                 prose_lines = [i for i, p in enumerate(prose) if p]
@@ -715,18 +739,14 @@ class Detectors:
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"{len(found.removed)} line(s) {where}"))
         return found
 
-    def _intent(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
-                numeric: Sequence[bool], questions: int, code: int, thread_lines: Sequence[int],
-                priced: Sequence[bool], dated: Sequence[bool]) -> tuple[str, str] | None:
-        """The page's kind, from its short lines (those not prose): ``numeric[i]``, whether line ``i`` holds a
-        digit (prices, dates, counts and quantities all do); ``questions`` and ``code``, how many lines end
-        with a question mark and are code or table lines; ``thread_lines``, the lines that may be post frames
-        (every other line is none); ``priced[i]`` and ``dated[i]``, whether line ``i`` may hold a price, and a date
-        or count (where not, the pattern would find none)."""
+    def _intent(self, lines: Sequence[str], table: LineTable, prose: Sequence[bool]) -> tuple[str, str] | None:
+        """The page's kind, from its short lines (those not ``prose``: the lines read as prose once the stop words
+        were asked) and what ``table`` tells of them."""
         s = self.settings.page_intent
         if not s.enabled:
             return None
-        short_lines = [i for i, (f, p) in enumerate(zip(feats, prose, strict=True)) if f is not None and not p]
+        numeric, priced, dated = table.numeric, table.priced, table.dated
+        short_lines = [i for i, (f, p) in enumerate(zip(table.feats, prose, strict=True)) if f is not None and not p]
         short = len(short_lines)
         grid = quantities = prices = 0
         for index in short_lines:
@@ -740,7 +760,7 @@ class Detectors:
                 grid += 1
             elif _quantity(line):
                 quantities += 1
-        thread = sum(1 for index in thread_lines
+        thread = sum(1 for index in table.thread_lines
                      if not prose[index] and len(lines[index]) <= 80 and _THREAD.fullmatch(lines[index]))
         items = sum(prose)
         if grid >= s.min_grid_lines and grid >= s.min_grid_share * short and grid >= s.min_grid_per_prose * items:
@@ -749,10 +769,11 @@ class Detectors:
             return "product", f"{prices} short lines hold a price"
         if thread >= s.min_thread_lines:
             return "forum", f"{thread} post-frame lines"
+        questions = table.questions
         if questions >= s.min_questions and questions >= s.min_question_share * items:
             return "q&a", f"{questions} question lines"
-        if code >= s.min_code_lines:
-            return "documentation", f"{code} code or table lines"
+        if table.code >= s.min_code_lines:
+            return "documentation", f"{table.code} code or table lines"
         if quantities >= s.min_quantity_lines:
             return RECIPE, f"{quantities} short lines start or end with a quantity"
         return None
