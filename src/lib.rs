@@ -56,6 +56,8 @@ mod jsonl;
 mod exactlines;
 
 mod spanfeat;
+// The span detector's passes over its line features (weights, best span, related runs).
+mod spanrun;
 mod engine;
 
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
@@ -378,6 +380,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     confirm::register(module)?;
     jsonl::register(module)?;
     spanfeat::register(module)?;
+    spanrun::register(module)?;
     engine::register(module)?;
     Ok(())
 }

@@ -23,10 +23,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString};
 
 /// A set of code points as a bitmap over all of Unicode.
-struct CharSet(Vec<u64>);
+pub(crate) struct CharSet(Vec<u64>);
 
 impl CharSet {
-    fn new(chars: &str) -> Self {
+    pub(crate) fn new(chars: &str) -> Self {
         let mut bits = vec![0u64; (0x11_0000 / 64) + 1];
         for c in chars.chars() {
             let code = c as usize;
@@ -36,7 +36,7 @@ impl CharSet {
     }
 
     #[inline]
-    fn has(&self, c: char) -> bool {
+    pub(crate) fn has(&self, c: char) -> bool {
         let code = c as usize;
         self.0[code / 64] & (1 << (code % 64)) != 0
     }
@@ -47,19 +47,19 @@ impl CharSet {
 #[derive(PartialEq)]
 pub struct LineFeatures {
     #[pyo3(get)]
-    words: usize,
+    pub(crate) words: usize,
     #[pyo3(get)]
-    dense: usize,
+    pub(crate) dense: usize,
     #[pyo3(get)]
-    sentence_end: bool,
+    pub(crate) sentence_end: bool,
     #[pyo3(get)]
-    title_shaped: bool,
+    pub(crate) title_shaped: bool,
     /// A list item, table row, code line or quoted line: part of the text next to it.
     #[pyo3(get)]
-    attached: bool,
+    pub(crate) attached: bool,
     /// A line of code or a table row.
     #[pyo3(get)]
-    code: bool,
+    pub(crate) code: bool,
 }
 
 #[pymethods]
@@ -115,14 +115,14 @@ const QUESTION_MARKS: &str = "?？؟";
 
 /// Scripts written without spaces between words, and Hangul (Python's `_DENSE`).
 #[inline]
-fn is_dense(c: char) -> bool {
+pub(crate) fn is_dense(c: char) -> bool {
     matches!(c, '\u{0e00}'..='\u{0eff}' | '\u{1000}'..='\u{109f}' | '\u{1780}'..='\u{17ff}' | '\u{3040}'..='\u{30ff}'
         | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}' | '\u{ac00}'..='\u{d7af}')
 }
 
 /// The features of every line of a document, and what the prose test can tell from them alone.
 #[pyclass(frozen, module = "cleaner._native")]
-struct SpanFeatures {
+pub(crate) struct SpanFeatures {
     alpha: CharSet,
     space: CharSet,
     digit: CharSet,
@@ -265,9 +265,52 @@ impl SpanFeatures {
     }
 }
 
+impl SpanFeatures {
+    /// Whether Python's `str.isalpha` and `str.isspace` hold for a character.
+    pub(crate) fn is_alpha(&self, c: char) -> bool {
+        self.alpha.has(c)
+    }
+
+    pub(crate) fn is_space(&self, c: char) -> bool {
+        self.space.has(c)
+    }
+
+    /// Each character of Python's `text.lower()`, for a text without a capital sigma (whose lower case depends on
+    /// the letters around it).
+    pub(crate) fn for_lower(&self, text: &str, mut out: impl FnMut(char)) {
+        for c in text.chars() {
+            if c.is_ascii() {
+                out(c.to_ascii_lowercase());
+            } else if self.lowered.has(c) {
+                self.lower[&c].chars().for_each(&mut out);
+            } else {
+                out(c);
+            }
+        }
+    }
+
+    /// Python's `" ".join(re.sub(r"[^\w\s]|_", "", text.lower()).split())` (`structure._letters`), for a text
+    /// without a capital sigma, written into `key`.
+    pub(crate) fn letter_key(&self, text: &str, key: &mut String) {
+        key.clear();
+        let mut gap = false;
+        self.for_lower(text, |c| {
+            if self.alnum.has(c) {
+                if gap && !key.is_empty() {
+                    key.push(' ');
+                }
+                gap = false;
+                key.push(c);
+            } else if self.space.has(c) {
+                gap = true;
+            }
+        });
+    }
+}
+
 /// A line's text, with each lone surrogate (which UTF-8 cannot hold) as U+FFFF: like a surrogate, no letter,
 /// space, digit nor mark of any kind, so every feature is the same.
-fn line_text<'a>(line: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
+pub(crate) fn line_text<'a>(line: &'a Bound<'_, PyString>) -> PyResult<Cow<'a, str>> {
     if let Ok(text) = line.to_str() {
         return Ok(Cow::Borrowed(text));
     }

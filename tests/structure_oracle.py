@@ -1,15 +1,18 @@
 """The structural detectors' per-line features as they were written in Python before the compiled core computed
-them (src/spanfeat.rs): the definition tests/test_spanfeat.py checks the compiled features against. Not used at
-run time.
+them (src/spanfeat.rs): the definition tests/test_spanfeat.py checks the compiled features against; and the span
+detector's passes over them (weights, best span, related runs' line shapes, table of contents, named headline) as
+they were before src/spanrun.rs computed them, which tests/test_spanrun.py checks. Not used at run time.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import NamedTuple
 
-from cleaner.core.relatedrun import RelatedRunSettings
+from cleaner.core.relatedrun import RelatedRunSettings, Shape
 from cleaner.core.structure import MainSpanSettings
 
 #: (As in cleaner/core/structure.py when this was written.)
@@ -125,3 +128,117 @@ def wrapped(lines: Sequence[str], feats: Sequence[LineFeatures | None], min_word
         last_end = f.sentence_end or line.endswith(":")
     close()
     return [index for index, p in enumerate(prose) if p]
+
+
+def best_span(feats: Sequence[object | None], weights: Sequence[float]) -> tuple[int, int, float]:
+    """``Detectors._best_span`` as it was written in Python (src/spanrun.rs computes it now)."""
+    best, best_start, best_end = 0.0, -1, -1
+    total, start = 0.0, -1
+    for index, f in enumerate(feats):
+        if f is None:
+            continue
+        gain = weights[index]
+        if total <= 0 and gain <= 0:
+            continue  # a span starts on prose
+        if total <= 0:
+            total, start = gain, index
+        else:
+            total += gain
+        if total > best:
+            best, best_start, best_end = total, start, index
+    return best_start, best_end, best
+
+
+def weights(feats: Sequence[object | None], prose: Sequence[bool], s: MainSpanSettings) -> list[float]:
+    """``Detectors._weights`` as it was written in Python (src/spanrun.rs computes it now)."""
+    present = [i for i, f in enumerate(feats) if f is not None]
+    weights = [0.0] * len(feats)
+    for position, index in enumerate(present):
+        if not prose[index]:
+            weights[index] = -s.line_penalty
+            continue
+        before = position > 0 and prose[present[position - 1]]
+        after = position + 1 < len(present) and prose[present[position + 1]]
+        weights[index] = s.prose_weight if before or after else s.isolated_prose_weight
+    if s.min_alternation:
+        chain: list[tuple[int, int]] = []  # (position among the present lines, line index)
+        for position, index in enumerate([*present, -1]):
+            if index >= 0 and not prose[index]:
+                continue
+            isolated = index >= 0 and weights[index] == s.isolated_prose_weight != s.prose_weight
+            if isolated and (not chain or chain[-1][0] == position - 2):
+                chain.append((position, index))
+                continue
+            if len(chain) < s.min_alternation:
+                for _, member in chain:
+                    weights[member] = s.prose_weight
+            chain = [(position, index)] if isolated else []
+    return weights
+
+
+def related_shapes(lines: Sequence[str], feats: Sequence[object | None], prose: Sequence[bool],
+                   after: Sequence[int], s: RelatedRunSettings) -> list[Shape | None]:
+    """The shapes ``Detectors._related_runs`` gave ``relatedrun.related_runs`` in Python (src/spanrun.rs makes them
+    now, asking the date patterns only of lines with a digit or "ago")."""
+    from cleaner.core.structure import _DATE, _READING_TIME
+
+    shapes: list[Shape | None] = [None] * len(lines)
+    for i in after:
+        f = feats[i]
+        if f is not None:
+            words = max(f.words, int(f.dense / s.dense_per_word))  # type: ignore[attr-defined]
+            meta = (not s.meta_words or words <= s.meta_words) and \
+                bool(_DATE.search(lines[i]) or _READING_TIME.search(lines[i]))
+            shapes[i] = Shape(words, f.title_shaped, prose[i], meta, f.code)  # type: ignore[attr-defined]
+    return shapes
+
+
+def toc_matches(lines: Sequence[str], feats: Sequence[object | None], prose: Sequence[bool],
+                open_lines: Sequence[bool], claimed: Sequence[bool], start: int, keep_from: int, keep_to: int,
+                reach: int) -> tuple[list[int], int]:
+    """``Detectors._table_of_contents`` up to its count of entries, as it was written in Python (src/spanrun.rs
+    computes it now): the lines above the span that repeat a heading kept below, and how many keys they hold."""
+    from cleaner.core.structure import _letters
+
+    keys = [_letters(line) if line and not taken else None for line, taken in zip(lines, claimed, strict=True)]
+    counts = Counter(keys)
+    kept = [i for i in range(keep_from, keep_to + 1) if feats[i] is not None]
+    opening = [i for i, following in pairwise(kept) if not prose[i] and prose[following]]
+    inside = Counter(keys[i] for i in opening)
+    headings = {key for key, count in inside.items() if key and count == 1 and counts[key] == 2}
+    taken = set(opening)
+    present = [i for i in range(start) if feats[i] is not None]
+    matches = [i for i in present[-reach:] if open_lines[i] and i not in taken and keys[i] in headings]
+    return matches, len({keys[i] for i in matches})
+
+
+def named_headline(lines: Sequence[str], feats: Sequence[object | None], prose: Sequence[bool],
+                   open_lines: Sequence[bool], start: int, reach: int, s: MainSpanSettings, max_words: int) -> int:
+    """``Detectors._named_headline`` as it was written in Python (src/spanrun.rs computes it now)."""
+    from cleaner.core.structure import _name_tokens
+
+    opening: set[str] = set()
+    taken = 0
+    for index in range(start, len(lines)):
+        if taken >= s.headline_prose_lines:
+            break
+        if prose[index]:
+            opening |= _name_tokens(lines[index])
+            taken += 1
+    if not opening:
+        return -1
+    seen = 0
+    index = start - 1
+    best, best_shared = -1, 0
+    while index >= 0 and seen < reach:
+        f = feats[index]
+        if f is not None:
+            seen += 1
+            if open_lines[index] and not prose[index] and not f.sentence_end and \
+                    max(f.words, f.dense // 2) <= max_words:  # type: ignore[attr-defined]
+                tokens = _name_tokens(lines[index])
+                shared = len(tokens & opening)
+                if shared > best_shared and shared >= s.headline_overlap * len(tokens):
+                    best, best_shared = index, shared
+        index -= 1
+    return best

@@ -143,12 +143,51 @@ def beside(runs: list[Run], s: RelatedRunSettings) -> list[Run]:
     return [run for run in runs if run.position <= s.max_tail_share]
 
 
+class Candidate(NamedTuple):
+    """A run of titles as the scan found it (its header dropped, at least ``min_titles`` titles), before the tests
+    of the whole run (:func:`accepted`). The compiled core finds the same (src/spanrun.rs)."""
+
+    #: (title line, its date/teaser lines that are no label) items.
+    items: list[tuple[int, list[int]]]
+    #: Lines between the items that are labels (removed with the block).
+    labels: list[int]
+    #: Each title's words.
+    words: list[int]
+    #: The share of the lines past the article that come before the run's first title.
+    position: float
+
+
 def related_runs(lines: Sequence[str], shapes: Sequence[Shape | None], after: Sequence[int],
                  s: RelatedRunSettings, end: int = -1) -> list[Run]:
     """Runs of title-shaped lines among ``after`` (indices of open lines past the article, in order); ``shapes``
     is None for blank lines and lines another record holds; ``end``: the article's last line (for the evidence)."""
+    return accepted(lines, related_candidates(lines, shapes, after, s), s, end)
+
+
+def accepted(lines: Sequence[str], candidates: Sequence[Candidate], s: RelatedRunSettings, end: int = -1) -> list[Run]:
+    """The candidate runs that are lists of articles, not menus (``min_median_words``), menus printed twice
+    (``max_repeated_share``) or directories (``max_prefix_share``); ``end``: the article's last line."""
     where = f" (line {end + 1})" if end >= 0 else ""
     found: list[Run] = []
+    for candidate in candidates:
+        sizes = sorted(candidate.words)
+        median = sizes[len(sizes) // 2]
+        titles = [lines[title].casefold() for title, _ in candidate.items]
+        repeated = len(titles) - len(set(titles))
+        openings = Counter(" ".join(title.split()[:2]) for title in titles)
+        prefixed = sum(count for count in openings.values() if count > 1)
+        if median >= s.min_median_words and repeated <= s.max_repeated_share * len(titles) and \
+                prefixed <= s.max_prefix_share * len(titles):
+            found.append(Run(candidate.items, candidate.labels, f"{len(titles)} title-shaped lines (median {median} "
+                             f"words) in a row after the article's last paragraph{where}", candidate.position))
+    return found
+
+
+def related_candidates(lines: Sequence[str], shapes: Sequence[Shape | None], after: Sequence[int],
+                       s: RelatedRunSettings) -> list[Candidate]:
+    """The runs of title-shaped lines among ``after`` before the tests of the whole run: the Python definition of
+    what ``SpanRuns.related_candidates`` (src/spanrun.rs) finds for the span detector; the fast route uses it."""
+    found: list[Candidate] = []
     run: list[tuple[int, list[int]]] = []
 
     def words(index: int) -> int:
@@ -166,22 +205,13 @@ def related_runs(lines: Sequence[str], shapes: Sequence[Shape | None], after: Se
                 words(run[0][0]) < min(words(title) for title, _ in run[1:]):
             del run[0]
         if len(run) >= s.min_titles:
-            sizes = sorted(words(title) for title, _ in run)
-            median = sizes[len(sizes) // 2]
-            titles = [lines[title].casefold() for title, _ in run]
-            repeated = len(titles) - len(set(titles))
-            openings = Counter(" ".join(title.split()[:2]) for title in titles)
-            prefixed = sum(count for count in openings.values() if count > 1)
-            if median >= s.min_median_words and repeated <= s.max_repeated_share * len(titles) and \
-                    prefixed <= s.max_prefix_share * len(titles):
-                items: list[tuple[int, list[int]]] = []
-                labels: list[int] = []
-                for title, rest in run:
-                    kept = [i for i in rest if not _label(i)]
-                    labels += [i for i in rest if _label(i)]
-                    items.append((title, kept))
-                found.append(Run(items, labels, f"{len(run)} title-shaped lines (median {median} words) in a row "
-                                                f"after the article's last paragraph{where}", start))
+            items: list[tuple[int, list[int]]] = []
+            labels: list[int] = []
+            for title, rest in run:
+                kept = [i for i in rest if not _label(i)]
+                labels += [i for i in rest if _label(i)]
+                items.append((title, kept))
+            found.append(Candidate(items, labels, [words(title) for title, _ in run], start))
         run.clear()
 
     previous = -1

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, fields
 from itertools import compress, pairwise
 from typing import NamedTuple
 
-from cleaner._native import LineFeatures, SpanFeatures
-from cleaner.core.relatedrun import RelatedRunSettings, Run, Shape, beside, fast_runs, paired_end, related_runs
+from cleaner._native import LineFeatures, SpanFeatures, SpanRuns
+from cleaner.core.relatedrun import Candidate, RelatedRunSettings, Run, accepted, beside, fast_runs, paired_end
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import SiteRepeatSettings
 
@@ -106,6 +106,11 @@ def _quantity(line: str) -> bool:
         return not _NOT_QUANTITY.match(line) and not line[-1].isdigit()
     return len(line) <= 70 and bool(_QUANTITY_END.fullmatch(line)) and not _DATE.search(line) and \
         not _RELATIVE_TIME.fullmatch(line)
+
+
+def _meta(line: str) -> bool:
+    """A date or reading-time line (related runs: it belongs to the title above it)."""
+    return bool(_DATE.search(line) or _READING_TIME.search(line))
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,17 +421,26 @@ class Detectors:
         self.language_only = not settings.main_span.enabled and not (settings.related_run.enabled
                                                                      and settings.related_run.without_span)
         #: Computes the lines' features (the compiled core, with Python's character data); made on first use, and
-        #: only when the span detector looks at lines.
+        #: only when the span detector looks at lines. With it, the compiled passes over the features (the span's
+        #: weights, the best span, related runs).
         self._span_features: SpanFeatures | None = None
+        self._span_runs: SpanRuns | None = None
 
     def _features(self) -> SpanFeatures:
         if self._span_features is None:
             span, related = self.settings.main_span, self.settings.related_run
             chars = PythonCharacters.asked()
+            self._span_runs = SpanRuns(chars.spaces, chars.digits, chars.lowercase, chars.fold)
             self._span_features = SpanFeatures(chars.alpha, chars.spaces, chars.digits, chars.alnum, chars.lower,
                                                chars.lowercase, chars.fold, span.min_words, span.min_dense_chars,
                                                span.min_stop_words, related.min_words, related.max_words)
         return self._span_features
+
+    def _runs(self) -> SpanRuns:
+        if self._span_runs is None:
+            self._features()
+        assert self._span_runs is not None
+        return self._span_runs
 
     def language(self, lines: Sequence[str], more: Sequence[str] = ()) -> str:
         """The document's language from its longer lines (ISO 639-1, or ``und``); ``more``: the lines to look
@@ -778,55 +792,19 @@ class Detectors:
             return RECIPE, f"{quantities} short lines start or end with a quantity"
         return None
 
-    @staticmethod
-    def _best_span(feats: Sequence[LineFeatures | None], weights: Sequence[float]) -> tuple[int, int, float]:
+    def _best_span(self, feats: Sequence[LineFeatures | None], weights: Sequence[float]) -> tuple[int, int, float]:
         """The maximum-sum segment (Kadane) of the lines' weights (prose weight, minus the per-line penalty);
-        blank and claimed lines cost nothing. (-1, -1, 0) when no segment is worth anything."""
-        best, best_start, best_end = 0.0, -1, -1
-        total, start = 0.0, -1
-        for index, f in enumerate(feats):
-            if f is None:
-                continue
-            gain = weights[index]
-            if total <= 0 and gain <= 0:
-                continue  # a span starts on prose
-            if total <= 0:
-                total, start = gain, index
-            else:
-                total += gain
-            if total > best:
-                best, best_start, best_end = total, start, index
-        return best_start, best_end, best
+        blank and claimed lines cost nothing. (-1, -1, 0) when no segment is worth anything. (The compiled core's;
+        tests/structure_oracle.py holds the Python definition.)"""
+        return self._runs().best_span(feats, weights)
 
-    @staticmethod
-    def _weights(feats: Sequence[LineFeatures | None], prose: Sequence[bool], s: MainSpanSettings) -> list[float]:
+    def _weights(self, feats: Sequence[LineFeatures | None], prose: Sequence[bool], s: MainSpanSettings) -> list[float]:
         """What each line adds to a span: a prose line between two lines that are not prose (a teaser under
-        its title in a list of them, a site directory's blurb) weighs ``isolated_prose_weight``."""
-        present = [i for i, f in enumerate(feats) if f is not None]
-        weights = [0.0] * len(feats)
-        for position, index in enumerate(present):
-            if not prose[index]:
-                weights[index] = -s.line_penalty
-                continue
-            before = position > 0 and prose[present[position - 1]]
-            after = position + 1 < len(present) and prose[present[position + 1]]
-            weights[index] = s.prose_weight if before or after else s.isolated_prose_weight
-        if s.min_alternation:
-            # Only a regular alternation (prose, one other line, prose, one other line...) of at least
-            # min_alternation prose lines is a list of teasers: paragraphs between captions stay prose.
-            chain: list[tuple[int, int]] = []  # (position among the present lines, line index)
-            for position, index in enumerate([*present, -1]):
-                if index >= 0 and not prose[index]:
-                    continue
-                isolated = index >= 0 and weights[index] == s.isolated_prose_weight != s.prose_weight
-                if isolated and (not chain or chain[-1][0] == position - 2):
-                    chain.append((position, index))
-                    continue
-                if len(chain) < s.min_alternation:
-                    for _, member in chain:
-                        weights[member] = s.prose_weight
-                chain = [(position, index)] if isolated else []
-        return weights
+        its title in a list of them, a site directory's blurb) weighs ``isolated_prose_weight``, when at least
+        ``min_alternation`` of them alternate with one other line each (a list of teasers; paragraphs between
+        captions stay prose). (The compiled core's; tests/structure_oracle.py holds the Python definition.)"""
+        return self._runs().weights(feats, prose, s.line_penalty, s.prose_weight, s.isolated_prose_weight,
+                                    s.min_alternation)
 
     @staticmethod
     def _reach(feats: Sequence[LineFeatures | None], prose: Sequence[bool], weights: Sequence[float], edge: int,
@@ -919,17 +897,12 @@ class Detectors:
         # A heading stands once in the article and once more on the page, in the table of contents: a widget's
         # label ("Advertisement", "Share") or a menu's item ("Politics") recurs.
         # ... and opens a section: the next line is prose (a menu printed twice has items after its items).
-        keys = self._features().letters(lines, claimed, _letters)  # (None for the lines without features)
-        counts = Counter(keys)
-        kept = [i for i in range(keep_from, keep_to + 1) if feats[i] is not None]
-        opening = [i for i, following in pairwise(kept) if not prose[i] and prose[following]]
-        inside = Counter(keys[i] for i in opening)
-        headings = {key for key, count in inside.items() if key and count == 1 and counts[key] == 2}
-        taken = set(opening)
-        present = [i for i in range(start) if feats[i] is not None]
-        matches = [i for i in present[-s.reach:] if open_lines[i] and i not in taken and keys[i] in headings]
-        if len({keys[i] for i in matches}) < s.toc_entries:
+        # (The compiled core finds the matches: tests/structure_oracle.py holds the Python definition.)
+        matches, keys = self._runs().toc_matches(self._features(), lines, feats, prose, open_lines, start, keep_from,
+                                                 keep_to, s.reach, _letters)
+        if keys < s.toc_entries:
             return keep_from
+        present = [i for i in range(start) if feats[i] is not None]
         # The densest run of matches: from each match, the farthest match keeping at least half the lines.
         rank = {index: position for position, index in enumerate(present)}
         best: tuple[int, int] | None = None
@@ -955,55 +928,26 @@ class Detectors:
                                            "repeat headings of the article): kept with the head"))
         return min(new_from, keep_from)
 
-    @staticmethod
-    def _named_headline(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+    def _named_headline(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
                         open_lines: Sequence[bool], start: int, reach: int, s: MainSpanSettings, max_words: int
                         ) -> int:
         """The short line above the span (within reach) that shares the most words with the article's opening,
         at least headline_overlap of its own: a short headline such as a recipe's name, which is no title-shaped
-        line. -1 when none does."""
-        opening: set[str] = set()
-        taken = 0
-        for index in range(start, len(lines)):
-            if taken >= s.headline_prose_lines:
-                break
-            if prose[index]:
-                opening |= _name_tokens(lines[index])
-                taken += 1
-        if not opening:
-            return -1
-        seen = 0
-        index = start - 1
-        best, best_shared = -1, 0
-        while index >= 0 and seen < reach:
-            f = feats[index]
-            if f is not None:
-                seen += 1
-                if open_lines[index] and not prose[index] and not f.sentence_end and \
-                        max(f.words, f.dense // 2) <= max_words:
-                    tokens = _name_tokens(lines[index])
-                    shared = len(tokens & opening)
-                    # The line sharing the most words wins (a tag "Winter" over "Leek soup" shares fewer); of
-                    # two sharing as many, the nearer.
-                    if shared > best_shared and shared >= s.headline_overlap * len(tokens):
-                        best, best_shared = index, shared
-            index -= 1
-        return best
+        line. -1 when none does. (The compiled core's; tests/structure_oracle.py holds the Python definition.)"""
+        return self._runs().named_headline(self._features(), lines, feats, prose, open_lines, start, reach,
+                                           s.headline_prose_lines, s.headline_overlap, max_words, _name_tokens)
 
-    @staticmethod
-    def _related_runs(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+    def _related_runs(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
                       outside: list[int], keep_to: int, s: RelatedRunSettings, found: Found) -> None:
-        """Runs of title-shaped lines after the span become related records (cleaner.core.relatedrun)."""
+        """Runs of title-shaped lines after the span become related records (cleaner.core.relatedrun): found by the
+        compiled core from the lines' features (each line's words, a dense script's characters ``dense_per_word``
+        to a word; its title shape, prose and code; a date or reading-time line of at most ``meta_words`` words,
+        told by _DATE and _READING_TIME), as ``relatedrun.related_candidates`` finds them from such shapes."""
         after = [i for i in outside if i > keep_to]
-        shapes: list[Shape | None] = [None] * len(lines)
-        for i in after:
-            f = feats[i]
-            if f is not None:
-                words = max(f.words, int(f.dense / s.dense_per_word))
-                meta = (not s.meta_words or words <= s.meta_words) and \
-                    bool(_DATE.search(lines[i]) or _READING_TIME.search(lines[i]))
-                shapes[i] = Shape(words, f.title_shaped, prose[i], meta, f.code)
-        Detectors._add_runs(beside(related_runs(lines, shapes, after, s, keep_to), s), found)
+        candidates = [Candidate(*found_run) for found_run in self._runs().related_candidates(
+            lines, after, feats, prose, _meta, s.dense_per_word, s.meta_words, s.min_titles, s.min_words,
+            s.max_between, s.teaser_words, s.label_words, s.code_chars, s.max_number_share)]
+        Detectors._add_runs(beside(accepted(lines, candidates, s, keep_to), s), found)
 
     @staticmethod
     def _add_runs(runs: list[Run], found: Found) -> None:
