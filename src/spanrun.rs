@@ -237,30 +237,36 @@ impl SpanRuns {
     /// a date or reading-time line (of at most `meta_words` words; `meta`, Python's patterns, is asked only of
     /// lines holding a digit or "ago", which they need). The settings are `[detector.related_run]`'s.
     #[allow(clippy::too_many_arguments)]
-    fn related_candidates(&self, lines: Vec<Bound<'_, PyString>>, after: Vec<usize>,
-                          feats: Vec<Option<PyRef<'_, LineFeatures>>>, prose: Vec<bool>,
-                          meta: Bound<'_, PyAny>, dense_per_word: f64, meta_words: usize, min_titles: usize,
+    fn related_candidates<'py>(&self, lines: Bound<'py, PyAny>, after: Vec<usize>, feats: Bound<'_, PyAny>,
+                          prose: Bound<'_, PyAny>, meta: Bound<'_, PyAny>, dense_per_word: f64, meta_words: usize, min_titles: usize,
                           min_words: usize, max_between: usize, teaser_words: usize, label_words: usize,
                           code_chars: usize, max_number_share: f64) -> PyResult<Vec<Candidate>> {
-        let count = lines.len();
-        if feats.len() != count || prose.len() != count {
+        // (The sequences are read at the lines past the article only.)
+        let count = lines.len()?;
+        if feats.len()? != count || prose.len()? != count {
             return Err(PyValueError::new_err("lines, feats and prose differ in length"));
         }
         if after.iter().any(|&i| i >= count) {
             return Err(PyValueError::new_err("a line past the document's end"));
         }
+        let line_at = |i: usize| -> PyResult<Bound<'py, PyString>> { Ok(lines.get_item(i)?.cast_into::<PyString>()?) };
         let mut shapes: Vec<Option<Shape>> = vec![None; count];
         for &index in &after {
-            let Some(f) = &feats[index] else { continue };
+            let f = feats.get_item(index)?;
+            if f.is_none() {
+                continue;
+            }
+            let f = f.cast::<LineFeatures>()?.get();
             let words = f.words.max((f.dense as f64 / dense_per_word) as usize);
             let mut is_meta = false;
             if meta_words == 0 || words <= meta_words {
-                let text = line_text(&lines[index])?;
-                if self.may_be_meta(&text) {
-                    is_meta = meta.call1((&lines[index],))?.is_truthy()?;
+                let line = line_at(index)?;
+                if self.may_be_meta(&line_text(&line)?) {
+                    is_meta = meta.call1((line,))?.is_truthy()?;
                 }
             }
-            shapes[index] = Some(Shape { words, title: f.title_shaped, prose: prose[index], meta: is_meta, code: f.code });
+            let prose = prose.get_item(index)?.is_truthy()?;
+            shapes[index] = Some(Shape { words, title: f.title_shaped, prose, meta: is_meta, code: f.code });
         }
         let words = |index: usize| shapes[index].map_or(0, |s| s.words);
         let label = |index: usize| shapes[index].is_some_and(|s| !s.meta && !s.prose && s.words <= label_words);
@@ -298,7 +304,7 @@ impl SpanRuns {
             if let Some(previous) = previous {
                 let mut blank = false;
                 for between in previous + 1..index {
-                    if line_text(&lines[between])?.is_empty() {
+                    if lines.get_item(between)?.len()? == 0 {
                         blank = true;
                         break;
                     }
@@ -311,13 +317,14 @@ impl SpanRuns {
             let following = after.get(position + 1).copied().filter(|&f| f == index + 1);
             let wrapped = match following.and_then(|f| shapes[f].map(|s| (f, s))) {
                 Some((f, next)) => {
-                    line_text(&lines[f])?.chars().next().is_some_and(|c| self.lowercase.has(c))
+                    line_text(&line_at(f)?)?.chars().next().is_some_and(|c| self.lowercase.has(c))
                         && (next.words >= min_words || next.prose)
                 }
                 None => false,
             };
             let titled = shape.title && !shape.meta && !shape.code && !wrapped && {
-                let text = line_text(&lines[index])?;
+                let line = line_at(index)?;
+                let text = line_text(&line)?;
                 Self::headline(&text)
                     && (code_chars == 0 || text.chars().filter(|&c| CODE_CHARS.contains(c)).count() < code_chars)
                     && (max_number_share >= 1.0 || self.number_share(&text) <= max_number_share)
@@ -346,83 +353,115 @@ impl SpanRuns {
     /// of entries): among the `reach` lines with features before `start` (all of them when 0), the open lines,
     /// not themselves a heading, whose letter key (`structure._letters`; a line holding a capital sigma is handed
     /// to `python`) is a heading's key: a line of `keep_from..=keep_to` that is no prose, with prose after it,
-    /// standing once there and once more on the page. Returns those lines and how many keys they hold.
+    /// standing once there and once more on the page. Returns those lines and how many keys they hold. (The
+    /// sequences are read only where needed: most pages have no heading, and then only the span is read.)
     #[allow(clippy::too_many_arguments)]
-    fn toc_matches(&self, features: PyRef<'_, SpanFeatures>, lines: Vec<Bound<'_, PyString>>,
-                   feats: Vec<Option<PyRef<'_, LineFeatures>>>, prose: Vec<bool>, open_lines: Vec<bool>, start: usize,
-                   keep_from: usize, keep_to: usize, reach: usize, python: Bound<'_, PyAny>)
-                   -> PyResult<(Vec<usize>, usize)> {
-        let count = lines.len();
-        if feats.len() != count || prose.len() != count || open_lines.len() != count || start > count
+    fn toc_matches(&self, features: PyRef<'_, SpanFeatures>, lines: Bound<'_, PyAny>, feats: Bound<'_, PyAny>,
+                   prose: Bound<'_, PyAny>, open_lines: Bound<'_, PyAny>, start: usize, keep_from: usize,
+                   keep_to: usize, reach: usize, python: Bound<'_, PyAny>) -> PyResult<(Vec<usize>, usize)> {
+        let count = lines.len()?;
+        if feats.len()? != count || prose.len()? != count || open_lines.len()? != count || start > count
             || (keep_from <= keep_to && keep_to >= count) {
             return Err(PyValueError::new_err("lines, feats, prose and open lines differ in length"));
         }
-        let mut keys: Vec<Option<String>> = Vec::with_capacity(count);
-        for (line, f) in lines.iter().zip(&feats) {
-            if f.is_none() {
-                keys.push(None);
-                continue;
-            }
+        let present = |i: usize| -> PyResult<bool> { Ok(!feats.get_item(i)?.is_none()) };
+        let is_prose = |i: usize| -> PyResult<bool> { prose.get_item(i)?.is_truthy() };
+        let key_of = |i: usize, key: &mut String| -> PyResult<()> {
+            let line = lines.get_item(i)?;
+            let line = line.cast::<PyString>()?;
             let text = line_text(line)?;
             if text.contains(CAPITAL_SIGMA) {
-                keys.push(Some(python.call1((line,))?.extract()?));
+                *key = python.call1((line,))?.extract()?;
             } else {
-                let mut key = String::new();
-                features.letter_key(&text, &mut key);
-                keys.push(Some(key));
+                features.letter_key(&text, key);
             }
-        }
-        let mut counts: HashMap<&str, usize> = HashMap::new();
-        for key in keys.iter().flatten() {
-            *counts.entry(key.as_str()).or_default() += 1;
-        }
-        let kept: Vec<usize> = if keep_from <= keep_to {
-            (keep_from..=keep_to).filter(|&i| feats[i].is_some()).collect()
-        } else {
-            Vec::new()
+            Ok(())
         };
-        let opening: Vec<usize> = kept.windows(2).filter(|w| !prose[w[0]] && prose[w[1]]).map(|w| w[0]).collect();
-        let mut inside: HashMap<&str, usize> = HashMap::new();
-        for &i in &opening {
-            if let Some(key) = &keys[i] {
-                *inside.entry(key.as_str()).or_default() += 1;
+        // The headings: the lines of the span that are no prose, with prose after them, whose key stands once there.
+        let mut kept = Vec::new();
+        if keep_from <= keep_to {
+            for i in keep_from..=keep_to {
+                if present(i)? {
+                    kept.push(i);
+                }
             }
         }
-        let headings: HashSet<&str> = inside.iter()
-            .filter(|&(key, &n)| !key.is_empty() && n == 1 && counts.get(key) == Some(&2))
-            .map(|(key, _)| *key).collect();
-        let taken: HashSet<usize> = opening.iter().copied().collect();
-        let present: Vec<usize> = (0..start).filter(|&i| feats[i].is_some()).collect();
-        let from = if reach == 0 { 0 } else { present.len().saturating_sub(reach) };
-        let matches: Vec<usize> = present[from..].iter().copied()
-            .filter(|&i| open_lines[i] && !taken.contains(&i)
-                    && keys[i].as_deref().is_some_and(|key| headings.contains(key)))
-            .collect();
-        let distinct: HashSet<&str> = matches.iter().filter_map(|&i| keys[i].as_deref()).collect();
-        Ok((matches, distinct.len()))
+        let mut taken: HashSet<usize> = HashSet::new();
+        let mut inside: HashMap<String, usize> = HashMap::new();
+        let mut key = String::new();
+        for pair in kept.windows(2) {
+            if !is_prose(pair[0])? && is_prose(pair[1])? {
+                taken.insert(pair[0]);
+                key_of(pair[0], &mut key)?;
+                *inside.entry(key.clone()).or_default() += 1;
+            }
+        }
+        inside.retain(|key, n| !key.is_empty() && *n == 1);
+        if inside.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        // ... and once more on the page (twice in all).
+        let mut counts: HashMap<&str, usize> = inside.keys().map(|key| (key.as_str(), 0)).collect();
+        for i in 0..count {
+            if present(i)? {
+                key_of(i, &mut key)?;
+                if let Some(n) = counts.get_mut(key.as_str()) {
+                    *n += 1;
+                }
+            }
+        }
+        counts.retain(|_, n| *n == 2);
+        if counts.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let mut above = Vec::new();
+        for i in (0..start).rev() {
+            if reach > 0 && above.len() >= reach {
+                break;
+            }
+            if present(i)? {
+                above.push(i);
+            }
+        }
+        above.reverse();
+        let mut matches = Vec::new();
+        let mut keys: HashSet<String> = HashSet::new();
+        for i in above {
+            if open_lines.get_item(i)?.is_truthy()? && !taken.contains(&i) {
+                key_of(i, &mut key)?;
+                if counts.contains_key(key.as_str()) {
+                    matches.push(i);
+                    keys.insert(key.clone());
+                }
+            }
+        }
+        Ok((matches, keys.len()))
     }
 
     /// `Detectors._named_headline`: the short line above the span (within `reach` lines with features) sharing the
     /// most words (`structure._name_tokens`, which `python` is, for a line holding a capital sigma) with the first
     /// `prose_lines` prose lines from `start`, at least `overlap` of its own; of two sharing as many, the nearer.
-    /// -1 when none does.
+    /// -1 when none does. (The sequences are read only where needed.)
     #[allow(clippy::too_many_arguments)]
-    fn named_headline(&self, features: PyRef<'_, SpanFeatures>, lines: Vec<Bound<'_, PyString>>,
-                      feats: Vec<Option<PyRef<'_, LineFeatures>>>, prose: Vec<bool>, open_lines: Vec<bool>,
-                      start: usize, reach: usize, prose_lines: usize, overlap: f64, max_words: usize,
-                      python: Bound<'_, PyAny>) -> PyResult<i64> {
-        let count = lines.len();
-        if feats.len() != count || prose.len() != count || open_lines.len() != count || start > count {
+    fn named_headline(&self, features: PyRef<'_, SpanFeatures>, lines: Bound<'_, PyAny>, feats: Bound<'_, PyAny>,
+                      prose: Bound<'_, PyAny>, open_lines: Bound<'_, PyAny>, start: usize, reach: usize,
+                      prose_lines: usize, overlap: f64, max_words: usize, python: Bound<'_, PyAny>) -> PyResult<i64> {
+        let count = lines.len()?;
+        if feats.len()? != count || prose.len()? != count || open_lines.len()? != count || start > count {
             return Err(PyValueError::new_err("lines, feats, prose and open lines differ in length"));
         }
+        let tokens = |i: usize| -> PyResult<HashSet<String>> {
+            let line = lines.get_item(i)?;
+            name_tokens(&features, line.cast::<PyString>()?, &python)
+        };
         let mut opening: HashSet<String> = HashSet::new();
         let mut taken = 0;
         for index in start..count {
             if taken >= prose_lines {
                 break;
             }
-            if prose[index] {
-                opening.extend(name_tokens(&features, &lines[index], &python)?);
+            if prose.get_item(index)?.is_truthy()? {
+                opening.extend(tokens(index)?);
                 taken += 1;
             }
         }
@@ -435,10 +474,15 @@ impl SpanRuns {
             if seen >= reach {
                 break;
             }
-            let Some(f) = &feats[index] else { continue };
+            let f = feats.get_item(index)?;
+            if f.is_none() {
+                continue;
+            }
+            let f = f.cast::<LineFeatures>()?.get();
             seen += 1;
-            if open_lines[index] && !prose[index] && !f.sentence_end && f.words.max(f.dense / 2) <= max_words {
-                let tokens = name_tokens(&features, &lines[index], &python)?;
+            if open_lines.get_item(index)?.is_truthy()? && !prose.get_item(index)?.is_truthy()? && !f.sentence_end
+                && f.words.max(f.dense / 2) <= max_words {
+                let tokens = tokens(index)?;
                 let shared = tokens.iter().filter(|token| opening.contains(*token)).count();
                 if shared > best_shared && shared as f64 >= overlap * tokens.len() as f64 {
                     (best, best_shared) = (index as i64, shared);
