@@ -42,6 +42,34 @@ impl CharSet {
     }
 }
 
+/// Each character that Python's case-insensitive match takes for one of a few characters, with that character
+/// (U+FFFF for any other): an ASCII character looked up in a table, any other in a map (a line's characters are
+/// mostly ASCII, and a map's lookup costs more than a table's).
+pub(crate) struct Fold {
+    ascii: [char; 128],
+    other: HashMap<char, char>,
+}
+
+impl Fold {
+    pub(crate) fn new(pairs: Vec<(char, char)>) -> Self {
+        let mut ascii = ['\u{ffff}'; 128];
+        let mut other = HashMap::new();
+        for (c, folded) in pairs {
+            if c.is_ascii() {
+                ascii[c as usize] = folded;
+            } else {
+                other.insert(c, folded);
+            }
+        }
+        Fold { ascii, other }
+    }
+
+    #[inline]
+    pub(crate) fn get(&self, c: char) -> char {
+        if c.is_ascii() { self.ascii[c as usize] } else { self.other.get(&c).copied().unwrap_or('\u{ffff}') }
+    }
+}
+
 /// What one line is, for the detectors (`LineFeatures` in Python).
 #[pyclass(frozen, eq, module = "cleaner._native")]
 #[derive(PartialEq)]
@@ -140,7 +168,7 @@ pub(crate) struct SpanFeatures {
     lowercase: CharSet,
     /// Each character that Python's case-insensitive match takes for a character of `THREAD_STARTS` or
     /// `THREAD_ENDS`, with that character.
-    fold: HashMap<char, char>,
+    fold: Fold,
     /// The prose test's thresholds: words or dense characters for a long enough line, words for one told by its
     /// stop words.
     min_words: usize,
@@ -216,7 +244,7 @@ impl SpanFeatures {
         if numeric {
             return true;
         }
-        let fold = |c: &char| self.fold.get(c).copied().unwrap_or('\u{ffff}');
+        let fold = |c: &char| self.fold.get(*c);
         let head: String = line.iter().take(9).map(fold).collect();
         if THREAD_STARTS.iter().any(|start| head.starts_with(start)) {
             return true;
@@ -238,7 +266,7 @@ impl SpanFeatures {
         if separated || text.contains('年') {
             return (price, true);
         }
-        let folded: String = line.iter().map(|c| self.fold.get(c).copied().unwrap_or('\u{ffff}')).collect();
+        let folded: String = line.iter().map(|&c| self.fold.get(c)).collect();
         let dated = DATE_WORDS.iter().chain(COUNT_WORDS.iter()).any(|word| folded.contains(word));
         (price, dated)
     }
@@ -343,7 +371,7 @@ impl SpanFeatures {
             lowered: CharSet::new(&lower.iter().map(|(c, _)| *c).filter(|c| !c.is_ascii()).collect::<String>()),
             lower: lower.into_iter().collect(),
             lowercase: CharSet::new(lowercase),
-            fold: fold.into_iter().collect(),
+            fold: Fold::new(fold),
             min_words,
             min_dense_chars,
             min_stop_words,

@@ -17,7 +17,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use crate::spanfeat::{is_dense, line_text, CharSet, LineFeatures, SpanFeatures};
+use crate::spanfeat::{is_dense, line_text, CharSet, Fold, LineFeatures, SpanFeatures};
 
 /// A note's brackets (a line wholly in them is no headline), what introduces what follows, and the characters of
 /// code and markup (Python's `_NOTE`, `_INTRODUCES`, `_CODE_CHARS` in `cleaner/core/relatedrun.py`).
@@ -51,7 +51,7 @@ struct SpanRuns {
     digit: CharSet,
     lowercase: CharSet,
     /// Each character that Python's case-insensitive match takes for a letter (as `SpanFeatures` has it).
-    fold: HashMap<char, char>,
+    fold: Fold,
 }
 
 fn present(feats: &[Option<PyRef<'_, LineFeatures>>]) -> Vec<usize> {
@@ -104,7 +104,7 @@ impl SpanRuns {
         if line.chars().any(|c| self.digit.has(c)) {
             return true;
         }
-        let folded: Vec<char> = line.chars().map(|c| self.fold.get(&c).copied().unwrap_or('\u{ffff}')).collect();
+        let folded: Vec<char> = line.chars().map(|c| self.fold.get(c)).collect();
         folded.windows(3).any(|w| w == ['a', 'g', 'o'])
     }
 }
@@ -153,7 +153,7 @@ impl SpanRuns {
             space: CharSet::new(spaces),
             digit: CharSet::new(digits),
             lowercase: CharSet::new(lowercase),
-            fold: fold.into_iter().collect(),
+            fold: Fold::new(fold),
         }
     }
 
