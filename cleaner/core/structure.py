@@ -422,7 +422,7 @@ class Detectors:
                                                                      and settings.related_run.without_span)
         #: Computes the lines' features (the compiled core, with Python's character data); made on first use, and
         #: only when the span detector looks at lines. With it, the compiled passes over the features (the span's
-        #: weights, the best span, related runs).
+        #: weights, the best span, related runs, the table of contents, the named headline).
         self._span_features: SpanFeatures | None = None
         self._span_runs: SpanRuns | None = None
 
