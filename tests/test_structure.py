@@ -753,3 +753,58 @@ def test_related_runs_wait_for_the_span_s_confidence(tmp_path, confident_runs: b
     assert titles == ([] if confident_runs else ["Farmers market moves to the old railway station",
                                                  "Swimming pool closes for repairs over the summer",
                                                  "New bus line links the hospital with the harbour"])
+
+
+FRACTIONS = RECIPE.replace("4 apples\n100 g flour\n75 g butter\n50 g sugar\n1 tsp cinnamon\n",
+                           "1/2 cup flour\n1/3 cup butter\n1/4 cup sugar\n3/4 tsp cinnamon\n1 1/2 tsp salt\n")
+
+
+@pytest.mark.parametrize("fractions", [True, False])
+def test_a_recipe_of_fractions_is_a_recipe_with_fraction_amounts(tmp_path, fractions: bool) -> None:
+    # "3/4 tsp cinnamon" reads as a counter ("3 / 10") unless fraction_amounts says a fraction and a word is an amount.
+    path = tmp_path / "on.toml"
+    path.write_text(SWITCH_ON + f"[detector.page_intent]\nfraction_amounts = {str(fractions).lower()}\n",
+                    encoding="utf-8")
+    cleaned = cleaner.Cleaner([path]).process(FRACTIONS)
+    intent = [e.message for e in cleaned.evidence if e.detector == PAGE_INTENT]
+    assert intent == (["recipe or product page (5 short lines start or end with a quantity): its quantity lines "
+                       "count as prose"] if fractions else [])
+
+
+MODULE = """Docs home
+Search
+Modules
+Index
+ladybug.dt module¶
+Ladybug datetime.
+class DateTime¶
+Bases: datetime
+Create a date and time.
+Parameters:
+month
+day
+hour
+The month is a value between one and twelve, and it defaults to the first month of the year.
+The day is a value between one and thirty one, and it defaults to the first day of the month.
+The hour is a value between zero and twenty three, and it defaults to midnight of that day.
+The minute is a value between zero and fifty nine, and it also defaults to zero when not given.
+A leap year moves every date after February by one day, which this class takes into account.
+Previous
+Next
+Copyright
+"""
+
+
+@pytest.mark.parametrize("anchored", [True, False])
+def test_a_heading_with_a_permalink_anchor_above_the_span_stays(tmp_path, anchored: bool) -> None:
+    path = tmp_path / "on.toml"
+    path.write_text(SWITCH_ON + f"anchored_headings = {str(anchored).lower()}\n", encoding="utf-8")
+    cleaned = cleaner.Cleaner([path]).process(MODULE)
+    removed = [t for _, t in _struct_removals(cleaned)]
+    assert removed[:4] == ["Docs home", "Search", "Modules", "Index"]
+    kept = ("ladybug.dt module¶", "Ladybug datetime.", "class DateTime¶")
+    if anchored:
+        assert not set(kept) & set(removed), removed
+        assert any(e.message.startswith("heading with a permalink anchor above the span") for e in cleaned.evidence)
+    else:
+        assert "ladybug.dt module¶" in removed  # (the module's title: two words, no headline)

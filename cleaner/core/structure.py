@@ -97,6 +97,9 @@ _FOLDED_CHARACTERS = "".join(sorted(set("abcdefghijklmnopqrstuvwxyz quote reply 
 #: An amount at the end of a short line: "Philadelphia 125 g", "Tortilla 2 ks", "Zucker 1 EL".
 _QUANTITY_END = re.compile(r"\S.{0,60}\s(?:\d+(?:[.,/]\d+)?|[½¼¾⅓⅔⅛])\s?[^\W\d_]{1,6}\.?")
 RECIPE = "recipe or product"
+#: The permalink anchors documentation generators print after a heading of the content (Sphinx, MkDocs, Apache's
+#: manual): ``[detector.main_span]`` ``anchored_headings``.
+_HEADING_ANCHORS = ("¶",)
 
 
 def _quantity(line: str) -> bool:
@@ -111,6 +114,16 @@ def _quantity(line: str) -> bool:
 def _meta(line: str) -> bool:
     """A date or reading-time line (related runs: it belongs to the title above it)."""
     return bool(_DATE.search(line) or _READING_TIME.search(line))
+
+
+#: A fraction opening a line, then a word: "3/4 tsp salt", "1 1/2 cups flour", "1/4 c brown sugar". _NOT_QUANTITY
+#: takes "3/4" for a counter ("3 / 10"); a denominator of one digit followed by a unit or a name is an amount.
+_FRACTION = re.compile(r"(?:\d{1,2}\s)?\d/[2-8]\s?[^\W\d_]")
+
+
+def _fraction_amount(line: str) -> bool:
+    """A short line opening with a cook's fraction and a word (page intent's ``fraction_amounts``)."""
+    return len(line) <= 70 and bool(_FRACTION.match(line))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +219,12 @@ class MainSpanSettings:
     #: itself is confident enough to remove (its weight, share and confidence tests pass): moving lines into
     #: records on a page the span stands down from loses them as surely (false: a lighter span will do).
     confident_runs: bool = False
+    #: A line ending with a permalink anchor (``_HEADING_ANCHORS``) is a heading of the document's own text:
+    #: documentation generators print one ("DocumentRoot ¶", "ladybug.dt module¶") only on the headings of the
+    #: content, never in menus. The head reaches up to such a line within the headline's reach above the span
+    #: (with the lines between: a module's one-line summary), and such a line is kept wherever it stands outside
+    #: the span (false: no such guard).
+    anchored_headings: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,6 +257,9 @@ class PageIntentSettings:
     min_thread_lines: int = 4
     #: Documentation: at least this many code or table lines.
     min_code_lines: int = 6
+    #: A short line opening with a fraction and a word ("3/4 tsp salt", "1/4 c brown sugar") is an amount for
+    #: the recipe test and, on a recipe, counts as prose (false: a fraction reads as a counter, "3 / 10").
+    fraction_amounts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,7 +563,8 @@ class Detectors:
                 found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
                                                "its quantity lines count as prose"))
                 for index in compress(range(len(lines)), table.numeric):
-                    if not prose[index] and _quantity(lines[index]):
+                    if not prose[index] and (_quantity(lines[index]) or (
+                            self.settings.page_intent.fraction_amounts and _fraction_amount(lines[index]))):
                         prose[index] = True
                 prose_lines = [i for i, p in enumerate(prose) if p]
             else:
@@ -625,6 +648,9 @@ class Detectors:
                 headline = keep_from = named
                 found.evidence.append(Evidence(MAIN_SPAN, named + 1, named + 1, "headline: its words open the "
                                                f"article (line {start + 1}); kept with the lines down to it"))
+        if span.anchored_headings:
+            keep_from = self._anchored_head(lines, feats, open_lines, start, keep_from, reach or span.headline_reach,
+                                            span, found)
         if span.toc_entries > 0:
             keep_from = self._table_of_contents(lines, feats, prose, open_lines, claimed, start, keep_from, keep_to,
                                                 reach or span.headline_reach, span, found)
@@ -732,6 +758,18 @@ class Detectors:
                                                f"{span.keep_prose_runs}) outside the span, with their headings: kept"))
                 if not outside:
                     return found
+        if span.anchored_headings:
+            # A heading with a permalink anchor is the document's own, wherever it stands (a section the span did
+            # not reach): kept.
+            anchored = [i for i in outside if lines[i].endswith(_HEADING_ANCHORS)]
+            if anchored:
+                taken = set(anchored)
+                outside = [i for i in outside if i not in taken]
+                found.evidence.append(Evidence(MAIN_SPAN, anchored[0] + 1, anchored[-1] + 1,
+                                               f"{len(anchored)} heading(s) with a permalink anchor outside the span: "
+                                               "kept"))
+                if not outside:
+                    return found
         if span.keep_long_chars > 0:
             # A long line that is no prose (code, a data or specification line) is kept: furniture is short.
             long_lines = [i for i in outside if not prose[i] and len(lines[i]) >= span.keep_long_chars]
@@ -772,7 +810,7 @@ class Detectors:
                 prices += 1
             elif dated[index] and (_DATE.search(line) or _COUNT.search(line)):
                 grid += 1
-            elif _quantity(line):
+            elif _quantity(line) or (s.fraction_amounts and _fraction_amount(line)):
                 quantities += 1
         thread = sum(1 for index in table.thread_lines
                      if not prose[index] and len(lines[index]) <= 80 and _THREAD.fullmatch(lines[index]))
@@ -885,6 +923,26 @@ class Detectors:
                     headline = index
             index -= 1
         return headline
+
+    @staticmethod
+    def _anchored_head(lines: Sequence[str], feats: Sequence[LineFeatures | None], open_lines: Sequence[bool],
+                       start: int, keep_from: int, reach: int, s: MainSpanSettings, found: Found) -> int:
+        """The head moved up to the farthest heading with a permalink anchor (``anchored_headings``) within
+        ``reach`` non-blank lines above the span: the document's own heading, with the lines between (its summary).
+        ``keep_from`` when there is none above it."""
+        marks = _HEADING_ANCHORS
+        seen, index, farthest = 0, start - 1, -1
+        while index >= 0 and seen < reach:
+            if feats[index] is not None:
+                seen += 1
+                if open_lines[index] and lines[index].endswith(marks):
+                    farthest = index
+            index -= 1
+        if 0 <= farthest < keep_from:
+            found.evidence.append(Evidence(MAIN_SPAN, farthest + 1, keep_from, "heading with a permalink anchor "
+                                           "above the span: kept with the lines down to it"))
+            return farthest
+        return keep_from
 
     def _table_of_contents(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
                            open_lines: Sequence[bool], claimed: Sequence[bool], start: int, keep_from: int,
