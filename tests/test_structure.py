@@ -808,3 +808,30 @@ def test_a_heading_with_a_permalink_anchor_above_the_span_stays(tmp_path, anchor
         assert any(e.message.startswith("heading with a permalink anchor above the span") for e in cleaned.evidence)
     else:
         assert "ladybug.dt module¶" in removed  # (the module's title: two words, no headline)
+
+
+LIMITS = ["Only open on weekdays before six in the evening", "No loans of music scores for the first months",
+          "Children under eight years need a grown-up with them", "The workshop takes bookings by telephone only",
+          "Parking behind the building is for cyclists only", "The music room closes for cleaning on Mondays",
+          "Printing costs ten cents for every single page", "Groups of more than ten people must book ahead",
+          "Food and drink stay in the small cafe downstairs", "The garden is closed to visitors during winter",
+          "Lockers need a one euro coin that comes back", "Dogs are welcome on the ground floor only"]
+#: An article whose own numbered section lists a dozen title-shaped lines, then goes on with two paragraphs.
+SECTIONS = "\n".join([*RELATED.split("\n")[:7], "1. What the library does not do yet", *LIMITS, "2. What comes next",
+                      "The fund will also pay for a mobile library that visits the villages around the town twice a "
+                      "month.",
+                      "Its board meets again in the autumn to decide which village the first visits of the new van "
+                      "will go to.", "", "Newsletter", "Privacy", ""])
+
+
+@pytest.mark.parametrize("inside", [1, 0])
+def test_a_list_the_article_goes_on_after_is_no_related_block(tmp_path, inside: int) -> None:
+    path = tmp_path / "on.toml"
+    path.write_text(SWITCH_ON + f"[detector.related_run]\ninside_prose = {inside}\ninside_window = 6\n",
+                    encoding="utf-8")
+    records = cleaner.Cleaner([path]).process(SECTIONS).records
+    if inside:
+        main_record, = records  # paragraphs follow the list within six lines: it is the article's own
+        assert set(LIMITS) <= set(main_record.text.split("\n"))
+    else:
+        assert {r.title for r in records if r.kind == "related"} >= set(LIMITS)

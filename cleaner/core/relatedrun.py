@@ -110,6 +110,13 @@ class RelatedRunSettings:
     #: before its first title) follows text the guess left out (a recipe's last steps, a manual's last section):
     #: the article goes on there, and the run is its own (0: no such test).
     fast_prose_gap: int = 0
+    #: With the span detector: a run followed, before the span's last line reaching out, by at least this many prose
+    #: lines that no run holds lies between the article's paragraphs (its own numbered sections and their lists),
+    #: not beside it: left alone (0: no such test).
+    inside_prose: int = 0
+    #: ... counted within this many lines after the run's last line (the article goes on right after it; prose
+    #: further down within the span's reach is as often a comment section). 0: up to the span's reach.
+    inside_window: int = 0
 
 
 class Shape(NamedTuple):

@@ -514,7 +514,7 @@ class Detectors:
         found = Found()
         span = self.settings.main_span
         #: Related runs waiting for the span's confidence tests (confident_runs): their lines and the span's end.
-        pending: tuple[list[int], int] | None = None
+        pending: tuple[list[int], int, list[int]] | None = None
         if not span.enabled:
             found.language = language or \
                 self.language([line for line, free in zip(lines, open_lines, strict=True) if free])
@@ -612,11 +612,14 @@ class Detectors:
             if related.paired_end:
                 last = paired_end(feats, prose, start, last)
             after = [i for i in range(last + 1, len(lines)) if feats[i] is not None and open_lines[i]]
+            # (the article's paragraphs past that end, within its reach: a run they follow is the article's own)
+            beyond = [i for i in range(last + 1, end + 1) if prose[i] and weights[i] == span.prose_weight] \
+                if related.inside_prose > 0 else []
             if span.confident_runs:
                 # ... unless they wait for the span's own confidence (below): found only where it removes.
-                pending = (after, last)
+                pending = (after, last, beyond)
             else:
-                self._related_runs(lines, feats, prose, after, last, related, found)
+                self._related_runs(lines, feats, prose, after, last, related, found, beyond)
         if weight < span.min_span_weight or inside < span.min_span_share * total:
             # No one span holds the document's prose: a page of several texts, or of none. Keep it all.
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"no main span (best: lines {start + 1}-"
@@ -704,7 +707,7 @@ class Detectors:
                    and lines[i] not in head]
         if not outside:
             if pending is not None:
-                self._related_runs(lines, feats, prose, pending[0], pending[1], related, found)
+                self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2])
             return found
         if span.min_furniture_share > 0:
             # Confidence: what lies outside an article on a whole page is mostly furniture, short lines (menus,
@@ -732,7 +735,7 @@ class Detectors:
                                                f"article {kept_mass:.0f}: nothing removed"))
                 return found
         if pending is not None:
-            self._related_runs(lines, feats, prose, pending[0], pending[1], related, found)
+            self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2])
         if span.keep_prose_runs > 0:
             # Paragraphs in a row outside the span are text the span did not reach (a second section past a
             # long box, the part of a page the prose test left apart), with the heading line just above them:
@@ -996,16 +999,39 @@ class Detectors:
                                            s.headline_prose_lines, s.headline_overlap, max_words, _name_tokens)
 
     def _related_runs(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
-                      outside: list[int], keep_to: int, s: RelatedRunSettings, found: Found) -> None:
+                      outside: list[int], keep_to: int, s: RelatedRunSettings, found: Found,
+                      paragraphs: Sequence[int] = ()) -> None:
         """Runs of title-shaped lines after the span become related records (cleaner.core.relatedrun): found by the
         compiled core from the lines' features (each line's words, a dense script's characters ``dense_per_word``
         to a word; its title shape, prose and code; a date or reading-time line of at most ``meta_words`` words,
-        told by _DATE and _READING_TIME), as ``relatedrun.related_candidates`` finds them from such shapes."""
+        told by _DATE and _READING_TIME), as ``relatedrun.related_candidates`` finds them from such shapes.
+        ``paragraphs``: the article's prose lines after ``keep_to`` up to the span's last line reaching out, teasers
+        alternating with titles left out (for ``inside_prose``)."""
         after = [i for i in outside if i > keep_to]
         candidates = [Candidate(*found_run) for found_run in self._runs().related_candidates(
             lines, after, feats, prose, _meta, s.dense_per_word, s.meta_words, s.min_titles, s.min_words,
             s.max_between, s.teaser_words, s.label_words, s.code_chars, s.max_number_share)]
-        Detectors._add_runs(beside(accepted(lines, candidates, s, keep_to), s), found)
+        runs = beside(accepted(lines, candidates, s, keep_to), s)
+        if s.inside_prose > 0 and paragraphs and runs:
+            runs = Detectors._outside_article(runs, paragraphs, s)
+        Detectors._add_runs(runs, found)
+
+    @staticmethod
+    def _outside_article(runs: list[Run], paragraphs: Sequence[int], s: RelatedRunSettings) -> list[Run]:
+        """The runs that the article does not go on after: a run followed, up to the span's last line reaching out,
+        by at least ``inside_prose`` of its prose lines (``paragraphs``: no teaser alternating with titles) that no
+        run holds, within ``inside_window`` lines after its last line, lies between the article's paragraphs (its
+        own numbered sections and lists: "1. Limitations", its items, "2. Scheduler jobs", then more text), not
+        beside it."""
+        held = {i for run in runs for title, rest in run.items for i in (title, *rest)} | \
+            {i for run in runs for i in run.labels}
+        kept: list[Run] = []
+        for run in runs:
+            last = max(i for title, rest in run.items for i in (title, *rest))
+            limit = last + s.inside_window if s.inside_window else max(paragraphs)
+            if sum(1 for i in paragraphs if last < i <= limit and i not in held) < s.inside_prose:
+                kept.append(run)
+        return kept
 
     @staticmethod
     def _add_runs(runs: list[Run], found: Found) -> None:
