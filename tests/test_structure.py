@@ -817,7 +817,7 @@ LIMITS = ["Only open on weekdays before six in the evening", "No loans of music 
           "Food and drink stay in the small cafe downstairs", "The garden is closed to visitors during winter",
           "Lockers need a one euro coin that comes back", "Dogs are welcome on the ground floor only"]
 #: An article whose own numbered section lists a dozen title-shaped lines, then goes on with two paragraphs.
-SECTIONS = "\n".join([*RELATED.split("\n")[:7], "1. What the library does not do yet", *LIMITS, "2. What comes next",
+GOES_ON = "\n".join([*RELATED.split("\n")[:7], "1. What the library does not do yet", *LIMITS, "2. What comes next",
                       "The fund will also pay for a mobile library that visits the villages around the town twice a "
                       "month.",
                       "Its board meets again in the autumn to decide which village the first visits of the new van "
@@ -829,7 +829,7 @@ def test_a_list_the_article_goes_on_after_is_no_related_block(tmp_path, inside: 
     path = tmp_path / "on.toml"
     path.write_text(SWITCH_ON + f"[detector.related_run]\ninside_prose = {inside}\ninside_window = 6\n",
                     encoding="utf-8")
-    records = cleaner.Cleaner([path]).process(SECTIONS).records
+    records = cleaner.Cleaner([path]).process(GOES_ON).records
     if inside:
         main_record, = records  # paragraphs follow the list within six lines: it is the article's own
         assert set(LIMITS) <= set(main_record.text.split("\n"))
