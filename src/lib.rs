@@ -59,6 +59,7 @@ mod spanfeat;
 // The span detector's passes over its line features (weights, best span, related runs).
 mod spanrun;
 mod engine;
+mod segment;
 
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
@@ -382,5 +383,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     spanfeat::register(module)?;
     spanrun::register(module)?;
     engine::register(module)?;
+    segment::register(module)?;
     Ok(())
 }

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 import regex
 
 from cleaner.core.rules import Layout, Slot
-from cleaner.core.segment import (
+from tests.segment_python import (
     HEADER,
     JUNK,
     PLAIN,

@@ -462,7 +462,7 @@ def test_layouts_sharing_a_pattern_under_one_header_keep_their_own_shapes() -> N
     "thin\u2009space and  more", "line\u2028separator", "x" * 500 + " y", ("word " * 120).strip(),
 ])
 def test_the_segmenter_reads_each_line_normalised(line: str) -> None:
-    from cleaner.core.segment import Lines
+    from tests.segment_python import Lines
     from cleaner.core.text import normalize_line
 
     lines = Lines([line], [None], bytearray(1), lambda pattern, text: None)
@@ -513,7 +513,7 @@ def test_a_menu_under_a_related_heading_is_not_segmented() -> None:
 
 
 def test_an_unspaced_title_counts_a_word_for_two_characters() -> None:
-    from cleaner.core.segment import Item, _median_title_words
+    from tests.segment_python import Item, _median_title_words
 
     items = [Item({"title": title}, 0) for title in ("暴雨导致多地停电", "市议会通过新预算案", "Phone Deals")]
     assert _median_title_words(items) == 4

@@ -15,7 +15,7 @@ from benchmarks.realtext import real_texts
 from cleaner.core import engine as core_engine
 from cleaner.core.engine import Engine
 from cleaner.core.rules import Layout, RuleSet, parse_rule_file
-from cleaner.core.segment import HEADER, JUNK, PLAIN, Grammar, Item, Lines, choose, grammars, items_under
+from tests.segment_python import HEADER, JUNK, PLAIN, Grammar, Item, Lines, choose, grammars, items_under
 from cleaner.io.language import Languages
 from cleaner.io.rulefiles import load_rules
 from tests import corpus_gen

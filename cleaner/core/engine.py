@@ -25,7 +25,17 @@ from cleaner.core.matcher import UNSURE, Hit, LineMatcher, MatcherBuild, native_
 from cleaner.core.records import NO_METADATA, Cleaned, Notice, Record, Removal
 from cleaner.core.reltime import resolve_relative
 from cleaner.core.rules import DEFAULT_MAX_CHARS, SENTENCE_END, BlockRule, Layout, LineRule, RuleSet, Scope
-from cleaner.core.segment import HEADER, JUNK, PLAIN, Item, Lines, captures_from, captures_of, choose, grammars
+from cleaner.core.segment import (
+    HEADER,
+    JUNK,
+    PLAIN,
+    SegmentDoc,
+    SegmentHost,
+    SegmentItem,
+    captures_from,
+    captures_of,
+    layout_table,
+)
 from cleaner.core.siterepeat import DETECTOR, SiteProfile, SiteRepeatSettings
 from cleaner.core.structure import Detectors, Evidence, Found, LanguageTools
 from cleaner.core.text import View, build_views, host_of, line_key, matching_view, normalize_line
@@ -214,8 +224,8 @@ class Engine:
                 n for n, probe in enumerate(ordered)
                 if not probe.pattern.groupindex and n in self.matcher.exact
                 and (probe.pattern in self._native or not self._timed.get(probe.pattern, True)))
-            #: Each layout's slots as the segmenter walks them, by layout id.
-            self._grammars = grammars([rule for rule in rules if isinstance(rule, Layout)])
+            #: The layouts as the compiled segmenter reads them (handed to it once, here).
+            self._layouts = layout_table([rule for rule in rules if isinstance(rule, Layout)])
             #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
             self.views = self.matcher.views if self.matcher is not None else build_views()
         finally:
@@ -441,7 +451,7 @@ class _Pass:
         #: Header lines, with each layout whose header the line matched and what the header captured.
         self.headers: dict[int, list[tuple[Layout, dict[str, str]]]] = {}
         #: The lines as the segmenter reads them, once a header is segmented (see :meth:`_segment_lines`).
-        self._segmented: Lines | None = None
+        self._segmented: SegmentDoc | None = None
         #: While a line's view is classified: the view and the line's own normalised text.
         self._view: tuple[View, str] | None = None
 
@@ -521,7 +531,7 @@ class _Pass:
             self._within(deadline, budget, len(lines) - 1)
         for index, rule in blocks:
             self._apply_block(index, rule)
-        items: list[tuple[Layout, Item]] = []
+        items: list[tuple[Layout, SegmentItem]] = []
         for index, layouts in self.headers.items():
             if self.state[index] != _REGION:
                 found = self._apply_layouts(index, layouts)
@@ -805,13 +815,17 @@ class _Pass:
         view = matching_view(normal, self.engine.views)
         return view is not None and self.fullmatch(rule.end, view.text, index, rule.id) is not None
 
-    def _segment_lines(self) -> Lines:
-        """The lines as the segmenter reads them, made at the first header and kept for the document's others."""
+    def _segment_lines(self) -> SegmentDoc:
+        """The document's segmentation, made at the first header and kept for the document's others."""
         if self._segmented is None:
-            roles = bytearray(bytes(self.state).translate(_ROLE_OF_STATE))
-            for index in self.headers:
-                roles[index] = HEADER
-            self._segmented = Lines(self.lines, self.normals, roles, self._memo_fullmatch)
+            roles = bytes(self.state).translate(_ROLE_OF_STATE)
+            if self.headers:
+                marked = bytearray(roles)
+                for index in self.headers:
+                    marked[index] = HEADER
+                roles = bytes(marked)
+            host = SegmentHost(self.engine._layouts, self._memo_fullmatch)
+            self._segmented = host.document(self.lines, roles)
         return self._segmented
 
     def _memo_fullmatch(self, pattern: regex.Pattern[str], line: str) -> regex.Match[str] | None:
@@ -833,30 +847,35 @@ class _Pass:
         return found
 
     def _apply_layouts(self, header: int, layouts: list[tuple[Layout, dict[str, str]]]
-                       ) -> tuple[Layout, list[Item]] | None:
+                       ) -> tuple[Layout, list[SegmentItem]] | None:
         """Applies the layout, of those whose header this line is, that explains the most lines."""
-        lines = self._segment_lines()
-        best = choose(self.engine._grammars, lines, header, layouts)
-        if best is None:
+        segmented = self._segment_lines()
+        table = self.engine._layouts
+        chosen = segmented.choose(header, [(table.positions[layout.id], captured) for layout, captured in layouts])
+        if chosen is None:
             if self.state[header] == _CONTENT:
                 # A header with nothing under it is junk only beside other junk.
                 self._mark(header, layouts[0][0], _WEAK)
             return None
-        layout, items = best
+        position, items = chosen
+        layout = table.layouts[position]
         self._mark(header, layout, _REGION)
         dropped = layout.record_kind == "comments" and self.engine.options.drop_comments
-        for item in items:
-            if layout.inline:
-                break
-            # Only the lines the item claims move: junk it stepped over stays junk, removed by its own rule.
-            for index in item.lines:
-                self.state[index] = _REGION
-                lines.roles[index] = JUNK  # (an item holds no header line)
-                # Item lines move into a record: only structure (and dropped comments) counts as removed.
-                self.why[index] = layout.id if dropped else None
-            for index in item.structure_lines:
-                self.why[index] = layout.id
-        return (layout, []) if dropped else best
+        if not layout.inline:
+            claimed: list[int] = []
+            for item in items:
+                # Only the lines the item claims move: junk it stepped over stays junk, removed by its own rule.
+                lines = item.lines
+                for index in lines:
+                    self.state[index] = _REGION
+                    # Item lines move into a record: only structure (and dropped comments) counts as removed.
+                    self.why[index] = layout.id if dropped else None
+                for index in item.structure_lines:
+                    self.why[index] = layout.id
+                claimed += lines
+            # (an item holds no header line: its lines are junk to the segmenter from now on)
+            segmented.claim(claimed)
+        return (layout, []) if dropped else (layout, items)
 
     def _settle_runs(self) -> None:
         """Lines of a run-only rule stay junk only in runs of at least ``min_run`` of them."""
@@ -992,7 +1011,7 @@ class _Pass:
         metadata = MappingProxyType(self.metadata) if self.metadata else NO_METADATA
         return [Record(self.doc_id, 0, "main", None, None, title, text, self.url, metadata, language=language)]
 
-    def _item_records(self, items: Sequence[tuple[Layout, Item]], language: str) -> list[Record]:
+    def _item_records(self, items: Sequence[tuple[Layout, SegmentItem]], language: str) -> list[Record]:
         records: list[Record] = []
         for number, (layout, item) in enumerate(items, start=1):
             fields = item.fields
