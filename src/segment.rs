@@ -18,7 +18,8 @@ use std::sync::Arc;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyString};
+use pyo3::intern;
+use pyo3::types::{PyBool, PyDict, PyList, PyString};
 
 /// What the engine knows of a line (as in `cleaner/core/segment.py`).
 const PLAIN: u8 = 0;
@@ -37,6 +38,21 @@ const SENTENCE_END: [char; 4] = ['.', ',', ';', ':'];
 fn python_space(c: char) -> bool {
     c.is_whitespace() || matches!(c, '\x1c'..='\x1f')
 }
+
+/// `" ".join(text.split())`: inner whitespace one space, none at the edges.
+fn normalize(text: &str) -> String {
+    let mut normal = String::with_capacity(text.len());
+    for word in text.split(python_space).filter(|word| !word.is_empty()) {
+        if !normal.is_empty() {
+            normal.push(' ');
+        }
+        normal.push_str(word);
+    }
+    normal
+}
+
+/// The fields a record has (`RECORD_FIELDS` in `cleaner/core/rules.py`): the only groups a match captures.
+const RECORD_FIELDS: [&str; 4] = ["source", "published", "title", "text"];
 
 /// Bounds on a line's length and words (`Shape` in `cleaner/core/rules.py`).
 #[derive(Clone, Copy)]
@@ -94,13 +110,17 @@ type LayoutSpec = (bool, usize, usize, bool, Option<usize>, usize, usize, f64, O
 #[pyclass(frozen, module = "cleaner._native")]
 struct Segmenter {
     grammars: Arc<Vec<Grammar>>,
+    /// By pattern: the engine's native confirmation of it (a `Confirmer`), asked before Python is.
+    confirmers: Arc<Vec<Option<Py<PyAny>>>>,
 }
 
 #[pymethods]
 impl Segmenter {
-    /// `layouts`: each layout as [`LayoutSpec`] says (made by `cleaner/core/segment.py`).
+    /// `layouts`: each layout as [`LayoutSpec`] says (made by `cleaner/core/segment.py`); `confirmers`: by
+    /// pattern, the engine's native confirmation of it (`Confirmer.fullmatch`: a match, None, or False when the
+    /// answer is Python's), or None.
     #[new]
-    fn new(layouts: Vec<LayoutSpec>) -> PyResult<Self> {
+    fn new(layouts: Vec<LayoutSpec>, confirmers: Vec<Option<Py<PyAny>>>) -> PyResult<Self> {
         let mut grammars = Vec::with_capacity(layouts.len());
         for (inline, min_items, max_items, skip_blanks, controls, menu_words, bare_words, bare_share, name_list, slots)
             in layouts
@@ -146,7 +166,7 @@ impl Segmenter {
                 probe,
             });
         }
-        Ok(Segmenter { grammars: Arc::new(grammars) })
+        Ok(Segmenter { grammars: Arc::new(grammars), confirmers: Arc::new(confirmers) })
     }
 
     /// The segmentation of one document. `lines`: its stripped lines; `roles`: what the engine knows of each
@@ -169,6 +189,7 @@ impl Segmenter {
         }
         Ok(SegmentDoc {
             grammars: Arc::clone(&self.grammars),
+            confirmers: Arc::clone(&self.confirmers),
             lines: lines.unbind(),
             blank,
             roles,
@@ -273,6 +294,7 @@ struct Parse<'g> {
 #[pyclass(unsendable, module = "cleaner._native")]
 pub struct SegmentDoc {
     grammars: Arc<Vec<Grammar>>,
+    confirmers: Arc<Vec<Option<Py<PyAny>>>>,
     lines: Py<PyList>,
     blank: Vec<bool>,
     roles: Vec<u8>,
@@ -355,13 +377,7 @@ impl SegmentDoc {
             let line = self.lines.bind(py).get_item(index)?.cast_into::<PyString>()?;
             let made = match line.to_str() {
                 Ok(text) => {
-                    let mut normal = String::with_capacity(text.len());
-                    for word in text.split(python_space).filter(|word| !word.is_empty()) {
-                        if !normal.is_empty() {
-                            normal.push(' ');
-                        }
-                        normal.push_str(word);
-                    }
+                    let normal = normalize(text);
                     let py_text = if normal.len() == text.len() { line.unbind() } else { PyString::new(py, &normal).unbind() };
                     Normal { py: py_text, chars: normal.chars().count(), text: Some(normal) }
                 }
@@ -424,8 +440,21 @@ impl SegmentDoc {
         Ok(fit)
     }
 
-    /// The pattern's whole-line match of ``text``: what it captured, or None.
+    /// The pattern's whole-line match of ``text``: what it captured (record fields, as `captures_of` takes them),
+    /// or None. Asked of the native confirmation first; Python's `fullmatch` when it has none or leaves the line
+    /// to Python.
     fn pattern(&self, py: Python<'_>, pattern: usize, text: &Bound<'_, PyString>) -> PyResult<Option<Fields>> {
+        if let Some(Some(confirmer)) = self.confirmers.get(pattern) {
+            let found = confirmer.bind(py).call_method1(intern!(py, "fullmatch"), (text,))?;
+            if found.is_none() {
+                return Ok(None);
+            }
+            if !found.is_instance_of::<PyBool>() {
+                if let Some(fields) = self.captures(py, &found)? {
+                    return Ok(Some(fields));
+                }
+            }
+        }
         let found = self.fullmatch.bind(py).call1((pattern, text))?;
         if found.is_none() {
             return Ok(None);
@@ -433,6 +462,31 @@ impl SegmentDoc {
         let mut fields = Vec::new();
         for (name, value) in found.cast_into::<PyDict>()?.iter() {
             fields.push((name.extract::<String>()?, value.cast_into::<PyString>()?.unbind()));
+        }
+        Ok(Some(fields))
+    }
+
+    /// What a native match's named groups captured, as `captures_of` takes it: record fields only, not empty, each
+    /// normalised. None when a value is one UTF-8 cannot hold (Python then reads the match).
+    fn captures(&self, py: Python<'_>, found: &Bound<'_, PyAny>) -> PyResult<Option<Fields>> {
+        let groups = found.call_method0(intern!(py, "groupdict"))?.cast_into::<PyDict>()?;
+        let mut fields = Vec::new();
+        for (name, value) in groups.iter() {
+            if value.is_none() {
+                continue;
+            }
+            let name = name.extract::<String>()?;
+            if !RECORD_FIELDS.contains(&name.as_str()) {
+                continue;
+            }
+            let value = value.cast_into::<PyString>()?;
+            let Ok(text) = value.to_str() else { return Ok(None) };
+            let normal = normalize(text);
+            if normal.is_empty() {
+                continue;
+            }
+            let made = if normal.len() == text.len() { value.unbind() } else { PyString::new(py, &normal).unbind() };
+            fields.push((name, made));
         }
         Ok(Some(fields))
     }

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 import regex
 
 from cleaner.core.rules import Layout, Slot
+from cleaner.core.text import line_key
 from tests.segment_python import (
     HEADER,
     JUNK,
@@ -24,7 +25,6 @@ from tests.segment_python import (
     fold_bare_items,
     parsed_items,
 )
-from cleaner.core.text import line_key
 
 #: (As in cleaner/core/segment.py when this was written.)
 _LEAD_LINES = 2

@@ -1,4 +1,7 @@
-"""Segmentation: turns a block of secondary articles or comments, laid out as a :class:`Layout` says, into items.
+"""The Python state machine of layout segmentation: the definition the compiled one (src/segment.rs, used by
+cleaner/core/segment.py) is tested against (tests/test_segment_native.py). Not used at run time.
+
+Segmentation: turns a block of secondary articles or comments, laid out as a :class:`Layout` says, into items.
 
 The grammar is a sequence of slots matched greedily, line by line, without backtracking, so a block
 is parsed in time linear in its lines. A slot may be optional, repeated, bounded by a shape (length,
@@ -605,3 +608,51 @@ def _read(slot: Slot, lines: Lines, at: int) -> dict[str, str] | None:
     if slot.field is not None and slot.field not in found:
         found[slot.field] = line
     return found
+
+
+# --- the engine's segmentation step as it was written in Python (for the differential tests) -------------------
+
+
+def python_segmentation(pass_: object, header: int, layouts: list[tuple[Layout, dict[str, str]]]
+                        ) -> tuple[Layout, list[Item]] | None:
+    """``_Pass._apply_layouts`` of cleaner/core/engine.py as it was before the state machine was compiled: the
+    items of the layout chosen by :func:`choose`, over a :class:`Lines` made at the document's first header and
+    kept for its others. Patched over the engine's by tests/test_segment_native.py."""
+    from cleaner.core import engine as core  # (tests only: the engine's line states and its memo of matches)
+
+    work = pass_
+    held = _PYTHON_LINES.get(id(work))
+    lines = held[1] if held is not None and held[0] is work else None
+    if lines is None:
+        roles = bytearray(bytes(work.state).translate(core._ROLE_OF_STATE))  # type: ignore[attr-defined]
+        for index in work.headers:  # type: ignore[attr-defined]
+            roles[index] = HEADER
+        lines = Lines(work.lines, list(work.normals), roles, work._memo_fullmatch)  # type: ignore[attr-defined]
+        _PYTHON_LINES[id(work)] = (work, lines)
+    engine = work.engine  # type: ignore[attr-defined]
+    table = _GRAMMARS.get(id(engine))
+    if table is None:
+        table = _GRAMMARS[id(engine)] = grammars(engine._layouts.layouts)
+    best = choose(table, lines, header, layouts)
+    if best is None:
+        if work.state[header] == core._CONTENT:  # type: ignore[attr-defined]
+            work._mark(header, layouts[0][0], core._WEAK)  # type: ignore[attr-defined]
+        return None
+    layout, items = best
+    work._mark(header, layout, core._REGION)  # type: ignore[attr-defined]
+    dropped = layout.record_kind == "comments" and engine.options.drop_comments
+    for item in items:
+        if layout.inline:
+            break
+        for index in item.lines:
+            work.state[index] = core._REGION  # type: ignore[attr-defined]
+            lines.roles[index] = JUNK
+            work.why[index] = layout.id if dropped else None  # type: ignore[attr-defined]
+        for index in item.structure_lines:
+            work.why[index] = layout.id  # type: ignore[attr-defined]
+    return (layout, []) if dropped else best
+
+
+#: The Python lines of the passes segmented by :func:`python_segmentation`, and each engine's grammars (tests only).
+_PYTHON_LINES: dict[int, tuple[object, Lines]] = {}
+_GRAMMARS: dict[int, dict[str, Grammar]] = {}

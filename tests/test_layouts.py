@@ -462,8 +462,8 @@ def test_layouts_sharing_a_pattern_under_one_header_keep_their_own_shapes() -> N
     "thin\u2009space and  more", "line\u2028separator", "x" * 500 + " y", ("word " * 120).strip(),
 ])
 def test_the_segmenter_reads_each_line_normalised(line: str) -> None:
-    from tests.segment_python import Lines
     from cleaner.core.text import normalize_line
+    from tests.segment_python import Lines
 
     lines = Lines([line], [None], bytearray(1), lambda pattern, text: None)
     assert lines.normal(0) == normalize_line(line)

@@ -1,4 +1,5 @@
-"""Layout segmentation against the sequential parse it replaced (tests/segment_oracle.py): every layout's items
+"""Layout segmentation (the Python state machine, tests/segment_python.py, and through the engine the compiled one)
+against the sequential parse it replaced (tests/segment_oracle.py): every layout's items
 and the layout chosen alike on generated line sequences (headings, dates, bylines, short titles, teasers, junk
 and blank lines mixed) for the built-in layouts and layouts that use every part of the schema; and the same
 records and removals from the engine over the fixtures, the seeds, the real texts and generated corpora."""
@@ -15,12 +16,13 @@ from benchmarks.realtext import real_texts
 from cleaner.core import engine as core_engine
 from cleaner.core.engine import Engine
 from cleaner.core.rules import Layout, RuleSet, parse_rule_file
-from tests.segment_python import HEADER, JUNK, PLAIN, Grammar, Item, Lines, choose, grammars, items_under
 from cleaner.io.language import Languages
 from cleaner.io.rulefiles import load_rules
 from tests import corpus_gen
 from tests import segment_oracle as oracle
+from tests import segment_python as python_segment
 from tests.fixture_texts import text_folders
+from tests.segment_python import HEADER, JUNK, PLAIN, Grammar, Item, Lines, choose, grammars, items_under
 
 #: Layouts that use what the built-in ones may not: templates (an optional one in the head, a required one
 #: after the first slot), an optional slot before a repeated one, a repeated first slot, a head of one slot
@@ -267,9 +269,14 @@ def test_the_engine_makes_the_same_records_and_removals(name: str, monkeypatch: 
     engines = (_engine(), _schema_engine()) if name == "blocks" else (_engine(),)
     for engine in engines:
         ours = [engine.process(text) for text in documents]
+        theirs = []
         with monkeypatch.context() as patch:
-            patch.setattr(core_engine, "choose", oracle.choose_sequential)
-            theirs = [engine.process(text) for text in documents]
+            # The engine's segmentation step as Python wrote it, its choice made by the sequential parse.
+            patch.setattr(core_engine._Pass, "_apply_layouts", python_segment.python_segmentation)
+            patch.setattr(python_segment, "choose", oracle.choose_sequential)
+            for text in documents:
+                theirs.append(engine.process(text))
+                python_segment._PYTHON_LINES.clear()
         related = 0
         for text, mine, old in zip(documents, ours, theirs, strict=True):
             assert (mine.records, mine.removals) == (old.records, old.removals), text[:300]

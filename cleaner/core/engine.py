@@ -225,7 +225,7 @@ class Engine:
                 if not probe.pattern.groupindex and n in self.matcher.exact
                 and (probe.pattern in self._native or not self._timed.get(probe.pattern, True)))
             #: The layouts as the compiled segmenter reads them (handed to it once, here).
-            self._layouts = layout_table([rule for rule in rules if isinstance(rule, Layout)])
+            self._layouts = layout_table([rule for rule in rules if isinstance(rule, Layout)], self._native)
             #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
             self.views = self.matcher.views if self.matcher is not None else build_views()
         finally:

@@ -80,9 +80,10 @@ class LayoutTable:
         return line_key(line) == line_key(expected)
 
 
-def layout_table(layouts: Sequence[Layout]) -> LayoutTable:
+def layout_table(layouts: Sequence[Layout], native: Mapping[regex.Pattern[str], object] | None = None) -> LayoutTable:
     """The layouts' :class:`LayoutTable`: their slots as data for the compiled segmenter, slot keys shared across
-    the layouts (slots that make the same of a line alone share its answer)."""
+    the layouts (slots that make the same of a line alone share its answer). ``native``: the engine's native
+    confirmations by pattern (``Confirmer``), asked before Python ``regex`` (see cleaner.core.matcher)."""
     keys: dict[tuple[object, ...], int] = {}
     patterns: dict[regex.Pattern[str], int] = {}
     templates: dict[str, int] = {}
@@ -106,8 +107,9 @@ def layout_table(layouts: Sequence[Layout]) -> LayoutTable:
         # (str.format_map reads conversions and format specs too; a template that is no format string fails here,
         # when the engine is built, not on a document.)
         list(string.Formatter().parse(template))
+    confirmers = [None if native is None else native.get(pattern) for pattern in patterns]
     return LayoutTable(tuple(layouts), {layout.id: n for n, layout in enumerate(layouts)}, tuple(patterns),
-                       tuple(templates), Segmenter(specs))
+                       tuple(templates), Segmenter(specs, confirmers))
 
 
 @dataclass(frozen=True, slots=True)
