@@ -18,7 +18,7 @@ import unicodedata
 import warnings
 import zlib
 from array import array
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,9 +71,13 @@ def load_identifier(native: bool = True, directory: Path | None = None) -> Any:
     from py3langid import langid
 
     if native and directory is not None:
-        stored = ModelCache(directory).load()
+        cache = ModelCache(directory)
+        stored = cache.load()
         if stored is not None:
-            return _native_identifier(stored)
+            try:
+                return _native_identifier(stored)
+            except ValueError as exc:  # arrays that pass their checksums but do not fit together
+                cache.discard(exc)
     plain = langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE, norm_probs=True)
     table = getattr(plain, "tk_nextmove", None)
     laid_out = (isinstance(table, array) and table.typecode == "I" and hasattr(langid, "visit_counts")
@@ -89,9 +93,23 @@ def load_identifier(native: bool = True, directory: Path | None = None) -> Any:
         classes=list(plain.nb_classes), transitions=np.frombuffer(plain.tk_nextmove, dtype=np.uint32),
         rows=np.frombuffer(plain.tk_row, dtype=np.dtype(f"u{plain.tk_row.itemsize}")),
         outputs=np.asarray(plain.tk_output, dtype=np.int32))
-    if directory is not None:
-        ModelCache(directory).store(model)
-    return _native_identifier(model)
+    identifier = _native_identifier(model)
+    compacted = identifier.scorer.automaton
+    if directory is not None and compacted is not None:
+        # The compacted automaton is stored with the model: building it reads the whole table (about 0.3 s).
+        ModelCache(directory).store(replace(model, automaton=Automaton(
+            *(np.frombuffer(part, dtype=np.uint32) for part in compacted))))
+    return identifier
+
+
+@dataclass(frozen=True)
+class Automaton:
+    """The compiled scorer's compaction of the byte automaton (src/langid.rs ``Compact``): each state's first
+    slot and failure state, and the slots as (owner, next state) pairs, flat; uint32 arrays."""
+
+    bases: Any
+    fails: Any
+    slots: Any
 
 
 @dataclass(frozen=True)
@@ -105,6 +123,8 @@ class Model:
     transitions: Any  # uint32: the byte automaton's next state by row base + byte
     rows: Any  # each state's row in the transition table
     outputs: Any  # int32: each state's feature (-1: none)
+    #: The automaton as the compiled scorer compacts it, from the cache (None: the scorer builds it).
+    automaton: Automaton | None = None
 
 
 def _native_identifier(model: Model) -> Any:
@@ -134,8 +154,12 @@ def _native_identifier(model: Model) -> Any:
                             norm_probs=True, tk_row=rows)
     #: The compiled identifier over the model's own arrays (the transition table, 39 MB, and the weights, 57
     #: MB, are borrowed, not copied: mapped from the cache, their pages are shared by worker processes).
+    #: The scorer walks a compacted copy of the automaton (2 MB, which stays in the CPU's caches, where the
+    #: table's rows cost a cache miss a byte): given by the cache, or built from the table (src/langid.rs).
+    compacted = None if model.automaton is None else (model.automaton.bases, model.automaton.fails,
+                                                       model.automaton.slots)
     identifier.scorer = _native.LanguageScorer(model.transitions, rows.tolist(), outputs, model.weights,
-                                               model.priors.tolist(), list(model.classes))
+                                               model.priors.tolist(), list(model.classes), compacted)
     identifier.weights = model.weights
     return identifier
 
@@ -149,6 +173,7 @@ class ModelCache:
     library gets a new copy and the old one is removed. About 100 MB on disk."""
 
     _ARRAYS = ("weights", "priors", "transitions", "rows", "outputs")
+    _AUTOMATON = ("bases", "fails", "slots")
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -164,7 +189,7 @@ class ModelCache:
         # other's. The content's digest is remembered under the file's identity, as the compiled module's is.
         source = langid.MODEL_DIR / langid.MODEL_FILE
         content = native_digest(source, self.directory).hex()
-        identity = f"format 1\npy3langid {version('py3langid')}\n{content}"
+        identity = f"format 2\npy3langid {version('py3langid')}\n{content}"
         return self.directory / f"langid-{hashlib.sha256(identity.encode()).hexdigest()[:24]}"
 
     def load(self) -> Model | None:
@@ -180,7 +205,7 @@ class ModelCache:
             return None
         try:
             arrays = {}
-            for name in self._ARRAYS:
+            for name in self._ARRAYS + self._AUTOMATON:
                 array_ = np.load(entry / f"{name}.npy", mmap_mode="r", allow_pickle=False)
                 if zlib.crc32(array_.data.cast("B")) != manifest["crc32"][name]:
                     raise ValueError(f"{name}.npy fails its checksum")
@@ -190,18 +215,26 @@ class ModelCache:
             classes = manifest["classes"]
             if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
                 raise ValueError("classes are not a list of names")
-            return Model(classes=classes, **arrays)
+            automaton = Automaton(*(arrays.pop(name) for name in self._AUTOMATON))
+            return Model(classes=classes, automaton=automaton, **arrays)
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            warnings.warn(f"language model cache {entry} is unusable ({exc}); rebuilding it", RuleCacheWarning,
-                          stacklevel=2)
-            shutil.rmtree(entry, ignore_errors=True)
+            self.discard(exc)
             return None
+
+    def discard(self, why: Exception) -> None:
+        """Removes an unusable copy, with a warning (the model is then rebuilt and stored again)."""
+        entry = self.entry()
+        warnings.warn(f"language model cache {entry} is unusable ({why}); rebuilding it", RuleCacheWarning,
+                      stacklevel=3)
+        shutil.rmtree(entry, ignore_errors=True)
 
     def store(self, model: Model) -> None:
         """Writes a copy in a temporary folder renamed into place (workers starting together each write one;
         the first rename wins). A folder that cannot be written leaves the model uncached, silently."""
         import numpy as np
 
+        if model.automaton is None:  # a copy is whole, with the automaton the scorer compacted
+            return
         entry = self.entry()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -211,8 +244,9 @@ class ModelCache:
             return
         try:
             checksums = {}
-            for name in self._ARRAYS:
-                data = np.ascontiguousarray(getattr(model, name))
+            for name in self._ARRAYS + self._AUTOMATON:
+                part = getattr(model.automaton if name in self._AUTOMATON else model, name)
+                data = np.ascontiguousarray(part)
                 np.save(staging / f"{name}.npy", data, allow_pickle=False)
                 checksums[name] = zlib.crc32(data.data.cast("B"))
             (staging / "model.json").write_text(json.dumps({"classes": model.classes, "crc32": checksums}),
