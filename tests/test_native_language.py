@@ -376,3 +376,103 @@ def test_copies_of_other_models_beyond_the_newest_are_removed(tmp_path) -> None:
     kept.mkdir()
     ModelCache(tmp_path)._prune(kept)
     assert sorted(tmp_path.glob("langid-*")) == sorted([kept, *others[:KEEP_MODELS - 1]])
+
+
+def test_the_compacted_automaton_holds_the_tables_transitions() -> None:
+    """The scorer walks a compacted automaton (src/langid.rs ``Compact``): each state's own edges at ``base +
+    byte`` (a slot naming its owner), other bytes looked up again from the failure state, the root's row
+    whole. Read back here, it gives the library's table's next state for every byte from every state tried."""
+    _, native = identifiers()
+    compacted = native.scorer.automaton
+    assert compacted is not None
+    bases, fails, slots = (np.frombuffer(part, dtype=np.uint32).astype(np.int64) for part in compacted)
+    slots = slots.reshape(-1, 2)
+    table = np.frombuffer(native.tk_nextmove, dtype=np.uint32).reshape(-1, 256)
+    rows = np.asarray(native.tk_row, dtype=np.int64)
+    assert len(slots) < 3 * len(bases) and len(bases) == len(rows)  # a few slots a state, not 256
+    states = np.random.default_rng(3).choice(len(rows), size=4000, replace=False)
+    states[0] = 0
+    expected = table[rows[states]].astype(np.int64)  # (states, 256)
+    state = np.repeat(states, 256)
+    byte = np.tile(np.arange(256), len(states))
+    found = np.full(len(state), -1)
+    for _ in range(16):  # a chain of failure states is as long as the deepest state (a few steps)
+        open_ = found < 0
+        if not open_.any():
+            break
+        at_root = open_ & (state == 0)
+        found[at_root] = table[rows[0], byte[at_root]]
+        rest = open_ & (state != 0)
+        slot = slots[bases[state[rest]] + byte[rest]]
+        hit = slot[:, 0] == state[rest]
+        found[np.flatnonzero(rest)[hit]] = slot[hit, 1]
+        state[np.flatnonzero(rest)[~hit]] = fails[state[rest][~hit]]
+    assert (found.reshape(len(states), 256) == expected).all()
+
+
+def test_the_compacted_walk_counts_the_librarys_features_over_any_bytes() -> None:
+    plain, native = identifiers()
+    rng = random.Random(8)
+    texts = [bytes(rng.randrange(256) for _ in range(rng.randrange(0, 400))) for _ in range(1500)]
+    texts += [plain._encode(text) for text in _samples()[:500]]
+    for data in texts:
+        expected = langid.visit_counts(plain.tk_nextmove, plain._rowbase, plain.tk_output, data)
+        got = native.scorer.counts(data)
+        assert (None if got is None else list(got.items())) == (None if expected is None else list(expected.items()))
+
+
+def test_a_table_that_is_not_aho_corasick_is_walked_as_it_is() -> None:
+    weights = np.array([[-1.0, -2.0], [-2.0, -1.0]], dtype=np.float32)
+    assert _tiny_model(weights, ["x", "y"]).automaton is not None  # the tiny model compacts
+    transitions = np.zeros(256, dtype=np.uint32)
+    transitions[ord("a")], transitions[ord("b")] = 1, 2
+    # State 3 is never reached: not an automaton built from a trie, so not compacted, and still walked.
+    scorer = _native.LanguageScorer(transitions, [0, 0, 0, 0], [-1, 0, 1, 0], weights, [-1.0, -1.0], ["x", "y"])
+    assert scorer.automaton is None
+    assert scorer.counts(b"aab.") == {0: 2, 1: 1}
+    assert scorer.classify(b"aab.") == _tiny_model(weights, ["x", "y"]).classify(b"aab.")
+
+
+@pytest.mark.parametrize("damage", ["base outside", "failure loop", "odd slots", "state outside"])
+def test_a_compacted_automaton_that_does_not_fit_is_refused(damage: str) -> None:
+    weights = np.array([[-1.0, -2.0], [-2.0, -1.0]], dtype=np.float32)
+    bases, fails, slots = (np.frombuffer(part, dtype=np.uint32).copy()
+                           for part in _tiny_model(weights, ["x", "y"]).automaton)
+    if damage == "base outside":
+        bases[1] = len(slots)
+    elif damage == "failure loop":
+        fails[1], fails[2] = 2, 1
+    elif damage == "odd slots":
+        slots = np.append(slots, np.uint32(0))
+    else:
+        fails[2] = 7
+    transitions = np.zeros(256, dtype=np.uint32)
+    transitions[ord("a")], transitions[ord("b")] = 1, 2
+    with pytest.raises(ValueError, match="the compacted automaton does not fit the model"):
+        _native.LanguageScorer(transitions, [0, 0, 0], [-1, 0, 1], weights, [-1.0, -1.0], ["x", "y"],
+                               (bases, fails, slots))
+
+
+def test_the_compacted_automaton_is_read_back_from_the_cache(tmp_path) -> None:
+    import json
+    import zlib
+
+    from cleaner.io.language import ModelCache
+    from cleaner.io.rulecache import RuleCacheWarning
+
+    written = load_identifier(directory=tmp_path)
+    stored = load_identifier(directory=tmp_path)
+    assert stored.scorer.automaton == written.scorer.automaton
+    entry = ModelCache(tmp_path).entry()
+    # A failure loop whose file passes its checksum (written so): the scorer refuses it, the copy is rebuilt.
+    fails = np.load(entry / "fails.npy")
+    looped = next(state for state in range(1, len(fails)) if fails[state] != 0)
+    fails[fails[looped]] = looped
+    np.save(entry / "fails.npy", fails)
+    manifest = json.loads((entry / "model.json").read_text())
+    manifest["crc32"]["fails"] = zlib.crc32(fails.data.cast("B"))
+    (entry / "model.json").write_text(json.dumps(manifest))
+    with pytest.warns(RuleCacheWarning, match="does not fit the model"):
+        rebuilt = load_identifier(directory=tmp_path)
+    assert rebuilt.scorer.automaton == written.scorer.automaton
+    assert load_identifier(directory=tmp_path).scorer.automaton == written.scorer.automaton
