@@ -35,6 +35,7 @@ class Views:
 
 class LanguageScorer:
     # src/langid.rs: py3langid's classify in one call over its model's arrays (cleaner/io/language.py builds it).
+    AUTOMATON_LAYOUT: int
     def __init__(self, transitions: object, rows: list[int], outputs: list[int], weights: object,
                  priors: list[float], labels: list[str],
                  automaton: tuple[object, object, object] | None = None) -> None: ...

@@ -456,6 +456,11 @@ impl LanguageScorer {
     /// `transitions`: py3langid's `tk_nextmove` (a flat u32 buffer, borrowed); `rows`: each state's row
     /// (`tk_row`); `outputs`: each state's feature (-1: none); `weights`: float32 (features, languages) in C
     /// order (borrowed); `priors`: one per language; `labels`: each language's code, in column order.
+    /// The meaning of the compacted automaton's arrays (`automaton`): a cache keys its copies by it, so this
+    /// number changes with any change of what a base, a failure state or a slot means, or of their order.
+    #[classattr]
+    const AUTOMATON_LAYOUT: u32 = 1;
+
     /// `automaton`: the compacted automaton as `automaton` gave it (each state's base and failure state, and
     /// the slots as (owner, next) pairs, flat; u32 buffers), from a cache; without it, it is built from the
     /// table (about half a second).

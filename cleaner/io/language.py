@@ -189,7 +189,10 @@ class ModelCache:
         # other's. The content's digest is remembered under the file's identity, as the compiled module's is.
         source = langid.MODEL_DIR / langid.MODEL_FILE
         content = native_digest(source, self.directory).hex()
-        identity = f"format 2\npy3langid {version('py3langid')}\n{content}"
+        # The compacted automaton is stored with the model: its layout is part of the name (a core that lays it
+        # out otherwise gets its own copy rather than misreading this one).
+        layout = _native.LanguageScorer.AUTOMATON_LAYOUT
+        identity = f"format 2\nautomaton {layout}\npy3langid {version('py3langid')}\n{content}"
         return self.directory / f"langid-{hashlib.sha256(identity.encode()).hexdigest()[:24]}"
 
     def load(self) -> Model | None:
