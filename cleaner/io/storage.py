@@ -362,10 +362,10 @@ class DataFolder:
         self.put(name, json.dumps(value, indent=2, sort_keys=True, default=str).encode("utf-8"))
 
     def write_parquet(self, name: str, frame: Any, *, row_group_rows: int, metadata: dict[str, str] | None,
-                      compression_level: int | None = None) -> tuple[int, str]:
-        """One Parquet file, written atomically; its size and SHA-256. ``compression_level``: zstd's level
-        (None: polars' default)."""
-        options = {"compression": "zstd", "compression_level": compression_level, "row_group_size": row_group_rows,
+                      compression_level: int | None = None, compression: str = "zstd") -> tuple[int, str]:
+        """One Parquet file, written atomically; its size and SHA-256. ``compression``: polars' codec name
+        (zstd, or "uncompressed"); ``compression_level``: its level (None: polars' default)."""
+        options = {"compression": compression, "compression_level": compression_level, "row_group_size": row_group_rows,
                    "statistics": True, "metadata": metadata or None}
         if self.renames:
             # Written by polars straight to the file (never held whole in memory), then hashed from the disk.

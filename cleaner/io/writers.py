@@ -79,7 +79,8 @@ class PartWriter:
     ``metadata`` goes into every part's key-value metadata (the cleaner version, the rule-set fingerprint),
     so a file found alone still says what made it.
 
-    ``compression_level``: zstd's level for the parts (None: polars' default).
+    ``compression``: the parts' codec (polars' name: zstd by default, "uncompressed" for values that do not
+    compress, such as MinHash signatures); ``compression_level``: its level (None: polars' default).
 
     ``converters`` turn a column's values, as rows gave them, into its column when a chunk is made (a list
     or a Series of the column's type): what is cheap to compute for a chunk at once and costly row by row
@@ -94,8 +95,9 @@ class PartWriter:
     def __init__(self, folder: DataFolder, prefix: str, schema: Mapping[str, Any], part_bytes: int, *,
                  row_group_rows: int = ROW_GROUP_ROWS, metadata: Mapping[str, str] | None = None,
                  converters: Mapping[str, Callable[[list[Any]], Any]] | None = None,
-                 compression_level: int | None = None) -> None:
+                 compression_level: int | None = None, compression: str = "zstd") -> None:
         self.folder = folder
+        self.compression = compression
         self.compression_level = compression_level
         self.converters = dict(converters or {})
         self.prefix = prefix
@@ -216,7 +218,7 @@ class PartWriter:
     def write_part(self, name: str, frame: pl.DataFrame) -> tuple[int, str]:
         """Writes one part, atomically, into the folder; its size and SHA-256."""
         return self.folder.write_parquet(name, frame, row_group_rows=self.row_group_rows, metadata=self.metadata,
-                                         compression_level=self.compression_level)
+                                         compression_level=self.compression_level, compression=self.compression)
 
     def close(self) -> None:
         self.flush()

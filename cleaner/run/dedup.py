@@ -59,10 +59,12 @@ SIGNATURE_SCHEMA: dict[str, Any] = {
     "minhash": pl.List(pl.UInt32),
 }
 _KEYS = ["input_path", "input_position", "record_index"]
-#: zstd's level for signature parts: MinHash values are random 32-bit integers, which zstd's default level
-#: (3) squeezes no better than level 1 (within 1%) at almost three times the CPU: on tiny documents that was
-#: about 2.5 us a document of the worker's time, a signature per record.
-SIGNATURE_COMPRESSION_LEVEL = 1
+#: The codec of signature parts: none. MinHash values are near-random 32-bit integers: zstd (level 1) made a
+#: part of real pages' signatures no smaller (526 bytes a row either way, 73 texts of fixtures/real_dumps
+#: and the seeds), and one of the memory benchmark's tiny documents, whose texts share most words, 16%
+#: smaller (455 against 545 bytes a row), for 1.3 us a record of the worker's CPU (2.1 against 0.9 us to
+#: write a row): a tenth of a tiny document's whole cost. Before 2026-12-07 it was zstd level 1.
+SIGNATURE_COMPRESSION = "uncompressed"
 
 
 @cache

@@ -46,7 +46,7 @@ from cleaner.io.writers import (
     unwritable_record_value,
 )
 from cleaner.run.dedup import (
-    SIGNATURE_COMPRESSION_LEVEL,
+    SIGNATURE_COMPRESSION,
     SIGNATURE_CONVERTERS,
     SIGNATURE_ROW_BYTES,
     SIGNATURE_SCHEMA,
@@ -185,15 +185,15 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     cleaner = cleaner_for(settings)
 
     def part_writer(kind: str, schema: dict[str, Any], converters: Any = None,
-                    compression_level: int | None = None) -> PartWriter:
+                    compression: str = "zstd") -> PartWriter:
         return target.part_writer(kind, shard.key, schema, settings.part_bytes,
                                   row_group_rows=settings.row_group_rows, metadata=provenance(settings),
-                                  converters=converters, compression_level=compression_level)
+                                  converters=converters, compression=compression)
 
     records, rejects = part_writer(RECORDS, RECORD_SCHEMA), part_writer(REJECTS, REJECT_SCHEMA)
     removals = part_writer(REMOVALS, REMOVAL_SCHEMA) if settings.write_removals else None
     # Signatures are small (about 600 bytes a record): a part per 64 MB of records text is plenty.
-    signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA, SIGNATURE_CONVERTERS, SIGNATURE_COMPRESSION_LEVEL)
+    signatures = part_writer(SIGNATURES, SIGNATURE_SCHEMA, SIGNATURE_CONVERTERS, SIGNATURE_COMPRESSION)
     # A record's signature row follows from its record row: made a chunk of records at a time (the MinHash
     # of a chunk's texts in one native call), as the records writer makes each chunk, every record's once.
     records.on_chunk = lambda columns: signatures.add_columns(signature_columns(columns), SIGNATURE_ROW_BYTES)

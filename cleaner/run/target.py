@@ -151,10 +151,10 @@ class Target:
     def part_writer(self, kind: str, key: str, schema: Mapping[str, Any], part_bytes: int, *,
                     row_group_rows: int, metadata: Mapping[str, str],
                     converters: Mapping[str, Callable[[list[Any]], Any]] | None = None,
-                    compression_level: int | None = None) -> PartWriter:
+                    compression_level: int | None = None, compression: str = "zstd") -> PartWriter:
         prefix = f"{kind}/{key}" if self.folder.renames else f"{kind}/{key}-{self.attempt}"
         return PartWriter(self.folder, prefix, schema, part_bytes, row_group_rows=row_group_rows, metadata=metadata,
-                          converters=converters, compression_level=compression_level)
+                          converters=converters, compression_level=compression_level, compression=compression)
 
     def write_marker(self, key: str, report: dict[str, Any]) -> None:
         self.folder.put_json(marker_name(key), report)
