@@ -21,11 +21,14 @@ import io
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from cleaner.io.writers import WRITER_THREAD
 
 #: Steps that make or change a file, and steps that take one away: a full disk fails the first kind only.
 WRITE, DELETE = "write", "delete"
@@ -34,6 +37,9 @@ KILL = 0
 
 
 def _in_shard() -> bool:
+    # A shard's parts are written by a thread of their own (cleaner.io.writers.SerialWrites), in order.
+    if threading.current_thread().name == WRITER_THREAD:
+        return True
     frame = sys._getframe(2)
     while frame is not None:
         if frame.f_code.co_name == "process_shard":

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import queue
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from operator import itemgetter
@@ -95,8 +97,11 @@ class PartWriter:
     def __init__(self, folder: DataFolder, prefix: str, schema: Mapping[str, Any], part_bytes: int, *,
                  row_group_rows: int = ROW_GROUP_ROWS, metadata: Mapping[str, str] | None = None,
                  converters: Mapping[str, Callable[[list[Any]], Any]] | None = None,
-                 compression_level: int | None = None, compression: str = "zstd") -> None:
+                 compression_level: int | None = None, compression: str = "zstd",
+                 writes: SerialWrites | None = None) -> None:
         self.folder = folder
+        #: Where parts are written (see :class:`SerialWrites`); None: here, at once.
+        self.writes = writes
         self.compression = compression
         self.compression_level = compression_level
         self.converters = dict(converters or {})
@@ -210,7 +215,10 @@ class PartWriter:
         frame = self.chunks[0] if len(self.chunks) == 1 else pl.concat(self.chunks, rechunk=True)
         self.chunks = []
         name = f"{self.prefix}-{len(self.parts):04d}.parquet"
-        self.sums[name] = self.write_part(name, frame)
+        if self.writes is None:
+            self.sums[name] = self.write_part(name, frame)
+        else:  # its sums are there once the writes are waited for (SerialWrites.wait)
+            self.writes.submit(lambda: self.sums.__setitem__(name, self.write_part(name, frame)))
         self.parts.append(name)
         self.rows += frame.height
         self.chunk_bytes = self.buffered = 0
@@ -222,6 +230,68 @@ class PartWriter:
 
     def close(self) -> None:
         self.flush()
+
+
+#: The name of the thread of :class:`SerialWrites` (the fault-injection tests tell its steps by it).
+WRITER_THREAD = "cleaner-part-writes"
+
+
+class SerialWrites:
+    """Parts written by one thread of their own, one at a time and in the order they were given, while the
+    shard goes on cleaning: writing a part (polars' Parquet encoder, the fsync, the SHA-256 read back) lets go
+    of the GIL, so on tiny documents it overlaps the cleaning (about 2 us a document of wall time).
+
+    The file system sees the same steps in the same order as when each part was written at once: one thread
+    takes the parts first in, first out; at most ``depth`` wait (memory: that many parts more); the shard does
+    no other write meanwhile and :meth:`wait` for them all before its marker. A part that fails stops the
+    writes: the parts given after it are dropped unwritten, and the error is raised in the shard at its next
+    :meth:`submit` or :meth:`wait`, as it would have been raised there. :meth:`close` (always, in a
+    ``finally``) ends the thread: what waits is dropped, the part being written is finished first.
+    """
+
+    def __init__(self, depth: int = 1) -> None:
+        self._tasks: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._dropping = False
+        self._thread: threading.Thread | None = None
+
+    def submit(self, write: Callable[[], None]) -> None:
+        self._raise()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=WRITER_THREAD, daemon=True)
+            self._thread.start()
+        self._tasks.put(write)
+
+    def wait(self) -> None:
+        """Returns once every part given is written; raises the error of one that failed."""
+        if self._thread is not None:
+            self._tasks.join()
+        self._raise()
+
+    def close(self) -> None:
+        if self._thread is None:
+            return
+        self._dropping = True
+        self._tasks.put(None)
+        self._thread.join()
+        self._thread = None
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while True:
+            write = self._tasks.get()
+            try:
+                if write is None:
+                    return
+                if self._error is None and not self._dropping:
+                    write()
+            except BaseException as exc:  # raised in the shard's thread (see _raise)
+                self._error = exc
+            finally:
+                self._tasks.task_done()
 
 
 def write_json_atomically(final: str | os.PathLike[str], value: Any) -> None:

@@ -40,6 +40,7 @@ from cleaner.io.writers import (
     ROW_GROUP_ROWS,
     TEXT,
     PartWriter,
+    SerialWrites,
     record_values,
     removal_rows,
     unwritable_field,
@@ -56,7 +57,7 @@ from cleaner.run.dedup import (
 from cleaner.run.layout import RECORDS, REJECTS, REMOVALS, SIGNATURES
 from cleaner.run.plan import Shard
 from cleaner.run.report import FileCounts, RowSink, ShardReport
-from cleaner.run.target import target_for
+from cleaner.run.target import Target, target_for
 
 #: Seconds a document may take by default (see ``JobSettings.time_budget``): seconds, not a minute, so a
 #: hostile document costs a worker little; an ordinary one takes milliseconds.
@@ -183,12 +184,22 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     target = target_for(settings.out)
     target.discard_partial(shard.key)
     cleaner = cleaner_for(settings)
+    # Parts are written by a thread of their own while the shard cleans on, in the order they come, and all
+    # are written before the marker (see SerialWrites): the same file system steps in the same order.
+    writes = SerialWrites()
+    try:
+        return _process_shard(shard, settings, live, started, target, cleaner, writes)
+    finally:
+        writes.close()
 
+
+def _process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None, started: float, target: Target,
+                   cleaner: Cleaner, writes: SerialWrites) -> ShardReport:
     def part_writer(kind: str, schema: dict[str, Any], converters: Any = None,
                     compression: str = "zstd") -> PartWriter:
         return target.part_writer(kind, shard.key, schema, settings.part_bytes,
                                   row_group_rows=settings.row_group_rows, metadata=provenance(settings),
-                                  converters=converters, compression=compression)
+                                  converters=converters, compression=compression, writes=writes)
 
     records, rejects = part_writer(RECORDS, RECORD_SCHEMA), part_writer(REJECTS, REJECT_SCHEMA)
     removals = part_writer(REMOVALS, REMOVAL_SCHEMA) if settings.write_removals else None
@@ -205,6 +216,9 @@ def process_shard(shard: Shard, settings: JobSettings, live: LiveCounter | None 
     for writer in (records, rejects, removals, signatures):
         if writer is not None:
             writer.close()
+    writes.wait()  # every part written (or the error of the one that failed raised) before the marker
+    for writer in (records, rejects, removals, signatures):
+        if writer is not None:
             report.parts.extend(writer.parts)  # names under OUT: the writer's prefix is its kind's folder
             report.sums.update(writer.sums)
     report.seconds = round(time.perf_counter() - started, 3)

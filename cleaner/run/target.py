@@ -27,7 +27,7 @@ from typing import Any
 
 from cleaner.core.errors import CleanerError
 from cleaner.io.storage import DataFolder
-from cleaner.io.writers import PartWriter
+from cleaner.io.writers import PartWriter, SerialWrites
 from cleaner.run.layout import DEDUP_REPORT, KINDS, LOCK, MANIFEST, RUN_IDENTITY, STATE, marker_name
 from cleaner.run.report import ShardReport
 
@@ -151,10 +151,12 @@ class Target:
     def part_writer(self, kind: str, key: str, schema: Mapping[str, Any], part_bytes: int, *,
                     row_group_rows: int, metadata: Mapping[str, str],
                     converters: Mapping[str, Callable[[list[Any]], Any]] | None = None,
-                    compression_level: int | None = None, compression: str = "zstd") -> PartWriter:
+                    compression_level: int | None = None, compression: str = "zstd",
+                    writes: SerialWrites | None = None) -> PartWriter:
         prefix = f"{kind}/{key}" if self.folder.renames else f"{kind}/{key}-{self.attempt}"
         return PartWriter(self.folder, prefix, schema, part_bytes, row_group_rows=row_group_rows, metadata=metadata,
-                          converters=converters, compression_level=compression_level, compression=compression)
+                          converters=converters, compression_level=compression_level, compression=compression,
+                          writes=writes)
 
     def write_marker(self, key: str, report: dict[str, Any]) -> None:
         self.folder.put_json(marker_name(key), report)
