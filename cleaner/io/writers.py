@@ -252,7 +252,8 @@ class SerialWrites:
     def __init__(self, depth: int = 1) -> None:
         self._tasks: queue.Queue[Callable[[], None] | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
-        self._dropping = False
+        #: Set when :meth:`close` begins: parts still waiting are dropped from then on.
+        self.closing = threading.Event()
         self._thread: threading.Thread | None = None
 
     def submit(self, write: Callable[[], None]) -> None:
@@ -271,7 +272,7 @@ class SerialWrites:
     def close(self) -> None:
         if self._thread is None:
             return
-        self._dropping = True
+        self.closing.set()
         self._tasks.put(None)
         self._thread.join()
         self._thread = None
@@ -286,7 +287,7 @@ class SerialWrites:
             try:
                 if write is None:
                     return
-                if self._error is None and not self._dropping:
+                if self._error is None and not self.closing.is_set():
                     write()
             except BaseException as exc:  # raised in the shard's thread (see _raise)
                 self._error = exc
