@@ -54,6 +54,9 @@ class HostSpec:
     #: The set the host was added with, when its figures are reported apart from the committed ones (the gates
     #: hold the figures of the hosts without a group; a group's are printed until they are committed).
     group: str = ""
+    #: Pages taken before the others, all of them (a host's product or recipe sheets when its other pages are posts):
+    #: the rest are then taken, spread or in order, up to the number asked for.
+    first: str = r"^$"
 
 
 SPECS = {
@@ -193,6 +196,34 @@ SPECS = {
         "abhaydgarg.github.io", "en", "heldapart", r"^docs/[^/]+/[^/]+/index\.html$", r"^article\.md-content__inner\b",
         r"^$", base="https://abhaydgarg.github.io/Notebook/", strip="docs/", spread=True, group="kinds",
     ),
+    # Seventh round (issue 26, the kinds the held-apart hosts lose content on and the tuned part lacked: product sheets
+    # and recipes in French). Both tuned, in group "catalogues", written down before either was scored.
+    # A brewery's site: its beers' published brewing sheets (a spec table on each: "Alcool", "Densité Initiale",
+    # "Couleur (EBC)", "EMPÂTAGE", "Céréales", "Houblons", ... with the beer's values), all twenty, then its news posts.
+    "vieuxsinge/website": HostSpec(
+        "www.vieuxsinge.com", "fr", "tuned", r"^(?:recettes/(?!index)[^/]+|(?!index|blog|magasin|manifeste|histoire"
+        r"|points-de-vente|brasseries-par-departement|ou-nous-trouver|tireuses|commandes-groupees|scop)[^/]+)\.html$",
+        r"^div\.wrapper\.style1$", r"^header\.article$",
+        # the post's date, the link back to the list of sheets, the template's note on how to use a sheet (the same
+        # words on every sheet) and the site's contact footer, which unclosed tags put inside the column on some sheets
+        not_content=r"^(?:p\.date|p\.info|section\.inverse#contact)$",
+        junk_text=r"^(?:Voir les autres recettes|(?:\d\d? )?(?:janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc)"
+        r"[a-zéû]*\.? \d{4})$",
+        ref="gh-pages", first=r"^recettes/", spread=True, group="catalogues",
+    ),
+    # A dietitian's recipe site (Hugo, built from a WordPress export): "ingrédients pour N personnes", the ingredients
+    # (some, such as "sel, poivre", on many recipes), the steps and a "nutrition :" note; a sidebar of categories.
+    "defrance-maud/defrance-maud.github.io": HostSpec(
+        "diet-blain.net", "fr", "tuned", r"^docs/recettes/\d{4}/\d\d/[^/]+/index\.html$", r"^div\.post-content\b",
+        r"^h1\.post-title\b", strip="docs/", spread=True, group="catalogues",
+    ),
+    # A gluten-free cooking site (generated static pages): recipes whose sections repeat "Ingrédients :" and
+    # "Préparation :" over lists, each with its own questions and answers under "Questions fréquentes"; a promotion
+    # bar, related cards, testimonials and a newsletter box around them.
+    "Leclubsansgluten/Leclubsansgluten": HostSpec(
+        "leclubsansgluten.com", "fr", "tuned", r"^recettes/(?!index)[^/]+\.html$",
+        r"^div\.(?:article-body|faq-block)$", r"^h1\.article-title$", spread=True, group="catalogues",
+    ),
 }
 
 
@@ -217,10 +248,14 @@ def build(repo: str, git_dir: str, most: int) -> Path:
     commit = git(git_dir, "rev-parse", spec.ref).decode().strip()
     paths = sorted(p for p in git(git_dir, "ls-tree", "-r", "--name-only", commit).decode().splitlines()
                    if re.search(spec.pages, p))
-    if spec.spread and len(paths) > most:
+    first = [p for p in paths if re.search(spec.first, p)]
+    paths = [p for p in paths if p not in first]
+    rest = most - len(first)
+    if spec.spread and rest > 0 and len(paths) > rest:
         # Every k-th page, k chosen so the pages reach the end of the list (pages without an article are
         # skipped below, so a dump may have fewer than ``most``).
-        paths = paths[::len(paths) // most]
+        paths = paths[::len(paths) // rest]
+    paths = first + paths
     lines = [f"# source: {repo}, commit {commit}", f"# host: {spec.host}", f"# lang: {spec.lang}"]
     if spec.group:
         lines.append(f"# group: {spec.group}")
