@@ -116,8 +116,9 @@ class SiteRepeatSettings:
     field_value_words: int = 12
     #: ... its values take at least ``field_values`` different texts across the host ...
     field_values: int = 3
-    #: ... at most ``field_repeated`` of them are lines the host repeats (a menu's next item is) ...
-    field_repeated: float = 0.5
+    #: ... at most ``field_repeated`` of them are lines the host repeats (a menu's next item is, on nearly all its
+    #: pages; a field's common value such as "none" is a repeated line on some of them) ...
+    field_repeated: float = 0.6
     #: ... and at least ``field_recurring`` of them are data: on more than one page (a brand, a type recur) or
     #: holding a digit (a number, a size, a code); the title of a previous/next link is neither.
     field_recurring: float = 0.3
@@ -139,6 +140,17 @@ class SiteRepeatSettings:
     #: A section that ends where a rule removed a line or where the page ends needs only this many lines of the
     #: page's own (0: as many as any other, ``section_lines``).
     section_closed: int = 1
+    #: A section heading that the host prints right after a run of its furniture inside the article (a "Questions
+    #: fréquentes" under a share bar, over the page's own questions and answers) has no text of the page's own
+    #: before it: with ``keep_sections``, such a heading (what follows it varies from page to page, as above, and
+    #: its section follows: ``section_lines`` lines of the page's own) is kept when it ends a run of repeated lines
+    #: that starts below the page's first anchor, and the host has the page's own text right after it on at least
+    #: this share of the pages it is on (a share bar's, a footer's or a menu's last line leads into more furniture,
+    #: or into the headline only where the menu tops the page), and right after the page's own text on at least
+    #: ``section_after_own`` of them (the run before it is not always there; the last line of a share bar, a
+    #: login box or a menu always follows the lines of its block). 0: off.
+    section_after_run: float = 0.9
+    section_after_own: float = 0.2
     #: A block of the page's own text that the host prints on several pages (a class's inherited methods on a
     #: reference page, a series' table of contents) sits inside the pages' text, where furniture sits at its
     #: edges: ``keep_embedded`` keeps a run of repeated lines that, on this page, follows a line of the page's
@@ -203,7 +215,7 @@ class SiteRepeatSettings:
             raise ValueError(f"site repeat: section_closed must be at least 0, not {self.section_closed}")
         for name in ("field_share", "field_repeated", "field_recurring", "section_varied", "embedded_head",
                      "embedded_tail", "embedded_lone", "embedded_displaced", "menu_recurring", "menu_closed",
-                     "interleaved_share"):
+                     "interleaved_share", "section_after_run", "section_after_own"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"site repeat: {name} must be in [0, 1], not {getattr(self, name)}")
 
@@ -613,7 +625,8 @@ class SiteProfile:
                 f"{str(s.keep_sheets).lower()}, sheet_fields {s.sheet_fields}, field_share {s.field_share}, "
                 f"field_values {s.field_values}, field_repeated {s.field_repeated}, field_recurring "
                 f"{s.field_recurring}, keep_sections {str(s.keep_sections).lower()}, section_lines {s.section_lines}, "
-                f"section_varied {s.section_varied}, keep_embedded {str(s.keep_embedded).lower()}, embedded_head "
+                f"section_varied {s.section_varied}, section_after_run {s.section_after_run}, section_after_own "
+                f"{s.section_after_own}, keep_embedded {str(s.keep_embedded).lower()}, embedded_head "
                 f"{s.embedded_head}, embedded_tail {s.embedded_tail}, embedded_prose "
                 f"{str(s.embedded_prose).lower()}, embedded_lone {s.embedded_lone}, embedded_displaced "
                 f"{s.embedded_displaced}, interleaved_run {s.interleaved_run}, interleaved_own {s.interleaved_own}, "
@@ -664,7 +677,7 @@ class SiteProfile:
                 embedded |= inner
                 removed = {i: why for i, why in removed.items() if i not in inner}
         if removed and settings.keep_sections and found.fields:
-            heads = _section_heads(found, lines, keys, removed, embedded, settings)
+            heads = _section_heads(found, lines, keys, removed, embedded, settings, anchors[0] if anchors else None)
             removed = {i: why for i, why in removed.items() if i not in heads}
         return removed
 
@@ -993,9 +1006,11 @@ def _sheet_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping[in
 
 
 def _section_heads(found: HostLines, lines: Sequence[str | None], keys: Mapping[int, str | None],
-                   removed: Mapping[int, str], embedded: set[int], settings: SiteRepeatSettings) -> set[int]:
+                   removed: Mapping[int, str], embedded: set[int], settings: SiteRepeatSettings,
+                   first_anchor: int | None = None) -> set[int]:
     """The removable lines that head a section of the page's own text (see ``keep_sections``); the lines of
-    ``embedded`` blocks (``keep_embedded``) are the page's text although the host repeats them."""
+    ``embedded`` blocks (``keep_embedded``) are the page's text although the host repeats them. ``first_anchor``:
+    the page's first anchor line (``section_after_run``), None when it has none."""
     heads = {key for key, stats in found.fields.items() if stats.is_heading(settings)}
     if not heads:
         return set()
@@ -1029,8 +1044,21 @@ def _section_heads(found: HostLines, lines: Sequence[str | None], keys: Mapping[
             start -= 1
         return range(start, -1, -1)
 
+    def after_run(pos: int) -> bool:
+        """Whether the line ends a run of repeated lines inside the article, and the host has its own text right
+        after it on ``section_after_run`` of its pages, and right before it on ``section_after_own`` of them."""
+        if not settings.section_after_run or first_anchor is None or pos == 0 or order[pos - 1] not in removed:
+            return False
+        start = pos - 1
+        while start > 0 and order[start - 1] in removed:
+            start -= 1
+        stats = found.edges.get(keys.get(order[pos]) or "")
+        return (first_anchor < order[start] and stats is not None and stats.own_before > 0
+                and stats.own_after >= settings.section_after_run * stats.pages
+                and stats.own_before >= settings.section_after_own * stats.pages)
+
     return {at for pos, at in enumerate(order) if at in removed and keys.get(at) in heads
-            and own_text(before(pos)) and own_text(range(pos + 1, len(order)))}
+            and (own_text(before(pos)) or after_run(pos)) and own_text(range(pos + 1, len(order)))}
 
 
 def _embedded_lines(found: HostLines, lines: Sequence[str | None], keys: Mapping[int, str | None],
