@@ -224,6 +224,13 @@ SPECS = {
         "leclubsansgluten.com", "fr", "tuned", r"^recettes/(?!index)[^/]+\.html$",
         r"^div\.(?:article-body|faq-block)$", r"^h1\.article-title$", spread=True, group="catalogues",
     ),
+    # ... and, held apart so that a third of the hosts stays held apart, a German recipe site (Hugo): a "Steckbrief"
+    # (the dish's profile), "Zutaten" and "Los geht's" on every recipe; its 21 recipes. Written down before it was
+    # scored; labelled from its containers, its lines not read.
+    "1c3t3a/martin-kocht": HostSpec(
+        "cmbtea.github.io", "de", "heldapart", r"^rezepte/(?!index)[^/]+/index\.html$", r"^article\.post__content$",
+        r"^h1#post__title$", base="https://cmbtea.github.io/martin-kocht/", group="catalogues",
+    ),
 }
 
 
