@@ -105,11 +105,12 @@ class PatternFacts:
 
     def prepare(self, pattern: str, flags: int, translation: bool = True) -> None:
         """Everything an engine and its matcher ask about a pattern they try on lines (first words, required
-        words and, with ``translation``, the Rust-syntax form), from one parse: each answer would otherwise
-        parse the pattern again."""
+        words and, with ``translation``, the Rust-syntax form and the native confirmation), from one parse: each
+        answer would otherwise parse the pattern again."""
         ignore_case = bool(flags & re.IGNORECASE)
         known = (pattern, ignore_case) in self.starts and (pattern, ignore_case) in self.required
-        if known and (not translation or (pattern, flags) in self.translations):
+        if known and (not translation or ((pattern, flags) in self.translations
+                                          and (pattern, flags) in self.confirmations)):
             return
         self.trees[(pattern, flags & PARSE_FLAGS)] = parse_tree(pattern, flags & PARSE_FLAGS)
         try:
@@ -117,6 +118,9 @@ class PatternFacts:
             self.required_words(pattern, ignore_case)
             if translation:
                 self.translate(pattern, flags)
+                # (An engine with the compiled matcher asks every pattern it tries on lines for its
+                # confirmation: asked here, it reads the tree parsed for the rest.)
+                self.confirmation(pattern, flags)
         finally:
             self.trees.clear()
 
@@ -163,7 +167,7 @@ class PatternFacts:
         def compute() -> Confirmation:
             if self.tables is None:
                 self.tables = CharacterTables()
-            return confirmation(pattern, flags, self.tables)
+            return confirmation(pattern, flags, self.tables, self.tree(pattern, flags))
         return self._get(self.confirmations, (pattern, flags), compute)
 
     def translate(self, pattern: str, flags: int) -> Translation:

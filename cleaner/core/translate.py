@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import sys
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -640,10 +641,28 @@ def _armed(parsed: Any, work: _Exact, inside: str) -> Confirmation:
     work.checks, work.word_boundary = [], False
     ignore_case = bool(work.state.flags & re.IGNORECASE)
     prefix = f"(?{work.letters})" if work.letters else ""
+    # The arms share their nodes (each is the pattern's other parts around one way through its lookarounds):
+    # each node is written once, by identity, for every arm it stands in. A node's text depends only on the
+    # node here (no arm node is at a fixed place of the line, and no arm has named groups), and writing it
+    # twice would only set the same flags on ``work`` again; writing every arm afresh cost a cold build of the
+    # built-in rules some 15% more (issue #27).
+    # (Each node is held beside its text, so that no other node can take its identity while this lives.)
+    written: dict[int, tuple[tuple[Any, Any], str]] = {}
+
+    def sequence(items: list[tuple[Any, Any]]) -> str:
+        parts = []
+        for node in items:
+            found = written.get(id(node))
+            if found is None:
+                found = written[id(node)] = (node, _exact_node(*node, work, ignore_case, False, False))
+            parts.append(found[1])
+        return "".join(parts)
+
     try:
         arms = _unrolled(list(parsed), work)
-        plain = [_exact_sequence(arm, work, ignore_case, False, False) for arm in arms if not _has_look(arm)]
-        steps = tuple(_arm_steps(arm, work, ignore_case, prefix) for arm in arms if _has_look(arm))
+        # (An arm's lookarounds all stand at its top: whether it holds one is a look at its top nodes.)
+        plain = [sequence(arm) for arm in arms if not _top_look(arm)]
+        steps = tuple(_arm_steps(arm, work, ignore_case, prefix, sequence) for arm in arms if _top_look(arm))
     except _Untranslatable as exc:
         return Confirmation(None, reason=f"{inside} ({exc})")
     # (No plain arm: a pattern that never matches, an empty class.)
@@ -658,9 +677,15 @@ PART, AHEAD, NOT_AHEAD, BEHIND_END, NOT_BEHIND_END = range(5)
 _BOUNDARIES = (C.AT_BOUNDARY, C.AT_NON_BOUNDARY)
 
 
-def _arm_steps(arm: list[tuple[Any, Any]], work: _Exact, ignore_case: bool, prefix: str
-               ) -> tuple[tuple[int, str], ...]:
-    """An arm as the core walks it: its parts between lookarounds, and the lookarounds."""
+def _top_look(arm: list[tuple[Any, Any]]) -> bool:
+    """Whether an unrolled arm holds a lookaround (:func:`_unrolled` leaves them all at its top)."""
+    return any(op in _LOOKS for op, _ in arm)
+
+
+def _arm_steps(arm: list[tuple[Any, Any]], work: _Exact, ignore_case: bool, prefix: str,
+               sequence: Callable[[list[tuple[Any, Any]]], str]) -> tuple[tuple[int, str], ...]:
+    """An arm as the core walks it: its parts between lookarounds, and the lookarounds. ``sequence``: writes a
+    lookaround-free run of nodes (as :func:`_exact_sequence` does at no fixed place of the line)."""
     steps: list[tuple[int, str]] = []
     part: list[tuple[Any, Any]] = []
 
@@ -673,14 +698,15 @@ def _arm_steps(arm: list[tuple[Any, Any]], work: _Exact, ignore_case: bool, pref
         while part and part[0][0] is C.AT and part[0][1] in _BOUNDARIES:
             steps.append((AHEAD, _exact_node(*part.pop(0), work, ignore_case, False, False)))
         if part:
-            steps.append((PART, prefix + _exact_sequence(part, work, ignore_case, False, False)))
+            steps.append((PART, prefix + sequence(part)))
         steps.extend((AHEAD, _exact_node(op, argument, work, ignore_case, False, False))
                      for op, argument in reversed(edge))
         part.clear()
 
-    for number, (op, argument) in enumerate(arm):
+    for number, node in enumerate(arm):
+        op, argument = node
         if op not in _LOOKS:
-            part.append((op, argument))
+            part.append(node)  # the node itself: ``sequence`` knows a node by its identity
             continue
         close()
         positive = op is C.ASSERT
