@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from threading import Lock
 from types import MappingProxyType
+from weakref import WeakValueDictionary
 
 from cleaner.core.engine import Engine, Options
 from cleaner.core.facts import PatternFacts
@@ -232,10 +233,15 @@ def _only_one(name: str, given: object, **flat: tuple[object, object]) -> None:
         raise TypeError(f"give {name} or {', '.join(changed)}, not both")
 
 
-#: The matchers built in this process, by what they are built from (the newest last), at most
-#: :data:`_MATCHERS_KEPT`; the lock keeps two threads from building the same one at once.
-_matchers: dict[tuple[tuple[ProbeSpec, ...], int, tuple[str, ...], int], LineMatcher] = {}
-_MATCHERS_KEPT = 8
+#: The matchers of this process's living engines, by what they are built from: a matcher is kept while some
+#: engine holds it, and the newest one besides (:data:`_newest_matcher`), so that building the same rules
+#: again after dropping a Cleaner (a test, a worker's next shard) reuses it. Holding more (the eight newest,
+#: before) kept some 30 MB of compiled set and lazy automaton per rule set for the process's life: a process
+#: that builds Cleaners with other rules or switches grew by that much for each (issue #29). The lock keeps
+#: two threads from building the same one at once.
+_MatcherKey = tuple[tuple[ProbeSpec, ...], int, tuple[str, ...], int]
+_matchers: WeakValueDictionary[_MatcherKey, LineMatcher] = WeakValueDictionary()
+_newest_matcher: LineMatcher | None = None
 _matchers_lock = Lock()
 
 
@@ -262,13 +268,15 @@ def _stored_line_matcher(probes: tuple[ProbeSpec, ...], longest: int, exact_keys
 
 def shared_line_matcher(probes: tuple[ProbeSpec, ...], longest: int, exact_keys: tuple[str, ...],
                         exact_longest: int, facts: PatternFacts | None = None) -> LineMatcher:
-    """The compiled matcher of these probes, built once per process and shared by every :class:`Cleaner` that
-    has them (it is immutable and threads may share it): compiling the built-in rules takes a good part of a
-    second, which a second Cleaner, a test or a worker's next shard need not pay again. The core keeps no
-    such cache; this shell does. ``facts``: the translations known (from the disk cache), used and added to."""
+    """The compiled matcher of these probes, shared by every :class:`Cleaner` that has them while one lives, and
+    the newest one kept besides (it is immutable and threads may share it): compiling the built-in rules takes
+    a good part of a second, which a second Cleaner, a test or a worker's next shard need not pay again. The
+    core keeps no such cache; this shell does, and holds no matcher that no Cleaner uses but the newest.
+    ``facts``: the translations known (from the disk cache), used and added to."""
+    global _newest_matcher
     key = (probes, longest, exact_keys, exact_longest)
     with _matchers_lock:
-        found = _matchers.pop(key, None)
+        found = _matchers.get(key)
         if found is None:
             found = _stored_line_matcher(probes, longest, exact_keys, exact_longest, facts)
         elif facts is not None:
@@ -278,8 +286,7 @@ def shared_line_matcher(probes: tuple[ProbeSpec, ...], longest: int, exact_keys:
                     facts.translations[(pattern, flags)] = translation
                     facts.learned = True
         _matchers[key] = found
-        while len(_matchers) > _MATCHERS_KEPT:
-            del _matchers[next(iter(_matchers))]
+        _newest_matcher = found
         return found
 
 
