@@ -60,6 +60,8 @@ mod spanfeat;
 mod spanrun;
 mod engine;
 mod segment;
+// The HTML path's page index in one read-only walk of lxml's tree.
+mod tree;
 
 /// Compiled size limits: the built-in rules hold long alternations of phrases under Unicode case
 /// folding, well past the regex crate's defaults (10 MB and 2 MB), which are guards against hostile
@@ -384,5 +386,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     spanrun::register(module)?;
     engine::register(module)?;
     segment::register(module)?;
+    tree::register(module)?;
     Ok(())
 }

@@ -28,7 +28,7 @@ from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
 from cleaner.core.text import host_of
 from cleaner.io.page_types import Classified, Declared, PageType, PageTypeRules, Post, ThreadShape, default_page_types
-from cleaner.io.selectors import Alternatives, PageIndex, compile_selector
+from cleaner.io.selectors import Alternatives, PageIndex, attribute_names, compile_selector
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
 TEASER_DETECTOR = "DETECT-TEASERS"
@@ -212,6 +212,13 @@ class TreeRules:
                                compile_selector(rule.unless) if rule.unless else None)
                      for rule in self.rules)
 
+    @cached_property
+    def _attribute_names(self) -> frozenset[str]:
+        """The attribute names the rules' and page types' selectors ask about: the page index reads them all
+        in one walk of the page."""
+        return attribute_names([*(c.select for c in self._compiled), *(c.unless for c in self._compiled),
+                                *self.page_types.posts_selectors()])
+
     def apply(self, tree: Any, url: str | None, *, keep_comments: bool) -> TreeFindings:
         """What the rules and detectors find in ``tree``, which is left unchanged.
 
@@ -225,7 +232,7 @@ class TreeRules:
         body = _body(tree)
         texts = _texts(body if body is not None else tree)
         page_text = " ".join(texts)
-        page = PageIndex(tree)
+        page = PageIndex(tree, self._attribute_names)
         declared = Declared.of(tree)  # read once for the page's type and the comment detector
         classified = self.page_types.classify(tree, page, declared)
         if not classified.is_discussion and body is not None:

@@ -142,6 +142,11 @@ class PageTypeRules:
 
         return tuple(compile_selector(rule.posts) if rule.posts else None for rule in self.rules)
 
+    def posts_selectors(self) -> tuple[Any, ...]:
+        """The post selectors' alternatives (None for an entry without one), for the page index to read what
+        they need at once."""
+        return self._posts
+
     def classify(self, tree: Any, page: PageIndex | None = None, declared: Declared | None = None) -> Classified:
         """The page's type: by the schema.org types it declares first (the first entry naming one), then by
         the repeated post containers of forum and Q&A software; ``unknown`` when neither tells.

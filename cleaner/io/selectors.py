@@ -3,10 +3,13 @@ rule loader, so that none of them imports another for it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
+
+from cleaner._native import tree_index
 
 
 def check_selector(css: str) -> str | None:
@@ -63,14 +66,24 @@ class PageIndex:
     strings only (no Python object per element: walking the tree from Python cost more than the rules);
     a tag or an attribute name is looked up when first asked for."""
 
-    def __init__(self, tree: Any) -> None:
+    def __init__(self, tree: Any, names: Iterable[str] = ()) -> None:
         self._tree = tree
         #: Per attribute name, its values on the page joined (see _VALUE_TESTS), read when first asked for
-        #: (class and id at once).
+        #: (class and id at once; with the compiled walk, ``names`` too, the names the rules ask about).
         self._values: dict[str, str] = {}
-        ids = _attribute_values("id")(tree)
-        self._values["id"] = self._joined(ids)
-        self._values["class"] = self._joined(_attribute_values("class")(tree))
+        #: The page's tag names, when the compiled walk read them (else each is looked up when asked for).
+        self._tags: frozenset[str] | None = None
+        wanted = ("id", "class", *sorted({n for n in names if _PLAIN_NAME.fullmatch(n)} - {"id", "class"}))
+        walked = _walked(tree, wanted)
+        if walked is not None:
+            joined, tags = walked
+            self._values.update(zip(wanted, joined, strict=True))
+            self._tags = frozenset(tags)
+            ids = self._values["id"][1:-1].split(_SEPARATOR) if self._values["id"] else []
+        else:
+            ids = _attribute_values("id")(tree)
+            self._values["id"] = self._joined(ids)
+            self._values["class"] = self._joined(_attribute_values("class")(tree))
         #: The class words and ids the page holds (a class or id need is met when its name is one).
         self._read = {"class": set(self._values["class"].translate(_XML_SPACE).split(" ")) - {""}, "id": set(ids)}
         self._known: dict[tuple[str, ...], bool] = {}
@@ -129,10 +142,48 @@ class PageIndex:
     def _holds(self, kind: str, name: str) -> bool:
         from lxml import etree
 
+        if _PLAIN_NAME.fullmatch(name):  # what the walk read answers as the XPath would
+            if kind == "attr" and name in self._values:
+                return bool(self._values[name])
+            if kind == "tag" and self._tags is not None:
+                return name in self._tags
         try:
             return bool(_presence(kind, name)(self._tree))
         except etree.XPathError:  # a name XPath cannot spell: evaluate the alternative itself
             return True
+
+
+#: Names the compiled walk reads and answers for: an XPath name test spells them as they are (no prefix).
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
+def _walked(tree: Any, names: tuple[str, ...]) -> tuple[list[str], list[str]] | None:
+    """Per name, the values of that attribute on ``tree`` and below it, joined as :meth:`PageIndex._joined`
+    joins XPath's ``descendant-or-self::*/@name``, and the page's tag names: read in one walk of the libxml2
+    tree by the compiled core (src/tree.rs, docs/native.md), or None where it cannot read this tree (then
+    XPath reads it, one walk per name)."""
+    if not _walk_layout_known():
+        return None
+    from lxml import etree
+
+    if not isinstance(tree, etree._Element):
+        return None
+    tag = tree.tag
+    if not isinstance(tag, str) or tag.startswith("{"):
+        return None
+    return tree_index(tree, tag, list(names))
+
+
+@cache
+def _walk_layout_known() -> bool:
+    """Whether the compiled walk may read lxml's element structs: the lxml and libxml2 majors it was checked
+    with, on a CPython whose objects start with the usual header (not a free-threaded build)."""
+    import sysconfig
+
+    from lxml import etree
+
+    return etree.LXML_VERSION[0] in (5, 6) and etree.LIBXML_VERSION[0] == 2 and \
+        not sysconfig.get_config_var("Py_GIL_DISABLED")
 
 
 @cache
@@ -170,6 +221,13 @@ class Alternatives:
             union = etree.XPath(" | ".join(self.compiled[n][1].path for n in chosen))
             self._unions[chosen] = union
         return list(union(tree))
+
+
+def attribute_names(selectors: Iterable[Alternatives | None]) -> frozenset[str]:
+    """The attribute names whose presence or values the selectors' needs ask about (what a :class:`PageIndex`
+    built for them reads at once)."""
+    return frozenset(need[1] for alternatives in selectors if alternatives is not None
+                     for need, _xpath in alternatives.compiled if need is not None and need[0] in ("value", "attr"))
 
 
 def compile_selector(css: str) -> Alternatives:
