@@ -346,11 +346,17 @@ def test_a_document_past_its_time_budget_is_a_reject_with_the_reason(tmp_path) -
         cleaner.Cleaner(options=Options(time_budget=1e-9)).engine.process(slow, doc_id="big")
     assert cleaner.Cleaner(options=Options(time_budget=None)).engine.process(slow).records  # no bound: cleaned
 
+    # In a run, a budget of 10 ms of CPU for a document of up to 4 MiB: the big one (3.9 MB of lines) needs far
+    # more at any speed the engine aims at, while a tiny one needs some 50 us once the line matcher's lazy
+    # automaton has the states its lines lead to. (With a 1 ms budget the tiny document, the first of its shape,
+    # was rejected: building those states took it 1-2 ms of CPU.)
+    big = "Title\n" + "A line of the story that goes on and on.\n" * 95_000
+    assert len(big.encode()) < 4 * 1024 * 1024
     source = tmp_path / "in.jsonl"
-    source.write_text(json.dumps({"id": "big", "text": slow}) + "\n" + json.dumps({"id": "small", "text": "T\nB."})
+    source.write_text(json.dumps({"id": "big", "text": big}) + "\n" + json.dumps({"id": "small", "text": "T\nB."})
                       + "\n", encoding="utf-8")
     assert main(["clean", str(source), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet",
-                 "--time-budget", "0.001"]) == 0
+                 "--time-budget", "0.01"]) == 0
     rejects = pl.read_parquet(tmp_path / "out" / "rejects" / "*.parquet")
     assert rejects["doc_id"].to_list() == ["big"] and "DocumentTooSlow" in rejects["reason"][0]
     assert pl.read_parquet(tmp_path / "out" / "records" / "*.parquet")["doc_id"].to_list() == ["small"]
