@@ -38,22 +38,23 @@ STAGES: tuple[tuple[type, str, str], ...] = (
 )
 
 
+def timing(function: Callable[..., Any], label: str, spent: defaultdict[str, float]) -> Callable[..., Any]:
+    """``function``, adding the CPU seconds each call takes to ``spent[label]``."""
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] += time.process_time() - started
+    return timed
+
+
 @contextmanager
 def _timed(stages: tuple[tuple[type, str, str], ...], spent: defaultdict[str, float]) -> Iterator[None]:
     originals = [(owner, name, getattr(owner, name)) for owner, name, _ in stages]
-
-    def timing(function: Callable[..., Any], label: str) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.process_time()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[label] += time.process_time() - started
-        return timed
-
     try:
         for (owner, name, function), (_, _, label) in zip(originals, stages, strict=True):
-            setattr(owner, name, timing(function, label))
+            setattr(owner, name, timing(function, label, spent))
         yield
     finally:
         for owner, name, function in originals:

@@ -19,12 +19,13 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import cleaner
+from benchmarks.engine_profile import timing
 from benchmarks.realtext import real_texts
 from cleaner.core import structure
 from cleaner.core.engine import Engine
@@ -64,21 +65,12 @@ def _timed(spent: defaultdict[str, float]) -> Iterator[None]:
     # (The parts a version of the detectors has: a part ported elsewhere is left out.)
     originals = [(owner, name, label, owner.__dict__[name]) for owner, name, label in PARTS if name in owner.__dict__]
 
-    def timing(function: Callable[..., Any], label: str) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.process_time()
-            try:
-                return function(*args, **kwargs)
-            finally:
-                spent[label] += time.process_time() - started
-        return timed
-
     try:
         for owner, name, label, raw in originals:
             if isinstance(raw, staticmethod):
-                setattr(owner, name, staticmethod(timing(raw.__func__, label)))
+                setattr(owner, name, staticmethod(timing(raw.__func__, label, spent)))
             else:
-                setattr(owner, name, timing(raw, label))
+                setattr(owner, name, timing(raw, label, spent))
         yield
     finally:
         for owner, name, _, raw in originals:

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 
 import regex
 
-from cleaner.core.rules import RECORD_FIELDS, Layout, Shape, Slot, count_words
-from cleaner.core.text import line_key, normalize_line
+from cleaner.core.rules import Layout, Shape, Slot, count_words
+from cleaner.core.segment import captures_of
+from cleaner.core.text import line_key
 
 
 @dataclass(slots=True)
@@ -57,18 +58,6 @@ _UNREAD: dict[str, str] = {}
 #: A word, as a shape counts it (from a letter to the next space), and a character of an unspaced script.
 _WORD = regex.compile(r"[^\W\d_]\S*")
 _DENSE = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\p{Thai}]")
-
-
-def captures_of(match: regex.Match[str]) -> dict[str, str]:
-    """The record fields a match's named groups captured (empty groups ignored)."""
-    return {name: normalize_line(value) for name, value in match.groupdict().items()
-            if value and name in RECORD_FIELDS and value.strip()}
-
-
-def captures_from(groups: Mapping[str, str | None]) -> dict[str, str]:
-    """The record fields among named groups' values (empty ones ignored)."""
-    return {name: normalize_line(value) for name, value in groups.items()
-            if value and name in RECORD_FIELDS and value.strip()}
 
 
 @dataclass(slots=True)
