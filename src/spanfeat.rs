@@ -490,28 +490,7 @@ impl SpanFeatures {
                 out.append(python.call1((line,))?)?;
                 continue;
             }
-            key.clear();
-            let mut gap = false;
-            let mut keep = |c: char, key: &mut String| {
-                if self.alnum.has(c) {
-                    if gap && !key.is_empty() {
-                        key.push(' ');
-                    }
-                    gap = false;
-                    key.push(c);
-                } else if self.space.has(c) {
-                    gap = true;
-                }
-            };
-            for c in text.chars() {
-                if c.is_ascii() {
-                    keep(c.to_ascii_lowercase(), &mut key);
-                } else if self.lowered.has(c) {
-                    self.lower[&c].chars().for_each(|d| keep(d, &mut key));
-                } else {
-                    keep(c, &mut key);
-                }
-            }
+            self.letter_key(&text, &mut key);
             out.append(PyString::new(py, &key))?;
         }
         Ok(out)
