@@ -7,7 +7,8 @@ the structure benchmark's texts and lines built to catch the two engines reading
 matches, the compiled matcher must answer "may match" (it is a superset, so the engine, which confirms with
 Python, cannot lose a match); where the translation claims to be exact, the verdicts must be equal. Then
 character by character: every literal, class and category the patterns use, over every code point. And the
-records with and without the matcher are the same on every fixture.
+records with and without the matcher are the same on every fixture. The default run compares every third
+line or text of the corpora; ``--runslow`` (CI's slow suite) compares every one.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from cleaner.core.rules import RuleSet, parse_rule_file
 from cleaner.core.translate import CharacterTables, Fidelity, confirmation, translate
 from cleaner.io.rulefiles import load_rules
 from tests.fixture_texts import text_folders
+from tests.shares import SHARES
 from tests.view_oracle import matching_view
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,11 +113,12 @@ def test_few_built_in_patterns_are_confirmed_by_python() -> None:
     assert confirmed <= 0.1 * coverage.patterns, [str(c) for c in coverage.python_confirmed]
 
 
-def test_native_verdicts_against_python_regex() -> None:
+@pytest.mark.parametrize("share", SHARES)
+def test_native_verdicts_against_python_regex(share: int) -> None:
     """On every line: Python's match implies the matcher's candidate; an exact translation agrees both ways."""
     eng = engine()
     assert eng.matcher is not None
-    lines = list(_lines())
+    lines = list(_lines()[::share])
     assert len(lines) > 5000
     native = eng.matcher.matching(lines)
     missed: list[str] = []
@@ -179,9 +182,11 @@ def test_scan_lists_every_line_a_probe_or_an_exact_line_matches() -> None:
     assert views > 20
 
 
-def test_characters_one_by_one_over_every_code_point() -> None:
+@pytest.mark.parametrize("share", SHARES)
+def test_characters_one_by_one_over_every_code_point(share: int) -> None:
     """Each literal (case-folded where the pattern ignores case), class and category the built-in patterns use,
-    matched over every code point by both engines: the same characters must be left after removing matches."""
+    matched over every code point (every third in the default run) by both engines: the same characters must be
+    left after removing matches."""
     atoms: set[tuple[str, bool]] = set()  # (the atom in Python syntax, whether it ignores case)
     for probe in engine()._probes:
         pattern = probe.pattern
@@ -190,12 +195,13 @@ def test_characters_one_by_one_over_every_code_point() -> None:
     assert len(atoms) > 50
     wrong = []
     tables = CharacterTables()
+    characters = EVERY_CHARACTER[::share]
     for python, ignore_case in sorted(atoms):
         flags = regex.IGNORECASE if ignore_case else 0
         rust = translate(python, flags, tables).rust
         assert rust is not None
-        expected = regex.sub(python, "", EVERY_CHARACTER, flags=flags)
-        got = _native.remove_all(rust, EVERY_CHARACTER)
+        expected = regex.sub(python, "", characters, flags=flags)
+        got = _native.remove_all(rust, characters)
         if got != expected:
             differ = sorted(set(got) ^ set(expected))
             wrong.append(f"{python} (ignore case: {ignore_case}): {len(differ)} differ, {differ[:8]!r}")
@@ -322,11 +328,12 @@ def test_a_line_with_a_lone_surrogate_falls_back_to_python() -> None:
     assert [r.rule_id for r in eng.process(text).removals]
 
 
+@pytest.mark.parametrize("share", SHARES)
 @pytest.mark.parametrize("options", [Options(), Options(drop_comments=True, title_from_first_line=False)])
-def test_records_with_and_without_the_matcher_are_the_same(options: Options) -> None:
+def test_records_with_and_without_the_matcher_are_the_same(options: Options, share: int) -> None:
     rules = load_rules()
     native, python = Engine(rules, options), Engine(rules, options, native=False)
-    texts = _texts()
+    texts = _texts()[::share]
     removed = 0
     for number, text in enumerate(texts):
         for url in (None, f"https://www.example-{number % 7}.com/news/1"):
@@ -413,14 +420,15 @@ def _boundary_lines() -> list[str]:
         [f"by {char}name staff" for char in picks]
 
 
-def test_native_confirmation_against_python_regex() -> None:
+@pytest.mark.parametrize("share", SHARES)
+def test_native_confirmation_against_python_regex(share: int) -> None:
     """Every pattern the compiled core confirms, on every line: the same verdict as Python ``regex`` and, on a
     match, the same text and span for every named group; "unsure" only on lines with a character the engines
     class differently (and only for patterns with a word boundary)."""
     eng = engine()
     natives = eng._native
     assert len(natives) >= 0.75 * len(_all_patterns(eng))
-    lines = list(_lines()) + _boundary_lines()
+    lines = list(_lines()[::share]) + _boundary_lines()
     positives = captured = unsure = 0
     wrong: list[str] = []
     for pattern, confirmer in natives.items():

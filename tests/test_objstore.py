@@ -30,7 +30,7 @@ from tests.s3server import BUCKET, S3Server, weed_binary
 ARGS = ["--workers", "1", "--quiet", "--shard-mb", "0.25", "--part-mb", "0.5"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     pytest.importorskip("s3fs", reason="the object-storage tests need s3fs: pip install 'cleaner[s3]'")
     pytest.importorskip("boto3", reason="the object-storage tests make their bucket with boto3: "
@@ -47,14 +47,14 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def fs(s3: S3Server) -> Any:
     import s3fs
 
     return s3fs.S3FileSystem(client_kwargs={"endpoint_url": s3.endpoint})
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory, fs: Any) -> dict[str, Any]:
     """A local input folder and its copy in the bucket: a JSON-lines file big enough to be cut into byte
     ranges, a gzip-compressed one, and text files."""
@@ -71,7 +71,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, fs: Any) -> dict[str, Any]:
             "records": corpus["records"] + small["records"]}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def on_disk(tmp_path_factory: pytest.TempPathFactory, inputs: dict[str, Any]) -> dict[str, Any]:
     """The reference: the same run with input and output on disk."""
     out = tmp_path_factory.mktemp("objstore-reference") / "out"
