@@ -131,6 +131,12 @@ class SpanRuns:
                        prose: Sequence[bool], open_lines: Sequence[bool], start: int, reach: int, prose_lines: int,
                        overlap: float, max_words: int, python: Callable[[str], set[str]]) -> int: ...
 
+# The span's lines outside the kept article and its confidence sums (src/spantail.rs).
+def outside_lines(features: SpanFeatures, lines: Sequence[str], feats: Sequence[LineFeatures | None],
+                  prose: Sequence[bool], open_lines: Sequence[bool], claimed: Sequence[bool], keep_from: int,
+                  keep_to: int, opening: int | None, keep_repeated_titles: bool, dense_char_weight: float,
+                  mass_chars: float, furniture_words: int) -> tuple[list[int], int, float, float]: ...
+
 def split_document(text: str) -> tuple[list[str], list[int], bytearray]: ...
 
 # src/segment.rs: layout segmentation, the layouts handed over once per engine (cleaner/core/segment.py).

@@ -58,6 +58,8 @@ mod exactlines;
 mod spanfeat;
 // The span detector's passes over its line features (weights, best span, related runs).
 mod spanrun;
+// The span's lines outside the kept article and its confidence sums, one call a document.
+mod spantail;
 mod engine;
 mod segment;
 // The HTML path's page index in one read-only walk of lxml's tree.
@@ -384,6 +386,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     jsonl::register(module)?;
     spanfeat::register(module)?;
     spanrun::register(module)?;
+    spantail::register(module)?;
     engine::register(module)?;
     segment::register(module)?;
     tree::register(module)?;

@@ -242,3 +242,32 @@ def named_headline(lines: Sequence[str], feats: Sequence[object | None], prose: 
                     best, best_shared = index, shared
         index -= 1
     return best
+
+
+#: A markdown link reference definition ("[3]: https://..."): the target of a link in the text, kept with it.
+_LINK_DEFINITION = re.compile(r"\[[^\]]{1,40}\]:\s*\S+(?:\s+.*)?")
+
+
+def outside(lines: Sequence[str], feats: Sequence[object | None], prose: Sequence[bool], open_lines: Sequence[bool],
+            claimed: Sequence[bool], keep_from: int, keep_to: int, opening: int | None, s: MainSpanSettings
+            ) -> tuple[list[int], int, float, float]:
+    """``Detectors._outside`` (src/spantail.rs) as ``Detectors._run`` computed it in Python: the lines outside the
+    kept article, how many are furniture-short, the kept article's mass and that of the long lines outside."""
+    head: set[str] = set()
+    if s.keep_repeated_titles:
+        counts = Counter(line for line, f in zip(lines, feats, strict=True) if f is not None)
+        head = {lines[i] for i in range(keep_from, keep_to + 1)
+                if feats[i] is not None and not prose[i] and 2 <= counts[lines[i]] <= 3}
+    found = [i for i in range(len(lines))
+             if lines[i] and open_lines[i] and not claimed[i] and not keep_from <= i <= keep_to
+             and not _LINK_DEFINITION.fullmatch(lines[i]) and i != opening and lines[i] not in head]
+    short = sum(1 for i in found if (f := feats[i]) is not None and
+                max(f.words, f.dense // 2) <= s.furniture_words)  # type: ignore[attr-defined]
+
+    def mass(index: int) -> float:
+        f = feats[index]
+        return len(lines[index]) + (s.dense_char_weight - 1) * (f.dense if f is not None else 0)  # type: ignore
+
+    kept_mass = sum(mass(i) for i in range(keep_from, keep_to + 1) if feats[i] is not None)
+    outside_mass = sum(mass(i) for i in found if mass(i) >= s.mass_chars)
+    return found, short, kept_mass, outside_mass

@@ -26,13 +26,12 @@ from __future__ import annotations
 import re
 import sys
 from array import array
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import compress, pairwise
 from typing import NamedTuple
 
-from cleaner._native import LineFeatures, SpanFeatures, SpanRuns
+from cleaner._native import LineFeatures, SpanFeatures, SpanRuns, outside_lines
 from cleaner.core.relatedrun import Candidate, RelatedRunSettings, Run, accepted, beside, fast_runs, paired_end
 from cleaner.core.siterepeat import DETECTOR as SITE_REPEAT
 from cleaner.core.siterepeat import SiteRepeatSettings
@@ -59,8 +58,6 @@ _DENSE = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400
                     "\uf900-\ufaff\uac00-\ud7af]")
 #: Punctuation read as space when a line's words are compared (stop words, names).
 _UNPUNCTUATE = str.maketrans(dict.fromkeys("\"“”‘«»()[]{}.,;:!?¡¿…*/|", " "))
-#: A markdown link reference definition ("[3]: https://..."): the target of a link in the text, kept with it.
-_LINK_DEFINITION = re.compile(r"\[[^\]]{1,40}\]:\s*\S+(?:\s+.*)?")
 _PRICE = re.compile(r"(?:[$€£¥₹₽₩]|\b(?:USD|EUR|GBP|CHF|JPY|RMB|CNY|INR|Rs\.?|R\$|kr|zł))\s?\d[\d.,]*"
                     r"|\d[\d.,]*\s?(?:[$€£¥₹₽₩]|USD|EUR|GBP|CHF|zł|kr|円|元|руб)")
 _DATE = re.compile(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}|"
@@ -694,46 +691,32 @@ class Detectors:
             if core == (start, end) else \
             f"outside the main span (lines {core[0] + 1}-{core[1] + 1}, prose weight {weight:.1f}; reaching out to " \
             f"lines {start + 1}-{end + 1})"
-        # A title-shaped line the article's head repeats (the headline in a breadcrumb, a print copy's title)
-        # is kept wherever it stands: when in doubt, keep.
-        head: set[str] = set()
-        if span.keep_repeated_titles:
-            counts = Counter(line for line, f in zip(lines, feats, strict=True) if f is not None)
-            head = {lines[i] for i in range(keep_from, keep_to + 1)
-                    if feats[i] is not None and not prose[i] and 2 <= counts[lines[i]] <= 3}
-        outside = [i for i in range(len(lines))
-                   if lines[i] and open_lines[i] and not claimed[i] and not keep_from <= i <= keep_to
-                   and not _LINK_DEFINITION.fullmatch(lines[i]) and not (i == first_open and opening_title)
-                   and lines[i] not in head]
+        # The lines outside the kept article, and what the confidence tests below weigh of them (one compiled call).
+        outside, short, kept_mass, outside_mass = self._outside(lines, feats, prose, open_lines, claimed, keep_from,
+                                                                keep_to, first_open if opening_title else None, span)
         if not outside:
             if pending is not None:
                 self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2])
             return found
-        if span.min_furniture_share > 0:
-            # Confidence: what lies outside an article on a whole page is mostly furniture, short lines (menus,
-            # footers, share bars). When too few of the lines outside are that short, they read as text (an
-            # extracted article's lists and headings, a page of several sections): keep them.
-            short = sum(1 for i in outside if (f := feats[i]) is not None and
-                        max(f.words, f.dense // 2) <= span.furniture_words)
-            if short < span.min_furniture_share * len(outside):
-                found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"low confidence: {short} of the "
-                                               f"{len(outside)} lines outside the span (lines {start + 1}-{end + 1}) "
-                                               f"have at most {span.furniture_words} words: nothing removed"))
-                return found
-        if span.max_outside_mass > 0:
-            # Confidence: long lines outside the article (code, data, paragraphs; furniture is short) that
-            # outweigh it mean the span holds only part of the text. When in doubt, keep.
-            def mass(index: int) -> float:
-                f = feats[index]
-                return len(lines[index]) + (span.dense_char_weight - 1) * (f.dense if f is not None else 0)
-            kept_mass = sum(mass(i) for i in range(keep_from, keep_to + 1) if feats[i] is not None)
-            outside_mass = sum(mass(i) for i in outside if mass(i) >= span.mass_chars)
-            if outside_mass > span.max_outside_mass * kept_mass:
-                found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, "low confidence: the lines of at "
-                                               f"least {span.mass_chars} characters outside the span (lines "
-                                               f"{start + 1}-{end + 1}) hold {outside_mass:.0f} characters, the "
-                                               f"article {kept_mass:.0f}: nothing removed"))
-                return found
+        # Confidence: what lies outside an article on a whole page is mostly furniture, short lines (menus,
+        # footers, share bars). When too few of the lines outside are that short (``short``: of at most
+        # furniture_words words), they read as text (an extracted article's lists and headings, a page of several
+        # sections): keep them.
+        if span.min_furniture_share > 0 and short < span.min_furniture_share * len(outside):
+            found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"low confidence: {short} of the "
+                                           f"{len(outside)} lines outside the span (lines {start + 1}-{end + 1}) "
+                                           f"have at most {span.furniture_words} words: nothing removed"))
+            return found
+        # Confidence: long lines outside the article (code, data, paragraphs; furniture is short) that outweigh it
+        # mean the span holds only part of the text. When in doubt, keep. (A line's mass: its characters, a dense
+        # script's counting dense_char_weight; ``kept_mass`` the kept lines', ``outside_mass`` that of the lines
+        # outside of at least mass_chars.)
+        if span.max_outside_mass > 0 and outside_mass > span.max_outside_mass * kept_mass:
+            found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, "low confidence: the lines of at "
+                                           f"least {span.mass_chars} characters outside the span (lines "
+                                           f"{start + 1}-{end + 1}) hold {outside_mass:.0f} characters, the "
+                                           f"article {kept_mass:.0f}: nothing removed"))
+            return found
         if pending is not None:
             self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2])
         if span.keep_prose_runs > 0:
@@ -793,6 +776,21 @@ class Detectors:
         if found.removed:
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"{len(found.removed)} line(s) {where}"))
         return found
+
+    def _outside(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+                 open_lines: Sequence[bool], claimed: Sequence[bool], keep_from: int, keep_to: int,
+                 opening: int | None, s: MainSpanSettings) -> tuple[list[int], int, float, float]:
+        """The lines outside the kept article (``keep_from`` to ``keep_to``) that the span may remove: open, not
+        claimed nor blank, no markdown link definition ("[3]: https://...": a link's target, kept with the text),
+        not ``opening`` (the document's first line, title-shaped: its headline) and (``keep_repeated_titles``) no
+        copy of a line of the kept article that is no prose and stands two or three times on the page (the
+        headline in a breadcrumb, a print copy's title: when in doubt, keep). With them, for the confidence tests:
+        how many have at most ``furniture_words`` words (or twice as many dense characters), the mass (characters,
+        a dense script's counting ``dense_char_weight``) of the kept lines, and that of the lines outside of at
+        least ``mass_chars``. (The compiled core's, src/spantail.rs; tests/structure_oracle.py holds the Python
+        definition.)"""
+        return outside_lines(self._features(), lines, feats, prose, open_lines, claimed, keep_from, keep_to, opening,
+                             s.keep_repeated_titles, s.dense_char_weight, s.mass_chars, s.furniture_words)
 
     def _intent(self, lines: Sequence[str], table: LineTable, prose: Sequence[bool]) -> tuple[str, str] | None:
         """The page's kind, from its short lines (those not ``prose``: the lines read as prose once the stop words
