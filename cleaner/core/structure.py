@@ -28,7 +28,8 @@ import sys
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from itertools import compress, pairwise
+from itertools import compress, pairwise, repeat
+from operator import and_, is_not, not_
 from typing import NamedTuple
 
 from cleaner._native import LineFeatures, SpanFeatures, SpanRuns, outside_lines
@@ -569,7 +570,7 @@ class Detectors:
                                                "the span detector stands down"))
                 return found
         if span.max_prose_share < 1.0:
-            counted = sum(1 for f, free in zip(feats, open_lines, strict=True) if f is not None and free)
+            counted = sum(map(and_, map(is_not, feats, repeat(None)), open_lines))  # (open lines with features)
             if paragraphs >= span.max_prose_share * counted:
                 # Mostly paragraphs: a text already extracted (an article without its page), where the short
                 # lines left are its own headings and lists, not furniture. When in doubt, keep.
@@ -799,11 +800,13 @@ class Detectors:
         if not s.enabled:
             return None
         numeric, priced, dated = table.numeric, table.priced, table.dated
-        short_lines = [i for i, (f, p) in enumerate(zip(table.feats, prose, strict=True)) if f is not None and not p]
-        short = len(short_lines)
+        # (The short lines: with features, not prose. Only those with a number are looked at, and a line without
+        # features has none: the loop walks the numeric lines, in C.)
+        feats = table.feats
+        short = sum(map(and_, map(is_not, feats, repeat(None)), map(not_, prose)))
         grid = quantities = prices = 0
-        for index in short_lines:
-            if not numeric[index]:
+        for index in compress(range(len(numeric)), numeric):
+            if prose[index] or feats[index] is None:
                 continue
             line = lines[index]
             if priced[index] and _PRICE.search(line):
