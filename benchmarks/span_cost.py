@@ -42,6 +42,8 @@ PARTS: tuple[tuple[Any, str, str], ...] = (
     (structure.Detectors, "_named_headline", "named headline"),
     (structure.Detectors, "_table_of_contents", "table of contents"),
     (structure.Detectors, "_related_runs", "related runs"),
+    (structure.Detectors, "_outside", "lines outside and confidence sums"),
+    (structure.Detectors, "_reach", "reach"),
 )
 
 
