@@ -196,6 +196,12 @@ class MainSpanSettings:
     #: at most continue_lines of them. 0: no such guard.
     continue_words: int = 0
     continue_lines: int = 40
+    #: A list the article announces: when the span's last paragraph ends with a colon ("The following functions
+    #: occur frequently in vectorized code:"), the short lines after the kept end (at most announced_words words
+    #: each, none printed twice on the page: a menu's or footer's line is) are the list it announces: kept, at
+    #: most announced_lines of them. 0: no such guard.
+    announced_lines: int = 0
+    announced_words: int = 12
     #: A table of contents above the span (a document's own list of its sections) belongs to it: when at least
     #: toc_entries lines above the kept head repeat (letters and digits alike) headings kept below, making at
     #: least half the lines from the first such line to the last, the head reaches up to them, with the
@@ -627,6 +633,8 @@ class Detectors:
         keep_from, keep_to = self._widen(lines, feats, start, end, span)
         if span.continue_words > 0:
             keep_to = self._continue(feats, prose, end, keep_to, span, found)
+        if span.announced_lines > 0:
+            keep_to = self._announced_list(lines, feats, prose, end, keep_to, span, found)
         # The article's head runs from its headline to the span; only without one does the margin decide.
         reach = self.settings.page_intent.recipe_headline_reach if found.intent == RECIPE else 0
         headline = self._headline(feats, open_lines, start, reach or span.headline_reach)
@@ -910,6 +918,30 @@ class Detectors:
         if edge > keep_to:
             found.evidence.append(Evidence(MAIN_SPAN, keep_to + 2, edge + 1, "the list the article ends with "
                                            f"(lines of at least {s.continue_words} words): kept"))
+        return edge
+
+    @staticmethod
+    def _announced_list(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool], end: int,
+                        keep_to: int, s: MainSpanSettings, found: Found) -> int:
+        """The kept end moved on through the list the span's last paragraph announces (it ends with a colon):
+        the short lines after it (at most ``announced_words`` words, no prose, none the page prints twice: menus
+        and footers repeat their lines, a list of function names or steps does not), at most
+        ``announced_lines``."""
+        if not prose[end] or not lines[end].rstrip().endswith((":", "\uff1a")):
+            return keep_to
+        counts = Counter(lines)
+        edge = keep_to
+        index, taken = end + 1, 0
+        while index < len(feats) and taken < s.announced_lines:
+            f = feats[index]
+            if f is not None:
+                if prose[index] or max(f.words, f.dense // 2) > s.announced_words or counts[lines[index]] > 1:
+                    break
+                edge, taken = max(edge, index), taken + 1
+            index += 1
+        if edge > keep_to:
+            found.evidence.append(Evidence(MAIN_SPAN, keep_to + 2, edge + 1, "the list the article's last paragraph "
+                                           f"announces (line {end + 1} ends with a colon): kept"))
         return edge
 
     @staticmethod
