@@ -75,6 +75,10 @@ _NOT_QUANTITY = re.compile(r"\d{1,3}\.\s|\d+\s?(?:of|von|de|sur|/)\s?\d|.*\b\d{1
 #: A relative time at the end of a line ("Prieš 8 min.", "il y a 2 h", "vor 3 Std."): no amount of anything.
 _RELATIVE_TIME = re.compile(r".*(?:prieš|il y a|vor|hace|há|fa|temu|назад|před)\s\d+\s?\S{0,6}\.?$", re.IGNORECASE)
 _BYLINE = re.compile(r"(?:by|posted by|written by|von|par|por|di|door|автор)\s+\S", re.IGNORECASE)
+#: A byline as recipe and community sites print it under a title ("Submitted by: Aunt Gay", "Recipe by Anna",
+#: "By: the editors"): the title stands right above it (``byline_title``).
+_SIGNED = re.compile(r"(?:submitted|recipe|posted|written|shared|contributed|created|added|uploaded)\s+by\s*:?\s*\S|"
+                     r"(?:by|von|par|por|di|door|автор)\s*:\s*\S", re.IGNORECASE)
 _COUNT = re.compile(r"\b\d[\d.,]*\s?[kKmM]?\s(?:views?|replies|reply|posts?|comments?|answers?|votes?|reviews?|"
                     r"ratings?|topics?|members?|items?|results?|jobs?|downloads?|likes?)\b", re.IGNORECASE)
 #: Lines a forum post or an answer is framed by, across the common forum and Q&A engines. (Only lines that hold a
@@ -229,6 +233,12 @@ class MainSpanSettings:
     #: (with the lines between: a module's one-line summary), and such a line is kept wherever it stands outside
     #: the span (false: no such guard).
     anchored_headings: bool = False
+    #: A byline within the headline's reach above the span ("Submitted by: Aunt Gay", ``_SIGNED``, at most
+    #: byline_words words) has the title right above it: the head reaches up to that line when it is short (at most
+    #: ``[detector.related_run]`` max_words words) and no prose ("Microwave Ghosts" over "Submitted by: ...", over
+    #: "Ingredients"). False: no such guard.
+    byline_title: bool = False
+    byline_words: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -689,6 +699,9 @@ class Detectors:
                 keep_from = above
                 found.evidence.append(Evidence(MAIN_SPAN, above + 1, above + 1, "title: printed again elsewhere on "
                                                "the page, just above the article's head: kept"))
+        if span.byline_title:
+            keep_from = self._title_over_byline(lines, feats, prose, open_lines, start, keep_from,
+                                                reach or span.headline_reach, span, related.max_words, found)
         if headline >= 0 and keep_from < headline:
             found.evidence.append(Evidence(MAIN_SPAN, keep_from + 1, headline, "dateline or byline over the "
                                            f"headline (line {headline + 1}): kept with it"))
@@ -943,6 +956,30 @@ class Detectors:
             found.evidence.append(Evidence(MAIN_SPAN, keep_to + 2, edge + 1, "the list the article's last paragraph "
                                            f"announces (line {end + 1} ends with a colon): kept"))
         return edge
+
+    @staticmethod
+    def _title_over_byline(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+                           open_lines: Sequence[bool], start: int, keep_from: int, reach: int, s: MainSpanSettings,
+                           max_words: int, found: Found) -> int:
+        """The head moved up to the title over the nearest byline (``_SIGNED``) within ``reach`` lines above the span:
+        a recipe's or a post's name printed over "Submitted by: ...", above its "Ingredients" heading. ``keep_from``
+        when there is none, or when the line above the byline is prose, long or already kept."""
+        seen, index = 0, start - 1
+        while index >= 0 and seen < reach:
+            f = feats[index]
+            if f is not None:
+                seen += 1
+                if open_lines[index] and f.words <= s.byline_words and _SIGNED.match(lines[index]):
+                    above = next((i for i in range(index - 1, -1, -1) if feats[i] is not None), -1)
+                    title = feats[above] if above >= 0 else None
+                    if title is not None and above < keep_from and open_lines[above] and not prose[above] and \
+                            0 < max(title.words, title.dense // 2) <= max_words:
+                        found.evidence.append(Evidence(MAIN_SPAN, above + 1, keep_from, "title over the byline on "
+                                                       f"line {index + 1}: kept with the lines down to the head"))
+                        return above
+                    return keep_from
+            index -= 1
+        return keep_from
 
     @staticmethod
     def _headline(feats: Sequence[LineFeatures | None], open_lines: Sequence[bool], start: int, reach: int) -> int:
