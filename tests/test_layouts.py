@@ -677,3 +677,21 @@ def test_name_list_must_be_a_pattern() -> None:
             name_list = '(?:a'
             slots = [{ field = 'title', pattern = 'a' }]
         ''')
+
+
+def test_a_faq_s_questions_after_related_titles_stay_in_the_article(cleaner_builtin) -> None:
+    # An accordion FAQ prints an expand mark after each question ("...?+"): the page's own questions and answers,
+    # no related items, even right after a related block's titles.
+    faq = ["Comment conserver ce pain sans gluten ?+",
+           "Dans un torchon propre, à température ambiante, jusqu'à trois jours au plus.",
+           "Peut-on congeler la pâte à pain sans gluten ?+",
+           "Oui, formez la boule, emballez-la bien et gardez-la un mois au congélateur."]
+    text = "\n".join(["Le pain sans gluten demande une farine de riz, de la fécule et du psyllium pour bien lever.",
+                      "Laissez reposer la pâte une heure dans un endroit tiède avant de la façonner et de la cuire.",
+                      "À lire aussi", "Pâtes fraîches sans gluten : recette facile et réussie",
+                      "Biscuits sablés sans gluten : recette traditionnelle", *faq])
+    cleaned = cleaner_builtin.process(text)
+    main, *related = cleaned.records
+    assert [r.title for r in related] == ["Pâtes fraîches sans gluten : recette facile et réussie",
+                                          "Biscuits sablés sans gluten : recette traditionnelle"]
+    assert main.text.split("\n")[-4:] == faq

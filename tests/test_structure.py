@@ -835,3 +835,37 @@ def test_a_list_the_article_goes_on_after_is_no_related_block(tmp_path, inside: 
         assert set(LIMITS) <= set(main_record.text.split("\n"))
     else:
         assert {r.title for r in records if r.kind == "related"} >= set(LIMITS)
+
+
+@pytest.mark.parametrize("announced_lines", [40, 0])
+def test_the_list_the_last_paragraph_announces_stays(tmp_path, announced_lines: int) -> None:
+    # A reference page ends its text with "The following ...:" and a list of one-word names, past the margin. The
+    # list stays; the footer, printed twice on the page (a previous/next bar above and below), still goes.
+    path = tmp_path / "announced.toml"
+    path.write_text(GUARDED + f"announced_lines = {announced_lines}\n", encoding="utf-8")
+    names = ["find", "sort", "unique", "lookup", "repmat", "cumsum", "reshape", "permute", "squeeze"]
+    last = "Most branches lend the same kinds of items, and the following ones are lent most often of all:"
+    text = "\n".join(["Next: Hours, Up: Library", *MENU, *MORE_MENU,
+                      "Town opens a new library after three years of building", *ARTICLE, last, *names,
+                      "Next: Hours, Up: Library", *FOOTER])
+    cleaned = cleaner.Cleaner([path]).process(text)
+    removed = [t for _, t in _struct_removals(cleaned)]
+    assert (set(names) <= set(_kept(cleaned))) is (announced_lines > 0)
+    assert (set(names[4:]) <= set(removed)) is (announced_lines == 0)
+    assert "Next: Hours, Up: Library" in removed and "Cookies" in removed
+
+
+@pytest.mark.parametrize("byline_title", [True, False])
+def test_the_title_over_a_byline_stays_with_the_head(tmp_path, byline_title: bool) -> None:
+    # A recipe site prints the name, "Submitted by: ...", then "Ingredients": the head found stops at the byline,
+    # the name above it is the title.
+    path = tmp_path / "byline.toml"
+    path.write_text(GUARDED + f"byline_title = {str(byline_title).lower()}\n", encoding="utf-8")
+    text = "\n".join([*MENU, *MORE_MENU, "Search Results", "Microwave Ghosts", "Submitted by: Aunt Gay", "Ingredients",
+                      *ARTICLE, *FOOTER])
+    cleaned = cleaner.Cleaner([path]).process(text)
+    removed = [t for _, t in _struct_removals(cleaned)]
+    kept = [cleaned.records[0].title or "", *_kept(cleaned)]
+    assert ("Microwave Ghosts" in kept) is byline_title
+    assert ("Microwave Ghosts" in removed) is not byline_title
+    assert "Home" in removed and "Search Results" in removed
