@@ -1,6 +1,7 @@
 # The compiled core (src/lib.rs), as the Python side calls it.
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 class LineMatcher:
     def __init__(self, patterns: list[tuple[int, str | None, int]], longest: int, exact_keys: list[str],
@@ -175,3 +176,5 @@ class SegmentItem:
 
 # src/tree.rs: the HTML page index read in one walk of lxml's libxml2 tree (docs/native.md).
 def tree_index(element: object, tag: str, names: list[str]) -> tuple[list[str], list[str]] | None: ...
+def tree_units(element: object, tag: str, removed: list[object], unseen: AbstractSet[str], breaks: AbstractSet[str]
+               ) -> tuple[list[str], list[bool]] | None: ...

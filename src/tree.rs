@@ -13,13 +13,16 @@
 //! value holding other than text, a non-element node with children, bytes that are not UTF-8) makes it answer
 //! None, and the caller reads the page by XPath as before.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::ffi::{c_char, c_int, c_void, CStr};
 
 use pyo3::prelude::*;
 
 const ELEMENT_NODE: c_int = 1;
 const TEXT_NODE: c_int = 3;
+const CDATA_SECTION_NODE: c_int = 4;
+const PI_NODE: c_int = 7;
+const COMMENT_NODE: c_int = 8;
 
 /// libxml2's `struct _xmlNode`, up to the fields read (the layout of every libxml2 2.x).
 #[repr(C)]
@@ -168,7 +171,188 @@ fn walk(element: &Bound<'_, PyAny>, tag: &str, names: &[String]) -> Option<(Vec<
     }
 }
 
+/// The element node an lxml element proxy points to, once the guard holds (the node points back at its proxy,
+/// is an element without a namespace); None otherwise.
+fn element_node(element: &Bound<'_, PyAny>) -> Option<*mut XmlNode> {
+    let proxy = element.as_ptr();
+    // SAFETY: the caller checked that `element` is an lxml element, whose struct starts as declared.
+    let node = unsafe { (*(proxy as *const LxmlElement)).c_node };
+    if node.is_null() {
+        return None;
+    }
+    // SAFETY: read only once the node is known to be lxml's (it points back at its proxy).
+    let read = unsafe { &*node };
+    (read.private == proxy as *mut c_void && read.kind == ELEMENT_NODE && read.ns.is_null()).then_some(node)
+}
+
+/// Appends to `out` the text of the run of text and CDATA nodes starting at `node`, as lxml's `.text` (from an
+/// element's first child) and `.tail` (from its next sibling) read it; a piece is added (a space before it when
+/// `out` holds one already) only when the run holds text. None on a node lxml would skip inside a run
+/// (XInclude markers) or text that is not UTF-8.
+unsafe fn append_run(mut node: *mut XmlNode, out: &mut String) -> Option<()> {
+    let mut started = false;
+    while !node.is_null() {
+        let current = &*node;
+        match current.kind {
+            TEXT_NODE | CDATA_SECTION_NODE => {
+                let text = utf8(current.content)?;
+                if !text.is_empty() {
+                    if !started && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    started = true;
+                    out.push_str(text);
+                }
+            }
+            19 | 20 => return None,
+            _ => break,
+        }
+        node = current.next;
+    }
+    Some(())
+}
+
+/// The first node from `node` on (it and its next siblings) that lxml's `iterwalk` gives start and end events
+/// for: an element (text, comments and processing instructions get none, so a comment's tail is not read):
+/// Some(None) when there is none, None on a node this walk does not read (an entity reference, XInclude
+/// markers...).
+unsafe fn next_event(mut node: *mut XmlNode) -> Option<Option<*mut XmlNode>> {
+    while !node.is_null() {
+        let current = &*node;
+        match current.kind {
+            ELEMENT_NODE => return Some(Some(node)),
+            TEXT_NODE | CDATA_SECTION_NODE | COMMENT_NODE | PI_NODE => node = current.next,
+            _ => return None,
+        }
+    }
+    Some(None)
+}
+
+/// The text units of `cleaner.io.html_blocks._unit_texts`, read in one walk.
+struct UnitWalk<'a> {
+    root: *mut XmlNode,
+    removed: &'a HashSet<*mut XmlNode>,
+    unseen: &'a HashSet<String>,
+    breaks: &'a HashSet<String>,
+    units: Vec<String>,
+    inside: Vec<bool>,
+    current: String,
+    depth: usize,
+}
+
+impl UnitWalk<'_> {
+    fn flush(&mut self) {
+        self.units.push(std::mem::take(&mut self.current));
+        self.inside.push(self.depth > 0);
+    }
+
+    /// The start event of an element: whether to walk into its children.
+    unsafe fn start(&mut self, node: *mut XmlNode) -> Option<bool> {
+        let current = &*node;
+        if !current.ns.is_null() {
+            return None;
+        }
+        let tag = utf8(current.name)?;
+        if self.unseen.contains(tag) {
+            return Some(false); // never shown: skipped, its tail read at its end
+        }
+        let edge = self.removed.contains(&node);
+        if !self.current.is_empty() && (edge || self.breaks.contains(tag)) {
+            self.flush();
+        }
+        if edge {
+            self.depth += 1;
+        }
+        append_run(current.children, &mut self.current)?;
+        Some(!current.children.is_null())
+    }
+
+    unsafe fn end(&mut self, node: *mut XmlNode) -> Option<()> {
+        let current = &*node;
+        let tag = utf8(current.name)?;
+        if self.unseen.contains(tag) {
+            return append_run(current.next, &mut self.current);
+        }
+        let edge = self.removed.contains(&node);
+        if !self.current.is_empty() && (edge || self.breaks.contains(tag)) {
+            self.flush();
+        }
+        if edge {
+            self.depth = self.depth.checked_sub(1)?;
+        }
+        if node != self.root {
+            append_run(current.next, &mut self.current)?;
+        }
+        Some(())
+    }
+
+    unsafe fn run(mut self) -> Option<(Vec<String>, Vec<bool>)> {
+        let mut node = self.root;
+        loop {
+            if self.start(node)? {
+                if let Some(child) = next_event((*node).children)? {
+                    node = child;
+                    continue;
+                }
+            }
+            // The node's end, then up to the next node in page order, never past the root.
+            let mut at = node;
+            loop {
+                self.end(at)?;
+                if at == self.root {
+                    if !self.current.is_empty() {
+                        self.flush();
+                    }
+                    return Some((self.units, self.inside));
+                }
+                if let Some(next) = next_event((*at).next)? {
+                    node = next;
+                    break;
+                }
+                at = (*at).parent;
+                if at.is_null() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// The page's text units below `element` in page order, and whether each lies inside one of `removed`: what
+/// `cleaner.io.html_blocks._unit_texts` reads with `etree.iterwalk` (a unit is the text between two
+/// boundaries: an element of `breaks`, the start or end of a removed element; the elements of `unseen` are
+/// passed over but for their tails). None when an element is not as the guard wants it (see the module's
+/// comment) or a node is one this walk does not read: the caller then walks the page in Python.
+#[pyfunction]
+pub fn tree_units(element: &Bound<'_, PyAny>, tag: &str, removed: Vec<Bound<'_, PyAny>>, unseen: HashSet<String>,
+                  breaks: HashSet<String>) -> PyResult<Option<(Vec<String>, Vec<bool>)>> {
+    let lxml_element = element.py().import("lxml.etree")?.getattr("_Element")?;
+    let mut removed_nodes = HashSet::with_capacity(removed.len());
+    for block in &removed {
+        if !block.is_instance(&lxml_element)? {
+            return Ok(None);
+        }
+        match element_node(block) {
+            Some(node) => removed_nodes.insert(node),
+            None => return Ok(None),
+        };
+    }
+    if !element.is_instance(&lxml_element)? {
+        return Ok(None);
+    }
+    let Some(root) = element_node(element) else { return Ok(None) };
+    // SAFETY: an element node of the guarded tree.
+    if utf8(unsafe { (*root).name }) != Some(tag) {
+        return Ok(None);
+    }
+    let walk = UnitWalk { root, removed: &removed_nodes, unseen: &unseen, breaks: &breaks, units: Vec::new(),
+                          inside: Vec::new(), current: String::new(), depth: 0 };
+    // SAFETY: pointers of a tree the caller holds alive and unchanged (it holds the GIL), read only.
+    Ok(unsafe { walk.run() })
+}
+
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(tree_index, module)?)?;
+    module.add_function(wrap_pyfunction!(tree_units, module)?)?;
     Ok(())
 }

@@ -23,12 +23,13 @@ from urllib.parse import urljoin
 
 import regex
 
+from cleaner._native import tree_units
 from cleaner.core.examples import ExampleFailure
 from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
 from cleaner.core.text import host_of
 from cleaner.io.page_types import Classified, Declared, PageType, PageTypeRules, Post, ThreadShape, default_page_types
-from cleaner.io.selectors import Alternatives, PageIndex, attribute_names, compile_selector
+from cleaner.io.selectors import Alternatives, PageIndex, attribute_names, compile_selector, walk_layout_known
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
 TEASER_DETECTOR = "DETECT-TEASERS"
@@ -443,7 +444,28 @@ def _unit_texts(root: Any, removed: Set[Any]) -> tuple[list[str], list[bool]]:
     A unit is the text between two block-level boundaries (:data:`_UNIT_BREAKS`): what extraction gives as
     a line (a paragraph, a heading, a list item, a link alone in a menu's item). The start and end of a
     removed block are boundaries too, so a unit is wholly inside or wholly outside the removed blocks.
+
+    Read in one walk of libxml2's tree by the compiled core where it can read the page (src/tree.rs), else by
+    :func:`_unit_texts_walked` (a test holds the two to the same units).
     """
+    native = _native_units(root, removed)
+    return native if native is not None else _unit_texts_walked(root, removed)
+
+
+def _native_units(root: Any, removed: Set[Any]) -> tuple[list[str], list[bool]] | None:
+    """:func:`_unit_texts` read by the compiled core, or None where it cannot read this tree."""
+    from lxml import etree
+
+    if not walk_layout_known() or not isinstance(root, etree._Element):
+        return None
+    tag = root.tag
+    if not isinstance(tag, str) or tag.startswith("{"):
+        return None
+    return tree_units(root, tag, list(removed), _UNSEEN, _UNIT_BREAKS)
+
+
+def _unit_texts_walked(root: Any, removed: Set[Any]) -> tuple[list[str], list[bool]]:
+    """:func:`_unit_texts` read by ``etree.iterwalk``."""
     from lxml import etree
 
     units: list[str] = []

@@ -162,7 +162,7 @@ def _walked(tree: Any, names: tuple[str, ...]) -> tuple[list[str], list[str]] | 
     joins XPath's ``descendant-or-self::*/@name``, and the page's tag names: read in one walk of the libxml2
     tree by the compiled core (src/tree.rs, docs/native.md), or None where it cannot read this tree (then
     XPath reads it, one walk per name)."""
-    if not _walk_layout_known():
+    if not walk_layout_known():
         return None
     from lxml import etree
 
@@ -175,7 +175,7 @@ def _walked(tree: Any, names: tuple[str, ...]) -> tuple[list[str], list[str]] | 
 
 
 @cache
-def _walk_layout_known() -> bool:
+def walk_layout_known() -> bool:
     """Whether the compiled walk may read lxml's element structs: the lxml and libxml2 majors it was checked
     with, on a CPython whose objects start with the usual header (not a free-threaded build)."""
     import sysconfig
