@@ -178,3 +178,14 @@ class SegmentItem:
 def tree_index(element: object, tag: str, names: list[str]) -> tuple[list[str], list[str]] | None: ...
 def tree_units(element: object, tag: str, removed: list[object], unseen: AbstractSet[str], breaks: AbstractSet[str]
                ) -> tuple[list[str], list[bool]] | None: ...
+
+# src/classify.rs: the engine's line classification (_decide) over the scan's hits, one call per document.
+class Classifier:
+    def __init__(self,
+                 probes: Sequence[tuple[int, int, bool, list[str] | None, bool, Confirmer | None, bool, bool, object]],
+                 exact: Sequence[tuple[str, object, bool, bool, bool]], exact_longest: int,
+                 spaces: list[str]) -> None: ...
+    def decide(self, lines: list[str], hits: Sequence[tuple[int, tuple[int, ...] | None, bool, object]]
+               ) -> list[tuple[tuple[tuple[object, dict[str, str]], ...], tuple[object, int, dict[str, str] | None,
+                                                                               object | None] | None, object | None]
+                         | None]: ...

@@ -324,7 +324,7 @@ impl Compiled {
 }
 
 #[pyclass(frozen, module = "cleaner._native")]
-struct Confirmer {
+pub(crate) struct Confirmer {
     /// The pattern as a whole-line match (`\A(?:...)\z`), its named groups and its checks, as given.
     pattern: String,
     names: Vec<String>,
@@ -368,6 +368,55 @@ impl Confirmer {
             }
         }
         self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks, &self.arms).ok()).as_ref()
+    }
+}
+
+/// A native confirmation's answer to crate callers (`src/segment.rs`, `src/classify.rs`), as `fullmatch` gives
+/// it to Python without the Python objects.
+pub(crate) enum Confirmed {
+    /// No whole-line match.
+    No,
+    /// The answer is Python's to give (`fullmatch` answers False).
+    Unsure,
+    /// A match: what each of [`Confirmer::fields`] captured (None: took no part), in that order.
+    Yes(Vec<Option<String>>),
+}
+
+impl Confirmer {
+    /// The names Python knows the groups by, each once, in `groupdict`'s order.
+    pub(crate) fn fields(&self) -> &[String] {
+        &self.fields
+    }
+
+    /// `fullmatch` for crate callers: the same answer, the captured texts without their spans (a line UTF-8
+    /// can hold: the caller's `&str`).
+    pub(crate) fn confirm(&self, py: Python<'_>, line: &str) -> Confirmed {
+        let Some(compiled) = self.ready(py, line) else {
+            return Confirmed::Unsure;
+        };
+        if compiled.groups.is_empty() {
+            return match compiled.verdict(line) {
+                Some(true) => Confirmed::Yes(Vec::new()),
+                Some(false) => Confirmed::No,
+                None => Confirmed::Unsure,
+            };
+        }
+        let Some(found) = compiled.main.captures(line) else {
+            return Confirmed::No;
+        };
+        if !compiled.checks_hold(line) {
+            return Confirmed::No;
+        }
+        let mut groups: Vec<Option<String>> = vec![None; self.fields.len()];
+        for (&index, &field) in compiled.groups.iter().zip(&self.field_of) {
+            if let Some(group) = found.get_group(index).filter(|_| index != usize::MAX) {
+                if groups[field].is_some() {
+                    return Confirmed::Unsure; // two groups of one name took part: Python's to say
+                }
+                groups[field] = Some(line[group.range()].to_owned());
+            }
+        }
+        Confirmed::Yes(groups)
     }
 }
 

@@ -62,6 +62,8 @@ mod spanrun;
 mod spantail;
 mod engine;
 mod segment;
+// Line classification (the engine's `_decide`) over the scan's hits, one call per document.
+mod classify;
 // The HTML path's page index in one read-only walk of lxml's tree.
 mod tree;
 
@@ -390,5 +392,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     engine::register(module)?;
     segment::register(module)?;
     tree::register(module)?;
+    classify::register(module)?;
     Ok(())
 }

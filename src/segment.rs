@@ -21,6 +21,16 @@ use pyo3::prelude::*;
 use pyo3::intern;
 use pyo3::types::{PyBool, PyDict, PyList, PyString};
 
+use crate::confirm::{Confirmed, Confirmer};
+
+/// A slot pattern's native confirmation: the crate's own `Confirmer`, asked by a Rust call (no Python call, no
+/// match object, no `groupdict` dictionary per match), or another object with a `fullmatch` method, asked
+/// through Python.
+enum Native {
+    Crate(Py<Confirmer>),
+    Object(Py<PyAny>),
+}
+
 /// What the engine knows of a line (as in `cleaner/core/segment.py`).
 const PLAIN: u8 = 0;
 const JUNK: u8 = 1;
@@ -40,7 +50,7 @@ fn python_space(c: char) -> bool {
 }
 
 /// `" ".join(text.split())`: inner whitespace one space, none at the edges.
-fn normalize(text: &str) -> String {
+pub(crate) fn normalize(text: &str) -> String {
     let mut normal = String::with_capacity(text.len());
     for word in text.split(python_space).filter(|word| !word.is_empty()) {
         if !normal.is_empty() {
@@ -52,7 +62,25 @@ fn normalize(text: &str) -> String {
 }
 
 /// The fields a record has (`RECORD_FIELDS` in `cleaner/core/rules.py`): the only groups a match captures.
-const RECORD_FIELDS: [&str; 4] = ["source", "published", "title", "text"];
+pub(crate) const RECORD_FIELDS: [&str; 4] = ["source", "published", "title", "text"];
+
+/// What a native match's groups captured (`names` and `groups` in the confirmer's order), as `captures_of` takes
+/// it: record fields only, not empty, each normalised.
+pub(crate) fn record_fields(py: Python<'_>, names: &[String], groups: Vec<Option<String>>) -> Fields {
+    let mut fields = Vec::new();
+    for (name, value) in names.iter().zip(groups) {
+        let Some(value) = value else { continue };
+        if !RECORD_FIELDS.contains(&name.as_str()) {
+            continue;
+        }
+        let normal = normalize(&value);
+        if normal.is_empty() {
+            continue;
+        }
+        fields.push((name.clone(), PyString::new(py, &normal).unbind()));
+    }
+    fields
+}
 
 /// Bounds on a line's length and words (`Shape` in `cleaner/core/rules.py`).
 #[derive(Clone, Copy)]
@@ -111,7 +139,7 @@ type LayoutSpec = (bool, usize, usize, bool, Option<usize>, usize, usize, f64, O
 struct Segmenter {
     grammars: Arc<Vec<Grammar>>,
     /// By pattern: the engine's native confirmation of it (a `Confirmer`), asked before Python is.
-    confirmers: Arc<Vec<Option<Py<PyAny>>>>,
+    confirmers: Arc<Vec<Option<Native>>>,
 }
 
 #[pymethods]
@@ -120,7 +148,16 @@ impl Segmenter {
     /// pattern, the engine's native confirmation of it (`Confirmer.fullmatch`: a match, None, or False when the
     /// answer is Python's), or None.
     #[new]
-    fn new(layouts: Vec<LayoutSpec>, confirmers: Vec<Option<Py<PyAny>>>) -> PyResult<Self> {
+    fn new(layouts: Vec<LayoutSpec>, confirmers: Vec<Option<Bound<'_, PyAny>>>) -> PyResult<Self> {
+        let confirmers: Vec<Option<Native>> = confirmers
+            .into_iter()
+            .map(|found| {
+                found.map(|found| match found.cast_into::<Confirmer>() {
+                    Ok(confirmer) => Native::Crate(confirmer.unbind()),
+                    Err(error) => Native::Object(error.into_inner().unbind()),
+                })
+            })
+            .collect();
         let mut grammars = Vec::with_capacity(layouts.len());
         for (inline, min_items, max_items, skip_blanks, controls, menu_words, bare_words, bare_share, name_list, slots)
             in layouts
@@ -216,7 +253,7 @@ struct Normal {
 }
 
 /// Captured fields, in the order they were first captured (a dictionary's order).
-type Fields = Vec<(String, Py<PyString>)>;
+pub(crate) type Fields = Vec<(String, Py<PyString>)>;
 
 fn get<'a>(fields: &'a Fields, name: &str) -> Option<&'a Py<PyString>> {
     fields.iter().find(|(key, _)| key == name).map(|(_, value)| value)
@@ -294,7 +331,7 @@ struct Parse<'g> {
 #[pyclass(unsendable, module = "cleaner._native")]
 pub struct SegmentDoc {
     grammars: Arc<Vec<Grammar>>,
-    confirmers: Arc<Vec<Option<Py<PyAny>>>>,
+    confirmers: Arc<Vec<Option<Native>>>,
     lines: Py<PyList>,
     blank: Vec<bool>,
     roles: Vec<u8>,
@@ -444,7 +481,16 @@ impl SegmentDoc {
     /// or None. Asked of the native confirmation first; Python's `fullmatch` when it has none or leaves the line
     /// to Python.
     fn pattern(&self, py: Python<'_>, pattern: usize, text: &Bound<'_, PyString>) -> PyResult<Option<Fields>> {
-        if let Some(Some(confirmer)) = self.confirmers.get(pattern) {
+        if let Some(Some(Native::Crate(confirmer))) = self.confirmers.get(pattern) {
+            // (A line UTF-8 cannot hold, a lone surrogate, is Python's, as `fullmatch` answers it.)
+            if let Ok(line) = text.to_str() {
+                match confirmer.get().confirm(py, line) {
+                    Confirmed::No => return Ok(None),
+                    Confirmed::Yes(groups) => return Ok(Some(record_fields(py, confirmer.get().fields(), groups))),
+                    Confirmed::Unsure => {}
+                }
+            }
+        } else if let Some(Some(Native::Object(confirmer))) = self.confirmers.get(pattern) {
             let found = confirmer.bind(py).call_method1(intern!(py, "fullmatch"), (text,))?;
             if found.is_none() {
                 return Ok(None);

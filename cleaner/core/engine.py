@@ -17,7 +17,7 @@ from types import MappingProxyType
 
 import regex
 
-from cleaner._native import split_document
+from cleaner._native import Classifier, split_document
 from cleaner.core.analysis import FirstWords
 from cleaner.core.errors import DocumentTooSlow, RuleError, RuleTooSlow
 from cleaner.core.facts import PatternFacts
@@ -224,6 +224,8 @@ class Engine:
                 n for n, probe in enumerate(ordered)
                 if not probe.pattern.groupindex and n in self.matcher.exact
                 and (probe.pattern in self._native or not self._timed.get(probe.pattern, True)))
+            #: The line classification over the scan's hits, compiled (see :meth:`_classifier_of`).
+            self._classifier = None if self.matcher is None else self._classifier_of(ordered, facts)
             #: The layouts as the compiled segmenter reads them (handed to it once, here).
             self._layouts = layout_table([rule for rule in rules if isinstance(rule, Layout)], self._native)
             #: Makes lines' matching views (the matcher's, which its scan uses; built here without a matcher).
@@ -233,6 +235,26 @@ class Engine:
             # process forked later would have no thread to wait for).
             if self.matcher is not None:
                 self.matcher.wait()
+
+    def _classifier_of(self, ordered: list[_Probe], facts: PatternFacts) -> Classifier:
+        """The compiled form of :meth:`_Pass._decide` (src/classify.rs): each probe's role, bound, gates and native
+        confirmation, and the exact-line rules. It decides a line wherever every answer it needs is native, and
+        leaves the rest to :meth:`_Pass._decide`."""
+        assert facts.tables is not None  # (the matcher's build made them)
+        spaces = [c for c in map(chr, range(0x3001)) if c.isspace() and not c.isascii()]
+
+        def scoped(rule: LineRule | BlockRule | Layout) -> bool:
+            return bool(rule.scope.include or rule.scope.exclude)
+
+        probes = [(probe.role, probe.max_chars, scoped(probe.rule),
+                   None if probe.required is None else list(probe.required), n in self._confirmed,
+                   self._native.get(probe.pattern),
+                   isinstance(probe.rule, LineRule) and probe.rule.strength == "weak",
+                   isinstance(probe.rule, LineRule) and probe.rule.min_run > 1, probe.rule)
+                  for n, probe in enumerate(ordered)]
+        exact = [(key, rule, rule.strength == "weak", rule.min_run > 1, key in self._exact_scoped)
+                 for key, rule in self._exact.items()]
+        return Classifier(probes, exact, self._exact_longest, spaces)
 
     @staticmethod
     def _gated(probe: _Probe, starts: FirstWords, facts: PatternFacts) -> _Probe:
@@ -480,12 +502,22 @@ class _Pass:
         # (the loop below is checked when it passes a multiple of 1024, the rest once after it).
         check = 1024
         planned = engine._by_candidates
-        for index, candidates, exact, scanned_view in hits:
+        # What the rules make of each hit line, decided natively where every answer needed is native (None: the
+        # line is decided below, in Python, as without it).
+        decided: Sequence[_Verdict | None] = [None] * len(hits) if scanned is None or engine._classifier is None \
+            else engine._classifier.decide(lines, scanned)  # type: ignore[assignment]
+        for (index, candidates, exact, scanned_view), verdict in zip(hits, decided, strict=True):
             if index >= check:
                 check = (index // 1024 + 1) * 1024
                 self._within(deadline, budget, index)
             line = lines[index]
-            if line and len(line) <= longest:
+            if not line or len(line) > longest:
+                continue  # (the scan lists no such line)
+            if verdict is not None:
+                # (An empty verdict where the loop below tries nothing: a line too long for every probe, or with
+                # no candidate; both change nothing, and a line past ASCII goes on to its view alike.)
+                block = self._apply(index, verdict)
+            else:
                 if candidates is not None and not candidates and not exact:
                     # A line with characters other than ASCII that no probe can match as it is: only its view
                     # is left to try (the loop below would find nothing and change nothing).
@@ -504,29 +536,29 @@ class _Pass:
                     block = None  # (its view may be shorter)
                 else:
                     block = self._classify(index, line, plan)
-                if block is None and not line.isascii() and self.state[index] == _CONTENT \
-                        and index not in self.headers:
-                    # Nothing matched the line as it is: match its view (invisible characters removed,
-                    # compatibility forms and look-alike letters folded), if it has one. ASCII lines, most
-                    # lines, have none and cost nothing more.
-                    normal = self.normals[index] or " ".join(line.split())
-                    if candidates is None:
-                        view = matching_view(normal, engine.views)
-                        if view is not None and view.text:
-                            self._view = (view, normal)
-                            block = self._probe(index, view.text, view, exact_longest)
-                            self._view = None
-                    elif scanned_view is not None:
-                        # The matcher made the view and found what may match it (a view nothing can match
-                        # is not handed over).
-                        text, origin, size, view_candidates, view_exact = scanned_view
-                        view = View(text, origin, size)
+            if block is None and not line.isascii() and self.state[index] == _CONTENT \
+                    and index not in self.headers:
+                # Nothing matched the line as it is: match its view (invisible characters removed,
+                # compatibility forms and look-alike letters folded), if it has one. ASCII lines, most
+                # lines, have none and cost nothing more.
+                normal = self.normals[index] or " ".join(line.split())
+                if candidates is None:
+                    view = matching_view(normal, engine.views)
+                    if view is not None and view.text:
                         self._view = (view, normal)
-                        block = self._probe(index, text, view, exact_longest, view_candidates, view_exact)
+                        block = self._probe(index, view.text, view, exact_longest)
                         self._view = None
-                weak = weak or self.state[index] == _WEAK
-                if block is not None:
-                    blocks.append((index, block))
+                elif scanned_view is not None:
+                    # The matcher made the view and found what may match it (a view nothing can match
+                    # is not handed over).
+                    text, origin, size, view_candidates, view_exact = scanned_view
+                    view = View(text, origin, size)
+                    self._view = (view, normal)
+                    block = self._probe(index, text, view, exact_longest, view_candidates, view_exact)
+                    self._view = None
+            weak = weak or self.state[index] == _WEAK
+            if block is not None:
+                blocks.append((index, block))
         if check < len(lines):
             self._within(deadline, budget, len(lines) - 1)
         for index, rule in blocks:
