@@ -51,6 +51,11 @@ fn python_space(c: char) -> bool {
 
 /// `" ".join(text.split())`: inner whitespace one space, none at the edges.
 pub(crate) fn normalize(text: &str) -> String {
+    if text.is_ascii() && normal_ascii(text.as_bytes()) {
+        // Most lines: ASCII with single spaces between words, their own normal form (a segmented block's body
+        // lines are long, and the split below walked them character by character).
+        return text.to_owned();
+    }
     let mut normal = String::with_capacity(text.len());
     for word in text.split(python_space).filter(|word| !word.is_empty()) {
         if !normal.is_empty() {
@@ -59,6 +64,34 @@ pub(crate) fn normalize(text: &str) -> String {
         normal.push_str(word);
     }
     normal
+}
+
+/// Whether an ASCII text is its own `" ".join(text.split())`: no space at either end, none doubled, no other
+/// whitespace (`python_space` in ASCII: tabs, line breaks, the separators 0x1c-0x1f).
+fn normal_ascii(text: &[u8]) -> bool {
+    let mut after_space = true; // a space first is one to drop
+    for &byte in text {
+        if byte == b' ' {
+            if after_space {
+                return false;
+            }
+            after_space = true;
+        } else if matches!(byte, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b'\x1c'..=b'\x1f') {
+            return false;
+        } else {
+            after_space = false;
+        }
+    }
+    !after_space || text.is_empty()
+}
+
+/// An ASCII text's words as `count_words` (`cleaner/core/rules.py`, `[^\W\d_]\S*` in `re`) counts them: the
+/// whitespace-separated tokens holding a letter (a match starts at a token's first letter and takes the rest of
+/// it). `re`'s whitespace in ASCII is `python_space`'s.
+fn ascii_words(text: &str) -> usize {
+    text.split(|c: char| matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f'))
+        .filter(|token| token.bytes().any(|byte| byte.is_ascii_alphabetic()))
+        .count()
 }
 
 /// The fields a record has (`RECORD_FIELDS` in `cleaner/core/rules.py`): the only groups a match captures.
@@ -449,7 +482,16 @@ impl SegmentDoc {
             return Ok(false);
         }
         if shape.min_words != 0 || shape.max_words != 0 {
-            let words = if size >= COUNTED {
+            let ascii = self.normal(py, index)?.text.as_deref().filter(|text| text.is_ascii()).map(ascii_words);
+            let words = if let Some(all) = ascii {
+                // An ASCII line's words, counted here as `count_words` counts them (`re`'s `\w`, `\d` and `\s` in
+                // ASCII); a long line's count up to `enough`, as `_count_words` stops there.
+                if size >= COUNTED {
+                    all.min(if shape.max_words != 0 { shape.max_words + 1 } else { shape.min_words })
+                } else {
+                    all
+                }
+            } else if size >= COUNTED {
                 let enough = if shape.max_words != 0 { shape.max_words + 1 } else { shape.min_words };
                 let line = self.normal(py, index)?.py.clone_ref(py);
                 self.count_words.bind(py).call1((line, enough))?.extract::<usize>()?
