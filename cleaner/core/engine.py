@@ -50,6 +50,24 @@ _EDGES = "".join(_INVISIBLE) + "".join(chr(c) for c in range(0x3000 + 1) if chr(
 _UNSEEN = object()
 #: Makes a named tuple from a tuple of all its fields, in C (its class's own constructor is Python code).
 _new = tuple.__new__
+
+#: A Cleaned made without its dataclass constructor: a frozen dataclass sets each field through
+#: ``object.__setattr__``, which cost a tiny document about as much as its language identification; its slots'
+#: own setters give the same object (the same fields, equal and hashed alike).
+_CLEANED_SLOTS = tuple(getattr(Cleaned, name).__set__ for name in ("doc_id", "records", "removals", "notices",
+                                                                   "evidence"))
+
+
+def _cleaned(doc_id: str | None, records: tuple[Record, ...], removals: tuple[Removal, ...],
+             notices: tuple[Notice, ...], evidence: tuple[Evidence, ...]) -> Cleaned:
+    cleaned = object.__new__(Cleaned)
+    set_doc_id, set_records, set_removals, set_notices, set_evidence = _CLEANED_SLOTS
+    set_doc_id(cleaned, doc_id)
+    set_records(cleaned, records)
+    set_removals(cleaned, removals)
+    set_notices(cleaned, notices)
+    set_evidence(cleaned, evidence)
+    return cleaned
 #: A line's first and last character (empty for an empty line), taken in C by ``map``.
 _FIRST, _LAST = itemgetter(slice(None, 1)), itemgetter(slice(-1, None))
 
@@ -588,7 +606,7 @@ class _Pass:
         if len(removals) > 1:
             removals.sort(key=_START)
         evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
-        return Cleaned(self.doc_id, tuple(records), tuple(removals), tuple(self.notices), evidence)
+        return _cleaned(self.doc_id, tuple(records), tuple(removals), tuple(self.notices), evidence)
 
     def _within(self, deadline: float | None, budget: float | None, index: int) -> None:
         if deadline is not None and time.perf_counter() > deadline:
@@ -1041,7 +1059,10 @@ class _Pass:
         if not text:
             return []
         metadata = MappingProxyType(self.metadata) if self.metadata else NO_METADATA
-        return [Record(self.doc_id, 0, "main", None, None, title, text, self.url, metadata, language=language)]
+        # (tuple.__new__ with every field: the named tuple's Python-level constructor filling in its defaults cost
+        # a tiny document more than a microsecond)
+        return [_new(Record, (self.doc_id, 0, "main", None, None, title, text, self.url, metadata, None, None,
+                              language))]
 
     def _item_records(self, items: Sequence[tuple[Layout, SegmentItem]], language: str) -> list[Record]:
         records: list[Record] = []
