@@ -339,8 +339,8 @@ impl LineMatcher {
     }
 
     /// Whether the set was rebuilt from the compiled form given (false: compiled from the patterns).
-    #[getter]
-    fn from_compiled(&self) -> bool {
+    #[getter(from_compiled)]
+    fn was_from_compiled(&self) -> bool {
         self.from_compiled
     }
 

@@ -933,8 +933,7 @@ impl SegmentDoc {
             return Ok(end);
         }
         let mut visited = vec![start];
-        loop {
-            let Some(at) = self.next_line(parse.grammar, visited[visited.len() - 1] + 1) else { break };
+        while let Some(at) = self.next_line(parse.grammar, visited[visited.len() - 1] + 1) {
             if self.roles[at] == HEADER || self.matches(py, parse, step, at, &mut Vec::new())?.is_none() {
                 break;
             }
@@ -953,8 +952,7 @@ impl SegmentDoc {
         let grammar = parse.grammar;
         let stop = grammar.tail.first();
         let mut body: Vec<usize> = Vec::new();
-        loop {
-            let Some(at) = self.next_line(grammar, position) else { break };
+        while let Some(at) = self.next_line(grammar, position) {
             if self.roles[at] == HEADER {
                 break;
             }
