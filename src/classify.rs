@@ -288,6 +288,10 @@ impl Classifier {
         let mut out = Vec::with_capacity(hits.len());
         let mut normal = String::new();
         let mut candidates: Vec<u32> = Vec::new();
+        // A line met again with the same candidates gets the same verdict object, as the engine's own memo of
+        // verdicts gives it: a page of thousands of one repeated line ("Comments") then makes one verdict, not
+        // thousands of tuples that the cycle collector walks again and again (which made such a page superlinear).
+        let mut seen: HashMap<(String, Vec<u32>, bool), Bound<'py, PyAny>> = HashMap::new();
         for hit in hits.iter() {
             let hit = hit.cast_into::<PyTuple>()?;
             let listed = hit.get_item(1)?;
@@ -307,10 +311,17 @@ impl Classifier {
                 out.push(py.None().into_bound(py)); // a lone surrogate: Python's
                 continue;
             };
-            out.push(match self.decide_line(py, line, &candidates, exact, &mut normal)? {
+            let key = (line.to_owned(), candidates.clone(), exact);
+            if let Some(verdict) = seen.get(&key) {
+                out.push(verdict.clone());
+                continue;
+            }
+            let verdict = match self.decide_line(py, line, &candidates, exact, &mut normal)? {
                 Ok(verdict) => verdict.into_any(),
                 Err(ToPython) => py.None().into_bound(py),
-            });
+            };
+            seen.insert(key, verdict.clone());
+            out.push(verdict);
         }
         Ok(out)
     }
