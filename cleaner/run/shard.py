@@ -162,8 +162,12 @@ def _compiled(rules: RuleSnapshot, disable: tuple[str, ...], html: HtmlOptions, 
     # its output folder): compiling the rules takes about a second.
     profile = (SiteProfile.from_json(site_profile, name="the run's site profile", settings=site_repeat)
                if site_profile else None)
-    return Cleaner(cached_rules(rules), disable=disable, html_options=html, options=options,
-                   site_profile=profile)
+    built = Cleaner(cached_rules(rules), disable=disable, html_options=html, options=options, site_profile=profile)
+    # Once per worker, before any document's time budget starts: a document over its budget is rejected, and a
+    # fresh worker's first document must not be charged the model's load and the confirmations' compilation
+    # (with two fresh workers one such document was rejected where one worker, already warm, kept it).
+    built.warm_up()
+    return built
 
 
 @lru_cache(maxsize=4)
