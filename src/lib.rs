@@ -99,7 +99,7 @@ struct LineMatcher {
 
 /// Whether an ASCII line is its own `" ".join(line.split())`: no space at either end, none doubled, and no other
 /// whitespace (tabs, the ASCII separators Python splits on).
-fn normalised_ascii(line: &[u8]) -> bool {
+pub(crate) fn normalised_ascii(line: &[u8]) -> bool {
     let mut after_space = true; // a space first is one to drop
     for &byte in line {
         if byte == b' ' {

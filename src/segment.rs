@@ -51,7 +51,7 @@ fn python_space(c: char) -> bool {
 
 /// `" ".join(text.split())`: inner whitespace one space, none at the edges.
 pub(crate) fn normalize(text: &str) -> String {
-    if text.is_ascii() && normal_ascii(text.as_bytes()) {
+    if text.is_ascii() && crate::normalised_ascii(text.as_bytes()) {
         // Most lines: ASCII with single spaces between words, their own normal form (a segmented block's body
         // lines are long, and the split below walked them character by character).
         return text.to_owned();
@@ -64,25 +64,6 @@ pub(crate) fn normalize(text: &str) -> String {
         normal.push_str(word);
     }
     normal
-}
-
-/// Whether an ASCII text is its own `" ".join(text.split())`: no space at either end, none doubled, no other
-/// whitespace (`python_space` in ASCII: tabs, line breaks, the separators 0x1c-0x1f).
-fn normal_ascii(text: &[u8]) -> bool {
-    let mut after_space = true; // a space first is one to drop
-    for &byte in text {
-        if byte == b' ' {
-            if after_space {
-                return false;
-            }
-            after_space = true;
-        } else if matches!(byte, b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b'\x1c'..=b'\x1f') {
-            return false;
-        } else {
-            after_space = false;
-        }
-    }
-    !after_space || text.is_empty()
 }
 
 /// An ASCII text's words as `count_words` (`cleaner/core/rules.py`, `[^\W\d_]\S*` in `re`) counts them: the
