@@ -81,8 +81,20 @@ impl Classifier {
         crate::normalise_into(text, out, |c| self.spaces.contains(&c));
     }
 
-    /// Whether the probe's required-word gate lets the line through (`lower`: the normalised line lower-cased,
-    /// made on first use; only for an ASCII line, whose lower case is the ASCII one).
+    /// Whether the probe is tried on the line: within its length bound (`size`, in characters), not scoped to
+    /// some domains (Python decides those), and through its required-word gate (`lower`: the normalised line
+    /// lower-cased, made on first use; only for an ASCII line, whose lower case is the ASCII one).
+    fn admits(probe: &Probe, size: usize, normal: &str, lower: &mut Option<String>) -> Result<bool, ToPython> {
+        if size > probe.max_chars {
+            return Ok(false);
+        }
+        if probe.scoped {
+            return Err(ToPython);
+        }
+        Self::passes(probe, normal, lower)
+    }
+
+    /// Whether the probe's required-word gate lets the line through.
     fn passes(probe: &Probe, normal: &str, lower: &mut Option<String>) -> Result<bool, ToPython> {
         let Some(required) = &probe.required else { return Ok(true) };
         if !normal.is_ascii() {
@@ -164,13 +176,7 @@ impl Classifier {
                 break;
             }
             rest = after;
-            if size > probe.max_chars {
-                continue;
-            }
-            if probe.scoped {
-                return Ok(Err(ToPython));
-            }
-            match Self::passes(probe, normal, &mut lower) {
+            match Self::admits(probe, size, normal, &mut lower) {
                 Err(why) => return Ok(Err(why)),
                 Ok(false) => continue,
                 Ok(true) => {}
@@ -213,13 +219,7 @@ impl Classifier {
             if probe.role == HEADER {
                 return Ok(Err(ToPython)); // (headers come first in rule order; the engine says so when not)
             }
-            if size > probe.max_chars {
-                continue;
-            }
-            if probe.scoped {
-                return Ok(Err(ToPython));
-            }
-            match Self::passes(probe, normal, &mut lower) {
+            match Self::admits(probe, size, normal, &mut lower) {
                 Err(why) => return Ok(Err(why)),
                 Ok(false) => continue,
                 Ok(true) => {}
