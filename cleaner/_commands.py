@@ -341,9 +341,9 @@ def _learned(args: Args, inputs: list[str], exclude: str | None = None) -> str:
     settings = _with_snapshot(JobSettings.from_options("", **{name: getattr(args, name) for name in taken},
                                                        time_budget=getattr(args, "time_budget", DEFAULT_TIME_BUDGET)),
                               snapshot)
+    ruled = exact_keys(cleaner_for(settings, budgeted=False))
     learned = learn(file_source(inputs, settings, workers=args.workers, exclude=exclude),
-                    thresholds=Thresholds(args.min_docs, args.min_share), taken=exact_keys(cleaner_for(settings)),
-                    per_host=args.per_host)
+                    thresholds=Thresholds(args.min_docs, args.min_share), taken=ruled, per_host=args.per_host)
     print(f"cleaner: rules suggest: {learned.summary()}", file=sys.stderr)
     return suggest_rule_file(learned, name="Learned rules", sources=inputs)
 

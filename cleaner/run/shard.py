@@ -148,16 +148,20 @@ class JobSettings:
         return digest.hexdigest()
 
 
-def cleaner_for(settings: JobSettings) -> Cleaner:
+def cleaner_for(settings: JobSettings, *, budgeted: bool = True) -> Cleaner:
+    """The worker's Cleaner for ``settings``. ``budgeted``: its documents run under a time budget, so it is
+    warmed up first (see :meth:`Cleaner.warm_up`); a caller without budgets (rule discovery) leaves each
+    confirmation to be compiled when a line first needs it, and holds only those."""
     # The engine's own budget is off: the shard's (:class:`DocumentBudget`) covers every stage, scaled by size.
     return _compiled(settings.with_rules_read().rules, settings.disable, settings.html,
                      Options(drop_comments=settings.drop_comments, time_budget=None),
-                     settings.site_profile, settings.site_repeat)
+                     settings.site_profile, settings.site_repeat, warm=budgeted)
 
 
 @lru_cache(maxsize=4)
 def _compiled(rules: RuleSnapshot, disable: tuple[str, ...], html: HtmlOptions, options: Options,
-              site_profile: str | None = None, site_repeat: SiteRepeatSettings | None = None) -> Cleaner:
+              site_profile: str | None = None, site_repeat: SiteRepeatSettings | None = None, *,
+              warm: bool = True) -> Cleaner:
     # One compiled Cleaner per worker process and rule settings, reused for every shard it runs (whatever
     # its output folder): compiling the rules takes about a second.
     profile = (SiteProfile.from_json(site_profile, name="the run's site profile", settings=site_repeat)
@@ -166,7 +170,8 @@ def _compiled(rules: RuleSnapshot, disable: tuple[str, ...], html: HtmlOptions, 
     # Once per worker, before any document's time budget starts: a document over its budget is rejected, and a
     # fresh worker's first document must not be charged the model's load and the confirmations' compilation
     # (with two fresh workers one such document was rejected where one worker, already warm, kept it).
-    built.warm_up()
+    if warm:
+        built.warm_up()
     return built
 
 

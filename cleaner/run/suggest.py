@@ -229,7 +229,7 @@ def page_of(cleaner: Cleaner, document: Document) -> Page | None:
 
 def _shard_pages(shard: Shard, settings: JobSettings) -> list[Page]:
     """The pages of one shard: what a worker process returns (the cleaned main records' lines)."""
-    cleaner = cleaner_for(settings)
+    cleaner = cleaner_for(settings, budgeted=False)  # no time budget here: nothing to warm up for
     pages = []
     for piece in shard.pieces:
         for item in read_piece(piece, settings.read):
