@@ -12,10 +12,23 @@ from collections import Counter
 
 import pytest
 
+import benchmarks.structure.score as score_module
 from benchmarks.gates import gate
 from benchmarks.quality.real_dumps import LabelError
 from benchmarks.structure.naive_text import naive_lines, read_page
-from benchmarks.structure.score import FIRST_SET, PARTS, ROOT, Group, Page, assign_parts, load, report, score, site_key
+from benchmarks.structure.score import (
+    FIRST_SET,
+    PARTS,
+    ROOT,
+    WITHDRAWN,
+    Group,
+    Page,
+    assign_parts,
+    load,
+    report,
+    score,
+    site_key,
+)
 
 #: Size targets of the set (the structure issue's item 7); shrinking it below them fails.
 MIN_PAGES = 120
@@ -57,8 +70,23 @@ def test_the_split_is_by_site_and_follows_the_rule(pages: list[Page]) -> None:
     for page in pages:
         wanted = parts[site_key(page.dump.site)]
         assert page.part == wanted, f"{page.dump.name} belongs in {wanted}"
-    held = sum(1 for part in parts.values() if part == "heldapart") / len(parts)
+    present = {site_key(page.dump.site) for page in pages}
+    held = sum(1 for key, part in parts.items() if key in present and part == "heldapart") / len(present)
     assert HELD_APART_SITES[0] <= held <= HELD_APART_SITES[1], held
+
+
+def test_withdrawn_sites_have_no_page_and_keep_their_place(pages: list[Page], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sites taken out (hosts of the evaluation sets' pages) have no page left, and they keep their places in
+    the split's order: without them there, some present sites would change parts (27 when they were taken out)."""
+    withdrawn = {site_key(site) for site, _, _ in WITHDRAWN}
+    assert not [page.dump.name for page in pages if site_key(page.dump.site) in withdrawn]
+    entries = [(page.dump.site, page.language, page.collection) for page in pages]
+    with_slots = assign_parts(entries)
+    assert withdrawn <= set(with_slots)
+    assert all(with_slots[site_key(page.dump.site)] == page.part for page in pages)
+    monkeypatch.setattr(score_module, "WITHDRAWN", ())
+    without = assign_parts(entries)
+    assert any(without[site_key(page.dump.site)] != page.part for page in pages)
 
 
 def test_each_text_is_the_naive_text_of_its_page(pages: list[Page]) -> None:

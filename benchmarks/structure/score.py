@@ -39,6 +39,15 @@ FIRST_SET = "1"
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "edu", "ac", "or", "ne", "go", "gob", "nic"})
 #: One site in three goes to the held-apart part.
 HELD_APART_EVERY = 3
+#: Sites taken out of the set, as ``(site, language, set)``: hosts of pages in the evaluation sets (../shared/eval),
+#: which measure the project from outside (README.md, "Sites taken out"). They keep their place in the split's
+#: order, so that taking them out moves no other site between the parts.
+WITHDRAWN: tuple[tuple[str, str, str], ...] = (
+    ("bbc.com", "en", FIRST_SET),
+    ("telegraph.co.uk", "en", FIRST_SET),
+    ("docs.python.org", "en", "2"),
+    ("git-scm.com", "en", "2"),
+)
 
 
 def site_key(site: str) -> str:
@@ -57,11 +66,12 @@ def assign_parts(pages: Iterable[tuple[str, str] | tuple[str, str, str]]) -> dic
     """Each site's part, from ``(site, language)`` or ``(site, language, set)`` entries: sites are ordered by a
     hash of their name within their main language and every third is held apart, starting at an offset hashed
     from the language, so that each language keeps about a third of its sites apart and languages with one or
-    two sites do not all go one way. A later collection (``set`` other than the first: a few pages each of many
+    two sites do not all go one way. The ``WITHDRAWN`` sites keep their places in that order (they are in the
+    answer, with no page). A later collection (``set`` other than the first: a few pages each of many
     languages) is ordered as one group, offset by a hash of its name, so it too keeps a third of its sites apart;
     each collection is split on its own, so adding one moves no site of another."""
     languages: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
-    for entry in pages:
+    for entry in (*pages, *WITHDRAWN):
         site, language = entry[0], entry[1]
         collection = entry[2] if len(entry) > 2 else FIRST_SET  # type: ignore[misc]
         languages[collection, site_key(site)][language] += 1
