@@ -514,9 +514,10 @@ def test_a_short_recipe_name_is_found_by_the_words_that_open_the_recipe(structur
 
 
 def test_without_the_name_test_a_short_recipe_name_is_lost(tmp_path) -> None:
-    # The same page with the test switched off (headline_overlap = 0): the name is removed with the menu.
+    # The same page with the test switched off (headline_overlap = 0), and the title the article keeps naming
+    # (title_mentions = 0, which would keep the name too): the name is removed with the menu.
     path = tmp_path / "off.toml"
-    path.write_text(SWITCH_ON + "headline_overlap = 0.0\n", encoding="utf-8")
+    path.write_text(SWITCH_ON + "headline_overlap = 0.0\ntitle_mentions = 0\n", encoding="utf-8")
     cleaned = cleaner.Cleaner([path]).process(SHORT_NAME)
     assert "Leek soup" in [t for _, t in _struct_removals(cleaned)]
 
@@ -869,3 +870,49 @@ def test_the_title_over_a_byline_stays_with_the_head(tmp_path, byline_title: boo
     assert ("Microwave Ghosts" in kept) is byline_title
     assert ("Microwave Ghosts" in removed) is not byline_title
     assert "Home" in removed and "Search Results" in removed
+
+
+# --- a short title the article names, and runs of wrapped lines (spanloss) ----------------------------------
+
+#: A standfirst printed as a headline (title-shaped, no prose): the head found starts at it, under the real title.
+TITLE_STANDFIRST = "Forty thousand books, music rooms, bicycle workshops: Mill Street gets its long awaited library"
+
+
+@pytest.mark.parametrize(("title_mentions", "kept"), [(2, True), (0, False)])
+def test_a_short_title_the_article_keeps_naming_stays_above_a_standfirst(tmp_path, title_mentions: int,
+                                                                          kept: bool) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(GUARDED + f"title_mentions = {title_mentions}\n", encoding="utf-8")
+    text = "\n".join([*MENU, *MORE_MENU, "Library books", TITLE_STANDFIRST, *ARTICLE, *FOOTER])
+    cleaned = cleaner.Cleaner([path]).process(text)
+    removed = [t for _, t in _struct_removals(cleaned)]
+    # "books" stands in three of the paragraphs, the second among them: the two-word title names the article.
+    assert (cleaned.records[0].title == "Library books") is kept
+    assert ("Library books" in removed) is not kept
+    assert removed[:12] == MENU + MORE_MENU  # the menu goes either way
+    assert any(e.message.startswith("title: 1 of its words stand in at least 2 of the article's prose lines")
+               for e in cleaned.evidence) is kept
+
+
+def test_a_line_naming_the_site_is_no_title(guarded) -> None:
+    # "books" also stands in two menu lines outside the article: it names the site's sections, not the article.
+    menu = [*MENU, "Books", "Books for children", *MORE_MENU]
+    text = "\n".join([*menu, "Library books", TITLE_STANDFIRST, *ARTICLE, *FOOTER])
+    cleaned = guarded.process(text)
+    assert cleaned.records[0].title == TITLE_STANDFIRST
+    assert "Library books" in [t for _, t in _struct_removals(cleaned)]
+
+
+def test_a_run_with_a_wrapped_paragraph_line_for_a_title_is_no_related_block() -> None:
+    from cleaner.core.relatedrun import Run
+    from cleaner.core.structure import Detectors, MainSpanSettings
+
+    runs = [Run(items=[(3, []), (4, []), (5, [])]), Run(items=[(8, [9]), (10, []), (11, [])])]
+    text = [False] * 12
+    prose = [False] * 12
+    text[4] = True  # (a line of a wrapped paragraph: text, but no prose on its own)
+    text[10] = prose[10] = True  # (a paragraph: prose, and a teaser is no wrapped line)
+    wrapped = Detectors._wrapped(text, prose, MainSpanSettings(wrapped_lines=True, wrapped_titles=True))
+    assert wrapped == [i == 4 for i in range(12)]
+    assert Detectors._unwrapped(runs, wrapped) == runs[1:]
+    assert Detectors._wrapped(text, prose, MainSpanSettings(wrapped_lines=True, wrapped_titles=False)) == []

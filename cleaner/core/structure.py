@@ -240,6 +240,17 @@ class MainSpanSettings:
     #: "Ingredients"). False: no such guard.
     byline_title: bool = False
     byline_words: int = 8
+    #: A short title the article's text keeps naming ("Nairobi von unten" over a long standfirst, "Arretjescake –
+    #: Recept" over a recipe's rating and ingredients): the nearest open line above the head, within title_gap open
+    #: lines, of at most title_words words and no prose, at least headline_overlap of whose words (``_name_tokens``)
+    #: each stand in at least title_mentions of the span's sentences, is kept with the lines down to the head, unless
+    #: a line of the head of at most title_words words already names the article as well. 0: no such guard.
+    title_mentions: int = 0
+    #: (wrapped_lines) A run of title-shaped lines one of whose titles is a line of a wrapped paragraph is the
+    #: article's text broken at its source's line ends: no related block (false: no such guard).
+    wrapped_titles: bool = False
+    title_gap: int = 2
+    title_words: int = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,7 +645,8 @@ class Detectors:
                 # ... unless they wait for the span's own confidence (below): found only where it removes.
                 pending = (after, last, beyond)
             else:
-                self._related_runs(lines, feats, prose, after, last, related, found, beyond)
+                self._related_runs(lines, feats, prose, after, last, related, found, beyond,
+                                   self._wrapped(text, prose, span))
         if weight < span.min_span_weight or inside < span.min_span_share * total:
             # No one span holds the document's prose: a page of several texts, or of none. Keep it all.
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"no main span (best: lines {start + 1}-"
@@ -674,6 +686,9 @@ class Detectors:
         if span.toc_entries > 0:
             keep_from = self._table_of_contents(lines, feats, prose, open_lines, claimed, start, keep_from, keep_to,
                                                 reach or span.headline_reach, span, found)
+        if span.title_mentions > 0:
+            keep_from = self._title_named_by_text(lines, feats, prose, open_lines, start, end, keep_from, stop, span,
+                                                  found)
         # A dateline or byline printed just above the headline belongs to the article's head.
         for _ in range(2):
             # ... looked for among the dateline_reach lines above (a section line may stand between).
@@ -719,7 +734,8 @@ class Detectors:
                                                                 keep_to, first_open if opening_title else None, span)
         if not outside:
             if pending is not None:
-                self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2])
+                self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2],
+                                   self._wrapped(text, prose, span))
             return found
         # Confidence: what lies outside an article on a whole page is mostly furniture, short lines (menus,
         # footers, share bars). When too few of the lines outside are that short (``short``: of at most
@@ -741,7 +757,8 @@ class Detectors:
                                            f"article {kept_mass:.0f}: nothing removed"))
             return found
         if pending is not None:
-            self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2])
+            self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2],
+                                   self._wrapped(text, prose, span))
         if span.keep_prose_runs > 0:
             # Paragraphs in a row outside the span are text the span did not reach (a second section past a
             # long box, the part of a page the prose test left apart), with the heading line just above them:
@@ -791,7 +808,8 @@ class Detectors:
                 if not outside:
                     return found
         if related.enabled and not related.after_span_end:
-            self._related_runs(lines, feats, prose, outside, keep_to, related, found)
+            self._related_runs(lines, feats, prose, outside, keep_to, related, found,
+                               wrapped=self._wrapped(text, prose, span))
         moved = {i for title, rest in found.related for i in (title, *rest)}
         for index in outside:
             if index not in moved:
@@ -983,6 +1001,76 @@ class Detectors:
         return keep_from
 
     @staticmethod
+    def _title_named_by_text(lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
+                             open_lines: Sequence[bool], start: int, end: int, keep_from: int, stop: frozenset[str],
+                             s: MainSpanSettings, found: Found) -> int:
+        """The head moved up to a short title the article's text keeps naming (``title_mentions``): the nearest open
+        line above it within ``title_gap`` open lines, of at most ``title_words`` words and no prose, at least
+        ``headline_overlap`` of whose words (``_name_tokens``, the language's stop words left out) each stand in
+        ``title_mentions`` or more of the span's prose lines (of at least min_words words), one of them in its first
+        ``headline_prose_lines``, none of them in ``title_mentions`` other lines outside the article (a site's name),
+        and that stands once on the page. ``keep_from`` when there is none, or when the
+        head's first line names the article so already (a headline kept: the line above it is a menu's or a
+        breadcrumb's)."""
+        def short(index: int) -> bool:
+            f = feats[index]
+            # (a line ending with a colon is a label: "POLL:", "Read also:")
+            return f is not None and not prose[index] and max(f.words, f.dense // 2) <= s.title_words and \
+                not lines[index].rstrip().endswith((":", "\uff1a"))
+
+        # The candidates first (cheap): the nearest open lines above the head, short, no label, printed once (a line
+        # the page prints twice is a menu's or a section bar's: a headline's copy stands in the head).
+        candidates: list[int] = []
+        seen, index = 0, keep_from - 1
+        while index >= 0 and seen < s.title_gap:
+            if feats[index] is not None and open_lines[index]:
+                seen += 1
+                if short(index) and lines.count(lines[index]) == 1:
+                    candidates.append(index)
+            index -= 1
+        if not candidates:
+            return keep_from
+        common = {word[:5] for word in stop}
+        mentions: Counter[str] = Counter()
+        opening: set[str] = set()
+        taken = 0
+        for index in range(start, end + 1):
+            f = feats[index]
+            if prose[index] and f is not None and f.words >= s.min_words:
+                tokens = _name_tokens(lines[index]) - common
+                mentions.update(tokens)
+                if taken < s.headline_prose_lines:
+                    opening |= tokens
+                    taken += 1
+
+        def named(index: int) -> int:
+            """How many of the line's words the text names often enough; 0 when too few of them are."""
+            tokens = _name_tokens(lines[index]) - common
+            shared = sum(1 for token in tokens if mentions[token] >= s.title_mentions)
+            return shared if tokens & opening and shared >= s.headline_overlap * len(tokens) else 0
+
+        def sitewide(index: int) -> bool:
+            """Whether a word of the line that the article names stands in title_mentions or more other lines
+            outside the kept article: the site's name ("Regala elDiario.es" over "Estatuto de elDiario.es")."""
+            tokens = {token for token in _name_tokens(lines[index]) - common if mentions[token] >= s.title_mentions}
+            elsewhere: Counter[str] = Counter()
+            for other in (*range(keep_from), *range(end + 1, len(lines))):
+                if other != index and feats[other] is not None:
+                    elsewhere.update(tokens & _name_tokens(lines[other]))
+            return any(count >= s.title_mentions for count in elsewhere.values())
+
+        if not opening or (short(keep_from) and named(keep_from)):
+            return keep_from
+        for index in candidates:
+            shared = named(index)
+            if shared and not sitewide(index):
+                found.evidence.append(Evidence(MAIN_SPAN, index + 1, keep_from, f"title: {shared} of its "
+                                               f"words stand in at least {s.title_mentions} of the article's "
+                                               "prose lines; kept with the lines down to the head"))
+                return index
+        return keep_from
+
+    @staticmethod
     def _headline(feats: Sequence[LineFeatures | None], open_lines: Sequence[bool], start: int, reach: int) -> int:
         """The farthest title-shaped line above the span (or its first line), within reach: the article's
         headline. The article's head (headline, standfirst, caption, byline, dates) runs from it to the span."""
@@ -1071,7 +1159,7 @@ class Detectors:
 
     def _related_runs(self, lines: Sequence[str], feats: Sequence[LineFeatures | None], prose: Sequence[bool],
                       outside: list[int], keep_to: int, s: RelatedRunSettings, found: Found,
-                      paragraphs: Sequence[int] = ()) -> None:
+                      paragraphs: Sequence[int] = (), wrapped: Sequence[bool] = ()) -> None:
         """Runs of title-shaped lines after the span become related records (cleaner.core.relatedrun): found by the
         compiled core from the lines' features (each line's words, a dense script's characters ``dense_per_word``
         to a word; its title shape, prose and code; a date or reading-time line of at most ``meta_words`` words,
@@ -1083,9 +1171,26 @@ class Detectors:
             lines, after, feats, prose, _meta, s.dense_per_word, s.meta_words, s.min_titles, s.min_words,
             s.max_between, s.teaser_words, s.label_words, s.code_chars, s.max_number_share)]
         runs = beside(accepted(lines, candidates, s, keep_to), s)
+        if wrapped and runs:
+            runs = Detectors._unwrapped(runs, wrapped)
         if s.inside_prose > 0 and paragraphs and runs:
             runs = Detectors._outside_article(runs, paragraphs, s)
         Detectors._add_runs(runs, found)
+
+    @staticmethod
+    def _wrapped(text: Sequence[bool], prose: Sequence[bool], s: MainSpanSettings) -> list[bool]:
+        """The lines of paragraphs a dump broke at the page source's line ends (read as text, not prose on their own),
+        for ``wrapped_titles``; empty when that guard is off."""
+        if not (s.wrapped_titles and s.wrapped_lines):
+            return []
+        return [t and not p for t, p in zip(text, prose, strict=True)]
+
+    @staticmethod
+    def _unwrapped(runs: list[Run], wrapped: Sequence[bool]) -> list[Run]:
+        """The runs none of whose titles is a line of a wrapped paragraph (``wrapped_titles``): "This utility, like
+        most other PostgreSQL utilities," over "also uses the environment variables supported by libpq" is the
+        article's text broken at its source's line ends, not a list of headlines."""
+        return [run for run in runs if not any(wrapped[title] for title, _ in run.items)]
 
     @staticmethod
     def _outside_article(runs: list[Run], paragraphs: Sequence[int], s: RelatedRunSettings) -> list[Run]:
