@@ -916,3 +916,16 @@ def test_a_run_with_a_wrapped_paragraph_line_for_a_title_is_no_related_block() -
     assert wrapped == [i == 4 for i in range(12)]
     assert Detectors._unwrapped(runs, wrapped) == runs[1:]
     assert Detectors._wrapped(text, prose, MainSpanSettings(wrapped_lines=True, wrapped_titles=False)) == []
+
+
+@pytest.mark.parametrize(("line", "with_ordinals", "without"), [
+    ("2de amateurs A", False, True), ("1ste amateurs", False, True), ("2nd round draw", False, True),
+    ("1st round draw", True, True),  # ("st" stays an amount: "2st ägg" is two eggs in Swedish)
+    ("2e division nationale", False, True), ("3ème étape du tour", False, True),
+    ("2 dl fløte", True, True), ("2st ägg", True, True), ("100 g flour", True, True), ("3/4 tsp salt", True, True),
+])
+def test_an_ordinal_is_no_amount(line: str, with_ordinals: bool, without: bool) -> None:
+    from cleaner.core.structure import _amount
+
+    assert _amount(line, True, True) is with_ordinals
+    assert _amount(line, False, True) is without

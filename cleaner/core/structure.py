@@ -114,6 +114,19 @@ def _quantity(line: str) -> bool:
         not _RELATIVE_TIME.fullmatch(line)
 
 
+#: A number with an ordinal ending written onto it: "1st", "2nd", "3rd", "4th", "1ste", "2de", "2e", "1er", "1re",
+#: "2ème" ("2de amateurs A" is a league, not an amount). ("st" alone is left out: "2st" is two pieces in Swedish.)
+_ORDINAL = re.compile(r"\d{1,3}(?:nd|rd|th|ste|de|e|er|re|ème)\s", re.IGNORECASE)
+
+
+def _amount(line: str, ordinals: bool, fractions: bool) -> bool:
+    """A short line holding an amount for page intent (``_quantity``, or with ``fractions`` a cook's fraction), unless
+    ``ordinals`` and it opens with an ordinal (``_ORDINAL``)."""
+    if ordinals and _ORDINAL.match(line):
+        return False
+    return _quantity(line) or (fractions and _fraction_amount(line))
+
+
 def _meta(line: str) -> bool:
     """A date or reading-time line (related runs: it belongs to the title above it)."""
     return bool(_DATE.search(line) or _READING_TIME.search(line))
@@ -286,6 +299,9 @@ class PageIntentSettings:
     #: A short line opening with a fraction and a word ("3/4 tsp salt", "1/4 c brown sugar") is an amount for
     #: the recipe test and, on a recipe, counts as prose (false: a fraction reads as a counter, "3 / 10").
     fraction_amounts: bool = False
+    #: A line opening with a number with an ordinal ending ("2de amateurs A", "1st round") is no amount (false: it
+    #: reads as one, "2 de"...).
+    ordinals: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -589,8 +605,8 @@ class Detectors:
                 found.evidence.append(Evidence(PAGE_INTENT, 0, 0, f"{intent[0]} page ({intent[1]}): "
                                                "its quantity lines count as prose"))
                 for index in compress(range(len(lines)), table.numeric):
-                    if not prose[index] and (_quantity(lines[index]) or (
-                            self.settings.page_intent.fraction_amounts and _fraction_amount(lines[index]))):
+                    page = self.settings.page_intent
+                    if not prose[index] and _amount(lines[index], page.ordinals, page.fraction_amounts):
                         prose[index] = True
                 prose_lines = [i for i, p in enumerate(prose) if p]
             else:
@@ -854,7 +870,7 @@ class Detectors:
                 prices += 1
             elif dated[index] and (_DATE.search(line) or _COUNT.search(line)):
                 grid += 1
-            elif _quantity(line) or (s.fraction_amounts and _fraction_amount(line)):
+            elif _amount(line, s.ordinals, s.fraction_amounts):
                 quantities += 1
         thread = sum(1 for index in table.thread_lines
                      if not prose[index] and len(lines[index]) <= 80 and _THREAD.fullmatch(lines[index]))
