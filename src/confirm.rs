@@ -267,11 +267,27 @@ struct Compiled {
     /// The ways through the pattern that hold a lookahead (the others are `main`): a line matches when `main`
     /// or one of them does.
     arms: Vec<Arm>,
+    /// Lookaheads inside the pattern at a place every whole-line match passes at the same offset (see
+    /// [`Junction`]): `main` holds an empty group there instead.
+    junctions: Vec<Junction>,
+}
+
+/// A lookahead inside a pattern with named groups, where the part of the pattern before it can end at one
+/// place of a line only (the translator proves it with [`prefix_free`]): every whole-line match of the
+/// pattern passes that place, so the lookahead holds for all of them or for none. `main` then matches the
+/// pattern without it (Python's first match among the ways through it is `main`'s) and holds an empty group
+/// at its place; the line matches when `main` does and the lookahead holds at that group's offset.
+struct Junction {
+    positive: bool,
+    /// The lookahead's body, searched anchored at the place.
+    pattern: MetaRegex,
+    /// The empty group's index in `main`.
+    group: usize,
 }
 
 impl Compiled {
-    fn new(pattern: &str, names: &[String], checks: &[(bool, String)], arms: &[Vec<(u8, String)>])
-           -> PyResult<Self> {
+    fn new(pattern: &str, names: &[String], checks: &[(bool, String)], arms: &[Vec<(u8, String)>],
+           junctions: &[(bool, String, String)]) -> PyResult<Self> {
         let main = Whole::new(pattern)?;
         let mut groups = Vec::with_capacity(names.len());
         for name in names {
@@ -292,7 +308,36 @@ impl Compiled {
         if !arms.is_empty() && !groups.is_empty() {
             return Err(PyValueError::new_err("arms give a verdict only: no named group"));
         }
-        Ok(Compiled { main, groups, checks, arms })
+        let junctions = junctions
+            .iter()
+            .map(|(positive, pattern, marker)| {
+                let group = main
+                    .group_index(marker)
+                    .ok_or_else(|| PyValueError::new_err(format!("no group named {marker}")))?;
+                let pattern = MetaRegex::builder()
+                    .configure(MetaRegex::config().nfa_size_limit(Some(SIZE_LIMIT)))
+                    .build(pattern)
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                Ok(Junction { positive: *positive, pattern, group })
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        if !arms.is_empty() && !junctions.is_empty() {
+            return Err(PyValueError::new_err("arms and junctions do not go together"));
+        }
+        Ok(Compiled { main, groups, checks, arms, junctions })
+    }
+
+    /// Whether the lookaheads of the junctions hold where `main`'s match passes them (None: a junction's group
+    /// took no part, which a group at the pattern's top cannot do: Python's to say all the same).
+    fn junctions_hold(&self, line: &str, found: &Captures) -> Option<bool> {
+        for junction in &self.junctions {
+            let place = found.get_group(junction.group)?.start;
+            let input = Input::new(line).range(place..).anchored(Anchored::Yes);
+            if junction.pattern.is_match(input) != junction.positive {
+                return Some(false);
+            }
+        }
+        Some(true)
     }
 
     fn checks_hold(&self, line: &str) -> bool {
@@ -303,6 +348,12 @@ impl Compiled {
     fn verdict(&self, line: &str) -> Option<bool> {
         if !self.checks_hold(line) {
             return Some(false);
+        }
+        if !self.junctions.is_empty() {
+            return match self.main.captures(line) {
+                Some(found) => self.junctions_hold(line, &found),
+                None => Some(false),
+            };
         }
         if self.main.is_match(line) {
             return Some(true);
@@ -332,6 +383,8 @@ pub(crate) struct Confirmer {
     /// The arms (see [`Arm`]): each a list of (kind, pattern) steps: 0 a part, 1/2 a positive/negative
     /// lookahead, 3/4 a positive/negative lookbehind at the line's end.
     arms: Vec<Vec<(u8, String)>>,
+    /// The junctions (see [`Junction`]): (positive, lookahead's body, the empty group's name in `pattern`).
+    junctions: Vec<(bool, String, String)>,
     /// The names Python knows the groups by (several groups may share one: the `regex` package allows a name
     /// twice), each once, in order; and for each group of `names`, its name's position there.
     fields: Vec<String>,
@@ -351,6 +404,10 @@ struct Unsure {
 }
 
 impl Confirmer {
+    fn compile(&self) -> Option<Compiled> {
+        Compiled::new(&self.pattern, &self.names, &self.checks, &self.arms, &self.junctions).ok()
+    }
+
     /// The compiled pattern, or None when the line is Python's to confirm (a character the engines may read
     /// differently, or a pattern past the size bound).
     fn ready(&self, py: Python<'_>, line: &str) -> Option<&Compiled> {
@@ -367,7 +424,7 @@ impl Confirmer {
                 }
             }
         }
-        self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks, &self.arms).ok()).as_ref()
+        self.compiled.get_or_init(|| self.compile()).as_ref()
     }
 }
 
@@ -407,6 +464,11 @@ impl Confirmer {
         if !compiled.checks_hold(line) {
             return Confirmed::No;
         }
+        match compiled.junctions_hold(line, &found) {
+            Some(true) => {}
+            Some(false) => return Confirmed::No,
+            None => return Confirmed::Unsure,
+        }
         let mut groups: Vec<Option<String>> = vec![None; self.fields.len()];
         for (&index, &field) in compiled.groups.iter().zip(&self.field_of) {
             if let Some(group) = found.get_group(index).filter(|_| index != usize::MAX) {
@@ -434,11 +496,13 @@ impl Confirmer {
     /// `pattern`: the whole-line pattern in Rust syntax; `names`: its named groups ("" for a group that never
     /// takes part); `python_names`: the name
     /// Python gives each of them (the same one for groups written with one name); `checks`: (positive, pattern) conditions; `unsure`: a callable giving the characters to leave to
-    /// Python (None: none); `arms`: the ways through the pattern that hold a lookahead (see [`Arm`]).
+    /// Python (None: none); `arms`: the ways through the pattern that hold a lookahead (see [`Arm`]);
+    /// `junctions`: (positive, lookahead, name of the empty group at its place) (see [`Junction`]).
     #[new]
-    #[pyo3(signature = (pattern, names, python_names, checks, unsure, arms=Vec::new()))]
+    #[pyo3(signature = (pattern, names, python_names, checks, unsure, arms=Vec::new(), junctions=Vec::new()))]
     fn new(pattern: String, names: Vec<String>, python_names: Vec<String>, checks: Vec<(bool, String)>,
-           unsure: Option<Py<PyAny>>, arms: Vec<Vec<(u8, String)>>) -> PyResult<Self> {
+           unsure: Option<Py<PyAny>>, arms: Vec<Vec<(u8, String)>>, junctions: Vec<(bool, String, String)>)
+           -> PyResult<Self> {
         if python_names.len() != names.len() {
             return Err(PyValueError::new_err("one Python name a group"));
         }
@@ -456,6 +520,7 @@ impl Confirmer {
             names,
             checks,
             arms,
+            junctions,
             fields,
             field_of,
             compiled: OnceLock::new(),
@@ -492,6 +557,11 @@ impl Confirmer {
         if !compiled.checks_hold(line) {
             return Ok(py.None().into_bound(py));
         }
+        match compiled.junctions_hold(line, &found) {
+            Some(true) => {}
+            Some(false) => return Ok(py.None().into_bound(py)),
+            None => return Ok(PyBool::new(py, false).to_owned().into_any()),
+        }
         let ascii = line.is_ascii();
         let mut groups: Vec<Option<((isize, isize), String)>> = vec![None; this.fields.len()];
         for (&index, &field) in compiled.groups.iter().zip(&this.field_of) {
@@ -514,7 +584,7 @@ impl Confirmer {
 
     /// Whether the pattern compiles within the size bound (compiling it now if not yet done).
     fn compiles(&self) -> bool {
-        self.compiled.get_or_init(|| Compiled::new(&self.pattern, &self.names, &self.checks, &self.arms).ok()).is_some()
+        self.compiled.get_or_init(|| self.compile()).is_some()
     }
 }
 
@@ -679,7 +749,62 @@ impl Refiner {
     }
 }
 
+/// The most states [`prefix_free`] visits before it gives up (answers None).
+const MOST_STATES: usize = 100_000;
+
+/// Whether no line can hold two places where an anchored match of `pattern` (from the line's start) may end:
+/// True when proven, False when there is such a line, None when not known (a DFA too large to explore).
+/// Read from the pattern's lazy DFA, all matches reported (a match is seen one byte late, or at the end of
+/// the input): a line with two such places walks from the start to a match state, then on through at least
+/// one more byte to a match again (or to one at the end of the input).
+#[pyfunction]
+fn prefix_free(pattern: &str) -> Option<bool> {
+    use regex_automata::hybrid::LazyStateID;
+    use regex_automata::util::start;
+    let dfa = DFA::builder()
+        .configure(DFA::config().match_kind(MatchKind::All).cache_capacity(64 << 20)
+            .skip_cache_capacity_check(true))
+        .thompson(thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
+        .build(pattern)
+        .ok()?;
+    let mut cache = dfa.create_cache();
+    let start = dfa.start_state(&mut cache, &start::Config::new().anchored(Anchored::Yes)).ok()?;
+    let bytes: Vec<u8> = dfa.byte_classes().representatives(0..=255).filter_map(|unit| unit.as_u8()).collect();
+    // Every state reachable from the start; then every state reachable from a match state among them.
+    let mut seen: HashSet<LazyStateID> = HashSet::new();
+    let mut after_match: HashSet<LazyStateID> = HashSet::new();
+    let mut stack = vec![(start, false)];
+    while let Some((state, matched)) = stack.pop() {
+        let set = if matched { &mut after_match } else { &mut seen };
+        if !set.insert(state) {
+            continue;
+        }
+        if seen.len() + after_match.len() > MOST_STATES {
+            return None;
+        }
+        if matched && dfa.next_eoi_state(&mut cache, state).ok()?.is_match() {
+            return Some(false);
+        }
+        for &byte in &bytes {
+            let next = dfa.next_state(&mut cache, state, byte).ok()?;
+            if next.is_quit() {
+                return None;
+            }
+            if next.is_dead() {
+                continue;
+            }
+            if matched && next.is_match() {
+                return Some(false);
+            }
+            stack.push((next, matched || next.is_match()));
+        }
+    }
+    // (Ids stay valid only while the cache was never cleared.)
+    (cache.clear_count() == 0).then_some(true)
+}
+
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_function(wrap_pyfunction!(prefix_free, module)?)?;
     module.add_class::<Confirmer>()?;
     module.add_class::<Match>()?;
     module.add_class::<Refiner>()

@@ -391,7 +391,7 @@ def test_only_exact_patterns_without_groups_skip_python_regex() -> None:
     either way."""
     body = ('[[rule]]\nid = "TST010"\npurpose = "plain"\npattern = "advertisement(?: below)?"\n\n'
             '[[rule]]\nid = "TST011"\npurpose = "named"\npattern = "by (?P<author>[a-z]+) staff"\n\n'
-            '[[rule]]\nid = "TST012"\npurpose = "widened"\npattern = "share (?P<what>this)(?= now) now"\n\n'
+            '[[rule]]\nid = "TST012"\npurpose = "widened"\npattern = "share (?P<what>[a-z]+)(?= now) now"\n\n'
             '[[rule]]\nid = "TST013"\npurpose = "backtracks"\npattern = "(?:a+)+ end"\n\n'
             '[[rule]]\nid = "TST014"\npurpose = "armed"\npattern = "(?:read|see)(?= more) more(?: here)?"\n')
     rules = RuleSet((parse_rule_file(body, "t.toml"),))
@@ -495,7 +495,8 @@ def test_a_word_boundary_line_the_engines_may_read_apart_is_pythons() -> None:
     ("(?!(?P<no>ad) )(?P<t>[a-z ]+)", True),           # a group inside a negative lookaround never takes part
     ("(?=(?P<no>ad) )(?P<t>[a-z ]+)", False),          # ... inside a positive one it may
     ("(?P<a>x?)*end", False),                          # a repeat of what may match nothing, with a group
-    ("share (?P<w>this)(?= now) now", False),          # a lookahead inside a pattern with a named group
+    ("share (?P<w>this)(?= now) now", True),           # a lookahead where every match passes at one place
+    ("share (?P<w>[a-z]+)(?= now) now", False),        # ... or at several, in a pattern with a named group
     ("share this(?= now) now", True),                  # ... without one: its arms give the verdict
     ("(?>a+)b", False),                                # atomic group
 ])

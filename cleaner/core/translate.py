@@ -93,6 +93,10 @@ class Confirmation:
     #: a list of (kind, pattern in Rust syntax) steps (see :func:`_arm_steps`). Only a verdict is given: a
     #: pattern with named groups has none.
     arms: tuple[tuple[tuple[int, str], ...], ...] = ()
+    #: Lookaheads inside a pattern with named groups, each at a place every whole-line match passes at the same
+    #: offset (see :func:`_junction`): (positive, the lookahead in Rust syntax, searched anchored there, the name
+    #: of the empty group ``rust`` holds at that place).
+    junctions: tuple[tuple[bool, str, str], ...] = ()
 
 
 class _Untranslatable(Exception):
@@ -246,7 +250,8 @@ class CharacterTables:
         # Compiled on first use (see src/confirm.rs): one past the size bound answers that Python confirms.
         compiled = None if found.rust is None else _native.Confirmer(
             found.rust, list(found.names), list(found.python_names), list(found.checks),
-            self.word_unsure if found.word_boundary else None, [list(steps) for steps in found.arms])
+            self.word_unsure if found.word_boundary else None, [list(steps) for steps in found.arms],
+            list(found.junctions))
         self._confirmers[key] = compiled
         return compiled
 
@@ -400,6 +405,9 @@ class _Exact:
         self.negative = False
         #: The numbers of the named groups that never take part.
         self.absent: set[int] = set()
+        #: The pattern's top-level items (a lookahead among them may be a junction), and the junctions found.
+        self.top: list[tuple[Any, Any]] | None = None
+        self.junctions: list[tuple[bool, str, str]] = []
 
 
 def confirmation(pattern: str, flags: int, tables: CharacterTables | None = None, parsed: Any = _UNPARSED
@@ -420,8 +428,9 @@ def confirmation(pattern: str, flags: int, tables: CharacterTables | None = None
     names = {number: name for name, number in state.groupdict.items()}
     work = _Exact(tables or CharacterTables(), names, state)
     work.letters = "".join(letter for bit, letter in _LOCAL.items() if state.flags & bit)
+    work.top = list(parsed)
     try:
-        body = _exact_sequence(list(parsed), work, bool(state.flags & re.IGNORECASE), True, True)
+        body = _exact_sequence(work.top, work, bool(state.flags & re.IGNORECASE), True, True)
     except _Inside as exc:
         return _armed(parsed, work, str(exc))
     except _Untranslatable as exc:
@@ -432,7 +441,7 @@ def confirmation(pattern: str, flags: int, tables: CharacterTables | None = None
     ordered = tuple(sorted(names.items()))
     return Confirmation(f"{prefix}\\A(?:{body})\\z", tuple("" if n in work.absent else name for n, name in ordered),
                         tuple(aliases.get(name, name) for _n, name in ordered), tuple(work.checks),
-                        work.word_boundary)
+                        work.word_boundary, junctions=tuple(work.junctions))
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<([^\W\d]\w*)>")
@@ -484,8 +493,41 @@ def _exact_sequence(items: list[tuple[Any, Any]], work: _Exact, ignore_case: boo
     for number, (op, argument) in enumerate(items):
         at_start = start and all(zero[:number])
         at_end = end and all(zero[number + 1:])
+        if items is work.top and work.names and op in (C.ASSERT, C.ASSERT_NOT) and argument[0] > 0 \
+                and not at_start and not at_end:
+            parts.append(_junction(op is C.ASSERT, list(argument[1]), items[:number], work, ignore_case))
+            continue
         parts.append(_exact_node(op, argument, work, ignore_case, at_start, at_end))
     return "".join(parts)
+
+
+def _junction(positive: bool, items: list[tuple[Any, Any]], before: list[tuple[Any, Any]], work: _Exact,
+              ignore_case: bool) -> str:
+    """A lookahead among the pattern's top-level items (``before``: the items ahead of it), in a pattern with
+    named groups, checked beside the match: every whole-line match takes ``before`` over a prefix of the line,
+    and when no string ``before`` matches is a proper prefix of another (proven on its automaton by the
+    compiled core; a wider translation of ``before`` serves, its strings holding every string of the
+    pattern's), two matches cannot leave it at two places. Then the lookahead holds at that one place for every
+    whole-line match or for none, and Python's match is the first whole-line match of the pattern without it
+    (the exact translation's), when it holds there. Written as an empty group marking the place."""
+    if positive and not items:
+        return ""  # an empty lookahead always holds
+    if positive and any(op is C.SUBPATTERN and arg[0] in work.names for op, arg in _walk(items)):
+        raise _Untranslatable("named group inside a positive lookaround")
+    prefix = f"(?{work.letters})" if work.letters else ""
+    try:
+        ahead = prefix + _sequence(before, set(), bool(work.state.flags & re.IGNORECASE), work.tables)
+    except _Untranslatable as exc:
+        raise _Inside(f"lookahead inside the pattern ({exc})") from exc
+    if _native.prefix_free(ahead) is not True:
+        raise _Inside("lookahead inside the pattern, where what precedes it may end at two places")
+    body = _lookaround_body(positive, items, work, ignore_case)
+    taken = set(work.names.values()) | {name for _p, _b, name in work.junctions}
+    marker = f"look{len(work.junctions)}"
+    while marker in taken:
+        marker += "_"
+    work.junctions.append((positive, f"{prefix}{body})", marker))
+    return f"(?P<{marker}>)"
 
 
 def _exact_node(op: Any, argument: Any, work: _Exact, ignore_case: bool, start: bool, end: bool) -> str:

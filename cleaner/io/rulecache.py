@@ -357,7 +357,8 @@ def _encode(facts: PatternFacts) -> bytes:
                          for (text, flags), t in facts.translations.items()],
         "confirmations": [[ref(text), flags, c.rust, list(c.names), list(c.python_names),
                            [[positive, check] for positive, check in c.checks], c.word_boundary, c.reason,
-                           [[[kind, step] for kind, step in steps] for steps in c.arms]]
+                           [[[kind, step] for kind, step in steps] for steps in c.arms],
+                           [[positive, look, marker] for positive, look, marker in c.junctions]]
                           for (text, flags), c in facts.confirmations.items()],
         "documents": facts.documents,
         "selectors": sorted(facts.selectors),
@@ -439,8 +440,11 @@ def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
         ((texts[text], flags), Confirmation(rust, tuple(names), tuple(python_names),
                                             tuple((bool(positive), check) for positive, check in checks),
                                             bool(boundary), reason,
-                                            tuple(tuple((int(kind), step) for kind, step in steps) for steps in arms)))
-        for text, flags, rust, names, python_names, checks, boundary, reason, arms in payload["confirmations"])
+                                            tuple(tuple((int(kind), step) for kind, step in steps) for steps in arms),
+                                            tuple((bool(positive), look, marker)
+                                                  for positive, look, marker in junctions)))
+        for text, flags, rust, names, python_names, checks, boundary, reason, arms, junctions
+        in payload["confirmations"])
     documents = payload["documents"]
     if not all(isinstance(key, str) and isinstance(value, str) for key, value in documents.items()):
         raise TypeError("a document is not JSON text")
