@@ -26,6 +26,8 @@ use regex_automata::nfa::thompson::pikevm::{Cache as VmCache, PikeVM};
 use regex_automata::nfa::thompson::{self, NFA};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, MatchKind, PatternID};
+use regex_syntax::hir::{Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind,
+                        Literal, Repetition};
 
 /// A cap on one pattern's compiled program: far above any built-in pattern's (the largest, bounded repeats of
 /// Unicode classes, are a few MB), far below what would make building a rule set slow.
@@ -173,11 +175,16 @@ struct Whole {
 
 impl Whole {
     fn new(pattern: &str) -> PyResult<Self> {
-        let error = |error: String| PyValueError::new_err(error);
         let nfa = NFA::compiler()
             .configure(thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
             .build(pattern)
-            .map_err(|e| error(e.to_string()))?;
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Self::from_nfa(nfa)
+    }
+
+    /// The engines over an NFA (compiled from the pattern, or rebuilt from its compiled form).
+    fn from_nfa(nfa: NFA) -> PyResult<Self> {
+        let error = |error: String| PyValueError::new_err(error);
         // The regex crate's settings for its lazy DFA: it gives up (here: the PikeVM answers) rather than
         // rebuild its states over and over.
         let dfa = DFA::builder()
@@ -251,6 +258,118 @@ impl Whole {
     }
 }
 
+/// The pattern with every class and literal cut to ASCII: on a line of ASCII characters only, the same
+/// matches with the same captures (a class or literal only ever matches characters of the line, and a literal
+/// past ASCII none; a word boundary reads the same on such a line; the groups keep their indices and names),
+/// and far smaller to compile: a Unicode class such as `\w` is hundreds of UTF-8 states, each count of a
+/// bounded repeat a copy of them.
+fn ascii_cut(hir: &Hir) -> Hir {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => hir.clone(),
+        HirKind::Literal(Literal(bytes)) => if bytes.is_ascii() { hir.clone() } else { Hir::fail() },
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut cut = class.clone();
+            cut.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7F')]));
+            Hir::class(Class::Unicode(cut))
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let mut cut = class.clone();
+            cut.intersect(&ClassBytes::new([ClassBytesRange::new(0, 0x7F)]));
+            Hir::class(Class::Bytes(cut))
+        }
+        HirKind::Repetition(repetition) => Hir::repetition(Repetition {
+            sub: Box::new(ascii_cut(&repetition.sub)),
+            ..repetition.clone()
+        }),
+        HirKind::Capture(capture) => Hir::capture(Capture { sub: Box::new(ascii_cut(&capture.sub)), ..capture.clone() }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(ascii_cut).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(ascii_cut).collect()),
+    }
+}
+
+/// The whole-line match: on an ASCII line (nearly every line), the pattern cut to ASCII ([`ascii_cut`]); on
+/// another, the pattern itself, compiled the first time such a line comes (None: past the size bound, the
+/// line is Python's).
+struct Main {
+    ascii: Whole,
+    full: OnceLock<Option<Whole>>,
+    pattern: String,
+}
+
+impl Main {
+    fn new(pattern: &str) -> PyResult<Self> {
+        let error = |error: String| PyValueError::new_err(error);
+        let hir = regex_automata::util::syntax::parse(pattern).map_err(|e| error(e.to_string()))?;
+        let cut = NFA::compiler()
+            .configure(thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
+            .build_from_hir(&ascii_cut(&hir))
+            .map_err(|e| error(e.to_string()))
+            .and_then(Whole::from_nfa);
+        // The cut must hold the pattern's groups as they are (a smart constructor may have folded a group that
+        // can never match away): else the pattern itself serves every line.
+        let groups = |whole: &Whole| {
+            let info = whole.vm.get_nfa().group_info();
+            info.pattern_names(PatternID::ZERO).map(|name| name.map(str::to_owned)).collect::<Vec<_>>()
+        };
+        let expected: Vec<Option<String>> = {
+            let mut names = vec![None];
+            names.extend(hir_groups(&hir));
+            names
+        };
+        match cut {
+            Ok(ascii) if groups(&ascii) == expected => {
+                Ok(Main { ascii, full: OnceLock::new(), pattern: pattern.to_owned() })
+            }
+            _ => {
+                let nfa = NFA::compiler()
+                    .configure(thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
+                    .build_from_hir(&hir)
+                    .map_err(|e| error(e.to_string()))?;
+                let whole = Whole::from_nfa(nfa)?;
+                let ascii = Whole::from_nfa(whole.vm.get_nfa().clone())?;
+                Ok(Main { ascii, full: OnceLock::from(Some(whole)), pattern: pattern.to_owned() })
+            }
+        }
+    }
+
+    /// The engines for this line (None: the line is Python's).
+    fn for_line(&self, line: &str) -> Option<&Whole> {
+        if line.is_ascii() {
+            return Some(&self.ascii);
+        }
+        self.full.get_or_init(|| Whole::new(&self.pattern).ok()).as_ref()
+    }
+
+    /// Whether the pattern itself compiles (compiling it now if not yet done).
+    fn full_compiles(&self) -> bool {
+        self.full.get_or_init(|| Whole::new(&self.pattern).ok()).is_some()
+    }
+
+    fn group_index(&self, name: &str) -> Option<usize> {
+        self.ascii.group_index(name)
+    }
+}
+
+/// The names of a pattern's explicit groups, in index order (None: unnamed).
+fn hir_groups(hir: &Hir) -> Vec<Option<String>> {
+    fn walk(hir: &Hir, found: &mut Vec<(u32, Option<String>)>) {
+        match hir.kind() {
+            HirKind::Capture(capture) => {
+                found.push((capture.index, capture.name.as_deref().map(str::to_owned)));
+                walk(&capture.sub, found);
+            }
+            HirKind::Repetition(repetition) => walk(&repetition.sub, found),
+            HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().for_each(|sub| walk(sub, found)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(hir, &mut found);
+    found.sort_by_key(|(index, _)| *index);
+    found.dedup_by_key(|(index, _)| *index);
+    found.into_iter().map(|(_, name)| name).collect()
+}
+
 /// One condition at a fixed place of every match: a lookahead at the line's start or a lookbehind at its end.
 struct Check {
     /// Whether the condition is that the pattern matches (a positive lookaround) or that it does not.
@@ -261,7 +380,7 @@ struct Check {
 
 /// A pattern compiled: the whole-line match, its named groups' indices (in the caller's order), its checks.
 struct Compiled {
-    main: Whole,
+    main: Main,
     groups: Vec<usize>,
     checks: Vec<Check>,
     /// The ways through the pattern that hold a lookahead (the others are `main`): a line matches when `main`
@@ -286,9 +405,8 @@ struct Junction {
 }
 
 impl Compiled {
-    fn new(pattern: &str, names: &[String], checks: &[(bool, String)], arms: &[Vec<(u8, String)>],
+    fn new(main: Main, names: &[String], checks: &[(bool, String)], arms: &[Vec<(u8, String)>],
            junctions: &[(bool, String, String)]) -> PyResult<Self> {
-        let main = Whole::new(pattern)?;
         let mut groups = Vec::with_capacity(names.len());
         for name in names {
             if name.is_empty() {
@@ -349,13 +467,14 @@ impl Compiled {
         if !self.checks_hold(line) {
             return Some(false);
         }
+        let main = self.main.for_line(line)?;
         if !self.junctions.is_empty() {
-            return match self.main.captures(line) {
+            return match main.captures(line) {
                 Some(found) => self.junctions_hold(line, &found),
                 None => Some(false),
             };
         }
-        if self.main.is_match(line) {
+        if main.is_match(line) {
             return Some(true);
         }
         let mut unsure = false;
@@ -405,7 +524,8 @@ struct Unsure {
 
 impl Confirmer {
     fn compile(&self) -> Option<Compiled> {
-        Compiled::new(&self.pattern, &self.names, &self.checks, &self.arms, &self.junctions).ok()
+        let main = Main::new(&self.pattern).ok()?;
+        Compiled::new(main, &self.names, &self.checks, &self.arms, &self.junctions).ok()
     }
 
     /// The compiled pattern, or None when the line is Python's to confirm (a character the engines may read
@@ -424,6 +544,11 @@ impl Confirmer {
                 }
             }
         }
+        self.compiled()
+    }
+
+    /// The compiled pattern (compiled now if not yet done).
+    fn compiled(&self) -> Option<&Compiled> {
         self.compiled.get_or_init(|| self.compile()).as_ref()
     }
 }
@@ -458,7 +583,10 @@ impl Confirmer {
                 None => Confirmed::Unsure,
             };
         }
-        let Some(found) = compiled.main.captures(line) else {
+        let Some(main) = compiled.main.for_line(line) else {
+            return Confirmed::Unsure;
+        };
+        let Some(found) = main.captures(line) else {
             return Confirmed::No;
         };
         if !compiled.checks_hold(line) {
@@ -551,7 +679,10 @@ impl Confirmer {
                 None => Ok(PyBool::new(py, false).to_owned().into_any()),
             };
         }
-        let Some(found) = compiled.main.captures(line) else {
+        let Some(main) = compiled.main.for_line(line) else {
+            return Ok(PyBool::new(py, false).to_owned().into_any());
+        };
+        let Some(found) = main.captures(line) else {
             return Ok(py.None().into_bound(py));
         };
         if !compiled.checks_hold(line) {
@@ -583,8 +714,16 @@ impl Confirmer {
     }
 
     /// Whether the pattern compiles within the size bound (compiling it now if not yet done).
+    /// (For lines past ASCII too: the pattern itself, not only its cut to ASCII.)
     fn compiles(&self) -> bool {
-        self.compiled.get_or_init(|| self.compile()).is_some()
+        self.compiled().is_some_and(|compiled| compiled.main.full_compiles())
+    }
+
+    /// Compiles now what an ASCII line needs (the pattern cut to ASCII, its checks, arms and junctions), which
+    /// is otherwise compiled when the first line reaches the pattern; whether it compiled. A line past ASCII
+    /// compiles the pattern itself when the first one comes.
+    fn prepare(&self) -> bool {
+        self.compiled().is_some()
     }
 }
 

@@ -405,10 +405,11 @@ class Engine:
                 yield from self.process(text, doc_id=doc_id, url=rest[0] if rest else None).records
 
     def compile_confirmations(self) -> None:
-        """Compiles now every native confirmation, which is otherwise compiled the first time a line needs it
-        (about a second of CPU for the built-in rules, paid on a process's first documents)."""
+        """Compiles now what every native confirmation needs for ASCII lines, which is otherwise compiled the
+        first time a line needs it (src/confirm.rs: a pattern itself is compiled when the first line past ASCII
+        reaches it)."""
         for confirmer in self._native.values():
-            confirmer.compiles()
+            confirmer.prepare()
 
     def process(self, text: str, *, doc_id: str | None = None, url: str | None = None,
                 title: str | None = None, fetched_at: datetime | None = None,
