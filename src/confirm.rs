@@ -26,8 +26,7 @@ use regex_automata::nfa::thompson::pikevm::{Cache as VmCache, PikeVM};
 use regex_automata::nfa::thompson::{self, NFA};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, MatchKind, PatternID};
-use regex_syntax::hir::{Capture, Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind,
-                        Literal, Repetition};
+use regex_syntax::hir::{Capture, Class, ClassUnicode, ClassUnicodeRange, Hir, HirKind, Literal, Repetition};
 
 /// A cap on one pattern's compiled program: far above any built-in pattern's (the largest, bounded repeats of
 /// Unicode classes, are a few MB), far below what would make building a rule set slow.
@@ -258,40 +257,49 @@ impl Whole {
     }
 }
 
-/// The pattern with every class and literal cut to ASCII: on a line of ASCII characters only, the same
-/// matches with the same captures (a class or literal only ever matches characters of the line, and a literal
-/// past ASCII none; a word boundary reads the same on such a line; the groups keep their indices and names),
-/// and far smaller to compile: a Unicode class such as `\w` is hundreds of UTF-8 states, each count of a
-/// bounded repeat a copy of them.
-fn ascii_cut(hir: &Hir) -> Hir {
+/// The characters of the cut ([`common_cut`]): ASCII, the Latin letters of Latin-1 and Latin Extended-A and
+/// B, and the general punctuation (typographic quotes and dashes), which nearly every line of Latin-script
+/// text is written in.
+const CUT: [(char, char); 2] = [('\0', '\u{24F}'), ('\u{2000}', '\u{206F}')];
+
+/// Whether every character of the line is of the cut.
+fn in_cut(line: &str) -> bool {
+    line.is_ascii() || line.chars().all(|c| CUT.iter().any(|&(low, high)| low <= c && c <= high))
+}
+
+/// The pattern with every class and literal cut to the characters of [`CUT`]: on a line of those characters
+/// only, the same matches with the same captures (a class or literal only ever matches characters of the line,
+/// and a literal with another character none; a word boundary is read from the line's own characters; the
+/// groups keep their indices and names), and far smaller to compile: a Unicode class such as `\w` is hundreds
+/// of UTF-8 states, each count of a bounded repeat a copy of them.
+fn common_cut(hir: &Hir) -> Hir {
     match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => hir.clone(),
-        HirKind::Literal(Literal(bytes)) => if bytes.is_ascii() { hir.clone() } else { Hir::fail() },
+        // (A class of bytes, which the translation never writes, is kept whole: exact on any line.)
+        HirKind::Empty | HirKind::Look(_) | HirKind::Class(Class::Bytes(_)) => hir.clone(),
+        HirKind::Literal(Literal(bytes)) => match std::str::from_utf8(bytes) {
+            Ok(text) if in_cut(text) => hir.clone(),
+            _ => Hir::fail(),
+        },
         HirKind::Class(Class::Unicode(class)) => {
             let mut cut = class.clone();
-            cut.intersect(&ClassUnicode::new([ClassUnicodeRange::new('\0', '\x7F')]));
+            cut.intersect(&ClassUnicode::new(CUT.iter().map(|&(low, high)| ClassUnicodeRange::new(low, high))));
             Hir::class(Class::Unicode(cut))
         }
-        HirKind::Class(Class::Bytes(class)) => {
-            let mut cut = class.clone();
-            cut.intersect(&ClassBytes::new([ClassBytesRange::new(0, 0x7F)]));
-            Hir::class(Class::Bytes(cut))
-        }
         HirKind::Repetition(repetition) => Hir::repetition(Repetition {
-            sub: Box::new(ascii_cut(&repetition.sub)),
+            sub: Box::new(common_cut(&repetition.sub)),
             ..repetition.clone()
         }),
-        HirKind::Capture(capture) => Hir::capture(Capture { sub: Box::new(ascii_cut(&capture.sub)), ..capture.clone() }),
-        HirKind::Concat(subs) => Hir::concat(subs.iter().map(ascii_cut).collect()),
-        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(ascii_cut).collect()),
+        HirKind::Capture(capture) => Hir::capture(Capture { sub: Box::new(common_cut(&capture.sub)), ..capture.clone() }),
+        HirKind::Concat(subs) => Hir::concat(subs.iter().map(common_cut).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.iter().map(common_cut).collect()),
     }
 }
 
-/// The whole-line match: on an ASCII line (nearly every line), the pattern cut to ASCII ([`ascii_cut`]); on
-/// another, the pattern itself, compiled the first time such a line comes (None: past the size bound, the
-/// line is Python's).
+/// The whole-line match: on a line of the cut's characters (nearly every line of Latin-script text), the
+/// pattern cut to them ([`common_cut`]); on another, the pattern itself, compiled the first time such a line
+/// comes (None: past the size bound, the line is Python's).
 struct Main {
-    ascii: Whole,
+    cut: Whole,
     full: OnceLock<Option<Whole>>,
     pattern: String,
 }
@@ -302,7 +310,7 @@ impl Main {
         let hir = regex_automata::util::syntax::parse(pattern).map_err(|e| error(e.to_string()))?;
         let cut = NFA::compiler()
             .configure(thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
-            .build_from_hir(&ascii_cut(&hir))
+            .build_from_hir(&common_cut(&hir))
             .map_err(|e| error(e.to_string()))
             .and_then(Whole::from_nfa);
         // The cut must hold the pattern's groups as they are (a smart constructor may have folded a group that
@@ -317,8 +325,8 @@ impl Main {
             names
         };
         match cut {
-            Ok(ascii) if groups(&ascii) == expected => {
-                Ok(Main { ascii, full: OnceLock::new(), pattern: pattern.to_owned() })
+            Ok(cut) if groups(&cut) == expected => {
+                Ok(Main { cut, full: OnceLock::new(), pattern: pattern.to_owned() })
             }
             _ => {
                 let nfa = NFA::compiler()
@@ -326,16 +334,16 @@ impl Main {
                     .build_from_hir(&hir)
                     .map_err(|e| error(e.to_string()))?;
                 let whole = Whole::from_nfa(nfa)?;
-                let ascii = Whole::from_nfa(whole.vm.get_nfa().clone())?;
-                Ok(Main { ascii, full: OnceLock::from(Some(whole)), pattern: pattern.to_owned() })
+                let cut = Whole::from_nfa(whole.vm.get_nfa().clone())?;
+                Ok(Main { cut, full: OnceLock::from(Some(whole)), pattern: pattern.to_owned() })
             }
         }
     }
 
     /// The engines for this line (None: the line is Python's).
     fn for_line(&self, line: &str) -> Option<&Whole> {
-        if line.is_ascii() {
-            return Some(&self.ascii);
+        if in_cut(line) {
+            return Some(&self.cut);
         }
         self.full.get_or_init(|| Whole::new(&self.pattern).ok()).as_ref()
     }
@@ -346,7 +354,7 @@ impl Main {
     }
 
     fn group_index(&self, name: &str) -> Option<usize> {
-        self.ascii.group_index(name)
+        self.cut.group_index(name)
     }
 }
 
@@ -714,14 +722,14 @@ impl Confirmer {
     }
 
     /// Whether the pattern compiles within the size bound (compiling it now if not yet done).
-    /// (For lines past ASCII too: the pattern itself, not only its cut to ASCII.)
+    /// (For every line: the pattern itself, not only its cut.)
     fn compiles(&self) -> bool {
         self.compiled().is_some_and(|compiled| compiled.main.full_compiles())
     }
 
-    /// Compiles now what an ASCII line needs (the pattern cut to ASCII, its checks, arms and junctions), which
-    /// is otherwise compiled when the first line reaches the pattern; whether it compiled. A line past ASCII
-    /// compiles the pattern itself when the first one comes.
+    /// Compiles now what a line of the cut's characters needs (the pattern cut to them, its checks, arms and
+    /// junctions: see [`common_cut`]), which is otherwise compiled when the first line reaches the pattern;
+    /// whether it compiled. Another line compiles the pattern itself when the first one comes.
     fn prepare(&self) -> bool {
         self.compiled().is_some()
     }
