@@ -247,7 +247,8 @@ class CharacterTables:
             return self._confirmers[key]
         if found is None:
             found = confirmation(pattern, flags, self)
-        # Compiled on first use (see src/confirm.rs): one past the size bound answers that Python confirms.
+        # Compiled on first use (see src/confirm.rs: the pattern cut to the characters of most lines, the pattern
+        # itself for the first other line): one past the size bound answers that Python confirms.
         compiled = None if found.rust is None else _native.Confirmer(
             found.rust, list(found.names), list(found.python_names), list(found.checks),
             self.word_unsure if found.word_boundary else None, [list(steps) for steps in found.arms],
