@@ -405,11 +405,13 @@ class Engine:
                 yield from self.process(text, doc_id=doc_id, url=rest[0] if rest else None).records
 
     def compile_confirmations(self) -> None:
-        """Compiles now what every native confirmation needs for ASCII lines, which is otherwise compiled the
-        first time a line needs it (src/confirm.rs: a pattern itself is compiled when the first line past ASCII
-        reaches it)."""
+        """Compiles now everything every native confirmation may need, which is otherwise compiled the first
+        time a line needs it: the pattern cut to Latin-script characters when the first such line reaches it,
+        the whole pattern when the first other line does (src/confirm.rs). A batch worker pays it all before any
+        document's time budget starts (:meth:`Cleaner.warm_up`): about a second of CPU for the built-in rules,
+        which on a busy machine a document's budget cannot absorb."""
         for confirmer in self._native.values():
-            confirmer.prepare()
+            confirmer.compiles()
 
     def process(self, text: str, *, doc_id: str | None = None, url: str | None = None,
                 title: str | None = None, fetched_at: datetime | None = None,
