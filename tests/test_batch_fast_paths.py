@@ -148,6 +148,21 @@ def test_token_signatures_are_rensas_for_other_sizes_and_seeds() -> None:
             assert got.tolist() == list(expected.digest()), (num_perm, seed, tokens[:3])
 
 
+def test_token_signatures_are_rensas_on_both_sides_of_the_fallback_crossover() -> None:
+    """Every token count from 1 to 160: the coordinates no bucket round reached go from nearly all to none, so
+    both of the fallback's loops (every coordinate at once, and one coordinate at a time) and the count where
+    one hands over to the other give rensa's values."""
+    rensa = _rensa()
+    rng = random.Random(11)
+    hasher = MinHasher(NUM_PERM, MINHASH_SEED, 5)
+    for count in range(1, 161):
+        tokens = [f"w{rng.randrange(10**9)}" for _ in range(count)]
+        expected = rensa.RMinHash(num_perm=NUM_PERM, seed=MINHASH_SEED)  # type: ignore[attr-defined]
+        expected.update(tokens)
+        got = np.frombuffer(hasher.signature_of_tokens(tokens), dtype=np.uint32)
+        assert got.tolist() == list(expected.digest()), count
+
+
 def test_signatures_computed_a_chunk_at_a_time_are_those_of_one_record_at_a_time() -> None:
     rows = _record_rows()
     one_by_one = pl.DataFrame([signature_row(row) for row in rows], schema=SIGNATURE_SCHEMA)
