@@ -182,6 +182,10 @@ class SegmentItem:
 def tree_index(element: object, tag: str, names: list[str]) -> tuple[list[str], list[str]] | None: ...
 def tree_units(element: object, tag: str, removed: list[object], unseen: AbstractSet[str], breaks: AbstractSet[str]
                ) -> tuple[list[str], list[bool]] | None: ...
+def tree_signals(element: object, tag: str, tags: AbstractSet[str], reply_names: bool, avatar_names: bool,
+                 avatar_words: list[str], reply_class_words: list[str], labels: AbstractSet[str],
+                 words: AbstractSet[str], reply_chars: int, word_chars: int, date_longest: int, date_chars: int
+                 ) -> tuple[int, list[int], list[tuple[str, object]]] | None: ...
 
 # src/classify.rs: the engine's line classification (_decide) over the scan's hits, one call per document.
 class Classifier:

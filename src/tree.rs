@@ -13,6 +13,7 @@
 //! value holding other than text, a non-element node with children, bytes that are not UTF-8) makes it answer
 //! None, and the caller reads the page by XPath as before.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashSet};
 use std::ffi::{c_char, c_int, c_void, CStr};
 
@@ -351,8 +352,282 @@ pub fn tree_units(element: &Bound<'_, PyAny>, tag: &str, removed: Vec<Bound<'_, 
     Ok(unsafe { walk.run() })
 }
 
+/// Python's `str.isspace` for the characters this walk trims: Unicode White_Space and the ASCII separators
+/// U+001C..U+001F, which Python also strips. A superset of Python's white space, so a length counted after
+/// trimming with it is never more than Python's.
+fn py_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
+}
+
+/// The first attribute named `name` without a namespace (what lxml's `.get` reads): its value, "" when absent;
+/// borrowed from the tree when it is one text node. None when its value holds other than text.
+unsafe fn attribute<'a>(node: &'a XmlNode, name: &str) -> Option<Cow<'a, str>> {
+    let mut attr = node.properties;
+    while !attr.is_null() {
+        let property = &*attr;
+        if property.ns.is_null() && utf8(property.name)? == name {
+            let child = property.children;
+            if !child.is_null() && (*child).kind == TEXT_NODE && (*child).next.is_null() {
+                return Some(Cow::Borrowed(utf8((*child).content)?));
+            }
+            let mut value = String::new();
+            attribute_value(property, &mut value)?;
+            return Some(Cow::Owned(value));
+        }
+        attr = property.next;
+    }
+    Some(Cow::Borrowed(""))
+}
+
+/// Whether `text` may hold one of `words` (plain lower-case ASCII words) as a case-insensitive regular
+/// expression finds them: an ASCII text is tested exactly; any other may (the caller tests it in Python).
+fn may_hold(text: &str, words: &[String]) -> bool {
+    if !text.is_ascii() {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    words.iter().any(|word| {
+        let wanted = word.as_bytes();
+        !wanted.is_empty() && bytes.windows(wanted.len()).any(|window| window.eq_ignore_ascii_case(wanted))
+    })
+}
+
+/// What `cleaner.io.html_blocks._signal_candidates` asks for (see there).
+struct SignalWalk<'a> {
+    tags: &'a HashSet<String>,
+    reply_names: bool,
+    avatar_names: bool,
+    avatar_words: &'a [String],
+    reply_class_words: &'a [String],
+    labels: &'a HashSet<String>,
+    words: &'a HashSet<String>,
+    reply_chars: usize,
+    word_chars: usize,
+    date_longest: usize,
+    date_chars: usize,
+}
+
+impl SignalWalk<'_> {
+    /// Whether `_is_reply_or_avatar` may hold for the element: false only where it is false.
+    unsafe fn may_signal(&self, node: &XmlNode, tag: &str) -> Option<bool> {
+        if self.reply_names || self.avatar_names {
+            // Python joins class and id with a space, which no word spans: each is tested on its own.
+            for name in ["class", "id"] {
+                let value = attribute(node, name)?;
+                if tag == "img" && self.avatar_names && may_hold(&value, self.avatar_words) {
+                    return Some(true);
+                }
+                if self.reply_names && may_hold(&value, self.reply_class_words) {
+                    return Some(true);
+                }
+            }
+        }
+        if tag == "img" && may_hold(&attribute(node, "src")?, self.avatar_words) {
+            return Some(true);
+        }
+        for name in ["title", "aria-label", "alt"] {
+            let label = attribute(node, name)?;
+            if label.is_empty() {
+                continue;
+            }
+            if !label.is_ascii() {
+                return Some(true);
+            }
+            let first = label.split(py_space).find(|part| !part.is_empty()).unwrap_or("");
+            if self.labels.contains(&first.to_ascii_lowercase().trim_matches(['.', ':', '!']).to_string()) {
+                return Some(true);
+            }
+            break;
+        }
+        // The element's own text (the run of text nodes lxml's `.text` reads), stripped.
+        let mut own = String::new();
+        let mut child = node.children;
+        while !child.is_null() {
+            let current = &*child;
+            match current.kind {
+                TEXT_NODE | CDATA_SECTION_NODE => own.push_str(utf8(current.content)?),
+                19 | 20 => return Some(true),
+                _ => break,
+            }
+            child = current.next;
+        }
+        if own.trim_matches(py_space).chars().count() > self.reply_chars {
+            return Some(false);
+        }
+        // Its whole text, read only as far as it can still be one of the words.
+        let mut text = String::new();
+        let mut solid = 0usize;
+        let root = node as *const XmlNode as *mut XmlNode;
+        let mut at = node.children;
+        while !at.is_null() {
+            let current = &*at;
+            if current.kind == TEXT_NODE || current.kind == CDATA_SECTION_NODE {
+                let piece = utf8(current.content)?;
+                solid += piece.chars().filter(|c| !py_space(*c) && !matches!(c, '↓' | '(' | ')')).count();
+                if solid > self.word_chars {
+                    return Some(false); // longer than any word, whatever casefolding makes of it
+                }
+                text.push_str(piece);
+            }
+            if current.kind == ELEMENT_NODE && !current.children.is_null() {
+                at = current.children;
+                continue;
+            }
+            loop {
+                let here = &*at;
+                if !here.next.is_null() {
+                    at = here.next;
+                    break;
+                }
+                at = here.parent;
+                if at.is_null() {
+                    return None;
+                }
+                if at == root {
+                    at = std::ptr::null_mut();
+                    break;
+                }
+            }
+        }
+        if !text.is_ascii() {
+            return Some(true);
+        }
+        let joined = text.split(py_space).filter(|part| !part.is_empty()).collect::<Vec<_>>().join(" ");
+        Some(self.words.contains(joined.to_ascii_lowercase().trim_matches([' ', '(', ')'])))
+    }
+
+    /// Whether `_may_be_dated` may pass the text node: false only where its length tests fail or it holds no
+    /// ASCII digit.
+    fn may_be_dated(&self, text: &str) -> bool {
+        // A character takes one to four bytes: most texts are told by their byte length alone.
+        if text.len() <= 2 || text.len() > 4 * self.date_longest || !text.bytes().any(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        let length = text.chars().count();
+        2 < length && length <= self.date_longest && text.trim_matches(py_space).chars().count() <= self.date_chars
+    }
+
+    unsafe fn run(&self, root: *mut XmlNode) -> Option<(usize, Vec<usize>, Vec<(String, *mut XmlNode)>)> {
+        let mut count = 0usize;
+        let mut candidates = Vec::new();
+        let mut dated = Vec::new();
+        let mut node = root;
+        loop {
+            let current = &*node;
+            match current.kind {
+                ELEMENT_NODE => {
+                    if !current.ns.is_null() {
+                        return None;
+                    }
+                    let tag = utf8(current.name)?;
+                    if node != root && self.tags.contains(tag) {
+                        if self.may_signal(current, tag)? {
+                            candidates.push(count);
+                        }
+                        count += 1;
+                    }
+                }
+                TEXT_NODE | CDATA_SECTION_NODE => {
+                    let text = utf8(current.content)?;
+                    if self.may_be_dated(text) {
+                        dated.push((text.to_owned(), current.parent));
+                    }
+                }
+                _ if !current.children.is_null() => return None,
+                _ => {}
+            }
+            if current.kind == ELEMENT_NODE && !current.children.is_null() {
+                node = current.children;
+                continue;
+            }
+            let mut at = node;
+            loop {
+                if at == root {
+                    return Some((count, candidates, dated));
+                }
+                let here = &*at;
+                if !here.next.is_null() {
+                    node = here.next;
+                    break;
+                }
+                at = here.parent;
+                if at.is_null() {
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+/// lxml's `elementFactory` (its public C API, `lxml.etree.__pyx_capi__`): the proxy of a node of a document.
+type ElementFactory = unsafe extern "C" fn(*mut c_void, *mut XmlNode) -> *mut pyo3::ffi::PyObject;
+
+fn element_factory(py: Python<'_>) -> PyResult<Option<ElementFactory>> {
+    let api = py.import("lxml.etree")?.getattr("__pyx_capi__")?;
+    let Ok(capsule) = api.get_item("elementFactory") else { return Ok(None) };
+    // SAFETY: a capsule of lxml's C API, read by its own name; lxml stays imported while the interpreter runs.
+    unsafe {
+        let name = pyo3::ffi::PyCapsule_GetName(capsule.as_ptr());
+        if name.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        if CStr::from_ptr(name).to_bytes() != b"struct LxmlElement *(struct LxmlDocument *, xmlNode *)" {
+            return Ok(None);
+        }
+        let pointer = pyo3::ffi::PyCapsule_GetPointer(capsule.as_ptr(), name);
+        if pointer.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Ok(Some(std::mem::transmute::<*mut c_void, ElementFactory>(pointer)))
+    }
+}
+
+/// What one walk of a page's body finds for `tree_signals`: the count of elements of `tags`, the positions of
+/// those that may signal, and each text node that may be a byline's date with its parent element.
+type Signals = (usize, Vec<usize>, Vec<(String, Py<PyAny>)>);
+
+/// In one walk of `element` (a page's body, tag `tag`): how many elements below it are of `tags`, the positions
+/// among them (page order) of those that may be a reply control or an avatar, and the text nodes that may be a
+/// byline's date, each with the element holding it (lxml's proxy, made by its `elementFactory`): supersets of
+/// what `cleaner.io.html_blocks._signalled` finds, which then tests only these in Python. None where the walk
+/// cannot read the tree as lxml does (the caller tests every element).
+#[pyfunction]
+#[allow(clippy::too_many_arguments)]
+pub fn tree_signals(element: &Bound<'_, PyAny>, tag: &str, tags: HashSet<String>, reply_names: bool,
+                    avatar_names: bool, avatar_words: Vec<String>, reply_class_words: Vec<String>,
+                    labels: HashSet<String>, words: HashSet<String>, reply_chars: usize, word_chars: usize,
+                    date_longest: usize, date_chars: usize) -> PyResult<Option<Signals>> {
+    let py = element.py();
+    let lxml_element = py.import("lxml.etree")?.getattr("_Element")?;
+    if !element.is_instance(&lxml_element)? {
+        return Ok(None);
+    }
+    let Some(factory) = element_factory(py)? else { return Ok(None) };
+    let Some(root) = element_node(element) else { return Ok(None) };
+    // SAFETY: an element node of the guarded tree.
+    if utf8(unsafe { (*root).name }) != Some(tag) {
+        return Ok(None);
+    }
+    let walk = SignalWalk { tags: &tags, reply_names, avatar_names, avatar_words: &avatar_words,
+                            reply_class_words: &reply_class_words, labels: &labels, words: &words, reply_chars,
+                            word_chars, date_longest, date_chars };
+    // SAFETY: pointers of a tree the caller holds alive and unchanged (it holds the GIL), read only.
+    let Some((count, positions, dated)) = (unsafe { walk.run(root) }) else { return Ok(None) };
+    // SAFETY: the element is an lxml element (checked above): its document is the one its nodes belong to.
+    let document = unsafe { (*(element.as_ptr() as *const LxmlElement)).doc };
+    let mut texts = Vec::with_capacity(dated.len());
+    for (text, parent) in dated {
+        // SAFETY: `parent` is an element node of that document (the walk descends through elements only); the
+        // factory returns a new reference to its proxy, or NULL with an exception set.
+        let proxy = unsafe { Bound::from_owned_ptr_or_err(py, factory(document, parent))? };
+        texts.push((text, proxy.unbind()));
+    }
+    Ok(Some((count, positions, texts)))
+}
+
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(tree_index, module)?)?;
     module.add_function(wrap_pyfunction!(tree_units, module)?)?;
+    module.add_function(wrap_pyfunction!(tree_signals, module)?)?;
     Ok(())
 }

@@ -23,7 +23,7 @@ from urllib.parse import urljoin
 
 import regex
 
-from cleaner._native import tree_units
+from cleaner._native import tree_signals, tree_units
 from cleaner.core.examples import ExampleFailure
 from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
@@ -140,8 +140,8 @@ class TreeFindings:
         blocks = [" | ".join(words[way] for words in self.block_words) for way in (0, 1)]
         page_words: str | None = None  # read only when a line is found in a block
         kept = []
-        for line in text.split("\n"):
-            words = _words(line)
+        lines = text.split("\n")
+        for line, words in zip(lines, _line_words(text), strict=True):
             ways = [way for way in (0, 1) if words and words in blocks[way]]
             if not ways:  # not inside any removed block, as a unit or otherwise
                 kept.append(line)
@@ -404,6 +404,17 @@ def _words(text: str) -> str:
     whatever spacing and punctuation extraction gave them."""
     words = _WORD.findall(text.casefold())
     return f" {' '.join(words)} " if words else ""
+
+
+#: Runs of characters that are neither word characters nor a line break.
+_NON_WORD_LINE = regex.compile(r"[^\w\n]+")
+
+
+def _line_words(text: str) -> list[str]:
+    """:func:`_words` of each line of ``text`` (split on "\n"), read in one pass over the whole text: the runs of
+    non-word characters within a line made one space, as joining its words with one does."""
+    pieces = _NON_WORD_LINE.sub(" ", text.casefold()).split("\n")
+    return [f" {words} " if (words := piece.strip(" ")) else "" for piece in pieces]
 
 
 def _extractable_text(element: Any) -> str:
@@ -879,6 +890,12 @@ _TIME_CLASS = regex.compile(r"date|time|ago|posted|published|meta|when", regex.I
 _AVATAR = regex.compile(r"avatar|gravatar|userpic|profile", regex.I)
 _REPLY_CLASS = regex.compile(r"reply|respond", regex.I)
 _REPLY_CHARS = 20  # the longest own text a reply control is looked at with
+#: The words of the avatar and reply-class expressions, as the compiled walk looks for them: it can tell where they
+#: cannot match only while they are plain lower-case ASCII words (else every element is tested).
+_AVATAR_WORDS = _AVATAR.pattern.split("|")
+_REPLY_CLASS_WORDS = _REPLY_CLASS.pattern.split("|")
+_SIGNAL_WORDS_PLAIN = all(word.isascii() and word.isalpha() and word.islower()
+                          for word in (*_AVATAR_WORDS, *_REPLY_CLASS_WORDS))
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _DATE_TEXT = regex.compile(
     rf"\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH} \d{{1,2}}(?:st|nd|rd|th)?,? \d{{4}}"
@@ -1031,9 +1048,41 @@ def _signalled(body: Any, shape: ThreadShape | None = None, texts: list[str] | N
     """The elements holding a reply control or an avatar, or a short dated text (what every comment or
     post has: its byline's date): found in one pass each, so that only the items holding one are read as
     comments. ``texts``: the body's text nodes (:func:`_texts`), when the caller read them already;
-    ``names``: which name tests can match on the page."""
+    ``names``: which name tests can match on the page.
+
+    One compiled walk of the body (:func:`_signal_candidates`) tells first which elements and text nodes may
+    pass the tests; only those are tested here, with the same tests, so the same elements are found
+    (:func:`_signalled_by_python` tests every one, where the walk cannot read the tree)."""
+    candidates = _signal_candidates(body, shape, names)
+    if candidates is None:
+        return _signalled_by_python(body, shape, names, texts)
     holders: set[Any] = set()
-    for element in body.iter("a", "button", "span", "img"):
+    count, positions, dated = candidates
+    if positions:
+        wanted, seen = set(positions), 0
+        for seen, element in enumerate(body.iter(*_SIGNAL_TAGS), 1):
+            if seen - 1 in wanted and element not in holders and _is_reply_or_avatar(element, names):
+                holders.add(element)
+                holders.update(element.iterancestors())
+        if seen != count:  # the walk read another tree than lxml iterates: every element is tested
+            return _signalled_by_python(body, shape, names, texts)
+    if shape is not None and shape.dates is not None:
+        for element in _dated_owners(dated, shape):
+            if element not in holders:
+                holders.add(element)
+                holders.update(element.iterancestors())
+    return holders
+
+
+#: The elements a reply control or an avatar is looked for in.
+_SIGNAL_TAGS = ("a", "button", "span", "img")
+
+
+def _signalled_by_python(body: Any, shape: ThreadShape | None, names: _NameSignals,
+                         texts: list[str] | None = None) -> set[Any]:
+    """:func:`_signalled` testing every element and text node in Python (no compiled walk)."""
+    holders: set[Any] = set()
+    for element in body.iter(*_SIGNAL_TAGS):
         if element in holders:
             continue
         if _is_reply_or_avatar(element, names):
@@ -1045,6 +1094,28 @@ def _signalled(body: Any, shape: ThreadShape | None = None, texts: list[str] | N
                 holders.add(element)
                 holders.update(element.iterancestors())
     return holders
+
+
+def _signal_candidates(body: Any, shape: ThreadShape | None, names: _NameSignals
+                       ) -> tuple[int, list[int], list[tuple[str, Any]]] | None:
+    """From one compiled walk of the body (src/tree.rs ``tree_signals``): how many elements of
+    :data:`_SIGNAL_TAGS` it holds, the positions among them of those that may pass :func:`_is_reply_or_avatar`,
+    and the text nodes that may pass :func:`_dated`'s tests, each with the element holding it; supersets (the
+    walk answers "may" for any text it cannot test as Python does, such as non-ASCII names and words), never
+    missing one that passes. None where the walk cannot read this tree; then every element is tested."""
+    from cleaner.io.selectors import walk_layout_known
+
+    if not walk_layout_known() or not _SIGNAL_WORDS_PLAIN:
+        return None
+    from lxml import etree
+
+    if not isinstance(body, etree._Element) or not isinstance(body.tag, str) or body.tag.startswith("{"):
+        return None
+    longest = 4 * shape.date_chars if shape is not None else 0
+    date_chars = shape.date_chars if shape is not None else 0
+    return tree_signals(body, body.tag, set(_SIGNAL_TAGS), names.reply, names.avatar, _AVATAR_WORDS,
+                        _REPLY_CLASS_WORDS, set(_REPLY_LABELS), set(_REPLY_WORDS), _REPLY_CHARS,
+                        max(len(word) for word in _REPLY_WORDS), longest, date_chars)
 
 
 def _dated(root: Any, shape: ThreadShape) -> Iterator[Any]:
@@ -1064,6 +1135,17 @@ def _dated(root: Any, shape: ThreadShape) -> Iterator[Any]:
             owner = owner.getparent()
             if owner is None:
                 continue
+        if isinstance(owner.tag, str) and owner.tag not in _UNSEEN and len(_text(owner)) <= shape.date_chars:
+            yield owner
+
+
+def _dated_owners(texts: list[tuple[str, Any]], shape: ThreadShape) -> Iterator[Any]:
+    """:func:`_dated` over text nodes the compiled walk read (each with its parent element, the element
+    :func:`_dated` takes as its owner, a tail's or not): the same tests on those that may pass its XPath."""
+    assert shape.dates is not None
+    for text, owner in texts:
+        if len(text.strip()) > shape.date_chars or not shape.dates.search(text):
+            continue
         if isinstance(owner.tag, str) and owner.tag not in _UNSEEN and len(_text(owner)) <= shape.date_chars:
             yield owner
 
