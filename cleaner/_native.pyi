@@ -186,6 +186,8 @@ def tree_signals(element: object, tag: str, tags: AbstractSet[str], reply_names:
                  avatar_words: list[str], reply_class_words: list[str], labels: AbstractSet[str],
                  words: AbstractSet[str], reply_chars: int, word_chars: int, date_longest: int, date_chars: int
                  ) -> tuple[int, list[int], list[tuple[str, object]]] | None: ...
+def tree_select(element: object, tag: str, specs: list[tuple[str, int, str, str]]
+                ) -> tuple[list[list[int]], list[int], list[object]] | None: ...
 
 # src/classify.rs: the engine's line classification (_decide) over the scan's hits, one call per document.
 class Classifier:

@@ -14,7 +14,7 @@
 //! None, and the caller reads the page by XPath as before.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::{c_char, c_int, c_void, CStr};
 
 use pyo3::prelude::*;
@@ -625,9 +625,163 @@ pub fn tree_signals(element: &Bound<'_, PyAny>, tag: &str, tags: HashSet<String>
     Ok(Some((count, positions, texts)))
 }
 
+/// One simple selector alternative `tree_select` evaluates: an element name ("" for any) and a test of its
+/// attributes: none (0), the class attribute holds the word `value` (1), the attribute `name` holds `value` (2),
+/// or equals it (3).
+type SelectSpec = (String, u8, String, String);
+
+/// Per spec, the positions (page order, among `element` and the elements below it) of the elements it selects,
+/// as cssselect's XPath for it does; and the selected elements' positions with their proxies (lxml's, made by
+/// its `elementFactory`). None where the walk cannot read the tree as XPath does (a namespaced element, an
+/// attribute named twice, a value that is not text): the caller evaluates the XPath.
+#[pyfunction]
+pub fn tree_select(element: &Bound<'_, PyAny>, tag: &str, specs: Vec<SelectSpec>)
+                   -> PyResult<Option<(Vec<Vec<usize>>, Vec<usize>, Vec<Py<PyAny>>)>> {
+    let py = element.py();
+    let lxml_element = py.import("lxml.etree")?.getattr("_Element")?;
+    if !element.is_instance(&lxml_element)? {
+        return Ok(None);
+    }
+    let Some(factory) = element_factory(py)? else { return Ok(None) };
+    let Some(root) = element_node(element) else { return Ok(None) };
+    // SAFETY: an element node of the guarded tree.
+    if utf8(unsafe { (*root).name }) != Some(tag) {
+        return Ok(None);
+    }
+    let mut by_tag: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
+    // By attribute name first: most attributes (href, src, style...) are named by no spec, and are not hashed.
+    let mut by_value: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
+    let mut holding: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (at, (_, kind, name, value)) in specs.iter().enumerate() {
+        match kind {
+            0 => by_tag.entry(specs[at].0.as_str()).or_default().push(at),
+            1 => by_word.entry(value.as_str()).or_default().push(at),
+            2 => holding.entry(name.as_str()).or_default().push(at),
+            3 => by_value.entry(name.as_str()).or_default().entry(value.as_str()).or_default().push(at),
+            _ => return Ok(None),
+        }
+    }
+    let mut found: Vec<Vec<usize>> = vec![Vec::new(); specs.len()];
+    let mut selected: Vec<(usize, *mut XmlNode)> = Vec::new();
+    let mut matched: Vec<usize> = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    let mut position = 0usize;
+    let mut node = root;
+    // SAFETY: pointers of a tree the caller holds alive and unchanged (it holds the GIL), read only.
+    unsafe {
+        loop {
+            let current = &*node;
+            if current.kind == ELEMENT_NODE {
+                if !current.ns.is_null() {
+                    return Ok(None);
+                }
+                let name = match utf8(current.name) { Some(name) => name, None => return Ok(None) };
+                matched.clear();
+                names.clear();
+                if let Some(ids) = by_tag.get(name) {
+                    matched.extend(ids);
+                }
+                let mut attr = current.properties;
+                while !attr.is_null() {
+                    let property = &*attr;
+                    attr = property.next;
+                    if !property.ns.is_null() {
+                        continue; // XPath's @name selects no namespaced attribute
+                    }
+                    let Some(attribute) = utf8(property.name) else { return Ok(None) };
+                    if names.contains(&attribute) {
+                        return Ok(None);
+                    }
+                    names.push(attribute);
+                    let equal = by_value.get(attribute);
+                    let held = holding.get(attribute);
+                    if attribute != "class" && equal.is_none() && held.is_none() {
+                        continue;
+                    }
+                    let child = property.children;
+                    let value: Cow<'_, str> = if !child.is_null() && (*child).kind == TEXT_NODE && (*child).next.is_null() {
+                        match utf8((*child).content) { Some(text) => Cow::Borrowed(text), None => return Ok(None) }
+                    } else {
+                        let mut owned = String::new();
+                        if attribute_value(property, &mut owned).is_none() {
+                            return Ok(None);
+                        }
+                        Cow::Owned(owned)
+                    };
+                    if attribute == "class" {
+                        // normalize-space's white space: space, tab, carriage return, line feed.
+                        for word in value.split([' ', '\t', '\r', '\n']).filter(|w| !w.is_empty()) {
+                            if let Some(ids) = by_word.get(word) {
+                                matched.extend(ids);
+                            }
+                        }
+                    }
+                    if let Some(ids) = equal.and_then(|values| values.get(value.as_ref())) {
+                        matched.extend(ids);
+                    }
+                    for &at in held.into_iter().flatten() {
+                        if value.contains(specs[at].3.as_str()) {
+                            matched.push(at);
+                        }
+                    }
+                }
+                let mut any = false;
+                for &at in &matched {
+                    let wanted = &specs[at].0;
+                    if (wanted.is_empty() || wanted == name) && found[at].last() != Some(&position) {
+                        found[at].push(position);
+                        any = true;
+                    }
+                }
+                if any {
+                    selected.push((position, node));
+                }
+                position += 1;
+            } else if !current.children.is_null() {
+                return Ok(None);
+            }
+            if current.kind == ELEMENT_NODE && !current.children.is_null() {
+                node = current.children;
+                continue;
+            }
+            let mut at = node;
+            loop {
+                if at == root {
+                    break;
+                }
+                let here = &*at;
+                if !here.next.is_null() {
+                    node = here.next;
+                    break;
+                }
+                at = here.parent;
+                if at.is_null() {
+                    return Ok(None);
+                }
+            }
+            if at == root {
+                break;
+            }
+        }
+    }
+    // SAFETY: the element is an lxml element (checked above): its document is the one its nodes belong to.
+    let document = unsafe { (*(element.as_ptr() as *const LxmlElement)).doc };
+    let mut positions = Vec::with_capacity(selected.len());
+    let mut proxies = Vec::with_capacity(selected.len());
+    for (position, node) in selected {
+        // SAFETY: an element node of that document; the factory returns a new reference or NULL with an error.
+        let proxy = unsafe { Bound::from_owned_ptr_or_err(py, factory(document, node))? };
+        positions.push(position);
+        proxies.push(proxy.unbind());
+    }
+    Ok(Some((found, positions, proxies)))
+}
+
 pub fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(tree_index, module)?)?;
     module.add_function(wrap_pyfunction!(tree_units, module)?)?;
     module.add_function(wrap_pyfunction!(tree_signals, module)?)?;
+    module.add_function(wrap_pyfunction!(tree_select, module)?)?;
     Ok(())
 }

@@ -12,9 +12,9 @@ from lxml import html as lxml_html
 from cleaner.io.html import _load_html
 from cleaner.io.html_blocks import (
     _ALL_NAMES,
-    _NameSignals,
     _body,
     _line_words,
+    _NameSignals,
     _signal_candidates,
     _signalled,
     _signalled_by_python,
@@ -75,3 +75,36 @@ def test_the_walk_passes_over_what_cannot_signal() -> None:
 def test_line_words_are_each_lines_words() -> None:
     text = "Héllo, World!\n\n  — ÉTÉ-2021 \x00x\n İstanbul ß\t\u00a0end.\n"
     assert _line_words(text) == [_words(line) for line in text.split("\n")]
+
+
+#: Selector edge cases for the compiled selection: class words among other white space, a word only as a part of
+#: a class, upper case, an attribute with an empty value, nested matches, names in other attributes.
+SELECT_PAGE = """<html><body><div class="footer\tsite-footer" id="footer"><nav role="navigation">
+<div class="Footer x\rsr-only\n">a</div><span class="sr-only-focusable">b</span><aside class="">c</aside>
+<div id="comments" class="comments"><div class="comments"><p data-x="comments">d</p></div></div>
+<a href="#content" class=" skip-link  ">skip</a><footer title="footer">e</footer></nav></div></body></html>"""
+
+
+def test_native_selection_is_what_the_xpath_selects() -> None:
+    from lxml import etree
+
+    from cleaner import Cleaner
+    from cleaner.io.selectors import PageIndex
+
+    rules = Cleaner().tree_rules
+    selectors = [a for a in (*(c.select for c in rules._compiled), *(c.unless for c in rules._compiled),
+                             *rules.page_types.posts_selectors()) if a is not None]
+    checked = 0
+    for body in [_body(lxml_html.document_fromstring(SELECT_PAGE)), *_bodies()]:
+        tree = body.getroottree().getroot()
+        page = PageIndex(tree, (), rules._natives)
+        for alternatives in selectors:
+            specs = [spec for spec in alternatives.natives if spec is not None]
+            paths = [xpath.path for (_need, xpath), spec in zip(alternatives.compiled, alternatives.natives,
+                                                                 strict=True) if spec is not None]
+            for spec, path in zip(specs, paths, strict=True):
+                assert page.native_selected([spec]) == etree.XPath(path)(tree)
+                checked += 1
+            if len(specs) > 1:
+                assert page.native_selected(specs) == etree.XPath(" | ".join(paths))(tree)
+    assert checked > 1000

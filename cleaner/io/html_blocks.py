@@ -29,7 +29,14 @@ from cleaner.core.records import Kind
 from cleaner.core.rules import HtmlRule, RuleSet
 from cleaner.core.text import host_of
 from cleaner.io.page_types import Classified, Declared, PageType, PageTypeRules, Post, ThreadShape, default_page_types
-from cleaner.io.selectors import Alternatives, PageIndex, attribute_names, compile_selector, walk_layout_known
+from cleaner.io.selectors import (
+    Alternatives,
+    NativeSpec,
+    PageIndex,
+    attribute_names,
+    compile_selector,
+    walk_layout_known,
+)
 
 #: Detector ids, as they appear in removals and ``cleaner explain``, with what each looks for.
 TEASER_DETECTOR = "DETECT-TEASERS"
@@ -220,6 +227,15 @@ class TreeRules:
         return attribute_names([*(c.select for c in self._compiled), *(c.unless for c in self._compiled),
                                 *self.page_types.posts_selectors()])
 
+    @cached_property
+    def _natives(self) -> tuple[NativeSpec, ...]:
+        """The simple alternatives of the rules' and page types' selectors, which the compiled walk evaluates
+        together, in one walk of the page (:meth:`PageIndex.native_selected`)."""
+        selectors = [*(c.select for c in self._compiled), *(c.unless for c in self._compiled),
+                     *self.page_types.posts_selectors()]
+        return tuple(dict.fromkeys(spec for alternatives in selectors if alternatives is not None
+                                   for spec in alternatives.natives if spec is not None))
+
     def apply(self, tree: Any, url: str | None, *, keep_comments: bool) -> TreeFindings:
         """What the rules and detectors find in ``tree``, which is left unchanged.
 
@@ -233,7 +249,7 @@ class TreeRules:
         body = _body(tree)
         texts = _texts(body if body is not None else tree)
         page_text = " ".join(texts)
-        page = PageIndex(tree, self._attribute_names)
+        page = PageIndex(tree, self._attribute_names, self._natives)
         declared = Declared.of(tree)  # read once for the page's type and the comment detector
         classified = self.page_types.classify(tree, page, declared)
         if not classified.is_discussion and body is not None:

@@ -4,12 +4,12 @@ rule loader, so that none of them imports another for it."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from cleaner._native import tree_index
+from cleaner._native import tree_index, tree_select
 
 
 def check_selector(css: str) -> str | None:
@@ -66,8 +66,13 @@ class PageIndex:
     strings only (no Python object per element: walking the tree from Python cost more than the rules);
     a tag or an attribute name is looked up when first asked for."""
 
-    def __init__(self, tree: Any, names: Iterable[str] = ()) -> None:
+    def __init__(self, tree: Any, names: Iterable[str] = (), natives: Sequence[NativeSpec] = ()) -> None:
         self._tree = tree
+        #: The simple alternatives the compiled walk evaluates (:func:`native_spec`), all at once when the
+        #: first of them is asked for; then what each selects (positions in page order) and the elements.
+        self._natives = natives
+        self._native: tuple[dict[NativeSpec, list[int]], dict[int, Any]] | None = None
+        self._native_read = False
         #: Per attribute name, its values on the page joined (see _VALUE_TESTS), read when first asked for
         #: (class and id at once; with the compiled walk, ``names`` too, the names the rules ask about).
         self._values: dict[str, str] = {}
@@ -109,6 +114,20 @@ class PageIndex:
             held = (alternatives, alternatives(self._tree, self))
             self._selected[id(alternatives)] = held
         return held[1]
+
+    def native_selected(self, specs: Sequence[NativeSpec]) -> list[Any] | None:
+        """What the alternatives ``specs`` select together (in page order, each element once, as XPath's union
+        gives them), from the compiled walk; None when the walk did not read them (then XPath evaluates them)."""
+        if not self._native_read:
+            self._native_read = True
+            self._native = _selected_natively(self._tree, self._natives)
+        if self._native is None:
+            return None
+        found, elements = self._native
+        if any(spec not in found for spec in specs):
+            return None
+        positions = found[specs[0]] if len(specs) == 1 else sorted(set().union(*(found[spec] for spec in specs)))
+        return [elements[position] for position in positions]
 
     def __contains__(self, need: object) -> bool:
         if not isinstance(need, tuple):
@@ -203,6 +222,8 @@ class Alternatives:
     """A selector's alternatives, each compiled with what it needs on the page."""
 
     compiled: tuple[tuple[Need, Any], ...]
+    #: Per alternative, its form for the compiled walk (:func:`native_spec`), or None where it has none.
+    natives: tuple[NativeSpec | None, ...] = ()
     #: The union of each set of alternatives that a page needed together, compiled when first needed:
     #: XPath returns a union in page order, each element once, as the rules expect.
     _unions: dict[tuple[int, ...], Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
@@ -212,6 +233,11 @@ class Alternatives:
         chosen = tuple(n for n, (need, _xpath) in enumerate(self.compiled) if need is None or need in page)
         if not chosen:
             return []
+        specs = [self.natives[n] for n in chosen] if self.natives else []
+        if specs and all(specs):
+            selected = page.native_selected(specs)  # type: ignore[arg-type]
+            if selected is not None:
+                return selected
         if len(chosen) == 1:
             return list(self.compiled[chosen[0]][1](tree))
         union = self._unions.get(chosen)
@@ -236,9 +262,57 @@ def compile_selector(css: str) -> Alternatives:
     from lxml import etree
 
     translator = GenericTranslator()
-    return Alternatives(tuple((selector_need(s.parsed_tree),
-                               etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
-                              for s in parse(css)))
+    compiled = tuple((selector_need(s.parsed_tree),
+                      etree.XPath(translator.selector_to_xpath(s, prefix="descendant-or-self::")))
+                     for s in parse(css))
+    return Alternatives(compiled, natives=tuple(native_spec(xpath.path) for _need, xpath in compiled))
+
+
+#: A simple alternative as the compiled walk (src/tree.rs ``tree_select``) evaluates it: the element's name
+#: ("" for any) and a test: none (0), the class attribute holds a word (1), an attribute holds a text (2) or
+#: equals it (3), with the attribute's name and the word or text.
+NativeSpec = tuple[str, int, str, str]
+_NAME = r"(\*|[A-Za-z][A-Za-z0-9]*)"
+_ATTRIBUTE_NAME = r"([A-Za-z_][A-Za-z0-9_-]*)"
+#: The XPath cssselect writes for the simple forms (``.word``, ``[a*=v]``, ``[a=v]``, ``tag``), from the root.
+_CLASS_WORD_XPATH = re.compile(rf"descendant-or-self::{_NAME}\[@class and contains\(@class, '([^'\s]+)'\) and "
+                               r"contains\(concat\(' ', normalize-space\(@class\), ' '\), ' ([^'\s]+) '\)\]")
+_HOLDS_XPATH = re.compile(rf"descendant-or-self::{_NAME}\[@{_ATTRIBUTE_NAME} and contains\(@\2, '([^']*)'\)\]")
+_EQUALS_XPATH = re.compile(rf"descendant-or-self::{_NAME}\[@{_ATTRIBUTE_NAME} = '([^']*)'\]")
+_TAG_XPATH = re.compile(r"descendant-or-self::([A-Za-z][A-Za-z0-9]*)")
+
+
+def native_spec(path: str) -> NativeSpec | None:
+    """The alternative's form for the compiled walk, when its XPath is one of the simple forms; else None."""
+    if found := _CLASS_WORD_XPATH.fullmatch(path):
+        name, word, again = found.groups()
+        return (name if name != "*" else "", 1, "class", word) if word == again else None
+    if found := _HOLDS_XPATH.fullmatch(path):
+        name, attribute, text = found.groups()
+        return (name if name != "*" else "", 2, attribute, text)
+    if found := _EQUALS_XPATH.fullmatch(path):
+        name, attribute, text = found.groups()
+        return (name if name != "*" else "", 3, attribute, text)
+    if found := _TAG_XPATH.fullmatch(path):
+        return (found.group(1), 0, "", "")
+    return None
+
+
+def _selected_natively(tree: Any, specs: Sequence[NativeSpec]
+                       ) -> tuple[dict[NativeSpec, list[int]], dict[int, Any]] | None:
+    """What each of ``specs`` selects in ``tree`` (positions in page order) and the selected elements by position,
+    read in one compiled walk; None where the walk cannot read the tree (then XPath evaluates each)."""
+    if not specs or not walk_layout_known():
+        return None
+    from lxml import etree
+
+    if not isinstance(tree, etree._Element) or not isinstance(tree.tag, str) or tree.tag.startswith("{"):
+        return None
+    read = tree_select(tree, tree.tag, list(specs))
+    if read is None:
+        return None
+    found, positions, elements = read
+    return dict(zip(specs, found, strict=True)), dict(zip(positions, elements, strict=True))
 
 
 def selector_need(node: Any) -> Need:
