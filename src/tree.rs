@@ -392,6 +392,10 @@ fn may_hold(text: &str, words: &[String]) -> bool {
     })
 }
 
+/// What the signal walk finds: the count of elements of its tags, the positions of those that may signal, and
+/// the text nodes that may be a byline's date with their parent elements.
+type WalkedSignals = (usize, Vec<usize>, Vec<(String, *mut XmlNode)>);
+
 /// What `cleaner.io.html_blocks._signal_candidates` asks for (see there).
 struct SignalWalk<'a> {
     tags: &'a HashSet<String>,
@@ -507,7 +511,7 @@ impl SignalWalk<'_> {
         2 < length && length <= self.date_longest && text.trim_matches(py_space).chars().count() <= self.date_chars
     }
 
-    unsafe fn run(&self, root: *mut XmlNode) -> Option<(usize, Vec<usize>, Vec<(String, *mut XmlNode)>)> {
+    unsafe fn run(&self, root: *mut XmlNode) -> Option<WalkedSignals> {
         let mut count = 0usize;
         let mut candidates = Vec::new();
         let mut dated = Vec::new();
@@ -630,13 +634,16 @@ pub fn tree_signals(element: &Bound<'_, PyAny>, tag: &str, tags: HashSet<String>
 /// or equals it (3).
 type SelectSpec = (String, u8, String, String);
 
+/// Per spec, the positions it selects; the selected elements' positions and their proxies.
+type Selected = (Vec<Vec<usize>>, Vec<usize>, Vec<Py<PyAny>>);
+
 /// Per spec, the positions (page order, among `element` and the elements below it) of the elements it selects,
 /// as cssselect's XPath for it does; and the selected elements' positions with their proxies (lxml's, made by
 /// its `elementFactory`). None where the walk cannot read the tree as XPath does (a namespaced element, an
 /// attribute named twice, a value that is not text): the caller evaluates the XPath.
 #[pyfunction]
 pub fn tree_select(element: &Bound<'_, PyAny>, tag: &str, specs: Vec<SelectSpec>)
-                   -> PyResult<Option<(Vec<Vec<usize>>, Vec<usize>, Vec<Py<PyAny>>)>> {
+                   -> PyResult<Option<Selected>> {
     let py = element.py();
     let lxml_element = py.import("lxml.etree")?.getattr("_Element")?;
     if !element.is_instance(&lxml_element)? {
