@@ -2,7 +2,9 @@
 floor was ever lowered.
 
 The ledger is replayed line by line: a figure enters once as ``new``, each later line moves it from its
-last value to a new one, and a move to a worse value needs its measured cause. Replayed to the end it
+last value to a new one, and a move to a worse value needs its measured cause. A figure whose measurement
+itself changed (its labelled pages changed) is retired with its cause and never enters again; what is
+measured now enters under a name of its own, with its own floor. Replayed to the end it
 must give exactly what figures.toml commits. In the git history, a commit that lowers a committed figure
 touches nothing but those two files: a fall is a commit of its own.
 """
@@ -22,20 +24,33 @@ ROOT = FIGURES_FILE.parents[1]
 #: `name`: old -> new (floor F): cause   (old is "new" when the figure enters the ledger)
 ENTRY = re.compile(r"^- `(?P<name>[\w.]+)`: (?P<old>new|-?[\d.]+) -> (?P<new>-?[\d.]+) "
                    r"\(floor (?P<floor>-?[\d.]+)\)(?:: (?P<cause>.*))?$")
+#: `name`: retired (higher is better): cause   (the figure's measurement changed; it leaves figures.toml)
+RETIRED = re.compile(r"^- `(?P<name>[\w.]+)`: retired \((?P<better>higher|lower) is better\): (?P<cause>.{20,})$")
 
 
-def _replayed() -> dict[str, tuple[float, float]]:
+def _replayed(ledger: str | None = None) -> dict[str, tuple[float, float]]:
     figures = load_figures()
     state: dict[str, tuple[float, float]] = {}
-    for number, line in enumerate(LEDGER.read_text(encoding="utf-8").splitlines(), start=1):
+    retired: set[str] = set()
+    lines = (LEDGER.read_text(encoding="utf-8") if ledger is None else ledger).splitlines()
+    retiring = {ending["name"]: Better(ending["better"]) for line in lines if (ending := RETIRED.match(line))}
+    for number, line in enumerate(lines, start=1):
         if not line.startswith("- `"):
+            continue
+        if ending := RETIRED.match(line):
+            name = ending["name"]
+            assert name in state, f"FIGURES.md:{number}: {name} is retired before it entered the ledger"
+            assert name not in figures, f"FIGURES.md:{number}: {name} is retired but still in figures.toml"
+            del state[name]
+            retired.add(name)
             continue
         entry = ENTRY.match(line)
         assert entry, f"FIGURES.md:{number}: not a ledger line: {line!r}"
         name = entry["name"]
-        assert name in figures, f"FIGURES.md:{number}: {name} is not in figures.toml"
+        assert name in figures or name in retiring, f"FIGURES.md:{number}: {name} is not in figures.toml"
+        assert name not in retired, f"FIGURES.md:{number}: {name} was retired: a new measurement needs a new name"
         new, floor = float(entry["new"]), float(entry["floor"])
-        higher = figures[name].better is Better.HIGHER
+        higher = (figures[name].better if name in figures else retiring[name]) is Better.HIGHER
         if entry["old"] == "new":
             assert name not in state, f"FIGURES.md:{number}: {name} enters the ledger twice"
         else:
@@ -59,6 +74,20 @@ def test_the_ledger_replays_to_the_committed_figures() -> None:
     assert set(state) == set(figures), f"in one file only: {sorted(set(state) ^ set(figures))}"
     for name, figure in figures.items():
         assert state[name] == (figure.committed, figure.floor), name
+
+
+def test_a_retired_figure_leaves_the_ledger_and_never_comes_back() -> None:
+    name = next(iter(load_figures()))
+    entered = "- `quality.made.up`: new -> 0.5 (floor 0.5)\n"
+    retired = "- `quality.made.up`: retired (higher is better): its labelled pages changed in this made-up case\n"
+    assert "quality.made.up" not in _replayed(entered + retired)
+    with pytest.raises(AssertionError, match="a new measurement needs a new name"):
+        _replayed(entered + retired + "- `quality.made.up`: new -> 0.4 (floor 0.4)\n")
+    with pytest.raises(AssertionError, match="retired before it entered"):
+        _replayed(retired)
+    with pytest.raises(AssertionError, match=r"still in figures\.toml"):
+        _replayed(f"- `{name}`: new -> 1 (floor 1)\n"
+                  f"- `{name}`: retired (higher is better): a cause long enough to read\n")
 
 
 def test_every_figure_says_what_it_measures_its_goal_and_the_figure_before() -> None:
