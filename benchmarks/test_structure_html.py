@@ -21,6 +21,9 @@ TYPE_PAGES = 40
 #: How far below trafilatura such a type may fall before the test fails: about one page's F1 in 40 pages would
 #: move the mean by 0.025, so this is a fraction of one page.
 TYPE_MARGIN = 0.01
+#: The name a part's figures are committed under. A part whose pages changed is measured anew under a name of
+#: its own (FIGURES.md retires the old one): the tuned part lost the pages of the evaluation sets' hosts.
+SERIES = {"tuned": "tuned_no_eval_hosts", "heldapart": "heldapart"}
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +41,9 @@ def test_no_page_with_content_is_left_without_a_main_record(figures: HtmlFigures
 @pytest.mark.parametrize("part", PARTS)
 def test_word_f1_beside_trafilatura(figures: HtmlFigures, part: str) -> None:
     ours, theirs = figures["cleaner"][part]["all"], figures["trafilatura"][part]["all"]
-    gate(f"quality.structure_html.{part}.word_f1", ours.mean(ours.f1))
-    gate(f"quality.structure_html.{part}.word_f1_minus_trafilatura", ours.mean(ours.f1) - theirs.mean(theirs.f1))
+    series = SERIES[part]
+    gate(f"quality.structure_html.{series}.word_f1", ours.mean(ours.f1))
+    gate(f"quality.structure_html.{series}.word_f1_minus_trafilatura", ours.mean(ours.f1) - theirs.mean(theirs.f1))
 
 
 @pytest.mark.parametrize("part", PARTS)
