@@ -27,6 +27,11 @@ from benchmarks.realtext import real_texts
 GOAL = 1.5
 #: Turns each side takes, alternating (the best of each side is compared).
 TURNS = 5
+#: The most lines the generated rules may remove, as a share of all lines: they are junk rules that seldom
+#: match, so the ratio measures what matching them costs, not what removing lines saves. (2% until the speed
+#: corpus lost the pages of the evaluation sets' hosts, 2026-12-07: rules drawn from the remaining words removed
+#: 2.6% of the real text's lines, mostly one-word menu items such as "[ Home ]" and "Newsletter".)
+MOST_REMOVED_SHARE = 0.03
 #: Seed-like documents cleaned per turn.
 SEED_DOCUMENTS = 1000
 
@@ -84,7 +89,7 @@ def test_cost_with_sixteen_times_the_rules_on_real_text(benchmark, cleaners, res
     builtin, many, _ = cleaners
     texts = real_texts()
     share = _generated_share(many, texts)
-    assert 0 < share[0] < 0.02 * share[1]
+    assert 0 < share[0] < MOST_REMOVED_SHARE * share[1]
     builtin_s, many_s = benchmark.pedantic(lambda: _ratio(builtin, many, texts), rounds=1, iterations=1)
     ratio = _report(results, "real text", texts, builtin_s, many_s, share)
     gate_when_committed("speed.many_rules_cost_ratio_real_text", ratio, "lower")
@@ -94,7 +99,7 @@ def test_cost_with_sixteen_times_the_rules_on_seed_like_documents(benchmark, cle
     builtin, many, _ = cleaners
     texts = corpus["texts"][:SEED_DOCUMENTS]
     share = _generated_share(many, texts)
-    assert share[0] < 0.02 * share[1]
+    assert share[0] < MOST_REMOVED_SHARE * share[1]
     builtin_s, many_s = benchmark.pedantic(lambda: _ratio(builtin, many, texts), rounds=1, iterations=1)
     ratio = _report(results, "seed-like documents", texts, builtin_s, many_s, share)
     gate_when_committed("speed.many_rules_cost_ratio_seed_like", ratio, "lower")
