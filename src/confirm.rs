@@ -397,6 +397,32 @@ struct Compiled {
     /// Lookaheads inside the pattern at a place every whole-line match passes at the same offset (see
     /// [`Junction`]): `main` holds an empty group there instead.
     junctions: Vec<Junction>,
+    /// For the one junction, when the part of the pattern before it may end at several places (see [`Places`]).
+    places: Option<Places>,
+}
+
+/// A junction (the only one of its pattern) whose preceding part may end at several places of a line (REL110's
+/// `\s*` before its lookahead), a part that captures nothing. `main`'s match is Python's when the lookahead
+/// holds at its place; when it does not, Python goes on to the next way through the pattern in its order, and
+/// the ones that succeed leave the part at a place where the lookahead holds and the rest of the pattern matches
+/// up to the line's end. Those places are read here: every end of the part (its automaton, every match
+/// reported), kept where the lookahead holds and the rest matches there. None: no match; one: the rest's match
+/// from it (every named group is in the rest, and the rest's first match from a place does not depend on the
+/// way the part took to it); more: which of them Python meets first is Python's to say.
+struct Places {
+    before: Box<(DFA, Mutex<Option<DfaCache>>)>,
+    /// The pattern after the junction, anchored at a place, up to the line's end (`(?:..)\z`).
+    rest: MetaRegex,
+    /// The index in `rest` of each group of [`Compiled::groups`] (`usize::MAX`: never takes part).
+    groups: Vec<usize>,
+}
+
+/// A whole-line match's groups and where to read each named group of [`Compiled::groups`] in them.
+enum Resolved<'a> {
+    No,
+    /// Python's to say.
+    Unsure,
+    Yes(Captures, &'a [usize]),
 }
 
 /// A lookahead inside a pattern with named groups, where the part of the pattern before it can end at one
@@ -414,7 +440,7 @@ struct Junction {
 
 impl Compiled {
     fn new(main: Main, names: &[String], checks: &[(bool, String)], arms: &[Vec<(u8, String)>],
-           junctions: &[(bool, String, String)]) -> PyResult<Self> {
+           junctions: &[(bool, String, String)], places: Option<&(String, String)>) -> PyResult<Self> {
         let mut groups = Vec::with_capacity(names.len());
         for name in names {
             if name.is_empty() {
@@ -450,7 +476,90 @@ impl Compiled {
         if !arms.is_empty() && !junctions.is_empty() {
             return Err(PyValueError::new_err("arms and junctions do not go together"));
         }
-        Ok(Compiled { main, groups, checks, arms, junctions })
+        let places = match places {
+            None => None,
+            Some(_) if junctions.len() != 1 => {
+                return Err(PyValueError::new_err("a junction at several places is its pattern's only one"));
+            }
+            Some((before, rest)) => {
+                let error = |error: String| PyValueError::new_err(error);
+                let dfa = DFA::builder()
+                    .configure(DFA::config().match_kind(MatchKind::All).cache_capacity(PART_CACHE)
+                        .skip_cache_capacity_check(true))
+                    .thompson(thompson::Config::new().nfa_size_limit(Some(SIZE_LIMIT)))
+                    .build(before)
+                    .map_err(|e| error(e.to_string()))?;
+                let rest = MetaRegex::builder()
+                    .configure(MetaRegex::config().nfa_size_limit(Some(SIZE_LIMIT)))
+                    .build(rest)
+                    .map_err(|e| error(e.to_string()))?;
+                let mut indices = Vec::with_capacity(names.len());
+                for name in names {
+                    if name.is_empty() {
+                        indices.push(usize::MAX);
+                        continue;
+                    }
+                    let index = rest
+                        .group_info()
+                        .to_index(PatternID::ZERO, name)
+                        .ok_or_else(|| error(format!("no group named {name} after the junction")))?;
+                    indices.push(index);
+                }
+                Some(Places { before: Box::new((dfa, Mutex::new(None))), rest, groups: indices })
+            }
+        };
+        Ok(Compiled { main, groups, checks, arms, junctions, places })
+    }
+
+    /// `main`'s match (`found`) read with the junctions: Python's match and where its groups are.
+    fn resolve(&self, line: &str, found: Captures) -> Resolved<'_> {
+        match self.junctions_hold(line, &found) {
+            Some(true) => Resolved::Yes(found, &self.groups),
+            None => Resolved::Unsure,
+            Some(false) => match &self.places {
+                None => Resolved::No,
+                Some(places) => self.elsewhere(places, line),
+            },
+        }
+    }
+
+    /// Where `main`'s match fails the junction's lookahead: the match at the other places (see [`Places`]).
+    fn elsewhere<'a>(&self, places: &'a Places, line: &str) -> Resolved<'a> {
+        let junction = &self.junctions[0];
+        let (dfa, cache) = &*places.before;
+        let mut fresh = None;
+        let mut guard = cache.try_lock().ok();
+        let cache = match guard.as_deref_mut() {
+            Some(slot) => slot.get_or_insert_with(|| dfa.create_cache()),
+            None => fresh.insert(dfa.create_cache()),
+        };
+        let input = Input::new(line).anchored(Anchored::Yes);
+        let mut state = OverlappingState::start();
+        let mut kept: Option<Captures> = None;
+        loop {
+            if dfa.try_search_overlapping_fwd(cache, &input, &mut state).is_err() {
+                return Resolved::Unsure;
+            }
+            let Some(end) = state.get_match() else { break };
+            let place = end.offset();
+            let at = Input::new(line).range(place..).anchored(Anchored::Yes);
+            if !line.is_char_boundary(place) || junction.pattern.is_match(at.clone()) != junction.positive {
+                continue;
+            }
+            let mut found = places.rest.create_captures();
+            places.rest.search_captures(&at, &mut found);
+            if !found.is_match() {
+                continue;
+            }
+            if kept.is_some() {
+                return Resolved::Unsure; // two ways, which Python meets first is its to say
+            }
+            kept = Some(found);
+        }
+        match kept {
+            None => Resolved::No,
+            Some(found) => Resolved::Yes(found, &places.groups),
+        }
     }
 
     /// Whether the lookaheads of the junctions hold where `main`'s match passes them (None: a junction's group
@@ -478,7 +587,11 @@ impl Compiled {
         let main = self.main.for_line(line)?;
         if !self.junctions.is_empty() {
             return match main.captures(line) {
-                Some(found) => self.junctions_hold(line, &found),
+                Some(found) => match self.resolve(line, found) {
+                    Resolved::Yes(..) => Some(true),
+                    Resolved::No => Some(false),
+                    Resolved::Unsure => None,
+                },
                 None => Some(false),
             };
         }
@@ -512,6 +625,8 @@ pub(crate) struct Confirmer {
     arms: Vec<Vec<(u8, String)>>,
     /// The junctions (see [`Junction`]): (positive, lookahead's body, the empty group's name in `pattern`).
     junctions: Vec<(bool, String, String)>,
+    /// The junction's places, when they may be several (see [`Places`]): the part before it, the part after.
+    places: Option<(String, String)>,
     /// The names Python knows the groups by (several groups may share one: the `regex` package allows a name
     /// twice), each once, in order; and for each group of `names`, its name's position there.
     fields: Vec<String>,
@@ -533,7 +648,7 @@ struct Unsure {
 impl Confirmer {
     fn compile(&self) -> Option<Compiled> {
         let main = Main::new(&self.pattern).ok()?;
-        Compiled::new(main, &self.names, &self.checks, &self.arms, &self.junctions).ok()
+        Compiled::new(main, &self.names, &self.checks, &self.arms, &self.junctions, self.places.as_ref()).ok()
     }
 
     /// The compiled pattern, or None when the line is Python's to confirm (a character the engines may read
@@ -600,13 +715,13 @@ impl Confirmer {
         if !compiled.checks_hold(line) {
             return Confirmed::No;
         }
-        match compiled.junctions_hold(line, &found) {
-            Some(true) => {}
-            Some(false) => return Confirmed::No,
-            None => return Confirmed::Unsure,
-        }
+        let (found, indices) = match compiled.resolve(line, found) {
+            Resolved::Yes(found, indices) => (found, indices),
+            Resolved::No => return Confirmed::No,
+            Resolved::Unsure => return Confirmed::Unsure,
+        };
         let mut groups: Vec<Option<String>> = vec![None; self.fields.len()];
-        for (&index, &field) in compiled.groups.iter().zip(&self.field_of) {
+        for (&index, &field) in indices.iter().zip(&self.field_of) {
             if let Some(group) = found.get_group(index).filter(|_| index != usize::MAX) {
                 if groups[field].is_some() {
                     return Confirmed::Unsure; // two groups of one name took part: Python's to say
@@ -634,11 +749,15 @@ impl Confirmer {
     /// Python gives each of them (the same one for groups written with one name); `checks`: (positive, pattern) conditions; `unsure`: a callable giving the characters to leave to
     /// Python (None: none); `arms`: the ways through the pattern that hold a lookahead (see [`Arm`]);
     /// `junctions`: (positive, lookahead, name of the empty group at its place) (see [`Junction`]).
+    /// `places`: for a junction whose preceding part may end at several places, that part and the pattern's
+    /// part after the junction (see [`Places`]).
     #[new]
-    #[pyo3(signature = (pattern, names, python_names, checks, unsure, arms=Vec::new(), junctions=Vec::new()))]
+    #[pyo3(signature = (pattern, names, python_names, checks, unsure, arms=Vec::new(), junctions=Vec::new(),
+                        places=None))]
+    #[allow(clippy::too_many_arguments)]
     fn new(pattern: String, names: Vec<String>, python_names: Vec<String>, checks: Vec<(bool, String)>,
-           unsure: Option<Py<PyAny>>, arms: Vec<Vec<(u8, String)>>, junctions: Vec<(bool, String, String)>)
-           -> PyResult<Self> {
+           unsure: Option<Py<PyAny>>, arms: Vec<Vec<(u8, String)>>, junctions: Vec<(bool, String, String)>,
+           places: Option<(String, String)>) -> PyResult<Self> {
         if python_names.len() != names.len() {
             return Err(PyValueError::new_err("one Python name a group"));
         }
@@ -657,6 +776,7 @@ impl Confirmer {
             checks,
             arms,
             junctions,
+            places,
             fields,
             field_of,
             compiled: OnceLock::new(),
@@ -696,14 +816,14 @@ impl Confirmer {
         if !compiled.checks_hold(line) {
             return Ok(py.None().into_bound(py));
         }
-        match compiled.junctions_hold(line, &found) {
-            Some(true) => {}
-            Some(false) => return Ok(py.None().into_bound(py)),
-            None => return Ok(PyBool::new(py, false).to_owned().into_any()),
-        }
+        let (found, indices) = match compiled.resolve(line, found) {
+            Resolved::Yes(found, indices) => (found, indices),
+            Resolved::No => return Ok(py.None().into_bound(py)),
+            Resolved::Unsure => return Ok(PyBool::new(py, false).to_owned().into_any()),
+        };
         let ascii = line.is_ascii();
         let mut groups: Vec<Option<((isize, isize), String)>> = vec![None; this.fields.len()];
-        for (&index, &field) in compiled.groups.iter().zip(&this.field_of) {
+        for (&index, &field) in indices.iter().zip(&this.field_of) {
             if let Some(group) = found.get_group(index).filter(|_| index != usize::MAX) {
                 if groups[field].is_some() {
                     // Two groups of one name took part: which one Python reports is left to Python.

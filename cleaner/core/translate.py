@@ -97,6 +97,10 @@ class Confirmation:
     #: offset (see :func:`_junction`): (positive, the lookahead in Rust syntax, searched anchored there, the name
     #: of the empty group ``rust`` holds at that place).
     junctions: tuple[tuple[bool, str, str], ...] = ()
+    #: For a junction whose preceding part may end at several places (see :func:`_junction`): that part, and the
+    #: pattern's part after the junction up to the line's end (named groups kept), both in Rust syntax; empty
+    #: when the junction's place is fixed.
+    places: tuple[str, ...] = ()
 
 
 class _Untranslatable(Exception):
@@ -252,7 +256,7 @@ class CharacterTables:
         compiled = None if found.rust is None else _native.Confirmer(
             found.rust, list(found.names), list(found.python_names), list(found.checks),
             self.word_unsure if found.word_boundary else None, [list(steps) for steps in found.arms],
-            list(found.junctions))
+            list(found.junctions), found.places or None)
         self._confirmers[key] = compiled
         return compiled
 
@@ -409,6 +413,10 @@ class _Exact:
         #: The pattern's top-level items (a lookahead among them may be a junction), and the junctions found.
         self.top: list[tuple[Any, Any]] | None = None
         self.junctions: list[tuple[bool, str, str]] = []
+        #: A junction at several places (see :func:`_junction`): the part before it (set by ``_junction``), and
+        #: the top-level index of its lookahead, then the part after it (set by ``_exact_sequence``).
+        self.places_before: str | None = None
+        self.places: tuple[str, ...] = ()
 
 
 def confirmation(pattern: str, flags: int, tables: CharacterTables | None = None, parsed: Any = _UNPARSED
@@ -438,11 +446,14 @@ def confirmation(pattern: str, flags: int, tables: CharacterTables | None = None
         return Confirmation(None, reason=str(exc))
     if names and work.nullable_repeat:
         return Confirmation(None, reason="a repeat of what may match nothing, in a pattern with named groups")
+    if work.places and len(work.junctions) > 1:
+        return Confirmation(None, reason="lookahead inside the pattern, where what precedes it may end at two "
+                                         "places, beside another one")
     prefix = f"(?{work.letters})" if work.letters else ""
     ordered = tuple(sorted(names.items()))
     return Confirmation(f"{prefix}\\A(?:{body})\\z", tuple("" if n in work.absent else name for n, name in ordered),
                         tuple(aliases.get(name, name) for _n, name in ordered), tuple(work.checks),
-                        work.word_boundary, junctions=tuple(work.junctions))
+                        work.word_boundary, junctions=tuple(work.junctions), places=work.places)
 
 
 _NAMED_GROUP = re.compile(r"\(\?P<([^\W\d]\w*)>")
@@ -491,15 +502,67 @@ def _exact_sequence(items: list[tuple[Any, Any]], work: _Exact, ignore_case: boo
     # Widths only where a place can be fixed (most sequences stand in a branch or a repeat: none is).
     zero = [_width([item], work)[1] == 0 for item in items] if start or end else []
     parts = []
+    placed = -1  # the index in ``parts`` of a junction at several places, if one is among these items
+    skip = False
     for number, (op, argument) in enumerate(items):
+        if skip:
+            skip = False
+            continue
         at_start = start and all(zero[:number])
         at_end = end and all(zero[number + 1:])
         if items is work.top and work.names and op in (C.ASSERT, C.ASSERT_NOT) and argument[0] > 0 \
                 and not at_start and not at_end:
+            several = work.places_before is None
+            if several:
+                placed = len(parts)
             parts.append(_junction(op is C.ASSERT, list(argument[1]), items[:number], work, ignore_case))
             continue
+        folded = _last_not(items, number, work, ignore_case, end and all(zero[number + 2:]))
+        if folded is not None:
+            parts.append(folded)
+            skip = True
+            continue
         parts.append(_exact_node(op, argument, work, ignore_case, at_start, at_end))
+    if items is work.top and work.places_before is not None:
+        # The part after the junction, matched from the place the core picks up to the line's end.
+        prefix = f"(?{work.letters})" if work.letters else ""
+        work.places = (work.places_before, f"{prefix}(?:{''.join(parts[placed + 1:])})\\z")
     return "".join(parts)
+
+
+#: The nodes that match one character, written as a class (or a literal) by :func:`_node`.
+_ONE_CHARACTER = (C.LITERAL, C.NOT_LITERAL, C.IN)
+
+
+def _last_not(items: list[tuple[Any, Any]], number: int, work: _Exact, ignore_case: bool, at_end: bool
+              ) -> str | None:
+    """A repeat of one character's class X (at least once) followed by a negative lookbehind for one
+    character's class C, as REL110's title ``[^\\n]{10,250}?(?<![.,;:])``, written without the lookbehind:
+    X one count fewer, then one character of X and not of C. Each count n the repeat tries (in its order, lazy
+    or greedy) is count n-1 then that last character, which the lookbehind only ever read: the same ways in
+    the same order, the same captures. None when the items there are not of that shape (or the lookbehind
+    stands at the line's end on every path, where it is checked beside the pattern)."""
+    if number + 1 >= len(items) or at_end:
+        return None
+    (op, argument), (look, behind) = items[number], items[number + 1]
+    if op not in (C.MAX_REPEAT, C.MIN_REPEAT) or look is not C.ASSERT_NOT or behind[0] >= 0:
+        return None
+    low, high, repeated = argument
+    repeated, checked = list(repeated), list(behind[1])
+    if low < 1 or len(repeated) != 1 or len(checked) != 1 or repeated[0][0] not in _ONE_CHARACTER \
+            or checked[0][0] not in _ONE_CHARACTER:
+        return None
+
+    def bracketed(node: tuple[Any, Any]) -> str:
+        written = _node(*node, set(), ignore_case, work.tables)
+        return written if written.startswith("[") else f"[{written}]"
+
+    if high == low:
+        bounds = f"{{{low - 1}}}"
+    else:
+        rest = "" if high == C.MAXREPEAT else str(high - 1)
+        bounds = f"{{{low - 1},{rest}}}" + ("?" if op is C.MIN_REPEAT else "")
+    return f"(?:{bracketed(repeated[0])}){bounds}[{bracketed(repeated[0])}&&[^{bracketed(checked[0])}]]"
 
 
 def _junction(positive: bool, items: list[tuple[Any, Any]], before: list[tuple[Any, Any]], work: _Exact,
@@ -521,7 +584,7 @@ def _junction(positive: bool, items: list[tuple[Any, Any]], before: list[tuple[A
     except _Untranslatable as exc:
         raise _Inside(f"lookahead inside the pattern ({exc})") from exc
     if _native.prefix_free(ahead) is not True:
-        raise _Inside("lookahead inside the pattern, where what precedes it may end at two places")
+        _several_places(before, ahead, work, ignore_case)
     body = _lookaround_body(positive, items, work, ignore_case)
     taken = set(work.names.values()) | {name for _p, _b, name in work.junctions}
     marker = f"look{len(work.junctions)}"
@@ -529,6 +592,28 @@ def _junction(positive: bool, items: list[tuple[Any, Any]], before: list[tuple[A
         marker += "_"
     work.junctions.append((positive, f"{prefix}{body})", marker))
     return f"(?P<{marker}>)"
+
+
+def _several_places(before: list[tuple[Any, Any]], ahead: str, work: _Exact, ignore_case: bool) -> None:
+    """A junction whose preceding part (``before``, ``ahead`` its Rust form) may end at several places of a line
+    (REL110's ``\\s*`` before its lookahead). Python's match is the first way through the pattern whose place
+    the lookahead accepts, and the core finds it when no way through ``before`` captures anything: its first
+    match without the lookahead when the lookahead holds at its place; otherwise the places ``before`` can end
+    at (read from its automaton: ``ahead`` must then be its exact form, which the wide translation is when it
+    widened nothing) where the lookahead holds and the rest of the pattern matches up to the line's end. None:
+    no match; one: the rest's match from there (its captures are all the pattern's); more: Python's to say,
+    which of those ways it meets first."""
+    if work.places_before is not None or work.junctions:
+        raise _Inside("lookahead inside the pattern, where what precedes it may end at two places, beside another")
+    if any(op is C.SUBPATTERN and arg[0] in work.names for op, arg in _walk(before)):
+        raise _Inside("lookahead inside the pattern, where what precedes it may end at two places and captures")
+    widened: set[str] = set()
+    prefix = f"(?{work.letters})" if work.letters else ""
+    exact = prefix + _sequence(before, widened, bool(work.state.flags & re.IGNORECASE), work.tables)
+    if widened or exact != ahead:
+        raise _Inside("lookahead inside the pattern, where what precedes it may end at two places (" +
+                      ", ".join(sorted(widened)) + ")")
+    work.places_before = ahead
 
 
 def _exact_node(op: Any, argument: Any, work: _Exact, ignore_case: bool, start: bool, end: bool) -> str:

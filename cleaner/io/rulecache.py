@@ -54,7 +54,7 @@ from cleaner.core.translate import CharacterTables, Confirmation, Fidelity, Tran
 from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot
 
 #: Bumped when what an entry holds, or how, changes.
-FORMAT = 3
+FORMAT = 4
 ENV_DIR = "CLEANER_CACHE_DIR"
 ENV_OFF = "CLEANER_NO_RULE_CACHE"
 #: Entries kept in the folder; the least recently written go first (each rule set has its own entry, and each
@@ -358,7 +358,7 @@ def _encode(facts: PatternFacts) -> bytes:
         "confirmations": [[ref(text), flags, c.rust, list(c.names), list(c.python_names),
                            [[positive, check] for positive, check in c.checks], c.word_boundary, c.reason,
                            [[[kind, step] for kind, step in steps] for steps in c.arms],
-                           [[positive, look, marker] for positive, look, marker in c.junctions]]
+                           [[positive, look, marker] for positive, look, marker in c.junctions], list(c.places)]
                           for (text, flags), c in facts.confirmations.items()],
         "documents": facts.documents,
         "selectors": sorted(facts.selectors),
@@ -442,8 +442,8 @@ def _decode(data: bytes, key: str, facts: PatternFacts) -> None:
                                             bool(boundary), reason,
                                             tuple(tuple((int(kind), step) for kind, step in steps) for steps in arms),
                                             tuple((bool(positive), look, marker)
-                                                  for positive, look, marker in junctions)))
-        for text, flags, rust, names, python_names, checks, boundary, reason, arms, junctions
+                                                  for positive, look, marker in junctions), tuple(places)))
+        for text, flags, rust, names, python_names, checks, boundary, reason, arms, junctions, places
         in payload["confirmations"])
     documents = payload["documents"]
     if not all(isinstance(key, str) and isinstance(value, str) for key, value in documents.items()):
