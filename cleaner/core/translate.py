@@ -256,7 +256,7 @@ class CharacterTables:
         compiled = None if found.rust is None else _native.Confirmer(
             found.rust, list(found.names), list(found.python_names), list(found.checks),
             self.word_unsure if found.word_boundary else None, [list(steps) for steps in found.arms],
-            list(found.junctions), found.places or None)
+            list(found.junctions), (found.places[0], found.places[1]) if found.places else None)
         self._confirmers[key] = compiled
         return compiled
 
@@ -501,7 +501,7 @@ def _exact_sequence(items: list[tuple[Any, Any]], work: _Exact, ignore_case: boo
     before them) / leaves them at its end (nothing taken after)."""
     # Widths only where a place can be fixed (most sequences stand in a branch or a repeat: none is).
     zero = [_width([item], work)[1] == 0 for item in items] if start or end else []
-    parts = []
+    parts: list[str] = []
     placed = -1  # the index in ``parts`` of a junction at several places, if one is among these items
     skip = False
     for number, (op, argument) in enumerate(items):
