@@ -11,7 +11,6 @@ built-in patterns are run on every corpus line by tests/test_native_matcher.py.
 from __future__ import annotations
 
 import random
-from itertools import product
 
 import pytest
 import regex
@@ -21,12 +20,9 @@ from cleaner.core.matcher import UNSURE
 from cleaner.core.rules import BlockRule, Layout, LineRule
 from cleaner.core.translate import PARSE_FLAGS, CharacterTables, confirmation
 from cleaner.io.rulefiles import load_rules
+from tests.confirm_compare import compare, short_strings
 
 TABLES = CharacterTables()
-
-
-def _strings(alphabet: str, longest: int) -> list[str]:
-    return [("".join(chars)) for size in range(longest + 1) for chars in product(alphabet, repeat=size)]
 
 
 #: (pattern, flags, alphabet, longest string): each holds a lookahead no check at the line's start or end can
@@ -56,22 +52,11 @@ def test_an_armed_confirmation_is_pythons_verdict_on_every_short_line(pattern: s
     assert found.rust is not None and found.arms, found.reason
     confirmer = TABLES.confirmer(pattern, flags, found)
     assert confirmer is not None and confirmer.compiles()
-    compiled = regex.compile(pattern, flags)
-    wrong, asked, positives = [], 0, 0
-    for line in _strings(alphabet, longest):
-        native = confirmer.fullmatch(line)
-        if native is UNSURE:
-            # Left to Python only where a part's word boundary meets a character past ASCII.
-            assert "\\b" in pattern and not line.isascii(), line
-            continue
-        asked += 1
-        expected = compiled.fullmatch(line)
-        positives += expected is not None
-        if (native is None) != (expected is None):
-            wrong.append(line)
-        assert confirmer.is_match(line) == (native is not None)
-    assert wrong == []
-    assert 0 < positives < asked  # both verdicts met
+    compared = compare(confirmer, regex.compile(pattern, flags), short_strings(alphabet, longest), captures=False)
+    # Left to Python only where a part's word boundary meets a character past ASCII.
+    assert all("\\b" in pattern and not line.isascii() for line in compared.unsure)
+    assert compared.wrong == []
+    assert 0 < len(compared.matched) < compared.asked  # both verdicts met
 
 
 @pytest.mark.parametrize(("pattern", "reason"), [
@@ -194,15 +179,6 @@ def test_built_in_armed_patterns_on_lines_made_from_them() -> None:
             made.append(" ".join("".join(out).split()))
         lines = made + [variant for line in made[:60] for variant in (line.upper(), line + " x", "x " + line,
                                                                       line.replace(" ", "  ", 1), line[:-1])]
-        verdicts = {True: 0, False: 0}
-        wrong = []
-        for line in lines:
-            native = confirmer.fullmatch(line)
-            if native is UNSURE:
-                continue
-            expected = pattern.fullmatch(line) is not None
-            verdicts[expected] += 1
-            if (native is not None) != expected:
-                wrong.append(line)
-        assert wrong == [], pattern.pattern[:60]
-        assert verdicts[True] > 5 and verdicts[False] > 5, (pattern.pattern[:60], verdicts)
+        compared = compare(confirmer, pattern, lines, captures=False)
+        assert compared.wrong == [], pattern.pattern[:60]
+        assert len(compared.matched) > 5 and compared.refused > 5, pattern.pattern[:60]

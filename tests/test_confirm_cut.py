@@ -11,13 +11,11 @@ tests/test_native_matcher.py.
 
 from __future__ import annotations
 
-from itertools import product
-
 import pytest
 import regex
 
-from cleaner.core.matcher import UNSURE
 from cleaner.core.translate import CharacterTables, confirmation
+from tests.confirm_compare import compare, short_strings
 
 CASES = [
     ("(?P<a>é+)|(?P<b>[a-z]+)", regex.IGNORECASE, "aéÉk\u212a", 4),
@@ -34,10 +32,6 @@ def _in_cut(line: str) -> bool:
     return all(ord(c) <= 0x24F or 0x2000 <= ord(c) <= 0x206F for c in line)
 
 
-def _strings(alphabet: str, longest: int) -> list[str]:
-    return ["".join(chars) for size in range(longest + 1) for chars in product(alphabet, repeat=size)]
-
-
 @pytest.mark.parametrize("cut_first", [True, False])
 @pytest.mark.parametrize(("pattern", "flags", "alphabet", "longest"), CASES)
 def test_the_cut_and_the_pattern_are_pythons_on_every_short_line(pattern: str, flags: int, alphabet: str,
@@ -47,22 +41,8 @@ def test_the_cut_and_the_pattern_are_pythons_on_every_short_line(pattern: str, f
     assert found.rust is not None, found.reason
     confirmer = tables.confirmer(pattern, flags, found)
     assert confirmer is not None and confirmer.prepare()
-    compiled = regex.compile(pattern, flags)
-    lines = sorted(_strings(alphabet, longest), key=lambda line: _in_cut(line) != cut_first)
-    wrong, kinds = [], set()
-    for line in lines:
-        native = confirmer.fullmatch(line)
-        assert native is not UNSURE, line
-        expected = compiled.fullmatch(line)
-        if (native is None) != (expected is None):
-            wrong.append(line)
-            continue
-        if expected is None:
-            continue
-        kinds.add(_in_cut(line))
-        groups = expected.groupdict()
-        if native.groupdict() != groups or any(native.span(name) != expected.span(name) for name in groups):
-            wrong.append(line)
-    assert wrong == []
-    assert kinds == {True, False}  # matches met on lines of the cut and on others
+    lines = sorted(short_strings(alphabet, longest), key=lambda line: _in_cut(line) != cut_first)
+    compared = compare(confirmer, regex.compile(pattern, flags), lines)
+    assert compared.unsure == [] and compared.wrong == []
+    assert {_in_cut(line) for line in compared.matched} == {True, False}  # met on lines of the cut and others
     assert confirmer.compiles()

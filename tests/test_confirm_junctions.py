@@ -14,24 +14,19 @@ are also run on every corpus line by tests/test_native_matcher.py.
 from __future__ import annotations
 
 import random
-from itertools import product
 
 import pytest
 import regex
 
 from cleaner import _native
 from cleaner.core.analysis import parse_tree
-from cleaner.core.matcher import UNSURE
 from cleaner.core.rules import Layout, LineRule
 from cleaner.core.translate import PARSE_FLAGS, CharacterTables, confirmation
 from cleaner.io.rulefiles import load_rules
+from tests.confirm_compare import compare, short_strings
 from tests.test_confirm_arms import _pieces, _sample
 
 TABLES = CharacterTables()
-
-
-def _strings(alphabet: str, longest: int) -> list[str]:
-    return ["".join(chars) for size in range(longest + 1) for chars in product(alphabet, repeat=size)]
 
 
 @pytest.mark.parametrize(("pattern", "alphabet"), [
@@ -43,7 +38,7 @@ def test_prefix_freedom_is_what_a_search_of_short_strings_finds(pattern: str, al
     """Proven (True) only where no string of the language is a proper prefix of another; refuted (False) where a
     short pair exists."""
     compiled = regex.compile(pattern)
-    words = [s for s in _strings(alphabet, 6) if compiled.fullmatch(s)]
+    words = [s for s in short_strings(alphabet, 6) if compiled.fullmatch(s)]
     witness = any(other != word and other.startswith(word) for word in words for other in words)
     found = _native.prefix_free(pattern)
     assert found is not None
@@ -81,31 +76,12 @@ def test_a_junction_is_pythons_match_on_every_short_line(pattern: str, flags: in
     assert found.rust is not None and found.junctions and not found.arms, found.reason
     confirmer = TABLES.confirmer(pattern, flags, found)
     assert confirmer is not None and confirmer.compiles()
-    compiled = regex.compile(pattern, flags)
-    wrong, asked, positives, unsure = [], 0, 0, 0
-    for line in _strings(alphabet, longest):
-        native = confirmer.fullmatch(line)
-        if native is UNSURE:
-            # Only a word boundary past ASCII, or two places where the lookahead holds and the rest matches.
-            assert ("\\b" in pattern and not line.isascii()) or found.places, line
-            unsure += 1
-            continue
-        asked += 1
-        expected = compiled.fullmatch(line)
-        assert confirmer.is_match(line) == (native is not None), line
-        if (native is None) != (expected is None):
-            wrong.append(line)
-            continue
-        if expected is None:
-            continue
-        assert native is not None
-        positives += 1
-        groups = expected.groupdict()
-        if native.groupdict() != groups or any(native.span(name) != expected.span(name) for name in groups):
-            wrong.append(line)
-    assert wrong == []
-    assert 0 < positives < asked  # both verdicts met
-    assert unsure <= asked // 10, (unsure, asked)  # Python's to say on few lines
+    compared = compare(confirmer, regex.compile(pattern, flags), short_strings(alphabet, longest))
+    # Only a word boundary past ASCII, or two places where the lookahead holds and the rest matches.
+    assert all(("\\b" in pattern and not line.isascii()) or found.places for line in compared.unsure)
+    assert compared.wrong == []
+    assert 0 < len(compared.matched) < compared.asked  # both verdicts met
+    assert len(compared.unsure) <= compared.asked // 10  # Python's to say on few lines
 
 
 @pytest.mark.parametrize(("pattern", "reason"), [
@@ -158,23 +134,9 @@ def test_built_in_junction_patterns_on_lines_made_from_them() -> None:
                     cut = at + len(preposition)
                     lines += [line[:cut] + rng.choice(after) + line[cut:] for _ in range(3)]
             lines += [line.upper(), line + " x", "x " + line, line[:-1], line.replace(" ", "  ", 1)]
-        verdicts = {True: 0, False: 0}
-        wrong = []
-        for line in lines:
-            native = confirmer.fullmatch(line)
-            if native is UNSURE:
-                continue
-            expected = pattern.fullmatch(line)
-            verdicts[expected is not None] += 1
-            if (native is None) != (expected is None):
-                wrong.append(line)
-                continue
-            if expected is not None and native is not None and (
-                    native.groupdict() != expected.groupdict()
-                    or any(native.span(n) != expected.span(n) for n in expected.groupdict())):
-                wrong.append(line)
-        assert wrong == [], (rule_id, wrong[:5])
-        assert verdicts[True] > 20 and verdicts[False] > 20, (rule_id, verdicts)
+        compared = compare(confirmer, pattern, lines)
+        assert compared.wrong == [], (rule_id, compared.wrong[:5])
+        assert len(compared.matched) > 20 and compared.refused > 20, rule_id
 
 
 @pytest.mark.parametrize(("pattern", "alphabet"), [
@@ -193,17 +155,8 @@ def test_a_lookbehind_for_one_character_after_a_repeat_is_its_last_character(pat
         assert found.rust is not None and "&&" in found.rust, found.reason
         confirmer = TABLES.confirmer(pattern, flags, found)
         assert confirmer is not None
-        compiled = regex.compile(pattern, flags)
-        positives = 0
-        for line in _strings(alphabet, 6):
-            native, expected = confirmer.fullmatch(line), compiled.fullmatch(line)
-            assert native is not UNSURE and (native is None) == (expected is None), line
-            if expected is not None:
-                positives += 1
-                groups = expected.groupdict()
-                assert native.groupdict() == groups, line
-                assert all(native.span(name) == expected.span(name) for name in groups), line
-        assert positives > 0
+        compared = compare(confirmer, regex.compile(pattern, flags), short_strings(alphabet, 6))
+        assert compared.unsure == [] and compared.wrong == [] and compared.matched
 
 
 def test_rel110_and_rel111_on_lines_made_from_them() -> None:
@@ -238,22 +191,7 @@ def test_rel110_and_rel111_on_lines_made_from_them() -> None:
                 if len(head) == 3:
                     lines.append(f"{head[0]} {head[1]}{separator}{rng.choice(tails)}")
             lines += [line.upper(), line + " x", line + ".", line[:-3], line.replace(" ", "  ", 2)]
-        verdicts = {True: 0, False: 0}
-        wrong, unsure = [], 0
-        for line in lines:
-            native = confirmer.fullmatch(line)
-            if native is UNSURE:
-                unsure += 1
-                continue
-            expected = pattern.fullmatch(line)
-            verdicts[expected is not None] += 1
-            if (native is None) != (expected is None):
-                wrong.append(line)
-                continue
-            if expected is not None and native is not None and (
-                    native.groupdict() != expected.groupdict()
-                    or any(native.span(n) != expected.span(n) for n in expected.groupdict())):
-                wrong.append(line)
-        assert wrong == [], (rule_id, wrong[:5])
-        assert verdicts[True] > 100 and verdicts[False] > 100, (rule_id, verdicts)
-        assert unsure <= len(lines) // 50, (rule_id, unsure, len(lines))
+        compared = compare(confirmer, pattern, lines)
+        assert compared.wrong == [], (rule_id, compared.wrong[:5])
+        assert len(compared.matched) > 100 and compared.refused > 100, rule_id
+        assert len(compared.unsure) <= len(lines) // 50, (rule_id, len(compared.unsure), len(lines))
