@@ -49,7 +49,8 @@ class LanguageScorer:
     def automaton(self) -> tuple[bytes, bytes, bytes] | None: ...
 
 # src/html_scan.rs: the HTML path's attribute guard (cleaner/io/html.py); (verdict, count, position).
-def crowded_attributes(html: str, max_element: int, max_crowded: int, crowded_over: int) -> tuple[int, int, int]: ...
+def crowded_attributes(html: str | bytes, max_element: int, max_crowded: int,
+                       crowded_over: int) -> tuple[int, int, int]: ...
 
 # src/minhash.rs: MinHash signatures of word shingles, rensa's RMinHash values (cleaner/run/dedup.py).
 class MinHasher:

@@ -3,11 +3,12 @@
 //!
 //! It reads the page exactly as the guard's regular expressions (`_TAG`, `_ATTRIBUTE`, Python `re` with
 //! IGNORECASE) do: comments and the content of scripts and styles passed over whole, quoted values (which
-//! may hold `>`) skipped, positions in characters. Where that reading depends on Unicode data this module
+//! may hold `>`) skipped, positions in characters (counted from its UTF-8 bytes, which it walks). Where that reading depends on Unicode data this module
 //! does not hold (whether a non-ASCII character after `<script` is a word character, for `\b`), it says so
 //! and the caller runs the regular expressions instead. Pure: no state, no I/O.
 
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
 
 /// The page is within the limits.
 const FINE: u8 = 0;
@@ -37,66 +38,107 @@ fn is_tag_start(c: char) -> bool {
     c.is_ascii_alphabetic() || matches!(c, '\u{130}' | '\u{131}' | '\u{17f}' | '\u{212a}')
 }
 
-fn word_at(page: &[char], at: usize, word: &str) -> bool {
-    word.chars().enumerate().all(|(k, letter)| page.get(at + k).is_some_and(|&c| letter_is(c, letter)))
+/// The character that starts at byte `at` of `page` (a character boundary) and its length in bytes.
+fn char_at(page: &str, at: usize) -> Option<(char, usize)> {
+    let byte = *page.as_bytes().get(at)?;
+    if byte.is_ascii() {
+        return Some((char::from(byte), 1));
+    }
+    page[at..].chars().next().map(|c| (c, c.len_utf8()))
 }
 
+/// Where `word` (ASCII letters, matched as `re.IGNORECASE` does) ends if it is spelt at byte `at`.
+fn word_at(page: &str, mut at: usize, word: &str) -> Option<usize> {
+    for letter in word.chars() {
+        let (c, length) = char_at(page, at)?;
+        if !letter_is(c, letter) {
+            return None;
+        }
+        at += length;
+    }
+    Some(at)
+}
+
+/// The characters in `bytes` (valid UTF-8): every byte but the continuation bytes starts one.
+fn characters(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&byte| byte & 0xC0 != 0x80).count()
+}
+
+/// A tag's attributes stop at white space and at these (ASCII) characters.
+fn is_name_end(c: char) -> bool {
+    is_space(c) || matches!(c, '>' | '"' | '\'' | '=' | '/')
+}
+
+/// The scan walks the page's UTF-8 bytes: every character it tests for is ASCII save the white space past
+/// ASCII, which `char_at` decodes where a byte past ASCII starts a character; so text between tags, comments
+/// and the content of scripts and styles are passed over by `memchr`, a few bytes a cycle. Positions are
+/// bytes, turned into characters only for the answer.
 struct Scan<'a> {
-    page: &'a [char],
+    page: &'a str,
     /// Per quote character (", '): a position from which no such quote follows, once a search found none.
     unclosed: [Option<usize>; 2],
 }
 
 impl Scan<'_> {
     /// The position of the next `quote` at or after `from`, if any.
-    fn closing(&mut self, quote: char, from: usize) -> Option<usize> {
-        let slot = usize::from(quote == '\'');
+    fn closing(&mut self, quote: u8, from: usize) -> Option<usize> {
+        let slot = usize::from(quote == b'\'');
         if self.unclosed[slot].is_some_and(|none_from| from >= none_from) {
             return None;
         }
-        let found = self.page[from..].iter().position(|&c| c == quote).map(|offset| from + offset);
+        let found = memchr::memchr(quote, &self.page.as_bytes()[from..]).map(|offset| from + offset);
         if found.is_none() {
             self.unclosed[slot] = Some(from);
         }
         found
     }
 
+    /// The end of the run of white space (Python's `\s`) from `at`.
+    fn spaces(&self, mut at: usize) -> usize {
+        while let Some((c, length)) = char_at(self.page, at) {
+            if !is_space(c) {
+                break;
+            }
+            at += length;
+        }
+        at
+    }
+
     /// `_ATTRIBUTES` from `at`: where it ends and how many attributes (names, with or without a value) it
     /// holds, which is what `_ATTRIBUTE.findall` counts in it.
     fn attributes(&mut self, mut at: usize) -> (usize, usize) {
         let page = self.page;
-        let end = page.len();
+        let bytes = page.as_bytes();
         let mut count = 0;
-        while at < end {
-            let c = page[at];
+        while let Some((c, length)) = char_at(page, at) {
             if c == '>' {
                 break;
             }
-            if is_space(c) || matches!(c, '"' | '\'' | '=' | '/') {
-                at += 1;
+            if is_name_end(c) {
+                at += length;
                 continue;
             }
             count += 1;
-            while at < end && !is_space(page[at]) && !matches!(page[at], '>' | '"' | '\'' | '=' | '/') {
-                at += 1;
-            }
-            let mut equals = at;
-            while equals < end && is_space(page[equals]) {
-                equals += 1;
-            }
-            if equals < end && page[equals] == '=' {
-                let mut value = equals + 1;
-                while value < end && is_space(page[value]) {
-                    value += 1;
+            while let Some((c, length)) = char_at(page, at) {
+                if is_name_end(c) {
+                    break;
                 }
-                if value < end && matches!(page[value], '"' | '\'') {
-                    if let Some(close) = self.closing(page[value], value + 1) {
+                at += length;
+            }
+            let equals = self.spaces(at);
+            if bytes.get(equals) == Some(&b'=') {
+                let mut value = self.spaces(equals + 1);
+                if let Some(&quote @ (b'"' | b'\'')) = bytes.get(value) {
+                    if let Some(close) = self.closing(quote, value + 1) {
                         at = close + 1;
                         continue;
                     }
                 }
-                while value < end && !is_space(page[value]) && page[value] != '>' {
-                    value += 1;
+                while let Some((c, length)) = char_at(page, value) {
+                    if is_space(c) || c == '>' {
+                        break;
+                    }
+                    value += length;
                 }
                 at = value;
             }
@@ -108,87 +150,99 @@ impl Scan<'_> {
     /// `</name` followed by white space or `>`, or at the page's end.
     fn raw_text_end(&self, mut at: usize, name: &str) -> usize {
         let page = self.page;
-        let length = name.chars().count();
-        while at < page.len() {
-            if page[at] == '<' && page.get(at + 1) == Some(&'/') && word_at(page, at + 2, name) {
-                if let Some(&next) = page.get(at + 2 + length) {
-                    if is_space(next) || next == '>' {
+        let bytes = page.as_bytes();
+        while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
+            at += offset;
+            if bytes.get(at + 1) == Some(&b'/') {
+                if let Some(after) = word_at(page, at + 2, name) {
+                    if char_at(page, after).is_some_and(|(next, _)| is_space(next) || next == '>') {
                         return at;
                     }
                 }
             }
             at += 1;
         }
-        at
+        bytes.len()
     }
 }
 
-/// The attribute guard over `html`: `(verdict, count, position)`, the verdict one of FINE, ELEMENT (one
-/// element of `count` attributes, past `max_element`), PAGE (more than `max_crowded` on elements of more
-/// than `crowded_over` each) or UNSURE; `position`: the character where the deciding tag starts.
+/// The attribute guard over `html`, a text or its UTF-8 bytes (which the caller has when the page came as
+/// UTF-8: read as they are, the text need not be encoded again): `(verdict, count, position)`, the verdict
+/// one of FINE, ELEMENT (one element of `count` attributes, past `max_element`), PAGE (more than
+/// `max_crowded` on elements of more than `crowded_over` each) or UNSURE (also for bytes that are no
+/// UTF-8); `position`: the character where the deciding tag starts.
 #[pyfunction]
-pub fn crowded_attributes(html: &str, max_element: usize, max_crowded: usize, crowded_over: usize) -> (u8, usize, usize) {
-    let page: Vec<char> = html.chars().collect();
-    let mut scan = Scan { page: &page, unclosed: [None, None] };
-    let end = page.len();
+pub fn crowded_attributes(html: &Bound<'_, PyAny>, max_element: usize, max_crowded: usize, crowded_over: usize)
+    -> PyResult<(u8, usize, usize)> {
+    let raw = html.cast::<PyBytes>().ok();
+    let page = match &raw {
+        Some(raw) => match std::str::from_utf8(raw.as_bytes()) {
+            Ok(page) => page,
+            Err(_) => return Ok((UNSURE, 0, 0)),
+        },
+        // A lone surrogate has no UTF-8: UnicodeEncodeError, and the caller runs the regular expressions.
+        None => html.cast::<PyString>()?.to_str()?,
+    };
+    Ok(scan(page, max_element, max_crowded, crowded_over))
+}
+
+fn scan(html: &str, max_element: usize, max_crowded: usize, crowded_over: usize) -> (u8, usize, usize) {
+    let mut scan = Scan { page: html, unclosed: [None, None] };
+    let bytes = html.as_bytes();
+    let end = bytes.len();
     let mut crowded = 0;
     let mut at = 0;
-    while at < end {
-        if page[at] != '<' {
-            at += 1;
-            continue;
-        }
-        let start = at;
-        if page[at + 1..].starts_with(&['!', '-', '-']) {
+    while let Some(offset) = memchr::memchr(b'<', &bytes[at..]) {
+        let start = at + offset;
+        if bytes[start + 1..].starts_with(b"!--") {
             // A comment, to the first "-->" (not taken in) or the page's end.
-            at += 4;
-            while at < end && !page[at..].starts_with(&['-', '-', '>']) {
-                at += 1;
-            }
+            at = memchr::memmem::find(&bytes[start + 4..], b"-->").map_or(end, |offset| start + 4 + offset);
             continue;
         }
         let mut body = None;
         for name in ["script", "style"] {
-            let after = start + 1 + name.len();
-            if !word_at(&page, start + 1, name) {
-                continue;
-            }
+            let Some(after) = word_at(html, start + 1, name) else { continue };
             // `\b` after the name: the next character is no word character (or there is none).
-            match page.get(after) {
+            match bytes.get(after) {
                 Some(&c) if !c.is_ascii() => return (UNSURE, 0, 0),
-                Some(&c) if c.is_ascii_alphanumeric() || c == '_' => continue,
+                Some(&c) if c.is_ascii_alphanumeric() || c == b'_' => continue,
                 _ => {}
             }
             let (attributes_end, count) = scan.attributes(after);
-            let content = if page.get(attributes_end) == Some(&'>') { attributes_end + 1 } else { attributes_end };
+            let content = if bytes.get(attributes_end) == Some(&b'>') { attributes_end + 1 } else { attributes_end };
             body = Some((after, attributes_end, count));
             at = scan.raw_text_end(content, name);
             break;
         }
         if body.is_none() {
-            if !page.get(start + 1).is_some_and(|&c| is_tag_start(c)) {
+            if !char_at(html, start + 1).is_some_and(|(c, _)| is_tag_start(c)) {
                 at = start + 1;
                 continue;
             }
-            let mut name_end = start + 2;
-            while name_end < end && !is_space(page[name_end]) && !matches!(page[name_end], '/' | '>') {
-                name_end += 1;
+            // The name's first character is a letter; it runs to white space, `/` or `>`.
+            let mut name_end = start + 1 + char_at(html, start + 1).map_or(1, |(_, length)| length);
+            while let Some((c, length)) = char_at(html, name_end) {
+                if is_space(c) || matches!(c, '/' | '>') {
+                    break;
+                }
+                name_end += length;
             }
             let (attributes_end, count) = scan.attributes(name_end);
             body = Some((name_end, attributes_end, count));
             at = attributes_end;
         }
         let (from, to, count) = body.unwrap_or_default();
-        if to - from <= 2 * crowded_over {
+        // The regular expressions' bound is in characters: a body of no more bytes holds no more of them.
+        if to - from <= 2 * crowded_over || characters(&bytes[from..to]) <= 2 * crowded_over {
             continue;
         }
         if count > max_element {
-            return (ELEMENT, count, start);
+            return (ELEMENT, count, characters(&bytes[..start]));
         }
         if count > crowded_over {
             crowded += count;
             if crowded > max_crowded {
-                return (PAGE, crowded, start);
+                return (PAGE, crowded, characters(&bytes[..start]));
             }
         }
     }

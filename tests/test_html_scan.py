@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from cleaner._native import crowded_attributes as native_crowded_attributes
 from cleaner.io import html
 from cleaner.io.html import HtmlOptions, _crowded_attributes, _crowded_attributes_by_regex, _load_html
 from cleaner.io.readers import decode_html
@@ -90,6 +91,26 @@ def test_a_lone_surrogate_is_read_by_the_regular_expressions() -> None:
     page = "<div " + " ".join(f"a{n}" for n in range(1_001)) + ">\udcff</div>"
     assert _crowded_attributes(page, HtmlOptions()) == _crowded_attributes_by_regex(page, HtmlOptions())
     assert "1001 attributes" in (_crowded_attributes(page, HtmlOptions()) or "")
+
+
+def test_the_pages_utf8_bytes_read_as_its_text(small_crowd: None) -> None:
+    # The guard reads the page's own bytes when it came as UTF-8: every verdict, count and position (in
+    # characters, past multi-byte ones) is the text's, and bytes that are no UTF-8 go to the expressions.
+    pieces = ["<", ">", "<a ", "<div ", "<script", "</script>", "<style ", "</style", "<!--", "-->", "=", '"', "'",
+              " ", "\u00a0", "\u3000", "\u2028", "b", "\u017f", "\u0130", "\u212a", "\u00e9", "\u4e2d", "\U0001f600",
+              "x=1 ", 'y="\u00e9v" ']
+    generator = random.Random(20261207)
+    pages = [*_pages(), *("".join(generator.choice(pieces) for _ in range(generator.randrange(1, 120)))
+                          for _ in range(2_000))]
+    verdicts = set()
+    for page in pages:
+        for options in (TIGHT, LOOSE):
+            expected = _crowded_attributes_by_regex(page, options)
+            assert _crowded_attributes(page, options, page.encode()) == expected, page
+            assert _crowded_attributes(page, options) == expected, page
+            verdicts.add(expected.split(" ")[1] if expected else None)
+    assert verdicts == {None, "element", "page"}  # every kind of answer was compared
+    assert native_crowded_attributes(b"<div \xff a b c d e f g>", 6, 12, 2) == (html._UNSURE, 0, 0)
 
 
 def _pages() -> list[str]:
