@@ -586,6 +586,23 @@ fn element_factory(py: Python<'_>) -> PyResult<Option<ElementFactory>> {
     }
 }
 
+/// What the walks below need of `element`: lxml's element factory and the element's node, when it is an lxml
+/// element of tag `tag` and lxml's C API is the one read here (None: the walk declines, the caller asks Python).
+fn walked_root(element: &Bound<'_, PyAny>, tag: &str) -> PyResult<Option<(ElementFactory, *mut XmlNode)>> {
+    let py = element.py();
+    let lxml_element = py.import("lxml.etree")?.getattr("_Element")?;
+    if !element.is_instance(&lxml_element)? {
+        return Ok(None);
+    }
+    let Some(factory) = element_factory(py)? else { return Ok(None) };
+    let Some(root) = element_node(element) else { return Ok(None) };
+    // SAFETY: an element node of the guarded tree.
+    if utf8(unsafe { (*root).name }) != Some(tag) {
+        return Ok(None);
+    }
+    Ok(Some((factory, root)))
+}
+
 /// What one walk of a page's body finds for `tree_signals`: the count of elements of `tags`, the positions of
 /// those that may signal, and each text node that may be a byline's date with its parent element.
 type Signals = (usize, Vec<usize>, Vec<(String, Py<PyAny>)>);
@@ -602,16 +619,7 @@ pub fn tree_signals(element: &Bound<'_, PyAny>, tag: &str, tags: HashSet<String>
                     labels: HashSet<String>, words: HashSet<String>, reply_chars: usize, word_chars: usize,
                     date_longest: usize, date_chars: usize) -> PyResult<Option<Signals>> {
     let py = element.py();
-    let lxml_element = py.import("lxml.etree")?.getattr("_Element")?;
-    if !element.is_instance(&lxml_element)? {
-        return Ok(None);
-    }
-    let Some(factory) = element_factory(py)? else { return Ok(None) };
-    let Some(root) = element_node(element) else { return Ok(None) };
-    // SAFETY: an element node of the guarded tree.
-    if utf8(unsafe { (*root).name }) != Some(tag) {
-        return Ok(None);
-    }
+    let Some((factory, root)) = walked_root(element, tag)? else { return Ok(None) };
     let walk = SignalWalk { tags: &tags, reply_names, avatar_names, avatar_words: &avatar_words,
                             reply_class_words: &reply_class_words, labels: &labels, words: &words, reply_chars,
                             word_chars, date_longest, date_chars };
@@ -645,16 +653,7 @@ type Selected = (Vec<Vec<usize>>, Vec<usize>, Vec<Py<PyAny>>);
 pub fn tree_select(element: &Bound<'_, PyAny>, tag: &str, specs: Vec<SelectSpec>)
                    -> PyResult<Option<Selected>> {
     let py = element.py();
-    let lxml_element = py.import("lxml.etree")?.getattr("_Element")?;
-    if !element.is_instance(&lxml_element)? {
-        return Ok(None);
-    }
-    let Some(factory) = element_factory(py)? else { return Ok(None) };
-    let Some(root) = element_node(element) else { return Ok(None) };
-    // SAFETY: an element node of the guarded tree.
-    if utf8(unsafe { (*root).name }) != Some(tag) {
-        return Ok(None);
-    }
+    let Some((factory, root)) = walked_root(element, tag)? else { return Ok(None) };
     let mut by_tag: HashMap<&str, Vec<usize>> = HashMap::new();
     let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
     // By attribute name first: most attributes (href, src, style...) are named by no spec, and are not hashed.
