@@ -27,6 +27,7 @@ from cleaner.core.structure import (
     _name_tokens,
 )
 from tests import structure_oracle as oracle
+from tests.shares import SHARES, at_least
 from tests.test_spanfeat import ADVERSARIAL, _documents
 
 #: The span's weights at the built-in settings and others (isolated lines weighing as much as prose; teasers
@@ -92,10 +93,11 @@ def _check(lines: Sequence[str], claimed: Sequence[bool], name: str) -> None:
             assert got_runs == related_candidates(lines, shapes, after, s), f"{name} after line {cut + 1}: {s}"
 
 
-def test_the_passes_are_pythons_on_every_real_text() -> None:
+@pytest.mark.parametrize("share", SHARES)
+def test_the_passes_are_pythons_on_every_real_text(share: int) -> None:
     chooser = random.Random(26)
-    documents = _documents()
-    assert len(documents) > 300
+    documents = _documents()[::share]
+    assert len(documents) > at_least(300, share)
     for name, lines in documents:
         _check(lines, [False] * len(lines), name)
         # Claimed lines (a record holds them) have no features: they neither weigh nor join runs.

@@ -18,6 +18,7 @@ import pytest
 from cleaner.core.relatedrun import RelatedRunSettings
 from cleaner.core.structure import Detectors, MainSpanSettings, PageIntentSettings, StructureSettings
 from tests import structure_oracle as oracle
+from tests.shares import SHARES, at_least
 from tests.test_spanfeat import ADVERSARIAL, _documents
 
 STRUCTURE = Path(__file__).resolve().parents[1] / "benchmarks" / "structure"
@@ -63,10 +64,11 @@ def _check(lines: Sequence[str], claimed: Sequence[bool], name: str, chooser: ra
                     assert got == wanted, f"{name}: lines {keep_from}-{keep_to}, {s}"
 
 
-def test_the_outside_lines_are_pythons_on_every_real_text_and_page() -> None:
+@pytest.mark.parametrize("share", SHARES)
+def test_the_outside_lines_are_pythons_on_every_real_text_and_page(share: int) -> None:
     chooser = random.Random(26)
-    documents = _documents() + _pages()
-    assert len(documents) > 500
+    documents = (_documents() + _pages())[::share]
+    assert len(documents) > at_least(500, share)
     for name, lines in documents:
         _check(lines, [False] * len(lines), name, chooser)
         _check(lines, [chooser.random() < 0.2 for _ in lines], f"{name} (some lines claimed)", chooser)
