@@ -151,21 +151,11 @@ fn walk(element: &Bound<'_, PyAny>, tag: &str, names: &[String]) -> Option<(Vec<
                 node = current.children;
                 continue;
             }
-            // Up to the next node in page order, never past the root.
-            let mut at = node;
-            loop {
-                if at == root {
+            match after_subtree(node, root)? {
+                Some(next) => node = next,
+                None => {
                     let tags = tags.into_iter().map(str::to_owned).collect();
                     return Some((joined, tags));
-                }
-                let here = &*at;
-                if !here.next.is_null() {
-                    node = here.next;
-                    break;
-                }
-                at = here.parent;
-                if at.is_null() {
-                    return None;
                 }
             }
         }
@@ -211,6 +201,29 @@ unsafe fn append_run(mut node: *mut XmlNode, out: &mut String) -> Option<()> {
         node = current.next;
     }
     Some(())
+}
+
+/// Where a walk of the nodes below `root` in page order goes once `node` and all below it are read: the next
+/// node (Some(Some)), the walk's end, back at `root` (Some(None)), or None where a node has no parent before
+/// `root` (a tree the walk cannot read).
+///
+/// # Safety
+/// `node` is `root` or a node below it, in a tree held alive and unchanged while this runs.
+unsafe fn after_subtree(node: *mut XmlNode, root: *mut XmlNode) -> Option<Option<*mut XmlNode>> {
+    let mut at = node;
+    loop {
+        if at == root {
+            return Some(None);
+        }
+        let here = &*at;
+        if !here.next.is_null() {
+            return Some(Some(here.next));
+        }
+        at = here.parent;
+        if at.is_null() {
+            return None;
+        }
+    }
 }
 
 /// The first node from `node` on (it and its next siblings) that lxml's `iterwalk` gives start and end events
@@ -477,21 +490,7 @@ impl SignalWalk<'_> {
                 at = current.children;
                 continue;
             }
-            loop {
-                let here = &*at;
-                if !here.next.is_null() {
-                    at = here.next;
-                    break;
-                }
-                at = here.parent;
-                if at.is_null() {
-                    return None;
-                }
-                if at == root {
-                    at = std::ptr::null_mut();
-                    break;
-                }
-            }
+            at = after_subtree(at, root)?.unwrap_or(std::ptr::null_mut());
         }
         if !text.is_ascii() {
             return Some(true);
@@ -544,20 +543,9 @@ impl SignalWalk<'_> {
                 node = current.children;
                 continue;
             }
-            let mut at = node;
-            loop {
-                if at == root {
-                    return Some((count, candidates, dated));
-                }
-                let here = &*at;
-                if !here.next.is_null() {
-                    node = here.next;
-                    break;
-                }
-                at = here.parent;
-                if at.is_null() {
-                    return None;
-                }
+            match after_subtree(node, root)? {
+                Some(next) => node = next,
+                None => return Some((count, candidates, dated)),
             }
         }
     }
@@ -751,23 +739,10 @@ pub fn tree_select(element: &Bound<'_, PyAny>, tag: &str, specs: Vec<SelectSpec>
                 node = current.children;
                 continue;
             }
-            let mut at = node;
-            loop {
-                if at == root {
-                    break;
-                }
-                let here = &*at;
-                if !here.next.is_null() {
-                    node = here.next;
-                    break;
-                }
-                at = here.parent;
-                if at.is_null() {
-                    return Ok(None);
-                }
-            }
-            if at == root {
-                break;
+            match after_subtree(node, root) {
+                Some(Some(next)) => node = next,
+                Some(None) => break,
+                None => return Ok(None),
             }
         }
     }
