@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pytest
 
-from cleaner.run.dedup import BANDS, NUM_PERM, ROWS, SIGNATURE_SCHEMA, _clusters_of
+from cleaner.run.dedup import ALL_PAIRS_UP_TO, BANDS, NUM_PERM, ROWS, SIGNATURE_SCHEMA, _clusters_of
 
 KEYS = ["input_path", "input_position", "record_index"]
 
@@ -40,27 +41,34 @@ def _clusters(files: list[str]) -> dict[int, str]:
     return dict(zip(table["input_position"].to_list(), table["dup_cluster"].to_list(), strict=True))
 
 
-def _intruder_case() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """B and C are near duplicates (115 of 128 values equal) that agree on band 0 only (one value of each
-    other band differs); A shares band 0 with them and nothing else."""
+def _intruder_case(intruders: int) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """B and C are near duplicates (113 of 128 values equal) that agree on band 0 only (one value of each
+    other band differs); each intruder shares band 0 with them and nothing else."""
     rng = np.random.default_rng(5)
     b = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint32)
     c = b.copy()
     for band in range(1, BANDS):
         c[band * ROWS] ^= 1
-    a = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint32)
-    a[:ROWS] = b[:ROWS]
-    return a, b, c
+    others = []
+    for _ in range(intruders):
+        other = rng.integers(0, 2**32, NUM_PERM, dtype=np.uint32)
+        other[:ROWS] = b[:ROWS]
+        others.append(other)
+    return others, b, c
 
 
-def test_an_unrelated_leader_does_not_hide_a_buckets_near_duplicates(tmp_path: Path) -> None:
-    a, b, c = _intruder_case()
-    # A has the least content_hash: it leads the bucket, and B and C fail against it.
-    rows = [_row("1", "0000000000000001", a), _row("2", "00000000000000b0", b), _row("3", "00000000000000c0", c)]
-    for order, tag in (([0, 1, 2], "abc"), ([1, 2, 0], "bca"), ([2, 0, 1], "cab")):
-        found = _clusters(_parts(tmp_path, tag, [rows[i] for i in order], parts=1))
-        # B and C are one cluster (kept: the earliest of equal length, B), A is in none: in every order.
-        assert found == {2: "00000000000000b0", 3: "00000000000000b0"}, tag
+# One intruder: a bucket small enough for every pair; more: the bucket's leaders take several rounds.
+@pytest.mark.parametrize("intruders", [1, ALL_PAIRS_UP_TO + 2])
+def test_an_unrelated_leader_does_not_hide_a_buckets_near_duplicates(tmp_path: Path, intruders: int) -> None:
+    others, b, c = _intruder_case(intruders)
+    # The intruders have the least content_hashes: they lead the bucket, and B and C fail against them.
+    rows = [_row(str(10 + at), f"{at + 1:016x}", other) for at, other in enumerate(others)]
+    rows += [_row("2", "f0000000000000b0", b), _row("3", "f0000000000000c0", c)]
+    for tag, ordered in (("intruders first", rows), ("intruders last", rows[-2:] + rows[:-2]),
+                         ("shuffled", random.Random(1).sample(rows, len(rows)))):
+        found = _clusters(_parts(tmp_path, tag, ordered, parts=1))
+        # B and C are one cluster (kept: the earliest of equal length, B), no intruder is in any: in every order.
+        assert found == {2: "f0000000000000b0", 3: "f0000000000000b0"}, tag
 
 
 def _families(seed: int) -> list[dict]:

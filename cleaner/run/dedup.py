@@ -10,7 +10,8 @@ expensive part, and it runs where the shard runs
    same (its 8 values compared as values, no hash of them) share a bucket, as do records of the same
    ``content_hash``. Each member of a bucket is paired with the bucket's leader, its member with the least
    ``content_hash``; the members that fail against it (step 2) are paired with the least of them, and so
-   on, up to :data:`LEADER_ROUNDS` rounds. So the pairs depend on the records alone: not on their order
+   on, up to :data:`LEADER_ROUNDS` rounds; a bucket of at most :data:`ALL_PAIRS_UP_TO` members has every
+   pair compared. So the pairs depend on the records alone: not on their order
    in the output (which shard keys, made from input paths, decide), nor on polars' hash function.
 2. Every candidate pair is verified: its estimated Jaccard (the share of equal MinHash values) must reach
    the threshold (default 0.8). Exact duplicates (same ``content_hash``) always pair.
@@ -194,9 +195,13 @@ class _Components:
 #: leader are compared with a second one, and so on, at most this many times. The cap bounds the pairs
 #: compared (at most this many per bucket member): a bucket of records that share a band without being near
 #: duplicates of one another (texts drawn from the same paragraphs) would otherwise take a round per member.
-#: On 100 MB of the 1 GB check's generator (33,221 records): 1 round 60 clusters, 2: 67, 4: 70, 8: 74,
-#: unbounded 78 (in 2.5 times the time of 8); every added cluster is made of verified pairs.
+#: On 100 MB of the 1 GB check's generator (33,221 records), leader rounds alone: 1 round 60 clusters, 2: 67,
+#: 4: 70, 8: 74, unbounded 78 (2.5 times the time of 8); with every pair of a bucket of at most 16 members
+#: (:data:`ALL_PAIRS_UP_TO`) and 8 rounds, 75. Every cluster is made of verified pairs.
 LEADER_ROUNDS = 8
+#: A bucket of at most this many members (at the start of a round) has every pair of them compared: at most
+#: 7.5 pairs a member, about what the rounds of a larger bucket cost, and no member left uncompared.
+ALL_PAIRS_UP_TO = 16
 
 
 def _buckets(scan: pl.LazyFrame, canon: pl.DataFrame, key: pl.Expr, first_group: int) -> pl.DataFrame:
@@ -221,7 +226,8 @@ def _verified_pairs(files: list[str], threshold: float) -> Iterable[pl.DataFrame
     the output (shard keys, part names) nor on a hash function. The members that fail against the leader are
     then compared with the least of them, and so on (:data:`LEADER_ROUNDS`): a leader that is no near
     duplicate of the others (a band shared by chance) does not keep the true duplicates of its bucket from
-    being compared with one another."""
+    being compared with one another. A bucket of at most :data:`ALL_PAIRS_UP_TO` members (at the start of
+    any round) has every pair of its members compared instead."""
     scan = pl.scan_parquet(files).with_row_index("rid")
     # Canonical rank: content_hash order (identical texts have the same signature, so which of them comes
     # first changes no verdict).
@@ -233,9 +239,16 @@ def _verified_pairs(files: list[str], threshold: float) -> Iterable[pl.DataFrame
     for _ in range(LEADER_ROUNDS):
         if members.is_empty():
             return
+        members = members.with_columns(pl.len().over("group").alias("size"))
+        # A small bucket: every pair of its members (then it is done).
+        small = members.filter(pl.col("size") <= ALL_PAIRS_UP_TO).select("group", "rid")
+        every = (small.join(small, on="group").filter(pl.col("rid") < pl.col("rid_right"))
+                 .select(pl.col("rid").alias("a"), pl.col("rid_right").alias("b")))
+        # A larger one: its leader with each other member.
+        members = members.filter(pl.col("size") > ALL_PAIRS_UP_TO).select("group", "rid", "canon")
         leaders = members.group_by("group").agg(pl.col("rid").sort_by("canon").first().alias("a"))
         paired = members.join(leaders, on="group").filter(pl.col("a") != pl.col("rid"))
-        pairs = paired.select("a", pl.col("rid").alias("b")).unique()
+        pairs = pl.concat([every, paired.select("a", pl.col("rid").alias("b"))]).unique()
         kept = pl.concat([pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32}),
                           *_verified(files, pairs, threshold)])
         yield kept
