@@ -8,8 +8,10 @@
 //!
 //! - the line starts with `{` and is valid UTF-8 (Python decodes with `surrogatepass`, which accepts more;
 //!   those lines go to Python);
-//! - an object whose members are all strings, under the id, text and URL fields only, each at most once
-//!   (another field, a value of another type, a duplicate key: Python);
+//! - an object whose members are all strings, the id and text fields among them, each name at most once (a
+//!   value of another type, a duplicate key: Python); members under names other than the id, text and URL
+//!   fields are handed back in their order when the caller asks for them (src/batch.rs, `JsonLineFields`),
+//!   and leave the line to Python otherwise;
 //! - strict JSON strings: no raw control character, only JSON's escapes, `\u` with four hex digits;
 //! - nothing after the object but JSON's white space (space, tab, line feed, carriage return);
 //! - no escape the reader would call suspect (`\u000X`, `\u001X` control characters, `\uD800`-`\uDFFF`
@@ -20,7 +22,6 @@
 //! Pure: no I/O, no global state.
 
 use pyo3::prelude::*;
-use pyo3::types::{PyString, PyTuple};
 
 /// Where a parse stands in a line's bytes.
 struct Cursor<'a> {
@@ -105,95 +106,87 @@ fn suspect(line: &[u8]) -> bool {
     })
 }
 
-/// Decodes JSON lines of the common shape (see the module's notes) for one set of field names.
-#[pyclass(frozen, module = "cleaner._native")]
-struct JsonLineDecoder {
-    id_field: String,
-    text_field: String,
-    url_field: String,
-}
-
-#[pymethods]
-impl JsonLineDecoder {
-    #[new]
-    fn new(id_field: String, text_field: String, url_field: String) -> Self {
-        JsonLineDecoder { id_field, text_field, url_field }
+/// The id, text and URL (`names`, in that order) of a line of the common shape (see the module's notes); None
+/// for any other line. With `others`, a member under another name whose value is a string is no reason to
+/// leave the line to Python: it is added there (name, value), in the line's order (src/batch.rs).
+pub(crate) fn common_shape(
+    line: &[u8],
+    names: [&str; 3],
+    mut others: Option<&mut Vec<(String, String)>>,
+) -> Option<(String, String, Option<String>)> {
+    if line.first() != Some(&b'{') || std::str::from_utf8(line).is_err() || suspect(line) {
+        return None;
     }
-
-    /// `(id, text, url or None)` of a line of the common shape; None for any other line.
-    fn decode<'py>(&self, py: Python<'py>, line: &[u8]) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        if line.first() != Some(&b'{') || std::str::from_utf8(line).is_err() || suspect(line) {
-            return Ok(None);
+    let mut cursor = Cursor { bytes: line, at: 1 };
+    let (mut id, mut text, mut url): (Option<String>, Option<String>, Option<String>) = (None, None, None);
+    let mut key = String::new();
+    cursor.skip_space();
+    loop {
+        if cursor.peek() != Some(b'"') {
+            return None; // an empty object, a trailing comma, a key that is not a string
         }
-        let mut cursor = Cursor { bytes: line, at: 1 };
-        let (mut id, mut text, mut url): (Option<String>, Option<String>, Option<String>) = (None, None, None);
-        let mut key = String::new();
+        cursor.at += 1;
+        cursor.string(&mut key)?;
         cursor.skip_space();
-        loop {
-            if cursor.peek() != Some(b'"') {
-                return Ok(None); // an empty object, a trailing comma, a key that is not a string
-            }
-            cursor.at += 1;
-            if cursor.string(&mut key).is_none() {
-                return Ok(None);
-            }
-            cursor.skip_space();
-            if cursor.peek() != Some(b':') {
-                return Ok(None);
-            }
-            cursor.at += 1;
-            cursor.skip_space();
-            if cursor.peek() != Some(b'"') {
-                return Ok(None); // a value that is not a string
-            }
-            cursor.at += 1;
-            let mut value = String::new();
-            if cursor.string(&mut value).is_none() {
-                return Ok(None);
-            }
-            let slot = if key == self.id_field {
-                &mut id
-            } else if key == self.text_field {
-                &mut text
-            } else if key == self.url_field {
-                &mut url
-            } else {
-                return Ok(None); // a field Python passes through
-            };
-            if slot.replace(value).is_some() {
-                return Ok(None); // a duplicate key: Python keeps the last, and this stays out of it
-            }
-            cursor.skip_space();
-            match cursor.peek() {
-                Some(b',') => {
-                    cursor.at += 1;
-                    cursor.skip_space();
-                }
-                Some(b'}') => {
-                    cursor.at += 1;
-                    break;
-                }
-                _ => return Ok(None),
-            }
+        if cursor.peek() != Some(b':') {
+            return None;
         }
+        cursor.at += 1;
         cursor.skip_space();
-        if cursor.at != line.len() {
-            return Ok(None); // anything after the object: Python's "Extra data"
+        if cursor.peek() != Some(b'"') {
+            return None; // a value that is not a string
         }
-        let (Some(id), Some(text)) = (id, text) else { return Ok(None) };
-        if id.is_empty() {
-            return Ok(None);
-        }
-        let url: Bound<'py, PyAny> = match url {
-            Some(url) => PyString::new(py, &url).into_any(),
-            None => py.None().into_bound(py),
+        cursor.at += 1;
+        let mut value = String::new();
+        cursor.string(&mut value)?;
+        let slot = if key == names[0] {
+            Some(&mut id)
+        } else if key == names[1] {
+            Some(&mut text)
+        } else if key == names[2] {
+            Some(&mut url)
+        } else {
+            None
         };
-        Ok(Some(PyTuple::new(py, [PyString::new(py, &id).into_any(), PyString::new(py, &text).into_any(), url])?))
+        match slot {
+            Some(slot) => {
+                if slot.replace(value).is_some() {
+                    return None; // a duplicate key: Python keeps the last, and this stays out of it
+                }
+            }
+            None => {
+                let others = others.as_deref_mut()?; // a field Python passes through
+                if others.iter().any(|(name, _)| *name == key) {
+                    return None; // a duplicate key, as above
+                }
+                others.push((key.clone(), value));
+            }
+        }
+        cursor.skip_space();
+        match cursor.peek() {
+            Some(b',') => {
+                cursor.at += 1;
+                cursor.skip_space();
+            }
+            Some(b'}') => {
+                cursor.at += 1;
+                break;
+            }
+            _ => return None,
+        }
     }
+    cursor.skip_space();
+    if cursor.at != line.len() {
+        return None; // anything after the object: Python's "Extra data"
+    }
+    let (Some(id), Some(text)) = (id, text) else { return None };
+    if id.is_empty() {
+        return None;
+    }
+    Some((id, text, url))
 }
 
 pub(crate) fn register(module: &Bound<'_, PyModule>) -> PyResult<()> {
-    module.add_class::<JsonLineDecoder>()?;
     module.add_function(wrap_pyfunction!(ascii_content_hash, module)?)
 }
 
@@ -271,7 +264,7 @@ fn compress(h: &mut [u64; 8], block: &[u8; 128], counter: u128, last: bool) {
 }
 
 /// BLAKE2b of `data` with an 8-byte digest, no key: the digest as a number (its bytes little-endian).
-fn blake2b_64(data: &[u8]) -> u64 {
+pub(crate) fn blake2b_64(data: &[u8]) -> u64 {
     let mut h = BLAKE2B_IV;
     h[0] ^= 0x0101_0000 ^ 8; // parameter block: digest length 8, key length 0, fanout 1, depth 1
     let mut block = [0u8; 128];

@@ -61,6 +61,8 @@ mod spanrun;
 // The span's lines outside the kept article and its confidence sums, one call a document.
 mod spantail;
 mod engine;
+// The batch shell's per-record steps (a record's content hash, any text).
+mod batch;
 mod segment;
 // Line classification (the engine's `_decide`) over the scan's hits, one call per document.
 mod classify;
@@ -390,6 +392,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     spanrun::register(module)?;
     spantail::register(module)?;
     engine::register(module)?;
+    batch::register(module)?;
     segment::register(module)?;
     tree::register(module)?;
     classify::register(module)?;

@@ -20,7 +20,6 @@ import polars as pl
 import pytest
 
 from cleaner.io.readers import (
-    NO_FIELDS,
     ReadOptions,
     _json_document_fully,
     _jsonl_documents,
@@ -54,7 +53,7 @@ _BYTE_EDITS = [
 def _object(r: random.Random, n: int) -> dict[str, Any]:
     text = "\n".join(f"{r.choice(_WORDS)} {n}" for _ in range(r.randint(0, 5)))
     value: dict[str, Any] = {"id": f"d{n}", "text": text}
-    kind = r.randrange(12)
+    kind = r.randrange(14)
     if kind == 0:
         value["url"] = f"https://example.com/{n}"
     elif kind == 1:
@@ -75,6 +74,10 @@ def _object(r: random.Random, n: int) -> dict[str, Any]:
         value["text"] = ["not", "a", "string"]
     elif kind == 9:
         del value["id"]
+    elif kind == 10:  # other fields, all strings (taken natively): a fetch time of another name among them
+        value.update(lang="en", source=f"caf\u00e9 {n}", date=r.choice(["2024-05-01", "3 days ago", "soon", ""]))
+    elif kind == 11:
+        value.update(crawled_at="2024-05-01T10:00:00+02:00", timestamp="1714550400", note="")
     keys = list(value)
     r.shuffle(keys)
     return {key: value[key] for key in keys}
@@ -99,26 +102,30 @@ def test_the_native_decoder_gives_the_document_python_makes_of_a_line() -> None:
     options = ReadOptions(url_field="link")
     decode = line_decoder(options)
     assert decode is not None
-    decoded = 0
+    decoded = others = 0
     for line in _lines() + [line.replace(b'"url"', b'"link"') for line in _lines(500)]:
         common = decode(line)
         if common is None:
             continue
         decoded += 1
         document = _json_document_fully(line, "in.jsonl", 3, "in", options)
-        assert (document.doc_id, document.text, document.url) == common, line  # type: ignore[union-attr]
-        assert document.fetched_at is None and document.fields == NO_FIELDS, line  # type: ignore[union-attr]
+        assert (document.doc_id, document.text, document.url) == common[:3], line  # type: ignore[union-attr]
+        assert dict(document.fields) == (common[3] or {}), line  # type: ignore[union-attr]
+        assert list(document.fields) == list(common[3] or {}), line  # type: ignore[union-attr]
+        others += bool(common[3])
     # The common shapes do take the native way (the others are the point of the test: they must not).
-    assert decoded >= 500
+    assert decoded >= 500 and others >= 200
     assert decode(b'{"id": "d1", "text": "A \\"quoted\\" caf\\u00e9\\nline", "link": "https://a.org/"}\n') == \
-        ("d1", 'A "quoted" café\nline', "https://a.org/")
-    assert decode(b'{"id": "d1", "text": "t", "url": "https://a.org/"}') is None  # "url" is not this URL field
+        ("d1", 'A "quoted" café\nline', "https://a.org/", None)
+    # "url" is not this URL field: another field, as Python keeps it.
+    assert decode(b'{"id": "d1", "text": "t", "url": "https://a.org/"}') == ("d1", "t", None, {"url": "https://a.org/"})
 
 
 @pytest.mark.parametrize("line", [
     b'{"id": "a", "text": "x", "text": "y"}', b'{"id": "a", "text": "\\ud800"}', b'{"id": "a", "text": "\\u0000"}',
     b'{"id": "a", "text": "a\\\\u0000"}', b'{"id": "", "text": "x"}', b'{"id": "a", "text": "x"} x',
-    b'{"id": "a", "text": "x",}', b'{"id": "a", "text": "x"}\x0b', b'{"id": "a", "text": "x", "k": "v"}',
+    b'{"id": "a", "text": "x",}', b'{"id": "a", "text": "x"}\x0b', b'{"id": "a", "text": "x", "k": 1}',
+    b'{"id": "a", "text": "x", "k": "v", "k": "w"}', b'{"k": "v", "id": "a", "k": "w", "text": "x"}',
     b'{"id": "a", "text": "x", "url": null}', b'{"id": "a", "text": "\x01"}', b'{"id": "a", "text": "\xe9"}',
     b' {"id": "a", "text": "x"}', b'{"id": "a", "text": "\\x"}', b'{"id": "a", "text": "\\u12g4"}', b"{}", b"{",
 ])

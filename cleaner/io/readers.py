@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import IO, Any, Literal
 
-from cleaner._native import JsonLineDecoder
+from cleaner._native import JsonLineFields
 from cleaner.core.reltime import parse_time  # shared with the library: fetch times read alike
 from cleaner.io.storage import open_binary
 
@@ -731,9 +731,11 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
                 continue
             common = decoder(line) if decoder is not None and first is None else None
         if common is not None:
-            # The common shape, decoded natively: the Document _object_document makes of it (no other field,
-            # no fetch time, nothing suspect to scrub).
-            yield Document(common[0], path, where, common[1], None, common[2], None, NO_FIELDS)
+            # The common shape, decoded natively: the Document _object_document makes of it (other fields all
+            # strings, the fetch time from them, nothing suspect to scrub).
+            others = common[3]
+            yield Document(common[0], path, where, common[1], None, common[2],
+                           _fetch_time(others) if others else None, others or NO_FIELDS)
             if inflating is not None and inflating.damage:
                 for damage in inflating.take_damage():
                     yield damage.rejected(path, " of the compressed file")
@@ -751,16 +753,27 @@ def _jsonl_documents(stream: IO[bytes], path: str, stem: str, options: ReadOptio
                 yield damage.rejected(path, " of the compressed file")
 
 
+#: What the native decoder gives for a line of the common shape: id, text, URL and the other fields.
+CommonLine = tuple[str, str, str | None, dict[str, str] | None]
+
+
 @lru_cache(maxsize=8)
-def line_decoder(options: ReadOptions) -> Callable[[bytes], tuple[str, str, str | None] | None] | None:
-    """The native decoder of JSON lines of the common shape for these field names (src/jsonl.rs): a line
-    that is one object of the id, text and URL fields as strings, nothing suspect in it, gives those three
-    strings, exactly as Python's json would; any other line None (it is decoded by :func:`_json_document`).
-    None when two of the names are the same (the fields are then taken apart in Python)."""
+def line_decoder(options: ReadOptions) -> Callable[[bytes], CommonLine | None] | None:
+    """The native decoder of JSON lines of the common shape for these field names (src/batch.rs, on
+    src/jsonl.rs's): a line that is one object of the id and text fields, maybe the URL field and other
+    fields, every value a string, nothing suspect in it, gives the id, text and URL and a dict of the other
+    fields in the line's order (None: there are none), exactly as Python's json would; any other line None (it
+    is decoded by :func:`_json_document`). None when two of the names are the same (the fields are then taken
+    apart in Python)."""
     names = (options.id_field, options.text_field, options.url_field)
     if len(set(names)) < len(names):
         return None
-    return JsonLineDecoder(*names).decode
+    return JsonLineFields(*names).decode
+
+
+def _fetch_time(fields: Mapping[str, Any]) -> datetime | None:
+    """The fetch time a document's other fields give (the first of :data:`_FETCH_FIELDS` present)."""
+    return next((parse_time(fields[k]) for k in _FETCH_FIELDS if k in fields), None)
 
 
 def field_needle(name: str) -> bytes | None:
@@ -946,7 +959,7 @@ def _object_document(value: Any, path: str, where: int, stem: str, options: Read
     cleaned, notes = _scrub(text) if suspect else (text, {})
     url = value.pop(options.url_field, None)
     # Most objects hold nothing past id, text and URL: no fetch time to look for.
-    fetched = next((parse_time(value[k]) for k in _FETCH_FIELDS if k in value), None) if value else None
+    fetched = _fetch_time(value) if value else None
     if notes:
         value.update(notes)
     # Every field by position: keywords and defaults cost a tiny document's reading a fifth more.

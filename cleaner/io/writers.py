@@ -12,13 +12,15 @@ import queue
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from cleaner._native import ascii_content_hash
+from cleaner._native import ContentHasher, ascii_content_hash
 from cleaner.core.corpus import content_hash
+from cleaner.core.matcher import case_folds
 from cleaner.core.records import Cleaned, Record, Removal
 from cleaner.io.readers import Document, Rejected
 
@@ -336,8 +338,22 @@ def record_values(record: Record, document: Document, published_at: datetime | N
         json.dumps(dict(record.metadata), ensure_ascii=False) if record.metadata else None,
         _writable(json.dumps(dict(document.fields), ensure_ascii=False, default=str)) if document.fields else None,
         # An ASCII text's hash natively (src/jsonl.rs, the same digest): a third of a tiny record's row.
-        ascii_content_hash(record.text) if record.text.isascii() else content_hash(record.text),
+        ascii_content_hash(record.text) if record.text.isascii() else record_hash(record.text),
     )
+
+
+def record_hash(text: str) -> str:
+    """:func:`cleaner.core.corpus.content_hash` of a record's text past ASCII, natively (src/batch.rs, the same
+    digest): Python's split, join and casefold of a long text cost more than the rest of its record's row. A
+    text with a lone surrogate is hashed by Python."""
+    return _content_hasher().hash(text) or content_hash(text)
+
+
+@lru_cache(maxsize=1)
+def _content_hasher() -> ContentHasher:
+    # Python's own case folding of the characters past ASCII it changes, read once per process (tens of ms),
+    # when a first text past ASCII comes.
+    return ContentHasher(case_folds())
 
 
 RECORD_NAMES: tuple[str, ...] = tuple(RECORD_SCHEMA)
