@@ -627,7 +627,8 @@ pub fn tree_signals(element: &Bound<'_, PyAny>, tag: &str, tags: HashSet<String>
 
 /// One simple selector alternative `tree_select` evaluates: an element name ("" for any) and a test of its
 /// attributes: none (0), the class attribute holds the word `value` (1), the attribute `name` holds `value` (2),
-/// or equals it (3).
+/// or equals it (3); or an element of that name that is a child of an element named `name` (4: cssselect's
+/// `descendant-or-self::body/header` for `body > header`).
 type SelectSpec = (String, u8, String, String);
 
 /// Per spec, the positions it selects; the selected elements' positions and their proxies.
@@ -647,9 +648,12 @@ pub fn tree_select(element: &Bound<'_, PyAny>, tag: &str, specs: Vec<SelectSpec>
     // By attribute name first: most attributes (href, src, style...) are named by no spec, and are not hashed.
     let mut by_value: HashMap<&str, HashMap<&str, Vec<usize>>> = HashMap::new();
     let mut holding: HashMap<&str, Vec<usize>> = HashMap::new();
+    // Kind 4, by the child's name: the parent's name is compared where an element of that name stands.
+    let mut by_child: HashMap<&str, Vec<usize>> = HashMap::new();
     for (at, (_, kind, name, value)) in specs.iter().enumerate() {
         match kind {
             0 => by_tag.entry(specs[at].0.as_str()).or_default().push(at),
+            4 if !specs[at].0.is_empty() && !name.is_empty() => by_child.entry(specs[at].0.as_str()).or_default().push(at),
             1 => by_word.entry(value.as_str()).or_default().push(at),
             2 => holding.entry(name.as_str()).or_default().push(at),
             3 => by_value.entry(name.as_str()).or_default().entry(value.as_str()).or_default().push(at),
@@ -675,6 +679,14 @@ pub fn tree_select(element: &Bound<'_, PyAny>, tag: &str, specs: Vec<SelectSpec>
                 names.clear();
                 if let Some(ids) = by_tag.get(name) {
                     matched.extend(ids);
+                }
+                // The root's parent is outside the walked tree: XPath's step from the root never reaches it.
+                if let (Some(ids), false) = (by_child.get(name), node == root) {
+                    let parent = current.parent;
+                    if !parent.is_null() && (*parent).kind == ELEMENT_NODE && (*parent).ns.is_null() {
+                        let Some(parent_name) = utf8((*parent).name) else { return Ok(None) };
+                        matched.extend(ids.iter().filter(|&&at| specs[at].2 == parent_name));
+                    }
                 }
                 let mut attr = current.properties;
                 while !attr.is_null() {

@@ -108,3 +108,56 @@ def test_native_selection_is_what_the_xpath_selects() -> None:
             if len(specs) > 1:
                 assert page.native_selected(specs) == etree.XPath(" | ".join(paths))(tree)
     assert checked > 1000
+
+
+def test_a_child_selector_is_selected_natively_as_xpath_selects_it() -> None:
+    from lxml import etree
+
+    from cleaner._native import tree_select
+    from cleaner.io.selectors import compile_selector, native_spec
+
+    assert native_spec("descendant-or-self::body/header") == ("header", 4, "body", "")
+    tree = lxml_html.document_fromstring(
+        "<html><body><header>a</header><div><header>b</header><footer>c</footer></div><footer>d</footer>"
+        "<nav><body><header>e</header></body></nav></body></html>")
+    alternatives = compile_selector("body > header, body > footer, nav")
+    assert all(alternatives.natives)
+    page = PageIndex(tree, (), tuple(spec for spec in alternatives.natives if spec is not None))
+    assert page.native_selected(list(alternatives.natives)) == \
+        etree.XPath(" | ".join(xpath.path for _need, xpath in alternatives.compiled))(tree)
+    # From an element below the body, its parent is outside the walk, as it is outside XPath's step.
+    header = tree.find(".//header")
+    read = tree_select(header, header.tag, [("header", 4, "body", "")])
+    assert read is not None and read[0] == [[]]
+    assert etree.XPath("descendant-or-self::body/header")(header) == []
+
+
+def test_extractable_text_by_xpath_is_the_walked_text() -> None:
+    from cleaner.io.html_blocks import _extractable_text, _extractable_text_walked, _manually_cleaned
+
+    tree = lxml_html.document_fromstring(
+        "<html><body><form><div>in <b>form</b> tail</div></form><div>a<time>t</time>b<nav>n<i>i</i></nav>c"
+        "<span>s<svg><text>x</text></svg>z</span></div></body></html>")
+    compared = enclosed = 0
+    for body in [_body(tree), *_bodies()]:
+        for element in body.iter():
+            assert _extractable_text(element) == _extractable_text_walked(element)
+            compared += 1
+            enclosed += any(a.tag in _manually_cleaned() for a in element.iterancestors())
+    assert compared > 10_000 and enclosed > 100
+
+
+def test_signal_holders_in_page_order_are_the_walks_order() -> None:
+    from cleaner.io.html_blocks import _in_page_order
+
+    shape = default_page_types().thread_shape
+    ordered = 0
+    for body in _bodies():
+        signalled = _signalled(body, shape, _texts(body), _ALL_NAMES)
+        assert _in_page_order(body, signalled) == [e for e in body.iter() if e in signalled]
+        ordered += len(signalled)
+        inner = [e for e in body.iter() if len(e) > 0 and e is not body][:3]
+        if inner:  # a set without the parents of its elements is not put in order from itself
+            children = {child for element in inner for child in element}
+            assert _in_page_order(body, children) is None
+    assert ordered > 1000

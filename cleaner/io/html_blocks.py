@@ -436,11 +436,44 @@ def _line_words(text: str) -> list[str]:
 def _extractable_text(element: Any) -> str:
     """The element's text without what trafilatura never extracts (its MANUALLY_CLEANED tags: <time>,
     buttons, forms...), so a comment's line "Ana Great piece." matches its extracted form even when a
-    <time> sat between the name and the text."""
-    from lxml import etree
+    <time> sat between the name and the text.
+
+    Read by compiled XPath (the text nodes with no such tag above them) where no such tag stands above the
+    element, which would hide its text from that test; else walked in Python (:func:`_extractable_text_walked`),
+    as it was. A test holds the two to the same text on every element of the test pages."""
+    if not isinstance(element.tag, str):
+        return _extractable_text_walked(element)
+    kept, enclosed = _extractable_xpaths()
+    if element.tag in _manually_cleaned():
+        return ""  # the walk skips the element's whole subtree: nothing of it is extracted
+    if enclosed(element):
+        return _extractable_text_walked(element)
+    return " ".join(kept(element))
+
+
+@cache
+def _manually_cleaned() -> frozenset[str]:
     from trafilatura.settings import MANUALLY_CLEANED
 
-    dropped = frozenset(MANUALLY_CLEANED)
+    return frozenset(MANUALLY_CLEANED)
+
+
+@cache
+def _extractable_xpaths() -> tuple[Any, Any]:
+    """The element's text nodes below no tag trafilatura never extracts (an ancestor test that reaches past the
+    element, so it holds only when no such tag encloses the element), and whether one encloses it."""
+    from lxml import etree
+
+    test = " or ".join(f"self::{tag}" for tag in sorted(_manually_cleaned()))
+    return (etree.XPath(f"descendant::text()[not(ancestor::*[{test}])]", smart_strings=False),
+            etree.XPath(f"boolean(ancestor::*[{test}])"))
+
+
+def _extractable_text_walked(element: Any) -> str:
+    """:func:`_extractable_text` walked element by element in Python."""
+    from lxml import etree
+
+    dropped = _manually_cleaned()
     pieces: list[str] = []
     walk = etree.iterwalk(element, events=("start", "end"))
     for event, inner in walk:
@@ -842,7 +875,8 @@ def _repeated_items(body: Any, min_items: int, protected: set[Any], taken: set[A
     """Each element of the page with at least ``min_items`` children of one tag and class (the largest
     such group: MDR's repeated records), outside what is protected or already removed (``taken`` is read
     as the caller adds to it); with ``within``, only the elements of that set (those holding a signal)."""
-    for parent in body.iter():
+    ordered = _in_page_order(body, within) if within is not None else None
+    for parent in ordered if ordered is not None else body.iter():
         if not isinstance(parent.tag, str) or len(parent) < min_items or parent in protected:
             continue
         if within is not None and parent not in within:
@@ -856,6 +890,34 @@ def _repeated_items(body: Any, min_items: int, protected: set[Any], taken: set[A
         items = max(groups.values(), key=len, default=[])
         if len(items) >= min_items:
             yield parent, items
+
+
+def _in_page_order(body: Any, within: Set[Any]) -> list[Any] | None:
+    """The elements of ``within`` that are ``body`` or inside it, in page order (``body.iter()``'s), found
+    from ``within`` itself rather than from every element of the page; None where ``within`` does not hold
+    the parent of each of its elements but ``body``'s (then only a walk of the page finds them all). The sets
+    of signal holders hold each holder's ancestors, a small part of a page's elements."""
+    below: dict[Any, list[Any]] = {}
+    for element in within:
+        if element is body:
+            continue
+        parent = element.getparent()
+        if parent is None:
+            continue  # the root, above the body
+        if parent not in within and parent is not body:
+            return None
+        below.setdefault(parent, []).append(element)
+    ordered: list[Any] = []
+    stack = [body]
+    while stack:
+        element = stack.pop()
+        if element is not body or body in within:
+            ordered.append(element)
+        children = below.get(element)
+        if children:
+            children.sort(key=element.index, reverse=True)  # popped first to last
+            stack.extend(children)
+    return ordered
 
 
 def _teaser(item: Any, url: str | None) -> BlockRecord | None:
@@ -1075,13 +1137,15 @@ def _signalled(body: Any, shape: ThreadShape | None = None, texts: list[str] | N
     holders: set[Any] = set()
     count, positions, dated = candidates
     if positions:
-        wanted, seen = set(positions), 0
-        for seen, element in enumerate(body.iter(*_SIGNAL_TAGS), 1):
-            if seen - 1 in wanted and element not in holders and _is_reply_or_avatar(element, names):
+        if _signal_tag_count()(body) != count:  # the walk read another tree than lxml's: every element is tested
+            return _signalled_by_python(body, shape, names, texts)
+        wanted, last = set(positions), max(positions)
+        for seen, element in enumerate(body.iter(*_SIGNAL_TAGS)):
+            if seen > last:
+                break  # the elements after the last candidate are not tested: no need to make them
+            if seen in wanted and element not in holders and _is_reply_or_avatar(element, names):
                 holders.add(element)
                 holders.update(element.iterancestors())
-        if seen != count:  # the walk read another tree than lxml iterates: every element is tested
-            return _signalled_by_python(body, shape, names, texts)
     if shape is not None and shape.dates is not None:
         for element in _dated_owners(dated, shape):
             if element not in holders:
@@ -1092,6 +1156,15 @@ def _signalled(body: Any, shape: ThreadShape | None = None, texts: list[str] | N
 
 #: The elements a reply control or an avatar is looked for in.
 _SIGNAL_TAGS = ("a", "button", "span", "img")
+
+
+@cache
+def _signal_tag_count() -> Any:
+    """How many elements ``body.iter(*_SIGNAL_TAGS)`` gives, counted in C."""
+    from lxml import etree
+
+    test = " or ".join(f"self::{tag}" for tag in _SIGNAL_TAGS)
+    return etree.XPath(f"count(descendant-or-self::*[{test}])")
 
 
 def _signalled_by_python(body: Any, shape: ThreadShape | None, names: _NameSignals,

@@ -270,16 +270,19 @@ def compile_selector(css: str) -> Alternatives:
 
 #: A simple alternative as the compiled walk (src/tree.rs ``tree_select``) evaluates it: the element's name
 #: ("" for any) and a test: none (0), the class attribute holds a word (1), an attribute holds a text (2) or
-#: equals it (3), with the attribute's name and the word or text.
+#: equals it (3), with the attribute's name and the word or text; or the element is a child of an element of
+#: the name given in the attribute name's place (4: ``body > header``).
 NativeSpec = tuple[str, int, str, str]
 _NAME = r"(\*|[A-Za-z][A-Za-z0-9]*)"
 _ATTRIBUTE_NAME = r"([A-Za-z_][A-Za-z0-9_-]*)"
-#: The XPath cssselect writes for the simple forms (``.word``, ``[a*=v]``, ``[a=v]``, ``tag``), from the root.
+#: The XPath cssselect writes for the simple forms (``.word``, ``[a*=v]``, ``[a=v]``, ``tag``, ``a > b``),
+#: from the root.
 _CLASS_WORD_XPATH = re.compile(rf"descendant-or-self::{_NAME}\[@class and contains\(@class, '([^'\s]+)'\) and "
                                r"contains\(concat\(' ', normalize-space\(@class\), ' '\), ' ([^'\s]+) '\)\]")
 _HOLDS_XPATH = re.compile(rf"descendant-or-self::{_NAME}\[@{_ATTRIBUTE_NAME} and contains\(@\2, '([^']*)'\)\]")
 _EQUALS_XPATH = re.compile(rf"descendant-or-self::{_NAME}\[@{_ATTRIBUTE_NAME} = '([^']*)'\]")
 _TAG_XPATH = re.compile(r"descendant-or-self::([A-Za-z][A-Za-z0-9]*)")
+_CHILD_XPATH = re.compile(r"descendant-or-self::([A-Za-z][A-Za-z0-9]*)/([A-Za-z][A-Za-z0-9]*)")
 
 
 def native_spec(path: str) -> NativeSpec | None:
@@ -295,6 +298,9 @@ def native_spec(path: str) -> NativeSpec | None:
         return (name if name != "*" else "", 3, attribute, text)
     if found := _TAG_XPATH.fullmatch(path):
         return (found.group(1), 0, "", "")
+    if found := _CHILD_XPATH.fullmatch(path):
+        parent, child = found.groups()
+        return (child, 4, parent, "")
     return None
 
 
