@@ -122,7 +122,7 @@ class TreeFindings:
         taken.add(element)
         texts = " ".join(_texts(element))  # read once for both
         self.removals.append(TreeRemoval(rule_id, " ".join(texts.split())))
-        self.block_words.append((_words(texts), _words(_extractable_text(element))))
+        self.block_words.append((_words(texts), _words(_extractable_text(element, texts))))
 
     def units(self) -> tuple[Counter[str], Counter[str]]:
         """How often each text unit occurs on the page, and inside removed blocks (counted once, on first
@@ -433,22 +433,23 @@ def _line_words(text: str) -> list[str]:
     return [f" {words} " if (words := piece.strip(" ")) else "" for piece in pieces]
 
 
-def _extractable_text(element: Any) -> str:
+def _extractable_text(element: Any, texts: str | None = None) -> str:
     """The element's text without what trafilatura never extracts (its MANUALLY_CLEANED tags: <time>,
     buttons, forms...), so a comment's line "Ana Great piece." matches its extracted form even when a
-    <time> sat between the name and the text.
+    <time> sat between the name and the text. ``texts``: the element's text nodes joined with spaces, when the
+    caller read them already.
 
-    Read by compiled XPath (the text nodes with no such tag above them) where no such tag stands above the
-    element, which would hide its text from that test; else walked in Python (:func:`_extractable_text_walked`),
-    as it was. A test holds the two to the same text on every element of the test pages."""
+    An element with no such tag inside it is its whole text (found by lxml's tag filter, in C, which makes an
+    object only for the first such tag); else the element is walked (:func:`_extractable_text_walked`). A test
+    holds the two to the same text on every element of the test pages."""
+    dropped = _manually_cleaned()
     if not isinstance(element.tag, str):
         return _extractable_text_walked(element)
-    kept, enclosed = _extractable_xpaths()
-    if element.tag in _manually_cleaned():
+    if element.tag in dropped:
         return ""  # the walk skips the element's whole subtree: nothing of it is extracted
-    if enclosed(element):
+    if next(element.iter(*dropped), None) is not None:
         return _extractable_text_walked(element)
-    return " ".join(kept(element))
+    return texts if texts is not None else " ".join(_texts(element))
 
 
 @cache
@@ -456,17 +457,6 @@ def _manually_cleaned() -> frozenset[str]:
     from trafilatura.settings import MANUALLY_CLEANED
 
     return frozenset(MANUALLY_CLEANED)
-
-
-@cache
-def _extractable_xpaths() -> tuple[Any, Any]:
-    """The element's text nodes below no tag trafilatura never extracts (an ancestor test that reaches past the
-    element, so it holds only when no such tag encloses the element), and whether one encloses it."""
-    from lxml import etree
-
-    test = " or ".join(f"self::{tag}" for tag in sorted(_manually_cleaned()))
-    return (etree.XPath(f"descendant::text()[not(ancestor::*[{test}])]", smart_strings=False),
-            etree.XPath(f"boolean(ancestor::*[{test}])"))
 
 
 def _extractable_text_walked(element: Any) -> str:
@@ -1137,15 +1127,13 @@ def _signalled(body: Any, shape: ThreadShape | None = None, texts: list[str] | N
     holders: set[Any] = set()
     count, positions, dated = candidates
     if positions:
-        if _signal_tag_count()(body) != count:  # the walk read another tree than lxml's: every element is tested
-            return _signalled_by_python(body, shape, names, texts)
-        wanted, last = set(positions), max(positions)
-        for seen, element in enumerate(body.iter(*_SIGNAL_TAGS)):
-            if seen > last:
-                break  # the elements after the last candidate are not tested: no need to make them
-            if seen in wanted and element not in holders and _is_reply_or_avatar(element, names):
+        wanted, seen = set(positions), 0
+        for seen, element in enumerate(body.iter(*_SIGNAL_TAGS), 1):
+            if seen - 1 in wanted and element not in holders and _is_reply_or_avatar(element, names):
                 holders.add(element)
                 holders.update(element.iterancestors())
+        if seen != count:  # the walk read another tree than lxml iterates: every element is tested
+            return _signalled_by_python(body, shape, names, texts)
     if shape is not None and shape.dates is not None:
         for element in _dated_owners(dated, shape):
             if element not in holders:
@@ -1157,14 +1145,6 @@ def _signalled(body: Any, shape: ThreadShape | None = None, texts: list[str] | N
 #: The elements a reply control or an avatar is looked for in.
 _SIGNAL_TAGS = ("a", "button", "span", "img")
 
-
-@cache
-def _signal_tag_count() -> Any:
-    """How many elements ``body.iter(*_SIGNAL_TAGS)`` gives, counted in C."""
-    from lxml import etree
-
-    test = " or ".join(f"self::{tag}" for tag in _SIGNAL_TAGS)
-    return etree.XPath(f"count(descendant-or-self::*[{test}])")
 
 
 def _signalled_by_python(body: Any, shape: ThreadShape | None, names: _NameSignals,
