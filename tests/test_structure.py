@@ -756,6 +756,26 @@ def test_related_runs_wait_for_the_span_s_confidence(tmp_path, confident_runs: b
                                                  "New bus line links the hospital with the harbour"])
 
 
+@pytest.mark.parametrize("light_span_runs", [True, False])
+def test_related_runs_after_a_span_too_light_to_remove_around(tmp_path, light_span_runs: bool) -> None:
+    # Four paragraphs weigh less than main_span's min_span_weight (8, built in): nothing is removed. They hold all
+    # the document's prose and weigh related_run's lighter min_span_weight, so with light_span_runs the titles after
+    # them still become related records (moved, not removed; a Japanese article of a few long paragraphs).
+    path = tmp_path / "light.toml"
+    path.write_text(GUARDED + "min_furniture_share = 0.0\n\n[detector.related_run]\nmin_span_weight = 3.0\n"
+                    f"light_span_runs = {str(light_span_runs).lower()}\n", encoding="utf-8")
+    cleaned = cleaner.Cleaner([path]).process(RELATED)
+    assert _struct_removals(cleaned) == []
+    assert any(e.message.startswith("no main span") for e in cleaned.evidence)
+    titles = [r.title for r in cleaned.records if r.kind == "related"]
+    assert titles == (["Farmers market moves to the old railway station",
+                       "Swimming pool closes for repairs over the summer",
+                       "New bus line links the hospital with the harbour"] if light_span_runs else [])
+    main_lines = cleaned.records[0].text.split("\n")
+    assert ("Farmers market moves to the old railway station" in main_lines) is not light_span_runs
+    assert RELATED.split("\n")[3] in main_lines  # the article itself stays
+
+
 FRACTIONS = RECIPE.replace("4 apples\n100 g flour\n75 g butter\n50 g sugar\n1 tsp cinnamon\n",
                            "1/2 cup flour\n1/3 cup butter\n1/4 cup sugar\n3/4 tsp cinnamon\n1 1/2 tsp salt\n")
 

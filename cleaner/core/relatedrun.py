@@ -65,6 +65,11 @@ class RelatedRunSettings:
     #: With after_span_end, the span must weigh at least this much, or main_span's min_span_weight when that is
     #: lower (0: main_span's).
     min_span_weight: float = 0.0
+    #: With main_span's confident_runs: runs are looked for after a span that weighs at least min_span_weight and
+    #: holds main_span's min_span_share of the prose but is too light for main_span's own min_span_weight (an
+    #: article of a few long paragraphs: Chinese and Japanese print a paragraph per line). Nothing is removed
+    #: there; the runs only move their lines into records (false: such a span has no runs).
+    light_span_runs: bool = False
     #: A line with a date or reading time is the date of the title above it when it has at most this many words;
     #: a longer one is a title printed with its date ("Council approves budget 2024-05-02"). 0: whatever its length.
     meta_words: int = 0

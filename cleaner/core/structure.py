@@ -664,6 +664,11 @@ class Detectors:
                 self._related_runs(lines, feats, prose, after, last, related, found, beyond,
                                    self._wrapped(text, prose, span))
         if weight < span.min_span_weight or inside < span.min_span_share * total:
+            if pending is not None and related.light_span_runs and inside >= span.min_span_share * total:
+                # A span too light to remove around it (a few long paragraphs) but holding the document's prose:
+                # its runs only move lines into records, which related_run's own lighter weight allows.
+                self._related_runs(lines, feats, prose, pending[0], pending[1], related, found, pending[2],
+                                   self._wrapped(text, prose, span))
             # No one span holds the document's prose: a page of several texts, or of none. Keep it all.
             found.evidence.append(Evidence(MAIN_SPAN, start + 1, end + 1, f"no main span (best: lines {start + 1}-"
                                            f"{end + 1}, prose weight {weight:.1f}, {inside:.1f} of the document's "
