@@ -601,20 +601,31 @@ class _Pass:
             self._settle_runs()
         if weak or self.fallbacks:
             self._settle_weak_lines()
-        shape = self._structure()
-        # Each record is made with the document's language ("und" when unsure): a record rebuilt for it
-        # (NamedTuple._replace) cost as much as making it.
-        language = shape.language
-        records = self._main_record(language)
-        # (Most documents have no item and no related record: no calls for empty lists.)
-        if items:
-            records += self._item_records(items, language)
-        if shape.related:
-            records += self._structure_records(shape, len(items))
+        detectors = engine.detectors
+        if detectors.language_only:
+            # The detectors would only tell the language (the built-in settings): asked of the open lines
+            # directly, without a Found, the lists of open and claimed lines, nor copies of empty findings (they
+            # remove and move nothing, and have no evidence).
+            language = self.language or detectors.language(list(compress(lines, map(_CONTENT.__eq__, self.state))))
+            records = self._main_record(language)
+            if items:
+                records += self._item_records(items, language)
+            evidence: tuple[Evidence, ...] = (self.site_evidence,) if self.site_evidence else ()
+        else:
+            shape = self._structure()
+            # Each record is made with the document's language ("und" when unsure): a record rebuilt for it
+            # (NamedTuple._replace) cost as much as making it.
+            language = shape.language
+            records = self._main_record(language)
+            # (Most documents have no item and no related record: no calls for empty lists.)
+            if items:
+                records += self._item_records(items, language)
+            if shape.related:
+                records += self._structure_records(shape, len(items))
+            evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
         removals = self.removals
         if len(removals) > 1:
             removals.sort(key=_START)
-        evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
         return _cleaned(self.doc_id, tuple(records), tuple(removals), tuple(self.notices), evidence)
 
     def _within(self, deadline: float | None, budget: float | None, index: int) -> None:
@@ -625,16 +636,10 @@ class _Pass:
     # --- structural detectors (cleaner.core.structure) ----------------------------------------------
 
     def _structure(self) -> Found:
-        """Runs the structural detectors once the rules are settled: they act only on lines still content."""
+        """Runs the structural detectors once the rules are settled: they act only on lines still content. (Not
+        called when they would only tell the language: :meth:`run` asks it directly.)"""
         state = self.state
         detectors = self.engine.detectors
-        if detectors.language_only:
-            # The detectors would only tell the language (the built-in settings): asked of the open lines
-            # directly, without the lists of open and claimed lines, nor copies of empty findings.
-            found = Found()
-            found.language = self.language or detectors.language(list(compress(self.lines,
-                                                                               map(_CONTENT.__eq__, state))))
-            return found
         # Most documents have no line in a layout's record: a search (in C) spares them a comparison a line.
         claimed = list(map(_REGION.__eq__, state)) if _REGION in state else [False] * len(state)
         found = detectors.run(self.lines, list(map(_CONTENT.__eq__, state)), claimed, self.language)

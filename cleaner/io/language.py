@@ -322,10 +322,12 @@ class Languages:
         if scorer is not None and identifier.nb_ptc is identifier.weights and identifier.min_confidence is None:
             # The compiled identifier's own classify without its two Python layers (a few tenths of a
             # microsecond, a good share of a tiny document's cleaning): the text encoded as the library's
-            # ``_encode`` does (an all-caps text lower-cased, NFC, UTF-8).
+            # ``_encode`` does (an all-caps text lower-cased, NFC, UTF-8). An ASCII text is its own NFC form
+            # and its own UTF-8 bytes: encoded without the normalisation's call.
             if text.isupper():
                 text = text.lower()
-            code, probability = scorer.classify(unicodedata.normalize("NFC", text).encode("utf8", "surrogatepass"))
+            code, probability = scorer.classify(text.encode("ascii") if text.isascii() else
+                                                unicodedata.normalize("NFC", text).encode("utf8", "surrogatepass"))
         else:
             code, probability = identifier.classify(text)
         return str(code) if probability >= self.min_confidence else UNDETERMINED
