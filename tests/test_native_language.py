@@ -226,6 +226,19 @@ def test_the_identifier_of_the_detectors_answers_und_below_the_minimum() -> None
         assert languages.identify(text) == (code if probability >= MIN_CONFIDENCE else "und")
 
 
+def test_the_detectors_identifier_answers_as_the_compiled_classify_on_ascii_and_other_texts() -> None:
+    """``Languages.identify`` hands the scorer an ASCII text's bytes without the NFC normalisation (an ASCII text
+    is its own NFC form): the answer is the compiled identifier's own ``classify`` (which normalises every text)."""
+    _, native = identifiers()
+    languages = Languages()
+    texts = [*_samples()[:400], *_tiny(50), "SHOUTED ENGLISH HEADLINE ABOUT THE WEATHER", "Cafe\u0301 au lait",
+             "Ｆｕｌｌｗｉｄｔｈ text", "这是一个中文句子。", "مرحبا بكم", ""]
+    assert any(text.isascii() for text in texts) and not all(text.isascii() for text in texts)
+    for text in texts:
+        code, probability = native.classify(text)
+        assert languages.identify(text) == (code if probability >= MIN_CONFIDENCE else "und"), text
+
+
 def _tiny_model(weights: np.ndarray, labels: list[str]) -> Any:
     """A model of three states over one shared row: byte "a" leads to state 1 (feature 0), "b" to state 2
     (feature 1), any other byte to state 0 (no feature)."""

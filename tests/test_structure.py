@@ -949,3 +949,20 @@ def test_an_ordinal_is_no_amount(line: str, with_ordinals: bool, without: bool) 
 
     assert _amount(line, True, True) is with_ordinals
     assert _amount(line, False, True) is without
+
+
+def test_an_engine_that_only_tells_the_language_asks_it_directly_with_the_detectors_answer() -> None:
+    """With the built-in settings the detectors only tell the language, and the engine asks it of the open lines
+    itself (no Found, no detector run): the same records, removals and evidence as the detectors' full run."""
+    from tests.fixture_texts import text_folders
+
+    direct, full = cleaner.Cleaner(), cleaner.Cleaner()
+    assert direct.engine.detectors.language_only
+    full.engine.detectors.language_only = False
+    texts = [NEWS, "", "\n\n", "Short line 1.\nTry Our AI Features\nAnother short line of document 1.",
+             "这是一个中文句子。\n分享到微信\n另一行中文内容在这里。"]
+    texts += [path.read_text(encoding="utf-8") for folder in text_folders() for path in sorted(folder.glob("*.txt"))]
+    for text in texts:
+        a, b = direct.engine.process(text, doc_id="d"), full.engine.process(text, doc_id="d")
+        assert (a.records, a.removals, a.evidence) == (b.records, b.removals, b.evidence), text[:80]
+    assert {r.language for text in texts for r in direct.clean(text)} - {"und"}
