@@ -18,14 +18,13 @@
 use std::sync::{Mutex, OnceLock};
 use std::thread::JoinHandle;
 
-pub use regex_automata::hybrid::dfa::Cache as DfaCache;
-use regex_automata::hybrid::dfa::DFA;
-pub use regex_automata::nfa::thompson::pikevm::Cache as VmCache;
-use regex_automata::nfa::thompson::pikevm::PikeVM;
+use regex_automata::hybrid::dfa::{Cache as HybridCache, DFA};
+use regex_automata::nfa::thompson::pikevm::{Cache as PikeCache, PikeVM};
 use regex_automata::nfa::thompson::{self, BuildError, Builder, State, Transition, WhichCaptures, NFA};
 use regex_automata::util::look::{Look, LookMatcher};
 use regex_automata::util::primitives::StateID;
-use regex_automata::{Anchored, Input, MatchKind, PatternSet};
+use regex_automata::{Anchored, Input, MatchKind, PatternID, PatternSet};
+use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Anchored patterns, each matched against whole lines.
 pub struct LineSet {
@@ -39,9 +38,26 @@ pub struct LineSet {
     caches: Mutex<Vec<(DfaCache, VmCache)>>,
 }
 
+/// The lazy DFAs' caches of one search, a shard each, with each shard's patterns found on the current line.
+pub struct DfaCache(Vec<(HybridCache, PatternSet)>);
+/// The PikeVMs' caches of one search, a shard each.
+pub struct VmCache(Vec<PikeCache>);
+
+/// The set in shards (see [`lasting`]): a lazy DFA's state is a set of NFA states, so one automaton over
+/// patterns that stay alive along a whole line (a leading `(?:\w+ )*`) and patterns that die after a line's
+/// first words builds a state for each combination of the two kinds' progress, a new one on nearly every new
+/// line (a fresh process's first pass over a user's many rules cost several times its later ones). Apart,
+/// each automaton's states are its own kind's only; a line is matched by each (the short-lived shard stops
+/// where its patterns die), and the answers are the union, the same as one set's.
 struct Engines {
+    shards: Vec<Shard>,
+}
+
+struct Shard {
     dfa: DFA,
     pikevm: PikeVM,
+    /// The position in the whole set of each of this shard's patterns (ascending).
+    ids: Vec<u32>,
 }
 
 struct Pending {
@@ -59,18 +75,27 @@ impl LineSet {
         Ok(Self::with(OnceLock::from(engines), None, patterns.len()))
     }
 
-    /// The set of `patterns` whose NFA `to_bytes` gave; an error when the bytes are not such a form (damaged,
-    /// written by another version of this module, or for another number of patterns). The form is checked
-    /// here and rebuilt on a thread of its own, so that the caller's own work (the rest of an engine's build)
-    /// goes on beside it; the first use waits for it. Should the rebuild fail all the same, the set is
+    /// The set of `patterns` whose shards' NFAs `to_bytes` gave; an error when the bytes are not such a form
+    /// (damaged, written by another version of this module, or for another number of patterns). The form is
+    /// checked here and rebuilt on a thread of its own, so that the caller's own work (the rest of an engine's
+    /// build) goes on beside it; the first use waits for it. Should the rebuild fail all the same, the set is
     /// compiled from `patterns` (`size_limit` as for [`LineSet::new`]): the answers are the same either way.
     pub fn from_bytes(data: &[u8], patterns: &[String], size_limit: usize, cache_capacity: usize)
                       -> Result<Self, String> {
-        check_form(data, patterns.len())?;
-        let data = data.to_vec();
+        let parts = split_form(data, patterns.len())?;
+        for (ids, form) in &parts {
+            check_form(form, ids.len())?;
+        }
+        let parts: Vec<(Vec<u32>, Vec<u8>)> = parts.into_iter().map(|(ids, form)| (ids, form.to_vec())).collect();
         let rebuild = std::thread::Builder::new()
             .name("cleaner-matcher".into())
-            .spawn(move || from_nfa(nfa_from_bytes(&data)?, cache_capacity))
+            .spawn(move || {
+                let shards = parts
+                    .into_iter()
+                    .map(|(ids, form)| from_nfa(nfa_from_bytes(&form)?, cache_capacity, ids))
+                    .collect::<Result<Vec<_>, String>>()?;
+                Ok(Engines { shards })
+            })
             .map_err(|error| error.to_string())?;
         let pending = Pending { rebuild, patterns: patterns.to_vec(), size_limit, cache_capacity };
         Ok(Self::with(OnceLock::new(), Some(pending), patterns.len()))
@@ -100,17 +125,31 @@ impl LineSet {
         self.engines();
     }
 
-    /// The NFA's compiled form (None for an NFA with states the form does not hold, such as captures).
+    /// The shards' NFAs' compiled form (None for an NFA with states the form does not hold, such as captures).
     pub fn to_bytes(&self) -> Option<Vec<u8>> {
-        nfa_to_bytes(self.engines().pikevm.get_nfa())
+        let shards = &self.engines().shards;
+        let mut out = Vec::new();
+        out.extend_from_slice(SHARDS_MAGIC);
+        put(&mut out, shards.len() as u32);
+        for shard in shards {
+            let form = nfa_to_bytes(shard.pikevm.get_nfa())?;
+            put(&mut out, shard.ids.len() as u32);
+            for &id in &shard.ids {
+                put(&mut out, id);
+            }
+            put(&mut out, form.len() as u32);
+            out.extend_from_slice(&form);
+        }
+        Some(out)
     }
 
     /// Search caches for one call (a scan of a document's lines); hand them back with [`LineSet::release`].
     pub fn caches(&self) -> (DfaCache, VmCache) {
         let reused = self.caches.lock().map(|mut pool| pool.pop()).unwrap_or(None);
         reused.unwrap_or_else(|| {
-            let engines = self.engines();
-            (engines.dfa.create_cache(), engines.pikevm.create_cache())
+            let shards = &self.engines().shards;
+            (DfaCache(shards.iter().map(|s| (s.dfa.create_cache(), PatternSet::new(s.ids.len()))).collect()),
+             VmCache(shards.iter().map(|s| s.pikevm.create_cache()).collect()))
         })
     }
 
@@ -123,21 +162,30 @@ impl LineSet {
     /// Whether any pattern matches `text` (a search that stops at the first match found).
     pub fn is_match(&self, text: &str, caches: &mut (DfaCache, VmCache)) -> bool {
         let input = Input::new(text).anchored(Anchored::Yes).earliest(true);
-        let engines = self.engines();
-        match engines.dfa.try_search_fwd(&mut caches.0, &input) {
-            Ok(found) => found.is_some(),
-            Err(_) => engines.pikevm.is_match(&mut caches.1, input),
-        }
+        let (dfas, vms) = caches;
+        self.engines().shards.iter().zip(dfas.0.iter_mut().zip(vms.0.iter_mut())).any(|(shard, (dfa, vm))| {
+            match shard.dfa.try_search_fwd(&mut dfa.0, &input) {
+                Ok(found) => found.is_some(),
+                Err(_) => shard.pikevm.is_match(vm, input.clone()),
+            }
+        })
     }
 
     /// The patterns that match `text` (positions in the order given), into `found` (cleared first).
     pub fn matches(&self, text: &str, caches: &mut (DfaCache, VmCache), found: &mut PatternSet) {
         found.clear();
         let input = Input::new(text).anchored(Anchored::Yes);
-        let engines = self.engines();
-        if engines.dfa.try_which_overlapping_matches(&mut caches.0, &input, found).is_err() {
-            found.clear();
-            engines.pikevm.which_overlapping_matches(&mut caches.1, &input, found);
+        let (dfas, vms) = caches;
+        for (shard, (dfa, vm)) in self.engines().shards.iter().zip(dfas.0.iter_mut().zip(vms.0.iter_mut())) {
+            let (cache, local) = dfa;
+            local.clear();
+            if shard.dfa.try_which_overlapping_matches(cache, &input, local).is_err() {
+                local.clear();
+                shard.pikevm.which_overlapping_matches(vm, &input, local);
+            }
+            for pid in local.iter() {
+                found.insert(PatternID::new_unchecked(shard.ids[pid.as_usize()] as usize));
+            }
         }
     }
 
@@ -146,15 +194,76 @@ impl LineSet {
     }
 }
 
-fn compile(patterns: &[String], size_limit: usize, cache_capacity: usize) -> Result<Engines, String> {
-    let nfa = thompson::Compiler::new()
-        .configure(thompson::Config::new().nfa_size_limit(Some(size_limit)).which_captures(WhichCaptures::None))
-        .build_many(patterns)
-        .map_err(|error| error.to_string())?;
-    from_nfa(nfa, cache_capacity)
+/// Whether a pattern may stay alive along a whole line: a repeat without an upper bound of what may match a
+/// space and a letter (words, such as a user's leading free words `(?:[\w'.-]+ )*`, or any text) where a
+/// match may start (after parts that may match nothing). A repeat of digits, of one word's letters or of
+/// spaces dies with the first other character. Only a choice of shard: any answer gives the same matches.
+fn lasting(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Repetition(repetition) => {
+            let sub = &repetition.sub;
+            (repetition.max.is_none() && reaches(sub, &|c| c == ' ') && reaches(sub, &|c| c.is_ascii_alphabetic()))
+                || lasting(sub)
+        }
+        HirKind::Capture(capture) => lasting(&capture.sub),
+        HirKind::Alternation(subs) => subs.iter().any(lasting),
+        HirKind::Concat(subs) => {
+            for sub in subs {
+                if lasting(sub) {
+                    return true;
+                }
+                if sub.properties().minimum_len() != Some(0) {
+                    return false;
+                }
+            }
+            false
+        }
+        _ => false,
+    }
 }
 
-fn from_nfa(nfa: NFA, cache_capacity: usize) -> Result<Engines, String> {
+/// Whether some character the pattern may match is one of `wanted`'s (ASCII characters only are asked).
+fn reaches(hir: &Hir, wanted: &dyn Fn(char) -> bool) -> bool {
+    match hir.kind() {
+        HirKind::Literal(literal) => literal.0.iter().any(|&byte| byte.is_ascii() && wanted(byte as char)),
+        HirKind::Class(Class::Unicode(class)) => class.ranges().iter().any(|range| {
+            (range.start()..=range.end().min('\x7f')).any(wanted)
+        }),
+        HirKind::Class(Class::Bytes(class)) => class.ranges().iter().any(|range| {
+            (range.start()..=range.end().min(0x7f)).any(|byte| wanted(byte as char))
+        }),
+        HirKind::Repetition(repetition) => reaches(&repetition.sub, wanted),
+        HirKind::Capture(capture) => reaches(&capture.sub, wanted),
+        HirKind::Concat(subs) | HirKind::Alternation(subs) => subs.iter().any(|sub| reaches(sub, wanted)),
+        HirKind::Empty | HirKind::Look(_) => false,
+    }
+}
+
+fn compile(patterns: &[String], size_limit: usize, cache_capacity: usize) -> Result<Engines, String> {
+    let hirs = patterns
+        .iter()
+        .map(|pattern| regex_automata::util::syntax::parse(pattern).map_err(|error| error.to_string()))
+        .collect::<Result<Vec<Hir>, String>>()?;
+    let (mut long, mut short) = (Vec::new(), Vec::new());
+    for (id, hir) in hirs.iter().enumerate() {
+        if lasting(hir) { long.push(id as u32) } else { short.push(id as u32) }
+    }
+    let mut shards = Vec::new();
+    for ids in [short, long] {
+        if ids.is_empty() {
+            continue;
+        }
+        let members: Vec<&Hir> = ids.iter().map(|&id| &hirs[id as usize]).collect();
+        let nfa = thompson::Compiler::new()
+            .configure(thompson::Config::new().nfa_size_limit(Some(size_limit)).which_captures(WhichCaptures::None))
+            .build_many_from_hir(&members)
+            .map_err(|error| error.to_string())?;
+        shards.push(from_nfa(nfa, cache_capacity, ids)?);
+    }
+    Ok(Engines { shards })
+}
+
+fn from_nfa(nfa: NFA, cache_capacity: usize, ids: Vec<u32>) -> Result<Shard, String> {
     let dfa = DFA::builder()
         .configure(
             DFA::config()
@@ -170,7 +279,42 @@ fn from_nfa(nfa: NFA, cache_capacity: usize) -> Result<Engines, String> {
         .configure(PikeVM::config().match_kind(MatchKind::All))
         .build_from_nfa(nfa)
         .map_err(|error| error.to_string())?;
-    Ok(Engines { dfa, pikevm })
+    Ok(Shard { dfa, pikevm, ids })
+}
+
+/// The sharded form: a tag, the number of shards, then each shard's pattern positions and its NFA's form.
+const SHARDS_MAGIC: &[u8; 8] = b"CLSHARD\x01";
+
+/// The shards of a compiled form: each one's pattern positions (every position below `patterns` in exactly
+/// one shard) and its NFA's form (checked by the caller).
+fn split_form(data: &[u8], patterns: usize) -> Result<Vec<(Vec<u32>, &[u8])>, String> {
+    if data.len() < SHARDS_MAGIC.len() || &data[..SHARDS_MAGIC.len()] != SHARDS_MAGIC {
+        return Err("not a compiled matcher of this version".into());
+    }
+    let mut r = Reader { data, at: SHARDS_MAGIC.len() };
+    let count = r.u32()? as usize;
+    let mut seen = vec![false; patterns];
+    let mut parts = Vec::new();
+    for _ in 0..count {
+        let n = r.u32()? as usize;
+        if n > patterns { return Err("shard larger than the set".into()); }
+        let mut ids = Vec::with_capacity(n);
+        for _ in 0..n {
+            let id = r.u32()?;
+            match seen.get_mut(id as usize) {
+                Some(slot) if !*slot => *slot = true,
+                _ => return Err("pattern position out of range or twice".into()),
+            }
+            ids.push(id);
+        }
+        let size = r.u32()? as usize;
+        let form = data.get(r.at..r.at.checked_add(size).ok_or("truncated")?).ok_or("truncated")?;
+        r.at += size;
+        parts.push((ids, form));
+    }
+    if r.at != data.len() { return Err("trailing bytes".into()); }
+    if seen.iter().any(|found| !found) { return Err("a pattern in no shard".into()); }
+    Ok(parts)
 }
 
 // --- the NFA's compiled form -------------------------------------------------------------------------------
