@@ -83,10 +83,10 @@ impl LineSet {
     pub fn from_bytes(data: &[u8], patterns: &[String], size_limit: usize, cache_capacity: usize)
                       -> Result<Self, String> {
         let parts = split_form(data, patterns.len())?;
-        for (ids, form) in &parts {
-            check_form(form, ids.len())?;
+        for shard in &parts {
+            check_form(shard.form, shard.ids.len())?;
         }
-        let parts: Vec<(Vec<u32>, Vec<u8>)> = parts.into_iter().map(|(ids, form)| (ids, form.to_vec())).collect();
+        let parts: Vec<(Vec<u32>, Vec<u8>)> = parts.into_iter().map(|shard| (shard.ids, shard.form.to_vec())).collect();
         let rebuild = std::thread::Builder::new()
             .name("cleaner-matcher".into())
             .spawn(move || {
@@ -285,9 +285,15 @@ fn from_nfa(nfa: NFA, cache_capacity: usize, ids: Vec<u32>) -> Result<Shard, Str
 /// The sharded form: a tag, the number of shards, then each shard's pattern positions and its NFA's form.
 const SHARDS_MAGIC: &[u8; 8] = b"CLSHARD\x01";
 
+/// One shard of a stored form: its pattern positions in the whole set and its NFA's form.
+struct StoredShard<'a> {
+    ids: Vec<u32>,
+    form: &'a [u8],
+}
+
 /// The shards of a compiled form: each one's pattern positions (every position below `patterns` in exactly
 /// one shard) and its NFA's form (checked by the caller).
-fn split_form(data: &[u8], patterns: usize) -> Result<Vec<(Vec<u32>, &[u8])>, String> {
+fn split_form(data: &[u8], patterns: usize) -> Result<Vec<StoredShard<'_>>, String> {
     if data.len() < SHARDS_MAGIC.len() || &data[..SHARDS_MAGIC.len()] != SHARDS_MAGIC {
         return Err("not a compiled matcher of this version".into());
     }
@@ -310,7 +316,7 @@ fn split_form(data: &[u8], patterns: usize) -> Result<Vec<(Vec<u32>, &[u8])>, St
         let size = r.u32()? as usize;
         let form = data.get(r.at..r.at.checked_add(size).ok_or("truncated")?).ok_or("truncated")?;
         r.at += size;
-        parts.push((ids, form));
+        parts.push(StoredShard { ids, form });
     }
     if r.at != data.len() { return Err("trailing bytes".into()); }
     if seen.iter().any(|found| !found) { return Err("a pattern in no shard".into()); }

@@ -54,7 +54,7 @@ from cleaner.core.translate import CharacterTables, Confirmation, Fidelity, Tran
 from cleaner.io.rulefiles import RuleSnapshot, rules_from_snapshot
 
 #: Bumped when what an entry holds, or how, changes.
-FORMAT = 4
+FORMAT = 5
 ENV_DIR = "CLEANER_CACHE_DIR"
 ENV_OFF = "CLEANER_NO_RULE_CACHE"
 #: Entries kept in the folder; the least recently written go first (each rule set has its own entry, and each
