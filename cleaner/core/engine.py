@@ -602,27 +602,25 @@ class _Pass:
         if weak or self.fallbacks:
             self._settle_weak_lines()
         detectors = engine.detectors
+        shape: Found | None = None
         if detectors.language_only:
             # The detectors would only tell the language (the built-in settings): asked of the open lines
             # directly, without a Found, the lists of open and claimed lines, nor copies of empty findings (they
             # remove and move nothing, and have no evidence).
             language = self.language or detectors.language(list(compress(lines, map(_CONTENT.__eq__, self.state))))
-            records = self._main_record(language)
-            if items:
-                records += self._item_records(items, language)
-            evidence: tuple[Evidence, ...] = (self.site_evidence,) if self.site_evidence else ()
         else:
             shape = self._structure()
-            # Each record is made with the document's language ("und" when unsure): a record rebuilt for it
-            # (NamedTuple._replace) cost as much as making it.
             language = shape.language
-            records = self._main_record(language)
-            # (Most documents have no item and no related record: no calls for empty lists.)
-            if items:
-                records += self._item_records(items, language)
-            if shape.related:
-                records += self._structure_records(shape, len(items))
-            evidence = (*shape.evidence, self.site_evidence) if self.site_evidence else tuple(shape.evidence)
+        # Each record is made with the document's language ("und" when unsure): a record rebuilt for it
+        # (NamedTuple._replace) cost as much as making it.
+        records = self._main_record(language)
+        # (Most documents have no item and no related record: no calls for empty lists.)
+        if items:
+            records += self._item_records(items, language)
+        if shape is not None and shape.related:
+            records += self._structure_records(shape, len(items))
+        found_evidence: tuple[Evidence, ...] = tuple(shape.evidence) if shape is not None else ()
+        evidence = (*found_evidence, self.site_evidence) if self.site_evidence else found_evidence
         removals = self.removals
         if len(removals) > 1:
             removals.sort(key=_START)
