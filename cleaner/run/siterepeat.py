@@ -55,7 +55,6 @@ class HostPage:
     host: str
     lines: Sequence[str]
 
-
     def keyed(self, settings: SiteRepeatSettings) -> KeyedPage:
         keyed = keyed_lines(self.lines, settings)
         return KeyedPage(self.host, keyed, page_keys(self.lines, settings, keyed))
@@ -174,15 +173,14 @@ def shards_profile(shards: Sequence[Shard], read: ReadOptions, settings: SiteRep
     from the first look for the second) and the results are merged in shard order."""
     if mapper is None:
         return _local_profile(shards, read, settings, cache_bytes)
-    run = mapper
     sketch = Sketch(settings.max_keys, settings.max_hosts)
-    for part in run(_sketch_shard, [(shard, read, settings) for shard in shards]):
+    for part in mapper(_sketch_shard, [(shard, read, settings) for shard in shards]):
         assert isinstance(part, Sketch)
         sketch.merge(part)
     if not sketch.any_host_may_count(settings):
         return SiteProfile({}, settings)
     confirmed = Confirmed()
-    for part in run(_confirm_shard, [(shard, read, settings, sketch) for shard in shards]):
+    for part in mapper(_confirm_shard, [(shard, read, settings, sketch) for shard in shards]):
         assert isinstance(part, Confirmed)
         confirmed.merge(part)
     return build_profile(confirmed, settings)
