@@ -35,7 +35,7 @@ type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
 #[inline]
 fn python_space(c: char) -> bool {
     if c.is_ascii() {
-        matches!(c, ' ' | '\t' | '\n' | '\x0b' | '\x0c' | '\r' | '\x1c'..='\x1f')
+        crate::jsonl::python_space(c as u8)
     } else {
         c.is_whitespace()
     }
@@ -51,21 +51,11 @@ impl ContentHasher {
     /// The key of `text` (see the module's notes), written into `key`.
     fn key_into(&self, text: &str, key: &mut Vec<u8>) {
         key.clear();
-        let mut gap = false;
         if text.is_ascii() {
-            for &byte in text.as_bytes() {
-                if matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b'\x1c'..=b'\x1f') {
-                    gap = !key.is_empty();
-                } else {
-                    if gap {
-                        key.push(b' ');
-                        gap = false;
-                    }
-                    key.push(byte.to_ascii_lowercase());
-                }
-            }
+            crate::jsonl::ascii_key_into(text.as_bytes(), key);
             return;
         }
+        let mut gap = false;
         let mut buffer = [0u8; 4];
         for c in text.chars() {
             if python_space(c) {
@@ -88,13 +78,7 @@ impl ContentHasher {
 
     fn hash_of(&self, text: &str, key: &mut Vec<u8>) -> String {
         self.key_into(text, key);
-        let digest = crate::jsonl::blake2b_64(key).to_le_bytes();
-        let mut hex = String::with_capacity(16);
-        for byte in digest {
-            hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-            hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
-        }
-        hex
+        crate::jsonl::hex_digest(key)
     }
 }
 

@@ -264,7 +264,7 @@ fn compress(h: &mut [u64; 8], block: &[u8; 128], counter: u128, last: bool) {
 }
 
 /// BLAKE2b of `data` with an 8-byte digest, no key: the digest as a number (its bytes little-endian).
-pub(crate) fn blake2b_64(data: &[u8]) -> u64 {
+fn blake2b_64(data: &[u8]) -> u64 {
     let mut h = BLAKE2B_IV;
     h[0] ^= 0x0101_0000 ^ 8; // parameter block: digest length 8, key length 0, fanout 1, depth 1
     let mut block = [0u8; 128];
@@ -284,8 +284,30 @@ pub(crate) fn blake2b_64(data: &[u8]) -> u64 {
 
 /// Python's white space among ASCII characters (`str.split()` splits on these).
 #[inline]
-fn python_space(byte: u8) -> bool {
+pub(crate) fn python_space(byte: u8) -> bool {
     matches!(byte, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r' | b'\x1c' | b'\x1d' | b'\x1e' | b'\x1f')
+}
+
+/// The content-hash key of an ASCII text, appended to `key`: its words (split as `str.split()` splits) joined
+/// by one space, lower-cased (`str.casefold` of ASCII).
+pub(crate) fn ascii_key_into(text: &[u8], key: &mut Vec<u8>) {
+    for word in text.split(|&byte| python_space(byte)).filter(|word| !word.is_empty()) {
+        if !key.is_empty() {
+            key.push(b' ');
+        }
+        key.extend(word.iter().map(u8::to_ascii_lowercase));
+    }
+}
+
+/// `content_hash`'s digest of a key: BLAKE2b with an 8-byte digest, as 16 hex digits.
+pub(crate) fn hex_digest(key: &[u8]) -> String {
+    let digest = blake2b_64(key).to_le_bytes();
+    let mut hex = String::with_capacity(16);
+    for byte in digest {
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
+        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
+    }
+    hex
 }
 
 /// `content_hash(text)` of an ASCII text (16 hex digits); None for another text (Python hashes it).
@@ -295,17 +317,6 @@ fn ascii_content_hash(text: &str) -> Option<String> {
         return None;
     }
     let mut key = Vec::with_capacity(text.len());
-    for word in text.as_bytes().split(|&byte| python_space(byte)).filter(|word| !word.is_empty()) {
-        if !key.is_empty() {
-            key.push(b' ');
-        }
-        key.extend(word.iter().map(u8::to_ascii_lowercase));
-    }
-    let digest = blake2b_64(&key).to_le_bytes();
-    let mut hex = String::with_capacity(16);
-    for byte in digest {
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte >> 4)]));
-        hex.push(char::from(b"0123456789abcdef"[usize::from(byte & 15)]));
-    }
-    Some(hex)
+    ascii_key_into(text.as_bytes(), &mut key);
+    Some(hex_digest(&key))
 }
