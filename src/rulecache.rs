@@ -249,15 +249,19 @@ fn compile(patterns: &[String], size_limit: usize, cache_capacity: usize) -> Res
         if lasting(hir) { long.push(id as u32) } else { short.push(id as u32) }
     }
     let mut shards = Vec::new();
+    // `size_limit` bounds the whole set, as it bounded the one NFA before the set was sharded: a shard may use
+    // what the shards before it left.
+    let mut remaining = size_limit;
     for ids in [short, long] {
         if ids.is_empty() {
             continue;
         }
         let members: Vec<&Hir> = ids.iter().map(|&id| &hirs[id as usize]).collect();
         let nfa = thompson::Compiler::new()
-            .configure(thompson::Config::new().nfa_size_limit(Some(size_limit)).which_captures(WhichCaptures::None))
+            .configure(thompson::Config::new().nfa_size_limit(Some(remaining)).which_captures(WhichCaptures::None))
             .build_many_from_hir(&members)
             .map_err(|error| error.to_string())?;
+        remaining = remaining.saturating_sub(nfa.memory_usage());
         shards.push(from_nfa(nfa, cache_capacity, ids)?);
     }
     Ok(Engines { shards })
