@@ -1146,7 +1146,6 @@ def _signalled(body: Any, shape: ThreadShape | None = None, texts: list[str] | N
 _SIGNAL_TAGS = ("a", "button", "span", "img")
 
 
-
 def _signalled_by_python(body: Any, shape: ThreadShape | None, names: _NameSignals,
                          texts: list[str] | None = None) -> set[Any]:
     """:func:`_signalled` testing every element and text node in Python (no compiled walk)."""
