@@ -196,40 +196,45 @@ def _confirm_shard(job: tuple[Shard, ReadOptions, SiteRepeatSettings, Sketch]) -
     return confirm(shard_pages(shard, read), sketch, settings)
 
 
+@dataclass
+class _KeptPages:
+    """What the first look kept of one shard for the second: a prefix of its keyed pages, and whether that
+    prefix is the whole shard (then the second look reads nothing)."""
+
+    pages: list[KeyedPage]
+    whole: bool
+
+
 def _local_profile(shards: Sequence[Shard], read: ReadOptions, settings: SiteRepeatSettings,
                    cache_bytes: int) -> SiteProfile:
     """:func:`shards_profile` in this process: the first look keeps a prefix of each shard's keyed pages (while
     ``cache_bytes`` lasts) and the second looks at those, then reads on past them. The sketch and the exact
     counts see the same pages in the same order as two full reads would, so the profile is the same."""
     sketch = Sketch(settings.max_keys, settings.max_hosts)
-    kept: list[list[KeyedPage]] = []
-    whole: list[bool] = []
+    kept: list[_KeptPages] = []
     room = cache_bytes
     for shard in shards:
         part = Sketch(settings.max_keys, settings.max_hosts)  # per shard, merged in order: as shards_profile does
-        prefix: list[KeyedPage] = []
-        complete = True
+        found = _KeptPages([], True)
         for page in shard_pages(shard, read):
             counted = page.keyed(settings)
             part.add_page(counted.host, counted.keys)
-            if complete:
+            if found.whole:
                 cost = counted.size()
                 if cost <= room:
-                    prefix.append(counted)
+                    found.pages.append(counted)
                     room -= cost
                 else:
-                    complete = False
+                    found.whole = False
                     room = 0  # nothing more is kept: each shard's kept pages are a prefix of its pages
         sketch.merge(part)
-        kept.append(prefix)
-        whole.append(complete)
+        kept.append(found)
     if not sketch.any_host_may_count(settings):
         return SiteProfile({}, settings)
     confirmed = Confirmed()
-    for index, shard in enumerate(shards):
-        prefix = kept[index]
-        kept[index] = []  # let the kept pages go once their shard is counted
+    for shard, found in zip(shards, kept, strict=True):
+        prefix, found.pages = found.pages, []  # let the kept pages go once their shard is counted
         pages: Iterable[HostPage | KeyedPage] = (
-            prefix if whole[index] else chain(prefix, islice(shard_pages(shard, read), len(prefix), None)))
+            prefix if found.whole else chain(prefix, islice(shard_pages(shard, read), len(prefix), None)))
         confirmed.merge(confirm(pages, sketch, settings))
     return build_profile(confirmed, settings)
